@@ -1,0 +1,31 @@
+using System.CommandLine;
+
+namespace DmarcAnalyzer.Cli;
+
+/// <summary>The <c>dmarc</c> command tree. Each subcommand lives in a file of its own.</summary>
+internal static class CommandLine
+{
+    public static async Task<int> RunAsync(string[] args)
+    {
+        var root = new RootCommand("DmarcAnalyzer: DMARC aggregate reports into SQLite, charts and policy readiness, and an inline milter.");
+
+        var parsed = root.Parse(args);
+        if (parsed.Errors.Count > 0)
+        {
+            foreach (var error in parsed.Errors)
+                Console.Error.WriteLine($"dmarc: {error.Message}");
+            Console.Error.WriteLine("Try 'dmarc --help'.");
+            return ExitCodes.Usage;
+        }
+
+        try
+        {
+            return await parsed.InvokeAsync();
+        }
+        catch (UsageException e)
+        {
+            Console.Error.WriteLine($"dmarc: {e.Message}");
+            return ExitCodes.Usage;
+        }
+    }
+}

@@ -1,0 +1,13 @@
+namespace DmarcAnalyzer.Cli;
+
+/// <summary>Exit codes of the design's contract: scripts rely on them.</summary>
+internal static class ExitCodes
+{
+    public const int Ok = 0;
+    public const int Fatal = 1;
+    public const int Usage = 2;
+    public const int SomeInputsFailed = 3;
+}
+
+/// <summary>Bad usage found after parsing (a missing file, conflicting options): exit 2.</summary>
+internal sealed class UsageException(string message) : Exception(message);

@@ -1,0 +1,3 @@
+using DmarcAnalyzer.Cli;
+
+return await CommandLine.RunAsync(args);

@@ -1,0 +1,90 @@
+namespace DmarcAnalyzer.Storage;
+
+/// <summary>
+/// Forward-only migrations. The index in the list is the schema version minus one; a migration is
+/// never edited once released, a change is a new entry at the end.
+/// </summary>
+internal static class Schema
+{
+    public static readonly IReadOnlyList<string> Migrations =
+    [
+        """
+        CREATE TABLE reports (
+            id               INTEGER PRIMARY KEY,
+            org_name         TEXT NOT NULL,
+            email            TEXT,
+            extra_contact    TEXT,
+            report_id        TEXT NOT NULL,
+            domain           TEXT NOT NULL,
+            begin_utc        INTEGER NOT NULL,
+            end_utc          INTEGER NOT NULL,
+            adkim            TEXT,
+            aspf             TEXT,
+            p                TEXT,
+            sp               TEXT,
+            np               TEXT,
+            pct              INTEGER,
+            fo               TEXT,
+            testing          TEXT,
+            discovery_method TEXT,
+            psd              TEXT,
+            generator        TEXT,
+            version          TEXT,
+            xml_namespace    TEXT,
+            errors           TEXT,
+            source           TEXT NOT NULL,
+            ingested_utc     INTEGER NOT NULL,
+            raw_gzip         BLOB NOT NULL,
+            UNIQUE (org_name, report_id, domain, begin_utc, end_utc)
+        );
+        CREATE TABLE records (
+            id            INTEGER PRIMARY KEY,
+            report        INTEGER NOT NULL REFERENCES reports(id) ON DELETE CASCADE,
+            source_ip     TEXT NOT NULL,
+            count         INTEGER NOT NULL,
+            disposition   TEXT,
+            dkim_eval     TEXT,
+            spf_eval      TEXT,
+            header_from   TEXT,
+            envelope_from TEXT,
+            envelope_to   TEXT
+        );
+        CREATE INDEX records_report ON records(report);
+        CREATE INDEX records_source_ip ON records(source_ip);
+        CREATE INDEX reports_domain_begin ON reports(domain, begin_utc);
+        CREATE TABLE record_reasons (
+            record  INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+            type    TEXT NOT NULL,
+            comment TEXT
+        );
+        CREATE INDEX record_reasons_record ON record_reasons(record);
+        CREATE TABLE record_dkim (
+            record       INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+            domain       TEXT NOT NULL,
+            selector     TEXT,
+            result       TEXT NOT NULL,
+            human_result TEXT
+        );
+        CREATE INDEX record_dkim_record ON record_dkim(record);
+        CREATE TABLE record_spf (
+            record       INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
+            domain       TEXT NOT NULL,
+            scope        TEXT,
+            result       TEXT NOT NULL,
+            human_result TEXT
+        );
+        CREATE INDEX record_spf_record ON record_spf(record);
+        CREATE TABLE failures (
+            id          INTEGER PRIMARY KEY,
+            sha256      TEXT NOT NULL,
+            source      TEXT NOT NULL,
+            reason      TEXT NOT NULL,
+            size        INTEGER NOT NULL,
+            raw         BLOB NOT NULL,
+            raw_truncated INTEGER NOT NULL DEFAULT 0,
+            created_utc INTEGER NOT NULL,
+            UNIQUE (sha256, source)
+        );
+        """,
+    ];
+}

@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# Installs what the tests need (Debian packages, as root on a fresh machine), then runs the tests.
+# The README gives this as the test command; .ci/run calls it.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Real peers the integration tests start on 127.0.0.1: Dovecot (IMAP), Postfix (milter), python3-dkim
+# (DKIM interop), the Public Suffix List (DMARC PSL mode), rsvg-convert (PNG charts).
+packages=(dovecot-imapd postfix python3-dkim publicsuffix librsvg2-bin)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "test.sh: missing Debian packages (${missing[*]}); run as root to install them" >&2
+    exit 1
+  fi
+  export DEBIAN_FRONTEND=noninteractive
+  # Postfix asks what kind of mail host this is; the tests run their own instance, so: none.
+  echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
+  echo "postfix postfix/mailname string localhost" | debconf-set-selections
+  apt-get update -q
+  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # The packages' own daemons are not ours to run: the tests start private instances.
+  for s in dovecot postfix; do
+    service "$s" stop >/dev/null 2>&1 || true
+  done
+fi
+
+dotnet build DmarcAnalyzer.sln -c Release -nologo -clp:ErrorsOnly
+log=$(mktemp)
+set +e
+dotnet test DmarcAnalyzer.sln -c Release --no-build -nologo --logger "console;verbosity=normal" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+# One plain closing line that any CI reads: "N passed, N failed, N skipped".
+awk '/^(Passed|Failed)! +- +Failed:/ { gsub(",", ""); f += $4; p += $6; s += $8 }
+     END { printf "tests: %d passed, %d failed, %d skipped\n", p, f, s }' "$log"
+rm -f "$log"
+exit "$status"
