@@ -95,6 +95,7 @@ internal sealed class ImapClient : IAsyncDisposable
     public async Task LoginAsync(string user, string password, ImapLoginMethod method, CancellationToken ct)
     {
         var plain = method == ImapLoginMethod.Plain || (method == ImapLoginMethod.Auto && Has("AUTH=PLAIN"));
+        var before = capabilities;
         try
         {
             if (plain)
@@ -119,8 +120,9 @@ internal sealed class ImapClient : IAsyncDisposable
             throw new ImapAuthenticationException($"login as {user} refused: {e.Message}");
         }
         IsAuthenticated = true;
+        var announced = !ReferenceEquals(before, capabilities);
         // Servers announce more after login (Dovecot: MOVE, UIDPLUS); unless the OK carried them, ask.
-        if (capabilities.Count == 0 || !Has("IMAP4rev1") && !Has("IMAP4rev2"))
+        if (!announced)
             await CapabilityAsync(ct);
     }
 
@@ -313,11 +315,14 @@ internal sealed class ImapClient : IAsyncDisposable
     {
         if (!Has("IDLE"))
             throw new InvalidOperationException("server does not offer IDLE");
+        if (ct.IsCancellationRequested)
+            return false;
+        // Only the wait is cancellable; the IDLE and DONE exchanges are short and bounded by the response timeout.
         var tag = NextTag();
-        await connection.WriteAsync(Encoding.ASCII.GetBytes(tag + " IDLE\r\n"), ct);
+        await connection.WriteAsync(Encoding.ASCII.GetBytes(tag + " IDLE\r\n"), CancellationToken.None);
         while (true)
         {
-            using var response = await connection.ReadAsync(ct);
+            using var response = await connection.ReadAsync(CancellationToken.None);
             if (response.Kind == ImapResponseKind.Continuation)
                 break;
             if (response.Kind == ImapResponseKind.Tagged)

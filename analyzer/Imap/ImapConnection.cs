@@ -18,7 +18,7 @@ internal sealed class ImapConnection : IAsyncDisposable
     private Stream stream;
     private Pipe pipe = null!;
     private Task pump = Task.CompletedTask;
-    private CancellationTokenSource pumpStop = new();
+    private CancellationTokenSource? pumpStop;
     private ImapResponseReader reader = null!;
     private CancellationTokenSource? silence;
 
@@ -36,25 +36,26 @@ internal sealed class ImapConnection : IAsyncDisposable
     public static async Task<ImapConnection> OpenAsync(ImapServer server, ImapLimits limits, CancellationToken ct)
     {
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            timeout.CancelAfter(limits.ConnectTimeout);
+            try
+            {
+                await socket.ConnectAsync(server.Host, server.Port, timeout.Token);
+            }
+            catch (Exception e)
+            {
+                socket.Dispose();
+                if (e is OperationCanceledException && !ct.IsCancellationRequested)
+                    throw new ImapConnectionException($"connecting to {server} timed out after {limits.ConnectTimeout.TotalSeconds:0} s");
+                if (e is SocketException)
+                    throw new ImapConnectionException($"cannot connect to {server}: {e.Message}", e);
+                throw;
+            }
+        }
         var connection = new ImapConnection(server, limits, socket);
         try
         {
-            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct))
-            {
-                timeout.CancelAfter(limits.ConnectTimeout);
-                try
-                {
-                    await socket.ConnectAsync(server.Host, server.Port, timeout.Token);
-                }
-                catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-                {
-                    throw new ImapConnectionException($"connecting to {server} timed out after {limits.ConnectTimeout.TotalSeconds:0} s");
-                }
-                catch (SocketException e)
-                {
-                    throw new ImapConnectionException($"cannot connect to {server}: {e.Message}", e);
-                }
-            }
             if (server.Tls == ImapTls.Implicit)
                 await connection.AuthenticateTlsAsync(ct);
             connection.StartPump();
@@ -180,9 +181,12 @@ internal sealed class ImapConnection : IAsyncDisposable
 
     private async Task StopPumpAsync()
     {
+        if (pumpStop is null)
+            return;
         await pumpStop.CancelAsync();
         await pump;
         pumpStop.Dispose();
+        pumpStop = null;
     }
 
     private async Task PumpAsync(Stream source, PipeWriter target, CancellationToken ct)
@@ -205,9 +209,8 @@ internal sealed class ImapConnection : IAsyncDisposable
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
-            // Stopped for STARTTLS or dispose: the reader keeps what was already received.
-            await target.FlushAsync(CancellationToken.None);
-            return;
+            // Stopped for STARTTLS or dispose. Completing (not flushing, which could wait on a full pipe) still
+            // hands the reader every byte received, so STARTTLS can see data injected after its reply.
         }
         catch (Exception e)
         {
@@ -277,9 +280,6 @@ internal sealed class ImapConnection : IAsyncDisposable
             // Already disposed.
         }
         await stream.DisposeAsync();
-        if (pipe is not null)
-        {
-            await StopPumpAsync();
-        }
+        await StopPumpAsync();
     }
 }
