@@ -106,6 +106,30 @@ public class MalformedMimeTests
     }
 
     [Fact]
+    public async Task OversizedSeekableMessageIsRejectedBeforeReading()
+    {
+        var error = await Assert.ThrowsAsync<MimeFormatException>(() =>
+            MimeText.ParseAsync(new byte[200_000], new MimeLimits(MaxMessageBytes: 100_000)));
+        Assert.Contains("MaxMessageBytes", error.Message);
+    }
+
+    [Fact]
+    public async Task ConsecutiveDelimitersMakeEmptyParts()
+    {
+        var message = await MimeText.ParseAsync("Content-Type: multipart/mixed; boundary=x\n\n--x\n--x\n\nlast\n--x--");
+        Assert.Equal(2, message.Children.Count);
+        Assert.Equal(0, message.Children[0].DecodedLength);
+        Assert.Equal("last", MimeText.DecodedAscii(message.Children[1]));
+    }
+
+    [Fact]
+    public async Task BoundaryThatLooksLikeAnEncodedWordIsTakenAsIs()
+    {
+        var message = await MimeText.ParseAsync("Content-Type: multipart/mixed; boundary=\"=?x?q?y?=\"\n\n--=?x?q?y?=\n\npart\n--=?x?q?y?=--\n");
+        Assert.Equal("part", MimeText.DecodedAscii(Assert.Single(message.Children)));
+    }
+
+    [Fact]
     public async Task MessageOfExactlyTheLimitIsAccepted()
     {
         var bytes = MimeText.Bytes("Subject: x\n\n" + new string('a', 1000));

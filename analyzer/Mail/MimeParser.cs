@@ -30,6 +30,8 @@ internal static class MimeParser
     private static async Task<(byte[] Buffer, int Length)> ReadBoundedAsync(Stream input, long maxBytes, CancellationToken ct)
     {
         var cap = (int)Math.Min(maxBytes, Array.MaxLength - 1);
+        if (input.CanSeek && input.Length - input.Position > cap)
+            throw new MimeFormatException($"message is larger than the {maxBytes}-byte limit (MaxMessageBytes)");
         var initial = input.CanSeek ? (int)Math.Clamp(input.Length - input.Position + 1, 1, (long)cap + 1) : ReadChunk;
         var buffer = new byte[initial];
         var length = 0;
@@ -195,28 +197,43 @@ internal static class MimeParser
     /// close delimiter adds "--". The line break before a delimiter belongs to it, not to the part. Preamble and
     /// epilogue are skipped; a missing close delimiter ends the last part at the end of the body.
     /// </summary>
+    /// <remarks>
+    /// The search is for the line break and the delimiter together, so each line offers at most one candidate and
+    /// the scan stays linear however the boundary and the data are crafted.
+    /// </remarks>
     private static List<(int Start, int End)> SplitMultipart(byte[] data, int bodyStart, int end, string boundary, ParseState state)
     {
         if (boundary.Length > MaxBoundaryLength)
             throw new MimeFormatException($"multipart boundary longer than {MaxBoundaryLength} characters at byte {bodyStart}");
-        var delimiter = Encoding.UTF8.GetBytes("--" + boundary);
+        var delimiter = Encoding.UTF8.GetBytes("\n--" + boundary);
         var parts = new List<(int Start, int End)>();
         var partStart = -1;
         var searchFrom = bodyStart;
-        while (searchFrom < end)
+        var atBodyStart = data.AsSpan(bodyStart, end - bodyStart).StartsWith(delimiter.AsSpan(1));
+        while (true)
         {
-            var found = data.AsSpan(searchFrom, end - searchFrom).IndexOf(delimiter);
-            if (found < 0)
-                break;
-            var at = searchFrom + found;
-            searchFrom = at + delimiter.Length;
-            if (at != bodyStart && data[at - 1] != '\n')
-                continue;
-            var lineEnd = NextLine(data, at, end);
-            var rest = data.AsSpan(searchFrom, lineEnd - searchFrom);
+            int at;
+            if (atBodyStart)
+            {
+                at = bodyStart;
+                atBodyStart = false;
+            }
+            else
+            {
+                var found = searchFrom < end ? data.AsSpan(searchFrom, end - searchFrom).IndexOf(delimiter) : -1;
+                if (found < 0)
+                    break;
+                at = searchFrom + found + 1;
+            }
+            var afterDelimiter = at + delimiter.Length - 1;
+            var lineEnd = NextLine(data, afterDelimiter, end);
+            var rest = data.AsSpan(afterDelimiter, lineEnd - afterDelimiter);
             var isClose = rest.StartsWith("--"u8);
             if (!isClose && !rest.Trim(" \t\r\n"u8).IsEmpty)
+            {
+                searchFrom = afterDelimiter;
                 continue;
+            }
             if (partStart >= 0)
             {
                 var partEnd = at;
@@ -231,7 +248,8 @@ internal static class MimeParser
             if (isClose)
                 return parts;
             partStart = lineEnd;
-            searchFrom = lineEnd;
+            // The line break ending this delimiter line may be the one that starts the next delimiter.
+            searchFrom = lineEnd > afterDelimiter && data[lineEnd - 1] == '\n' ? lineEnd - 1 : lineEnd;
         }
         if (partStart >= 0)
             parts.Add((partStart, end));

@@ -33,7 +33,8 @@ internal static class Rfc2231
             else if (encoded)
                 extended.TryAdd(name, DecodeExtendedValue(value));
             else
-                plain.TryAdd(name, EncodedWords.Decode(value));
+                // A boundary is an opaque token (RFC 2046 §5.1.1) and may look like an encoded word.
+                plain.TryAdd(name, name.Equals("boundary", StringComparison.OrdinalIgnoreCase) ? value : EncodedWords.Decode(value));
         }
         foreach (var (name, list) in sections)
             extended.TryAdd(name, JoinSections(list));
