@@ -40,6 +40,15 @@ public class MailboxAddressTests
         Assert.Empty(MailboxAddress.ParseList(value));
 
     [Fact]
+    public async Task EncodedWordInDisplayNameCannotInjectAnAddress()
+    {
+        var message = await MimeText.ParseAsync("From: =?utf-8?q?x=40evil.example?= <a@victim.example>\n\n");
+        var from = Assert.Single(MailboxAddress.ParseList(message.Headers.First("From")!.RawValue));
+        Assert.Equal("victim.example", from.Domain);
+        Assert.Equal("x@evil.example", from.DisplayName);
+    }
+
+    [Fact]
     public void FoldedValueIsUnfolded() =>
         Assert.Equal("example.com", Assert.Single(MailboxAddress.ParseList("Some\r\n Body <a@example.com>")).Domain);
 }

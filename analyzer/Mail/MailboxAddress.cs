@@ -10,6 +10,11 @@ namespace DmarcAnalyzer.Mail;
 /// </summary>
 internal static class MailboxAddress
 {
+    /// <summary>
+    /// Parses a field value as received: pass <see cref="Header.RawValue"/> or <see cref="Header.Unfolded"/>,
+    /// never <see cref="Header.Value"/>. Encoded words are decoded here, inside display names only; decoding
+    /// them first would let <c>=?utf-8?q?x=40evil.example?= &lt;a@victim.example&gt;</c> read as evil.example.
+    /// </summary>
     public static IReadOnlyList<MailAddress> ParseList(string headerValue)
     {
         var reader = new Reader(headerValue.Replace("\r", "").Replace("\n", ""));

@@ -1,9 +1,5 @@
 namespace DmarcAnalyzer.Mail;
 
-/// <summary>An attachment <see cref="AttachmentStripper"/> took out; <see cref="Size"/> is its decoded size.</summary>
-/// <param name="FileName">The decoded file name, or "" when it had none.</param>
-internal sealed record RemovedAttachment(string FileName, string MimeType, long Size);
-
 /// <summary>
 /// The rewritten message. <see cref="Body"/> replaces everything after the header block. Each
 /// <see cref="HeaderChanges"/> entry sets the top-level field of that name to the value, replacing every
