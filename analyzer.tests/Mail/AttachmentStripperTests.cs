@@ -3,7 +3,7 @@ using DmarcAnalyzer.Mail;
 
 namespace DmarcAnalyzer.Tests.Mail;
 
-public class StripperTests
+public class AttachmentStripperTests
 {
     /// <summary>The message as the milter would leave it: header changes applied, then the new body.</summary>
     internal static byte[] Reassemble(MimeEntity original, StrippedMessage stripped)
