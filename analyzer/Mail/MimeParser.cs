@@ -195,7 +195,7 @@ internal static class MimeParser
     /// <summary>
     /// RFC 2046 §5.1.1: a delimiter is "--boundary" at the start of a line, followed only by white space; the
     /// close delimiter adds "--". The line break before a delimiter belongs to it, not to the part. Preamble and
-    /// epilogue are skipped; a missing close delimiter ends the last part at the end of the body.
+    /// epilogue are skipped; a missing close delimiter is taken to stand at the end of the body.
     /// </summary>
     /// <remarks>
     /// The search is for the line break and the delimiter together, so each line offers at most one candidate and
@@ -236,12 +236,7 @@ internal static class MimeParser
             }
             if (partStart >= 0)
             {
-                var partEnd = at;
-                if (partEnd > partStart && data[partEnd - 1] == '\n')
-                    partEnd--;
-                if (partEnd > partStart && data[partEnd - 1] == '\r')
-                    partEnd--;
-                parts.Add((partStart, partEnd));
+                parts.Add((partStart, WithoutFinalLineBreak(data, partStart, at)));
                 if (state.Parts + parts.Count > state.Limits.MaxParts)
                     throw new MimeFormatException($"more than {state.Limits.MaxParts} MIME parts, at byte {at} (MaxParts)");
             }
@@ -252,8 +247,17 @@ internal static class MimeParser
             searchFrom = lineEnd > afterDelimiter && data[lineEnd - 1] == '\n' ? lineEnd - 1 : lineEnd;
         }
         if (partStart >= 0)
-            parts.Add((partStart, end));
+            parts.Add((partStart, WithoutFinalLineBreak(data, partStart, end)));
         return parts;
+    }
+
+    private static int WithoutFinalLineBreak(byte[] data, int start, int end)
+    {
+        if (end > start && data[end - 1] == '\n')
+            end--;
+        if (end > start && data[end - 1] == '\r')
+            end--;
+        return end;
     }
 
     private static int NextLine(byte[] data, int pos, int end)
