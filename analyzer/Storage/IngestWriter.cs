@@ -10,7 +10,7 @@ namespace DmarcAnalyzer.Storage;
 /// the whole report or none of it; its identity (reporter, report id, domain, begin, end) is a unique key,
 /// so the same report ingested again is a duplicate that changes nothing.
 /// </summary>
-internal sealed class ReportWriter(SqliteConnection connection)
+internal sealed class IngestWriter(SqliteConnection connection)
 {
     /// <returns>True when the report is new, false when the store already had it.</returns>
     public async Task<bool> AddAsync(AggregateReport report, ReadOnlyMemory<byte> xml, string source, CancellationToken ct)
