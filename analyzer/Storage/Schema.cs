@@ -86,5 +86,15 @@ internal static class Schema
             UNIQUE (sha256, source)
         );
         """,
+        // Reverse DNS names of report source IPs for `dmarc report` (name NULL: no forward-confirmed name),
+        // and the index its date-range scan over all domains uses.
+        """
+        CREATE TABLE ptr_cache (
+            ip          TEXT PRIMARY KEY,
+            name        TEXT,
+            checked_utc INTEGER NOT NULL
+        ) WITHOUT ROWID;
+        CREATE INDEX reports_begin ON reports(begin_utc);
+        """,
     ];
 }
