@@ -1,5 +1,4 @@
 using System.Globalization;
-using DmarcAnalyzer.Storage;
 
 namespace DmarcAnalyzer.Analysis;
 

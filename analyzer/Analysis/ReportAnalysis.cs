@@ -1,5 +1,3 @@
-using DmarcAnalyzer.Storage;
-
 namespace DmarcAnalyzer.Analysis;
 
 /// <summary>Everything the weekly report shows: one entry per policy domain that has data in the period.</summary>
@@ -34,3 +32,6 @@ internal sealed record SourceSummary(string Ip, string? PtrName, string? BaseDom
 /// address alone. <see cref="Known"/> says the configuration lists it.
 /// </summary>
 internal sealed record SenderSummary(string Name, bool Known, int Sources, Tally Tally);
+
+/// <summary>The policy the newest report of a domain in the period says was published.</summary>
+internal sealed record PublishedPolicy(string Domain, string? P, string? Sp, string? Np, string? Testing);

@@ -22,23 +22,17 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
         var domainFilter = domain?.Trim().TrimEnd('.').ToLowerInvariant();
         var filter = new RecordFilter(domainFilter, period.FromUtc, period.ToUtcExclusive);
 
-        var pool = new Dictionary<string, string>(StringComparer.Ordinal);
-        string Intern(string s) => pool.TryGetValue(s, out var v) ? v : pool[s] = s;
-        var groups = new List<RecordGroup>();
+        var stored = await StoredRecordReader.ReadAsync(db, filter, ct);
         var ipVolume = new Dictionary<string, long>(StringComparer.Ordinal);
-        await foreach (var g in RecordQueries.GroupsAsync(db, filter, ct))
-        {
-            var group = g with { Domain = Intern(g.Domain), SourceIp = Intern(g.SourceIp), Reporter = Intern(g.Reporter), Disposition = Intern(g.Disposition) };
-            groups.Add(group);
-            ipVolume[group.SourceIp] = ipVolume.GetValueOrDefault(group.SourceIp) + group.Count;
-        }
+        foreach (var g in stored.Groups)
+            ipVolume[g.SourceIp] = ipVolume.GetValueOrDefault(g.SourceIp) + g.Count;
 
         var busiest = ipVolume.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToList();
         var ptrNames = await names.NamesAsync(db, busiest, ct);
         var identities = busiest.ToDictionary(ip => ip, ip => Identify(ip, ptrNames.GetValueOrDefault(ip)), StringComparer.Ordinal);
 
         var builders = new Dictionary<string, DomainBuilder>(StringComparer.Ordinal);
-        foreach (var g in groups)
+        foreach (var g in stored.Groups)
         {
             if (!builders.TryGetValue(g.Domain, out var builder))
                 builders[g.Domain] = builder = new DomainBuilder(g.Domain);
@@ -52,13 +46,9 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
 
         var kept = builders.Values.OrderByDescending(b => b.Total.Volume).ThenBy(b => b.Domain, StringComparer.Ordinal).Take(MaxDomains)
             .OrderBy(b => b.Domain, StringComparer.Ordinal).ToList();
-        var spf = ByDomain(await RecordQueries.SpfResultsAsync(db, filter, ct));
-        var dkim = ByDomain(await RecordQueries.DkimResultsAsync(db, filter, ct));
-        var reasons = ByDomain(await RecordQueries.ReasonsAsync(db, filter, ct));
-        var policies = (await RecordQueries.PoliciesAsync(db, filter, ct)).ToDictionary(p => p.Domain, StringComparer.Ordinal);
-
-        var domains = kept.Select(b => b.Build(identities, policies.GetValueOrDefault(b.Domain),
-            spf.GetValueOrDefault(b.Domain, []), dkim.GetValueOrDefault(b.Domain, []), reasons.GetValueOrDefault(b.Domain, []))).ToList();
+        var domains = kept.Select(b => b.Build(identities, stored.Policies.GetValueOrDefault(b.Domain),
+            stored.SpfResults.GetValueOrDefault(b.Domain, []), stored.DkimResults.GetValueOrDefault(b.Domain, []),
+            stored.Reasons.GetValueOrDefault(b.Domain, []))).ToList();
         return new ReportAnalysis(period, domainFilter, domains, builders.Count - kept.Count);
     }
 
@@ -71,12 +61,6 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
         var match = known.Match(address, ptrName);
         return new Identity(ptrName, baseName, match?.Name ?? baseName ?? ip, match is not null);
     }
-
-    private static Dictionary<string, List<NamedCount>> ByDomain(IReadOnlyList<DomainValueCount> rows) =>
-        rows.GroupBy(r => r.Domain, StringComparer.Ordinal).ToDictionary(
-            g => g.Key,
-            g => g.Select(r => new NamedCount(r.Value, r.Count)).OrderByDescending(c => c.Count).ThenBy(c => c.Name, StringComparer.Ordinal).ToList(),
-            StringComparer.Ordinal);
 
     private sealed class DomainBuilder(string domain)
     {

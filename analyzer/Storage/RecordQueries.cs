@@ -9,135 +9,104 @@ namespace DmarcAnalyzer.Storage;
 /// </summary>
 internal sealed record RecordFilter(string? Domain, long FromUtc, long ToUtcExclusive);
 
+/// <summary>A report's metadata and the policy it says was published.</summary>
+internal sealed record StoredReport(long Id, string Domain, long BeginUtc, string OrgName, string? P, string? Sp, string? Np, string? Testing);
+
+/// <summary>The smallest and largest record id of a set of reports: the range the record scans read.</summary>
+internal sealed record RecordIdRange(long First, long Last);
+
+internal sealed record StoredRecord(
+    long Id, long Report, string SourceIp, long Count, bool DkimAligned, bool SpfAligned, string Disposition, string? HeaderFrom);
+
+/// <summary>One row of record_spf, record_dkim (with the signing domain) or record_reasons (the type as result).</summary>
+internal sealed record RecordDetail(long Record, string Value, string? Domain);
+
 /// <summary>
-/// Records summed over everything the analysis tells apart. <see cref="Day"/> is the unix day number
-/// (days since 1970-01-01) of the report's begin time: a report's records are all attributed to the day
-/// its period begins, because aggregate reports say nothing finer (RFC 9990: one report covers one period,
-/// usually one UTC day).
+/// Read queries for the analysis. Records are read in id order within the id range of the period's
+/// reports, and their SPF, DKIM and reason rows in the same order through covering indexes, so the
+/// caller merges the streams without SQLite sorting or grouping a million rows (see bench/README.md).
+/// Rows of reports outside the period that fall inside the range are the caller's to skip.
+/// Values are stored lower-cased by ingest.
 /// </summary>
-internal sealed record RecordGroup(
-    string Domain,
-    long Day,
-    string SourceIp,
-    string Reporter,
-    bool DkimAligned,
-    bool SpfAligned,
-    string Disposition,
-    bool Forwarded,
-    long Count);
-
-/// <summary>A value (a result, disposition or reason) and the messages it applies to, per policy domain.</summary>
-internal sealed record DomainValueCount(string Domain, string Value, long Count);
-
-/// <summary>The policy the newest report of a domain in the period says was published.</summary>
-internal sealed record PublishedPolicy(string Domain, string? P, string? Sp, string? Np, string? Testing);
-
-/// <summary>Read queries over reports and records for the analysis. Values are stored lower-cased by ingest.</summary>
 internal static class RecordQueries
 {
-    // A failing record counts as forwarded when the receiver said so (RFC 9990 PolicyOverrideType
-    // forwarded / mailing_list), or when SPF failed outright while a DKIM signature of the From domain
-    // (or of a parent or child of it) verified: the message was relayed and its signature survived,
-    // though not in an aligned way the receiver accepted. Only evaluated for DMARC failures (CASE is lazy).
-    private const string GroupsSql = """
-        SELECT rp.domain, rp.begin_utc / 86400, r.source_ip, rp.org_name,
-               r.dkim_eval = 'pass', r.spf_eval = 'pass', coalesce(r.disposition, 'unknown'),
-               CASE WHEN r.dkim_eval = 'pass' OR r.spf_eval = 'pass' THEN 0
-                    ELSE EXISTS (SELECT 1 FROM record_reasons x
-                                  WHERE x.record = r.id AND x.type IN ('forwarded', 'mailing_list'))
-                      OR (EXISTS (SELECT 1 FROM record_spf s WHERE s.record = r.id AND s.result = 'fail')
-                          AND EXISTS (SELECT 1 FROM record_dkim d
-                                       WHERE d.record = r.id AND d.result = 'pass' AND r.header_from IS NOT NULL
-                                         AND (d.domain = r.header_from
-                                              OR d.domain LIKE '%.' || r.header_from
-                                              OR r.header_from LIKE '%.' || d.domain)))
-               END,
-               sum(r.count)
-          FROM records r JOIN reports rp ON rp.id = r.report
-         WHERE rp.begin_utc >= $from AND rp.begin_utc < $to AND ($domain IS NULL OR rp.domain = $domain)
-         GROUP BY 1, 2, 3, 4, 5, 6, 7, 8
-        """;
-
-    public static async IAsyncEnumerable<RecordGroup> GroupsAsync(
-        SqliteConnection db, RecordFilter filter, [EnumeratorCancellation] CancellationToken ct)
-    {
-        await using var command = Command(db, GroupsSql, filter);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-        {
-            yield return new RecordGroup(
-                reader.GetString(0),
-                reader.GetInt64(1),
-                reader.GetString(2),
-                reader.GetString(3),
-                !reader.IsDBNull(4) && reader.GetInt64(4) != 0,
-                !reader.IsDBNull(5) && reader.GetInt64(5) != 0,
-                reader.GetString(6),
-                !reader.IsDBNull(7) && reader.GetInt64(7) != 0,
-                reader.GetInt64(8));
-        }
-    }
-
-    /// <summary>Raw SPF results (auth_results/spf), each weighted by its record's message count.</summary>
-    public static Task<IReadOnlyList<DomainValueCount>> SpfResultsAsync(SqliteConnection db, RecordFilter filter, CancellationToken ct) =>
-        ValueCountsAsync(db, filter, "record_spf x ON x.record = r.id", "x.result", ct);
-
-    /// <summary>Raw DKIM results (auth_results/dkim), one per signature, weighted by the record's message count.</summary>
-    public static Task<IReadOnlyList<DomainValueCount>> DkimResultsAsync(SqliteConnection db, RecordFilter filter, CancellationToken ct) =>
-        ValueCountsAsync(db, filter, "record_dkim x ON x.record = r.id", "x.result", ct);
-
-    /// <summary>Override reasons receivers gave (policy_evaluated/reason/type).</summary>
-    public static Task<IReadOnlyList<DomainValueCount>> ReasonsAsync(SqliteConnection db, RecordFilter filter, CancellationToken ct) =>
-        ValueCountsAsync(db, filter, "record_reasons x ON x.record = r.id", "x.type", ct);
-
-    private static async Task<IReadOnlyList<DomainValueCount>> ValueCountsAsync(
-        SqliteConnection db, RecordFilter filter, string join, string value, CancellationToken ct)
-    {
-        var sql = $"""
-            SELECT rp.domain, {value}, sum(r.count)
-              FROM records r JOIN reports rp ON rp.id = r.report JOIN {join}
-             WHERE rp.begin_utc >= $from AND rp.begin_utc < $to AND ($domain IS NULL OR rp.domain = $domain)
-             GROUP BY 1, 2
-            """;
-        await using var command = Command(db, sql, filter);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new List<DomainValueCount>();
-        while (await reader.ReadAsync(ct))
-            rows.Add(new DomainValueCount(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
-        return rows;
-    }
-
-    /// <summary>Per domain, the policy of its newest report in the period (SQLite takes the bare columns from the max row).</summary>
-    public static async Task<IReadOnlyList<PublishedPolicy>> PoliciesAsync(SqliteConnection db, RecordFilter filter, CancellationToken ct)
+    public static async Task<(IReadOnlyList<StoredReport> Reports, RecordIdRange? Range)> ReportsAsync(
+        SqliteConnection db, RecordFilter filter, CancellationToken ct)
     {
         const string sql = """
-            SELECT domain, p, sp, np, testing, max(begin_utc)
+            SELECT id, domain, begin_utc, org_name, p, sp, np, testing,
+                   (SELECT min(id) FROM records WHERE report = reports.id),
+                   (SELECT max(id) FROM records WHERE report = reports.id)
               FROM reports
              WHERE begin_utc >= $from AND begin_utc < $to AND ($domain IS NULL OR domain = $domain)
-             GROUP BY domain
             """;
-        await using var command = Command(db, sql, filter);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        var rows = new List<PublishedPolicy>();
-        while (await reader.ReadAsync(ct))
-        {
-            rows.Add(new PublishedPolicy(
-                reader.GetString(0),
-                reader.IsDBNull(1) ? null : reader.GetString(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2),
-                reader.IsDBNull(3) ? null : reader.GetString(3),
-                reader.IsDBNull(4) ? null : reader.GetString(4)));
-        }
-        return rows;
-    }
-
-    private static SqliteCommand Command(SqliteConnection db, string sql, RecordFilter filter)
-    {
-        var command = db.CreateCommand();
+        await using var command = db.CreateCommand();
         command.CommandText = sql;
         command.Parameters.AddWithValue("$from", filter.FromUtc);
         command.Parameters.AddWithValue("$to", filter.ToUtcExclusive);
         command.Parameters.AddWithValue("$domain", (object?)filter.Domain ?? DBNull.Value);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var reports = new List<StoredReport>();
+        long first = long.MaxValue, last = long.MinValue;
+        while (await reader.ReadAsync(ct))
+        {
+            reports.Add(new StoredReport(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
+                Text(reader, 4), Text(reader, 5), Text(reader, 6), Text(reader, 7)));
+            if (!reader.IsDBNull(8))
+            {
+                first = Math.Min(first, reader.GetInt64(8));
+                last = Math.Max(last, reader.GetInt64(9));
+            }
+        }
+        return (reports, first <= last ? new RecordIdRange(first, last) : null);
+    }
+
+    public static async IAsyncEnumerable<StoredRecord> RecordsAsync(
+        SqliteConnection db, RecordIdRange range, [EnumeratorCancellation] CancellationToken ct)
+    {
+        const string sql = """
+            SELECT id, report, source_ip, count, dkim_eval = 'pass', spf_eval = 'pass', coalesce(disposition, 'unknown'), header_from
+              FROM records WHERE id BETWEEN $first AND $last ORDER BY id
+            """;
+        await using var command = RangeCommand(db, sql, range);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            yield return new StoredRecord(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3),
+                !reader.IsDBNull(4) && reader.GetInt64(4) != 0, !reader.IsDBNull(5) && reader.GetInt64(5) != 0,
+                reader.GetString(6), Text(reader, 7));
+        }
+    }
+
+    /// <summary>Raw SPF results (auth_results/spf): value is the result.</summary>
+    public static IAsyncEnumerable<RecordDetail> SpfAsync(SqliteConnection db, RecordIdRange range, CancellationToken ct) =>
+        DetailsAsync(db, "SELECT record, result, NULL FROM record_spf WHERE record BETWEEN $first AND $last ORDER BY record", range, ct);
+
+    /// <summary>Raw DKIM results (auth_results/dkim): value is the result, with the signing domain.</summary>
+    public static IAsyncEnumerable<RecordDetail> DkimAsync(SqliteConnection db, RecordIdRange range, CancellationToken ct) =>
+        DetailsAsync(db, "SELECT record, result, domain FROM record_dkim WHERE record BETWEEN $first AND $last ORDER BY record", range, ct);
+
+    /// <summary>Override reasons (policy_evaluated/reason): value is the type.</summary>
+    public static IAsyncEnumerable<RecordDetail> ReasonsAsync(SqliteConnection db, RecordIdRange range, CancellationToken ct) =>
+        DetailsAsync(db, "SELECT record, type, NULL FROM record_reasons WHERE record BETWEEN $first AND $last ORDER BY record", range, ct);
+
+    private static async IAsyncEnumerable<RecordDetail> DetailsAsync(
+        SqliteConnection db, string sql, RecordIdRange range, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var command = RangeCommand(db, sql, range);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            yield return new RecordDetail(reader.GetInt64(0), reader.GetString(1), Text(reader, 2));
+    }
+
+    private static SqliteCommand RangeCommand(SqliteConnection db, string sql, RecordIdRange range)
+    {
+        var command = db.CreateCommand();
+        command.CommandText = sql;
+        command.Parameters.AddWithValue("$first", range.First);
+        command.Parameters.AddWithValue("$last", range.Last);
         return command;
     }
+
+    private static string? Text(SqliteDataReader reader, int column) => reader.IsDBNull(column) ? null : reader.GetString(column);
 }
