@@ -20,127 +20,94 @@ internal sealed record StoredRecords(
     IReadOnlyDictionary<string, IReadOnlyList<NamedCount>> Reasons);
 
 /// <summary>
-/// Reads the store's records for a period by merging the id-ordered streams of records and of their
-/// SPF, DKIM and reason rows, summing in memory as it goes (one pass, no sorting in SQLite).
+/// Reads the store for a period: the records summed in memory as they stream, and meanwhile, on a
+/// second connection of the same database (WAL lets readers run side by side), the result distributions.
 /// </summary>
 internal static class StoredRecordReader
 {
-    /// <summary>Distinct result or reason values kept per domain; more (only a hostile report has them) count as "(other)".</summary>
-    public const int MaxDistinctValues = 1000;
+    public const string Unrecognised = "(unrecognised)";
 
-    private readonly record struct GroupKey(long Report, string Ip, bool Dkim, bool Spf, string Disposition, bool Forwarded);
+    private readonly record struct GroupKey(int Slice, string Ip, int Flags);
+
+    private readonly record struct Slice(string Domain, long Day, string Reporter);
 
     public static async Task<StoredRecords> ReadAsync(SqliteConnection db, RecordFilter filter, CancellationToken ct)
     {
-        var (reports, range) = await RecordQueries.ReportsAsync(db, filter, ct);
-        var byId = reports.ToDictionary(r => r.Id);
+        var reports = await RecordQueries.ReportsAsync(db, filter, ct);
+        var distributions = Task.Run(() => DistributionsAsync(db.ConnectionString, filter, reports, ct), ct);
+
+        var slices = new List<Slice>();
+        var sliceOf = new Dictionary<long, int>();
+        var sliceIndex = new Dictionary<Slice, int>();
+        foreach (var report in reports)
+        {
+            var slice = new Slice(report.Domain, FloorDiv(report.BeginUtc, 86400), report.OrgName);
+            if (!sliceIndex.TryGetValue(slice, out var index))
+            {
+                sliceIndex[slice] = index = slices.Count;
+                slices.Add(slice);
+            }
+            sliceOf[report.Id] = index;
+        }
+
+        var groups = new Dictionary<GroupKey, long>();
+        await foreach (var record in RecordQueries.RecordsAsync(db, filter, ct))
+        {
+            var key = new GroupKey(sliceOf[record.Report], record.SourceIp, record.Flags);
+            groups[key] = groups.GetValueOrDefault(key) + record.Count;
+        }
+        var list = new List<RecordGroup>(groups.Count);
+        foreach (var (key, count) in groups)
+        {
+            var slice = slices[key.Slice];
+            list.Add(new RecordGroup(slice.Domain, slice.Day, key.Ip, slice.Reporter,
+                (key.Flags & RecordFlags.DkimAligned) != 0, (key.Flags & RecordFlags.SpfAligned) != 0,
+                RecordFlags.Dispositions[(key.Flags & RecordFlags.DispositionMask) >> RecordFlags.DispositionShift],
+                (key.Flags & RecordFlags.Forwarded) != 0, count));
+        }
+
         var policies = reports.GroupBy(r => r.Domain, StringComparer.Ordinal)
             .Select(g => g.OrderByDescending(r => r.BeginUtc).ThenByDescending(r => r.Id).First())
             .ToDictionary(r => r.Domain, r => new PublishedPolicy(r.Domain, r.P, r.Sp, r.Np, r.Testing), StringComparer.Ordinal);
-        var groups = new Dictionary<GroupKey, long>();
-        var spf = new ValueCounts();
-        var dkim = new ValueCounts();
-        var reasons = new ValueCounts();
-        if (range is not null)
-        {
-            await using var spfRows = new DetailCursor(RecordQueries.SpfAsync(db, range, ct).GetAsyncEnumerator(ct));
-            await using var dkimRows = new DetailCursor(RecordQueries.DkimAsync(db, range, ct).GetAsyncEnumerator(ct));
-            await using var reasonRows = new DetailCursor(RecordQueries.ReasonsAsync(db, range, ct).GetAsyncEnumerator(ct));
-            List<RecordDetail> spfOf = [], dkimOf = [], reasonsOf = [];
-            await foreach (var record in RecordQueries.RecordsAsync(db, range, ct))
-            {
-                if (!byId.TryGetValue(record.Report, out var report))
-                    continue;
-                await spfRows.TakeAsync(record.Id, spfOf);
-                await dkimRows.TakeAsync(record.Id, dkimOf);
-                await reasonRows.TakeAsync(record.Id, reasonsOf);
-                spf.Add(report.Domain, spfOf, record.Count);
-                dkim.Add(report.Domain, dkimOf, record.Count);
-                reasons.Add(report.Domain, reasonsOf, record.Count);
-                var passes = record.DkimAligned || record.SpfAligned;
-                var key = new GroupKey(record.Report, record.SourceIp, record.DkimAligned, record.SpfAligned, record.Disposition,
-                    !passes && Forwarded(record, spfOf, dkimOf, reasonsOf));
-                groups[key] = groups.GetValueOrDefault(key) + record.Count;
-            }
-        }
-        var list = groups.Select(g =>
-        {
-            var report = byId[g.Key.Report];
-            return new RecordGroup(report.Domain, FloorDiv(report.BeginUtc, 86400), g.Key.Ip, report.OrgName,
-                g.Key.Dkim, g.Key.Spf, g.Key.Disposition, g.Key.Forwarded, g.Value);
-        }).ToList();
-        return new StoredRecords(list, policies, spf.ToLists(), dkim.ToLists(), reasons.ToLists());
+        var (spf, dkim, reasons) = await distributions;
+        return new StoredRecords(list, policies, spf, dkim, reasons);
     }
 
-    /// <summary>
-    /// A DMARC failure counts as forwarded when the receiver said so (RFC 9990 override types forwarded
-    /// and mailing_list), or when SPF failed while a DKIM signature of the From domain (or of a parent or
-    /// child of it) verified: relayed mail whose signature survived, though not aligned as the receiver required.
-    /// </summary>
-    private static bool Forwarded(StoredRecord record, List<RecordDetail> spf, List<RecordDetail> dkim, List<RecordDetail> reasons)
+    private static async Task<(IReadOnlyDictionary<string, IReadOnlyList<NamedCount>>, IReadOnlyDictionary<string, IReadOnlyList<NamedCount>>,
+        IReadOnlyDictionary<string, IReadOnlyList<NamedCount>>)> DistributionsAsync(
+        string connectionString, RecordFilter filter, IReadOnlyList<StoredReport> reports, CancellationToken ct)
     {
-        if (reasons.Exists(r => r.Value is "forwarded" or "mailing_list"))
-            return true;
-        if (record.HeaderFrom is not { Length: > 0 } from || !spf.Exists(s => s.Value == "fail"))
-            return false;
-        return dkim.Exists(d => d.Value == "pass" && d.Domain is { Length: > 0 } signer && Related(signer, from));
+        var domainOf = reports.ToDictionary(r => r.Id, r => r.Domain);
+        await using var side = new SqliteConnection(connectionString);
+        await side.OpenAsync(ct);
+        var spf = ByDomain(await RecordQueries.SpfResultCountsAsync(side, filter, ct), RecordQueries.SpfResults, domainOf);
+        var dkim = ByDomain(await RecordQueries.DkimResultCountsAsync(side, filter, ct), RecordQueries.DkimResults, domainOf);
+        var reasons = ByDomain(await RecordQueries.ReasonCountsAsync(side, filter, ct), RecordQueries.ReasonTypes, domainOf);
+        return (spf, dkim, reasons);
     }
 
-    private static bool Related(string a, string b) =>
-        a.Equals(b, StringComparison.OrdinalIgnoreCase) ||
-        a.EndsWith("." + b, StringComparison.OrdinalIgnoreCase) ||
-        b.EndsWith("." + a, StringComparison.OrdinalIgnoreCase);
+    private static IReadOnlyDictionary<string, IReadOnlyList<NamedCount>> ByDomain(
+        IReadOnlyList<ValueCountsOfReport> rows, IReadOnlyList<string> values, IReadOnlyDictionary<long, string> domainOf)
+    {
+        var sums = new Dictionary<string, long[]>(StringComparer.Ordinal);
+        foreach (var row in rows)
+        {
+            if (!domainOf.TryGetValue(row.Report, out var domain))
+                continue;
+            if (!sums.TryGetValue(domain, out var sum))
+                sums[domain] = sum = new long[values.Count + 1];
+            for (var i = 0; i < sum.Length; i++)
+                sum[i] += row.Counts[i];
+        }
+        return sums.ToDictionary(
+            s => s.Key,
+            s => (IReadOnlyList<NamedCount>)s.Value
+                .Select((count, i) => new NamedCount(i < values.Count ? values[i] : Unrecognised, count))
+                .Where(c => c.Count > 0)
+                .OrderByDescending(c => c.Count).ThenBy(c => c.Name, StringComparer.Ordinal)
+                .ToList(),
+            StringComparer.Ordinal);
+    }
 
     private static long FloorDiv(long a, long b) => a / b - (a % b < 0 ? 1 : 0);
-
-    /// <summary>Follows one id-ordered detail stream alongside the records.</summary>
-    private sealed class DetailCursor(IAsyncEnumerator<RecordDetail> rows) : IAsyncDisposable
-    {
-        private bool _started;
-        private bool _has;
-
-        public async ValueTask TakeAsync(long record, List<RecordDetail> into)
-        {
-            into.Clear();
-            if (!_started)
-            {
-                _started = true;
-                _has = await rows.MoveNextAsync();
-            }
-            while (_has && rows.Current.Record < record)
-                _has = await rows.MoveNextAsync();
-            while (_has && rows.Current.Record == record)
-            {
-                into.Add(rows.Current);
-                _has = await rows.MoveNextAsync();
-            }
-        }
-
-        public ValueTask DisposeAsync() => rows.DisposeAsync();
-    }
-
-    private sealed class ValueCounts
-    {
-        private readonly Dictionary<string, Dictionary<string, long>> _byDomain = new(StringComparer.Ordinal);
-
-        public void Add(string domain, List<RecordDetail> details, long count)
-        {
-            if (details.Count == 0)
-                return;
-            if (!_byDomain.TryGetValue(domain, out var counts))
-                _byDomain[domain] = counts = new Dictionary<string, long>(StringComparer.Ordinal);
-            foreach (var d in details)
-            {
-                var value = counts.Count >= MaxDistinctValues && !counts.ContainsKey(d.Value) ? "(other)" : d.Value;
-                counts[value] = counts.GetValueOrDefault(value) + count;
-            }
-        }
-
-        public IReadOnlyDictionary<string, IReadOnlyList<NamedCount>> ToLists() =>
-            _byDomain.ToDictionary(
-                d => d.Key,
-                d => (IReadOnlyList<NamedCount>)d.Value.Select(v => new NamedCount(v.Key, v.Value))
-                    .OrderByDescending(c => c.Count).ThenBy(c => c.Name, StringComparer.Ordinal).ToList(),
-                StringComparer.Ordinal);
-    }
 }

@@ -12,99 +12,132 @@ internal sealed record RecordFilter(string? Domain, long FromUtc, long ToUtcExcl
 /// <summary>A report's metadata and the policy it says was published.</summary>
 internal sealed record StoredReport(long Id, string Domain, long BeginUtc, string OrgName, string? P, string? Sp, string? Np, string? Testing);
 
-/// <summary>The smallest and largest record id of a set of reports: the range the record scans read.</summary>
-internal sealed record RecordIdRange(long First, long Last);
+/// <summary>
+/// One record, reduced to what the analysis tells apart; <see cref="Flags"/> packs the evaluated
+/// results, the forwarded test and the disposition (see <see cref="RecordFlags"/>).
+/// </summary>
+internal readonly record struct StoredRecord(long Report, string SourceIp, long Count, int Flags);
 
-internal sealed record StoredRecord(
-    long Id, long Report, string SourceIp, long Count, bool DkimAligned, bool SpfAligned, string Disposition, string? HeaderFrom);
+internal static class RecordFlags
+{
+    public const int DkimAligned = 1;
+    public const int SpfAligned = 2;
+    public const int Forwarded = 4;
+    public const int DispositionShift = 3;
+    public const int DispositionMask = 3 << DispositionShift;
 
-/// <summary>One row of record_spf, record_dkim (with the signing domain) or record_reasons (the type as result).</summary>
-internal sealed record RecordDetail(long Record, string Value, string? Domain);
+    /// <summary>The dispositions of RFC 9990 by their code; anything else reads as "other".</summary>
+    public static readonly IReadOnlyList<string> Dispositions = ["none", "quarantine", "reject", "other"];
+}
+
+/// <summary>Messages per value of a raw result or reason, for one report.</summary>
+internal sealed record ValueCountsOfReport(long Report, IReadOnlyList<long> Counts);
 
 /// <summary>
-/// Read queries for the analysis. Records are read in id order within the id range of the period's
-/// reports, and their SPF, DKIM and reason rows in the same order through covering indexes, so the
-/// caller merges the streams without SQLite sorting or grouping a million rows (see bench/README.md).
-/// Rows of reports outside the period that fall inside the range are the caller's to skip.
-/// Values are stored lower-cased by ingest.
+/// Read queries for the analysis, shaped so that SQLite never sorts: records stream in index order
+/// and are summed by the caller; result distributions are summed per report by conditional
+/// aggregation over the values the RFCs define, in the order of the reports_begin index
+/// (bench/README.md has the numbers). Values are stored lower-cased by ingest.
 /// </summary>
 internal static class RecordQueries
 {
-    public static async Task<(IReadOnlyList<StoredReport> Reports, RecordIdRange? Range)> ReportsAsync(
-        SqliteConnection db, RecordFilter filter, CancellationToken ct)
+    /// <summary>auth_results/spf result values (RFC 9990 SPFResultType), then anything else.</summary>
+    public static readonly IReadOnlyList<string> SpfResults = ["pass", "fail", "softfail", "neutral", "none", "temperror", "permerror"];
+
+    /// <summary>auth_results/dkim result values (RFC 9990 DKIMResultType), then anything else.</summary>
+    public static readonly IReadOnlyList<string> DkimResults = ["pass", "fail", "policy", "neutral", "none", "temperror", "permerror"];
+
+    /// <summary>policy_evaluated/reason types (RFC 7489 Appendix C, RFC 9990), then anything else.</summary>
+    public static readonly IReadOnlyList<string> ReasonTypes =
+        ["forwarded", "sampled_out", "trusted_forwarder", "mailing_list", "local_policy", "policy_test_mode", "other"];
+
+    private const string PeriodWhere =
+        "rp.begin_utc >= $from AND rp.begin_utc < $to AND ($domain IS NULL OR rp.domain = $domain)";
+
+    public static async Task<IReadOnlyList<StoredReport>> ReportsAsync(SqliteConnection db, RecordFilter filter, CancellationToken ct)
     {
-        const string sql = """
-            SELECT id, domain, begin_utc, org_name, p, sp, np, testing,
-                   (SELECT min(id) FROM records WHERE report = reports.id),
-                   (SELECT max(id) FROM records WHERE report = reports.id)
-              FROM reports
-             WHERE begin_utc >= $from AND begin_utc < $to AND ($domain IS NULL OR domain = $domain)
-            """;
-        await using var command = db.CreateCommand();
-        command.CommandText = sql;
-        command.Parameters.AddWithValue("$from", filter.FromUtc);
-        command.Parameters.AddWithValue("$to", filter.ToUtcExclusive);
-        command.Parameters.AddWithValue("$domain", (object?)filter.Domain ?? DBNull.Value);
+        await using var command = Command(db, $"SELECT id, domain, begin_utc, org_name, p, sp, np, testing FROM reports rp WHERE {PeriodWhere}", filter);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var reports = new List<StoredReport>();
-        long first = long.MaxValue, last = long.MinValue;
         while (await reader.ReadAsync(ct))
         {
             reports.Add(new StoredReport(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
                 Text(reader, 4), Text(reader, 5), Text(reader, 6), Text(reader, 7)));
-            if (!reader.IsDBNull(8))
-            {
-                first = Math.Min(first, reader.GetInt64(8));
-                last = Math.Max(last, reader.GetInt64(9));
-            }
         }
-        return (reports, first <= last ? new RecordIdRange(first, last) : null);
+        return reports;
     }
+
+    // A DMARC failure counts as forwarded when the receiver said so (override types forwarded and
+    // mailing_list), or when SPF failed while a DKIM signature of the From domain (or of a parent or child
+    // of it) verified: relayed mail whose signature survived, though not aligned as the receiver required.
+    // CASE is lazy, so the lookups run for failures only.
+    private const string RecordsSql = $"""
+        SELECT r.report, r.source_ip, r.count,
+               (r.dkim_eval IS 'pass') | ((r.spf_eval IS 'pass') << 1)
+             | (CASE WHEN r.dkim_eval IS 'pass' OR r.spf_eval IS 'pass' THEN 0
+                     WHEN EXISTS (SELECT 1 FROM record_reasons x WHERE x.record = r.id AND x.type IN ('forwarded', 'mailing_list'))
+                       OR (EXISTS (SELECT 1 FROM record_spf s WHERE s.record = r.id AND s.result = 'fail')
+                           AND EXISTS (SELECT 1 FROM record_dkim d
+                                        WHERE d.record = r.id AND d.result = 'pass' AND r.header_from IS NOT NULL
+                                          AND (d.domain = r.header_from OR d.domain LIKE '%.' || r.header_from
+                                               OR r.header_from LIKE '%.' || d.domain))) THEN 4
+                     ELSE 0 END)
+             | (CASE r.disposition WHEN 'none' THEN 0 WHEN 'quarantine' THEN 8 WHEN 'reject' THEN 16 ELSE 24 END)
+          FROM reports rp CROSS JOIN records r ON r.report = rp.id
+         WHERE {PeriodWhere}
+        """;
 
     public static async IAsyncEnumerable<StoredRecord> RecordsAsync(
-        SqliteConnection db, RecordIdRange range, [EnumeratorCancellation] CancellationToken ct)
+        SqliteConnection db, RecordFilter filter, [EnumeratorCancellation] CancellationToken ct)
     {
-        const string sql = """
-            SELECT id, report, source_ip, count, dkim_eval = 'pass', spf_eval = 'pass', coalesce(disposition, 'unknown'), header_from
-              FROM records WHERE id BETWEEN $first AND $last ORDER BY id
-            """;
-        await using var command = RangeCommand(db, sql, range);
+        await using var command = Command(db, RecordsSql, filter);
         await using var reader = await command.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            yield return new StoredRecord(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3));
+    }
+
+    public static Task<IReadOnlyList<ValueCountsOfReport>> SpfResultCountsAsync(SqliteConnection db, RecordFilter filter, CancellationToken ct) =>
+        ValueCountsAsync(db, filter, "record_spf", "result", SpfResults, ct);
+
+    /// <summary>One count per signature, weighted by the record's message count.</summary>
+    public static Task<IReadOnlyList<ValueCountsOfReport>> DkimResultCountsAsync(SqliteConnection db, RecordFilter filter, CancellationToken ct) =>
+        ValueCountsAsync(db, filter, "record_dkim", "result", DkimResults, ct);
+
+    public static Task<IReadOnlyList<ValueCountsOfReport>> ReasonCountsAsync(SqliteConnection db, RecordFilter filter, CancellationToken ct) =>
+        ValueCountsAsync(db, filter, "record_reasons", "type", ReasonTypes, ct);
+
+    /// <summary>Per report, messages per value of <paramref name="values"/>, and last the messages of any other value.</summary>
+    private static async Task<IReadOnlyList<ValueCountsOfReport>> ValueCountsAsync(
+        SqliteConnection db, RecordFilter filter, string table, string column, IReadOnlyList<string> values, CancellationToken ct)
+    {
+        var sums = string.Join(", ", values.Select(v => $"sum(CASE WHEN x.{column} = '{v}' THEN r.count ELSE 0 END)"));
+        var known = string.Join(", ", values.Select(v => $"'{v}'"));
+        var sql = $"""
+            SELECT rp.id, {sums}, sum(CASE WHEN x.{column} NOT IN ({known}) THEN r.count ELSE 0 END)
+              FROM reports rp CROSS JOIN records r ON r.report = rp.id CROSS JOIN {table} x ON x.record = r.id
+             WHERE {PeriodWhere}
+             GROUP BY rp.begin_utc, rp.id
+            """;
+        await using var command = Command(db, sql, filter);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<ValueCountsOfReport>();
         while (await reader.ReadAsync(ct))
         {
-            yield return new StoredRecord(reader.GetInt64(0), reader.GetInt64(1), reader.GetString(2), reader.GetInt64(3),
-                !reader.IsDBNull(4) && reader.GetInt64(4) != 0, !reader.IsDBNull(5) && reader.GetInt64(5) != 0,
-                reader.GetString(6), Text(reader, 7));
+            var counts = new long[values.Count + 1];
+            for (var i = 0; i < counts.Length; i++)
+                counts[i] = reader.IsDBNull(i + 1) ? 0 : reader.GetInt64(i + 1);
+            rows.Add(new ValueCountsOfReport(reader.GetInt64(0), counts));
         }
+        return rows;
     }
 
-    /// <summary>Raw SPF results (auth_results/spf): value is the result.</summary>
-    public static IAsyncEnumerable<RecordDetail> SpfAsync(SqliteConnection db, RecordIdRange range, CancellationToken ct) =>
-        DetailsAsync(db, "SELECT record, result, NULL FROM record_spf WHERE record BETWEEN $first AND $last ORDER BY record", range, ct);
-
-    /// <summary>Raw DKIM results (auth_results/dkim): value is the result, with the signing domain.</summary>
-    public static IAsyncEnumerable<RecordDetail> DkimAsync(SqliteConnection db, RecordIdRange range, CancellationToken ct) =>
-        DetailsAsync(db, "SELECT record, result, domain FROM record_dkim WHERE record BETWEEN $first AND $last ORDER BY record", range, ct);
-
-    /// <summary>Override reasons (policy_evaluated/reason): value is the type.</summary>
-    public static IAsyncEnumerable<RecordDetail> ReasonsAsync(SqliteConnection db, RecordIdRange range, CancellationToken ct) =>
-        DetailsAsync(db, "SELECT record, type, NULL FROM record_reasons WHERE record BETWEEN $first AND $last ORDER BY record", range, ct);
-
-    private static async IAsyncEnumerable<RecordDetail> DetailsAsync(
-        SqliteConnection db, string sql, RecordIdRange range, [EnumeratorCancellation] CancellationToken ct)
-    {
-        await using var command = RangeCommand(db, sql, range);
-        await using var reader = await command.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
-            yield return new RecordDetail(reader.GetInt64(0), reader.GetString(1), Text(reader, 2));
-    }
-
-    private static SqliteCommand RangeCommand(SqliteConnection db, string sql, RecordIdRange range)
+    private static SqliteCommand Command(SqliteConnection db, string sql, RecordFilter filter)
     {
         var command = db.CreateCommand();
         command.CommandText = sql;
-        command.Parameters.AddWithValue("$first", range.First);
-        command.Parameters.AddWithValue("$last", range.Last);
+        command.Parameters.AddWithValue("$from", filter.FromUtc);
+        command.Parameters.AddWithValue("$to", filter.ToUtcExclusive);
+        command.Parameters.AddWithValue("$domain", (object?)filter.Domain ?? DBNull.Value);
         return command;
     }
 
