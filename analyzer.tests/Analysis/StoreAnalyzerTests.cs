@@ -224,6 +224,24 @@ public sealed class StoreAnalyzerTests
     }
 
     [Fact]
+    public async Task Raw_results_and_reasons_are_weighted_by_message_count()
+    {
+        await using var store = await TestStore.CreateAsync();
+        await store.AddReportAsync("example.com", Monday,
+        [
+            new("192.0.2.1", 10, Spf: [("example.com", "pass")], Dkim: [("example.com", "pass"), ("esp.example", "fail")]),
+            new("192.0.2.2", 3, DkimEval: "fail", SpfEval: "fail", Spf: [("example.com", "softfail")], Reasons: ["local_policy"]),
+            new("192.0.2.3", 2, Spf: [("example.com", "<b>odd</b>")], Dkim: [("example.com", "pass")]),
+        ]);
+
+        var d = Assert.Single((await Analyzer().AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
+
+        Assert.Equal([new NamedCount("pass", 10), new NamedCount("softfail", 3), new NamedCount("(unrecognised)", 2)], d.SpfResults);
+        Assert.Equal([new NamedCount("pass", 12), new NamedCount("fail", 10)], d.DkimResults);
+        Assert.Equal([new NamedCount("local_policy", 3)], d.OverrideReasons);
+    }
+
+    [Fact]
     public void Bad_known_sender_ranges_are_refused_with_the_path()
     {
         var e = Assert.Throws<FormatException>(() => Known(("relays", ["192.0.2.0/33"], [])));

@@ -33,6 +33,21 @@ internal static class ReportCommand
         };
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
+            // System.CommandLine turns an exception thrown by an action into exit 1; bad usage is exit 2.
+            try
+            {
+                return await RunAsync(r, ct);
+            }
+            catch (UsageException e)
+            {
+                Console.Error.WriteLine($"dmarc: {e.Message}");
+                return ExitCodes.Usage;
+            }
+        });
+        return command;
+
+        async Task<int> RunAsync(ParseResult r, CancellationToken ct)
+        {
             var period = Period(r.GetValue(from), r.GetValue(to), r.GetValue(week));
             var configuration = AppConfiguration.Load(r.GetValue(config));
             KnownSenders known;
@@ -69,8 +84,7 @@ internal static class ReportCommand
             }
             Console.WriteLine(written.IndexPath);
             return exit;
-        });
-        return command;
+        }
     }
 
     private static ReportPeriod Period(string? from, string? to, string? week)
