@@ -67,8 +67,9 @@ internal static class ReportCommand
             var analysis = await analyzer.AnalyzeAsync(connection, period, r.GetValue(domain), ct);
             var written = await ReportWriter.WriteAsync(analysis, folder, DateTimeOffset.UtcNow, ct);
 
+            // Domains come from reports: control characters must not reach the terminal.
             foreach (var d in analysis.Domains)
-                Console.WriteLine($"{d.Domain}: {d.Total.Volume.ToString("N0", CultureInfo.InvariantCulture)} messages, " +
+                Console.WriteLine($"{SafeText.Clean(d.Domain)}: {d.Total.Volume.ToString("N0", CultureInfo.InvariantCulture)} messages, " +
                                   $"DMARC pass {DomainCharts.Rate(d.Total.DmarcPassRate)}, {HtmlReport.VerdictText(d.Readiness.Verdict)}");
             if (analysis.Domains.Count == 0)
                 Console.WriteLine("no reports in the store for this period");
