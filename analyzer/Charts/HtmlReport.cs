@@ -126,9 +126,9 @@ internal static class HtmlReport
         Counts(html, "Override reasons given", d.OverrideReasons);
         html.Append("</div>\n");
 
-        Table(html, $"Busiest sources (top {SourcesShown})", ["source IP", "reverse DNS name", "sender", "messages", "DMARC pass", "class of failures"],
-            d.Sources.Take(SourcesShown).Select(s => (string[])[E(s.Ip), E(s.PtrName ?? "—"), E(s.Sender), Count(s.Tally.Volume),
-                E(DomainCharts.Rate(s.Tally.DmarcPassRate)), E(MainFailure(s.Tally))]), [false, false, false, true, true, false]);
+        Table(html, $"Busiest sources (top {SourcesShown})", ["source IP", "reverse DNS name", "base domain", "sender", "messages", "DMARC pass", "class of failures"],
+            d.Sources.Take(SourcesShown).Select(s => (string[])[E(s.Ip), E(s.PtrName ?? "—"), E(s.BaseDomain ?? "—"), E(s.Sender), Count(s.Tally.Volume),
+                E(DomainCharts.Rate(s.Tally.DmarcPassRate)), E(MainFailure(s.Tally))]), [false, false, false, false, true, true, false]);
         html.Append("</section>\n");
     }
 
