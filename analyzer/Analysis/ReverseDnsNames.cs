@@ -98,6 +98,7 @@ internal sealed class ReverseDnsNames(IDnsResolver? resolver, TimeProvider time)
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
+            // A name is a nicety: whatever goes wrong in the resolver (sockets, a bad answer) leaves it missing.
             return null;
         }
     }
