@@ -1,6 +1,7 @@
 using System.Net;
 using DmarcAnalyzer.Analysis;
 using DmarcAnalyzer.Dns;
+using DmarcAnalyzer.Storage;
 using Microsoft.Extensions.Configuration;
 
 namespace DmarcAnalyzer.Tests.Analysis;
@@ -239,6 +240,24 @@ public sealed class StoreAnalyzerTests
         Assert.Equal([new NamedCount("pass", 10), new NamedCount("softfail", 3), new NamedCount("(unrecognised)", 2)], d.SpfResults);
         Assert.Equal([new NamedCount("pass", 12), new NamedCount("fail", 10)], d.DkimResults);
         Assert.Equal([new NamedCount("local_policy", 3)], d.OverrideReasons);
+    }
+
+    [Fact]
+    public async Task Absurd_counts_are_clamped_instead_of_overflowing()
+    {
+        await using var store = await TestStore.CreateAsync();
+        await store.AddReportAsync("example.com", Monday,
+        [
+            new("192.0.2.1", long.MaxValue, Spf: [("example.com", "pass")]),
+            new("192.0.2.2", long.MaxValue, Spf: [("example.com", "pass")]),
+            new("192.0.2.3", -5, DkimEval: "fail", SpfEval: "fail"),
+        ]);
+
+        var d = Assert.Single((await Analyzer().AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
+
+        Assert.Equal(2 * RecordQueries.MaxCount, d.Total.Volume);
+        Assert.Equal(1.0, d.Total.DmarcPassRate!.Value, 10);
+        Assert.Equal("pass", Assert.Single(d.SpfResults).Name);
     }
 
     [Fact]

@@ -51,6 +51,12 @@ internal static class RecordQueries
     public static readonly IReadOnlyList<string> ReasonTypes =
         ["forwarded", "sampled_out", "trusted_forwarder", "mailing_list", "local_policy", "policy_test_mode", "other"];
 
+    /// <summary>
+    /// A record's message count is clamped to 0..2^40 so that sums over millions of records cannot
+    /// overflow, whatever a report claims.
+    /// </summary>
+    public const long MaxCount = 1L << 40;
+
     private const string PeriodWhere =
         "rp.begin_utc >= $from AND rp.begin_utc < $to AND ($domain IS NULL OR rp.domain = $domain)";
 
@@ -93,7 +99,7 @@ internal static class RecordQueries
         await using var command = Command(db, RecordsSql, filter);
         await using var reader = await command.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            yield return new StoredRecord(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetInt32(3));
+            yield return new StoredRecord(reader.GetInt64(0), reader.GetString(1), Math.Clamp(reader.GetInt64(2), 0, MaxCount), reader.GetInt32(3));
     }
 
     public static Task<IReadOnlyList<ValueCountsOfReport>> SpfResultCountsAsync(SqliteConnection db, RecordFilter filter, CancellationToken ct) =>
@@ -110,10 +116,11 @@ internal static class RecordQueries
     private static async Task<IReadOnlyList<ValueCountsOfReport>> ValueCountsAsync(
         SqliteConnection db, RecordFilter filter, string table, string column, IReadOnlyList<string> values, CancellationToken ct)
     {
-        var sums = string.Join(", ", values.Select(v => $"sum(CASE WHEN x.{column} = '{v}' THEN r.count ELSE 0 END)"));
+        // total(), not sum(): a hostile report's counts must not make SQLite fail with an integer overflow.
+        var sums = string.Join(", ", values.Select(v => $"total(CASE WHEN x.{column} = '{v}' THEN r.count ELSE 0 END)"));
         var known = string.Join(", ", values.Select(v => $"'{v}'"));
         var sql = $"""
-            SELECT rp.id, {sums}, sum(CASE WHEN x.{column} NOT IN ({known}) THEN r.count ELSE 0 END)
+            SELECT rp.id, {sums}, total(CASE WHEN x.{column} NOT IN ({known}) THEN r.count ELSE 0 END)
               FROM reports rp CROSS JOIN records r ON r.report = rp.id CROSS JOIN {table} x ON x.record = r.id
              WHERE {PeriodWhere}
              GROUP BY rp.begin_utc, rp.id
@@ -125,7 +132,7 @@ internal static class RecordQueries
         {
             var counts = new long[values.Count + 1];
             for (var i = 0; i < counts.Length; i++)
-                counts[i] = reader.IsDBNull(i + 1) ? 0 : reader.GetInt64(i + 1);
+                counts[i] = (long)Math.Clamp(reader.GetDouble(i + 1), 0, MaxCount * 1_000d);
             rows.Add(new ValueCountsOfReport(reader.GetInt64(0), counts));
         }
         return rows;
