@@ -97,11 +97,11 @@ internal static class Schema
             checked_utc INTEGER NOT NULL
         ) WITHOUT ROWID;
         CREATE INDEX reports_begin ON reports(begin_utc);
-        DROP INDEX record_spf_record;
+        DROP INDEX IF EXISTS record_spf_record;
         CREATE INDEX record_spf_record_result ON record_spf(record, result);
-        DROP INDEX record_dkim_record;
+        DROP INDEX IF EXISTS record_dkim_record;
         CREATE INDEX record_dkim_record_result ON record_dkim(record, result, domain);
-        DROP INDEX record_reasons_record;
+        DROP INDEX IF EXISTS record_reasons_record;
         CREATE INDEX record_reasons_record_type ON record_reasons(record, type);
         """,
     ];
