@@ -11,6 +11,7 @@ internal static class CommandLine
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(FailuresCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
