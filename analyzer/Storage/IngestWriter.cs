@@ -10,22 +10,26 @@ namespace DmarcAnalyzer.Storage;
 /// the whole report or none of it; its identity (reporter, report id, domain, begin, end) is a unique key,
 /// so the same report ingested again is a duplicate that changes nothing.
 /// </summary>
-internal sealed class ReportWriter(SqliteConnection connection)
+internal sealed class IngestWriter(SqliteConnection connection)
 {
-    /// <returns>True when the report is new, false when the store already had it.</returns>
-    public async Task<bool> AddAsync(AggregateReport report, ReadOnlyMemory<byte> xml, string source, CancellationToken ct)
+    /// <summary>
+    /// Stores the report as its records stream from the reader. A reader that fails part-way throws, and the
+    /// transaction rolls back: nothing of a broken report is kept but its failure.
+    /// </summary>
+    /// <returns>The number of records stored, or null when the store already had the report (its records are then not read).</returns>
+    public async Task<long?> AddAsync(AggregateReportReader report, ReadOnlyMemory<byte> xml, string source, CancellationToken ct)
     {
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var reportId = await InsertReportAsync(report, xml, source, transaction, ct);
+        var reportId = await InsertReportAsync(report.Header, xml, source, transaction, ct);
         if (reportId is null)
-            return false;
-        await InsertRecordsAsync(reportId.Value, report.Records, transaction, ct);
+            return null;
+        var records = InsertRecords(reportId.Value, report.ReadRecords(), transaction, ct);
         await transaction.CommitAsync(ct);
-        return true;
+        return records;
     }
 
     private async Task<long?> InsertReportAsync(
-        AggregateReport report, ReadOnlyMemory<byte> xml, string source, SqliteTransaction transaction, CancellationToken ct)
+        ReportHeader report, ReadOnlyMemory<byte> xml, string source, SqliteTransaction transaction, CancellationToken ct)
     {
         var m = report.Metadata;
         var p = report.Policy;
@@ -66,43 +70,65 @@ internal sealed class ReportWriter(SqliteConnection connection)
         return await insert.ExecuteScalarAsync(ct) is long id ? id : null;
     }
 
-    private async Task InsertRecordsAsync(long reportId, IReadOnlyList<ReportRecord> records, SqliteTransaction transaction, CancellationToken ct)
+    /// <summary>
+    /// The hot path of a large report: prepared statements through SQLite's own API, and record ids assigned
+    /// here (the transaction holds the write lock) instead of being read back row by row.
+    /// </summary>
+    private long InsertRecords(long reportId, IEnumerable<ReportRecord> records, SqliteTransaction transaction, CancellationToken ct)
     {
-        // Prepared once per report and rebound per row: the large-report path is dominated by these inserts.
-        await using var record = Prepare(transaction, """
-            INSERT INTO records (report, source_ip, count, disposition, dkim_eval, spf_eval, header_from, envelope_from, envelope_to)
-            VALUES ($report, $ip, $count, $disposition, $dkim, $spf, $hfrom, $efrom, $eto) RETURNING id
-            """, "$report", "$ip", "$count", "$disposition", "$dkim", "$spf", "$hfrom", "$efrom", "$eto");
-        await using var reason = Prepare(transaction,
-            "INSERT INTO record_reasons (record, type, comment) VALUES ($record, $type, $comment)",
-            "$record", "$type", "$comment");
-        await using var dkim = Prepare(transaction,
-            "INSERT INTO record_dkim (record, domain, selector, result, human_result) VALUES ($record, $domain, $selector, $result, $human)",
-            "$record", "$domain", "$selector", "$result", "$human");
-        await using var spf = Prepare(transaction,
-            "INSERT INTO record_spf (record, domain, scope, result, human_result) VALUES ($record, $domain, $scope, $result, $human)",
-            "$record", "$domain", "$scope", "$result", "$human");
+        using var next = connection.CreateCommand();
+        next.Transaction = transaction;
+        next.CommandText = "SELECT ifnull(max(id), 0) FROM records";
+        var first = (long)next.ExecuteScalar()!;
+        var recordId = first;
+        using var record = new RawInsert(connection, """
+            INSERT INTO records (id, report, source_ip, count, disposition, dkim_eval, spf_eval, header_from, envelope_from, envelope_to)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            """);
+        using var reason = new RawInsert(connection, "INSERT INTO record_reasons (record, type, comment) VALUES (?1, ?2, ?3)");
+        using var dkim = new RawInsert(connection,
+            "INSERT INTO record_dkim (record, domain, selector, result, human_result) VALUES (?1, ?2, ?3, ?4, ?5)");
+        using var spf = new RawInsert(connection,
+            "INSERT INTO record_spf (record, domain, scope, result, human_result) VALUES (?1, ?2, ?3, ?4, ?5)");
 
         foreach (var r in records)
         {
-            Bind(record, reportId, r.SourceIp, r.Count, r.Disposition, r.DkimEvaluated, r.SpfEvaluated, r.HeaderFrom, r.EnvelopeFrom, r.EnvelopeTo);
-            var recordId = (long)(await record.ExecuteScalarAsync(ct))!;
+            if (++recordId % 4096 == 0)
+                ct.ThrowIfCancellationRequested();
+            record.Bind(1, recordId);
+            record.Bind(2, reportId);
+            record.Bind(3, r.SourceIp);
+            record.Bind(4, r.Count);
+            record.Bind(5, r.Disposition);
+            record.Bind(6, r.DkimEvaluated);
+            record.Bind(7, r.SpfEvaluated);
+            record.Bind(8, r.HeaderFrom);
+            record.Bind(9, r.EnvelopeFrom);
+            record.Bind(10, r.EnvelopeTo);
+            record.Execute();
             foreach (var o in r.Reasons)
             {
-                Bind(reason, recordId, o.Type, o.Comment);
-                await reason.ExecuteNonQueryAsync(ct);
+                reason.Bind(1, recordId);
+                reason.Bind(2, o.Type);
+                reason.Bind(3, o.Comment);
+                reason.Execute();
             }
             foreach (var d in r.Dkim)
-            {
-                Bind(dkim, recordId, d.Domain, d.Selector, d.Result, d.HumanResult);
-                await dkim.ExecuteNonQueryAsync(ct);
-            }
-            foreach (var s in r.Spf)
-            {
-                Bind(spf, recordId, s.Domain, s.Scope, s.Result, s.HumanResult);
-                await spf.ExecuteNonQueryAsync(ct);
-            }
+                InsertResult(dkim, recordId, d.Domain, d.Selector, d.Result, d.HumanResult);
+            foreach (var f in r.Spf)
+                InsertResult(spf, recordId, f.Domain, f.Scope, f.Result, f.HumanResult);
         }
+        return recordId - first;
+    }
+
+    private static void InsertResult(RawInsert insert, long recordId, string domain, string? selectorOrScope, string result, string? human)
+    {
+        insert.Bind(1, recordId);
+        insert.Bind(2, domain);
+        insert.Bind(3, selectorOrScope);
+        insert.Bind(4, result);
+        insert.Bind(5, human);
+        insert.Execute();
     }
 
     /// <summary>
@@ -124,23 +150,6 @@ internal sealed class ReportWriter(SqliteConnection connection)
         Add(insert, "$truncated", raw.Length < size ? 1 : 0);
         Add(insert, "$now", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         await insert.ExecuteNonQueryAsync(ct);
-    }
-
-    private SqliteCommand Prepare(SqliteTransaction transaction, string sql, params string[] names)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var name in names)
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        command.Prepare();
-        return command;
-    }
-
-    private static void Bind(SqliteCommand command, params object?[] values)
-    {
-        for (var i = 0; i < values.Length; i++)
-            command.Parameters[i].Value = values[i] ?? DBNull.Value;
     }
 
     private static void Add(SqliteCommand command, string name, object? value) =>
