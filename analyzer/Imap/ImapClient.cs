@@ -189,6 +189,35 @@ internal sealed class ImapClient : IAsyncDisposable
         return uids;
     }
 
+    /// <summary>RFC822.SIZE of each message, so an oversized one is never fetched.</summary>
+    public async Task<IReadOnlyDictionary<uint, long>> UidFetchSizesAsync(IReadOnlyList<uint> uids, CancellationToken ct)
+    {
+        var sizes = new Dictionary<uint, long>();
+        if (uids.Count == 0)
+            return sizes;
+        (await RunAsync(new ImapCommand("UID").Atom("FETCH").Atom(string.Join(',', uids.Select(Uid))).Atom("(UID RFC822.SIZE)"), response =>
+        {
+            using (response)
+            {
+                if (response.Name != "FETCH" || response.Data is not [ImapList items])
+                    return;
+                uint? uid = null;
+                long? size = null;
+                for (var i = 0; i + 1 < items.Items.Count; i += 2)
+                {
+                    var name = items.Items[i].Text?.ToUpperInvariant();
+                    if (name == "UID")
+                        uid = ParseUid(items.Items[i + 1].Text);
+                    else if (name == "RFC822.SIZE" && long.TryParse(items.Items[i + 1].Text, NumberStyles.None, CultureInfo.InvariantCulture, out var n))
+                        size = n;
+                }
+                if (uid is { } u && size is { } s)
+                    sizes[u] = s;
+            }
+        }, ct)).Dispose();
+        return sizes;
+    }
+
     /// <summary>The whole message (<c>BODY.PEEK[]</c>, which leaves \Seen alone), or null when it no longer exists.</summary>
     public async Task<FetchedMessage?> UidFetchMessageAsync(uint uid, CancellationToken ct)
     {

@@ -1,0 +1,205 @@
+using System.Globalization;
+using DmarcAnalyzer.Reports;
+using Microsoft.Extensions.Logging;
+
+namespace DmarcAnalyzer.Imap;
+
+/// <summary>Hands one message's raw bytes to the ingest pipeline (<see cref="IngestPipeline.IngestAsync"/>).</summary>
+internal delegate Task<IngestOutcome> IngestMessage(Stream message, string source, CancellationToken ct);
+
+/// <summary>
+/// Collects aggregate reports from the rua mailbox. Each message is fetched whole, ingested (each report committed in
+/// its own transaction), and only then moved: to the archive folder when every report in it is stored (new or
+/// duplicate), else to the failed folder. Nothing is deleted. A crash between commit and move is harmless: the next
+/// pass finds the reports already stored and moves the message. Transient failures (a dropped connection, BYE, a
+/// timeout, a server restart) reconnect with backoff; a stop request ends the run after the current message.
+/// </summary>
+internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, IngestMessage ingest, ImapLimits limits, ILogger log)
+{
+    /// <summary>RFC 2177 §3: servers may drop an IDLE after 30 minutes; renew well before.</summary>
+    private static readonly TimeSpan IdleRenewal = TimeSpan.FromMinutes(25);
+
+    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
+
+    /// <summary>A single pass gives up after this many connection attempts in a row fail.</summary>
+    private const int OnceAttempts = 6;
+
+    /// <summary>
+    /// Runs until the mailbox is empty (<see cref="PollMode.Once"/>) or until <paramref name="stop"/> is cancelled.
+    /// Returns what was ingested. Wrong credentials and store failures end the run whatever the mode.
+    /// </summary>
+    public async Task<IngestOutcome> RunAsync(PollSchedule schedule, CancellationToken stop)
+    {
+        var total = IngestOutcome.None;
+        var backoff = FirstBackoff;
+        var failures = 0;
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await using var client = await ConnectAsync(stop);
+                var folders = await PrepareAsync(client, stop);
+                backoff = FirstBackoff;
+                failures = 0;
+                while (!stop.IsCancellationRequested)
+                {
+                    var pass = await DrainAsync(client, folders, stop);
+                    total += pass;
+                    if (schedule.Mode == PollMode.Once)
+                    {
+                        await LogoutQuietlyAsync(client);
+                        return total;
+                    }
+                    if (pass != IngestOutcome.None)
+                        log.LogInformation("{Mailbox}: {Summary}", mailbox, pass.ToSummaryLine());
+                    await WaitForMailAsync(client, schedule, stop);
+                }
+                await LogoutQuietlyAsync(client);
+            }
+            catch (OperationCanceledException) when (stop.IsCancellationRequested)
+            {
+                break;
+            }
+            catch (Exception e) when (IsTransient(e) && !stop.IsCancellationRequested)
+            {
+                failures++;
+                if (schedule.Mode == PollMode.Once && failures >= OnceAttempts)
+                    throw;
+                log.LogWarning("{Server}: {Message}; reconnecting in {Seconds:0} s", server, e.Message, backoff.TotalSeconds);
+                try
+                {
+                    await Task.Delay(backoff, stop);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+            }
+        }
+        return total;
+    }
+
+    private static bool IsTransient(Exception e) =>
+        e is ImapConnectionException or ImapProtocolException or ImapCommandException or IOException or System.Net.Sockets.SocketException;
+
+    private async Task<ImapClient> ConnectAsync(CancellationToken ct)
+    {
+        var client = await ImapClient.ConnectAsync(server, limits, log, ct);
+        try
+        {
+            if (!client.IsAuthenticated)
+                await client.LoginAsync(mailbox.User, mailbox.Password, ImapLoginMethod.Auto, ct);
+            return client;
+        }
+        catch
+        {
+            await client.DisposeAsync();
+            throw;
+        }
+    }
+
+    private sealed record Folders(string Source, string Archive, string Failed);
+
+    /// <summary>Resolves folder names to the server's hierarchy, creates the missing ones, selects the source.</summary>
+    private async Task<Folders> PrepareAsync(ImapClient client, CancellationToken ct)
+    {
+        // RFC 3501 §6.3.8: LIST "" "" returns the hierarchy delimiter.
+        var delimiter = (await client.ListAsync("", "", ct)).FirstOrDefault()?.Delimiter;
+        var folders = new Folders(OnServer(mailbox.Folder, delimiter), OnServer(mailbox.ArchiveFolder, delimiter), OnServer(mailbox.FailedFolder, delimiter));
+        foreach (var folder in new[] { folders.Archive, folders.Failed })
+        {
+            if ((await client.ListAsync("", folder, ct)).Any(m => m.Name == folder && m.CanSelect))
+                continue;
+            if (await client.CreateAsync(folder, ct))
+                log.LogInformation("created folder {Folder}", folder);
+        }
+        await client.SelectAsync(folders.Source, ct);
+        return folders;
+    }
+
+    private static string OnServer(string name, char? delimiter) =>
+        delimiter is { } d && d != '/' ? name.Replace('/', d) : name;
+
+    /// <summary>Every message now in the folder, by UID, in batches; new arrivals are picked up by the next search.</summary>
+    private async Task<IngestOutcome> DrainAsync(ImapClient client, Folders folders, CancellationToken stop)
+    {
+        var total = IngestOutcome.None;
+        uint next = 1;
+        while (!stop.IsCancellationRequested)
+        {
+            // "n:*" also matches the highest UID when it is below n (RFC 3501 §6.4.8), hence the filter.
+            var uids = (await client.UidSearchAsync($"UID {next}:* UNDELETED", stop)).Where(u => u >= next).ToList();
+            if (uids.Count == 0)
+                break;
+            var batch = uids.Take(mailbox.BatchSize).ToList();
+            var sizes = await client.UidFetchSizesAsync(batch, stop);
+            foreach (var uid in batch)
+            {
+                if (stop.IsCancellationRequested)
+                    break;
+                // The message is finished even when a stop arrives meanwhile: I/O stays bounded by the timeouts.
+                total += await ProcessAsync(client, folders, uid, sizes.GetValueOrDefault(uid), CancellationToken.None);
+                next = uid + 1;
+            }
+        }
+        return total;
+    }
+
+    private async Task<IngestOutcome> ProcessAsync(ImapClient client, Folders folders, uint uid, long size, CancellationToken ct)
+    {
+        if (size > limits.MaxLiteralBytes)
+        {
+            log.LogError("{Folder} UID {Uid}: {Size} bytes, over the {Limit} bytes fetched; moved to {Failed} unread",
+                folders.Source, uid, size, limits.MaxLiteralBytes, folders.Failed);
+            await client.UidMoveAsync(uid, folders.Failed, ct);
+            return new IngestOutcome(0, 0, 1, 0);
+        }
+        using var message = await client.UidFetchMessageAsync(uid, ct);
+        if (message is null)
+            return IngestOutcome.None;
+        var source = string.Create(CultureInfo.InvariantCulture, $"imap://{mailbox.User}@{server.Host}/{folders.Source};UID={uid}");
+        IngestOutcome outcome;
+        await using (var content = message.Content.OpenRead())
+            outcome = await ingest(content, source, ct);
+        var stored = outcome.Failed == 0 && outcome.New + outcome.Duplicate > 0;
+        var destination = stored ? folders.Archive : folders.Failed;
+        await client.UidMoveAsync(uid, destination, ct);
+        log.LogDebug("{Source}: {Summary}; moved to {Destination}", source, outcome.ToSummaryLine(), destination);
+        return outcome;
+    }
+
+    private async Task WaitForMailAsync(ImapClient client, PollSchedule schedule, CancellationToken stop)
+    {
+        if (schedule.Mode == PollMode.Idle && client.Has("IDLE"))
+        {
+            await client.IdleAsync(IdleRenewal, stop);
+            return;
+        }
+        if (schedule.Mode == PollMode.Idle)
+            log.LogInformation("server lacks IDLE: polling every {Interval}", schedule.Interval);
+        try
+        {
+            await Task.Delay(schedule.Interval, stop);
+        }
+        catch (OperationCanceledException)
+        {
+            return;
+        }
+        // A long sleep may have outlived the server's autologout: NOOP finds out before the next search.
+        await client.NoopAsync(stop);
+    }
+
+    private async Task LogoutQuietlyAsync(ImapClient client)
+    {
+        try
+        {
+            await client.LogoutAsync(CancellationToken.None);
+        }
+        catch (ImapException e)
+        {
+            log.LogDebug("logout: {Message}", e.Message);
+        }
+    }
+}
