@@ -106,16 +106,64 @@ public class DovecotServer : IAsyncLifetime
         }
     }
 
-    /// <summary>Stops Dovecot (SIGTERM through <c>dovecot stop</c>) and waits for its master to exit.</summary>
+    /// <summary>
+    /// Stops Dovecot (SIGTERM through <c>dovecot stop</c>) and waits for its master to exit. Its imap processes
+    /// outlive the master while their clients stay connected, so they are killed too: the server is really gone.
+    /// </summary>
     public async Task StopAsync()
     {
         var pidFile = Path.Combine(root.FullName, "run", "master.pid");
         if (!File.Exists(pidFile))
             return;
-        var pid = int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var master = int.Parse((await File.ReadAllTextAsync(pidFile)).Trim(), System.Globalization.CultureInfo.InvariantCulture);
+        var children = Descendants(master);
         await RunDovecotAsync("-c", ConfigPath, "stop");
-        for (var i = 0; i < 300 && ProcessAlive(pid); i++)
+        for (var i = 0; i < 300 && ProcessAlive(master); i++)
             await Task.Delay(100);
+        foreach (var pid in children.Where(ProcessAlive))
+        {
+            try
+            {
+                using var process = Process.GetProcessById(pid);
+                process.Kill();
+            }
+            catch (Exception e) when (e is ArgumentException or InvalidOperationException)
+            {
+                // Exited meanwhile.
+            }
+        }
+    }
+
+    /// <summary>Processes below <paramref name="root"/>, from the parent pid field of /proc/PID/stat.</summary>
+    private static List<int> Descendants(int root)
+    {
+        var parents = new Dictionary<int, int>();
+        foreach (var dir in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(dir), out var pid))
+                continue;
+            try
+            {
+                var stat = File.ReadAllText(Path.Combine(dir, "stat"));
+                var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' ');
+                parents[pid] = int.Parse(fields[1], System.Globalization.CultureInfo.InvariantCulture);
+            }
+            catch (IOException)
+            {
+                // Exited while we looked.
+            }
+        }
+        var found = new List<int>();
+        var queue = new Queue<int>([root]);
+        while (queue.TryDequeue(out var parent))
+        {
+            foreach (var (pid, _) in parents.Where(p => p.Value == parent))
+            {
+                found.Add(pid);
+                queue.Enqueue(pid);
+            }
+        }
+        return found;
     }
 
     public async ValueTask DisposeAsync()

@@ -31,7 +31,7 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
     /// </summary>
     public async Task<IngestOutcome> RunAsync(PollSchedule schedule, CancellationToken stop)
     {
-        var total = IngestOutcome.None;
+        var total = new Tally();
         var backoff = FirstBackoff;
         var failures = 0;
         while (!stop.IsCancellationRequested)
@@ -44,15 +44,15 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
                 failures = 0;
                 while (!stop.IsCancellationRequested)
                 {
-                    var pass = await DrainAsync(client, folders, stop);
-                    total += pass;
+                    var before = total.Outcome;
+                    await DrainAsync(client, folders, total, stop);
                     if (schedule.Mode == PollMode.Once)
                     {
                         await LogoutQuietlyAsync(client);
-                        return total;
+                        return total.Outcome;
                     }
-                    if (pass != IngestOutcome.None)
-                        log.LogInformation("{Mailbox}: {Summary}", mailbox, pass.ToSummaryLine());
+                    if (total.Outcome != before)
+                        log.LogInformation("{Mailbox}: {Summary} so far", mailbox, total.Outcome.ToSummaryLine());
                     await WaitForMailAsync(client, schedule, stop);
                 }
                 await LogoutQuietlyAsync(client);
@@ -66,7 +66,7 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
                 failures++;
                 if (schedule.Mode == PollMode.Once && failures >= OnceAttempts)
                     throw;
-                log.LogWarning("{Server}: {Message}; reconnecting in {Seconds:0} s", server, e.Message, backoff.TotalSeconds);
+                log.LogWarning("{Message}; reconnecting in {Seconds:0} s", e.Message, backoff.TotalSeconds);
                 try
                 {
                     await Task.Delay(backoff, stop);
@@ -78,7 +78,13 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
                 backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
             }
         }
-        return total;
+        return total.Outcome;
+    }
+
+    /// <summary>What a run has ingested, kept across reconnections.</summary>
+    private sealed class Tally
+    {
+        public IngestOutcome Outcome { get; set; } = IngestOutcome.None;
     }
 
     private static bool IsTransient(Exception e) =>
@@ -123,9 +129,8 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
         delimiter is { } d && d != '/' ? name.Replace('/', d) : name;
 
     /// <summary>Every message now in the folder, by UID, in batches; new arrivals are picked up by the next search.</summary>
-    private async Task<IngestOutcome> DrainAsync(ImapClient client, Folders folders, CancellationToken stop)
+    private async Task DrainAsync(ImapClient client, Folders folders, Tally total, CancellationToken stop)
     {
-        var total = IngestOutcome.None;
         uint next = 1;
         while (!stop.IsCancellationRequested)
         {
@@ -140,34 +145,35 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
                 if (stop.IsCancellationRequested)
                     break;
                 // The message is finished even when a stop arrives meanwhile: I/O stays bounded by the timeouts.
-                total += await ProcessAsync(client, folders, uid, sizes.GetValueOrDefault(uid), CancellationToken.None);
+                await ProcessAsync(client, folders, uid, sizes.GetValueOrDefault(uid), total, CancellationToken.None);
                 next = uid + 1;
             }
         }
-        return total;
     }
 
-    private async Task<IngestOutcome> ProcessAsync(ImapClient client, Folders folders, uint uid, long size, CancellationToken ct)
+    /// <summary>One message: ingest, count (before the move, which may fail), then move.</summary>
+    private async Task ProcessAsync(ImapClient client, Folders folders, uint uid, long size, Tally total, CancellationToken ct)
     {
         if (size > limits.MaxLiteralBytes)
         {
             log.LogError("{Folder} UID {Uid}: {Size} bytes, over the {Limit} bytes fetched; moved to {Failed} unread",
                 folders.Source, uid, size, limits.MaxLiteralBytes, folders.Failed);
             await client.UidMoveAsync(uid, folders.Failed, ct);
-            return new IngestOutcome(0, 0, 1, 0);
+            total.Outcome += new IngestOutcome(0, 0, 1, 0);
+            return;
         }
         using var message = await client.UidFetchMessageAsync(uid, ct);
         if (message is null)
-            return IngestOutcome.None;
+            return;
         var source = string.Create(CultureInfo.InvariantCulture, $"imap://{mailbox.User}@{server.Host}/{folders.Source};UID={uid}");
         IngestOutcome outcome;
         await using (var content = message.Content.OpenRead())
             outcome = await ingest(content, source, ct);
+        total.Outcome += outcome;
         var stored = outcome.Failed == 0 && outcome.New + outcome.Duplicate > 0;
         var destination = stored ? folders.Archive : folders.Failed;
         await client.UidMoveAsync(uid, destination, ct);
         log.LogDebug("{Source}: {Summary}; moved to {Destination}", source, outcome.ToSummaryLine(), destination);
-        return outcome;
     }
 
     private async Task WaitForMailAsync(ImapClient client, PollSchedule schedule, CancellationToken stop)

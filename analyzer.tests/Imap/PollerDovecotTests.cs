@@ -1,0 +1,160 @@
+using System.Diagnostics;
+using System.Text;
+using DmarcAnalyzer.Imap;
+using DmarcAnalyzer.Reports;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DmarcAnalyzer.Tests.Imap;
+
+/// <summary>The rua poller against a real Dovecot and the real ingest pipeline and store.</summary>
+public sealed class PollerDovecotTests(DovecotServer dovecot) : IClassFixture<DovecotServer>, IDisposable
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private readonly DirectoryInfo work = Directory.CreateTempSubdirectory("dmarc-poll-");
+
+    public void Dispose() => work.Delete(recursive: true);
+
+    private static readonly byte[][] Junk =
+    [
+        "From: friend@example.net\r\nTo: dmarc@example.org\r\nSubject: lunch?\r\n\r\nNot a report.\r\n"u8.ToArray(),
+        Encoding.ASCII.GetBytes("From: noreply@example.net\r\nTo: dmarc@example.org\r\nSubject: Report domain: example.org\r\n" +
+            "MIME-Version: 1.0\r\nContent-Type: application/gzip; name=\"report.xml.gz\"\r\nContent-Transfer-Encoding: base64\r\n\r\n" +
+            Convert.ToBase64String([0x1f, 0x8b, 8, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9]) + "\r\n"),
+    ];
+
+    /// <summary>Report mails from samples/ and the shared corpus, each with whether ingesting it as a file stores it.</summary>
+    private async Task<(List<(string Path, bool Stores)> Mails, long Reports)> ReferenceAsync()
+    {
+        var paths = Directory.EnumerateFiles(Path.Combine(Corpus.RepoRoot, "samples", "rua"), "*.eml", SearchOption.AllDirectories)
+            .Concat(Directory.EnumerateFiles(Corpus.Require("aggregate"), "*.eml"))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        Assert.NotEmpty(paths);
+        var db = Path.Combine(work.FullName, "reference.db");
+        var mails = new List<(string, bool)>();
+        await using (var pipeline = await IngestPipeline.OpenAsync(db, IngestLimits.Default, NullLogger.Instance, Ct))
+        {
+            foreach (var path in paths)
+            {
+                await using var file = File.OpenRead(path);
+                var outcome = await pipeline.IngestAsync(file, path, Ct);
+                mails.Add((path, outcome.Failed == 0 && outcome.New + outcome.Duplicate > 0));
+            }
+        }
+        return (mails, await CountReportsAsync(db));
+    }
+
+    private static async Task<long> CountReportsAsync(string db)
+    {
+        await using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT count(*) FROM reports";
+        return (long)(await command.ExecuteScalarAsync(Ct))!;
+    }
+
+    private async Task FillInboxAsync(string user, IEnumerable<string> mails)
+    {
+        await using var client = await dovecot.LoginAsync(user);
+        foreach (var bytes in mails.Select(File.ReadAllBytes).Concat(Junk))
+            await client.AppendAsync("INBOX", new MemoryStream(bytes), bytes.Length, Ct);
+    }
+
+    private async Task<(long Inbox, long Archive, long Failed)> CountMessagesAsync(string user)
+    {
+        await using var client = await dovecot.LoginAsync(user);
+        return ((await client.SelectAsync("INBOX", Ct)).Exists,
+                (await client.SelectAsync("DMARC.Processed", Ct)).Exists,
+                (await client.SelectAsync("DMARC.Failed", Ct)).Exists);
+    }
+
+    private RuaMailboxPoller Poller(string user, IngestMessage ingest) =>
+        new(dovecot.Endpoint(ImapTls.StartTls), new RuaMailbox(user, dovecot.Password, BatchSize: 4), ingest, ImapLimits.Default, NullLogger.Instance);
+
+    [Fact]
+    public async Task StoresEveryReportOnceArchivesReportsAndSetsJunkAside()
+    {
+        var (mails, reports) = await ReferenceAsync();
+        var user = dovecot.NewUser();
+        await FillInboxAsync(user, mails.Select(m => m.Path));
+        var db = Path.Combine(work.FullName, "poll.db");
+
+        await using (var pipeline = await IngestPipeline.OpenAsync(db, IngestLimits.Default, NullLogger.Instance, Ct))
+        {
+            var first = await Poller(user, pipeline.IngestAsync).RunAsync(PollSchedule.Once, Ct);
+            Assert.Equal(reports, first.New);
+            Assert.True(first.Failed >= Junk.Length);
+            var second = await Poller(user, pipeline.IngestAsync).RunAsync(PollSchedule.Once, Ct);
+            Assert.Equal(IngestOutcome.None, second);
+        }
+
+        Assert.Equal(reports, await CountReportsAsync(db));
+        var stored = mails.Count(m => m.Stores);
+        Assert.Equal((0L, (long)stored, (long)(mails.Count - stored + Junk.Length)), await CountMessagesAsync(user));
+    }
+
+    [Fact]
+    public async Task RecoversFromADovecotRestartBetweenCommitAndMove()
+    {
+        var (mails, reports) = await ReferenceAsync();
+        var user = dovecot.NewUser();
+        await FillInboxAsync(user, mails.Select(m => m.Path));
+        var db = Path.Combine(work.FullName, "poll.db");
+
+        await using (var pipeline = await IngestPipeline.OpenAsync(db, IngestLimits.Default, NullLogger.Instance, Ct))
+        {
+            var ingested = 0;
+            var outcome = await Poller(user, async (message, source, ct) =>
+            {
+                var result = await pipeline.IngestAsync(message, source, ct);
+                // The third message is committed; the server goes away before it is moved.
+                if (++ingested == 3)
+                {
+                    await dovecot.StopAsync();
+                    await dovecot.StartAsync();
+                }
+                return result;
+            }).RunAsync(PollSchedule.Once, Ct);
+            Assert.Equal(reports, outcome.New);
+            Assert.True(ingested > mails.Count + Junk.Length, "the interrupted message was fetched again");
+        }
+
+        Assert.Equal(reports, await CountReportsAsync(db));
+        var stored = mails.Count(m => m.Stores);
+        Assert.Equal((0L, (long)stored, (long)(mails.Count - stored + Junk.Length)), await CountMessagesAsync(user));
+    }
+
+    [Fact]
+    public async Task PollCommandPrintsTheSummaryLineLast()
+    {
+        var user = dovecot.NewUser();
+        var mail = Directory.EnumerateFiles(Path.Combine(Corpus.RepoRoot, "samples", "rua"), "*.eml", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
+        await FillInboxAsync(user, [mail]);
+        var passwordFile = Path.Combine(work.FullName, "password");
+        await File.WriteAllTextAsync(passwordFile, dovecot.Password + "\n", Ct);
+
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = work.FullName,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+        };
+        foreach (var argument in new[]
+                 {
+                     Path.Combine(AppContext.BaseDirectory, "dmarc.dll"), "poll", "--once", "--host", dovecot.Host,
+                     "--port", dovecot.Endpoint(ImapTls.Implicit).Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                     "--tls", "implicit", "--ca-file", dovecot.CaPath, "--user", user, "--password-file", passwordFile,
+                     "--db", Path.Combine(work.FullName, "cli.db"),
+                 })
+            start.ArgumentList.Add(argument);
+        using var process = Process.Start(start)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(Ct);
+        var stderr = process.StandardError.ReadToEndAsync(Ct);
+        await process.WaitForExitAsync(Ct);
+        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(process.ExitCode == 3, $"exit {process.ExitCode}: {await stderr}");
+        Assert.Matches(@"^reports: 1 new, 0 duplicate, 2 failed; records: \d+$", lines[^1]);
+    }
+}
