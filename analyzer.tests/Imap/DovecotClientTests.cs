@@ -1,5 +1,6 @@
 using System.Text;
 using DmarcAnalyzer.Imap;
+using DmarcAnalyzer.Imap.Exported;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DmarcAnalyzer.Tests.Imap;
@@ -90,6 +91,27 @@ public class DovecotClientTests(DovecotServer dovecot) : IClassFixture<DovecotSe
         var moved = Assert.Single(await client.UidSearchAsync("ALL", Ct));
         using (var fetched = await client.UidFetchMessageAsync(moved, Ct))
             Assert.Equal(first, fetched!.Content.ToArray());
+    }
+
+    [Fact]
+    public async Task TheMaildirReaderFindsWhatDovecotStored()
+    {
+        var user = dovecot.NewUser();
+        await using (var client = await dovecot.LoginAsync(user))
+        {
+            foreach (var subject in new[] { "a", "b" })
+            {
+                var bytes = Message(subject);
+                await client.AppendAsync("INBOX", new MemoryStream(bytes), bytes.Length, Ct);
+            }
+            await client.CreateAsync("Archive", Ct);
+            var archived = Message("c");
+            await client.AppendAsync("Archive", new MemoryStream(archived), archived.Length, Ct);
+        }
+        var files = MaildirReader.MessageFiles(dovecot.MaildirOf(user));
+        // Dovecot stores LF line endings.
+        var subjects = files.Select(f => File.ReadAllText(f).Split('\n').Single(l => l.StartsWith("Subject: ", StringComparison.Ordinal)));
+        Assert.Equal(["Subject: a", "Subject: b", "Subject: c"], subjects.Order(StringComparer.Ordinal));
     }
 
     [Fact]

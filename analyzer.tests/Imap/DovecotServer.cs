@@ -278,6 +278,9 @@ public class DovecotServer : IAsyncLifetime
         Ca.Add(X509CertificateLoader.LoadCertificate(ca.RawData));
     }
 
+    /// <summary>Where Dovecot keeps a user's mail (mail_location = maildir:~/Maildir).</summary>
+    public string MaildirOf(string user) => Path.Combine(root.FullName, "mail", user, "Maildir");
+
     public string CaPath => Path.Combine(root.FullName, "ca.pem");
 
     private static int FreePort()

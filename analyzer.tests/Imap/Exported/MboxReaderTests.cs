@@ -1,0 +1,58 @@
+using System.Text;
+using DmarcAnalyzer.Imap.Exported;
+
+namespace DmarcAnalyzer.Tests.Imap.Exported;
+
+public class MboxReaderTests
+{
+    private static async Task<List<string>> SplitAsync(string mbox, long max = 1 << 20)
+    {
+        var messages = new List<string>();
+        await foreach (var m in MboxReader.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(mbox)), max, TestContext.Current.CancellationToken))
+        {
+            Assert.Equal(messages.Count + 1, m.Number);
+            messages.Add(Encoding.UTF8.GetString(m.Bytes));
+        }
+        return messages;
+    }
+
+    [Fact]
+    public async Task SplitsAtFromLinesAndUnescapesTheMboxrdWay()
+    {
+        var messages = await SplitAsync(
+            "From reports@example.net Sat Nov 21 10:00:00 2026\n" +
+            "Subject: one\n\n>From the start\n>>From deeper\n> From not escaped\n\n\n" +
+            "From other@example.net Sat Nov 21 11:00:00 2026\n" +
+            "Subject: two\n\nlast line without newline");
+        Assert.Equal(
+        [
+            "Subject: one\n\nFrom the start\n>From deeper\n> From not escaped\n\n",
+            "Subject: two\n\nlast line without newline",
+        ], messages);
+    }
+
+    [Fact]
+    public async Task KeepsCrlfLineEndings()
+    {
+        var messages = await SplitAsync("From a@b Sat Nov 21 10:00:00 2026\r\nSubject: x\r\n\r\nbody\r\n\r\nFrom c@d Sat Nov 21 10:00:00 2026\r\nSubject: y\r\n");
+        Assert.Equal(["Subject: x\r\n\r\nbody\r\n", "Subject: y\r\n"], messages);
+    }
+
+    [Fact]
+    public async Task AnEmptyFileHasNoMessages() => Assert.Empty(await SplitAsync(""));
+
+    [Fact]
+    public async Task RefusesAFileThatIsNotAnMbox()
+    {
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() => SplitAsync("Subject: plain message\n\nhello\n"));
+        Assert.Contains("not an mbox", e.Message);
+    }
+
+    [Fact]
+    public async Task RefusesAnOversizedMessage()
+    {
+        var e = await Assert.ThrowsAsync<InvalidDataException>(() =>
+            SplitAsync("From a@b Sat Nov 21 10:00:00 2026\n" + string.Concat(Enumerable.Repeat("0123456789\n", 200)), max: 1000));
+        Assert.Contains("larger than 1000 bytes", e.Message);
+    }
+}
