@@ -127,6 +127,61 @@ public sealed class PollerDovecotTests(DovecotServer dovecot) : IClassFixture<Do
     }
 
     [Fact]
+    public async Task AStopRequestFinishesTheCurrentMessageAndGoesNoFurther()
+    {
+        var (mails, _) = await ReferenceAsync();
+        var user = dovecot.NewUser();
+        await FillInboxAsync(user, mails.Where(m => m.Stores).Select(m => m.Path).Take(4));
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        await using var pipeline = await IngestPipeline.OpenAsync(Path.Combine(work.FullName, "stop.db"), IngestLimits.Default, NullLogger.Instance, Ct);
+        var ingested = 0;
+        var outcome = await Poller(user, async (message, source, ct) =>
+        {
+            if (++ingested == 2)
+                await stop.CancelAsync();
+            return await pipeline.IngestAsync(message, source, ct);
+        }).RunAsync(new PollSchedule(PollMode.Every, TimeSpan.FromMinutes(1)), stop.Token);
+
+        Assert.Equal(2, ingested);
+        Assert.Equal(0, outcome.Failed);
+        var (inbox, archive, _) = await CountMessagesAsync(user);
+        Assert.Equal((4L + Junk.Length - 2, 2L), (inbox, archive));
+    }
+
+    [Fact]
+    public async Task IdleModePicksUpMailAsItArrives()
+    {
+        var mail = StoringMails(await ReferenceAsync()).First();
+        var user = dovecot.NewUser();
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        await using var pipeline = await IngestPipeline.OpenAsync(Path.Combine(work.FullName, "idle.db"), IngestLimits.Default, NullLogger.Instance, Ct);
+        var arrived = new TaskCompletionSource();
+        var run = Poller(user, async (message, source, ct) =>
+        {
+            var result = await pipeline.IngestAsync(message, source, ct);
+            arrived.TrySetResult();
+            return result;
+        }).RunAsync(new PollSchedule(PollMode.Idle, TimeSpan.FromMinutes(10)), stop.Token);
+
+        // The poller creates its folders once connected; then the mail arrives while it idles.
+        await using (var client = await dovecot.LoginAsync(user))
+        {
+            while ((await client.ListAsync("", "DMARC.Failed", Ct)).Count == 0)
+                await Task.Delay(50, Ct);
+            var bytes = await File.ReadAllBytesAsync(mail, Ct);
+            await client.AppendAsync("INBOX", new MemoryStream(bytes), bytes.Length, Ct);
+        }
+        await arrived.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        await stop.CancelAsync();
+        var outcome = await run.WaitAsync(TimeSpan.FromSeconds(60), Ct);
+        Assert.Equal(1, outcome.New);
+        Assert.Equal((0L, 1L, 0L), await CountMessagesAsync(user));
+    }
+
+    private static IEnumerable<string> StoringMails((List<(string Path, bool Stores)> Mails, long Reports) reference) =>
+        reference.Mails.Where(m => m.Stores).Select(m => m.Path);
+
+    [Fact]
     public async Task PollCommandPrintsTheSummaryLineLast()
     {
         var user = dovecot.NewUser();
