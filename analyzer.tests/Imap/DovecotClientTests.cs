@@ -84,7 +84,7 @@ public class DovecotClientTests(DovecotServer dovecot) : IClassFixture<DovecotSe
             Assert.Equal(second, fetched!.Content.ToArray());
         Assert.Null(await client.UidFetchMessageAsync(uid2.Value + 100, Ct));
 
-        await client.UidMoveAsync(uid1.Value, "Geprüfte Berichte", Ct);
+        await client.UidMoveAsync([uid1.Value], "Geprüfte Berichte", Ct);
         Assert.Equal([uid2.Value], await client.UidSearchAsync("ALL", Ct));
         var archive = await client.SelectAsync("Geprüfte Berichte", Ct);
         Assert.Equal(1, archive.Exists);
@@ -173,7 +173,7 @@ public class DovecotWithoutMoveTests(DovecotWithoutMove dovecot) : IClassFixture
         }
         await client.CreateAsync("Archive", Ct);
         await client.SelectAsync("INBOX", Ct);
-        await client.UidMoveAsync(uids[0], "Archive", Ct);
+        await client.UidMoveAsync([uids[0]], "Archive", Ct);
         Assert.Equal([uids[1], uids[2]], await client.UidSearchAsync("ALL", Ct));
         Assert.Empty(await client.UidSearchAsync("DELETED", Ct));
         Assert.Equal(1, (await client.SelectAsync("Archive", Ct)).Exists);

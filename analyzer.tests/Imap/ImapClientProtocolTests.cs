@@ -120,7 +120,7 @@ public class ImapClientProtocolTests
         Assert.Equal([5u, 11u], await client.UidSearchAsync("UID 1:* UNDELETED", Ct));
         using (var message = await client.UidFetchMessageAsync(5, Ct))
             Assert.Equal("Subject:x", Encoding.ASCII.GetString(message!.Content.ToArray()));
-        await client.UidMoveAsync(5, "DMARC.Processed", Ct);
+        await client.UidMoveAsync([5], "DMARC.Processed", Ct);
         await server.Completion;
     }
 
@@ -138,7 +138,7 @@ public class ImapClientProtocolTests
             await s.SendAsync($"* 3 EXPUNGE\r\n{tag} OK\r\n");
         });
         await using var client = await ConnectAsync(server);
-        await client.UidMoveAsync(7, "Archive", Ct);
+        await client.UidMoveAsync([7], "Archive", Ct);
         await server.Completion;
     }
 

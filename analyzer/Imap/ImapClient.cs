@@ -271,23 +271,26 @@ internal sealed class ImapClient : IAsyncDisposable
     }
 
     /// <summary>
-    /// Moves one message: <c>UID MOVE</c> (RFC 6851) when offered, else <c>UID COPY</c>, <c>\Deleted</c> and
-    /// <c>UID EXPUNGE</c> of that UID alone (RFC 4315). Without UIDPLUS the original stays flagged \Deleted: a plain
+    /// Moves messages: <c>UID MOVE</c> (RFC 6851) when offered, else <c>UID COPY</c>, <c>\Deleted</c> and
+    /// <c>UID EXPUNGE</c> of those UIDs alone (RFC 4315). Without UIDPLUS the originals stay flagged \Deleted: a plain
     /// EXPUNGE would also remove messages others flagged, and nothing is ever deleted that we did not copy.
     /// </summary>
-    public async Task UidMoveAsync(uint uid, string destination, CancellationToken ct)
+    public async Task UidMoveAsync(IReadOnlyCollection<uint> uids, string destination, CancellationToken ct)
     {
+        if (uids.Count == 0)
+            return;
+        var set = string.Join(',', uids.Select(Uid));
         if (Has("MOVE"))
         {
-            (await RunAsync(new ImapCommand("UID").Atom("MOVE").Atom(Uid(uid)).Mailbox(destination), null, ct)).Dispose();
+            (await RunAsync(new ImapCommand("UID").Atom("MOVE").Atom(set).Mailbox(destination), null, ct)).Dispose();
             return;
         }
-        (await RunAsync(new ImapCommand("UID").Atom("COPY").Atom(Uid(uid)).Mailbox(destination), null, ct)).Dispose();
-        (await RunAsync(new ImapCommand("UID").Atom("STORE").Atom(Uid(uid)).Atom(@"+FLAGS.SILENT (\Deleted)"), null, ct)).Dispose();
+        (await RunAsync(new ImapCommand("UID").Atom("COPY").Atom(set).Mailbox(destination), null, ct)).Dispose();
+        (await RunAsync(new ImapCommand("UID").Atom("STORE").Atom(set).Atom(@"+FLAGS.SILENT (\Deleted)"), null, ct)).Dispose();
         if (Has("UIDPLUS"))
-            (await RunAsync(new ImapCommand("UID").Atom("EXPUNGE").Atom(Uid(uid)), null, ct)).Dispose();
+            (await RunAsync(new ImapCommand("UID").Atom("EXPUNGE").Atom(set), null, ct)).Dispose();
         else
-            log.LogWarning("server lacks MOVE and UIDPLUS: message {Uid} stays flagged \\Deleted in the source folder", uid);
+            log.LogWarning("server lacks MOVE and UIDPLUS: messages {Uids} stay flagged \\Deleted in the source folder", set);
     }
 
     /// <summary>Creates a mailbox; false when it already exists (RFC 5530 ALREADYEXISTS).</summary>

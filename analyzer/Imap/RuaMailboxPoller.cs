@@ -9,8 +9,8 @@ internal delegate Task<IngestOutcome> IngestMessage(Stream message, string sourc
 
 /// <summary>
 /// Collects aggregate reports from the rua mailbox. Each message is fetched whole, ingested (each report committed in
-/// its own transaction), and only then moved: to the archive folder when every report in it is stored (new or
-/// duplicate), else to the failed folder. Nothing is deleted. A crash between commit and move is harmless: the next
+/// its own transaction), and only then moved, with the rest of its batch: to the archive folder when every report in
+/// it is stored (new or duplicate), else to the failed folder. Nothing is deleted. A crash between commit and move is harmless: the next
 /// pass finds the reports already stored and moves the message. Transient failures (a dropped connection, BYE, a
 /// timeout, a server restart) reconnect with backoff; a stop request ends the run after the current message.
 /// </summary>
@@ -128,7 +128,11 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
     private static string OnServer(string name, char? delimiter) =>
         delimiter is { } d && d != '/' ? name.Replace('/', d) : name;
 
-    /// <summary>Every message now in the folder, by UID, in batches; new arrivals are picked up by the next search.</summary>
+    /// <summary>
+    /// Every message now in the folder, by UID, in batches; new arrivals are picked up by the next search. A batch
+    /// is moved after all its messages are ingested: one MOVE per folder instead of one per message (Maildir
+    /// servers rewrite their index on each). A crash before the move only means duplicates on the next pass.
+    /// </summary>
     private async Task DrainAsync(ImapClient client, Folders folders, Tally total, CancellationToken stop)
     {
         uint next = 1;
@@ -140,40 +144,46 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
                 break;
             var batch = uids.Take(mailbox.BatchSize).ToList();
             var sizes = await client.UidFetchSizesAsync(batch, stop);
+            var archive = new List<uint>();
+            var failed = new List<uint>();
             foreach (var uid in batch)
             {
                 if (stop.IsCancellationRequested)
                     break;
                 // The message is finished even when a stop arrives meanwhile: I/O stays bounded by the timeouts.
-                await ProcessAsync(client, folders, uid, sizes.GetValueOrDefault(uid), total, CancellationToken.None);
+                var stored = await ProcessAsync(client, folders, uid, sizes.GetValueOrDefault(uid), total, CancellationToken.None);
+                if (stored is { } s)
+                    (s ? archive : failed).Add(uid);
                 next = uid + 1;
             }
+            await client.UidMoveAsync(archive, folders.Archive, CancellationToken.None);
+            await client.UidMoveAsync(failed, folders.Failed, CancellationToken.None);
         }
     }
 
-    /// <summary>One message: ingest, count (before the move, which may fail), then move.</summary>
-    private async Task ProcessAsync(ImapClient client, Folders folders, uint uid, long size, Tally total, CancellationToken ct)
+    /// <summary>
+    /// Ingests one message and counts it; true when every report in it is stored (it goes to the archive),
+    /// false when it goes to the failed folder, null when it vanished meanwhile.
+    /// </summary>
+    private async Task<bool?> ProcessAsync(ImapClient client, Folders folders, uint uid, long size, Tally total, CancellationToken ct)
     {
         if (size > limits.MaxLiteralBytes)
         {
             log.LogError("{Folder} UID {Uid}: {Size} bytes, over the {Limit} bytes fetched; moved to {Failed} unread",
                 folders.Source, uid, size, limits.MaxLiteralBytes, folders.Failed);
-            await client.UidMoveAsync(uid, folders.Failed, ct);
             total.Outcome += new IngestOutcome(0, 0, 1, 0);
-            return;
+            return false;
         }
         using var message = await client.UidFetchMessageAsync(uid, ct);
         if (message is null)
-            return;
+            return null;
         var source = string.Create(CultureInfo.InvariantCulture, $"imap://{mailbox.User}@{server.Host}/{folders.Source};UID={uid}");
         IngestOutcome outcome;
         await using (var content = message.Content.OpenRead())
             outcome = await ingest(content, source, ct);
         total.Outcome += outcome;
-        var stored = outcome.Failed == 0 && outcome.New + outcome.Duplicate > 0;
-        var destination = stored ? folders.Archive : folders.Failed;
-        await client.UidMoveAsync(uid, destination, ct);
-        log.LogDebug("{Source}: {Summary}; moved to {Destination}", source, outcome.ToSummaryLine(), destination);
+        log.LogDebug("{Source}: {Summary}", source, outcome.ToSummaryLine());
+        return outcome.Failed == 0 && outcome.New + outcome.Duplicate > 0;
     }
 
     private async Task WaitForMailAsync(ImapClient client, PollSchedule schedule, CancellationToken stop)
