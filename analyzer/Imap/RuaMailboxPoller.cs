@@ -10,9 +10,10 @@ internal delegate Task<IngestOutcome> IngestMessage(Stream message, string sourc
 /// <summary>
 /// Collects aggregate reports from the rua mailbox. Each message is fetched whole, ingested (each report committed in
 /// its own transaction), and only then moved, with the rest of its batch: to the archive folder when every report in
-/// it is stored (new or duplicate), else to the failed folder. Nothing is deleted. A crash between commit and move is harmless: the next
-/// pass finds the reports already stored and moves the message. Transient failures (a dropped connection, BYE, a
-/// timeout, a server restart) reconnect with backoff; a stop request ends the run after the current message.
+/// it is stored (new or duplicate), else to the failed folder. Nothing is deleted. A crash between commit and move is
+/// harmless: the next pass finds the reports already stored and moves the message. Transient failures (a dropped
+/// connection, BYE, a timeout, a server restart) reconnect with backoff; a stop request ends the run after the
+/// current message.
 /// </summary>
 internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, IngestMessage ingest, ImapLimits limits, ILogger log)
 {
@@ -22,7 +23,7 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
 
-    /// <summary>A single pass gives up after this many connection attempts in a row fail.</summary>
+    /// <summary>A single pass gives up after this many transient failures.</summary>
     private const int OnceAttempts = 6;
 
     /// <summary>
@@ -40,12 +41,14 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
             {
                 await using var client = await ConnectAsync(stop);
                 var folders = await PrepareAsync(client, stop);
-                backoff = FirstBackoff;
-                failures = 0;
                 while (!stop.IsCancellationRequested)
                 {
                     var before = total.Outcome;
                     await DrainAsync(client, folders, total, stop);
+                    // Only progress resets the backoff: a message that breaks the connection every time must not
+                    // make the loop spin.
+                    if (total.Outcome != before)
+                        backoff = FirstBackoff;
                     if (schedule.Mode == PollMode.Once)
                     {
                         await LogoutQuietlyAsync(client);
