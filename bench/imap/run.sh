@@ -1,14 +1,21 @@
 #!/usr/bin/env bash
 # IMAP poll benchmark: 2,000 report mails in a private Dovecot on 127.0.0.1, collected by `dmarc poll --once`
-# over STARTTLS (fetch, ingest into SQLite, move to the archive folder). Prints messages per second.
-# Needs root (Dovecot switches to its own users) and dovecot-imapd.  bench/imap/run.sh [MAILS]
+# over STARTTLS (fetch, ingest into SQLite, move to the archive folder), beside Debian's dmarcts-report-parser
+# reading a copy of the same mailbox into a private PostgreSQL (it stores into MySQL or PostgreSQL only) when
+# dmarcts-report-parser, postgresql and libdbd-pg-perl are installed. Prints messages per second.
+# Needs root (Dovecot and PostgreSQL switch to their own users) and dovecot-imapd.  bench/imap/run.sh [MAILS]
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
 mails=${1:-2000}
 work=$(mktemp -d)
 chmod 755 "$work"
-stop() { [ -f "$work/run/master.pid" ] && /usr/sbin/dovecot -c "$work/dovecot.conf" stop 2>/dev/null || true; rm -rf "$work"; }
+stop() {
+  [ -f "$work/run/master.pid" ] && /usr/sbin/dovecot -c "$work/dovecot.conf" stop 2>/dev/null || true
+  [ -f "$work/pg/postmaster.pid" ] && runuser -u postgres -- "$pg/pg_ctl" -D "$work/pg" -m fast stop >/dev/null 2>&1 || true
+  rm -rf "$work"
+}
+pg=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1 || true)
 trap stop EXIT
 
 dotnet build "$repo/analyzer" -c Release -nologo -clp:ErrorsOnly >/dev/null
@@ -19,7 +26,7 @@ port=$(free_port)
 openssl req -x509 -newkey rsa:2048 -nodes -days 2 -subj /CN=localhost -addext "subjectAltName=DNS:localhost,IP:127.0.0.1" \
   -keyout "$work/server.key" -out "$work/server.pem" 2>/dev/null
 mkdir -m 1777 "$work/mail"
-echo "bench:{PLAIN}bench:65534:65534::$work/mail/bench::" > "$work/users"
+printf 'bench:{PLAIN}bench:65534:65534::%s/mail/bench::\npeer:{PLAIN}bench:65534:65534::%s/mail/peer::\n' "$work" "$work" > "$work/users"
 printf 'bench\n' > "$work/password"
 cat > "$work/dovecot.conf" <<CONF
 base_dir = $work/run
@@ -55,7 +62,9 @@ service imap-login {
 CONF
 
 python3 "$here/make-mails.py" "$work/mail/bench/Maildir" --mails "$mails"
-chown -R 65534:65534 "$work/mail/bench"
+mkdir -p "$work/mail/peer"
+cp -r "$work/mail/bench/Maildir" "$work/mail/peer/Maildir"
+chown -R 65534:65534 "$work/mail/bench" "$work/mail/peer"
 /usr/sbin/dovecot -c "$work/dovecot.conf"
 sleep 1
 
@@ -67,9 +76,29 @@ end=$(date +%s.%N)
 seconds=$(echo "$end - $start" | bc -l)
 again=$("${poll[@]}" 2>/dev/null | tail -1) || true
 
-printf '| mails | seconds | messages/s | summary | second poll |\n| --- | --- | --- | --- | --- |\n'
-printf '| %d | %.1f | %.0f | %s | %s |\n' "$mails" "$seconds" "$(echo "$mails / $seconds" | bc -l)" "$summary" "$again"
-
-if command -v dmarcts-report-parser >/dev/null || [ -x /usr/bin/dmarcts-report-parser.pl ]; then
-  echo "dmarcts-report-parser is installed, but it stores into MySQL or PostgreSQL only: no server here to run it against." >&2
+peer_seconds=nan; peer_summary="not run: needs dmarcts-report-parser, postgresql and libdbd-pg-perl"
+if [ -x /usr/sbin/dmarcts-report-parser ] && [ -n "$pg" ] && perl -MDBD::Pg -e1 2>/dev/null; then
+  pgport=$(free_port)
+  mkdir "$work/pg" "$work/dmarcts" && chown postgres "$work/pg"
+  runuser -u postgres -- "$pg/initdb" -D "$work/pg" -A trust >/dev/null
+  runuser -u postgres -- "$pg/pg_ctl" -D "$work/pg" -l "$work/pg/log" -o "-k $work/pg -p $pgport -c listen_addresses=''" -w start >/dev/null
+  runuser -u postgres -- "$pg/psql" -q -h "$work/pg" -p "$pgport" -d postgres -c "CREATE ROLE dmarc LOGIN" -c "CREATE DATABASE dmarc OWNER dmarc"
+  cat > "$work/dmarcts/dmarcts-report-parser.conf" <<CONF
+\$dbtype = 'Pg'; \$dbname = 'dmarc'; \$dbuser = 'dmarc'; \$dbpass = ''; \$dbhost = '$work/pg'; \$dbport = '$pgport';
+\$imapserver = '127.0.0.1'; \$imapport = '$port'; \$imapuser = 'peer'; \$imappass = 'bench';
+\$imapssl = '0'; \$imaptls = '1'; \$tlsverify = '0'; \$imapignoreerror = '0';
+\$imapreadfolder = 'INBOX'; \$imapmovefolder = 'Processed'; \$imapmovefoldererr = 'NotProcessed';
+\$delete_reports = 0; \$delete_failed = 0; \$maxsize_xml = 50000; \$compress_xml = 0;
+CONF
+  start=$(date +%s.%N)
+  (cd "$work/dmarcts" && /usr/sbin/dmarcts-report-parser -i >"$work/dmarcts.log" 2>&1) || true
+  tail -3 "$work/dmarcts.log" >&2
+  end=$(date +%s.%N)
+  peer_seconds=$(echo "$end - $start" | bc -l)
+  peer_summary="$(runuser -u postgres -- "$pg/psql" -tA -h "$work/pg" -p "$pgport" -d dmarc -c 'SELECT count(*) FROM report') reports stored"
 fi
+
+rate() { [ "$2" = nan ] && echo nan || printf '%.0f' "$(echo "$1 / $2" | bc -l)"; }
+printf '| tool | mails | seconds | messages/s | result |\n| --- | --- | --- | --- | --- |\n'
+printf '| dmarc poll --once | %d | %.1f | %s | %s; second poll: %s |\n' "$mails" "$seconds" "$(rate "$mails" "$seconds")" "$summary" "$again"
+printf '| dmarcts-report-parser -i | %d | %.1f | %s | %s |\n' "$mails" "$peer_seconds" "$(rate "$mails" "$peer_seconds")" "$peer_summary"
