@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
+using System.Runtime.InteropServices;
 using System.Security.Cryptography.X509Certificates;
 using DmarcAnalyzer.Imap;
 using DmarcAnalyzer.Reports;
@@ -61,7 +62,14 @@ internal static class PollCommand
                 await using var pipeline = await IngestPipeline.OpenAsync(
                     AppConfiguration.DatabasePath(result.GetValue(db), configuration), IngestCommand.Limits(configuration), log, ct);
                 var poller = new RuaMailboxPoller(server, mailbox, pipeline.IngestAsync, ImapLimits.Default, log);
-                var outcome = await poller.RunAsync(schedule, ct);
+                // SIGTERM (systemd's stop) asks for the same clean stop as Ctrl-C: finish the current message, then exit.
+                using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);
+                using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
+                {
+                    signal.Cancel = true;
+                    stopping.Cancel();
+                });
+                var outcome = await poller.RunAsync(schedule, stopping.Token);
                 Console.Out.WriteLine(outcome.ToSummaryLine());
                 return schedule.Mode == PollMode.Once ? outcome.ExitCode : ExitCodes.Ok;
             }
