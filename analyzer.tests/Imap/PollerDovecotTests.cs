@@ -187,29 +187,55 @@ public sealed class PollerDovecotTests(DovecotServer dovecot) : IClassFixture<Do
         var user = dovecot.NewUser();
         var mail = Directory.EnumerateFiles(Path.Combine(Corpus.RepoRoot, "samples", "rua"), "*.eml", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First();
         await FillInboxAsync(user, [mail]);
+
+        var (exit, stdout, stderr) = await RunPollAsync(user, ["--once"], null);
+        var lines = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.True(exit == 3, $"exit {exit}: {stderr}");
+        Assert.Matches(@"^reports: 1 new, 0 duplicate, 2 failed; records: \d+$", lines[^1]);
+    }
+
+    [Fact]
+    public async Task PollCommandStopsCleanlyOnSigterm()
+    {
+        var user = dovecot.NewUser();
+        var (exit, stdout, stderr) = await RunPollAsync(user, ["--idle"], async process =>
+        {
+            // Once the poller has made its folders it is idling: then systemd stops it.
+            await using var client = await dovecot.LoginAsync(user);
+            while ((await client.ListAsync("", "DMARC.Failed", Ct)).Count == 0)
+                await Task.Delay(50, Ct);
+            using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
+            await kill.WaitForExitAsync(Ct);
+        });
+        Assert.True(exit == 0, $"exit {exit}: {stderr}");
+        Assert.Equal("reports: 0 new, 0 duplicate, 0 failed; records: 0", stdout.Trim());
+    }
+
+    /// <summary>Runs the real <c>dmarc poll</c> against the fixture over implicit TLS with its CA.</summary>
+    private async Task<(int Exit, string Stdout, string Stderr)> RunPollAsync(string user, string[] mode, Func<Process, Task>? whileRunning)
+    {
         var passwordFile = Path.Combine(work.FullName, "password");
         await File.WriteAllTextAsync(passwordFile, dovecot.Password + "\n", Ct);
-
         var start = new ProcessStartInfo("dotnet")
         {
             WorkingDirectory = work.FullName,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in new[]
-                 {
-                     Path.Combine(AppContext.BaseDirectory, "dmarc.dll"), "poll", "--once", "--host", dovecot.Host,
+        foreach (var argument in (string[])
+                 [
+                     Path.Combine(AppContext.BaseDirectory, "dmarc.dll"), "poll", .. mode, "--host", dovecot.Host,
                      "--port", dovecot.Endpoint(ImapTls.Implicit).Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
                      "--tls", "implicit", "--ca-file", dovecot.CaPath, "--user", user, "--password-file", passwordFile,
                      "--db", Path.Combine(work.FullName, "cli.db"),
-                 })
+                 ])
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync(Ct);
         var stderr = process.StandardError.ReadToEndAsync(Ct);
-        await process.WaitForExitAsync(Ct);
-        var lines = (await stdout).Split('\n', StringSplitOptions.RemoveEmptyEntries);
-        Assert.True(process.ExitCode == 3, $"exit {process.ExitCode}: {await stderr}");
-        Assert.Matches(@"^reports: 1 new, 0 duplicate, 2 failed; records: \d+$", lines[^1]);
+        if (whileRunning is not null)
+            await whileRunning(process);
+        await process.WaitForExitAsync(Ct).WaitAsync(TimeSpan.FromSeconds(120), Ct);
+        return (process.ExitCode, await stdout, await stderr);
     }
 }
