@@ -12,6 +12,7 @@ internal static class CommandLine
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(FailuresCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -4,6 +4,7 @@ using DmarcAnalyzer.Analysis;
 using DmarcAnalyzer.Charts;
 using DmarcAnalyzer.Dns;
 using DmarcAnalyzer.Storage;
+using Microsoft.Extensions.Configuration;
 
 namespace DmarcAnalyzer.Cli;
 
@@ -31,61 +32,54 @@ internal static class ReportCommand
         {
             db, config, domain, from, to, week, output, png, noDns,
         };
-        command.SetAction(async (ParseResult r, CancellationToken ct) =>
-        {
-            // System.CommandLine turns an exception thrown by an action into exit 1; bad usage is exit 2.
-            try
-            {
-                return await RunAsync(r, ct);
-            }
-            catch (UsageException e)
-            {
-                Console.Error.WriteLine($"dmarc: {e.Message}");
-                return ExitCodes.Usage;
-            }
-        });
-        return command;
-
-        async Task<int> RunAsync(ParseResult r, CancellationToken ct)
+        command.SetAction((ParseResult r, CancellationToken ct) =>
         {
             var period = Period(r.GetValue(from), r.GetValue(to), r.GetValue(week));
             var configuration = AppConfiguration.Load(r.GetValue(config));
-            KnownSenders known;
-            try
-            {
-                known = KnownSenders.FromConfiguration(configuration.GetSection("Analysis:KnownSenders"));
-            }
-            catch (FormatException e)
-            {
-                throw new UsageException($"configuration: {e.Message}");
-            }
-            var folder = r.GetValue(output)?.FullName ?? Path.GetFullPath("reports");
-            var resolver = r.GetValue(noDns) ? null : resolverFactory?.Invoke();
+            return WriteAsync(configuration, AppConfiguration.DatabasePath(r.GetValue(db), configuration), period, r.GetValue(domain),
+                r.GetValue(output), r.GetValue(png), r.GetValue(noDns) ? null : resolverFactory?.Invoke(), ct);
+        });
+        return command;
+    }
 
-            await using var connection = await Database.OpenAsync(AppConfiguration.DatabasePath(r.GetValue(db), configuration), ct);
-            var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
-            var analysis = await analyzer.AnalyzeAsync(connection, period, r.GetValue(domain), ct);
-            var written = await ReportWriter.WriteAsync(analysis, folder, DateTimeOffset.UtcNow, ct);
-
-            // Domains come from reports: control characters must not reach the terminal.
-            foreach (var d in analysis.Domains)
-                Console.WriteLine($"{SafeText.Clean(d.Domain)}: {d.Total.Volume.ToString("N0", CultureInfo.InvariantCulture)} messages, " +
-                                  $"DMARC pass {DomainCharts.Rate(d.Total.DmarcPassRate)}, {HtmlReport.VerdictText(d.Readiness.Verdict)}");
-            if (analysis.Domains.Count == 0)
-                Console.WriteLine("no reports in the store for this period");
-            var exit = ExitCodes.Ok;
-            if (r.GetValue(png))
-            {
-                var converted = await PngConverter.ConvertAsync(written.SvgPaths, ct);
-                foreach (var error in converted.Errors)
-                    Console.Error.WriteLine($"dmarc: {error}");
-                Console.WriteLine($"png: {converted.Written.Count} of {written.SvgPaths.Count} charts converted");
-                if (converted.Errors.Count > 0)
-                    exit = ExitCodes.Fatal;
-            }
-            Console.WriteLine(written.IndexPath);
-            return exit;
+    /// <summary>Analyses the store and writes the report; prints a line per domain and the path of index.html last.</summary>
+    public static async Task<int> WriteAsync(IConfiguration configuration, string database, ReportPeriod period, string? domain,
+        DirectoryInfo? output, bool png, IDnsResolver? resolver, CancellationToken ct)
+    {
+        KnownSenders known;
+        try
+        {
+            known = KnownSenders.FromConfiguration(configuration.GetSection("Analysis:KnownSenders"));
         }
+        catch (FormatException e)
+        {
+            throw new UsageException($"configuration: {e.Message}");
+        }
+        var folder = output?.FullName ?? Path.GetFullPath("reports");
+
+        await using var connection = await Database.OpenAsync(database, ct);
+        var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
+        var analysis = await analyzer.AnalyzeAsync(connection, period, domain, ct);
+        var written = await ReportWriter.WriteAsync(analysis, folder, DateTimeOffset.UtcNow, ct);
+
+        // Domains come from reports: control characters must not reach the terminal.
+        foreach (var d in analysis.Domains)
+            Console.WriteLine($"{SafeText.Clean(d.Domain)}: {d.Total.Volume.ToString("N0", CultureInfo.InvariantCulture)} messages, " +
+                              $"DMARC pass {DomainCharts.Rate(d.Total.DmarcPassRate)}, {HtmlReport.VerdictText(d.Readiness.Verdict)}");
+        if (analysis.Domains.Count == 0)
+            Console.WriteLine("no reports in the store for this period");
+        var exit = ExitCodes.Ok;
+        if (png)
+        {
+            var converted = await PngConverter.ConvertAsync(written.SvgPaths, ct);
+            foreach (var error in converted.Errors)
+                Console.Error.WriteLine($"dmarc: {error}");
+            Console.WriteLine($"png: {converted.Written.Count} of {written.SvgPaths.Count} charts converted");
+            if (converted.Errors.Count > 0)
+                exit = ExitCodes.Fatal;
+        }
+        Console.WriteLine(written.IndexPath);
+        return exit;
     }
 
     private static ReportPeriod Period(string? from, string? to, string? week)
