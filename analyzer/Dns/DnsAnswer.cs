@@ -1,0 +1,10 @@
+namespace DmarcAnalyzer.Dns;
+
+/// <summary>
+/// The answer for one name and type, before aliases are followed: the records, or an outcome, or the
+/// CNAME target to ask next. <paramref name="Ttl"/> is how long the answer may be cached.
+/// </summary>
+internal sealed record DnsAnswer(DnsOutcome Outcome, IReadOnlyList<DnsRecord> Records, uint Ttl, string? CnameTarget = null, string? Error = null)
+{
+    public static DnsAnswer Temporary(string why) => new(DnsOutcome.TempError, [], 0, Error: why);
+}

@@ -1,0 +1,110 @@
+using System.Net;
+
+namespace DmarcAnalyzer.Dns;
+
+/// <summary>
+/// The production <see cref="IDnsResolver"/>: local zone records first, then the shared cache, then the
+/// stub transport (none when offline: names the zones lack are NXDOMAIN). CNAME chains are followed
+/// for at most <see cref="MaxCnameChain"/> links; a longer chain or a loop is a temporary error.
+/// </summary>
+internal sealed class DnsResolver(LocalZone zone, DnsCache cache, DnsTransport? transport) : IDnsResolver
+{
+    public const int MaxCnameChain = 8;
+
+    public async Task<DnsLookup<string>> TxtAsync(string name, CancellationToken ct)
+    {
+        var answer = await ResolveAsync(name, DnsType.Txt, ct);
+        return Map(answer, r => r.Text);
+    }
+
+    public async Task<DnsLookup<IPAddress>> AAsync(string name, CancellationToken ct) =>
+        Map(await ResolveAsync(name, DnsType.A, ct), r => r.Address!);
+
+    public async Task<DnsLookup<IPAddress>> AaaaAsync(string name, CancellationToken ct) =>
+        Map(await ResolveAsync(name, DnsType.Aaaa, ct), r => r.Address!);
+
+    public async Task<DnsLookup<MxRecord>> MxAsync(string name, CancellationToken ct) =>
+        Map(await ResolveAsync(name, DnsType.Mx, ct), r => new MxRecord(r.Preference, r.Text));
+
+    public async Task<DnsLookup<string>> PtrAsync(IPAddress address, CancellationToken ct) =>
+        Map(await ResolveAsync(DnsName.Reverse(address), DnsType.Ptr, ct), r => r.Text);
+
+    /// <summary>The records of one type at a name, aliases followed.</summary>
+    public async Task<DnsAnswer> ResolveAsync(string name, DnsType type, CancellationToken ct)
+    {
+        var current = DnsName.Normalize(name);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        for (var link = 0; link <= MaxCnameChain; link++)
+        {
+            if (!DnsName.IsValid(current))
+                return new DnsAnswer(DnsOutcome.NxDomain, [], 0); // such a name cannot exist
+            if (!seen.Add(current))
+                return DnsAnswer.Temporary($"CNAME loop at {current}");
+            var answer = await AnswerAsync(current, type, ct);
+            if (answer.CnameTarget is null)
+                return answer;
+            current = DnsName.Normalize(answer.CnameTarget);
+        }
+        return DnsAnswer.Temporary($"CNAME chain from {name} longer than {MaxCnameChain}");
+    }
+
+    private async Task<DnsAnswer> AnswerAsync(string name, DnsType type, CancellationToken ct)
+    {
+        if (zone.TryAnswer(name, type, out var local))
+            return local;
+        if (transport is null)
+            return new DnsAnswer(DnsOutcome.NxDomain, [], 0);
+        if (cache.TryGet(name, type, out var cached))
+            return cached;
+        DnsResponse response;
+        try
+        {
+            response = await transport.ExchangeAsync(name, type, ct);
+        }
+        catch (DnsTemporaryException e)
+        {
+            return DnsAnswer.Temporary(e.Message);
+        }
+        var answer = Interpret(response, name, type);
+        cache.Add(name, type, answer);
+        return answer;
+    }
+
+    /// <summary>Walks the answer section's alias chain from the question name (RFC 1034 §3.6.2).</summary>
+    private static DnsAnswer Interpret(DnsResponse response, string name, DnsType type)
+    {
+        switch (response.Rcode)
+        {
+            case DnsRcode.NoError:
+            case DnsRcode.NxDomain:
+                break;
+            default:
+                return DnsAnswer.Temporary($"{name}/{type}: server answered {response.Rcode}");
+        }
+        var owner = name;
+        var ttl = uint.MaxValue;
+        for (var link = 0; link <= MaxCnameChain; link++)
+        {
+            var records = response.Answers.Where(r => r.Type == type && r.Name == owner).ToList();
+            if (records.Count > 0)
+                return new DnsAnswer(DnsOutcome.Found, records, Math.Min(ttl, records.Min(r => r.Ttl)));
+            var alias = type == DnsType.Cname ? null : response.Answers.FirstOrDefault(r => r.Type == DnsType.Cname && r.Name == owner);
+            if (alias is null)
+                break;
+            ttl = Math.Min(ttl, alias.Ttl);
+            owner = alias.Text;
+        }
+        if (owner != name && response.Rcode == DnsRcode.NoError)
+            return new DnsAnswer(DnsOutcome.NoData, [], ttl, owner); // the alias target is asked on its own
+        var outcome = response.Rcode == DnsRcode.NxDomain ? DnsOutcome.NxDomain : DnsOutcome.NoData;
+        return new DnsAnswer(outcome, [], Math.Min(ttl, response.NegativeTtl ?? 0));
+    }
+
+    private static DnsLookup<T> Map<T>(DnsAnswer answer, Func<DnsRecord, T> select) => answer.Outcome switch
+    {
+        DnsOutcome.Found => DnsLookup<T>.Found(answer.Records.Select(select).ToList()),
+        DnsOutcome.NxDomain => DnsLookup<T>.NxDomain,
+        DnsOutcome.NoData => DnsLookup<T>.NoData,
+        _ => DnsLookup<T>.TempError(answer.Error ?? "temporary DNS error"),
+    };
+}
