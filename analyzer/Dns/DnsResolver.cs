@@ -34,18 +34,21 @@ internal sealed class DnsResolver(LocalZone zone, DnsCache cache, DnsTransport? 
     {
         var current = DnsName.Normalize(name);
         var seen = new HashSet<string>(StringComparer.Ordinal);
-        for (var link = 0; link <= MaxCnameChain; link++)
+        var links = 0;
+        while (true)
         {
             if (!DnsName.IsValid(current))
                 return new DnsAnswer(DnsOutcome.NxDomain, [], 0); // such a name cannot exist
             if (!seen.Add(current))
                 return DnsAnswer.Temporary($"CNAME loop at {current}");
             var answer = await AnswerAsync(current, type, ct);
+            links += answer.Aliases + (answer.CnameTarget is null ? 0 : 1);
+            if (links > MaxCnameChain)
+                return DnsAnswer.Temporary($"CNAME chain from {name} longer than {MaxCnameChain}");
             if (answer.CnameTarget is null)
                 return answer;
             current = DnsName.Normalize(answer.CnameTarget);
         }
-        return DnsAnswer.Temporary($"CNAME chain from {name} longer than {MaxCnameChain}");
     }
 
     private async Task<DnsAnswer> AnswerAsync(string name, DnsType type, CancellationToken ct)
@@ -83,21 +86,24 @@ internal sealed class DnsResolver(LocalZone zone, DnsCache cache, DnsTransport? 
         }
         var owner = name;
         var ttl = uint.MaxValue;
-        for (var link = 0; link <= MaxCnameChain; link++)
+        for (var links = 0; ; links++)
         {
             var records = response.Answers.Where(r => r.Type == type && r.Name == owner).ToList();
             if (records.Count > 0)
-                return new DnsAnswer(DnsOutcome.Found, records, Math.Min(ttl, records.Min(r => r.Ttl)));
+                return new DnsAnswer(DnsOutcome.Found, records, Math.Min(ttl, records.Min(r => r.Ttl)), Aliases: links);
             var alias = type == DnsType.Cname ? null : response.Answers.FirstOrDefault(r => r.Type == DnsType.Cname && r.Name == owner);
             if (alias is null)
-                break;
+            {
+                if (owner != name && response.Rcode == DnsRcode.NoError)
+                    return new DnsAnswer(DnsOutcome.NoData, [], ttl, owner, Aliases: links - 1); // the alias target is asked on its own
+                var outcome = response.Rcode == DnsRcode.NxDomain ? DnsOutcome.NxDomain : DnsOutcome.NoData;
+                return new DnsAnswer(outcome, [], Math.Min(ttl, response.NegativeTtl ?? 0), Aliases: links);
+            }
+            if (links >= MaxCnameChain)
+                return DnsAnswer.Temporary($"CNAME chain from {name} longer than {MaxCnameChain}");
             ttl = Math.Min(ttl, alias.Ttl);
             owner = alias.Text;
         }
-        if (owner != name && response.Rcode == DnsRcode.NoError)
-            return new DnsAnswer(DnsOutcome.NoData, [], ttl, owner); // the alias target is asked on its own
-        var outcome = response.Rcode == DnsRcode.NxDomain ? DnsOutcome.NxDomain : DnsOutcome.NoData;
-        return new DnsAnswer(outcome, [], Math.Min(ttl, response.NegativeTtl ?? 0));
     }
 
     private static DnsLookup<T> Map<T>(DnsAnswer answer, Func<DnsRecord, T> select) => answer.Outcome switch
