@@ -67,6 +67,9 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
         public int Voids { get; private set; }
         public List<string>? ValidatedNames { get; set; }
 
+        /// <summary>Whether the client's PTR lookup found nothing (NXDOMAIN or no records).</summary>
+        public bool PtrVoid { get; set; }
+
         public void CountTerm(string term)
         {
             if (++Lookups > MaxDnsTerms)
@@ -207,10 +210,11 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
             case SpfMechanismKind.Ptr:
             {
                 var target = await TargetAsync(evaluation, mechanism, domain);
-                foreach (var name in await ValidatedNamesAsync(evaluation))
-                    if (IsSameOrSubdomain(name, target))
-                        return true;
-                return false;
+                var names = await ValidatedNamesAsync(evaluation);
+                // §4.6.4: a PTR query that finds nothing is a void lookup like any other term's.
+                if (evaluation.PtrVoid)
+                    evaluation.CountVoid(mechanism.Text);
+                return names.Any(name => IsSameOrSubdomain(name, target));
             }
             default:
             {
@@ -263,6 +267,7 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
         var ip = evaluation.Context.Ip;
         var validated = new List<string>();
         var ptr = await dns.PtrAsync(ip, evaluation.Ct);
+        evaluation.PtrVoid = ptr.Outcome is DnsOutcome.NxDomain or DnsOutcome.NoData;
         foreach (var name in ptr.Records.Take(MaxNames))
         {
             var normalized = DnsName.Normalize(name);
