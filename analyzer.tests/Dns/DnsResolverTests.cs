@@ -210,6 +210,7 @@ public sealed class DnsResolverTests
 
         for (var i = 0; i < lookups.Length; i++)
             Assert.Equal($"192.0.2.{i % 20 + 1}", Assert.Single(lookups[i].Records).ToString());
+        Assert.Equal(20, server.UdpQueries); // callers asking the same question share one query
     }
 
     [Fact]

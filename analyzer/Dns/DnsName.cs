@@ -10,7 +10,10 @@ internal static class DnsName
     public static string Normalize(string name)
     {
         var trimmed = name.EndsWith('.') ? name[..^1] : name;
-        return trimmed.ToLowerInvariant();
+        foreach (var c in trimmed)
+            if (char.IsUpper(c))
+                return trimmed.ToLowerInvariant();
+        return trimmed;
     }
 
     /// <summary>Whether the name can be put on the wire: labels of 1–63 octets, 253 in all (RFC 1035 §2.3.4).</summary>
@@ -18,10 +21,17 @@ internal static class DnsName
     {
         if (name.Length == 0 || name.Length > MaxLength)
             return false;
-        foreach (var label in name.Split('.'))
-            if (label.Length == 0 || label.Length > MaxLabel)
+        var start = 0;
+        while (true)
+        {
+            var dot = name.IndexOf('.', start);
+            var length = (dot < 0 ? name.Length : dot) - start;
+            if (length == 0 || length > MaxLabel)
                 return false;
-        return true;
+            if (dot < 0)
+                return true;
+            start = dot + 1;
+        }
     }
 
     /// <summary>The reverse-lookup name of an address (RFC 1035 §3.5, RFC 3596 §2.5).</summary>

@@ -11,6 +11,8 @@ internal sealed class DnsResolver(LocalZone zone, DnsCache cache, DnsTransport? 
 {
     public const int MaxCnameChain = 8;
 
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Name, DnsType Type), Task<DnsAnswer>> _inFlight = new();
+
     public async Task<DnsLookup<string>> TxtAsync(string name, CancellationToken ct)
     {
         var answer = await ResolveAsync(name, DnsType.Txt, ct);
@@ -33,13 +35,13 @@ internal sealed class DnsResolver(LocalZone zone, DnsCache cache, DnsTransport? 
     public async Task<DnsAnswer> ResolveAsync(string name, DnsType type, CancellationToken ct)
     {
         var current = DnsName.Normalize(name);
-        var seen = new HashSet<string>(StringComparer.Ordinal);
+        HashSet<string>? seen = null; // only aliases need it
         var links = 0;
         while (true)
         {
             if (!DnsName.IsValid(current))
                 return new DnsAnswer(DnsOutcome.NxDomain, [], 0); // such a name cannot exist
-            if (!seen.Add(current))
+            if (links > 0 && !(seen ??= new HashSet<string>(StringComparer.Ordinal) { DnsName.Normalize(name) }).Add(current))
                 return DnsAnswer.Temporary($"CNAME loop at {current}");
             var answer = await AnswerAsync(current, type, ct);
             links += answer.Aliases + (answer.CnameTarget is null ? 0 : 1);
@@ -59,18 +61,36 @@ internal sealed class DnsResolver(LocalZone zone, DnsCache cache, DnsTransport? 
             return new DnsAnswer(DnsOutcome.NxDomain, [], 0);
         if (cache.TryGet(name, type, out var cached))
             return cached;
-        DnsResponse response;
+        // Callers asking the same question at once share one query. It runs without any caller's token (the
+        // transport's timeouts bound it), so one caller giving up does not fail the others.
+        var mine = new TaskCompletionSource<DnsAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var shared = _inFlight.GetOrAdd((name, type), mine.Task);
+        if (shared == mine.Task)
+            _ = QueryAsync(name, type, mine);
+        return await shared.WaitAsync(ct);
+    }
+
+    private async Task QueryAsync(string name, DnsType type, TaskCompletionSource<DnsAnswer> completion)
+    {
         try
         {
-            response = await transport.ExchangeAsync(name, type, ct);
+            var response = await transport!.ExchangeAsync(name, type, CancellationToken.None);
+            var answer = Interpret(response, name, type);
+            cache.Add(name, type, answer);
+            completion.SetResult(answer);
         }
         catch (DnsTemporaryException e)
         {
-            return DnsAnswer.Temporary(e.Message);
+            completion.SetResult(DnsAnswer.Temporary(e.Message));
         }
-        var answer = Interpret(response, name, type);
-        cache.Add(name, type, answer);
-        return answer;
+        catch (Exception e)
+        {
+            completion.SetException(e);
+        }
+        finally
+        {
+            _inFlight.TryRemove(KeyValuePair.Create((name, type), completion.Task));
+        }
     }
 
     /// <summary>Walks the answer section's alias chain from the question name (RFC 1034 §3.6.2).</summary>
@@ -108,7 +128,7 @@ internal sealed class DnsResolver(LocalZone zone, DnsCache cache, DnsTransport? 
 
     private static DnsLookup<T> Map<T>(DnsAnswer answer, Func<DnsRecord, T> select) => answer.Outcome switch
     {
-        DnsOutcome.Found => DnsLookup<T>.Found(answer.Records.Select(select).ToList()),
+        DnsOutcome.Found => DnsLookup<T>.Found(answer.Records.Select(select).ToArray()),
         DnsOutcome.NxDomain => DnsLookup<T>.NxDomain,
         DnsOutcome.NoData => DnsLookup<T>.NoData,
         _ => DnsLookup<T>.TempError(answer.Error ?? "temporary DNS error"),

@@ -20,8 +20,6 @@ internal sealed class LocalZone
         }
     }
 
-    public int Count => _byName.Values.Sum(list => list.Count);
-
     public bool TryAnswer(string name, DnsType type, out DnsAnswer answer)
     {
         if (!_byName.TryGetValue(name, out var records))

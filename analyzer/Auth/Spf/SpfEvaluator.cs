@@ -19,7 +19,12 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
     /// <summary>MX names one "mx" may look up (§4.6.4) and PTR names one "ptr" or %{p} considers (§5.5).</summary>
     public const int MaxNames = 10;
 
+    private const int MaxParsedRecords = 10_000;
+
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+
+    /// <summary>Parsed records by their text: the same few records are evaluated over and over.</summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SpfRecord> _parsed = new(StringComparer.Ordinal);
 
     /// <summary>The MAIL FROM identity (§2.4); an empty reverse-path checks postmaster@HELO instead.</summary>
     public Task<SpfResult> CheckMailFromAsync(IPAddress ip, string mailFrom, string helo, CancellationToken ct)
@@ -50,8 +55,8 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
         var evaluation = new Evaluation(context, ct);
         try
         {
-            var (code, explanation, mechanism, reason) = await CheckAsync(evaluation, domain, wantExplanation: true);
-            return new SpfResult(code, explanation, mechanism, reason, evaluation.Lookups, evaluation.Voids);
+            var verdict = await CheckAsync(evaluation, domain, wantExplanation: true);
+            return new SpfResult(verdict.Code, verdict.Explanation, verdict.Mechanism, verdict.Reason, evaluation.Lookups, evaluation.Voids);
         }
         catch (SpfAbort abort)
         {
@@ -89,15 +94,18 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
         public SpfResultCode Code { get; } = code;
     }
 
-    private async Task<(SpfResultCode, string?, string?, string?)> CheckAsync(Evaluation evaluation, string domain, bool wantExplanation)
+    /// <summary>What one record (with its redirects) concluded.</summary>
+    private sealed record Verdict(SpfResultCode Code, string? Explanation = null, string? Mechanism = null, string? Reason = null);
+
+    private async Task<Verdict> CheckAsync(Evaluation evaluation, string domain, bool wantExplanation)
     {
         domain = domain.EndsWith('.') ? domain[..^1] : domain;
         // §4.3: a malformed or single-label domain gives none without a lookup.
         if (domain.StartsWith('[') || !domain.Contains('.') || !DnsName.IsValid(domain))
-            return (SpfResultCode.None, null, null, $"'{domain}' is not a valid domain name");
+            return new Verdict(SpfResultCode.None, Reason: $"'{domain}' is not a valid domain name");
         var record = await FetchRecordAsync(domain, evaluation.Ct);
         if (record is null)
-            return (SpfResultCode.None, null, null, $"no SPF record at {domain}");
+            return new Verdict(SpfResultCode.None, Reason: $"no SPF record at {domain}");
 
         foreach (var mechanism in record.Mechanisms)
         {
@@ -106,17 +114,17 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
             string? explanation = null;
             if (mechanism.Qualifier == SpfResultCode.Fail && wantExplanation && record.Explanation is not null)
                 explanation = await ExplainAsync(evaluation, record.Explanation, domain);
-            return (mechanism.Qualifier, explanation, mechanism.Text, null);
+            return new Verdict(mechanism.Qualifier, explanation, mechanism.Text);
         }
 
         if (record.Redirect is null)
-            return (SpfResultCode.Neutral, null, null, "no mechanism matched");
+            return new Verdict(SpfResultCode.Neutral, Reason: "no mechanism matched");
         // §6.1: redirect counts as a DNS-querying term; a target without a record is permerror.
         evaluation.CountTerm("redirect=" + record.Redirect);
         var target = await ExpandDomainAsync(evaluation, record.Redirect, domain);
         var result = await CheckAsync(evaluation, target, wantExplanation);
-        if (result.Item1 == SpfResultCode.None)
-            throw new SpfAbort(SpfResultCode.PermError, $"redirect={target}: {result.Item4}");
+        if (result.Code == SpfResultCode.None)
+            throw new SpfAbort(SpfResultCode.PermError, $"redirect={target}: {result.Reason}");
         return result;
     }
 
@@ -137,9 +145,16 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
         }
         if (found is null)
             return null;
+        if (_parsed.TryGetValue(found, out var known))
+            return known;
         try
         {
-            return SpfRecord.Parse(found);
+            var record = SpfRecord.Parse(found);
+            // Bounded: a flood of distinct records only costs re-parsing.
+            if (_parsed.Count >= MaxParsedRecords)
+                _parsed.Clear();
+            _parsed[found] = record;
+            return record;
         }
         catch (SpfSyntaxException e)
         {
@@ -164,11 +179,11 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
             {
                 // §5.2: only a pass matches; temperror and permerror carry through; none is permerror.
                 var target = await ExpandDomainAsync(evaluation, mechanism.DomainSpec!, domain);
-                var (code, _, _, reason) = await CheckAsync(evaluation, target, wantExplanation: false);
-                return code switch
+                var included = await CheckAsync(evaluation, target, wantExplanation: false);
+                return included.Code switch
                 {
                     SpfResultCode.Pass => true,
-                    SpfResultCode.None => throw new SpfAbort(SpfResultCode.PermError, $"{mechanism.Text}: {reason}"),
+                    SpfResultCode.None => throw new SpfAbort(SpfResultCode.PermError, $"{mechanism.Text}: {included.Reason}"),
                     _ => false,
                 };
             }
