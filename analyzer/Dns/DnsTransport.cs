@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net;
 using System.Net.Sockets;
@@ -53,21 +54,28 @@ internal sealed class DnsTransport(IReadOnlyList<IPEndPoint> servers, TimeSpan t
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
         deadline.CancelAfter(timeout);
         await socket.SendAsync(query, SocketFlags.None, deadline.Token);
-        var buffer = new byte[MaxMessage];
-        while (true)
+        var buffer = ArrayPool<byte>.Shared.Rent(MaxMessage);
+        try
         {
-            var n = await socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token);
-            DnsResponse response;
-            try
+            while (true)
             {
-                response = DnsResponseParser.Parse(buffer.AsSpan(0, n));
+                var n = await socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token);
+                DnsResponse response;
+                try
+                {
+                    response = DnsResponseParser.Parse(buffer.AsSpan(0, n));
+                }
+                catch (DnsFormatException)
+                {
+                    continue; // garbage or a forgery attempt: wait for the real answer
+                }
+                if (Matches(response, id, name, type))
+                    return response;
             }
-            catch (DnsFormatException)
-            {
-                continue; // garbage or a forgery attempt: wait for the real answer
-            }
-            if (Matches(response, id, name, type))
-                return response;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
         }
     }
 

@@ -19,6 +19,9 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
     /// <summary>MX names one "mx" may look up (§4.6.4) and PTR names one "ptr" or %{p} considers (§5.5).</summary>
     public const int MaxNames = 10;
 
+    /// <summary>RFC 7208 §4.6.4: an evaluation should give up with temperror after at least 20 seconds.</summary>
+    public static readonly TimeSpan MaxEvaluationTime = TimeSpan.FromSeconds(20);
+
     private const int MaxParsedRecords = 10_000;
 
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
@@ -52,7 +55,9 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
         // §4.3: no local-part means "postmaster".
         var context = new SpfMacroContext(local.Length == 0 ? "postmaster" : local, senderDomain, domain, ip, helo, null,
             receiver, _clock.GetUtcNow().ToUnixTimeSeconds());
-        var evaluation = new Evaluation(context, ct);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        deadline.CancelAfter(MaxEvaluationTime);
+        var evaluation = new Evaluation(context, deadline.Token);
         try
         {
             var verdict = await CheckAsync(evaluation, domain, wantExplanation: true);
@@ -61,6 +66,11 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
         catch (SpfAbort abort)
         {
             return new SpfResult(abort.Code, null, null, abort.Message, evaluation.Lookups, evaluation.Voids);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return new SpfResult(SpfResultCode.TempError, null, null,
+                $"evaluation took longer than {MaxEvaluationTime.TotalSeconds:0} s (RFC 7208 §4.6.4)", evaluation.Lookups, evaluation.Voids);
         }
     }
 
