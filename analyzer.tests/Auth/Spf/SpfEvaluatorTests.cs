@@ -1,6 +1,7 @@
 using System.Net;
 using DmarcAnalyzer.Auth.Spf;
 using DmarcAnalyzer.Dns;
+using DmarcAnalyzer.Tests.Dns;
 
 namespace DmarcAnalyzer.Tests.Auth.Spf;
 
@@ -60,5 +61,44 @@ public sealed class SpfEvaluatorTests
 
         for (var i = 0; i < results.Length; i++)
             Assert.Equal(i % 2 == 0 ? SpfResultCode.Pass : SpfResultCode.Fail, results[i].Code);
+    }
+
+    [Fact]
+    public async Task An_evaluation_that_runs_out_of_time_is_a_temperror()
+    {
+        var zone = new TestZone().Txt("slow.example", "v=spf1 a:never.example -all");
+        zone["never.example"].TimesOut = true;
+        await using var server = new LoopbackDnsServer(zone);
+        var dns = new DnsResolver(LocalZone.Empty, new DnsCache(10, TimeProvider.System),
+            new DnsTransport([server.EndPoint], TimeSpan.FromSeconds(5), 0));
+
+        var result = await new SpfEvaluator(dns, timeLimit: TimeSpan.FromMilliseconds(300))
+            .CheckMailFromAsync(IPAddress.Parse("192.0.2.1"), "a@slow.example", "x.example", Ct);
+
+        Assert.Equal(SpfResultCode.TempError, result.Code);
+        Assert.Contains("longer than", result.Reason);
+    }
+
+    [Fact]
+    public async Task Factory_loads_zone_files_and_offline_mode_stays_off_the_network()
+    {
+        var path = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(path, "@ TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n", Ct);
+            var options = new DnsOptions([new IPEndPoint(IPAddress.Loopback, 9)], [$"partner.example={path}"], Offline: true,
+                TimeSpan.FromSeconds(1), 0);
+            var dns = await DnsResolverFactory.CreateAsync(options, Ct, new DnsCache(10, TimeProvider.System));
+
+            var partner = await new SpfEvaluator(dns).CheckMailFromAsync(IPAddress.Parse("192.0.2.8"), "a@partner.example", "x.example", Ct);
+            var other = await new SpfEvaluator(dns).CheckMailFromAsync(IPAddress.Parse("192.0.2.8"), "a@other.example", "x.example", Ct);
+
+            Assert.Equal(SpfResultCode.Pass, partner.Code);
+            Assert.Equal(SpfResultCode.None, other.Code);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
     }
 }

@@ -6,9 +6,10 @@ namespace DmarcAnalyzer.Auth.Spf;
 
 /// <summary>
 /// RFC 7208 check_host(). One instance serves any number of concurrent evaluations; each call keeps its own
-/// counts. <paramref name="receiver"/> is %{r}, the host doing the check (§7.2).
+/// counts. <paramref name="receiver"/> is %{r}, the host doing the check (§7.2); <paramref name="timeLimit"/>
+/// bounds one evaluation (default <see cref="DefaultTimeLimit"/>).
 /// </summary>
-internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown", TimeProvider? clock = null)
+internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown", TimeProvider? clock = null, TimeSpan? timeLimit = null)
 {
     /// <summary>DNS-querying terms per evaluation (§4.6.4).</summary>
     public const int MaxDnsTerms = 10;
@@ -20,11 +21,12 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
     public const int MaxNames = 10;
 
     /// <summary>RFC 7208 §4.6.4: an evaluation should give up with temperror after at least 20 seconds.</summary>
-    public static readonly TimeSpan MaxEvaluationTime = TimeSpan.FromSeconds(20);
+    public static readonly TimeSpan DefaultTimeLimit = TimeSpan.FromSeconds(20);
 
     private const int MaxParsedRecords = 10_000;
 
     private readonly TimeProvider _clock = clock ?? TimeProvider.System;
+    private readonly TimeSpan _timeLimit = timeLimit ?? DefaultTimeLimit;
 
     /// <summary>Parsed records by their text: the same few records are evaluated over and over.</summary>
     private readonly System.Collections.Concurrent.ConcurrentDictionary<string, SpfRecord> _parsed = new(StringComparer.Ordinal);
@@ -56,7 +58,7 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
         var context = new SpfMacroContext(local.Length == 0 ? "postmaster" : local, senderDomain, domain, ip, helo, null,
             receiver, _clock.GetUtcNow().ToUnixTimeSeconds());
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        deadline.CancelAfter(MaxEvaluationTime);
+        deadline.CancelAfter(_timeLimit);
         var evaluation = new Evaluation(context, deadline.Token);
         try
         {
@@ -70,7 +72,7 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             return new SpfResult(SpfResultCode.TempError, null, null,
-                $"evaluation took longer than {MaxEvaluationTime.TotalSeconds:0} s (RFC 7208 §4.6.4)", evaluation.Lookups, evaluation.Voids);
+                $"evaluation took longer than {_timeLimit.TotalSeconds:0.###} s (RFC 7208 §4.6.4)", evaluation.Lookups, evaluation.Voids);
         }
     }
 
