@@ -29,6 +29,18 @@ public sealed class SpfEvaluatorTests
         Assert.Equal("ip4:192.0.2.0/24", result.Mechanism);
     }
 
+    [Theory]
+    [InlineData("192.0.2.77", "v=spf1 ip6:::ffff:192.0.2.0/120 -all", "pass")]
+    [InlineData("192.0.3.77", "v=spf1 ip6:::ffff:192.0.2.0/120 -all", "fail")]
+    [InlineData("::ffff:192.0.2.77", "v=spf1 ip6:::ffff:192.0.2.77 -all", "pass")]
+    [InlineData("2001:db8::1", "v=spf1 ip4:192.0.2.0/24 -all", "fail")]
+    public async Task Ipv4_mapped_networks_name_ipv4_clients(string client, string record, string expected)
+    {
+        var result = await Evaluator($"mapped TXT \"{record}\"\n").CheckMailFromAsync(IPAddress.Parse(client), "a@mapped.example.com", "x.example", Ct);
+
+        Assert.Equal(expected, result.Word);
+    }
+
     [Fact]
     public async Task Empty_mail_from_checks_the_helo_identity()
     {

@@ -48,7 +48,7 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
     /// <summary>check_host(ip, domain, sender) of §4, with the HELO name for %{h}.</summary>
     public async Task<SpfResult> CheckHostAsync(IPAddress ip, string domain, string sender, string helo, CancellationToken ct)
     {
-        // §5: an IPv4-mapped IPv6 address is the IPv4 client it stands for.
+        // An IPv4-mapped IPv6 address (RFC 4291 §2.5.5.2) is an IPv4 client: A records and ip4 terms apply to it.
         if (ip.IsIPv4MappedToIPv6)
             ip = ip.MapToIPv4();
         var at = sender.LastIndexOf('@');
@@ -335,7 +335,11 @@ internal sealed class SpfEvaluator(IDnsResolver dns, string receiver = "unknown"
     internal static bool InNetwork(IPAddress ip, IPAddress network, int prefix)
     {
         if (network.IsIPv4MappedToIPv6)
+        {
+            // ip6:::ffff:192.0.2.0/120 names IPv4 clients; its last 32 bits of prefix are the IPv4 prefix.
             network = network.MapToIPv4();
+            prefix = Math.Max(0, prefix - 96);
+        }
         if (ip.AddressFamily != network.AddressFamily)
             return false;
         Span<byte> a = stackalloc byte[16], b = stackalloc byte[16];
