@@ -13,6 +13,8 @@ internal static class CommandLine
         root.Subcommands.Add(FailuresCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
         root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(CheckCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -11,12 +11,12 @@ namespace DmarcAnalyzer.Cli;
 /// <summary>
 /// <c>dmarc report [--db FILE] [--domain D] [--from DATE] [--to DATE] [--week YYYY-Www] [--out DIR] [--png] [--no-dns]</c>:
 /// the weekly policy-readiness report. Prints what it wrote, and the path of index.html last.
-/// <paramref name="resolverFactory"/> makes the resolver for reverse DNS names; without one (or with
-/// --no-dns) only names cached in the store are shown.
+/// Reverse DNS names come from the resolver (<c>--dns</c>, <c>--zone</c>, <c>--offline</c>); with --no-dns only
+/// names cached in the store are shown.
 /// </summary>
 internal static class ReportCommand
 {
-    public static Command Create(Func<IDnsResolver>? resolverFactory = null)
+    public static Command Create()
     {
         var db = CommonOptions.Database();
         var config = CommonOptions.Config();
@@ -28,16 +28,19 @@ internal static class ReportCommand
         var png = new Option<bool>("--png") { Description = "Also convert the charts to PNG with rsvg-convert (Debian librsvg2-bin)" };
         var noDns = new Option<bool>("--no-dns") { Description = "Do not look up reverse DNS names; use only those cached in the store" };
 
+        var dns = new DnsCommandOptions();
         var command = new Command("report", "Write the pass-rate charts and the policy-readiness report (index.html, SVG, CSV)")
         {
             db, config, domain, from, to, week, output, png, noDns,
         };
-        command.SetAction((ParseResult r, CancellationToken ct) =>
+        dns.AddTo(command);
+        command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
             var period = Period(r.GetValue(from), r.GetValue(to), r.GetValue(week));
             var configuration = AppConfiguration.Load(r.GetValue(config));
-            return WriteAsync(configuration, AppConfiguration.DatabasePath(r.GetValue(db), configuration), period, r.GetValue(domain),
-                r.GetValue(output), r.GetValue(png), r.GetValue(noDns) ? null : resolverFactory?.Invoke(), ct);
+            var resolver = r.GetValue(noDns) ? null : await dns.CreateResolverAsync(r, configuration, ct);
+            return await WriteAsync(configuration, AppConfiguration.DatabasePath(r.GetValue(db), configuration), period, r.GetValue(domain),
+                r.GetValue(output), r.GetValue(png), resolver, ct);
         });
         return command;
     }

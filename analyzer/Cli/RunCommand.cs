@@ -1,6 +1,5 @@
 using System.CommandLine;
 using DmarcAnalyzer.Analysis;
-using DmarcAnalyzer.Dns;
 
 namespace DmarcAnalyzer.Cli;
 
@@ -11,7 +10,7 @@ namespace DmarcAnalyzer.Cli;
 /// </summary>
 internal static class RunCommand
 {
-    public static Command Create(Func<IDnsResolver>? resolverFactory = null)
+    public static Command Create()
     {
         var paths = new Argument<string[]>("PATH")
         {
@@ -22,14 +21,16 @@ internal static class RunCommand
         var noDns = new Option<bool>("--no-dns") { Description = "Do not look up reverse DNS names; use only those cached in the store" };
         var db = CommonOptions.Database();
         var config = CommonOptions.Config();
+        var dns = new DnsCommandOptions();
         var command = new Command("run", "Ingest reports, then write the charts and the policy-readiness report") { paths, output, noDns, db, config };
+        dns.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             var configuration = AppConfiguration.Load(result.GetValue(config));
             var database = AppConfiguration.DatabasePath(result.GetValue(db), configuration);
             var outcome = await IngestCommand.IngestAsync(configuration, database, IngestCommand.ExpandInputs(result.GetValue(paths)!), ct);
             Console.Out.WriteLine(outcome.ToSummaryLine());
-            var resolver = result.GetValue(noDns) ? null : resolverFactory?.Invoke();
+            var resolver = result.GetValue(noDns) ? null : await dns.CreateResolverAsync(result, configuration, ct);
             var report = await ReportCommand.WriteAsync(configuration, database, new ReportPeriod(null, null), null,
                 result.GetValue(output), png: false, resolver, ct);
             return report != ExitCodes.Ok ? report : outcome.ExitCode;
