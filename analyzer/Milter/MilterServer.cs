@@ -1,0 +1,191 @@
+using System.Collections.Concurrent;
+using System.IO.Pipelines;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging;
+
+namespace DmarcAnalyzer.Milter;
+
+/// <summary>
+/// Accepts MTA connections and runs one <see cref="MilterSession"/> per connection. Framing follows Kestrel:
+/// read what the pipe has, take off whole frames in place, tell the pipe what was consumed and examined.
+/// </summary>
+internal sealed class MilterServer(IMilterHandler handler, MilterOptions options, ILogger<MilterServer> logger) : IAsyncDisposable
+{
+    private readonly ConcurrentDictionary<long, Task> _connections = new();
+    private readonly CancellationTokenSource _abort = new();
+    private Socket? _listener;
+    private long _nextId;
+
+    /// <summary>The bound address (with the real port when 0 was asked for).</summary>
+    public EndPoint? LocalEndPoint => _listener?.LocalEndPoint;
+
+    public int ConnectionCount => _connections.Count;
+
+    public void Start(MilterEndpoint endpoint)
+    {
+        if (endpoint.EndPoint is UnixDomainSocketEndPoint unix && File.Exists(unix.ToString()))
+            File.Delete(unix.ToString()!);
+        var socket = endpoint.IsUnix
+            ? new Socket(AddressFamily.Unix, SocketType.Stream, ProtocolType.Unspecified)
+            : new Socket(endpoint.EndPoint.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        try
+        {
+            if (!endpoint.IsUnix)
+                socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
+            socket.Bind(endpoint.EndPoint);
+            socket.Listen(512);
+        }
+        catch
+        {
+            socket.Dispose();
+            throw;
+        }
+        _listener = socket;
+        logger.LogInformation("milter listening on {Endpoint}", socket.LocalEndPoint);
+    }
+
+    /// <summary>
+    /// Accepts until <paramref name="stopping"/> fires, then lets messages in progress finish (up to the shutdown
+    /// timeout) while idle connections are closed at once.
+    /// </summary>
+    public async Task RunAsync(CancellationToken stopping)
+    {
+        var listener = _listener ?? throw new InvalidOperationException("Start the server first");
+        try
+        {
+            while (!stopping.IsCancellationRequested)
+            {
+                Socket socket;
+                try
+                {
+                    socket = await listener.AcceptAsync(stopping);
+                }
+                catch (OperationCanceledException)
+                {
+                    break;
+                }
+                catch (SocketException e)
+                {
+                    logger.LogWarning("accept failed: {Error}", e.SocketErrorCode);
+                    continue;
+                }
+                if (_connections.Count >= options.MaxConnections)
+                {
+                    logger.LogWarning("connection limit {Limit} reached; closing a new connection", options.MaxConnections);
+                    socket.Dispose();
+                    continue;
+                }
+                var id = Interlocked.Increment(ref _nextId);
+                _connections[id] = ServeAsync(id, socket, stopping);
+            }
+        }
+        finally
+        {
+            listener.Dispose();
+            if (listener.LocalEndPoint is UnixDomainSocketEndPoint unix)
+                File.Delete(unix.ToString()!);
+        }
+        var all = Task.WhenAll(_connections.Values);
+        if (await Task.WhenAny(all, Task.Delay(options.ShutdownTimeout, CancellationToken.None)) != all)
+        {
+            logger.LogWarning("{Count} connections still busy after {Timeout}; closing them", _connections.Count, options.ShutdownTimeout);
+            await _abort.CancelAsync();
+            await all;
+        }
+    }
+
+    private async Task ServeAsync(long id, Socket socket, CancellationToken stopping)
+    {
+        await Task.Yield();
+        try
+        {
+            await ServeConnectionAsync(socket, stopping);
+        }
+        finally
+        {
+            _connections.TryRemove(id, out _);
+        }
+    }
+
+    private async Task ServeConnectionAsync(Socket socket, CancellationToken stopping)
+    {
+        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+            socket.NoDelay = true;
+        var peer = socket.RemoteEndPoint?.ToString() ?? "unix";
+        await using var stream = new NetworkStream(socket, ownsSocket: true);
+        var reader = PipeReader.Create(stream);
+        var writer = PipeWriter.Create(stream);
+        await using var session = new MilterSession(handler, options, logger);
+        var partial = false;
+        try
+        {
+            while (true)
+            {
+                var busy = partial || session.InMessage;
+                using var wait = busy
+                    ? CancellationTokenSource.CreateLinkedTokenSource(_abort.Token)
+                    : CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, stopping);
+                wait.CancelAfter(busy ? options.CommandTimeout : options.IdleTimeout);
+                ReadResult result;
+                try
+                {
+                    result = await reader.ReadAsync(wait.Token);
+                }
+                catch (OperationCanceledException)
+                {
+                    if (!stopping.IsCancellationRequested)
+                        logger.LogWarning("milter peer {Peer} silent for {Timeout}; closing", peer, busy ? options.CommandTimeout : options.IdleTimeout);
+                    break;
+                }
+                var buffer = result.Buffer;
+                var open = true;
+                try
+                {
+                    while (open && MilterFrame.TryRead(ref buffer, options.MaxPacketSize, out var frame))
+                        open = await session.HandleAsync(frame, writer, _abort.Token);
+                    partial = !buffer.IsEmpty;
+                    if (result.IsCompleted && open)
+                    {
+                        if (partial)
+                            logger.LogWarning("milter peer {Peer} closed inside a packet", peer);
+                        open = false;
+                    }
+                }
+                finally
+                {
+                    reader.AdvanceTo(buffer.Start, buffer.End);
+                }
+                if (writer.UnflushedBytes > 0)
+                    await writer.FlushAsync(_abort.Token);
+                if (!open)
+                    break;
+            }
+        }
+        catch (MilterProtocolException e)
+        {
+            logger.LogWarning("milter peer {Peer}: {Error}; closing the connection", peer, e.Message);
+        }
+        catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
+        {
+            logger.LogDebug("milter peer {Peer} gone: {Error}", peer, e.Message);
+        }
+        catch (Exception e)
+        {
+            logger.LogError(e, "milter connection from {Peer} failed", peer);
+        }
+        finally
+        {
+            await reader.CompleteAsync();
+            await writer.CompleteAsync();
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _abort.CancelAsync();
+        _listener?.Dispose();
+        await Task.WhenAll(_connections.Values);
+        _abort.Dispose();
+    }
+}
