@@ -82,9 +82,10 @@ internal sealed class MilterServer(IMilterHandler handler, MilterOptions options
         }
         finally
         {
+            var unixPath = (listener.LocalEndPoint as UnixDomainSocketEndPoint)?.ToString();
             listener.Dispose();
-            if (listener.LocalEndPoint is UnixDomainSocketEndPoint unix)
-                File.Delete(unix.ToString()!);
+            if (unixPath is not null)
+                File.Delete(unixPath);
         }
         var all = Task.WhenAll(_connections.Values);
         if (await Task.WhenAny(all, Task.Delay(options.ShutdownTimeout, CancellationToken.None)) != all)
