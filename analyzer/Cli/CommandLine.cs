@@ -8,6 +8,7 @@ internal static class CommandLine
     public static async Task<int> RunAsync(string[] args)
     {
         var root = new RootCommand("DmarcAnalyzer: DMARC aggregate reports into SQLite, charts and policy readiness, and an inline milter.");
+        root.Subcommands.Add(IngestCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -1,0 +1,91 @@
+using System.CommandLine;
+using DmarcAnalyzer.Reports;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging;
+using Spectre.Console;
+
+namespace DmarcAnalyzer.Cli;
+
+/// <summary><c>dmarc ingest PATH... [--db FILE]</c>: files and folders (recursive) into the store.</summary>
+internal static class IngestCommand
+{
+    public static Command Create()
+    {
+        var paths = new Argument<string[]>("PATH")
+        {
+            Description = "Report files (.xml, .gz, .zip, .eml, any name: the content decides) or folders, read recursively",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var db = CommonOptions.Database();
+        var config = CommonOptions.Config();
+        var command = new Command("ingest", "Read DMARC aggregate reports into the database") { paths, db, config };
+        command.SetAction(async (result, ct) =>
+        {
+            var configuration = AppConfiguration.Load(result.GetValue(config));
+            var files = ExpandInputs(result.GetValue(paths)!);
+            using var logs = Logging.CreateFactory();
+            var log = logs.CreateLogger("ingest");
+            try
+            {
+                await using var pipeline = await IngestPipeline.OpenAsync(
+                    AppConfiguration.DatabasePath(result.GetValue(db), configuration), Limits(configuration), log, ct);
+                var outcome = await IngestAllAsync(pipeline, files, ct);
+                Console.Out.WriteLine(outcome.ToSummaryLine());
+                return outcome.ExitCode;
+            }
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException)
+            {
+                log.LogError("{Message}", e.Message);
+                return ExitCodes.Fatal;
+            }
+        });
+        return command;
+    }
+
+    public static IngestLimits Limits(IConfiguration configuration) =>
+        configuration.GetSection("Ingest").Get<IngestLimits>() ?? IngestLimits.Default;
+
+    /// <summary>Files named, and every file under folders named, in a stable order.</summary>
+    public static IReadOnlyList<string> ExpandInputs(IEnumerable<string> paths)
+    {
+        var files = new List<string>();
+        foreach (var path in paths)
+        {
+            if (File.Exists(path))
+                files.Add(path);
+            else if (Directory.Exists(path))
+                files.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
+                    .Where(f => !Path.GetFileName(f).StartsWith('.'))
+                    .Order(StringComparer.Ordinal));
+            else
+                throw new UsageException($"no such file or folder: {path}");
+        }
+        return files;
+    }
+
+    private static async Task<IngestOutcome> IngestAllAsync(IngestPipeline pipeline, IReadOnlyList<string> files, CancellationToken ct)
+    {
+        if (Console.IsOutputRedirected || files.Count < 2)
+            return await IngestFilesAsync(pipeline, files, null, ct);
+        var outcome = IngestOutcome.None;
+        await AnsiConsole.Progress().AutoClear(true).StartAsync(async progress =>
+        {
+            var task = progress.AddTask("ingest", maxValue: files.Count);
+            outcome = await IngestFilesAsync(pipeline, files, task, ct);
+        });
+        return outcome;
+    }
+
+    private static async Task<IngestOutcome> IngestFilesAsync(
+        IngestPipeline pipeline, IReadOnlyList<string> files, ProgressTask? progress, CancellationToken ct)
+    {
+        var outcome = IngestOutcome.None;
+        foreach (var file in files)
+        {
+            await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
+                outcome += await pipeline.IngestAsync(stream, file, ct);
+            progress?.Increment(1);
+        }
+        return outcome;
+    }
+}

@@ -1,0 +1,434 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using System.Xml;
+
+namespace DmarcAnalyzer.Reports;
+
+/// <summary>
+/// Streaming parser for DMARC aggregate reports: RFC 7489 Appendix C, RFC 9990 (namespace
+/// <c>urn:ietf:params:xml:ns:dmarc-2.0</c>) and what real reporters send. Elements are matched by local
+/// name whatever their namespace; unknown elements (extensions, stray tags) are skipped; values are trimmed
+/// and enumerations lower-cased. DTDs are refused and nothing is resolved (XXE, entity bombs).
+/// </summary>
+internal static class AggregateReportParser
+{
+    static AggregateReportParser() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+
+    public static AggregateReport Parse(ReadOnlyMemory<byte> xml, IngestLimits limits)
+    {
+        if (xml.IsEmpty)
+            throw new ReportFormatException("the input is empty (0 bytes)");
+        try
+        {
+            using var reader = XmlReader.Create(MemoryStreams.Open(xml), Settings);
+            return ReadDocument(reader, limits);
+        }
+        catch (XmlException e) when (e.Message.Contains("Invalid character in the given encoding", StringComparison.Ordinal))
+        {
+            // Real reporters declare UTF-8 and then write windows-1252 bytes (a 0x91 quote in a header_from):
+            // decode leniently and parse the text, rather than lose the report.
+            try
+            {
+                using var reader = XmlReader.Create(new StringReader(LenientText.Decode(xml.Span)), Settings);
+                return ReadDocument(reader, limits);
+            }
+            catch (XmlException again)
+            {
+                throw Explain(again);
+            }
+        }
+        catch (XmlException e)
+        {
+            throw Explain(e);
+        }
+    }
+
+    private static readonly XmlReaderSettings Settings = new()
+    {
+        DtdProcessing = DtdProcessing.Prohibit,
+        XmlResolver = null,
+        IgnoreComments = true,
+        IgnoreProcessingInstructions = true,
+        IgnoreWhitespace = true,
+        CheckCharacters = false,
+        MaxCharactersFromEntities = 0,
+        CloseInput = true,
+    };
+
+    private static ReportFormatException Explain(XmlException e)
+    {
+        if (e.Message.Contains("DTD", StringComparison.Ordinal))
+            return new ReportFormatException(
+                "the XML carries a DTD (<!DOCTYPE>), which is refused: DTDs and entities allow XXE and entity-expansion attacks", e);
+        if (e.Message.Contains("Unexpected end of file", StringComparison.Ordinal))
+            return new ReportFormatException(
+                $"the XML ends before the document is complete (truncated?) at line {e.LineNumber}", e);
+        return new ReportFormatException($"the XML is not well-formed: {e.Message}", e);
+    }
+
+    private static AggregateReport ReadDocument(XmlReader r, IngestLimits limits)
+    {
+        string? root = null;
+        while (r.Read())
+        {
+            if (r.NodeType != XmlNodeType.Element)
+                continue;
+            if (r.Depth > limits.MaxXmlDepth)
+                throw new ReportFormatException($"the XML nests deeper than {limits.MaxXmlDepth} levels");
+            if (r.LocalName == "feedback")
+                // Stop at </feedback>: a generator bug wraps the report in an unclosed <xs:schema> start tag,
+                // which would otherwise make the whole document ill-formed at its very end.
+                return ReadFeedback(r, limits);
+            root ??= r.Name;
+            if (r.Depth >= 2)
+                r.Skip();
+        }
+        throw new ReportFormatException(root is null
+            ? "the XML has no elements"
+            : $"the XML's root element is <{root}>, not <feedback>: not a DMARC aggregate report");
+    }
+
+    private static AggregateReport ReadFeedback(XmlReader r, IngestLimits limits)
+    {
+        var ns = r.NamespaceURI.Length == 0 ? null : r.NamespaceURI;
+        string? version = null;
+        MetadataBuilder? metadata = null;
+        PolicyPublished? policy = null;
+        var records = new List<ReportRecord>();
+        foreach (var name in Children(r, limits, readPastEnd: false))
+        {
+            switch (name)
+            {
+                case "version": version = Text(r, limits); break;
+                case "report_metadata": metadata = ReadMetadata(r, limits); break;
+                case "policy_published": policy = ReadPolicy(r, limits); break;
+                case "record":
+                    if (records.Count >= limits.MaxRecords)
+                        throw new ReportFormatException($"the report has more than {limits.MaxRecords:N0} records");
+                    records.Add(ReadRecord(r, limits, records.Count + 1));
+                    break;
+                default: Skip(r, limits); break;
+            }
+        }
+        if (metadata is null)
+            throw new ReportFormatException("the report has no <report_metadata>");
+        if (policy is null)
+            throw new ReportFormatException("the report has no <policy_published>");
+        return new AggregateReport(metadata.Build(), policy, records, version, ns);
+    }
+
+    private sealed class MetadataBuilder
+    {
+        public string? OrgName, Email, ExtraContact, ReportId, Generator;
+        public DateTimeOffset? Begin, End;
+        public readonly List<string> Errors = [];
+
+        public ReportMetadata Build()
+        {
+            if (string.IsNullOrEmpty(ReportId))
+                throw new ReportFormatException("the report has no <report_id>");
+            if (Begin is null || End is null)
+                throw new ReportFormatException("the report has no complete <date_range> (<begin> and <end>)");
+            // Some reporters leave org_name empty; the contact address still names them.
+            var org = !string.IsNullOrEmpty(OrgName) ? OrgName
+                : Email?.Split('@') is [_, var domain] && domain.Length > 0 ? domain.ToLowerInvariant()
+                : "(unnamed reporter)";
+            return new ReportMetadata(org, Email, ExtraContact, ReportId, Begin.Value, End.Value, Errors, Generator);
+        }
+    }
+
+    private static MetadataBuilder ReadMetadata(XmlReader r, IngestLimits limits)
+    {
+        var m = new MetadataBuilder();
+        foreach (var name in Children(r, limits))
+        {
+            switch (name)
+            {
+                case "org_name": m.OrgName = Text(r, limits); break;
+                case "email": m.Email = NullIfEmpty(Text(r, limits)); break;
+                case "extra_contact_info": m.ExtraContact = NullIfEmpty(Text(r, limits)); break;
+                case "report_id": m.ReportId = Text(r, limits); break;
+                case "generator": m.Generator = NullIfEmpty(Text(r, limits)); break;
+                case "error":
+                    if (NullIfEmpty(Text(r, limits)) is { } error)
+                        m.Errors.Add(error);
+                    break;
+                case "date_range":
+                    foreach (var part in Children(r, limits))
+                    {
+                        if (part == "begin") m.Begin = Timestamp(Text(r, limits), "begin");
+                        else if (part == "end") m.End = Timestamp(Text(r, limits), "end");
+                        else Skip(r, limits);
+                    }
+                    break;
+                default: Skip(r, limits); break;
+            }
+        }
+        return m;
+    }
+
+    private static PolicyPublished ReadPolicy(XmlReader r, IngestLimits limits)
+    {
+        string? domain = null, adkim = null, aspf = null, p = null, sp = null, np = null, fo = null,
+            testing = null, discovery = null, psd = null;
+        int? pct = null;
+        foreach (var name in Children(r, limits))
+        {
+            switch (name)
+            {
+                case "domain": domain = Domain(Text(r, limits)); break;
+                case "adkim": adkim = Word(Text(r, limits)); break;
+                case "aspf": aspf = Word(Text(r, limits)); break;
+                case "p": p = Word(Text(r, limits)); break;
+                case "sp": sp = Word(Text(r, limits)); break;
+                case "np": np = Word(Text(r, limits)); break;
+                case "pct": pct = int.TryParse(Text(r, limits), NumberStyles.Integer, CultureInfo.InvariantCulture, out var v) ? v : null; break;
+                case "fo": fo = NullIfEmpty(Text(r, limits)); break;
+                case "testing": testing = Word(Text(r, limits)); break;
+                case "discovery_method": discovery = Word(Text(r, limits)); break;
+                case "psd": psd = Word(Text(r, limits)); break;
+                default: Skip(r, limits); break;
+            }
+        }
+        if (string.IsNullOrEmpty(domain))
+            throw new ReportFormatException("<policy_published> has no <domain>");
+        return new PolicyPublished(domain, adkim, aspf, p, sp, np, pct, fo, testing, discovery, psd);
+    }
+
+    private static ReportRecord ReadRecord(XmlReader r, IngestLimits limits, int number)
+    {
+        string sourceIp = "";
+        long count = 0;
+        string? disposition = null, dkimEval = null, spfEval = null, headerFrom = null, envelopeFrom = null, envelopeTo = null;
+        var reasons = new List<PolicyOverride>();
+        var dkim = new List<DkimAuthResult>();
+        var spf = new List<SpfAuthResult>();
+        foreach (var name in Children(r, limits))
+        {
+            switch (name)
+            {
+                case "row":
+                    foreach (var field in Children(r, limits))
+                    {
+                        switch (field)
+                        {
+                            case "source_ip": sourceIp = IpAddress(Text(r, limits)); break;
+                            case "count": count = Count(Text(r, limits), number); break;
+                            case "header_from": headerFrom = Domain(Text(r, limits)); break;
+                            case "policy_evaluated":
+                                foreach (var e in Children(r, limits))
+                                {
+                                    switch (e)
+                                    {
+                                        case "disposition": disposition = Word(Text(r, limits)); break;
+                                        case "dkim": dkimEval = Word(Text(r, limits)); break;
+                                        case "spf": spfEval = Word(Text(r, limits)); break;
+                                        case "reason": if (ReadReason(r, limits) is { } reason) reasons.Add(reason); break;
+                                        default: Skip(r, limits); break;
+                                    }
+                                }
+                                break;
+                            default: Skip(r, limits); break;
+                        }
+                    }
+                    break;
+                case "identifiers":
+                    foreach (var field in Children(r, limits))
+                    {
+                        switch (field)
+                        {
+                            case "header_from": headerFrom = Domain(Text(r, limits)); break;
+                            case "envelope_from": envelopeFrom = Domain(Text(r, limits)); break;
+                            case "envelope_to": envelopeTo = Domain(Text(r, limits)); break;
+                            default: Skip(r, limits); break;
+                        }
+                    }
+                    break;
+                case "auth_results":
+                    foreach (var method in Children(r, limits))
+                    {
+                        if (method == "dkim") { if (ReadDkim(r, limits) is { } d) dkim.Add(d); }
+                        else if (method == "spf") { if (ReadSpf(r, limits) is { } s) spf.Add(s); }
+                        else Skip(r, limits);
+                    }
+                    break;
+                default: Skip(r, limits); break;
+            }
+        }
+        return new ReportRecord(sourceIp, count, disposition, dkimEval, spfEval, reasons,
+            headerFrom, envelopeFrom, envelopeTo, dkim, spf);
+    }
+
+    private static PolicyOverride? ReadReason(XmlReader r, IngestLimits limits)
+    {
+        string? type = null, comment = null;
+        foreach (var name in Children(r, limits))
+        {
+            if (name == "type") type = Word(Text(r, limits));
+            else if (name == "comment") comment = NullIfEmpty(Text(r, limits));
+            else Skip(r, limits);
+        }
+        return type is null && comment is null ? null : new PolicyOverride(type ?? "other", comment);
+    }
+
+    private static DkimAuthResult? ReadDkim(XmlReader r, IngestLimits limits)
+    {
+        string? domain = null, selector = null, result = null, human = null;
+        foreach (var name in Children(r, limits))
+        {
+            switch (name)
+            {
+                case "domain": domain = Domain(Text(r, limits)); break;
+                case "selector": selector = NullIfEmpty(Text(r, limits)); break;
+                case "result": result = Word(Text(r, limits)); break;
+                case "human_result": human = NullIfEmpty(Text(r, limits)); break;
+                default: Skip(r, limits); break;
+            }
+        }
+        return domain is null && result is null ? null : new DkimAuthResult(domain ?? "", selector, result ?? "none", human);
+    }
+
+    private static SpfAuthResult? ReadSpf(XmlReader r, IngestLimits limits)
+    {
+        string? domain = null, scope = null, result = null, human = null;
+        foreach (var name in Children(r, limits))
+        {
+            switch (name)
+            {
+                case "domain": domain = Domain(Text(r, limits)); break;
+                case "scope": scope = Word(Text(r, limits)); break;
+                case "result": result = Word(Text(r, limits)); break;
+                case "human_result": human = NullIfEmpty(Text(r, limits)); break;
+                default: Skip(r, limits); break;
+            }
+        }
+        return domain is null && result is null ? null : new SpfAuthResult(domain ?? "", scope, result ?? "none", human);
+    }
+
+    /// <summary>
+    /// Walks the child elements of the element the reader is on, yielding each one's local name with the
+    /// reader on its start tag; the caller consumes the child (Text, Skip or a nested walk). Text between
+    /// children (stray characters after a value) is ignored.
+    /// </summary>
+    private static IEnumerable<string> Children(XmlReader r, IngestLimits limits, bool readPastEnd = true)
+    {
+        if (r.IsEmptyElement)
+        {
+            if (readPastEnd)
+                r.Read();
+            yield break;
+        }
+        var depth = r.Depth;
+        r.Read();
+        while (true)
+        {
+            if (r.NodeType == XmlNodeType.EndElement && r.Depth == depth)
+            {
+                if (readPastEnd)
+                    r.Read();
+                yield break;
+            }
+            if (r.NodeType == XmlNodeType.None)
+                throw new ReportFormatException("the XML ends before the document is complete (truncated?)");
+            if (r.NodeType == XmlNodeType.Element)
+            {
+                if (r.Depth > limits.MaxXmlDepth)
+                    throw new ReportFormatException($"the XML nests deeper than {limits.MaxXmlDepth} levels");
+                // The caller consumes the child, which leaves the reader on the node after it.
+                yield return r.LocalName;
+            }
+            else
+            {
+                r.Read();
+            }
+        }
+    }
+
+    /// <summary>The trimmed text of the element the reader is on; child elements inside it are skipped.</summary>
+    private static string Text(XmlReader r, IngestLimits limits)
+    {
+        if (r.IsEmptyElement)
+        {
+            r.Read();
+            return "";
+        }
+        var depth = r.Depth;
+        string? single = null;
+        StringBuilder? many = null;
+        r.Read();
+        while (!(r.NodeType == XmlNodeType.EndElement && r.Depth == depth))
+        {
+            switch (r.NodeType)
+            {
+                case XmlNodeType.None:
+                    throw new ReportFormatException("the XML ends before the document is complete (truncated?)");
+                case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.SignificantWhitespace or XmlNodeType.Whitespace:
+                    if (single is null) single = r.Value;
+                    else (many ??= new StringBuilder(single)).Append(r.Value);
+                    r.Read();
+                    break;
+                case XmlNodeType.Element:
+                    Skip(r, limits);
+                    break;
+                default:
+                    r.Read();
+                    break;
+            }
+        }
+        r.Read();
+        return (many?.ToString() ?? single ?? "").Trim();
+    }
+
+    /// <summary>Skips the element the reader is on, bounded in depth (XmlReader.Skip is not).</summary>
+    private static void Skip(XmlReader r, IngestLimits limits)
+    {
+        if (r.IsEmptyElement)
+        {
+            r.Read();
+            return;
+        }
+        var depth = r.Depth;
+        while (r.Read())
+        {
+            if (r.NodeType == XmlNodeType.EndElement && r.Depth == depth)
+            {
+                r.Read();
+                return;
+            }
+            if (r.Depth > limits.MaxXmlDepth)
+                throw new ReportFormatException($"the XML nests deeper than {limits.MaxXmlDepth} levels");
+        }
+        throw new ReportFormatException("the XML ends before the document is complete (truncated?)");
+    }
+
+    private static string? NullIfEmpty(string value) => value.Length == 0 ? null : value;
+
+    private static string? Word(string value) => value.Length == 0 ? null : value.ToLowerInvariant();
+
+    private static string? Domain(string value) => value.Length == 0 ? null : value.TrimEnd('.').ToLowerInvariant();
+
+    private static string IpAddress(string value)
+    {
+        if (!IPAddress.TryParse(value, out var ip))
+            return value;
+        return (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString();
+    }
+
+    private static long Count(string value, int record) =>
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0
+            ? n
+            : throw new ReportFormatException($"record {record}: <count> '{Shorten(value)}' is not a whole number");
+
+    private static DateTimeOffset Timestamp(string value, string what)
+    {
+        if (long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var seconds)
+            && seconds is >= 0 and < 253402300800)
+            return DateTimeOffset.FromUnixTimeSeconds(seconds);
+        if (DateTimeOffset.TryParse(value, CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var date))
+            return date.ToUniversalTime();
+        throw new ReportFormatException($"<date_range> <{what}> '{Shorten(value)}' is neither Unix seconds nor a date");
+    }
+
+    private static string Shorten(string value) => value.Length <= 40 ? value : value[..40] + "…";
+}

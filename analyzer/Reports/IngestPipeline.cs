@@ -1,0 +1,110 @@
+using DmarcAnalyzer.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace DmarcAnalyzer.Reports;
+
+/// <summary>
+/// One code path from raw bytes to the store, shared by files, Maildir/mbox and the IMAP poller:
+/// unpack by content, parse each report, commit each in its own transaction; whatever cannot be read is
+/// stored in the failures table with its raw bytes and the reason.
+/// </summary>
+internal sealed class IngestPipeline : IAsyncDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly ReportWriter _writer;
+    private readonly IngestLimits _limits;
+    private readonly ILogger _log;
+
+    private IngestPipeline(SqliteConnection connection, IngestLimits limits, ILogger log)
+    {
+        _connection = connection;
+        _writer = new ReportWriter(connection);
+        _limits = limits;
+        _log = log;
+    }
+
+    public static async Task<IngestPipeline> OpenAsync(string dbPath, IngestLimits limits, ILogger log, CancellationToken ct) =>
+        new(await Database.OpenAsync(dbPath, ct), limits, log);
+
+    public async Task<IngestOutcome> IngestAsync(Stream input, string source, CancellationToken ct)
+    {
+        var (data, size) = await ReadBoundedAsync(input, ct);
+        if (size > data.Length)
+            return await FailAsync(source,
+                $"the input is {Megabytes(size)}, larger than the {Megabytes(_limits.MaxInputBytes)} read (Ingest:MaxInputBytes); " +
+                $"only its first {Megabytes(data.Length)} are kept here", data, size, ct);
+
+        var outcome = IngestOutcome.None;
+        foreach (var piece in await ReportUnpacker.UnpackAsync(data, _limits, ct))
+        {
+            var where = ReportUnpacker.Join(source, piece.Where);
+            outcome += piece switch
+            {
+                ExtractedXml xml => await StoreAsync(xml.Xml, where, data, size, ct),
+                ExtractionFailure failure => await FailAsync(where, failure.Reason, data, size, ct),
+                _ => throw new InvalidOperationException(piece.GetType().Name),
+            };
+        }
+        return outcome;
+    }
+
+    private async Task<IngestOutcome> StoreAsync(ReadOnlyMemory<byte> xml, string where, ReadOnlyMemory<byte> input, long size, CancellationToken ct)
+    {
+        AggregateReport report;
+        try
+        {
+            report = AggregateReportParser.Parse(xml, _limits);
+        }
+        catch (ReportFormatException e)
+        {
+            return await FailAsync(where, e.Message, input, size, ct);
+        }
+        if (await _writer.AddAsync(report, xml, where, ct))
+        {
+            _log.LogDebug("{Source}: report {ReportId} from {Org} for {Domain}, {Records} records",
+                where, report.Metadata.ReportId, report.Metadata.OrgName, report.Policy.Domain, report.Records.Count);
+            return new IngestOutcome(1, 0, 0, report.Records.Count);
+        }
+        _log.LogDebug("{Source}: report {ReportId} from {Org} is already stored", where, report.Metadata.ReportId, report.Metadata.OrgName);
+        return new IngestOutcome(0, 1, 0, 0);
+    }
+
+    private async Task<IngestOutcome> FailAsync(string where, string reason, ReadOnlyMemory<byte> raw, long size, CancellationToken ct)
+    {
+        _log.LogWarning("{Source}: {Reason}", where, reason);
+        await _writer.AddFailureAsync(where, reason, raw, size, ct);
+        return new IngestOutcome(0, 0, 1, 0);
+    }
+
+    /// <summary>
+    /// Reads up to <see cref="IngestLimits.MaxInputBytes"/>; past that, keeps only a prefix for the failure
+    /// record and drains the rest to learn its size, without holding it.
+    /// </summary>
+    private async Task<(ReadOnlyMemory<byte> Data, long Size)> ReadBoundedAsync(Stream input, CancellationToken ct)
+    {
+        if (input.CanSeek && input.Length - input.Position > _limits.MaxInputBytes)
+        {
+            var size = input.Length - input.Position;
+            var prefix = new byte[_limits.MaxStoredFailureBytes];
+            var read = await input.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, ct);
+            return (prefix.AsMemory(0, read), size);
+        }
+        var buffer = new MemoryStream();
+        var chunk = new byte[81920];
+        long total = 0;
+        int n;
+        while ((n = await input.ReadAsync(chunk, ct)) > 0)
+        {
+            total += n;
+            if (total <= _limits.MaxInputBytes)
+                buffer.Write(chunk, 0, n);
+        }
+        var kept = total > _limits.MaxInputBytes ? Math.Min(buffer.Length, _limits.MaxStoredFailureBytes) : buffer.Length;
+        return (buffer.GetBuffer().AsMemory(0, (int)kept), total);
+    }
+
+    private static string Megabytes(long bytes) => $"{bytes / (1024.0 * 1024):0.#} MB";
+
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+}
