@@ -301,6 +301,45 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
+    public async Task Shutdown_lets_a_message_in_progress_finish_then_closes()
+    {
+        await using var fixture = new MilterServerFixture();
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, NoReplyFlags & ~0x80u, Ct);
+        await client.SendStringsAsync('M', Ct, "<a@example.org>");
+        await client.SendStringsAsync('L', Ct, "Subject", "in flight");
+        Assert.Equal('c', await client.ReadCommandAsync(Ct));
+        var stopping = fixture.StopAsync();
+        await client.SendAsync('N', [], Ct);
+        await client.SendAsync('E', "body\r\n"u8.ToArray(), Ct);
+        Assert.Equal('a', await client.ReadCommandAsync(Ct));
+        Assert.True(await client.IsClosedAsync(Ct));
+        await stopping;
+        Assert.Single(fixture.Handler.Messages);
+    }
+
+    [Fact]
+    public async Task A_unix_socket_listener_serves_like_tcp()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"milter-{Guid.NewGuid():N}.sock");
+        var server = new MilterServer(new MilterServerFixture.RecordingHandler(), new MilterOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger<MilterServer>.Instance);
+        server.Start(MilterEndpoint.Parse("unix:" + path));
+        using var stop = new CancellationTokenSource();
+        var run = server.RunAsync(stop.Token);
+        await using (var client = await MilterTestClient.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path), Ct))
+        {
+            await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
+            await client.SendStringsAsync('M', Ct, "<a@example.org>");
+            await client.SendAsync('E', [], Ct);
+            Assert.Equal('a', await client.ReadCommandAsync(Ct));
+        }
+        await stop.CancelAsync();
+        await run;
+        await server.DisposeAsync();
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
     public async Task A_failing_handler_accepts_the_message_and_keeps_the_connection()
     {
         await using var fixture = new MilterServerFixture();
