@@ -9,6 +9,8 @@ internal static class CommandLine
     {
         var root = new RootCommand("DmarcAnalyzer: DMARC aggregate reports into SQLite, charts and policy readiness, and an inline milter.");
         root.Subcommands.Add(IngestCommand.Create());
+        root.Subcommands.Add(ExportCommand.Create());
+        root.Subcommands.Add(FailuresCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
@@ -21,12 +23,24 @@ internal static class CommandLine
 
         try
         {
-            return await parsed.InvokeAsync();
+            return await parsed.InvokeAsync(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
         }
         catch (UsageException e)
         {
             Console.Error.WriteLine($"dmarc: {e.Message}");
             return ExitCodes.Usage;
+        }
+        catch (OperationCanceledException)
+        {
+            Console.Error.WriteLine("dmarc: stopped");
+            return ExitCodes.Fatal;
+        }
+        catch (Exception e)
+        {
+            // Fatal: the message for the person, the stack for whoever fixes it.
+            Console.Error.WriteLine($"dmarc: {e.Message}");
+            Console.Error.WriteLine(e);
+            return ExitCodes.Fatal;
         }
     }
 }

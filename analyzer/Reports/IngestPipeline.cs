@@ -12,14 +12,14 @@ namespace DmarcAnalyzer.Reports;
 internal sealed class IngestPipeline : IAsyncDisposable
 {
     private readonly SqliteConnection _connection;
-    private readonly ReportWriter _writer;
+    private readonly IngestWriter _writer;
     private readonly IngestLimits _limits;
     private readonly ILogger _log;
 
     private IngestPipeline(SqliteConnection connection, IngestLimits limits, ILogger log)
     {
         _connection = connection;
-        _writer = new ReportWriter(connection);
+        _writer = new IngestWriter(connection);
         _limits = limits;
         _log = log;
     }

@@ -1,4 +1,5 @@
 using System.IO.Compression;
+using DmarcAnalyzer.Mail;
 
 namespace DmarcAnalyzer.Reports;
 
@@ -40,7 +41,7 @@ internal static class ReportUnpacker
                     await UnzipAsync(data, where, depth, limits, pieces, ct);
                     break;
                 case ContainerKind.Email:
-                    pieces.Add(new ExtractionFailure(where, "e-mail input needs Mail/"));
+                    await UnpackEmailAsync(data, where, depth, limits, pieces, ct);
                     break;
                 case ContainerKind.Empty:
                     pieces.Add(new ExtractionFailure(where, "the input is empty (0 bytes)"));
@@ -135,6 +136,48 @@ internal static class ReportUnpacker
                     : $"the zip archive holds no XML report (entries: {string.Join(", ", skipped.Take(5))}{(skipped.Count > 5 ? ", …" : "")})"));
         }
     }
+
+    /// <summary>
+    /// Every leaf part of the message that holds a report, whatever its declared type: senders label
+    /// gzip and zip attachments application/octet-stream, text/xml and worse. HTML bodies are passed over.
+    /// </summary>
+    private static async Task UnpackEmailAsync(
+        ReadOnlyMemory<byte> data, string where, int depth, IngestLimits limits, List<ExtractedPiece> pieces, CancellationToken ct)
+    {
+        MimeEntity message;
+        try
+        {
+            message = await MimeParser.ParseAsync(MemoryStreams.Open(data), MimeLimits.Default with { MaxMessageBytes = limits.MaxInputBytes }, ct);
+        }
+        catch (MimeFormatException e)
+        {
+            throw new ReportFormatException($"the e-mail cannot be read: {e.Message}", e);
+        }
+        var before = pieces.Count;
+        var passedOver = new List<string>();
+        foreach (var part in message.Descendants())
+        {
+            if (part.IsMultipart || part.EmbeddedMessage is not null)
+                continue;
+            if (part.ContentType.Is("message", "feedback-report"))
+                throw new ReportFormatException("this is a DMARC failure report (ARF, RFC 9991), not an aggregate report");
+            var content = part.DecodedContent;
+            if (HoldsReport(part, content.Span))
+                await UnpackAsync(content, Join(where, part.FileName ?? part.ContentType.MimeType), depth + 1, limits, pieces, ct);
+            else
+                passedOver.Add(part.ToString());
+        }
+        if (pieces.Count == before)
+            pieces.Add(new ExtractionFailure(where,
+                $"the e-mail carries no DMARC report (parts: {string.Join(", ", passedOver.Take(5))})"));
+    }
+
+    private static bool HoldsReport(MimeEntity part, ReadOnlySpan<byte> content) => ContainerSniffer.Sniff(content) switch
+    {
+        ContainerKind.Gzip or ContainerKind.Zip => true,
+        ContainerKind.Xml => !part.ContentType.Is("text", "html") && content.IndexOf("feedback"u8) >= 0,
+        _ => false,
+    };
 
     /// <summary>Reads a decompressing stream to its end, refusing more than <paramref name="max"/> bytes (bombs).</summary>
     public static ReadOnlyMemory<byte> BoundedRead(Stream source, long max, string what)

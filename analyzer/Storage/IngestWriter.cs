@@ -10,7 +10,7 @@ namespace DmarcAnalyzer.Storage;
 /// the whole report or none of it; its identity (reporter, report id, domain, begin, end) is a unique key,
 /// so the same report ingested again is a duplicate that changes nothing.
 /// </summary>
-internal sealed class ReportWriter(SqliteConnection connection)
+internal sealed class IngestWriter(SqliteConnection connection)
 {
     /// <returns>True when the report is new, false when the store already had it.</returns>
     public async Task<bool> AddAsync(AggregateReport report, ReadOnlyMemory<byte> xml, string source, CancellationToken ct)
@@ -19,7 +19,7 @@ internal sealed class ReportWriter(SqliteConnection connection)
         var reportId = await InsertReportAsync(report, xml, source, transaction, ct);
         if (reportId is null)
             return false;
-        await InsertRecordsAsync(reportId.Value, report.Records, transaction, ct);
+        InsertRecords(reportId.Value, report.Records, transaction, ct);
         await transaction.CommitAsync(ct);
         return true;
     }
@@ -66,41 +66,49 @@ internal sealed class ReportWriter(SqliteConnection connection)
         return await insert.ExecuteScalarAsync(ct) is long id ? id : null;
     }
 
-    private async Task InsertRecordsAsync(long reportId, IReadOnlyList<ReportRecord> records, SqliteTransaction transaction, CancellationToken ct)
+    /// <summary>
+    /// The hot path of a large report. Microsoft.Data.Sqlite's async methods complete synchronously anyway,
+    /// so the rows go through prepared statements with the synchronous calls, and record ids are assigned
+    /// here (the transaction holds the write lock) instead of being read back row by row.
+    /// </summary>
+    private void InsertRecords(long reportId, IReadOnlyList<ReportRecord> records, SqliteTransaction transaction, CancellationToken ct)
     {
-        // Prepared once per report and rebound per row: the large-report path is dominated by these inserts.
-        await using var record = Prepare(transaction, """
-            INSERT INTO records (report, source_ip, count, disposition, dkim_eval, spf_eval, header_from, envelope_from, envelope_to)
-            VALUES ($report, $ip, $count, $disposition, $dkim, $spf, $hfrom, $efrom, $eto) RETURNING id
-            """, "$report", "$ip", "$count", "$disposition", "$dkim", "$spf", "$hfrom", "$efrom", "$eto");
-        await using var reason = Prepare(transaction,
+        using var next = Prepare(transaction, "SELECT ifnull(max(id), 0) FROM records");
+        var recordId = (long)next.ExecuteScalar()!;
+        using var record = Prepare(transaction, """
+            INSERT INTO records (id, report, source_ip, count, disposition, dkim_eval, spf_eval, header_from, envelope_from, envelope_to)
+            VALUES ($id, $report, $ip, $count, $disposition, $dkim, $spf, $hfrom, $efrom, $eto)
+            """, "$id", "$report", "$ip", "$count", "$disposition", "$dkim", "$spf", "$hfrom", "$efrom", "$eto");
+        using var reason = Prepare(transaction,
             "INSERT INTO record_reasons (record, type, comment) VALUES ($record, $type, $comment)",
             "$record", "$type", "$comment");
-        await using var dkim = Prepare(transaction,
+        using var dkim = Prepare(transaction,
             "INSERT INTO record_dkim (record, domain, selector, result, human_result) VALUES ($record, $domain, $selector, $result, $human)",
             "$record", "$domain", "$selector", "$result", "$human");
-        await using var spf = Prepare(transaction,
+        using var spf = Prepare(transaction,
             "INSERT INTO record_spf (record, domain, scope, result, human_result) VALUES ($record, $domain, $scope, $result, $human)",
             "$record", "$domain", "$scope", "$result", "$human");
 
         foreach (var r in records)
         {
-            Bind(record, reportId, r.SourceIp, r.Count, r.Disposition, r.DkimEvaluated, r.SpfEvaluated, r.HeaderFrom, r.EnvelopeFrom, r.EnvelopeTo);
-            var recordId = (long)(await record.ExecuteScalarAsync(ct))!;
+            if (++recordId % 4096 == 0)
+                ct.ThrowIfCancellationRequested();
+            Bind(record, recordId, reportId, r.SourceIp, r.Count, r.Disposition, r.DkimEvaluated, r.SpfEvaluated, r.HeaderFrom, r.EnvelopeFrom, r.EnvelopeTo);
+            record.ExecuteNonQuery();
             foreach (var o in r.Reasons)
             {
                 Bind(reason, recordId, o.Type, o.Comment);
-                await reason.ExecuteNonQueryAsync(ct);
+                reason.ExecuteNonQuery();
             }
             foreach (var d in r.Dkim)
             {
                 Bind(dkim, recordId, d.Domain, d.Selector, d.Result, d.HumanResult);
-                await dkim.ExecuteNonQueryAsync(ct);
+                dkim.ExecuteNonQuery();
             }
-            foreach (var s in r.Spf)
+            foreach (var f in r.Spf)
             {
-                Bind(spf, recordId, s.Domain, s.Scope, s.Result, s.HumanResult);
-                await spf.ExecuteNonQueryAsync(ct);
+                Bind(spf, recordId, f.Domain, f.Scope, f.Result, f.HumanResult);
+                spf.ExecuteNonQuery();
             }
         }
     }

@@ -1,0 +1,107 @@
+using System.Diagnostics;
+using DmarcAnalyzer.Tests.Reports;
+
+namespace DmarcAnalyzer.Tests.Cli;
+
+/// <summary>The contract of design.md that scripts rely on: the summary line, the exit codes, exactly-once.</summary>
+public class IngestCommandTests
+{
+    private static string Samples => Path.Combine(Corpus.RepoRoot, "samples", "rua");
+
+    [Fact]
+    public async Task IngestsTheSamplesOnceAndAgainAsDuplicates()
+    {
+        using var folder = new TempFolder();
+        var first = await DmarcProcess.RunAsync(folder.Path, "ingest", Samples);
+        Assert.Equal(0, first.ExitCode);
+        Assert.Matches(@"^reports: \d+ new, 0 duplicate, 0 failed; records: \d+$", first.LastLine);
+        Assert.True(File.Exists(folder.File("dmarc.db")), "the default database is dmarc.db in the working folder");
+
+        var again = await DmarcProcess.RunAsync(folder.Path, "ingest", Samples);
+        var newCount = first.LastLine.Split(' ')[1];
+        Assert.Equal($"reports: 0 new, {newCount} duplicate, 0 failed; records: 0", again.LastLine);
+        Assert.Equal(0, again.ExitCode);
+    }
+
+    [Fact]
+    public async Task ExitsThreeWhenSomeInputsFailAndStillIngestsTheRest()
+    {
+        using var folder = new TempFolder();
+        await File.WriteAllTextAsync(folder.File("good.xml"), ReportXml.Report(records: 2), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(folder.File("bad.xml"), "<feedback>", TestContext.Current.CancellationToken);
+        var result = await DmarcProcess.RunAsync(folder.Path, "ingest", folder.Path, "--db", folder.File("x.db"));
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal("reports: 1 new, 0 duplicate, 1 failed; records: 2", result.LastLine);
+        Assert.Contains("bad.xml", result.Stderr);
+
+        var failures = await DmarcProcess.RunAsync(folder.Path, "failures", "--db", folder.File("x.db"));
+        Assert.Contains("1 failures", failures.Stdout);
+        var raw = await DmarcProcess.RunAsync(folder.Path, "failures", "show", "1", "--raw", "--db", folder.File("x.db"));
+        Assert.Equal("<feedback>", raw.Stdout);
+    }
+
+    [Theory]
+    [InlineData("ingest")]
+    [InlineData("ingest", "/no/such/path")]
+    [InlineData("ingest", ".", "--no-such-option")]
+    [InlineData("export", "--format", "xml")]
+    public async Task ExitsTwoOnBadUsage(params string[] args)
+    {
+        using var folder = new TempFolder();
+        var result = await DmarcProcess.RunAsync(folder.Path, args);
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith("dmarc: ", result.Stderr);
+    }
+
+    [Fact]
+    public async Task ExitsOneOnAFatalError()
+    {
+        using var folder = new TempFolder();
+        await File.WriteAllTextAsync(folder.File("not-a-database"), new string('x', 4096), TestContext.Current.CancellationToken);
+        var result = await DmarcProcess.RunAsync(folder.Path, "ingest", Samples, "--db", folder.File("not-a-database"));
+        Assert.Equal(1, result.ExitCode);
+    }
+
+    [Fact]
+    public async Task KilledAtAnyMomentThenRunAgainEqualsACleanRun()
+    {
+        using var folder = new TempFolder();
+        var clean = folder.File("clean.db");
+        Assert.Equal(0, (await DmarcProcess.RunAsync(folder.Path, "ingest", Samples, "--db", clean)).ExitCode);
+
+        var crashed = folder.File("crashed.db");
+        foreach (var delay in new[] { 150, 300, 450 })
+        {
+            using var process = Process.Start(DmarcProcess.StartInfo(folder.Path, "ingest", Samples, "--db", crashed))!;
+            await Task.Delay(delay, TestContext.Current.CancellationToken);
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+        }
+        Assert.Equal(0, (await DmarcProcess.RunAsync(folder.Path, "ingest", Samples, "--db", crashed)).ExitCode);
+
+        var export = new[] { "export", "--format", "csv" };
+        var expected = await DmarcProcess.RunAsync(folder.Path, [.. export, "--db", clean]);
+        var actual = await DmarcProcess.RunAsync(folder.Path, [.. export, "--db", crashed]);
+        Assert.Equal(expected.Stdout, actual.Stdout);
+    }
+
+    [Fact]
+    public async Task ExportsCsvWithOneRowPerRecord()
+    {
+        using var folder = new TempFolder();
+        await File.WriteAllTextAsync(folder.File("r.xml"), ReportXml.Report(records: 3, org: "=HYPERLINK(\"x\")"), TestContext.Current.CancellationToken);
+        await DmarcProcess.RunAsync(folder.Path, "ingest", folder.File("r.xml"));
+        var csv = await DmarcProcess.RunAsync(folder.Path, "export", "--format", "csv");
+        var lines = csv.Stdout.TrimEnd().Split('\n');
+        Assert.Equal(4, lines.Length);
+        Assert.StartsWith("org_name,report_id,begin,end,domain,", lines[0]);
+        Assert.Contains("2023-11-14T22:13:20Z", lines[1]);
+        Assert.Contains("example.com:s1:pass", lines[1]);
+        // A formula from a stranger's report must not run in the administrator's spreadsheet.
+        Assert.DoesNotContain(",=HYPERLINK", lines[1]);
+
+        var json = await DmarcProcess.RunAsync(folder.Path, "export", "--format", "json", "--what", "reports");
+        using var document = System.Text.Json.JsonDocument.Parse(json.Stdout);
+        Assert.Equal(3, document.RootElement[0].GetProperty("records").GetInt32());
+    }
+}

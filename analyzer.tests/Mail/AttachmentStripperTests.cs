@@ -1,0 +1,284 @@
+using System.Text;
+using DmarcAnalyzer.Mail;
+
+namespace DmarcAnalyzer.Tests.Mail;
+
+public class AttachmentStripperTests
+{
+    /// <summary>The message as the milter would leave it: header changes applied, then the new body.</summary>
+    internal static byte[] Reassemble(MimeEntity original, StrippedMessage stripped)
+    {
+        var fields = original.Headers.Select(h => Encoding.UTF8.GetString(h.Raw.Span).TrimEnd('\r', '\n')).ToList();
+        foreach (var (name, value) in stripped.HeaderChanges)
+        {
+            fields.RemoveAll(f => f.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase));
+            if (value is not null)
+                fields.Add($"{name}: {value}");
+        }
+        return Encoding.UTF8.GetBytes(string.Join("\r\n", fields) + "\r\n\r\n").Concat(stripped.Body).ToArray();
+    }
+
+    private static async Task<(StrippedMessage Stripped, MimeEntity Reparsed)> StripAsync(string text)
+    {
+        var message = await MimeText.ParseAsync(text);
+        var stripped = AttachmentStripper.Strip(message);
+        return (stripped, await MimeText.ParseAsync(Reassemble(message, stripped)));
+    }
+
+    private static async Task<string> ListTextAsync(MimeEntity reparsed)
+    {
+        var list = Assert.Single(reparsed.Descendants(), d => d.FileName == "removed-attachments.txt");
+        Assert.Equal("text/plain", list.ContentType.MimeType);
+        Assert.Equal("attachment", list.Disposition);
+        return await list.ReadTextAsync(TestContext.Current.CancellationToken);
+    }
+
+    [Fact]
+    public async Task ForgedSenderWithThreeAttachmentsKeepsTextAndListsEachFile()
+    {
+        var (stripped, reparsed) = await StripAsync("""
+            From: ceo@example.com
+            Subject: invoices
+            MIME-Version: 1.0
+            Content-Type: multipart/mixed; boundary="m"
+
+            --m
+            Content-Type: text/plain; charset=utf-8
+
+            Please pay.
+            --m
+            Content-Type: application/zip; name="a.zip"
+            Content-Disposition: attachment; filename="a.zip"
+            Content-Transfer-Encoding: base64
+
+            UEsDBA==
+            --m
+            Content-Type: application/pdf
+            Content-Disposition: attachment; filename=b.pdf
+
+            %PDF-1.4 raw
+            --m
+            Content-Type: application/octet-stream
+            Content-Transfer-Encoding: base64
+
+            AAECAwQF
+            --m--
+            """);
+
+        Assert.Equal(
+            [new RemovedAttachment("a.zip", "application/zip", 4), new RemovedAttachment("b.pdf", "application/pdf", 12),
+             new RemovedAttachment("", "application/octet-stream", 6)],
+            stripped.Removed);
+        Assert.Empty(stripped.HeaderChanges);
+        Assert.Equal("multipart/mixed", reparsed.ContentType.MimeType);
+        Assert.Equal(2, reparsed.Children.Count);
+        Assert.Equal("Please pay.", MimeText.DecodedAscii(reparsed.Children[0]));
+        var list = await ListTextAsync(reparsed);
+        Assert.Contains("- a.zip (application/zip, 4 bytes)", list);
+        Assert.Contains("- b.pdf (application/pdf, 12 bytes)", list);
+        Assert.Contains("- (unnamed) (application/octet-stream, 6 bytes)", list);
+    }
+
+    [Fact]
+    public async Task KeptPartsAreCopiedByteForByte()
+    {
+        const string text = "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9\r\nline two";
+        var message = await MimeText.ParseAsync(
+            $"Content-Type: multipart/mixed; boundary=m\n\n--m\n{text}\n--m\nContent-Type: image/png\n\nPNG\n--m--\n");
+        var stripped = AttachmentStripper.Strip(message);
+        Assert.Contains(text, Encoding.ASCII.GetString(stripped.Body));
+        Assert.DoesNotContain("PNG", Encoding.ASCII.GetString(stripped.Body));
+    }
+
+    [Fact]
+    public async Task SinglePartAttachmentMessageBecomesMultipartMixed()
+    {
+        var (stripped, reparsed) = await StripAsync("""
+            From: noreply-dmarc-support@google.com
+            Subject: Report domain: example.com
+            MIME-Version: 1.0
+            Content-Type: application/zip; name="google.com!example.com!1!2.zip"
+            Content-Disposition: attachment; filename="google.com!example.com!1!2.zip"
+            Content-Transfer-Encoding: base64
+
+            UEsDBAoAAAAAAA==
+            """);
+
+        var removed = Assert.Single(stripped.Removed);
+        Assert.Equal("google.com!example.com!1!2.zip", removed.FileName);
+        Assert.Equal(10, removed.Size);
+        Assert.Contains(stripped.HeaderChanges, c => c.Name == "Content-Type" && c.Value!.StartsWith("multipart/mixed; boundary="));
+        Assert.Contains(("Content-Transfer-Encoding", (string?)null), stripped.HeaderChanges);
+        Assert.Contains(("Content-Disposition", (string?)null), stripped.HeaderChanges);
+        Assert.Equal("multipart/mixed", reparsed.ContentType.MimeType);
+        Assert.Null(reparsed.TransferEncoding);
+        Assert.Contains("google.com!example.com!1!2.zip (application/zip, 10 bytes)", await ListTextAsync(reparsed));
+        Assert.Single(reparsed.Children);
+    }
+
+    [Fact]
+    public async Task PlainTextMessageIsUnchanged()
+    {
+        var message = await MimeText.ParseAsync("Subject: hi\n\nJust text.\n");
+        var stripped = AttachmentStripper.Strip(message);
+        Assert.Empty(stripped.Removed);
+        Assert.Empty(stripped.HeaderChanges);
+        Assert.Equal(message.RawBody.ToArray(), stripped.Body);
+    }
+
+    [Fact]
+    public async Task NestedMultipartsKeepTheirStructureAndAlternativeTextIsUntouched()
+    {
+        var (stripped, reparsed) = await StripAsync("""
+            Content-Type: multipart/mixed; boundary=outer
+
+            --outer
+            Content-Type: multipart/related; boundary=rel
+
+            --rel
+            Content-Type: multipart/alternative; boundary=alt
+
+            --alt
+            Content-Type: text/plain
+            Content-Disposition: inline
+
+            plain
+            --alt
+            Content-Type: text/html
+
+            <img src="cid:logo">
+            --alt
+            Content-Type: text/calendar; name=invite.ics
+
+            BEGIN:VCALENDAR
+            --alt--
+            --rel
+            Content-Type: image/png
+            Content-ID: <logo>
+
+            PNG
+            --rel--
+            --outer
+            Content-Type: multipart/mixed; boundary=only-files
+
+            --only-files
+            Content-Type: application/zip; name=x.zip
+
+            PK
+            --only-files--
+            --outer--
+            """);
+
+        Assert.Equal(["invite.ics", "", "x.zip"], stripped.Removed.Select(r => r.FileName));
+        Assert.Equal(
+            ["multipart/mixed", "multipart/related", "multipart/alternative", "text/plain", "text/html", "text/plain"],
+            reparsed.Descendants().Select(d => d.ContentType.MimeType));
+        var alternative = reparsed.Children[0].Children[0];
+        Assert.Equal("plain", MimeText.DecodedAscii(alternative.Children[0]));
+        Assert.Equal("<img src=\"cid:logo\">", MimeText.DecodedAscii(alternative.Children[1]));
+    }
+
+    [Fact]
+    public async Task NonMixedTopLevelIsWrappedWithTheListBesideIt()
+    {
+        var (stripped, reparsed) = await StripAsync("""
+            Content-Type: multipart/related; boundary=rel
+            Content-Transfer-Encoding: 7bit
+
+            --rel
+            Content-Type: text/html
+
+            <img src="cid:a">
+            --rel
+            Content-Type: image/gif; name=a.gif
+
+            GIF
+            --rel--
+            """);
+
+        Assert.Equal("a.gif", Assert.Single(stripped.Removed).FileName);
+        Assert.Equal("multipart/mixed", reparsed.ContentType.MimeType);
+        Assert.Equal(2, reparsed.Children.Count);
+        var related = reparsed.Children[0];
+        Assert.Equal("multipart/related", related.ContentType.MimeType);
+        Assert.Equal("7bit", related.TransferEncoding);
+        Assert.Equal("text/html", Assert.Single(related.Children).ContentType.MimeType);
+        Assert.Equal("removed-attachments.txt", reparsed.Children[1].FileName);
+    }
+
+    [Fact]
+    public async Task AttachedMessagesAreRemovedWhole()
+    {
+        var (stripped, reparsed) = await StripAsync("""
+            Content-Type: multipart/mixed; boundary=m
+
+            --m
+
+            see forwarded
+            --m
+            Content-Type: message/rfc822
+
+            Subject: inner
+            Content-Type: application/pdf; name=inner.pdf
+
+            PDF
+            --m--
+            """);
+        Assert.Equal("message/rfc822", Assert.Single(stripped.Removed).MimeType);
+        Assert.DoesNotContain(reparsed.Descendants(), d => d.EmbeddedMessage is not null);
+    }
+
+    [Fact]
+    public async Task JapaneseFileNamesAreListedInUtf8()
+    {
+        var (stripped, reparsed) = await StripAsync("""
+            Content-Type: multipart/mixed; boundary=m
+
+            --m
+            Content-Type: text/plain; charset=ISO-2022-JP
+            Content-Transfer-Encoding: 7bit
+
+            body
+            --m
+            Content-Type: application/pdf
+            Content-Disposition: attachment; filename*=UTF-8''%E5%A0%B1%E5%91%8A%E6%9B%B8.pdf
+
+            x
+            --m
+            Content-Type: application/zip; name="=?ISO-2022-JP?B?GyRCRTpJVSVVJSElJCVrGyhCLnppcA==?="
+            Content-Disposition: attachment; filename="=?ISO-2022-JP?B?GyRCRTpJVSVVJSElJCVrGyhCLnppcA==?="
+
+            y
+            --m
+            Content-Type: application/octet-stream
+            Content-Disposition: attachment; filename*0*=shift_jis''%95%F1; filename*1*=%8D%90%8F%91.xls
+
+            z
+            --m--
+            """);
+
+        Assert.Equal(["報告書.pdf", "添付ファイル.zip", "報告書.xls"], stripped.Removed.Select(r => r.FileName));
+        var list = await ListTextAsync(reparsed);
+        Assert.Contains("- 報告書.pdf (application/pdf, 1 bytes)", list);
+        Assert.Contains("- 添付ファイル.zip (application/zip, 1 bytes)", list);
+        Assert.Contains("- 報告書.xls (application/octet-stream, 1 bytes)", list);
+        Assert.Equal("utf-8", reparsed.Children[1].ContentType.Charset);
+    }
+
+    [Fact]
+    public async Task NonAsciiListFileNameIsEncodedPerRfc2231()
+    {
+        var message = await MimeText.ParseAsync("Content-Type: application/zip\n\nPK");
+        var stripped = AttachmentStripper.Strip(message, "削除された添付ファイル.txt");
+        var reparsed = await MimeText.ParseAsync(Reassemble(message, stripped));
+        Assert.Equal("削除された添付ファイル.txt", Assert.Single(reparsed.Children).FileName);
+    }
+
+    [Fact]
+    public async Task LfOnlyMessagesGetLfOnlyStructure()
+    {
+        var message = await MimeText.ParseAsync("Content-Type: multipart/mixed; boundary=m\n\n--m\n\ntext\n--m\nContent-Type: image/png\n\nPNG\n--m--\n", crlf: false);
+        var stripped = AttachmentStripper.Strip(message);
+        Assert.DoesNotContain((byte)'\r', stripped.Body);
+    }
+}

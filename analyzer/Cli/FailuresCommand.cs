@@ -1,0 +1,63 @@
+using System.CommandLine;
+using DmarcAnalyzer.Storage;
+using Spectre.Console;
+
+namespace DmarcAnalyzer.Cli;
+
+/// <summary><c>dmarc failures</c> lists inputs that could not be read; <c>dmarc failures show ID [--raw]</c> shows one.</summary>
+internal static class FailuresCommand
+{
+    public static Command Create()
+    {
+        var db = CommonOptions.Database();
+        var config = CommonOptions.Config();
+        var list = new Command("failures", "List inputs that could not be read, with the reason") { db, config };
+        list.SetAction(async (result, ct) =>
+        {
+            await using var connection = await OpenAsync(result, db, config, ct);
+            var rows = await FailureQueries.ListAsync(connection, ct);
+            var table = new Table().AddColumns("id", "when (UTC)", "size", "source", "reason");
+            foreach (var f in rows)
+                table.AddRow(f.Id.ToString(), f.Created.ToString("yyyy-MM-dd HH:mm"), Size(f.Size),
+                    Markup.Escape(f.Source), Markup.Escape(f.Reason));
+            AnsiConsole.Write(table);
+            Console.WriteLine($"{rows.Count} failures");
+            return ExitCodes.Ok;
+        });
+
+        var id = new Argument<long>("ID") { Description = "Failure id, as 'dmarc failures' lists it" };
+        var raw = new Option<bool>("--raw") { Description = "Write the original bytes to stdout" };
+        var show = new Command("show", "Show one failure, or its original bytes with --raw") { id, raw, db, config };
+        show.SetAction(async (result, ct) =>
+        {
+            await using var connection = await OpenAsync(result, db, config, ct);
+            var failure = await FailureQueries.FindAsync(connection, result.GetValue(id), ct)
+                ?? throw new UsageException($"no failure with id {result.GetValue(id)}");
+            if (result.GetValue(raw))
+            {
+                await using var stdout = Console.OpenStandardOutput();
+                await FailureQueries.CopyRawAsync(connection, failure.Id, stdout, ct);
+                return ExitCodes.Ok;
+            }
+            Console.WriteLine($"id: {failure.Id}");
+            Console.WriteLine($"when: {failure.Created:yyyy-MM-dd'T'HH:mm:ss'Z'}");
+            Console.WriteLine($"source: {failure.Source}");
+            Console.WriteLine($"size: {failure.Size} bytes{(failure.RawTruncated ? " (only a prefix is kept)" : "")}");
+            Console.WriteLine($"reason: {failure.Reason}");
+            return ExitCodes.Ok;
+        });
+        list.Subcommands.Add(show);
+        return list;
+    }
+
+    private static async Task<Microsoft.Data.Sqlite.SqliteConnection> OpenAsync(
+        ParseResult result, Option<FileInfo?> db, Option<FileInfo?> config, CancellationToken ct)
+    {
+        var path = AppConfiguration.DatabasePath(result.GetValue(db), AppConfiguration.Load(result.GetValue(config)));
+        if (!File.Exists(path))
+            throw new UsageException($"no database at {path}: run 'dmarc ingest' first or name one with --db");
+        return await Database.OpenAsync(path, ct);
+    }
+
+    private static string Size(long bytes) => bytes < 1024 ? $"{bytes} B" : bytes < 1 << 20 ? $"{bytes / 1024.0:0.#} KB" : $"{bytes / 1048576.0:0.#} MB";
+}

@@ -1,0 +1,70 @@
+using Microsoft.Data.Sqlite;
+
+namespace DmarcAnalyzer.Storage;
+
+/// <summary>Flat rows for <c>dmarc export</c>, streamed from the store in report order.</summary>
+internal static class ExportQueries
+{
+    internal sealed record RecordRow(
+        string OrgName, string ReportId, DateTimeOffset Begin, DateTimeOffset End, string Domain,
+        string? Adkim, string? Aspf, string? P, string? Sp, string? Np, long? Pct,
+        string SourceIp, long Count, string? Disposition, string? DkimEvaluated, string? SpfEvaluated,
+        string? HeaderFrom, string? EnvelopeFrom, string? EnvelopeTo, string? DkimResults, string? SpfResults);
+
+    internal sealed record ReportRow(
+        string OrgName, string? Email, string ReportId, DateTimeOffset Begin, DateTimeOffset End, string Domain,
+        string? Adkim, string? Aspf, string? P, string? Sp, string? Np, long? Pct, string? Fo, string? Testing,
+        string? DiscoveryMethod, string? Generator, long Records, long Messages, string Source);
+
+    public static async IAsyncEnumerable<RecordRow> RecordsAsync(
+        SqliteConnection connection, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var query = connection.CreateCommand();
+        // DKIM and SPF results joined as "domain:selector:result" (SPF: "domain:scope:result"), space-separated.
+        query.CommandText = """
+            SELECT r.org_name, r.report_id, r.begin_utc, r.end_utc, r.domain, r.adkim, r.aspf, r.p, r.sp, r.np, r.pct,
+                   rec.source_ip, rec.count, rec.disposition, rec.dkim_eval, rec.spf_eval,
+                   rec.header_from, rec.envelope_from, rec.envelope_to,
+                   (SELECT group_concat(d.domain || ':' || ifnull(d.selector, '') || ':' || d.result, ' ')
+                      FROM record_dkim d WHERE d.record = rec.id),
+                   (SELECT group_concat(s.domain || ':' || ifnull(s.scope, '') || ':' || s.result, ' ')
+                      FROM record_spf s WHERE s.record = rec.id)
+            FROM records rec JOIN reports r ON r.id = rec.report
+            ORDER BY r.begin_utc, r.id, rec.id
+            """;
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            yield return new RecordRow(
+                reader.GetString(0), reader.GetString(1), Time(reader.GetInt64(2)), Time(reader.GetInt64(3)), reader.GetString(4),
+                Text(reader, 5), Text(reader, 6), Text(reader, 7), Text(reader, 8), Text(reader, 9), Number(reader, 10),
+                reader.GetString(11), reader.GetInt64(12), Text(reader, 13), Text(reader, 14), Text(reader, 15),
+                Text(reader, 16), Text(reader, 17), Text(reader, 18), Text(reader, 19), Text(reader, 20));
+    }
+
+    public static async IAsyncEnumerable<ReportRow> ReportsAsync(
+        SqliteConnection connection, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var query = connection.CreateCommand();
+        query.CommandText = """
+            SELECT r.org_name, r.email, r.report_id, r.begin_utc, r.end_utc, r.domain, r.adkim, r.aspf, r.p, r.sp, r.np,
+                   r.pct, r.fo, r.testing, r.discovery_method, r.generator,
+                   (SELECT count(*) FROM records rec WHERE rec.report = r.id),
+                   (SELECT ifnull(sum(rec.count), 0) FROM records rec WHERE rec.report = r.id),
+                   r.source
+            FROM reports r ORDER BY r.begin_utc, r.id
+            """;
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            yield return new ReportRow(
+                reader.GetString(0), Text(reader, 1), reader.GetString(2), Time(reader.GetInt64(3)), Time(reader.GetInt64(4)),
+                reader.GetString(5), Text(reader, 6), Text(reader, 7), Text(reader, 8), Text(reader, 9), Text(reader, 10),
+                Number(reader, 11), Text(reader, 12), Text(reader, 13), Text(reader, 14), Text(reader, 15),
+                reader.GetInt64(16), reader.GetInt64(17), reader.GetString(18));
+    }
+
+    private static DateTimeOffset Time(long seconds) => DateTimeOffset.FromUnixTimeSeconds(seconds);
+
+    private static string? Text(SqliteDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+
+    private static long? Number(SqliteDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetInt64(i);
+}

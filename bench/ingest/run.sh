@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Ingest benchmark: one 200,000-record report and 5,000 small gzip reports, end to end into SQLite,
+# beside Debian's dmarc-cat reading the same files in the same run. Prints a Markdown table.
+set -euo pipefail
+here=$(cd "$(dirname "$0")" && pwd)
+repo=$(cd "$here/../.." && pwd)
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+
+dotnet build "$repo/analyzer" -c Release -nologo -clp:ErrorsOnly >/dev/null
+dmarc=(dotnet "$repo/analyzer/bin/Release/net10.0/dmarc.dll")
+
+python3 "$here/generate-reports.py" "$work/large" --reports 1 --records 200000
+python3 "$here/generate-reports.py" "$work/small" --reports 5000 --records 5 --gzip
+
+seconds() { local start end; start=$(date +%s.%N); "$@" >/dev/null 2>&1 || true; end=$(date +%s.%N); echo "$end - $start" | bc -l; }
+
+large_ours=$(seconds "${dmarc[@]}" ingest "$work/large" --db "$work/large.db")
+small_ours=$(seconds "${dmarc[@]}" ingest "$work/small" --db "$work/small.db")
+/usr/bin/time -o "$work/peak" -f %M "${dmarc[@]}" ingest "$work/large" --db "$work/again.db" >/dev/null 2>&1 || true
+peak_kb=$(cat "$work/peak")
+
+if command -v dmarc-cat >/dev/null; then
+  # dmarc-cat parses and prints one report per call; -N skips its reverse DNS so both do the same work.
+  large_cat=$(seconds dmarc-cat -N "$work/large/"*)
+  small_cat=$(seconds bash -c 'for f in "$0"/*; do dmarc-cat -N "$f"; done' "$work/small")
+else
+  large_cat=nan; small_cat=nan
+fi
+
+printf '| case | dmarc ingest | dmarc-cat | ratio |\n|---|---|---|---|\n'
+printf '| 1 report × 200,000 records | %.2f s (%.0f records/s) | %.2f s (%.0f records/s) | %.1f× |\n' \
+  "$large_ours" "$(echo "200000 / $large_ours" | bc -l)" "$large_cat" "$(echo "200000 / $large_cat" | bc -l)" "$(echo "$large_cat / $large_ours" | bc -l)"
+printf '| 5,000 gzip reports × 5 records | %.2f s (%.0f reports/s) | %.2f s (%.0f reports/s) | %.1f× |\n' \
+  "$small_ours" "$(echo "5000 / $small_ours" | bc -l)" "$small_cat" "$(echo "5000 / $small_cat" | bc -l)" "$(echo "$small_cat / $small_ours" | bc -l)"
+echo
+echo "peak memory of dmarc ingest on the large report: $((peak_kb / 1024)) MB"
