@@ -111,7 +111,8 @@ internal sealed class MilterServer(IMilterHandler handler, MilterOptions options
 
     private async Task ServeConnectionAsync(Socket socket, CancellationToken stopping)
     {
-        if (socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6)
+        var tcp = socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6;
+        if (tcp)
             socket.NoDelay = true;
         var peer = socket.RemoteEndPoint?.ToString() ?? "unix";
         await using var stream = new NetworkStream(socket, ownsSocket: true);
@@ -139,6 +140,8 @@ internal sealed class MilterServer(IMilterHandler handler, MilterOptions options
                         logger.LogWarning("milter peer {Peer} silent for {Timeout}; closing", peer, busy ? options.CommandTimeout : options.IdleTimeout);
                     break;
                 }
+                if (tcp)
+                    AcknowledgeNow(socket);
                 var buffer = result.Buffer;
                 var open = true;
                 try
@@ -179,6 +182,30 @@ internal sealed class MilterServer(IMilterHandler handler, MilterOptions options
         {
             await reader.CompleteAsync();
             await writer.CompleteAsync();
+        }
+    }
+
+    /// <summary>
+    /// The MTA writes the no-reply packets one after another with Nagle on; each waits for our ACK, which Linux
+    /// delays up to 40 ms when we have nothing to send. TCP_QUICKACK (not sticky, so set after every read) makes
+    /// the kernel acknowledge at once.
+    /// </summary>
+    private static void AcknowledgeNow(Socket socket)
+    {
+        if (!OperatingSystem.IsLinux())
+            return;
+        const int ipProtoTcp = 6, tcpQuickAck = 12;
+        try
+        {
+            socket.SetRawSocketOption(ipProtoTcp, tcpQuickAck, [1, 0, 0, 0]);
+        }
+        catch (SocketException)
+        {
+            // Only a latency optimisation: without it the connection works the same.
+        }
+        catch (ObjectDisposedException)
+        {
+            // The peer went away between the read and here; the loop notices on its next read.
         }
     }
 
