@@ -26,6 +26,9 @@ internal sealed class MessageSpool(long memoryBytes, long maxBytes) : IAsyncDisp
 
     public bool ContentCollected { get; private init; } = true;
 
+    /// <summary>Says that part of the message was not kept (a cap was reached): it is not inspected.</summary>
+    public void MarkTruncated() => Truncated = true;
+
     /// <summary>
     /// Adds a header field. <paramref name="leadingSpaceKept"/> says whether the MTA sent the value with its
     /// leading white space (SMFIP_HDR_LEADSPC); without it one space is put back after the colon.

@@ -77,7 +77,10 @@ internal sealed class MilterServer(IMilterHandler handler, MilterOptions options
                     continue;
                 }
                 var id = Interlocked.Increment(ref _nextId);
-                _connections[id] = ServeAsync(id, socket, stopping);
+                // The connection starts only once it is registered, so its own removal cannot come first.
+                var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+                _connections[id] = ServeAsync(id, socket, registered.Task, stopping);
+                registered.SetResult();
             }
         }
         finally
@@ -96,9 +99,9 @@ internal sealed class MilterServer(IMilterHandler handler, MilterOptions options
         }
     }
 
-    private async Task ServeAsync(long id, Socket socket, CancellationToken stopping)
+    private async Task ServeAsync(long id, Socket socket, Task registered, CancellationToken stopping)
     {
-        await Task.Yield();
+        await registered;
         try
         {
             await ServeConnectionAsync(socket, stopping);

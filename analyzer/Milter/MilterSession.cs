@@ -92,6 +92,8 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
                 var (name, value) = ReadHeader(frame.Data);
                 if (_spool is not null && _spool.Headers.Count < options.MaxHeaders)
                     await _spool.AddHeaderAsync(name, value, _protocol.HasFlag(MilterProtocolFlags.HeaderLeadingSpace), ct);
+                else
+                    _spool?.MarkTruncated();
                 Reply(output, MilterProtocolFlags.NoReplyHeader);
                 return true;
             case MilterCommand.EndOfHeaders:
