@@ -1,3 +1,5 @@
+using System.Text;
+using DmarcAnalyzer.Mail;
 using DmarcAnalyzer.Milter;
 using Microsoft.Extensions.Logging;
 
@@ -26,11 +28,23 @@ internal sealed class FilterMilterHandler(FilterEngine engine, VerdictLog verdic
             logger.LogError(e, "filter error on {QueueId}; message accepted", filterEnvelope.QueueId);
             verdict = new Verdict(VerdictAction.Accept, $"internal error: {e.GetType().Name}: {e.Message}");
         }
-        var headerFrom = message.Headers.FirstOrDefault(h => string.Equals(h.Name, "From", StringComparison.OrdinalIgnoreCase)).Value?.Trim();
-        verdicts.Add(new VerdictRecord(time.GetUtcNow(), filterEnvelope, headerFrom, verdict));
+        verdicts.Add(new VerdictRecord(time.GetUtcNow(), filterEnvelope, HeaderFrom(message.Headers), verdict));
         if (verdict.Action != VerdictAction.Accept)
             logger.LogInformation("{QueueId}: {Action}: {Reason}", filterEnvelope.QueueId, verdict.Action, verdict.Reason);
         return ToDecision(verdict);
+    }
+
+    /// <summary>
+    /// The From field for the log: the session keeps header bytes as Latin-1 chars; raw UTF-8 (RFC 6532) is
+    /// turned back into text and RFC 2047 encoded words are decoded.
+    /// </summary>
+    private static string? HeaderFrom(IReadOnlyList<(string Name, string Value)> headers)
+    {
+        var raw = headers.FirstOrDefault(h => string.Equals(h.Name, "From", StringComparison.OrdinalIgnoreCase)).Value;
+        if (raw is null)
+            return null;
+        var text = Encoding.UTF8.GetString(Encoding.Latin1.GetBytes(raw)).ReplaceLineEndings(" ").Trim();
+        return EncodedWords.Decode(text);
     }
 
     public static MilterDecision ToDecision(Verdict verdict)
