@@ -11,13 +11,17 @@ namespace DmarcAnalyzer.Tests.Milter;
 /// <summary>
 /// A private Postfix on 127.0.0.1 with its own configuration, queue and data folders in a temporary folder,
 /// calling our milter (started in-process) for every message and delivering everything through a pipe into
-/// one file per message. Two smtpd listeners: an MX port and a submission port whose {daemon_name} is
-/// "submission" (listed as a submission listener in the filter's configuration).
+/// one file per message. Three smtpd listeners: an MX port; a submission port with SMTP AUTH (SASL through a
+/// private Dovecot auth service, user <see cref="User"/>); and a port whose {daemon_name} is "submission",
+/// which the filter's configuration lists as a submission listener.
 /// </summary>
 public sealed class PostfixFixture : IAsyncLifetime
 {
     private const string Postfix = "/usr/sbin/postfix";
+    private const string Dovecot = "/usr/sbin/dovecot";
     public const string ForgedMarker = "X-Test-Forged";
+    public const string User = "alice";
+    public const string Password = "secret";
 
     private readonly string _root = Directory.CreateTempSubdirectory("postfix-milter").FullName;
     private readonly CancellationTokenSource _stop = new();
@@ -25,9 +29,11 @@ public sealed class PostfixFixture : IAsyncLifetime
     private Task? _serverRun;
     private Task? _verdictRun;
     private bool _started;
+    private Process? _dovecot;
 
     public int SmtpPort { get; private set; }
     public int SubmissionPort { get; private set; }
+    public int SubmissionListenerPort { get; private set; }
     public string OutputFolder => Path.Combine(_root, "out");
     public string DatabasePath => Path.Combine(_root, "dmarc.db");
     private string ConfigFolder => Path.Combine(_root, "conf");
@@ -37,6 +43,8 @@ public sealed class PostfixFixture : IAsyncLifetime
     {
         if (!File.Exists(Postfix))
             throw new InvalidOperationException($"{Postfix} not found: install the Debian package postfix (test.sh does)");
+        if (!File.Exists(Dovecot))
+            throw new InvalidOperationException($"{Dovecot} not found: install the Debian package dovecot-core (test.sh installs dovecot-imapd)");
 
         var options = new FilterOptions { SubmissionListeners = ["submission"], ForgedMarkerHeader = ForgedMarker };
         var engine = new FilterEngine(() => options, TimeProvider.System, NullLogger<FilterEngine>.Instance);
@@ -50,6 +58,8 @@ public sealed class PostfixFixture : IAsyncLifetime
 
         SmtpPort = FreePort();
         SubmissionPort = FreePort();
+        SubmissionListenerPort = FreePort();
+        var authPort = FreePort();
         Directory.CreateDirectory(ConfigFolder);
         Directory.CreateDirectory(Path.Combine(_root, "queue"));
         Directory.CreateDirectory(OutputFolder);
@@ -59,6 +69,7 @@ public sealed class PostfixFixture : IAsyncLifetime
         await RunAsync("chmod", ["1777", OutputFolder]);
         await RunAsync("chown", ["postfix", data]);
 
+        await StartDovecotAsync(authPort);
         await File.WriteAllTextAsync(Path.Combine(ConfigFolder, "main.cf"), $"""
             compatibility_level = 3.6
             queue_directory = {_root}/queue
@@ -86,7 +97,8 @@ public sealed class PostfixFixture : IAsyncLifetime
             """);
         await File.WriteAllTextAsync(Path.Combine(ConfigFolder, "master.cf"), $$"""
             127.0.0.1:{{SmtpPort}} inet n - n - - smtpd
-            127.0.0.1:{{SubmissionPort}} inet n - n - - smtpd -o milter_macro_daemon_name=submission
+            127.0.0.1:{{SubmissionPort}} inet n - n - - smtpd -o smtpd_sasl_auth_enable=yes -o smtpd_sasl_type=dovecot -o smtpd_sasl_path=inet:127.0.0.1:{{authPort}} -o smtpd_relay_restrictions=permit_sasl_authenticated,reject
+            127.0.0.1:{{SubmissionListenerPort}} inet n - n - - smtpd -o milter_macro_daemon_name=submission
             pickup    unix  n - n 60 1 pickup
             cleanup   unix  n - n -  0 cleanup
             qmgr      unix  n - n 300 1 qmgr
@@ -110,6 +122,44 @@ public sealed class PostfixFixture : IAsyncLifetime
         _started = true;
         await WaitForPortAsync(SmtpPort);
         await WaitForPortAsync(SubmissionPort);
+        await WaitForPortAsync(SubmissionListenerPort);
+    }
+
+    /// <summary>A Dovecot with no mail protocols, only its auth service on a loopback port for Postfix's SASL.</summary>
+    private async Task StartDovecotAsync(int port)
+    {
+        var folder = Directory.CreateDirectory(Path.Combine(_root, "dovecot")).FullName;
+        await File.WriteAllTextAsync(Path.Combine(folder, "users"), $"{User}:{{PLAIN}}{Password}\n");
+        var config = Path.Combine(folder, "dovecot.conf");
+        await File.WriteAllTextAsync(config, $$"""
+            base_dir = {{folder}}/run
+            state_dir = {{folder}}/state
+            log_path = {{folder}}/dovecot.log
+            protocols =
+            listen = 127.0.0.1
+            ssl = no
+            disable_plaintext_auth = no
+            auth_mechanisms = plain
+            passdb {
+              driver = passwd-file
+              args = scheme=PLAIN username_format=%u {{folder}}/users
+            }
+            userdb {
+              driver = static
+              args = uid=nobody gid=nogroup home=/nonexistent
+            }
+            service auth {
+              inet_listener {
+                address = 127.0.0.1
+                port = {{port}}
+              }
+            }
+            """);
+        var start = new ProcessStartInfo(Dovecot) { RedirectStandardOutput = true, RedirectStandardError = true };
+        foreach (var argument in new[] { "-F", "-c", config })
+            start.ArgumentList.Add(argument);
+        _dovecot = Process.Start(start)!;
+        await WaitForPortAsync(port);
     }
 
     /// <summary>Waits for a delivered message containing <paramref name="marker"/> and returns it.</summary>
@@ -156,6 +206,13 @@ public sealed class PostfixFixture : IAsyncLifetime
     {
         if (_started)
             await RunAsync(Postfix, ["-c", ConfigFolder, "stop"]);
+        if (_dovecot is not null)
+        {
+            // SIGTERM lets Dovecot's master stop its auth and log processes with it.
+            await RunAsync("kill", ["-TERM", _dovecot.Id.ToString()]);
+            await _dovecot.WaitForExitAsync();
+            _dovecot.Dispose();
+        }
         await _stop.CancelAsync();
         if (_serverRun is not null)
             await _serverRun;

@@ -59,18 +59,37 @@ public sealed class PostfixMilterTests(PostfixFixture postfix) : IClassFixture<P
     }
 
     [Fact]
-    public async Task A_submission_arrives_untouched_even_with_an_encrypted_zip()
+    public async Task An_authenticated_submission_arrives_untouched_even_with_an_encrypted_zip()
     {
         var marker = Guid.NewGuid().ToString("N");
-        var message = Message(marker, "alice@example.org", forged: true,
+        var sender = $"alice+{marker}@example.org";
+        var message = Message(marker, sender, forged: true,
             TestMessages.Attachment("secret.zip", TestMessages.EncryptedZip("secret.doc"), "application/zip"));
-        var reply = await SmtpTestClient.SendAsync(postfix.SubmissionPort, "alice@example.org", "bob@example.net", message, Ct);
-        Assert.StartsWith("250", reply);
+        Assert.StartsWith("554", await SmtpTestClient.SendAsync(postfix.SubmissionPort, sender, "bob@example.net", message, Ct));
 
-        var delivered = await postfix.WaitForDeliveryAsync(marker, Ct);
-        var body = Encoding.UTF8.GetString(message);
-        var sentBody = body[(body.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..];
-        Assert.Contains(sentBody, delivered.ReplaceLineEndings("\r\n"));
+        var reply = await SmtpTestClient.SendAsync(postfix.SubmissionPort, sender, "bob@example.net", message, Ct,
+            (PostfixFixture.User, PostfixFixture.Password));
+        Assert.StartsWith("250", reply);
+        AssertUntouched(message, await postfix.WaitForDeliveryAsync(marker, Ct));
+        Assert.Equal($"submission (authenticated as {PostfixFixture.User})", (await postfix.WaitForVerdictAsync(sender, Ct))["reason"]);
+    }
+
+    [Fact]
+    public async Task Mail_on_a_configured_submission_listener_arrives_untouched()
+    {
+        var marker = Guid.NewGuid().ToString("N");
+        var sender = $"alice+{marker}@example.org";
+        var message = Message(marker, sender, forged: true,
+            TestMessages.Attachment("secret.zip", TestMessages.EncryptedZip("secret.doc"), "application/zip"));
+        Assert.StartsWith("250", await SmtpTestClient.SendAsync(postfix.SubmissionListenerPort, sender, "bob@example.net", message, Ct));
+        AssertUntouched(message, await postfix.WaitForDeliveryAsync(marker, Ct));
+        Assert.Equal("submission (listener submission)", (await postfix.WaitForVerdictAsync(sender, Ct))["reason"]);
+    }
+
+    private static void AssertUntouched(byte[] sent, string delivered)
+    {
+        var text = Encoding.UTF8.GetString(sent);
+        Assert.Contains(text[(text.IndexOf("\r\n\r\n", StringComparison.Ordinal) + 4)..], delivered.ReplaceLineEndings("\r\n"));
         Assert.DoesNotContain("X-Dmarc", delivered);
     }
 

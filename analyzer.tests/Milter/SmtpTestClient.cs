@@ -7,7 +7,8 @@ namespace DmarcAnalyzer.Tests.Milter;
 internal static class SmtpTestClient
 {
     /// <summary>Sends a message and returns the server's final reply to it ("250 ..." or "550 ...").</summary>
-    public static async Task<string> SendAsync(int port, string sender, string recipient, byte[] message, CancellationToken ct)
+    public static async Task<string> SendAsync(int port, string sender, string recipient, byte[] message, CancellationToken ct,
+        (string User, string Password)? login = null)
     {
         using var client = new TcpClient();
         await client.ConnectAsync("127.0.0.1", port, ct);
@@ -36,6 +37,12 @@ internal static class SmtpTestClient
         {
             await ReplyAsync();
             await CommandAsync("EHLO client.test.example", '2');
+            if (login is var (user, password))
+            {
+                // RFC 4954 AUTH with the PLAIN mechanism (RFC 4616): authzid NUL authcid NUL password.
+                var plain = Convert.ToBase64String(Encoding.UTF8.GetBytes($"\0{user}\0{password}"));
+                await CommandAsync($"AUTH PLAIN {plain}", '2');
+            }
             await CommandAsync($"MAIL FROM:<{sender}>", '2');
             await CommandAsync($"RCPT TO:<{recipient}>", '2');
             await CommandAsync("DATA", '3');
