@@ -10,7 +10,7 @@ namespace DmarcAnalyzer.Milter;
 internal sealed class MessageSpool(long memoryBytes, long maxBytes) : IAsyncDisposable
 {
     /// <summary>A spool that records the header fields but keeps no content (no rule will read it).</summary>
-    public static MessageSpool HeadersOnly() => new(0, 0) { ContentCollected = false };
+    public static MessageSpool HeadersOnly() => new(0, 0);
 
     private readonly List<(string Name, string Value)> _headers = [];
     private readonly MemoryStream _memory = new();
@@ -20,11 +20,9 @@ internal sealed class MessageSpool(long memoryBytes, long maxBytes) : IAsyncDisp
     /// <summary>Header fields in arrival order; values as Latin-1 so that 8-bit bytes survive unchanged.</summary>
     public IReadOnlyList<(string Name, string Value)> Headers => _headers;
 
-    public long Length => (_file ?? (Stream)_memory).Length;
+    private long Length => (_file ?? (Stream)_memory).Length;
 
     public bool Truncated { get; private set; }
-
-    public bool ContentCollected { get; private init; } = true;
 
     /// <summary>Says that part of the message was not kept (a cap was reached): it is not inspected.</summary>
     public void MarkTruncated() => Truncated = true;

@@ -4,7 +4,7 @@ namespace DmarcAnalyzer.Milter;
 /// Command and reply letters, action and protocol bits of milter protocol version 6, as Sendmail's
 /// libmilter (mfdef.h) and Postfix (milter8.c) define them.
 /// </summary>
-internal static class MilterCommand
+internal static class MilterCommandCode
 {
     public const byte Abort = (byte)'A';
     public const byte Body = (byte)'B';

@@ -7,7 +7,6 @@ internal abstract record MilterReply
     public static readonly MilterReply Accept = new Simple(MilterReplyCode.Accept);
     public static readonly MilterReply Reject = new Simple(MilterReplyCode.Reject);
     public static readonly MilterReply Tempfail = new Simple(MilterReplyCode.Tempfail);
-    public static readonly MilterReply Discard = new Simple(MilterReplyCode.Discard);
 
     /// <summary>An SMTP reply such as <c>550</c>, <c>5.7.1 …</c> (RFC 5321 §4.2, RFC 3463 enhanced code in the text).</summary>
     public static MilterReply WithCode(int code, string text) => new Custom(code, text);

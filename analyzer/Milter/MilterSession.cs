@@ -46,49 +46,45 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
     /// <summary>True between MAIL FROM and the end (or abort) of that message.</summary>
     public bool InMessage => _sender is not null;
 
-    public MilterActions GrantedActions => _actions;
-
-    public MilterProtocolFlags Protocol => _protocol;
-
     /// <summary>Handles one packet, writing any reply to <paramref name="output"/>; false closes the connection.</summary>
     public async ValueTask<bool> HandleAsync(MilterFrame frame, IBufferWriter<byte> output, CancellationToken ct)
     {
-        if (!_negotiated && frame.Command != MilterCommand.OptionNegotiation)
+        if (!_negotiated && frame.Command != MilterCommandCode.OptionNegotiation)
             throw new MilterProtocolException($"command '{(char)frame.Command}' before option negotiation");
         switch (frame.Command)
         {
-            case MilterCommand.OptionNegotiation:
+            case MilterCommandCode.OptionNegotiation:
                 Negotiate(frame.Data, output);
                 return true;
-            case MilterCommand.Macro:
+            case MilterCommandCode.Macro:
                 ReadMacros(frame.Data);
                 return true;
-            case MilterCommand.Connect:
+            case MilterCommandCode.Connect:
                 await ResetMessageAsync();
                 ReadConnect(frame.Data);
                 Reply(output, MilterProtocolFlags.NoReplyConnect);
                 return true;
-            case MilterCommand.Helo:
+            case MilterCommandCode.Helo:
                 _helo = FirstString(frame.Data);
                 Reply(output, MilterProtocolFlags.NoReplyHelo);
                 return true;
-            case MilterCommand.Mail:
+            case MilterCommandCode.Mail:
                 await StartMessageAsync(FirstString(frame.Data));
                 Reply(output, MilterProtocolFlags.NoReplyMail);
                 return true;
-            case MilterCommand.Recipient:
+            case MilterCommandCode.Recipient:
                 var recipient = FirstString(frame.Data);
                 if (_recipients.Count < options.MaxRecipients)
                     _recipients.Add(recipient);
                 Reply(output, MilterProtocolFlags.NoReplyRecipient);
                 return true;
-            case MilterCommand.Data:
+            case MilterCommandCode.Data:
                 Reply(output, MilterProtocolFlags.NoReplyData);
                 return true;
-            case MilterCommand.Unknown:
+            case MilterCommandCode.Unknown:
                 Reply(output, MilterProtocolFlags.NoReplyUnknown);
                 return true;
-            case MilterCommand.Header:
+            case MilterCommandCode.Header:
                 var (name, value) = ReadHeader(frame.Data);
                 if (_spool is not null && _spool.Headers.Count < options.MaxHeaders)
                     await _spool.AddHeaderAsync(name, value, _protocol.HasFlag(MilterProtocolFlags.HeaderLeadingSpace), ct);
@@ -96,31 +92,31 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
                     _spool?.MarkTruncated();
                 Reply(output, MilterProtocolFlags.NoReplyHeader);
                 return true;
-            case MilterCommand.EndOfHeaders:
+            case MilterCommandCode.EndOfHeaders:
                 if (_spool is not null)
                     await _spool.EndHeadersAsync(ct);
                 Reply(output, MilterProtocolFlags.NoReplyEndOfHeaders);
                 return true;
-            case MilterCommand.Body:
+            case MilterCommandCode.Body:
                 if (_spool is not null)
                     await _spool.AppendBodyAsync(frame.Data, ct);
                 Reply(output, MilterProtocolFlags.NoReplyBody);
                 return true;
-            case MilterCommand.EndOfBody:
+            case MilterCommandCode.EndOfBody:
                 // The last body bytes may ride on the end-of-body packet itself.
                 if (_spool is not null && !frame.Data.IsEmpty)
                     await _spool.AppendBodyAsync(frame.Data, ct);
                 await EndOfMessageAsync(output, ct);
                 return true;
-            case MilterCommand.Abort:
+            case MilterCommandCode.Abort:
                 await ResetMessageAsync();
                 return true;
-            case MilterCommand.QuitNewConnection:
+            case MilterCommandCode.QuitNewConnection:
                 await ResetMessageAsync();
                 _connectionMacros.Clear();
                 _clientName = _clientAddress = _helo = null;
                 return true;
-            case MilterCommand.Quit:
+            case MilterCommandCode.Quit:
                 return false;
             default:
                 throw new MilterProtocolException($"unknown command 0x{frame.Command:x2}");
@@ -168,7 +164,7 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
     {
         var payload = new MilterPayload(data);
         var stage = payload.ReadByte();
-        var table = stage is MilterCommand.Connect or MilterCommand.Helo ? _connectionMacros : _messageMacros;
+        var table = stage is MilterCommandCode.Connect or MilterCommandCode.Helo ? _connectionMacros : _messageMacros;
         while (!payload.End)
         {
             var name = payload.ReadString();
