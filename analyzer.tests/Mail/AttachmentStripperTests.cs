@@ -275,6 +275,30 @@ public class AttachmentStripperTests
     }
 
     [Fact]
+    public async Task MultipartWhosePartsCannotBeFoundIsRemoved()
+    {
+        var (stripped, reparsed) = await StripAsync("""
+            Content-Type: multipart/mixed; boundary=m
+
+            --m
+
+            text
+            --m
+            Content-Type: multipart/mixed; boundary="not-there"
+
+            --elsewhere
+            Content-Type: application/zip; name=hidden.zip
+
+            PK
+            --elsewhere--
+            --m--
+            """);
+        Assert.Equal("multipart/mixed", Assert.Single(stripped.Removed).MimeType);
+        Assert.DoesNotContain("hidden.zip", Encoding.ASCII.GetString(stripped.Body));
+        Assert.Equal(2, reparsed.Children.Count);
+    }
+
+    [Fact]
     public async Task LfOnlyMessagesGetLfOnlyStructure()
     {
         var message = await MimeText.ParseAsync("Content-Type: multipart/mixed; boundary=m\n\n--m\n\ntext\n--m\nContent-Type: image/png\n\nPNG\n--m--\n", crlf: false);

@@ -35,4 +35,11 @@ public class EncodedWordsTests
     [Fact]
     public void UnknownCharsetFallsBackToUtf8() =>
         Assert.Equal("é", EncodedWords.Decode("=?x-unknown?B?w6k=?="));
+
+    [Fact]
+    public void ManyUnclosedWordsDecodeInLinearTime()
+    {
+        var text = string.Concat(Enumerable.Repeat("=?a?b?c", 150_000)) + " =?utf-8?q?end?=";
+        Assert.EndsWith(" end", EncodedWords.Decode(text));
+    }
 }

@@ -248,6 +248,13 @@ public class MimeParserTests
         Assert.Equal("report.zip", message.FileName);
     }
 
+    [Fact]
+    public async Task ForgottenSemicolonStillGivesTheType()
+    {
+        var message = await MimeText.ParseAsync("Content-Type: text/html charset=utf-8\n\nx");
+        Assert.Equal("text/html", message.ContentType.MimeType);
+    }
+
     [Theory]
     [InlineData("Content-Type: text/plain\nContent-Disposition: attachment\n", true)]
     [InlineData("Content-Type: text/plain; name=a.txt\n", true)]

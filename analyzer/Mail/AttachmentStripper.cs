@@ -65,8 +65,14 @@ internal static class AttachmentStripper
     private static bool IsContentField(Header header) =>
         header.Name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase);
 
+    /// <summary>
+    /// Attachments, messages carrying attachments, and multiparts whose parts could not be found (no boundary, or
+    /// a boundary that never appears): a reader more lenient than RFC 2046 might still find attachments in those.
+    /// </summary>
     private static bool IsRemoved(MimeEntity entity) =>
-        entity.IsAttachment || (entity.EmbeddedMessage?.Descendants().Any(d => d.IsAttachment) ?? false);
+        entity.IsAttachment
+        || (entity.EmbeddedMessage?.Descendants().Any(d => d.IsAttachment) ?? false)
+        || (entity.IsMultipart && entity.Children.Count == 0 && !entity.RawBody.Span.Trim(" \t\r\n"u8).IsEmpty);
 
     private static bool HasParts(MimeEntity entity) => entity.IsMultipart && entity.Children.Count > 0;
 

@@ -46,7 +46,11 @@ internal sealed class ContentType
         var (token, parameters) = HeaderParameters.Parse(value);
         var slash = token.IndexOf('/');
         if (slash > 0 && slash < token.Length - 1)
-            return new ContentType(token[..slash].Trim(), token[(slash + 1)..].Trim(), parameters);
+        {
+            // "text/plain charset=x" (a forgotten ';') still names text/plain.
+            var subType = token[(slash + 1)..].Trim().Split([' ', '\t'], 2)[0];
+            return new ContentType(token[..slash].Trim(), subType, parameters);
+        }
         // "Content-Type: text" appears in the wild; anything else unusable means text/plain (RFC 2045 §5.2).
         return new ContentType("text", "plain", parameters);
     }

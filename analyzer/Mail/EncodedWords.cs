@@ -63,8 +63,10 @@ internal static class EncodedWords
         var charsetEnd = text.IndexOf('?', start + 2);
         if (charsetEnd <= start + 2 || charsetEnd + 2 >= text.Length || text[charsetEnd + 2] != '?')
             return false;
-        var payloadEnd = text.IndexOf("?=", charsetEnd + 3, StringComparison.Ordinal);
-        if (payloadEnd < 0)
+        // §5: encoded text never holds '?', so the word ends at the next one; searching no further keeps a header
+        // full of unclosed "=?" linear.
+        var payloadEnd = text.IndexOf('?', charsetEnd + 3);
+        if (payloadEnd < 0 || payloadEnd + 1 >= text.Length || text[payloadEnd + 1] != '=')
             return false;
         charset = text[(start + 2)..charsetEnd];
         if (charset.Any(char.IsWhiteSpace))

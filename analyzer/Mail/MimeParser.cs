@@ -17,7 +17,7 @@ internal static class MimeParser
 {
     private const int ReadChunk = 64 * 1024;
 
-    /// <summary>RFC 2046 §5.1.1 allows 70; anything far longer is hostile and would make the search slow.</summary>
+    /// <summary>RFC 2046 §5.1.1 allows 70; anything far longer is not a mailer's doing.</summary>
     private const int MaxBoundaryLength = 256;
 
     public static async Task<MimeEntity> ParseAsync(Stream input, MimeLimits limits, CancellationToken ct)
