@@ -324,6 +324,8 @@ public sealed class MilterProtocolTests
         var path = Path.Combine(Path.GetTempPath(), $"milter-{Guid.NewGuid():N}.sock");
         var server = new MilterServer(new MilterServerFixture.RecordingHandler(), new MilterOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger<MilterServer>.Instance);
         server.Start(MilterEndpoint.Parse("unix:" + path));
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal("660", Convert.ToString((int)File.GetUnixFileMode(path), 8));
         using var stop = new CancellationTokenSource();
         var run = server.RunAsync(stop.Token);
         await using (var client = await MilterTestClient.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path), Ct))

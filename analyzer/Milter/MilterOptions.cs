@@ -17,6 +17,12 @@ internal sealed record MilterOptions
 
     public int MaxConnections { get; init; } = 1000;
 
+    /// <summary>
+    /// Permissions of a unix socket, octal. The MTA's user must be able to write it: put postfix in the milter's
+    /// group, or widen this.
+    /// </summary>
+    public string UnixSocketMode { get; init; } = "660";
+
     public int MaxRecipients { get; init; } = 1000;
 
     public int MaxHeaders { get; init; } = 10_000;

@@ -34,6 +34,8 @@ internal sealed class MilterServer(IMilterHandler handler, MilterOptions options
             if (!endpoint.IsUnix)
                 socket.SetSocketOption(SocketOptionLevel.Socket, SocketOptionName.ReuseAddress, true);
             socket.Bind(endpoint.EndPoint);
+            if (endpoint.EndPoint is UnixDomainSocketEndPoint path && !OperatingSystem.IsWindows())
+                File.SetUnixFileMode(path.ToString()!, (UnixFileMode)Convert.ToInt32(options.UnixSocketMode, 8));
             socket.Listen(512);
         }
         catch
