@@ -148,6 +148,17 @@ public class BadInputTests
     }
 
     [Fact]
+    public async Task AReportBrokenAfterSomeRecordsLeavesNoneOfThem()
+    {
+        var xml = ReportXml.Report(records: 3).Replace("</feedback>",
+            "<record><row><source_ip>192.0.2.9</source_ip><count>lots</count></row></record></feedback>");
+        await using var store = new IngestHarness();
+        Assert.Equal(new IngestOutcome(0, 0, 1, 0), await store.IngestAsync(ReportXml.Bytes(xml)));
+        Assert.Equal(0, await store.ScalarAsync("SELECT count(*) FROM records"));
+        Assert.Contains("record 4: <count> 'lots'", Assert.Single(await store.StringsAsync("SELECT reason FROM failures")));
+    }
+
+    [Fact]
     public async Task NotAReportAtAllSaysWhatItIs()
     {
         Assert.Contains("JSON", await FailureReasonAsync("{\"organization-name\": \"x\"}"u8.ToArray()));

@@ -19,7 +19,7 @@ public class EmailIngestTests
             IngestLimits.Default, TestContext.Current.CancellationToken);
         var xml = Assert.IsType<ExtractedXml>(Assert.Single(pieces));
         using var expected = JsonDocument.Parse(File.ReadAllText(Corpus.Require("aggregate", "_expected", name + ".json")));
-        AggregateReportParserTests.AssertMatches(expected.RootElement, AggregateReportParser.Parse(xml.Xml, IngestLimits.Default));
+        AggregateReportReaderTests.AssertMatches(expected.RootElement, ParsedReport.Parse(xml.Xml));
     }
 
     [Theory]

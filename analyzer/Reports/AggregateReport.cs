@@ -1,10 +1,12 @@
 namespace DmarcAnalyzer.Reports;
 
-/// <summary>One DMARC aggregate report, as RFC 7489 Appendix C and RFC 9990 describe it, normalised.</summary>
-internal sealed record AggregateReport(
+/// <summary>
+/// What precedes the records of a DMARC aggregate report (RFC 7489 Appendix C, RFC 9990), normalised.
+/// The records themselves stream from <see cref="AggregateReportReader"/>.
+/// </summary>
+internal sealed record ReportHeader(
     ReportMetadata Metadata,
     PolicyPublished Policy,
-    IReadOnlyList<ReportRecord> Records,
     string? Version,
     string? XmlNamespace);
 

@@ -51,23 +51,23 @@ internal sealed class IngestPipeline : IAsyncDisposable
 
     private async Task<IngestOutcome> StoreAsync(ReadOnlyMemory<byte> xml, string where, ReadOnlyMemory<byte> input, long size, CancellationToken ct)
     {
-        AggregateReport report;
         try
         {
-            report = AggregateReportParser.Parse(xml, _limits);
+            using var report = AggregateReportReader.Open(xml, _limits);
+            var m = report.Header.Metadata;
+            if (await _writer.AddAsync(report, xml, where, ct) is not { } records)
+            {
+                _log.LogDebug("{Source}: report {ReportId} from {Org} is already stored", where, m.ReportId, m.OrgName);
+                return new IngestOutcome(0, 1, 0, 0);
+            }
+            _log.LogDebug("{Source}: report {ReportId} from {Org} for {Domain}, {Records} records",
+                where, m.ReportId, m.OrgName, report.Header.Policy.Domain, records);
+            return new IngestOutcome(1, 0, 0, records);
         }
         catch (ReportFormatException e)
         {
             return await FailAsync(where, e.Message, input, size, ct);
         }
-        if (await _writer.AddAsync(report, xml, where, ct))
-        {
-            _log.LogDebug("{Source}: report {ReportId} from {Org} for {Domain}, {Records} records",
-                where, report.Metadata.ReportId, report.Metadata.OrgName, report.Policy.Domain, report.Records.Count);
-            return new IngestOutcome(1, 0, 0, report.Records.Count);
-        }
-        _log.LogDebug("{Source}: report {ReportId} from {Org} is already stored", where, report.Metadata.ReportId, report.Metadata.OrgName);
-        return new IngestOutcome(0, 1, 0, 0);
     }
 
     private async Task<IngestOutcome> FailAsync(string where, string reason, ReadOnlyMemory<byte> raw, long size, CancellationToken ct)

@@ -12,20 +12,24 @@ namespace DmarcAnalyzer.Storage;
 /// </summary>
 internal sealed class IngestWriter(SqliteConnection connection)
 {
-    /// <returns>True when the report is new, false when the store already had it.</returns>
-    public async Task<bool> AddAsync(AggregateReport report, ReadOnlyMemory<byte> xml, string source, CancellationToken ct)
+    /// <summary>
+    /// Stores the report as its records stream from the reader. A reader that fails part-way throws, and the
+    /// transaction rolls back: nothing of a broken report is kept but its failure.
+    /// </summary>
+    /// <returns>The number of records stored, or null when the store already had the report (its records are then not read).</returns>
+    public async Task<long?> AddAsync(AggregateReportReader report, ReadOnlyMemory<byte> xml, string source, CancellationToken ct)
     {
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var reportId = await InsertReportAsync(report, xml, source, transaction, ct);
+        var reportId = await InsertReportAsync(report.Header, xml, source, transaction, ct);
         if (reportId is null)
-            return false;
-        InsertRecords(reportId.Value, report.Records, transaction, ct);
+            return null;
+        var records = InsertRecords(reportId.Value, report.ReadRecords(), transaction, ct);
         await transaction.CommitAsync(ct);
-        return true;
+        return records;
     }
 
     private async Task<long?> InsertReportAsync(
-        AggregateReport report, ReadOnlyMemory<byte> xml, string source, SqliteTransaction transaction, CancellationToken ct)
+        ReportHeader report, ReadOnlyMemory<byte> xml, string source, SqliteTransaction transaction, CancellationToken ct)
     {
         var m = report.Metadata;
         var p = report.Policy;
@@ -67,50 +71,64 @@ internal sealed class IngestWriter(SqliteConnection connection)
     }
 
     /// <summary>
-    /// The hot path of a large report. Microsoft.Data.Sqlite's async methods complete synchronously anyway,
-    /// so the rows go through prepared statements with the synchronous calls, and record ids are assigned
+    /// The hot path of a large report: prepared statements through SQLite's own API, and record ids assigned
     /// here (the transaction holds the write lock) instead of being read back row by row.
     /// </summary>
-    private void InsertRecords(long reportId, IReadOnlyList<ReportRecord> records, SqliteTransaction transaction, CancellationToken ct)
+    private long InsertRecords(long reportId, IEnumerable<ReportRecord> records, SqliteTransaction transaction, CancellationToken ct)
     {
-        using var next = Prepare(transaction, "SELECT ifnull(max(id), 0) FROM records");
-        var recordId = (long)next.ExecuteScalar()!;
-        using var record = Prepare(transaction, """
+        using var next = connection.CreateCommand();
+        next.Transaction = transaction;
+        next.CommandText = "SELECT ifnull(max(id), 0) FROM records";
+        var first = (long)next.ExecuteScalar()!;
+        var recordId = first;
+        using var record = new RawInsert(connection, """
             INSERT INTO records (id, report, source_ip, count, disposition, dkim_eval, spf_eval, header_from, envelope_from, envelope_to)
-            VALUES ($id, $report, $ip, $count, $disposition, $dkim, $spf, $hfrom, $efrom, $eto)
-            """, "$id", "$report", "$ip", "$count", "$disposition", "$dkim", "$spf", "$hfrom", "$efrom", "$eto");
-        using var reason = Prepare(transaction,
-            "INSERT INTO record_reasons (record, type, comment) VALUES ($record, $type, $comment)",
-            "$record", "$type", "$comment");
-        using var dkim = Prepare(transaction,
-            "INSERT INTO record_dkim (record, domain, selector, result, human_result) VALUES ($record, $domain, $selector, $result, $human)",
-            "$record", "$domain", "$selector", "$result", "$human");
-        using var spf = Prepare(transaction,
-            "INSERT INTO record_spf (record, domain, scope, result, human_result) VALUES ($record, $domain, $scope, $result, $human)",
-            "$record", "$domain", "$scope", "$result", "$human");
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
+            """);
+        using var reason = new RawInsert(connection, "INSERT INTO record_reasons (record, type, comment) VALUES (?1, ?2, ?3)");
+        using var dkim = new RawInsert(connection,
+            "INSERT INTO record_dkim (record, domain, selector, result, human_result) VALUES (?1, ?2, ?3, ?4, ?5)");
+        using var spf = new RawInsert(connection,
+            "INSERT INTO record_spf (record, domain, scope, result, human_result) VALUES (?1, ?2, ?3, ?4, ?5)");
 
         foreach (var r in records)
         {
             if (++recordId % 4096 == 0)
                 ct.ThrowIfCancellationRequested();
-            Bind(record, recordId, reportId, r.SourceIp, r.Count, r.Disposition, r.DkimEvaluated, r.SpfEvaluated, r.HeaderFrom, r.EnvelopeFrom, r.EnvelopeTo);
-            record.ExecuteNonQuery();
+            record.Bind(1, recordId);
+            record.Bind(2, reportId);
+            record.Bind(3, r.SourceIp);
+            record.Bind(4, r.Count);
+            record.Bind(5, r.Disposition);
+            record.Bind(6, r.DkimEvaluated);
+            record.Bind(7, r.SpfEvaluated);
+            record.Bind(8, r.HeaderFrom);
+            record.Bind(9, r.EnvelopeFrom);
+            record.Bind(10, r.EnvelopeTo);
+            record.Execute();
             foreach (var o in r.Reasons)
             {
-                Bind(reason, recordId, o.Type, o.Comment);
-                reason.ExecuteNonQuery();
+                reason.Bind(1, recordId);
+                reason.Bind(2, o.Type);
+                reason.Bind(3, o.Comment);
+                reason.Execute();
             }
             foreach (var d in r.Dkim)
-            {
-                Bind(dkim, recordId, d.Domain, d.Selector, d.Result, d.HumanResult);
-                dkim.ExecuteNonQuery();
-            }
+                InsertResult(dkim, recordId, d.Domain, d.Selector, d.Result, d.HumanResult);
             foreach (var f in r.Spf)
-            {
-                Bind(spf, recordId, f.Domain, f.Scope, f.Result, f.HumanResult);
-                spf.ExecuteNonQuery();
-            }
+                InsertResult(spf, recordId, f.Domain, f.Scope, f.Result, f.HumanResult);
         }
+        return recordId - first;
+    }
+
+    private static void InsertResult(RawInsert insert, long recordId, string domain, string? selectorOrScope, string result, string? human)
+    {
+        insert.Bind(1, recordId);
+        insert.Bind(2, domain);
+        insert.Bind(3, selectorOrScope);
+        insert.Bind(4, result);
+        insert.Bind(5, human);
+        insert.Execute();
     }
 
     /// <summary>
@@ -132,23 +150,6 @@ internal sealed class IngestWriter(SqliteConnection connection)
         Add(insert, "$truncated", raw.Length < size ? 1 : 0);
         Add(insert, "$now", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         await insert.ExecuteNonQueryAsync(ct);
-    }
-
-    private SqliteCommand Prepare(SqliteTransaction transaction, string sql, params string[] names)
-    {
-        var command = connection.CreateCommand();
-        command.Transaction = transaction;
-        command.CommandText = sql;
-        foreach (var name in names)
-            command.Parameters.Add(new SqliteParameter { ParameterName = name });
-        command.Prepare();
-        return command;
-    }
-
-    private static void Bind(SqliteCommand command, params object?[] values)
-    {
-        for (var i = 0; i < values.Length; i++)
-            command.Parameters[i].Value = values[i] ?? DBNull.Value;
     }
 
     private static void Add(SqliteCommand command, string name, object? value) =>

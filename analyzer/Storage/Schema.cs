@@ -50,7 +50,6 @@ internal static class Schema
             envelope_to   TEXT
         );
         CREATE INDEX records_report ON records(report);
-        CREATE INDEX records_source_ip ON records(source_ip);
         CREATE INDEX reports_domain_begin ON reports(domain, begin_utc);
         CREATE TABLE record_reasons (
             record  INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,

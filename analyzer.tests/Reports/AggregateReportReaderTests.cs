@@ -3,10 +3,10 @@ using DmarcAnalyzer.Reports;
 
 namespace DmarcAnalyzer.Tests.Reports;
 
-public class AggregateReportParserTests
+public class AggregateReportReaderTests
 {
-    private static AggregateReport ParseCorpus(string name) =>
-        AggregateReportParser.Parse(File.ReadAllBytes(Corpus.Require("aggregate", name)), IngestLimits.Default);
+    private static ParsedReport ParseCorpus(string name) =>
+        ParsedReport.Parse(File.ReadAllBytes(Corpus.Require("aggregate", name)));
 
     [Theory]
     [InlineData("mail-auth__dmarc-feedback-001")]
@@ -21,7 +21,7 @@ public class AggregateReportParserTests
         AssertMatches(expected.RootElement, report);
     }
 
-    internal static void AssertMatches(JsonElement expected, AggregateReport report)
+    internal static void AssertMatches(JsonElement expected, ParsedReport report)
     {
         var meta = expected.GetProperty("report_metadata");
         Assert.Equal(meta.GetProperty("org_name").GetString(), report.Metadata.OrgName);
@@ -129,7 +129,7 @@ public class AggregateReportParserTests
     public void NormalisesSourceAddresses(string written, string stored)
     {
         var xml = ReportXml.Report().Replace("<source_ip>192.0.2.1</source_ip>", $"<source_ip>{written}</source_ip>");
-        var report = AggregateReportParser.Parse(ReportXml.Bytes(xml), IngestLimits.Default);
+        var report = ParsedReport.Parse(ReportXml.Bytes(xml));
         Assert.Equal(stored, Assert.Single(report.Records).SourceIp);
     }
 
@@ -139,16 +139,26 @@ public class AggregateReportParserTests
         var xml = ReportXml.Report().Replace("</policy_evaluated>",
                 "<reason><type>Forwarded</type><comment>via list</comment></reason><reason><type>mailing_list</type></reason></policy_evaluated>")
             .Replace("</auth_results>", "<dkim><domain>Other.Example.</domain><selector>s2</selector><result>FAIL</result></dkim></auth_results>");
-        var record = Assert.Single(AggregateReportParser.Parse(ReportXml.Bytes(xml), IngestLimits.Default).Records);
+        var record = Assert.Single(ParsedReport.Parse(ReportXml.Bytes(xml)).Records);
         Assert.Equal([new PolicyOverride("forwarded", "via list"), new PolicyOverride("mailing_list", null)], record.Reasons);
         Assert.Equal(2, record.Dkim.Count);
         Assert.Equal(new DkimAuthResult("other.example", "s2", "fail", null), record.Dkim[1]);
     }
 
     [Fact]
+    public void ReadsRecordsThatComeBeforeTheHeader()
+    {
+        var xml = ReportXml.Report(records: 2);
+        var records = xml[xml.IndexOf("<record>")..xml.IndexOf("</feedback>")];
+        var reordered = xml.Replace(records, "").Replace("<report_metadata>", records + "<report_metadata>");
+        var report = ParsedReport.Parse(ReportXml.Bytes(reordered));
+        Assert.Equal([1L, 2L], report.Records.Select(r => r.Count));
+    }
+
+    [Fact]
     public void ConvertsDateRangesToUtc()
     {
-        var report = AggregateReportParser.Parse(ReportXml.Bytes(ReportXml.Report(begin: 1_700_000_000)), IngestLimits.Default);
+        var report = ParsedReport.Parse(ReportXml.Bytes(ReportXml.Report(begin: 1_700_000_000)));
         Assert.Equal(TimeSpan.Zero, report.Metadata.Begin.Offset);
         Assert.Equal(new DateTimeOffset(2023, 11, 14, 22, 13, 20, TimeSpan.Zero), report.Metadata.Begin);
     }
@@ -160,7 +170,7 @@ public class AggregateReportParserTests
     public void SaysWhatIsMissingOrWrong(string from, string to, string reason)
     {
         var xml = ReportXml.Report().Replace(from, to);
-        var e = Assert.Throws<ReportFormatException>(() => AggregateReportParser.Parse(ReportXml.Bytes(xml), IngestLimits.Default));
+        var e = Assert.Throws<ReportFormatException>(() => ParsedReport.Parse(ReportXml.Bytes(xml)));
         Assert.Contains(reason, e.Message);
     }
 }

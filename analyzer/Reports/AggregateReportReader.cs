@@ -1,47 +1,126 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using System.Text.RegularExpressions;
+using System.Text.Unicode;
 using System.Xml;
 
 namespace DmarcAnalyzer.Reports;
 
 /// <summary>
-/// Streaming parser for DMARC aggregate reports: RFC 7489 Appendix C, RFC 9990 (namespace
-/// <c>urn:ietf:params:xml:ns:dmarc-2.0</c>) and what real reporters send. Elements are matched by local
-/// name whatever their namespace; unknown elements (extensions, stray tags) are skipped; values are trimmed
-/// and enumerations lower-cased. DTDs are refused and nothing is resolved (XXE, entity bombs).
+/// Streaming reader for DMARC aggregate reports: RFC 7489 Appendix C, RFC 9990 (namespace
+/// <c>urn:ietf:params:xml:ns:dmarc-2.0</c>) and what real reporters send. Opening it reads the header
+/// (metadata and published policy); the records then stream one at a time, so a report of millions of
+/// records is never held whole. Elements are matched by local name whatever their namespace; unknown
+/// elements (extensions, stray tags) are skipped; values are trimmed and enumerations lower-cased. DTDs are
+/// refused and nothing is resolved (XXE, entity bombs). Every method throws <see cref="ReportFormatException"/>.
 /// </summary>
-internal static class AggregateReportParser
+internal sealed partial class AggregateReportReader : IDisposable
 {
-    static AggregateReportParser() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
+    static AggregateReportReader() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
-    public static AggregateReport Parse(ReadOnlyMemory<byte> xml, IngestLimits limits)
+    private readonly XmlReader _reader;
+    private readonly IngestLimits _limits;
+    private readonly IEnumerator<string> _feedback;
+    /// <summary>Records that came before the header was complete (out of the schema's order).</summary>
+    private readonly Queue<ReportRecord> _early = new();
+    private int _records;
+
+    public ReportHeader Header { get; }
+
+    private AggregateReportReader(XmlReader reader, IngestLimits limits)
+    {
+        _reader = reader;
+        _limits = limits;
+        FindFeedback(reader, limits);
+        var ns = reader.NamespaceURI.Length == 0 ? null : reader.NamespaceURI;
+        // Stop at </feedback>: a generator bug wraps the report in an unclosed <xs:schema> start tag,
+        // which would otherwise make the whole document ill-formed at its very end.
+        _feedback = Children(reader, limits, readPastEnd: false).GetEnumerator();
+        string? version = null;
+        MetadataBuilder? metadata = null;
+        PolicyPublished? policy = null;
+        while ((metadata is null || policy is null) && _feedback.MoveNext())
+        {
+            switch (_feedback.Current)
+            {
+                case "version": version = Text(reader, limits); break;
+                case "report_metadata": metadata = ReadMetadata(reader, limits); break;
+                case "policy_published": policy = ReadPolicy(reader, limits); break;
+                case "record": _early.Enqueue(ReadRecordCounted()); break;
+                default: Skip(reader, limits); break;
+            }
+        }
+        if (metadata is null)
+            throw new ReportFormatException("the report has no <report_metadata>");
+        if (policy is null)
+            throw new ReportFormatException("the report has no <policy_published>");
+        Header = new ReportHeader(metadata.Build(), policy, version, ns);
+    }
+
+    public static AggregateReportReader Open(ReadOnlyMemory<byte> xml, IngestLimits limits)
     {
         if (xml.IsEmpty)
             throw new ReportFormatException("the input is empty (0 bytes)");
+        // Real reporters declare UTF-8 and then write windows-1252 bytes (a 0x91 quote in a header_from):
+        // such a document is decoded leniently rather than lost.
+        var reader = DeclaresUtf8(xml.Span) && !Utf8.IsValid(xml.Span)
+            ? XmlReader.Create(new StringReader(LenientText.Decode(xml.Span)), Settings)
+            : XmlReader.Create(MemoryStreams.Open(xml), Settings);
         try
         {
-            using var reader = XmlReader.Create(MemoryStreams.Open(xml), Settings);
-            return ReadDocument(reader, limits);
+            return new AggregateReportReader(reader, limits);
         }
-        catch (XmlException e) when (e.Message.Contains("Invalid character in the given encoding", StringComparison.Ordinal))
+        catch (XmlException e)
         {
-            // Real reporters declare UTF-8 and then write windows-1252 bytes (a 0x91 quote in a header_from):
-            // decode leniently and parse the text, rather than lose the report.
-            try
+            reader.Dispose();
+            throw Explain(e);
+        }
+        catch
+        {
+            reader.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The records, in document order, each read as it is asked for.</summary>
+    public IEnumerable<ReportRecord> ReadRecords()
+    {
+        while (_early.TryDequeue(out var early))
+            yield return early;
+        while (NextRecord() is { } record)
+            yield return record;
+    }
+
+    private ReportRecord? NextRecord()
+    {
+        try
+        {
+            while (_feedback.MoveNext())
             {
-                using var reader = XmlReader.Create(new StringReader(LenientText.Decode(xml.Span)), Settings);
-                return ReadDocument(reader, limits);
+                if (_feedback.Current == "record")
+                    return ReadRecordCounted();
+                Skip(_reader, _limits);
             }
-            catch (XmlException again)
-            {
-                throw Explain(again);
-            }
+            return null;
         }
         catch (XmlException e)
         {
             throw Explain(e);
         }
+    }
+
+    private ReportRecord ReadRecordCounted()
+    {
+        if (++_records > _limits.MaxRecords)
+            throw new ReportFormatException($"the report has more than {_limits.MaxRecords:N0} records");
+        return ReadRecord(_reader, _limits, _records);
+    }
+
+    public void Dispose()
+    {
+        _feedback.Dispose();
+        _reader.Dispose();
     }
 
     private static readonly XmlReaderSettings Settings = new()
@@ -56,6 +135,25 @@ internal static class AggregateReportParser
         CloseInput = true,
     };
 
+    /// <summary>True when the XML declaration names UTF-8 or no encoding (XML 1.0 §4.3.3: then it is UTF-8).</summary>
+    private static bool DeclaresUtf8(ReadOnlySpan<byte> xml)
+    {
+        if (xml is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
+            return false;
+        if (xml is [0xEF, 0xBB, 0xBF, ..])
+            xml = xml[3..];
+        var declaration = Encoding.ASCII.GetString(xml[..Math.Min(xml.Length, 200)]);
+        if (!declaration.TrimStart().StartsWith("<?xml", StringComparison.Ordinal))
+            return true;
+        var end = declaration.IndexOf("?>", StringComparison.Ordinal);
+        var encoding = EncodingAttribute().Match(end < 0 ? declaration : declaration[..end]);
+        return !encoding.Success || encoding.Groups[1].Value.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
+            || encoding.Groups[1].Value.Equals("utf8", StringComparison.OrdinalIgnoreCase);
+    }
+
+    [GeneratedRegex(@"encoding\s*=\s*[""']([^""']+)[""']")]
+    private static partial Regex EncodingAttribute();
+
     private static ReportFormatException Explain(XmlException e)
     {
         if (e.Message.Contains("DTD", StringComparison.Ordinal))
@@ -67,7 +165,8 @@ internal static class AggregateReportParser
         return new ReportFormatException($"the XML is not well-formed: {e.Message}", e);
     }
 
-    private static AggregateReport ReadDocument(XmlReader r, IngestLimits limits)
+    /// <summary>Moves the reader onto the &lt;feedback&gt; start tag, looking past one stray wrapper element.</summary>
+    private static void FindFeedback(XmlReader r, IngestLimits limits)
     {
         string? root = null;
         while (r.Read())
@@ -77,9 +176,7 @@ internal static class AggregateReportParser
             if (r.Depth > limits.MaxXmlDepth)
                 throw new ReportFormatException($"the XML nests deeper than {limits.MaxXmlDepth} levels");
             if (r.LocalName == "feedback")
-                // Stop at </feedback>: a generator bug wraps the report in an unclosed <xs:schema> start tag,
-                // which would otherwise make the whole document ill-formed at its very end.
-                return ReadFeedback(r, limits);
+                return;
             root ??= r.Name;
             if (r.Depth >= 2)
                 r.Skip();
@@ -87,35 +184,6 @@ internal static class AggregateReportParser
         throw new ReportFormatException(root is null
             ? "the XML has no elements"
             : $"the XML's root element is <{root}>, not <feedback>: not a DMARC aggregate report");
-    }
-
-    private static AggregateReport ReadFeedback(XmlReader r, IngestLimits limits)
-    {
-        var ns = r.NamespaceURI.Length == 0 ? null : r.NamespaceURI;
-        string? version = null;
-        MetadataBuilder? metadata = null;
-        PolicyPublished? policy = null;
-        var records = new List<ReportRecord>();
-        foreach (var name in Children(r, limits, readPastEnd: false))
-        {
-            switch (name)
-            {
-                case "version": version = Text(r, limits); break;
-                case "report_metadata": metadata = ReadMetadata(r, limits); break;
-                case "policy_published": policy = ReadPolicy(r, limits); break;
-                case "record":
-                    if (records.Count >= limits.MaxRecords)
-                        throw new ReportFormatException($"the report has more than {limits.MaxRecords:N0} records");
-                    records.Add(ReadRecord(r, limits, records.Count + 1));
-                    break;
-                default: Skip(r, limits); break;
-            }
-        }
-        if (metadata is null)
-            throw new ReportFormatException("the report has no <report_metadata>");
-        if (policy is null)
-            throw new ReportFormatException("the report has no <policy_published>");
-        return new AggregateReport(metadata.Build(), policy, records, version, ns);
     }
 
     private sealed class MetadataBuilder
