@@ -13,6 +13,7 @@ internal static class CommandLine
         root.Subcommands.Add(FailuresCommand.Create());
         root.Subcommands.Add(MilterCommand.Create());
         root.Subcommands.Add(ExceptionsCommand.Create());
+        root.Subcommands.Add(ReportCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -51,12 +51,13 @@ internal static class Schema
         );
         CREATE INDEX records_report ON records(report);
         CREATE INDEX reports_domain_begin ON reports(domain, begin_utc);
+        CREATE INDEX reports_begin ON reports(begin_utc);
         CREATE TABLE record_reasons (
             record  INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
             type    TEXT NOT NULL,
             comment TEXT
         );
-        CREATE INDEX record_reasons_record ON record_reasons(record);
+        CREATE INDEX record_reasons_record_type ON record_reasons(record, type);
         CREATE TABLE record_dkim (
             record       INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
             domain       TEXT NOT NULL,
@@ -64,7 +65,7 @@ internal static class Schema
             result       TEXT NOT NULL,
             human_result TEXT
         );
-        CREATE INDEX record_dkim_record ON record_dkim(record);
+        CREATE INDEX record_dkim_record_result ON record_dkim(record, result, domain);
         CREATE TABLE record_spf (
             record       INTEGER NOT NULL REFERENCES records(id) ON DELETE CASCADE,
             domain       TEXT NOT NULL,
@@ -72,7 +73,7 @@ internal static class Schema
             result       TEXT NOT NULL,
             human_result TEXT
         );
-        CREATE INDEX record_spf_record ON record_spf(record);
+        CREATE INDEX record_spf_record_result ON record_spf(record, result);
         CREATE TABLE failures (
             id          INTEGER PRIMARY KEY,
             sha256      TEXT NOT NULL,
@@ -84,6 +85,12 @@ internal static class Schema
             created_utc INTEGER NOT NULL,
             UNIQUE (sha256, source)
         );
+        -- Reverse DNS names of source IPs for `dmarc report` (name NULL: no forward-confirmed name).
+        CREATE TABLE ptr_cache (
+            ip          TEXT PRIMARY KEY,
+            name        TEXT,
+            checked_utc INTEGER NOT NULL
+        ) WITHOUT ROWID;
         """,
         """
         CREATE TABLE verdicts (

@@ -1,0 +1,39 @@
+using DmarcAnalyzer.Cli;
+using DmarcAnalyzer.Tests.Analysis;
+
+namespace DmarcAnalyzer.Tests.Charts;
+
+public sealed class ReportCommandTests : IDisposable
+{
+    private readonly string _out = Directory.CreateTempSubdirectory("dmarc-report-cli-").FullName;
+
+    public void Dispose() => Directory.Delete(_out, recursive: true);
+
+    [Fact]
+    public async Task Writes_the_report_for_an_iso_week()
+    {
+        await using var store = await TestStore.CreateAsync();
+        await store.AddReportAsync("example.com", new DateOnly(2026, 2, 16), [new("192.0.2.1", 10)]);
+
+        var exit = await CommandLine.RunAsync(["report", "--db", store.DatabasePath, "--week", "2026-W08", "--out", _out, "--no-dns"]);
+
+        Assert.Equal(ExitCodes.Ok, exit);
+        var html = await File.ReadAllTextAsync(Path.Combine(_out, "index.html"), TestContext.Current.CancellationToken);
+        Assert.Contains("example.com", html);
+        Assert.Contains("2026-02-16 to 2026-02-22", html);
+        Assert.True(File.Exists(Path.Combine(_out, "example.com-rates.svg")));
+    }
+
+    [Theory]
+    [InlineData("--week", "2026-W99")]
+    [InlineData("--from", "16/02/2026")]
+    [InlineData("--from", "2026-02-20", "--to", "2026-02-10")]
+    [InlineData("--week", "2026-W08", "--from", "2026-02-16")]
+    public async Task Bad_periods_are_usage_errors(params string[] options)
+    {
+        await using var store = await TestStore.CreateAsync();
+        var exit = await CommandLine.RunAsync(["report", "--db", store.DatabasePath, "--out", _out, "--no-dns", .. options]);
+        Assert.Equal(ExitCodes.Usage, exit);
+        Assert.False(File.Exists(Path.Combine(_out, "index.html")));
+    }
+}

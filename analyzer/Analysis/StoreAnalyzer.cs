@@ -1,0 +1,124 @@
+using System.Net;
+using DmarcAnalyzer.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace DmarcAnalyzer.Analysis;
+
+/// <summary>
+/// Reads the store for a period and computes, per policy domain, volumes and pass rates by day and ISO
+/// week, raw result distributions, sources with their names, senders with their classification, and
+/// policy readiness.
+/// </summary>
+internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, BaseDomain baseDomain)
+{
+    /// <summary>Domains beyond this many (the busiest are kept) are left out and counted in <see cref="ReportAnalysis"/>.</summary>
+    public const int MaxDomains = 100;
+
+    /// <summary>Sources and senders listed per domain, busiest first; the totals still count them all.</summary>
+    public const int MaxListed = 200;
+
+    public async Task<ReportAnalysis> AnalyzeAsync(SqliteConnection db, ReportPeriod period, string? domain, CancellationToken ct)
+    {
+        var domainFilter = domain?.Trim().TrimEnd('.').ToLowerInvariant();
+        var filter = new RecordFilter(domainFilter, period.FromUtc, period.ToUtcExclusive);
+
+        var stored = await StoredRecordReader.ReadAsync(db, filter, ct);
+        var ipVolume = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var g in stored.Groups)
+            ipVolume[g.SourceIp] = ipVolume.GetValueOrDefault(g.SourceIp) + g.Count;
+
+        var busiest = ipVolume.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToList();
+        var ptrNames = await names.NamesAsync(db, busiest, ct);
+        var identities = busiest.ToDictionary(ip => ip, ip => Identify(ip, ptrNames.GetValueOrDefault(ip)), StringComparer.Ordinal);
+
+        var builders = new Dictionary<string, DomainBuilder>(StringComparer.Ordinal);
+        foreach (var g in stored.Groups)
+        {
+            if (!builders.TryGetValue(g.Domain, out var builder))
+                builders[g.Domain] = builder = new DomainBuilder(g.Domain);
+            var identity = identities[g.SourceIp];
+            var cls = g.DkimAligned || g.SpfAligned ? SenderClass.Aligned
+                : identity.Known ? SenderClass.AuthorisedFailing
+                : g.Forwarded ? SenderClass.Forwarded
+                : SenderClass.UnknownFailing;
+            builder.Add(g, cls);
+        }
+
+        var kept = builders.Values.OrderByDescending(b => b.Total.Volume).ThenBy(b => b.Domain, StringComparer.Ordinal).Take(MaxDomains)
+            .OrderBy(b => b.Domain, StringComparer.Ordinal).ToList();
+        var domains = kept.Select(b => b.Build(identities, stored.Policies.GetValueOrDefault(b.Domain),
+            stored.SpfResults.GetValueOrDefault(b.Domain, []), stored.DkimResults.GetValueOrDefault(b.Domain, []),
+            stored.Reasons.GetValueOrDefault(b.Domain, []))).ToList();
+        return new ReportAnalysis(period, domainFilter, domains, builders.Count - kept.Count);
+    }
+
+    private sealed record Identity(string? PtrName, string? BaseDomain, string Sender, bool Known);
+
+    private Identity Identify(string ip, string? ptrName)
+    {
+        IPAddress.TryParse(ip, out var address);
+        var baseName = ptrName is null ? null : baseDomain.Of(ptrName);
+        var match = known.Match(address, ptrName);
+        return new Identity(ptrName, baseName, match?.Name ?? baseName ?? ip, match is not null);
+    }
+
+    private sealed class DomainBuilder(string domain)
+    {
+        public string Domain { get; } = domain;
+        public Tally Total { get; } = new();
+        private readonly Dictionary<long, Tally> _days = [];
+        private readonly Dictionary<string, Tally> _sources = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _reporters = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _dispositions = new(StringComparer.Ordinal);
+
+        public void Add(RecordGroup g, SenderClass cls)
+        {
+            Total.Add(cls, g.DkimAligned, g.SpfAligned, g.Count);
+            Slot(_days, g.Day).Add(cls, g.DkimAligned, g.SpfAligned, g.Count);
+            Slot(_sources, g.SourceIp).Add(cls, g.DkimAligned, g.SpfAligned, g.Count);
+            _reporters[g.Reporter] = _reporters.GetValueOrDefault(g.Reporter) + g.Count;
+            _dispositions[g.Disposition] = _dispositions.GetValueOrDefault(g.Disposition) + g.Count;
+        }
+
+        public DomainAnalysis Build(
+            IReadOnlyDictionary<string, Identity> identities, PublishedPolicy? policy,
+            IReadOnlyList<NamedCount> spf, IReadOnlyList<NamedCount> dkim, IReadOnlyList<NamedCount> reasons)
+        {
+            var days = _days.OrderBy(d => d.Key).Select(d => new DayTally(ReportPeriod.DayFromUnixDay(d.Key), d.Value)).ToList();
+            var weeks = days.GroupBy(d => IsoWeek.Of(d.Day)).OrderBy(w => w.Key)
+                .Select(w => new WeekTally(w.Key, Sum(w.Select(d => d.Tally)))).ToList();
+            var sources = _sources
+                .Select(s => (Ip: s.Key, Tally: s.Value, Who: identities[s.Key]))
+                .OrderByDescending(s => s.Tally.Volume).ThenBy(s => s.Ip, StringComparer.Ordinal)
+                .ToList();
+            var senders = sources
+                .GroupBy(s => (s.Who.Sender, s.Who.Known))
+                .Select(g => new SenderSummary(g.Key.Sender, g.Key.Known, g.Count(), Sum(g.Select(s => s.Tally))))
+                .OrderByDescending(s => s.Tally.Volume).ThenBy(s => s.Name, StringComparer.Ordinal)
+                .ToList();
+            return new DomainAnalysis(
+                Domain, policy, Total, days, weeks, spf, dkim, Counts(_dispositions), reasons, Counts(_reporters),
+                sources.Take(MaxListed).Select(s => new SourceSummary(s.Ip, s.Who.PtrName, s.Who.BaseDomain, s.Who.Sender, s.Tally)).ToList(),
+                senders.Take(MaxListed).ToList(),
+                PolicyReadiness.Assess(Domain, Total, senders, policy));
+        }
+
+        private static Tally Slot<TKey>(Dictionary<TKey, Tally> slots, TKey key) where TKey : notnull
+        {
+            if (!slots.TryGetValue(key, out var tally))
+                slots[key] = tally = new Tally();
+            return tally;
+        }
+
+        private static Tally Sum(IEnumerable<Tally> tallies)
+        {
+            var sum = new Tally();
+            foreach (var t in tallies)
+                sum.Add(t);
+            return sum;
+        }
+
+        private static List<NamedCount> Counts(Dictionary<string, long> counts) =>
+            counts.Select(c => new NamedCount(c.Key, c.Value)).OrderByDescending(c => c.Count).ThenBy(c => c.Name, StringComparer.Ordinal).ToList();
+    }
+}

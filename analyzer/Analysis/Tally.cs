@@ -1,0 +1,55 @@
+namespace DmarcAnalyzer.Analysis;
+
+/// <summary>Message counts of one slice of the data (a day, a week, a sender) and the rates derived from them.</summary>
+internal sealed class Tally
+{
+    private readonly long[] _byClass = new long[SenderClasses.All.Count];
+
+    public long Volume { get; private set; }
+
+    /// <summary>Messages that passed DMARC: aligned DKIM or aligned SPF passed.</summary>
+    public long DmarcPass { get; private set; }
+
+    public long DkimAligned { get; private set; }
+
+    public long SpfAligned { get; private set; }
+
+    public long Of(SenderClass c) => _byClass[(int)c];
+
+    /// <summary>Messages that failed DMARC.</summary>
+    public long Failing => Volume - DmarcPass;
+
+    /// <summary>Everything but unknown failing: the mail the domain's owner wants delivered.</summary>
+    public long Legitimate => Volume - Of(SenderClass.UnknownFailing);
+
+    public double? DmarcPassRate => Rate(DmarcPass);
+
+    public double? DkimAlignedRate => Rate(DkimAligned);
+
+    public double? SpfAlignedRate => Rate(SpfAligned);
+
+    public void Add(SenderClass c, bool dkimAligned, bool spfAligned, long count)
+    {
+        Volume += count;
+        _byClass[(int)c] += count;
+        if (c == SenderClass.Aligned)
+            DmarcPass += count;
+        if (dkimAligned)
+            DkimAligned += count;
+        if (spfAligned)
+            SpfAligned += count;
+    }
+
+    public void Add(Tally other)
+    {
+        Volume += other.Volume;
+        DmarcPass += other.DmarcPass;
+        DkimAligned += other.DkimAligned;
+        SpfAligned += other.SpfAligned;
+        for (var i = 0; i < _byClass.Length; i++)
+            _byClass[i] += other._byClass[i];
+    }
+
+    /// <summary>A share of the volume, or null when there is no volume (never NaN).</summary>
+    private double? Rate(long part) => Volume == 0 ? null : (double)part / Volume;
+}

@@ -1,0 +1,240 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using DmarcAnalyzer.Analysis;
+
+namespace DmarcAnalyzer.Charts;
+
+/// <summary>A domain's part of the page: its analysis, its charts and the file stem its SVGs were written under.</summary>
+internal sealed record DomainPage(DomainAnalysis Analysis, string Slug, IReadOnlyList<Chart> Charts);
+
+/// <summary>
+/// The self-contained weekly report page: inline CSS and inline SVG, no scripts, fonts or anything
+/// fetched, so it opens offline and from a mail attachment. Every string that came from a report goes
+/// through <see cref="E"/> (HTML-encoded after <see cref="SafeText.Clean"/>); the SVGs are escaped by XmlWriter.
+/// </summary>
+internal static class HtmlReport
+{
+    public const int SourcesShown = 30;
+
+    public static string Render(ReportAnalysis analysis, IReadOnlyList<DomainPage> pages, IReadOnlyList<string> files, DateTimeOffset generated)
+    {
+        var html = new StringBuilder();
+        html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
+            .Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n")
+            .Append("<meta name=\"color-scheme\" content=\"light dark\">\n")
+            .Append("<title>DMARC policy readiness</title>\n<style>").Append(PageCss).Append("</style>\n</head>\n<body>\n<main>\n");
+        html.Append("<h1>DMARC policy readiness</h1>\n<p class=\"meta\">")
+            .Append(E(PeriodText(analysis))).Append(" · generated ")
+            .Append(E(generated.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)))
+            .Append("</p>\n");
+
+        if (pages.Count == 0)
+        {
+            html.Append("<p class=\"empty\">No aggregate reports in the store for ")
+                .Append(analysis.DomainFilter is { } d ? "the domain " + E(d) + " in " : "")
+                .Append("this period. Ingest reports with <code>dmarc ingest</code>, or choose another period.</p>\n");
+        }
+        else
+        {
+            Overview(html, pages, analysis.OmittedDomains);
+            for (var i = 0; i < pages.Count; i++)
+                Domain(html, pages[i], i);
+        }
+
+        html.Append("<footer>\n<h2>How to read this report</h2>\n<ul>\n")
+            .Append("<li><b>DMARC pass</b>: aligned DKIM or aligned SPF passed, as the receivers evaluated it (RFC 9989).</li>\n")
+            .Append("<li><b>aligned</b>: passes DMARC. <b>authorised but failing</b>: fails, from a sender listed under <code>Analysis:KnownSenders</code> in the configuration. ")
+            .Append("<b>forwarded</b>: fails, and the receiver reported forwarding or a mailing list, or SPF failed while a DKIM signature of the From domain verified. ")
+            .Append("<b>unknown failing</b>: everything else that fails, probably spoofing, or a sender of yours nobody has listed yet.</li>\n")
+            .Append("<li><b>Legitimate mail</b> is everything but unknown failing. Verdict: <b>ready</b> when at most ")
+            .Append(E(PolicyReadiness.Percent(PolicyReadiness.ReadyShare))).Append(" of it fails DMARC, <b>nearly</b> up to ")
+            .Append(E(PolicyReadiness.Percent(PolicyReadiness.NearlyShare))).Append(", <b>not ready</b> above.</li>\n")
+            .Append("<li>A report's messages are counted on the UTC day its period begins; weeks are ISO weeks (Monday to Sunday).</li>\n")
+            .Append("<li>Source names are forward-confirmed reverse DNS names; an address without one is shown alone.</li>\n</ul>\n");
+        if (files.Count > 0)
+        {
+            html.Append("<p>Files: ");
+            html.AppendJoin(" · ", files.Select(f => $"<a href=\"{E(f)}\">{E(f)}</a>"));
+            html.Append("</p>\n");
+        }
+        html.Append("</footer>\n</main>\n</body>\n</html>\n");
+        return html.ToString();
+    }
+
+    private static void Overview(StringBuilder html, IReadOnlyList<DomainPage> pages, int omitted)
+    {
+        html.Append("<table class=\"overview\">\n<caption>Domains in this report</caption>\n<thead><tr><th scope=\"col\">domain</th><th scope=\"col\">published p</th>")
+            .Append("<th scope=\"col\" class=\"num\">messages</th><th scope=\"col\" class=\"num\">DMARC pass</th><th scope=\"col\">verdict</th></tr></thead>\n<tbody>\n");
+        for (var i = 0; i < pages.Count; i++)
+        {
+            var d = pages[i].Analysis;
+            html.Append($"<tr><td><a href=\"#domain-{i + 1}\">{E(d.Domain)}</a></td><td>{E(d.Policy?.P ?? "unknown")}</td>")
+                .Append($"<td class=\"num\">{Count(d.Total.Volume)}</td><td class=\"num\">{E(DomainCharts.Rate(d.Total.DmarcPassRate))}</td>")
+                .Append($"<td>{Verdict(d.Readiness.Verdict)}</td></tr>\n");
+        }
+        html.Append("</tbody>\n</table>\n");
+        if (omitted > 0)
+            html.Append($"<p class=\"note\">{omitted} more domains with less mail are left out; use <code>--domain</code> to see one of them.</p>\n");
+    }
+
+    private static void Domain(StringBuilder html, DomainPage page, int index)
+    {
+        var d = page.Analysis;
+        var r = d.Readiness;
+        html.Append($"<section id=\"domain-{index + 1}\">\n<h2>{E(d.Domain)}</h2>\n");
+        html.Append("<p class=\"meta\">Published policy (newest report): ")
+            .Append(E(d.Policy is null ? "unknown" : $"p={d.Policy.P ?? "?"}; sp={d.Policy.Sp ?? "(as p)"}; np={d.Policy.Np ?? "(as sp)"}"))
+            .Append(" · days with data: ").Append(Count(d.Days.Count)).Append("</p>\n");
+
+        html.Append("<div class=\"cards\">\n");
+        Card(html, "messages", Count(d.Total.Volume));
+        Card(html, "DMARC pass", E(DomainCharts.Rate(d.Total.DmarcPassRate)));
+        Card(html, "aligned DKIM pass", E(DomainCharts.Rate(d.Total.DkimAlignedRate)));
+        Card(html, "aligned SPF pass", E(DomainCharts.Rate(d.Total.SpfAlignedRate)));
+        html.Append("</div>\n");
+
+        html.Append($"<div class=\"verdict {VerdictCss(r.Verdict)}\"><p><b>Verdict: {E(VerdictText(r.Verdict))}.</b> {E(r.NextStep)}</p>\n<ul>\n");
+        foreach (var note in r.Notes)
+            html.Append($"<li>{E(note)}</li>\n");
+        html.Append("</ul>\n</div>\n");
+
+        Table(html, "Legitimate mail a policy would hit, had it been published over this period", ["policy", "quarantined", "rejected", "share of legitimate mail"],
+            r.Impacts.Select(i => (string[])[E("p=" + i.Policy), Count(i.Quarantined), Count(i.Rejected), E(DomainCharts.Rate(i.ShareOfLegitimate))]), [false, true, true, true]);
+
+        if (r.ToFix.Count > 0)
+            Table(html, "Senders to fix, biggest first", ["sender", "failing messages", "share of legitimate mail", "what to fix"],
+                r.ToFix.Take(50).Select(f => (string[])[E(f.Name), Count(f.Failing), E(DomainCharts.Rate(f.ShareOfLegitimate)), E(f.Advice)]), [false, true, true, false]);
+        else if (r.Verdict != Analysis.Verdict.NoData)
+            html.Append("<p>No authorised sender fails DMARC.</p>\n");
+
+        foreach (var chart in page.Charts)
+            html.Append("<figure>").Append(chart.Svg).Append($"<figcaption><a href=\"{E(ChartFile(page.Slug, chart))}\">{E(chart.Title)} (SVG)</a></figcaption></figure>\n");
+
+        Table(html, "Classification", ["class", "messages", "share"],
+            SenderClasses.All.Select(c => (string[])[E(c.Label()), Count(d.Total.Of(c)), E(Share(d.Total.Of(c), d.Total.Volume))]), [false, true, true]);
+        Table(html, "By ISO week", ["week", "messages", "DMARC pass", "aligned DKIM", "aligned SPF", "authorised failing", "forwarded", "unknown failing"],
+            d.Weeks.Select(w => (string[])[E(w.Week.ToString()), Count(w.Tally.Volume), E(DomainCharts.Rate(w.Tally.DmarcPassRate)),
+                E(DomainCharts.Rate(w.Tally.DkimAlignedRate)), E(DomainCharts.Rate(w.Tally.SpfAlignedRate)),
+                Count(w.Tally.Of(SenderClass.AuthorisedFailing)), Count(w.Tally.Of(SenderClass.Forwarded)), Count(w.Tally.Of(SenderClass.UnknownFailing))]),
+            [false, true, true, true, true, true, true, true]);
+
+        html.Append("<div class=\"columns\">\n");
+        Counts(html, "Raw SPF results (messages)", d.SpfResults);
+        Counts(html, "Raw DKIM results (signatures × messages)", d.DkimResults);
+        Counts(html, "Disposition applied by receivers", d.Dispositions);
+        Counts(html, "Override reasons given", d.OverrideReasons);
+        html.Append("</div>\n");
+
+        Table(html, $"Busiest sources (top {SourcesShown})", ["source IP", "reverse DNS name", "base domain", "sender", "messages", "DMARC pass", "class of failures"],
+            d.Sources.Take(SourcesShown).Select(s => (string[])[E(s.Ip), E(s.PtrName ?? "—"), E(s.BaseDomain ?? "—"), E(s.Sender), Count(s.Tally.Volume),
+                E(DomainCharts.Rate(s.Tally.DmarcPassRate)), E(MainFailure(s.Tally))]), [false, false, false, false, true, true, false]);
+        html.Append("</section>\n");
+    }
+
+    private static void Counts(StringBuilder html, string caption, IReadOnlyList<NamedCount> counts)
+    {
+        if (counts.Count == 0)
+        {
+            html.Append($"<p class=\"note\">{E(caption)}: none reported.</p>\n");
+            return;
+        }
+        var total = counts.Sum(c => c.Count);
+        Table(html, caption, ["value", "messages", "share"],
+            counts.Take(20).Select(c => (string[])[E(c.Name), Count(c.Count), E(Share(c.Count, total))]), [false, true, true]);
+    }
+
+    /// <summary>A table; cells are already-escaped HTML.</summary>
+    private static void Table(StringBuilder html, string caption, string[] headers, IEnumerable<string[]> rows, bool[] numeric)
+    {
+        html.Append($"<table>\n<caption>{E(caption)}</caption>\n<thead><tr>");
+        for (var i = 0; i < headers.Length; i++)
+            html.Append($"<th scope=\"col\"{(numeric[i] ? " class=\"num\"" : "")}>{E(headers[i])}</th>");
+        html.Append("</tr></thead>\n<tbody>\n");
+        foreach (var row in rows)
+        {
+            html.Append("<tr>");
+            for (var i = 0; i < row.Length; i++)
+                html.Append($"<td{(numeric[i] ? " class=\"num\"" : "")}>{row[i]}</td>");
+            html.Append("</tr>\n");
+        }
+        html.Append("</tbody>\n</table>\n");
+    }
+
+    private static void Card(StringBuilder html, string label, string escapedValue) =>
+        html.Append($"<div class=\"card\"><span class=\"label\">{E(label)}</span><span class=\"value\">{escapedValue}</span></div>\n");
+
+    private static string MainFailure(Tally t)
+    {
+        var worst = SenderClasses.All.Where(c => c != SenderClass.Aligned && t.Of(c) > 0).OrderByDescending(t.Of).ToList();
+        return worst.Count == 0 ? "—" : worst[0].Label();
+    }
+
+    public static string ChartFile(string slug, Chart chart) => $"{slug}-{chart.Name}.svg";
+
+    public static string VerdictText(Verdict v) => v switch
+    {
+        Analysis.Verdict.Ready => "ready",
+        Analysis.Verdict.Nearly => "nearly ready",
+        Analysis.Verdict.NotReady => "not ready",
+        _ => "no data",
+    };
+
+    private static string Verdict(Verdict v) => $"<span class=\"badge {VerdictCss(v)}\">{E(VerdictText(v))}</span>";
+
+    private static string VerdictCss(Verdict v) => v switch
+    {
+        Analysis.Verdict.Ready => "v-ready",
+        Analysis.Verdict.Nearly => "v-nearly",
+        Analysis.Verdict.NotReady => "v-not",
+        _ => "v-none",
+    };
+
+    private static string PeriodText(ReportAnalysis a)
+    {
+        var days = a.Domains.SelectMany(d => d.Days).Select(d => d.Day).ToList();
+        var asked = $"Period: {DayText(a.Period.From, "first report")} to {DayText(a.Period.To, "last report")}";
+        var data = days.Count == 0 ? "no data" : $"data from {DayText(days.Min(), "")} to {DayText(days.Max(), "")}";
+        return a.DomainFilter is { } domain ? $"{asked} ({data}) · domain {domain}" : $"{asked} ({data})";
+    }
+
+    private static string DayText(DateOnly? day, string open) => day?.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) ?? open;
+
+    private static string Share(long part, long whole) => whole == 0 ? "n/a" : DomainCharts.Rate((double)part / whole);
+
+    private static string Count(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
+
+    /// <summary>Text made safe for HTML content and attribute values.</summary>
+    public static string E(string? text) => WebUtility.HtmlEncode(SafeText.Clean(text, 1000));
+
+    private const string PageCss = """
+        :root{color-scheme:light dark;--bg:#ffffff;--fg:#1b1b1b;--muted:#555;--line:#d8d8d8;--card:#f4f5f7;
+          --ready:#0b6e4f;--nearly:#8a5a00;--not:#b3261e;--none:#555}
+        @media (prefers-color-scheme: dark){:root{--bg:#1d1f21;--fg:#e8e8e8;--muted:#b0b0b0;--line:#3a3d40;--card:#27292c;
+          --ready:#5fd3a5;--nearly:#f0c24b;--not:#ff8a80;--none:#b0b0b0}}
+        @media print{:root{--bg:#fff;--fg:#000;--muted:#333;--line:#999;--card:#fff}
+          section{break-before:page} figure,table{break-inside:avoid} a{color:inherit;text-decoration:none}}
+        body{margin:0;background:var(--bg);color:var(--fg);font:15px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"DejaVu Sans",sans-serif}
+        main{max-width:1000px;margin:0 auto;padding:16px 24px 48px}
+        h1{font-size:26px;margin:8px 0 4px} h2{font-size:21px;margin:32px 0 4px;border-bottom:2px solid var(--line);padding-bottom:4px}
+        a{color:inherit}
+        .meta,.note{color:var(--muted)}
+        .empty{font-size:18px;padding:24px;border:1px dashed var(--line)}
+        .cards{display:flex;flex-wrap:wrap;gap:12px;margin:12px 0}
+        .card{background:var(--card);border:1px solid var(--line);border-radius:6px;padding:8px 14px;min-width:150px}
+        .card .label{display:block;color:var(--muted);font-size:13px}
+        .card .value{display:block;font-size:22px;font-weight:600}
+        .verdict{border-left:6px solid var(--none);background:var(--card);padding:8px 16px;margin:12px 0}
+        .verdict.v-ready{border-color:var(--ready)} .verdict.v-nearly{border-color:var(--nearly)} .verdict.v-not{border-color:var(--not)}
+        .badge{font-weight:600} .badge.v-ready{color:var(--ready)} .badge.v-nearly{color:var(--nearly)} .badge.v-not{color:var(--not)}
+        table{border-collapse:collapse;margin:14px 0;width:100%}
+        caption{text-align:left;font-weight:600;padding:4px 0}
+        th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+        th.num,td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+        .columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:0 24px}
+        figure{margin:18px 0} figure svg{max-width:100%;height:auto;border:1px solid var(--line);border-radius:6px}
+        figcaption{font-size:13px;color:var(--muted)}
+        code{font-size:14px}
+        footer{margin-top:40px;color:var(--muted)}
+        """;
+}

@@ -1,0 +1,52 @@
+using System.Text;
+using DmarcAnalyzer.Analysis;
+
+namespace DmarcAnalyzer.Charts;
+
+/// <summary>What <see cref="ReportWriter"/> wrote; <see cref="IndexPath"/> is the page to open.</summary>
+internal sealed record WrittenReport(string IndexPath, IReadOnlyList<string> SvgPaths, IReadOnlyList<string> CsvPaths);
+
+/// <summary>Writes a report folder: index.html (charts inline), each chart as an SVG file, and the CSV tables.</summary>
+internal static class ReportWriter
+{
+    public static async Task<WrittenReport> WriteAsync(ReportAnalysis analysis, string folder, DateTimeOffset generated, CancellationToken ct)
+    {
+        Directory.CreateDirectory(folder);
+        var slugs = new HashSet<string>(StringComparer.Ordinal);
+        var pages = new List<DomainPage>();
+        var svgPaths = new List<string>();
+        for (var i = 0; i < analysis.Domains.Count; i++)
+        {
+            var domain = analysis.Domains[i];
+            var slug = UniqueSlug(domain.Domain, slugs);
+            var charts = DomainCharts.Render(domain, $"c{i + 1}");
+            foreach (var chart in charts)
+            {
+                var path = Path.Combine(folder, HtmlReport.ChartFile(slug, chart));
+                await File.WriteAllTextAsync(path, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + chart.Svg + "\n", Utf8, ct);
+                svgPaths.Add(path);
+            }
+            pages.Add(new DomainPage(domain, slug, charts));
+        }
+        var csvPaths = await CsvTables.WriteAsync(analysis, folder, ct);
+        var index = Path.Combine(folder, "index.html");
+        var html = HtmlReport.Render(analysis, pages, csvPaths.Select(Path.GetFileName).OfType<string>().ToList(), generated);
+        await File.WriteAllTextAsync(index, html, Utf8, ct);
+        return new WrittenReport(Path.GetFullPath(index), svgPaths, csvPaths);
+    }
+
+    private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);
+
+    /// <summary>A file-name-safe stem from a domain (which came from a report): [a-z0-9.-] only, short, unique.</summary>
+    private static string UniqueSlug(string domain, HashSet<string> used)
+    {
+        var chars = domain.ToLowerInvariant().Select(c => c is (>= 'a' and <= 'z') or (>= '0' and <= '9') or '-' or '.' ? c : '_').Take(60).ToArray();
+        var stem = new string(chars).Trim('.');
+        if (stem.Length == 0)
+            stem = "domain";
+        var slug = stem;
+        for (var n = 2; !used.Add(slug); n++)
+            slug = $"{stem}-{n}";
+        return slug;
+    }
+}

@@ -1,0 +1,19 @@
+#!/bin/sh
+# Times `dmarc report` over a synthetic store of 1,000,000 records from 5,000 reports.
+# usage: bench/report/run.sh [WORKDIR]   (default /tmp/dmarc-bench-report; the store is kept between runs)
+set -eu
+here=$(cd "$(dirname "$0")" && pwd)
+root=$(cd "$here/../.." && pwd)
+work=${1:-/tmp/dmarc-bench-report}
+mkdir -p "$work"
+dotnet build "$root/analyzer" -c Release -nologo -clp:ErrorsOnly >/dev/null
+dmarc="$root/analyzer/bin/Release/net10.0/dmarc"
+if [ ! -f "$work/dmarc.db" ]; then
+    "$dmarc" report --db "$work/dmarc.db" --out "$work/empty" --no-dns >/dev/null   # creates the schema
+    python3 "$here/make-store.py" "$work/dmarc.db" 5000 200
+fi
+for run in 1 2 3; do
+    /usr/bin/time -f "run $run: %e s elapsed, %U s user, %S s sys, %M KB max RSS" \
+        "$dmarc" report --db "$work/dmarc.db" --out "$work/out" --no-dns >/dev/null
+done
+echo "load average: $(cut -d' ' -f1-3 /proc/loadavg), cores: $(nproc)"
