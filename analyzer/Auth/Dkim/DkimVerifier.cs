@@ -1,0 +1,181 @@
+using System.Security.Cryptography;
+using System.Text;
+using DmarcAnalyzer.Dns;
+
+namespace DmarcAnalyzer.Auth.Dkim;
+
+/// <summary>
+/// Verifies every DKIM-Signature of a message (RFC 6376 §6, RFC 8301, RFC 8463), each with its own result.
+/// The header block is read once, then the body streams through one hasher per signature.
+/// </summary>
+internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
+{
+    /// <summary>Signatures beyond this many are reported as permerror unverified, so a message cannot make us do unbounded work.</summary>
+    public const int MaxSignatures = 16;
+
+    private const int MinRsaBits = 1024;
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+
+    /// <summary>One result per DKIM-Signature field, top to bottom; an empty list when there is none.</summary>
+    public async Task<IReadOnlyList<DkimResult>> VerifyAsync(Stream message, CancellationToken ct)
+    {
+        var reader = await RawMessageReader.ReadHeaderAsync(message, ct);
+        var fields = reader.Fields;
+        var pending = new List<Pending>();
+        var results = new DkimResult?[fields.Count(IsSignature)];
+        var index = 0;
+        foreach (var field in fields.Where(IsSignature))
+        {
+            var slot = index++;
+            if (slot >= MaxSignatures)
+            {
+                results[slot] = new DkimResult(DkimResult.PermError, "", "", null, $"more than {MaxSignatures} signatures; not verified");
+                continue;
+            }
+            DkimTagList? tags = null;
+            try
+            {
+                tags = DkimTagList.Parse(field.Value);
+                var signature = DkimSignature.Parse(tags);
+                results[slot] = CheckUsable(signature);
+                if (results[slot] is null)
+                    pending.Add(new Pending(slot, field, signature, new DkimBodyHasher(signature.BodyCanonicalization, signature.BodyLength)));
+            }
+            catch (DkimFormatException e)
+            {
+                results[slot] = new DkimResult(DkimResult.PermError, Clean(tags?["d"]), Clean(tags?["s"]),
+                    HeaderB(tags?["b"]), e.Message);
+            }
+        }
+
+        try
+        {
+            if (pending.Count > 0)
+            {
+                await reader.ReadBodyAsync((chunk, count) =>
+                {
+                    foreach (var p in pending)
+                        p.Body.Append(chunk.AsSpan(0, count));
+                }, ct);
+            }
+            foreach (var p in pending)
+                results[p.Slot] = await VerifyOneAsync(p, fields, ct);
+        }
+        finally
+        {
+            foreach (var p in pending)
+                p.Body.Dispose();
+        }
+        return results.Select(r => r!).ToList();
+    }
+
+    private sealed record Pending(int Slot, RawHeaderField Field, DkimSignature Signature, DkimBodyHasher Body);
+
+    private static bool IsSignature(RawHeaderField f) => f.Name.Equals("DKIM-Signature", StringComparison.OrdinalIgnoreCase);
+
+    private DkimResult? CheckUsable(DkimSignature s)
+    {
+        // RFC 8301 §3.1: rsa-sha1 MUST NOT be considered valid.
+        if (s.Algorithm == DkimSignature.RsaSha1)
+            return Result(s, DkimResult.Policy, "rsa-sha1 is not accepted (RFC 8301)");
+        // RFC 6376 §6.1.1: an expired signature is ignored (permerror).
+        if (s.Expiration is { } x && x < _time.GetUtcNow())
+            return Result(s, DkimResult.PermError, $"signature expired at {x:u}");
+        return null;
+    }
+
+    private async Task<DkimResult> VerifyOneAsync(Pending p, IReadOnlyList<RawHeaderField> fields, CancellationToken ct)
+    {
+        var s = p.Signature;
+        var (bodyHash, canonicalLength) = p.Body.Complete();
+        long? unsigned = null;
+        if (s.BodyLength is { } l)
+        {
+            if (l > canonicalLength)
+                return Result(s, DkimResult.PermError, $"l={l} is longer than the body ({canonicalLength} canonical bytes)");
+            unsigned = canonicalLength - l;
+        }
+
+        var keyName = $"{s.Selector}._domainkey.{s.Domain}";
+        var lookup = await dns.TxtAsync(keyName, ct);
+        DkimKeyRecord key;
+        switch (lookup.Outcome)
+        {
+            case DnsOutcome.TempError:
+                return Result(s, DkimResult.TempError, $"key lookup {keyName}: {lookup.Error ?? "DNS failure"}");
+            case DnsOutcome.NxDomain or DnsOutcome.NoData:
+                return Result(s, DkimResult.PermError, $"no key record at {keyName}");
+        }
+        try
+        {
+            // §3.6.2.2: several records are ambiguous; the first one is used.
+            key = DkimKeyRecord.Parse(lookup.Records[0]);
+        }
+        catch (DkimFormatException e)
+        {
+            return Result(s, DkimResult.PermError, $"key {keyName}: {e.Message}");
+        }
+
+        var expectedType = s.Algorithm == DkimSignature.Ed25519Sha256 ? "ed25519" : "rsa";
+        if (key.KeyType != expectedType)
+            return Result(s, DkimResult.PermError, $"key type k={key.KeyType} does not match a={s.Algorithm}");
+        // §3.6.1 t=s: the i= domain must be d= itself, not a subdomain.
+        if (key.Strict && !s.Identity.EndsWith("@" + s.Domain, StringComparison.OrdinalIgnoreCase))
+            return Result(s, DkimResult.PermError, "key has t=s but i= is a subdomain of d=");
+
+        var headerHash = SHA256.HashData(HeaderData(p.Field, s, fields));
+        var testing = key.Testing;
+        if (!CryptographicOperations.FixedTimeEquals(bodyHash, s.BodyHash))
+            return Result(s, DkimResult.Fail, "body hash did not verify", unsigned, testing);
+
+        if (expectedType == "rsa")
+        {
+            using var rsa = key.ImportRsaOrNull();
+            if (rsa is null)
+                return Result(s, DkimResult.PermError, "p= is not an RSA public key");
+            // RFC 8301 §3.2: keys under 1024 bits MUST NOT be considered valid.
+            if (rsa.KeySize < MinRsaBits)
+                return Result(s, DkimResult.Policy, $"RSA key of {rsa.KeySize} bits is under {MinRsaBits} (RFC 8301)", unsigned, testing);
+            var ok = rsa.VerifyHash(headerHash, s.Signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+            return ok
+                ? Result(s, DkimResult.Pass, null, unsigned, testing)
+                : Result(s, DkimResult.Fail, "signature did not verify", unsigned, testing);
+        }
+
+        if (key.PublicKey.Length != Ed25519.KeySize)
+            return Result(s, DkimResult.PermError, $"Ed25519 key is {key.PublicKey.Length} bytes, not {Ed25519.KeySize}");
+        // RFC 8463 §3: Ed25519 signs the SHA-256 hash of the canonicalised header data.
+        return Ed25519.Verify(key.PublicKey, headerHash, s.Signature)
+            ? Result(s, DkimResult.Pass, null, unsigned, testing)
+            : Result(s, DkimResult.Fail, "signature did not verify", unsigned, testing);
+    }
+
+    /// <summary>
+    /// The header data of §3.7: each h= name picks the next unused instance from the bottom (§5.4.2); a name with
+    /// no instance left contributes nothing (over-signing); then the signature field itself with b= emptied.
+    /// </summary>
+    internal static byte[] HeaderData(RawHeaderField signatureField, DkimSignature s, IReadOnlyList<RawHeaderField> fields)
+    {
+        var builder = new StringBuilder();
+        var used = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        foreach (var name in s.SignedHeaders)
+        {
+            var skip = used.GetValueOrDefault(name);
+            var instance = fields.Where(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Reverse().Skip(skip).FirstOrDefault();
+            used[name] = skip + 1;
+            if (instance is not null)
+                builder.Append(DkimHeaderCanonicalizer.Canonicalize(instance.Raw, s.HeaderCanonicalization));
+        }
+        builder.Append(DkimHeaderCanonicalizer.Canonicalize(
+            DkimSignature.WithoutSignatureValue(signatureField.Raw), s.HeaderCanonicalization, withCrlf: false));
+        return Encoding.Latin1.GetBytes(builder.ToString());
+    }
+
+    private static DkimResult Result(DkimSignature s, string result, string? reason, long? unsigned = null, bool testing = false) =>
+        new(result, s.Domain, s.Selector, HeaderB(s.SignatureBase64), reason, s.BodyLength, unsigned, s.Identity, s.Algorithm, testing);
+
+    private static string? HeaderB(string? b) =>
+        b is null ? null : DkimTagList.WithoutWhitespace(b) is var clean && clean.Length > 8 ? clean[..8] : clean;
+
+    private static string Clean(string? value) => value?.Trim().ToLowerInvariant() ?? "";
+}
