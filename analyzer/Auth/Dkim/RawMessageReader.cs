@@ -43,6 +43,8 @@ internal sealed class RawMessageReader
             while (true)
             {
                 var end = FindHeaderEnd(buffer.GetBuffer().AsSpan(0, (int)buffer.Length), scanFrom);
+                if (end is { HeaderLength: var length } && length > maxHeaderBytes)
+                    throw new DkimFormatException($"header block larger than {maxHeaderBytes} bytes");
                 if (end is { } found)
                 {
                     var all = buffer.GetBuffer();
