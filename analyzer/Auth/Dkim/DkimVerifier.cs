@@ -123,31 +123,31 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
         if (key.Strict && !s.Identity.EndsWith("@" + s.Domain, StringComparison.OrdinalIgnoreCase))
             return Result(s, DkimResult.PermError, "key has t=s but i= is a subdomain of d=");
 
-        var headerHash = SHA256.HashData(HeaderData(p.Field, s, fields));
-        var testing = key.Testing;
-        if (!CryptographicOperations.FixedTimeEquals(bodyHash, s.BodyHash))
-            return Result(s, DkimResult.Fail, "body hash did not verify", unsigned, testing);
-
+        using var rsa = expectedType == "rsa" ? key.ImportRsaOrNull() : null;
         if (expectedType == "rsa")
         {
-            using var rsa = key.ImportRsaOrNull();
             if (rsa is null)
                 return Result(s, DkimResult.PermError, "p= is not an RSA public key");
             // RFC 8301 §3.2: keys under 1024 bits MUST NOT be considered valid.
             if (rsa.KeySize < MinRsaBits)
-                return Result(s, DkimResult.Policy, $"RSA key of {rsa.KeySize} bits is under {MinRsaBits} (RFC 8301)", unsigned, testing);
-            var ok = rsa.VerifyHash(headerHash, s.Signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
-            return ok
-                ? Result(s, DkimResult.Pass, null, unsigned, testing)
-                : Result(s, DkimResult.Fail, "signature did not verify", unsigned, testing);
+                return Result(s, DkimResult.Policy, $"RSA key of {rsa.KeySize} bits is under {MinRsaBits} (RFC 8301)", unsigned, key.Testing);
+        }
+        else if (key.PublicKey.Length != Ed25519.KeySize)
+        {
+            return Result(s, DkimResult.PermError, $"Ed25519 key is {key.PublicKey.Length} bytes, not {Ed25519.KeySize}");
         }
 
-        if (key.PublicKey.Length != Ed25519.KeySize)
-            return Result(s, DkimResult.PermError, $"Ed25519 key is {key.PublicKey.Length} bytes, not {Ed25519.KeySize}");
+        if (!CryptographicOperations.FixedTimeEquals(bodyHash, s.BodyHash))
+            return Result(s, DkimResult.Fail, "body hash did not verify", unsigned, key.Testing);
+
+        var headerHash = SHA256.HashData(HeaderData(p.Field, s, fields));
         // RFC 8463 §3: Ed25519 signs the SHA-256 hash of the canonicalised header data.
-        return Ed25519.Verify(key.PublicKey, headerHash, s.Signature)
-            ? Result(s, DkimResult.Pass, null, unsigned, testing)
-            : Result(s, DkimResult.Fail, "signature did not verify", unsigned, testing);
+        var verified = rsa is not null
+            ? rsa.VerifyHash(headerHash, s.Signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
+            : Ed25519.Verify(key.PublicKey, headerHash, s.Signature);
+        return verified
+            ? Result(s, DkimResult.Pass, null, unsigned, key.Testing)
+            : Result(s, DkimResult.Fail, "signature did not verify", unsigned, key.Testing);
     }
 
     /// <summary>
