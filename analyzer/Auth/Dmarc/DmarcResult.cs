@@ -1,8 +1,5 @@
 namespace DmarcAnalyzer.Auth.Dmarc;
 
-/// <summary>The SPF check's outcome as DMARC needs it: the result word and the domain it was for (RFC 7208, MAIL FROM or HELO).</summary>
-internal sealed record SpfOutcome(string Result, string Domain);
-
 /// <summary>
 /// A DMARC evaluation (RFC 9989 §4.8, RFC 8601 §2.7.x words: pass, fail, none, temperror, permerror).
 /// <see cref="Policy"/> is the policy that applies (p, sp or np, per <see cref="PolicySource"/>);
