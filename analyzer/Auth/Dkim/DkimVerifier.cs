@@ -17,9 +17,12 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
     private readonly TimeProvider _time = time ?? TimeProvider.System;
 
     /// <summary>One result per DKIM-Signature field, top to bottom; an empty list when there is none.</summary>
-    public async Task<IReadOnlyList<DkimResult>> VerifyAsync(Stream message, CancellationToken ct)
+    public async Task<IReadOnlyList<DkimResult>> VerifyAsync(Stream message, CancellationToken ct) =>
+        await VerifyAsync(await RawMessageReader.ReadHeaderAsync(message, ct), ct);
+
+    /// <summary>As above, for a caller that has read the header block itself (to find From, say); the body is read here.</summary>
+    public async Task<IReadOnlyList<DkimResult>> VerifyAsync(RawMessageReader reader, CancellationToken ct)
     {
-        var reader = await RawMessageReader.ReadHeaderAsync(message, ct);
         var fields = reader.Fields;
         var pending = new List<Pending>();
         var results = new DkimResult?[fields.Count(IsSignature)];
