@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 
 namespace DmarcAnalyzer.Auth.Dkim;
@@ -11,6 +12,10 @@ internal sealed class DkimBodyHasher : IDisposable
 {
     private const byte Cr = (byte)'\r';
     private const byte Lf = (byte)'\n';
+
+    // Bytes that change the canonicaliser's state; runs of anything else are hashed as they are.
+    private static readonly SearchValues<byte> SimpleSpecial = SearchValues.Create("\r\n"u8);
+    private static readonly SearchValues<byte> RelaxedSpecial = SearchValues.Create("\r\n \t"u8);
 
     private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
     private readonly bool _relaxed;
@@ -32,8 +37,21 @@ internal sealed class DkimBodyHasher : IDisposable
 
     public void Append(ReadOnlySpan<byte> data)
     {
-        foreach (var b in data)
-            Take(b);
+        var special = _relaxed ? RelaxedSpecial : SimpleSpecial;
+        while (!data.IsEmpty)
+        {
+            var run = _pendingCr ? 0 : data.IndexOfAny(special);
+            if (run == 0)
+            {
+                Take(data[0]);
+                data = data[1..];
+                continue;
+            }
+            var ordinary = run < 0 ? data : data[..run];
+            Content(ordinary[0]);
+            Emit(ordinary[1..]);
+            data = data[ordinary.Length..];
+        }
     }
 
     /// <summary>The body hash and the length of the whole canonical body (which may exceed <c>l=</c>).</summary>
@@ -117,6 +135,22 @@ internal sealed class DkimBodyHasher : IDisposable
     {
         Emit(Cr);
         Emit(Lf);
+    }
+
+    private void Emit(ReadOnlySpan<byte> bytes)
+    {
+        _length += bytes.Length;
+        if (_limit is { } limit)
+            bytes = bytes[..(int)Math.Min(bytes.Length, Math.Max(0, limit - _hashed))];
+        _hashed += bytes.Length;
+        if (bytes.Length > _buffer.Length - _buffered)
+        {
+            Flush();
+            _hash.AppendData(bytes);
+            return;
+        }
+        bytes.CopyTo(_buffer.AsSpan(_buffered));
+        _buffered += bytes.Length;
     }
 
     private void Emit(byte b)

@@ -4,9 +4,9 @@ using System.Security.Cryptography;
 namespace DmarcAnalyzer.Auth.Dkim;
 
 /// <summary>
-/// Ed25519 (RFC 8032 §5.1) over the twisted Edwards curve in extended coordinates, written on
-/// <see cref="BigInteger"/> because the framework has no Ed25519. Verification only ever sees public data;
-/// signing is not constant-time, which is acceptable for test and low-volume outbound signing only.
+/// Ed25519 (RFC 8032 §5.1) over the twisted Edwards curve in extended coordinates, since the framework has none.
+/// Field arithmetic is <see cref="FieldElement"/>; scalars mod L are <see cref="BigInteger"/>. Verification only
+/// sees public data; signing is not constant-time, acceptable for tests and low-volume outbound signing.
 /// </summary>
 internal static class Ed25519
 {
@@ -15,13 +15,15 @@ internal static class Ed25519
 
     private static readonly BigInteger P = BigInteger.Pow(2, 255) - 19;
     private static readonly BigInteger L = BigInteger.Pow(2, 252) + BigInteger.Parse("27742317777372353535851937790883648493");
-    private static readonly BigInteger D = Mod(-121665 * Inverse(121666));
-    private static readonly BigInteger D2 = Mod(2 * D);
-    private static readonly BigInteger SqrtMinusOne = BigInteger.ModPow(2, (P - 1) / 4, P);
-    private static readonly Point Identity = new(0, 1, 1, 0);
+    private static readonly FieldElement D = FieldElement.FromBigInteger(Mod(-121665 * BigInteger.ModPow(121666, P - 2, P), P));
+    private static readonly FieldElement D2 = D + D;
+    private static readonly FieldElement SqrtMinusOne = FieldElement.FromBigInteger(BigInteger.ModPow(2, (P - 1) / 4, P));
+    private static readonly BigInteger SqrtExponent = (P - 5) / 8;
+    private static readonly BigInteger InverseExponent = P - 2;
+    private static readonly Point Identity = new(FieldElement.Zero, FieldElement.One, FieldElement.One, FieldElement.Zero);
     private static readonly Point Base = BasePoint();
 
-    private readonly record struct Point(BigInteger X, BigInteger Y, BigInteger Z, BigInteger T);
+    private readonly record struct Point(FieldElement X, FieldElement Y, FieldElement Z, FieldElement T);
 
     /// <summary>RFC 8032 §5.1.7, cofactorless: [S]B = R + [k]A. Malformed keys or signatures verify as false.</summary>
     public static bool Verify(ReadOnlySpan<byte> publicKey, ReadOnlySpan<byte> message, ReadOnlySpan<byte> signature)
@@ -34,9 +36,7 @@ internal static class Ed25519
         if (s >= L)
             return false;
         var k = HashToScalar(signature[..32], publicKey, message);
-        var left = Multiply(Base, s);
-        var right = Add(r, Multiply(a, k));
-        return SamePoint(left, right);
+        return SamePoint(Multiply(Base, s), Add(r, Multiply(a, k)));
     }
 
     /// <summary>RFC 8032 §5.1.5: the public key of a 32-byte secret seed.</summary>
@@ -57,7 +57,7 @@ internal static class Ed25519
         var s = Mod(r + k * a, L);
         var signature = new byte[SignatureSize];
         encodedR.CopyTo(signature, 0);
-        ToLittleEndian(s).CopyTo(signature, 32);
+        s.TryWriteBytes(signature.AsSpan(32), out _, isUnsigned: true, isBigEndian: false);
         return signature;
     }
 
@@ -93,41 +93,54 @@ internal static class Ed25519
     // §5.1.4: addition in extended coordinates (complete, so it also doubles).
     private static Point Add(Point p, Point q)
     {
-        var a = Mod((p.Y - p.X) * (q.Y - q.X));
-        var b = Mod((p.Y + p.X) * (q.Y + q.X));
-        var c = Mod(p.T * D2 * q.T);
-        var d = Mod(2 * p.Z * q.Z);
+        var a = (p.Y - p.X) * (q.Y - q.X);
+        var b = (p.Y + p.X) * (q.Y + q.X);
+        var c = p.T * D2 * q.T;
+        var zz = p.Z * q.Z;
+        var d = zz + zz;
         var e = b - a;
         var f = d - c;
         var g = d + c;
         var h = b + a;
-        return new Point(Mod(e * f), Mod(g * h), Mod(f * g), Mod(e * h));
+        return new Point(e * f, g * h, f * g, e * h);
+    }
+
+    // §5.1.4: doubling, cheaper than the general addition.
+    private static Point Double(Point p)
+    {
+        var a = p.X * p.X;
+        var b = p.Y * p.Y;
+        var zz = p.Z * p.Z;
+        var c = zz + zz;
+        var h = a + b;
+        var xy = p.X + p.Y;
+        var e = h - xy * xy;
+        var g = a - b;
+        var f = c + g;
+        return new Point(e * f, g * h, f * g, e * h);
     }
 
     private static Point Multiply(Point p, BigInteger scalar)
     {
+        var bits = scalar.ToByteArray(isUnsigned: true, isBigEndian: false);
         var result = Identity;
-        var addend = p;
-        while (!scalar.IsZero)
+        for (var bit = (int)scalar.GetBitLength() - 1; bit >= 0; bit--)
         {
-            if (!scalar.IsEven)
-                result = Add(result, addend);
-            addend = Add(addend, addend);
-            scalar >>= 1;
+            result = Double(result);
+            if (((bits[bit >> 3] >> (bit & 7)) & 1) == 1)
+                result = Add(result, p);
         }
         return result;
     }
 
     private static bool SamePoint(Point p, Point q) =>
-        Mod(p.X * q.Z - q.X * p.Z).IsZero && Mod(p.Y * q.Z - q.Y * p.Z).IsZero;
+        (p.X * q.Z - q.X * p.Z).IsZero && (p.Y * q.Z - q.Y * p.Z).IsZero;
 
     private static byte[] Encode(Point p)
     {
-        var zInverse = Inverse(p.Z);
-        var x = Mod(p.X * zInverse);
-        var y = Mod(p.Y * zInverse);
-        var bytes = ToLittleEndian(y);
-        if (!x.IsEven)
+        var zInverse = p.Z.Pow(InverseExponent);
+        var bytes = (p.Y * zInverse).ToBytes();
+        if ((p.X * zInverse).IsOdd)
             bytes[31] |= 0x80;
         return bytes;
     }
@@ -135,44 +148,40 @@ internal static class Ed25519
     // §5.1.3; non-canonical y (y >= p) and x = 0 with the sign bit set are refused.
     private static Point? Decode(ReadOnlySpan<byte> encoded)
     {
+        var sign = encoded[31] >> 7;
+        var y = FieldElement.FromBytes(encoded);
         Span<byte> copy = stackalloc byte[KeySize];
         encoded.CopyTo(copy);
-        var sign = copy[31] >> 7;
         copy[31] &= 0x7f;
-        var y = FromLittleEndian(copy);
-        if (y >= P)
+        if (!copy.SequenceEqual(y.ToBytes()))
             return null;
-        var y2 = Mod(y * y);
-        var u = Mod(y2 - 1);
-        var v = Mod(D * y2 + 1);
-        var x2 = Mod(u * Inverse(v));
-        if (x2.IsZero)
+        var y2 = y * y;
+        var u = y2 - FieldElement.One;
+        var v = D * y2 + FieldElement.One;
+        // §5.1.3 step 2: x = u v^3 (u v^7)^((p-5)/8), a square root of u/v without an inversion.
+        var v3 = v * v * v;
+        var x = u * v3 * (u * v3 * v3 * v).Pow(SqrtExponent);
+        var vx2 = v * x * x;
+        if (!(vx2 - u).IsZero)
         {
-            if (sign == 1)
+            if (!(vx2 + u).IsZero)
                 return null;
-            return new Point(0, y, 1, 0);
+            x *= SqrtMinusOne;
         }
-        var x = BigInteger.ModPow(x2, (P + 3) / 8, P);
-        if (Mod(x * x - x2) != 0)
-        {
-            x = Mod(x * SqrtMinusOne);
-            if (Mod(x * x - x2) != 0)
-                return null;
-        }
-        if ((int)(x & 1) != sign)
-            x = P - x;
-        return new Point(x, y, 1, Mod(x * y));
+        if (x.IsZero && sign == 1)
+            return null;
+        if ((x.IsOdd ? 1 : 0) != sign)
+            x = -x;
+        return new Point(x, y, FieldElement.One, x * y);
     }
 
     private static Point BasePoint()
     {
-        var y = Mod(4 * Inverse(5));
+        var y = Mod(4 * BigInteger.ModPow(5, P - 2, P), P);
         Span<byte> encoded = stackalloc byte[KeySize];
-        ToLittleEndian(y).CopyTo(encoded);
+        y.TryWriteBytes(encoded, out _, isUnsigned: true, isBigEndian: false);
         return Decode(encoded) ?? throw new InvalidOperationException("Ed25519 base point does not decode");
     }
-
-    private static BigInteger Mod(BigInteger value) => Mod(value, P);
 
     private static BigInteger Mod(BigInteger value, BigInteger modulus)
     {
@@ -180,14 +189,5 @@ internal static class Ed25519
         return r.Sign < 0 ? r + modulus : r;
     }
 
-    private static BigInteger Inverse(BigInteger value) => BigInteger.ModPow(Mod(value), P - 2, P);
-
     private static BigInteger FromLittleEndian(ReadOnlySpan<byte> bytes) => new(bytes, isUnsigned: true, isBigEndian: false);
-
-    private static byte[] ToLittleEndian(BigInteger value)
-    {
-        var bytes = new byte[KeySize];
-        value.TryWriteBytes(bytes, out _, isUnsigned: true, isBigEndian: false);
-        return bytes;
-    }
 }
