@@ -41,6 +41,39 @@ public sealed class DkimCanonicalizationTests
         Assert.Equal(14, length);
     }
 
+    // Long bodies of random lines against a plain string implementation of §3.4.3 and §3.4.4, fed in odd chunk sizes.
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void LargeBodiesMatchAPlainImplementation(int seed)
+    {
+        var random = new Random(seed);
+        var pieces = new[] { "word", " ", "\t", "  ", "\r\n", "\n", "\r", "x", new string('y', 5000), "\r\n\r\n" };
+        var body = string.Concat(Enumerable.Range(0, 4000).Select(_ => pieces[random.Next(pieces.Length)]));
+        var bytes = Encoding.ASCII.GetBytes(body);
+        foreach (var c in new[] { DkimCanonicalization.Simple, DkimCanonicalization.Relaxed })
+        {
+            var expected = Hash(Plain(body, c));
+            foreach (var chunk in new[] { 1, 7, 4096, 100_000 })
+                Assert.Equal(expected, HashBody(c, null, bytes, chunk));
+        }
+    }
+
+    private static string Plain(string body, DkimCanonicalization c)
+    {
+        var lines = body.Replace("\r\n", "\n").Split('\n').ToList();
+        if (lines[^1].Length == 0)
+            lines.RemoveAt(lines.Count - 1);
+        if (c == DkimCanonicalization.Relaxed)
+            lines = lines.Select(l => System.Text.RegularExpressions.Regex.Replace(l, "[ \t]+", " ").TrimEnd(' ')).ToList();
+        while (lines.Count > 0 && lines[^1].Length == 0)
+            lines.RemoveAt(lines.Count - 1);
+        if (lines.Count == 0)
+            return c == DkimCanonicalization.Simple ? "\r\n" : "";
+        return string.Concat(lines.Select(l => l + "\r\n"));
+    }
+
     private static string Hash(string canonical) => Convert.ToBase64String(SHA256.HashData(Encoding.ASCII.GetBytes(canonical)));
 
     private static string HashBody(DkimCanonicalization c, long? limit, byte[] body, int chunk) =>

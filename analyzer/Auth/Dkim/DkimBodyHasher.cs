@@ -151,6 +151,8 @@ internal sealed class DkimBodyHasher : IDisposable
         }
         bytes.CopyTo(_buffer.AsSpan(_buffered));
         _buffered += bytes.Length;
+        if (_buffered == _buffer.Length)
+            Flush();
     }
 
     private void Emit(byte b)
