@@ -28,7 +28,7 @@ internal static class AuthenticationResultsWriter
         }
 
         if (dkim.Count == 0)
-            results.Add("dkim=none");
+            results.Add($"dkim={DkimResult.None}");
         foreach (var d in dkim)
         {
             var entry = new StringBuilder("dkim=").Append(Word(d.Result));
@@ -62,10 +62,6 @@ internal static class AuthenticationResultsWriter
 
         return Value(authservId) + ";" + Fold + string.Join(";" + Fold, results);
     }
-
-    /// <summary>The whole field, "Authentication-Results: ...", without a final CRLF.</summary>
-    public static string WriteField(string authservId, SpfOutcome? spf, IReadOnlyList<DkimResult> dkim, DmarcResult? dmarc) =>
-        $"{FieldName}: {Write(authservId, spf, dkim, dmarc)}";
 
     private static string Word(string result) => result.ToLowerInvariant();
 

@@ -7,7 +7,7 @@ namespace DmarcAnalyzer.Auth.Dmarc;
 internal sealed record AuthorDomainsResult(IReadOnlyList<string> Domains, string? Error);
 
 /// <summary>
-/// Finds the RFC5322.From domains (RFC 9989 §4.4, RFC 5322 §3.4) with just enough address parsing:
+/// Finds the RFC5322.From domains (RFC 9989 author domain, RFC 5322 §3.4) with just enough address parsing:
 /// comments, quoted strings, angle addresses, groups. Display names are skipped, never interpreted.
 /// </summary>
 internal static class AuthorDomains
@@ -20,7 +20,7 @@ internal static class AuthorDomains
     {
         if (fromFieldValues.Count == 0)
             return new([], "no From header field");
-        // RFC 5322 §3.6 allows exactly one From field; RFC 9989 §4.4 leaves such messages outside DMARC.
+        // RFC 5322 §3.6 allows exactly one From field; RFC 9989 leaves such messages outside DMARC.
         if (fromFieldValues.Count > 1)
             return new([], $"{fromFieldValues.Count} From header fields");
         var addresses = Addresses(fromFieldValues[0]);

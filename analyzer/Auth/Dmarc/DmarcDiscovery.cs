@@ -5,7 +5,7 @@ namespace DmarcAnalyzer.Auth.Dmarc;
 /// <summary>How policy records and organisational domains are found.</summary>
 internal enum DmarcDiscoveryMode
 {
-    /// <summary>RFC 9989 §4.10: the DNS tree walk over _dmarc records.</summary>
+    /// <summary>RFC 9989 DNS tree walk: the DNS tree walk over _dmarc records.</summary>
     TreeWalk,
 
     /// <summary>RFC 7489 §3.2, §6.6.3: the Public Suffix List, for comparison with older receivers.</summary>
@@ -21,7 +21,7 @@ internal sealed record DmarcPolicyLookup(DmarcRecord? Record, string? RecordDoma
 /// </summary>
 internal sealed class DmarcDiscovery
 {
-    /// <summary>RFC 9989 §4.10: a walk longer than 8 labels jumps to the last 7 first.</summary>
+    /// <summary>RFC 9989 DNS tree walk: a walk longer than 8 labels jumps to the last 7 first.</summary>
     private const int MaxWalkLabels = 7;
 
     private readonly IDnsResolver _dns;
@@ -39,7 +39,7 @@ internal sealed class DmarcDiscovery
 
     public DmarcDiscoveryMode Mode { get; }
 
-    /// <summary>RFC 9989 §4.10.1 (or RFC 7489 §6.6.3 in PSL mode): the first policy record from the domain upwards.</summary>
+    /// <summary>RFC 9989 policy discovery (or RFC 7489 §6.6.3 in PSL mode): the first policy record from the domain upwards.</summary>
     public async Task<DmarcPolicyLookup> FindPolicyAsync(string domain, CancellationToken ct)
     {
         var targets = Mode == DmarcDiscoveryMode.TreeWalk
@@ -62,7 +62,7 @@ internal sealed class DmarcDiscovery
         if (Mode == DmarcDiscoveryMode.PublicSuffixList)
             return _psl!.OrganizationalDomain(domain);
 
-        // RFC 9989 §4.10.2: stop at psd=n (that domain) or psd=y above the start (one label below it);
+        // RFC 9989, identifying the organisational domain: stop at psd=n (that domain) or psd=y above the start (one label below it);
         // otherwise the record with the fewest labels; with no record at all, the domain itself.
         var targets = WalkTargets(domain);
         var labels = domain.Split('.');
@@ -83,7 +83,7 @@ internal sealed class DmarcDiscovery
         return highest ?? domain;
     }
 
-    /// <summary>RFC 9989 §4.10: the domain, then (jumping to 7 labels if it has 8 or more) each parent down to the top-level label.</summary>
+    /// <summary>RFC 9989 DNS tree walk: the domain, then (jumping to 7 labels if it has 8 or more) each parent down to the top-level label.</summary>
     public static List<string> WalkTargets(string domain)
     {
         var labels = domain.Split('.');
@@ -109,7 +109,7 @@ internal sealed class DmarcDiscovery
         return answer;
     }
 
-    // RFC 9989 §4.10: records not starting with v=DMARC1 are dropped; more than one left means none applies.
+    // RFC 9989 DNS tree walk: records not starting with v=DMARC1 are dropped; more than one left means none applies.
     private static DmarcRecord? Single(IReadOnlyList<string> records)
     {
         var dmarc = records.Where(DmarcRecord.IsDmarc).Take(2).ToList();

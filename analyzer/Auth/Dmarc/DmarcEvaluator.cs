@@ -16,7 +16,7 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
         if (authors.Error is not null)
             return new DmarcResult(DmarcResult.PermError, null, null, null, null, DmarcRecord.None, Reason: authors.Error, DiscoveryMode: mode);
         DmarcResult? strictest = null;
-        // RFC 9989 §4.4: several From domains are each evaluated and the strictest outcome is taken.
+        // RFC 9989: several From domains are each evaluated and the strictest outcome is taken.
         foreach (var domain in authors.Domains)
         {
             var result = await EvaluateDomainAsync(domain, spf, dkim, ct);
@@ -71,7 +71,7 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
         }
     }
 
-    // RFC 9989 §4.8: strict is the same name; relaxed is the same organisational domain.
+    // RFC 9989 identifier alignment: strict is the same name; relaxed is the same organisational domain.
     private static async Task<bool> AlignedAsync(DmarcDiscovery discovery, string fromDomain, string fromOrganization,
         string identifier, bool strict, CancellationToken ct)
     {
@@ -88,7 +88,7 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
         return await discovery.OrganizationalDomainAsync(other, ct) == fromOrganization;
     }
 
-    // RFC 9989 §4.7 p/sp/np: the record's own domain gets p; a subdomain gets sp, or np when it does not exist.
+    // RFC 9989 p/sp/np: the record's own domain gets p; a subdomain gets sp, or np when it does not exist.
     private async Task<(string Policy, string Source)> ApplicablePolicyAsync(DmarcRecord record, string recordDomain, string domain, CancellationToken ct)
     {
         if (recordDomain == domain)
@@ -98,7 +98,7 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
         return record.SubdomainPolicy is { } sp ? (sp, "sp") : (record.Policy, "p");
     }
 
-    // RFC 9989 §3.2.x: a domain with no A, AAAA or MX record (NXDOMAIN or NODATA for each) does not exist.
+    // RFC 9989 (np): a domain with no A, AAAA or MX record (NXDOMAIN or NODATA for each) does not exist.
     private async Task<bool> NonExistentAsync(string domain, CancellationToken ct)
     {
         var a = await dns.AAsync(domain, ct);

@@ -3,7 +3,7 @@ using System.Globalization;
 namespace DmarcAnalyzer.Auth.Dmarc;
 
 /// <summary>
-/// A DMARC policy record (RFC 9989 §4.7). Tags RFC 9989 removed (pct, rf, ri) are still read from old records;
+/// A DMARC policy record (RFC 9989 record format). Tags RFC 9989 removed (pct, rf, ri) are still read from old records;
 /// <see cref="Warnings"/> says what a lint should tell the domain owner.
 /// </summary>
 internal sealed record DmarcRecord(
@@ -24,7 +24,7 @@ internal sealed record DmarcRecord(
     public const string Quarantine = "quarantine";
     public const string Reject = "reject";
 
-    /// <summary>True when <paramref name="text"/> starts with the v=DMARC1 tag (RFC 9989 §4.10 discards other TXT records).</summary>
+    /// <summary>True when <paramref name="text"/> starts with the v=DMARC1 tag (the RFC 9989 tree walk discards other TXT records).</summary>
     public static bool IsDmarc(string text)
     {
         var first = text.Split(';', 2)[0];
@@ -66,7 +66,7 @@ internal sealed record DmarcRecord(
         var policy = PolicyTag("p");
         if (policy is null)
         {
-            // RFC 9989 §4.7: a record without a usable p= is treated as p=none.
+            // RFC 9989: a record without a usable p= is treated as p=none.
             warnings.Add("no valid p= tag; treated as p=none");
             policy = None;
         }
@@ -122,7 +122,7 @@ internal sealed record DmarcRecord(
         foreach (var raw in value.Split(','))
         {
             var uri = raw.Trim();
-            // RFC 9989 §4.7: a "!size" suffix is obsolete and ignored.
+            // RFC 9989: a "!size" suffix is obsolete and ignored.
             var bang = uri.IndexOf('!');
             if (bang >= 0)
             {

@@ -97,7 +97,7 @@ internal sealed class DmarcRecordCheck(IDnsResolver dns, PublicSuffixList? psl, 
         return new DmarcCheckReport(domain, record, recordDomain, findings);
     }
 
-    // RFC 9990 §3 (external destinations): a report address outside the organisation must publish
+    // RFC 9990, verifying external destinations: a report address outside the organisation must publish
     // "<record domain>._report._dmarc.<destination>" with v=DMARC1, or receivers will not send there.
     private async Task CheckDestinationAsync(string tag, string uri, string recordDomain, string organization, DmarcDiscovery walk,
         Action<string, string> add, CancellationToken ct)

@@ -1,7 +1,7 @@
 namespace DmarcAnalyzer.Auth.Dmarc;
 
 /// <summary>
-/// A DMARC evaluation (RFC 9989 §4.8, RFC 8601 §2.7.x words: pass, fail, none, temperror, permerror).
+/// A DMARC evaluation (RFC 9989; RFC 8601 result words: pass, fail, none, temperror, permerror).
 /// <see cref="Policy"/> is the policy that applies (p, sp or np, per <see cref="PolicySource"/>);
 /// <see cref="Disposition"/> is what the receiver should do after t=y testing mode is taken into account.
 /// </summary>
