@@ -246,6 +246,27 @@ public sealed class DkimVerifierTests
         Assert.Equal(DkimResult.Pass, (await VerifyAsync(twice, dns))[1].Result);
     }
 
+    [Theory]
+    [InlineData(Rsa, "simple")]
+    [InlineData(Ed, "relaxed")]
+    public async Task BodyPushedInChunksAsAMilterWould(string algorithm, string canonicalization)
+    {
+        var c = C(canonicalization);
+        var signed = await SignAsync(Message, algorithm, new DkimSignerOptions(c, c));
+        var split = signed.IndexOf("\r\n\r\n", StringComparison.Ordinal);
+        // Name and value as a milter hands them over: the value is everything after the colon, folding as LF.
+        var fields = signed[..split].Replace("\r\n\t", "\n\t").Split("\r\n")
+            .Select(line => RawHeaderField.Create(line[..line.IndexOf(':')], line[(line.IndexOf(':') + 1)..]))
+            .ToList();
+        var body = System.Text.Encoding.ASCII.GetBytes(signed[(split + 4)..]);
+        using var verification = new DkimVerifier(KeyDns(algorithm)).Begin(fields);
+        Assert.True(verification.NeedsBody);
+        for (var i = 0; i < body.Length; i += 5)
+            verification.AppendBody(body.AsSpan(i, Math.Min(5, body.Length - i)));
+        var result = Assert.Single(await verification.CompleteAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(DkimResult.Pass, result.Result);
+    }
+
     [Fact]
     public async Task SignatureCountIsCapped()
     {

@@ -23,8 +23,19 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
     /// <summary>As above, for a caller that has read the header block itself (to find From, say); the body is read here.</summary>
     public async Task<IReadOnlyList<DkimResult>> VerifyAsync(RawMessageReader reader, CancellationToken ct)
     {
-        var fields = reader.Fields;
-        var pending = new List<Pending>();
+        using var verification = Begin(reader.Fields);
+        if (verification.NeedsBody)
+            await reader.ReadBodyAsync((chunk, count) => verification.AppendBody(chunk.AsSpan(0, count)), ct);
+        return await verification.CompleteAsync(ct);
+    }
+
+    /// <summary>
+    /// Starts verifying a message whose header fields are known; the caller pushes the body as it arrives
+    /// (a milter gets it in chunks) and then completes. Signatures are parsed here, keys fetched at completion.
+    /// </summary>
+    public DkimVerification Begin(IReadOnlyList<RawHeaderField> fields)
+    {
+        var pending = new List<PendingSignature>();
         var results = new DkimResult?[fields.Count(IsSignature)];
         var index = 0;
         foreach (var field in fields.Where(IsSignature))
@@ -42,7 +53,7 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
                 var signature = DkimSignature.Parse(tags);
                 results[slot] = CheckUsable(signature);
                 if (results[slot] is null)
-                    pending.Add(new Pending(slot, field, signature, new DkimBodyHasher(signature.BodyCanonicalization, signature.BodyLength)));
+                    pending.Add(new PendingSignature(slot, field, signature, new DkimBodyHasher(signature.BodyCanonicalization, signature.BodyLength)));
             }
             catch (DkimFormatException e)
             {
@@ -50,29 +61,8 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
                     HeaderB(tags?["b"]), e.Message);
             }
         }
-
-        try
-        {
-            if (pending.Count > 0)
-            {
-                await reader.ReadBodyAsync((chunk, count) =>
-                {
-                    foreach (var p in pending)
-                        p.Body.Append(chunk.AsSpan(0, count));
-                }, ct);
-            }
-            foreach (var p in pending)
-                results[p.Slot] = await VerifyOneAsync(p, fields, ct);
-        }
-        finally
-        {
-            foreach (var p in pending)
-                p.Body.Dispose();
-        }
-        return results.Select(r => r!).ToList();
+        return new DkimVerification(this, fields, results, pending);
     }
-
-    private sealed record Pending(int Slot, RawHeaderField Field, DkimSignature Signature, DkimBodyHasher Body);
 
     private static bool IsSignature(RawHeaderField f) => f.Name.Equals("DKIM-Signature", StringComparison.OrdinalIgnoreCase);
 
@@ -87,7 +77,7 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
         return null;
     }
 
-    private async Task<DkimResult> VerifyOneAsync(Pending p, IReadOnlyList<RawHeaderField> fields, CancellationToken ct)
+    internal async Task<DkimResult> VerifyOneAsync(PendingSignature p, IReadOnlyList<RawHeaderField> fields, CancellationToken ct)
     {
         var s = p.Signature;
         var (bodyHash, canonicalLength) = p.Body.Complete();

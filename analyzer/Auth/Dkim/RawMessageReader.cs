@@ -9,6 +9,13 @@ internal sealed record RawHeaderField(string Name, string Raw)
 {
     /// <summary>The value after the colon, still folded.</summary>
     public string Value => Raw[(Raw.IndexOf(':') + 1)..];
+
+    /// <summary>
+    /// A field from a name and its value exactly as it followed the colon (leading space and folding included),
+    /// as a milter receives them; line ends are made CRLF as they were on the wire.
+    /// </summary>
+    public static RawHeaderField Create(string name, string value) =>
+        new(name, $"{name}:{value.ReplaceLineEndings("\r\n")}");
 }
 
 /// <summary>
