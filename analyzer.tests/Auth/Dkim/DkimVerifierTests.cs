@@ -222,8 +222,10 @@ public sealed class DkimVerifierTests
         var dns = new FakeDnsResolver().Txt("sel._domainkey.football.example.com", key.PublicKeyRecord() + "; t=s");
         var sub = await SignAsync(Message, Ed, new DkimSignerOptions(Identity: "joe@mail.football.example.com"));
         Assert.Equal(DkimResult.PermError, Assert.Single(await VerifyAsync(sub, dns)).Result);
-        var exact = await SignAsync(Message, Ed, new DkimSignerOptions(Identity: "joe@football.example.com"));
-        Assert.Equal(DkimResult.Pass, Assert.Single(await VerifyAsync(exact, dns)).Result);
+        var exact = await SignAsync(Message, Ed, new DkimSignerOptions(Identity: "joe;x=1@football.example.com"));
+        Assert.Contains("i=joe=3Bx=3D1@football.example.com", exact);
+        var result = Assert.Single(await VerifyAsync(exact, dns));
+        Assert.Equal((DkimResult.Pass, "joe;x=1@football.example.com"), (result.Result, result.Identity));
     }
 
     [Fact]

@@ -150,6 +150,29 @@ public sealed class DmarcEvaluatorTests
         Assert.Equal((DmarcResult.Fail, "example.co.uk", "quarantine"), (both.Result, both.FromDomain, both.Disposition));
     }
 
+    private static readonly PublicSuffixList KawasakiPsl = PublicSuffixList.Parse(["uk", "co.uk", "jp", "kawasaki.jp", "*.kawasaki.jp", "!city.kawasaki.jp"]);
+
+    [Theory]
+    // From, DKIM d=, result by tree walk, result by Public Suffix List.
+    [InlineData("joe@mail.example.co.uk", "example.co.uk", "pass", "pass")]
+    [InlineData("joe@example.co.uk", "other.co.uk", "fail", "fail")]
+    [InlineData("joe@www.city.kawasaki.jp", "city.kawasaki.jp", "pass", "pass")]
+    [InlineData("joe@www.city.kawasaki.jp", "kawasaki.jp", "fail", "fail")]
+    // *.kawasaki.jp makes foo.kawasaki.jp a public suffix for the PSL; its DMARC record makes it an organisation for the walk.
+    [InlineData("joe@a.foo.kawasaki.jp", "foo.kawasaki.jp", "pass", "fail")]
+    public async Task MultiLabelPublicSuffixesInBothModes(string from, string dkimDomain, string byWalk, string byPsl)
+    {
+        var dns = new FakeDnsResolver()
+            .Txt("_dmarc.example.co.uk", "v=DMARC1; p=reject").A("mail.example.co.uk").A("example.co.uk")
+            .Txt("_dmarc.city.kawasaki.jp", "v=DMARC1; p=reject").A("www.city.kawasaki.jp")
+            .Txt("_dmarc.foo.kawasaki.jp", "v=DMARC1; p=reject").Txt("_dmarc.a.foo.kawasaki.jp", "v=DMARC1; p=reject");
+        var ct = CancellationToken.None;
+        var walk = await new DmarcEvaluator(dns).EvaluateAsync([from], NoSpf, [Dkim(dkimDomain)], ct);
+        var psl = await new DmarcEvaluator(dns, DmarcDiscoveryMode.PublicSuffixList, KawasakiPsl).EvaluateAsync([from], NoSpf, [Dkim(dkimDomain)], ct);
+        Assert.Equal((byWalk, byPsl), (walk.Result, psl.Result));
+        Assert.Equal(DmarcDiscoveryMode.PublicSuffixList, psl.DiscoveryMode);
+    }
+
     [Fact]
     public async Task TreeWalkJumpsToSevenLabelsAndStopsAtEight()
     {

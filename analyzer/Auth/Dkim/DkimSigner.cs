@@ -65,7 +65,7 @@ internal sealed class DkimSigner(DkimSigningKey key, string domain, string selec
         if (_options.Validity is { } validity)
             tags.Add($"x={now + (long)validity.TotalSeconds}");
         if (_options.Identity is { } identity)
-            tags.Add($"i={identity}");
+            tags.Add($"i={QuotedPrintable(identity)}");
         if (_options.BodyLength is { } l)
             tags.Add($"l={l}");
         tags.Add("h=" + string.Join(':', signed));
@@ -116,6 +116,20 @@ internal sealed class DkimSigner(DkimSigningKey key, string domain, string selec
             builder.Append(value, position, take);
             position += take;
             column = 1;
+        }
+        return builder.ToString();
+    }
+
+    // RFC 6376 §2.11: outside %x21-3A / %x3C / %x3E-7E, bytes are written =XX.
+    private static string QuotedPrintable(string value)
+    {
+        var builder = new StringBuilder();
+        foreach (var b in Encoding.UTF8.GetBytes(value))
+        {
+            if (b is >= 0x21 and <= 0x7e && b is not ((byte)';' or (byte)'='))
+                builder.Append((char)b);
+            else
+                builder.Append('=').Append(b.ToString("X2", System.Globalization.CultureInfo.InvariantCulture));
         }
         return builder.ToString();
     }
