@@ -74,6 +74,23 @@ public sealed class DkimCorpusTests
         Assert.All(results, r => Assert.True(r.Result == DkimResult.Pass, $"{r.Selector}: {r.Result} {r.Reason}"));
     }
 
+    // dkimpy's key files: PKCS#1 and PKCS#8 PEM, and a base64 Ed25519 seed, each with its published key record.
+    [Theory]
+    [InlineData("1024_testkey.key", "1024_testkey_wo_markers.pub.txt")]
+    [InlineData("2048_testkey.key", "2048_testkey_wo_markers.pub.txt")]
+    [InlineData("2048_testkey_PKCS8.key", "2048_testkey_PKCS8.key.pub.txt")]
+    [InlineData("ed25519test.key", "ed25519test.dns")]
+    public async Task DkimpyKeysSignAndVerify(string keyFile, string recordFile)
+    {
+        var folder = Corpus.Require("dkim", "dkimpy");
+        using var key = DkimSigningKey.Parse(await File.ReadAllTextAsync(Path.Combine(folder, keyFile), TestContext.Current.CancellationToken));
+        var signer = new DkimSigner(key, "example.com", "test");
+        var signed = await signer.SignAsync(DkimTestMessages.Stream(DkimTestMessages.Message), CancellationToken.None) + DkimTestMessages.Message;
+        var dns = new FakeDnsResolver().Txt("test._domainkey.example.com", File.ReadAllText(Path.Combine(folder, recordFile)).Trim());
+        var result = Assert.Single(await DkimTestMessages.VerifyAsync(signed, dns));
+        Assert.Equal(DkimResult.Pass, result.Result);
+    }
+
     /// <summary>mail-dkim's FAKE_DNS.dat: "name value"; NXDOMAIN for no record; ~~text~~ for a DNS error.</summary>
     private static FakeDnsResolver LoadFakeDns(string path)
     {
