@@ -3,10 +3,10 @@ using DmarcAnalyzer.Auth.Dkim;
 namespace DmarcAnalyzer.Tests.Auth.Dkim;
 
 /// <summary>
-/// The shared DKIM vectors. mail-dkim's expectations predate RFC 8301, so two differences are expected and
-/// allowed: its many 512- and 768-bit keys give <c>policy</c> here (RFC 8301 §3.2), and its g= tag (RFC 4871)
-/// is ignored, as RFC 6376 removed it; most of its signatures are rsa-sha1, also <c>policy</c> here. Its
-/// pre-standard draft signatures (no v=, v=0.5) are permerror. Its "invalid" is our permerror, temperror or policy.
+/// The shared DKIM vectors. mail-dkim's expectations predate RFC 8301: most of its signatures are rsa-sha1, many
+/// with 512- or 768-bit keys, all <c>policy</c> here, whose reason says whether the signature would otherwise verify;
+/// that is what is compared. Its g= tag (RFC 4871) is ignored, as RFC 6376 removed it; its pre-standard draft
+/// signatures (no v=, v=0.5) are permerror. Its "invalid" is our permerror or temperror.
 /// </summary>
 public sealed class DkimCorpusTests
 {
@@ -38,41 +38,31 @@ public sealed class DkimCorpusTests
         var results = await new DkimVerifier(dns, new FixedTime(DateTimeOffset.Parse("2010-01-01T00:00:00Z"))).VerifyAsync(message, CancellationToken.None);
         var summary = string.Join("; ", results.Select(r => $"{r.Result} d={r.Domain} ({r.Reason})"));
         Assert.NotEmpty(results);
-        bool ShortKey(DkimResult r) => r.Result == DkimResult.Policy && r.Reason!.Contains("RFC 8301");
         // Pre-standard drafts (no v=, or v=0.5) are permerror under RFC 6376 §3.5.
         if (results.All(r => r.Reason is { } why && (why.Contains("missing required tag v=") || why.Contains("v=0.5"))))
             return;
+        // RFC 8301 refusals still say what the signature would have given.
+        bool Passes(DkimResult r) => r.Result == DkimResult.Pass || r.Result == DkimResult.Policy && r.Reason!.EndsWith("otherwise it verifies");
+        bool Fails(DkimResult r) => r.Result == DkimResult.Fail || r.Result == DkimResult.Policy && r.Reason!.Contains("otherwise") && !Passes(r);
         switch (expected)
         {
             case "pass":
-                Assert.True(results.Any(r => r.Result == DkimResult.Pass || ShortKey(r)), summary);
+                Assert.True(results.Any(Passes), summary);
                 break;
             case "fail":
-                Assert.True(results.All(r => r.Result != DkimResult.Pass) && results.Any(r => r.Result == DkimResult.Fail || ShortKey(r)), summary);
+                Assert.True(!results.Any(Passes) && results.Any(Fails), summary);
+                break;
+            case "invalid" when IgnoredG.Contains(file):
+                Assert.True(results.All(r => r.Result != DkimResult.Pass), summary);
                 break;
             default:
-                Assert.True(results.All(r => r.Result is DkimResult.PermError or DkimResult.TempError or DkimResult.Policy), summary);
+                Assert.True(results.All(r => r.Result is DkimResult.PermError or DkimResult.TempError), summary);
                 break;
         }
     }
 
-    // RFC 8463 Appendix A: one message signed with ed25519-sha256 (selector brisbane) and rsa-sha256 (selector test).
-    [Theory]
-    [InlineData("rfc6376.signed.msg", 2)]
-    [InlineData("rfc6376.signed.rsa.msg", 1)]
-    [InlineData("ed25519test2.msg", 1)]
-    public async Task DkimpyVectorsPass(string file, int signatures)
-    {
-        var folder = Corpus.Require("dkim", "dkimpy");
-        var dns = new FakeDnsResolver()
-            .Txt("brisbane._domainkey.football.example.com", "v=DKIM1; k=ed25519; p=11qYAYKxCrfVS/7TyWQHOg7hcvPapiMlrwIaaPcHURo=")
-            .Txt("test._domainkey.football.example.com", File.ReadAllText(Path.Combine(folder, "test.txt")).Trim())
-            .Txt("sed._domainkey.test.ex", File.ReadAllText(Path.Combine(folder, "eximtest.dns")).Trim());
-        await using var message = File.OpenRead(Path.Combine(folder, file));
-        var results = await new DkimVerifier(dns).VerifyAsync(message, CancellationToken.None);
-        Assert.Equal(signatures, results.Count);
-        Assert.All(results, r => Assert.True(r.Result == DkimResult.Pass, $"{r.Selector}: {r.Result} {r.Reason}"));
-    }
+    // mail-dkim refuses these for their key's g= tag, which RFC 6376 removed; here they fail only RFC 8301.
+    private static readonly HashSet<string> IgnoredG = ["badkey_8.txt", "badkey_9.txt", "badkey_12.txt", "badkey_13.txt"];
 
     // dkimpy's key files: PKCS#1 and PKCS#8 PEM, and a base64 Ed25519 seed, each with its published key record.
     [Theory]

@@ -167,7 +167,7 @@ public sealed class DkimVerifierTests
         var signed = (await SignAsync(Message, Rsa)).Replace("a=rsa-sha256", "a=rsa-sha1");
         var result = Assert.Single(await VerifyAsync(signed, KeyDns(Rsa)));
         Assert.Equal(DkimResult.Policy, result.Result);
-        Assert.Contains("RFC 8301", result.Reason);
+        Assert.Equal("rsa-sha1 is not accepted (RFC 8301); otherwise body hash did not verify", result.Reason);
     }
 
     [Fact]
@@ -186,6 +186,7 @@ public sealed class DkimVerifierTests
     [InlineData("v=DKIM1; k=ed25519; p=AAAA", DkimResult.PermError, "does not match")]
     [InlineData("v=DKIM1; k=rsa; p=AAAA", DkimResult.PermError, "not an RSA public key")]
     [InlineData("v=DKIM1; s=chat; p=AAAA", DkimResult.PermError, "excludes email")]
+    [InlineData("v=DKIM1; h=sha1; p=AAAA", DkimResult.PermError, "h=sha1 excludes sha256")]
     public async Task BadKeyRecords(string record, string expected, string reason)
     {
         var dns = new FakeDnsResolver().Txt("sel._domainkey.football.example.com", record);

@@ -5,7 +5,7 @@ namespace DmarcAnalyzer.Auth.Dkim;
 
 /// <summary>
 /// Canonicalises a message body as it streams past (RFC 6376 §3.4.3, §3.4.4) and hashes the first
-/// <c>l=</c> bytes of the result with SHA-256. Only a few bytes of state are kept, never the body.
+/// <c>l=</c> bytes of the result. Only a few bytes of state are kept, never the body.
 /// Bare LF is taken as a line end, as mail stored on Unix systems has it.
 /// </summary>
 internal sealed class DkimBodyHasher : IDisposable
@@ -17,7 +17,7 @@ internal sealed class DkimBodyHasher : IDisposable
     private static readonly SearchValues<byte> SimpleSpecial = SearchValues.Create("\r\n"u8);
     private static readonly SearchValues<byte> RelaxedSpecial = SearchValues.Create("\r\n \t"u8);
 
-    private readonly IncrementalHash _hash = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+    private readonly IncrementalHash _hash;
     private readonly bool _relaxed;
     private readonly long? _limit;
     private readonly byte[] _buffer = new byte[4096];
@@ -29,8 +29,10 @@ internal sealed class DkimBodyHasher : IDisposable
     private bool _pendingSpace;
     private bool _pendingCr;
 
-    public DkimBodyHasher(DkimCanonicalization canonicalization, long? limit)
+    /// <param name="hash">SHA-256; SHA-1 only to tell what an rsa-sha1 signature, refused anyway, would have said.</param>
+    public DkimBodyHasher(DkimCanonicalization canonicalization, long? limit, HashAlgorithmName? hash = null)
     {
+        _hash = IncrementalHash.CreateHash(hash ?? HashAlgorithmName.SHA256);
         _relaxed = canonicalization == DkimCanonicalization.Relaxed;
         _limit = limit;
     }

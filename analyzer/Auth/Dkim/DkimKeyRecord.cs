@@ -3,7 +3,8 @@ using System.Security.Cryptography;
 namespace DmarcAnalyzer.Auth.Dkim;
 
 /// <summary>A DKIM key record (RFC 6376 §3.6.1), from TXT at <c>selector._domainkey.domain</c>.</summary>
-internal sealed record DkimKeyRecord(string KeyType, byte[] PublicKey, bool Testing, bool Strict)
+/// <param name="HashAlgorithms">The h= list (lower case); null when the record allows every hash.</param>
+internal sealed record DkimKeyRecord(string KeyType, byte[] PublicKey, bool Testing, bool Strict, IReadOnlyList<string>? HashAlgorithms = null)
 {
     /// <summary>Parses a key record; a revoked key (empty p=) or a broken record throws <see cref="DkimFormatException"/>.</summary>
     public static DkimKeyRecord Parse(string text)
@@ -12,8 +13,7 @@ internal sealed record DkimKeyRecord(string KeyType, byte[] PublicKey, bool Test
         // §3.6.1 v=: when present it must be first and be DKIM1.
         if (tags["v"] is { } v && (v != "DKIM1" || tags.Order[0] != "v"))
             throw new DkimFormatException($"key record v={v} is not DKIM1 in first place");
-        if (tags["h"] is { } h && !Colons(h).Contains("sha256", StringComparer.OrdinalIgnoreCase))
-            throw new DkimFormatException($"key record h={h} excludes sha256");
+        var hashes = tags["h"] is { } h ? Colons(h).Select(a => a.ToLowerInvariant()).ToList() : null;
         var keyType = (tags["k"] ?? "rsa").ToLowerInvariant();
         if (keyType is not ("rsa" or "ed25519"))
             throw new DkimFormatException($"unknown key type k={keyType}");
@@ -33,7 +33,7 @@ internal sealed record DkimKeyRecord(string KeyType, byte[] PublicKey, bool Test
             throw new DkimFormatException("p= is not valid base64");
         }
         var flags = tags["t"] is { } t ? Colons(t) : [];
-        return new DkimKeyRecord(keyType, key, flags.Contains("y"), flags.Contains("s"));
+        return new DkimKeyRecord(keyType, key, flags.Contains("y"), flags.Contains("s"), hashes);
     }
 
     /// <summary>The RSA public key: SubjectPublicKeyInfo as §3.6.1 says, or the bare RSAPublicKey some publish; null when neither.</summary>

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Security.Cryptography;
 using System.Text;
 
 namespace DmarcAnalyzer.Auth.Dkim;
@@ -22,6 +23,12 @@ internal sealed record DkimSignature(
     public const string RsaSha256 = "rsa-sha256";
     public const string Ed25519Sha256 = "ed25519-sha256";
     public const string RsaSha1 = "rsa-sha1";
+
+    /// <summary>The hash of a=: SHA-1 for rsa-sha1, else SHA-256.</summary>
+    public HashAlgorithmName Hash => Algorithm == RsaSha1 ? HashAlgorithmName.SHA1 : HashAlgorithmName.SHA256;
+
+    /// <summary>The key record's name for that hash (its h= tag).</summary>
+    public string HashName => Algorithm == RsaSha1 ? "sha1" : "sha256";
 
     /// <summary>Parses the field's value. Throws <see cref="DkimFormatException"/> on any §6.1.1 violation.</summary>
     public static DkimSignature Parse(string value) => Parse(DkimTagList.Parse(value));

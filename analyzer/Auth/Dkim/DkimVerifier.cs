@@ -53,7 +53,8 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
                 var signature = DkimSignature.Parse(tags);
                 results[slot] = CheckUsable(signature);
                 if (results[slot] is null)
-                    pending.Add(new PendingSignature(slot, field, signature, new DkimBodyHasher(signature.BodyCanonicalization, signature.BodyLength)));
+                    pending.Add(new PendingSignature(slot, field, signature,
+                        new DkimBodyHasher(signature.BodyCanonicalization, signature.BodyLength, signature.Hash)));
             }
             catch (DkimFormatException e)
             {
@@ -68,9 +69,6 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
 
     private DkimResult? CheckUsable(DkimSignature s)
     {
-        // RFC 8301 §3.1: rsa-sha1 MUST NOT be considered valid.
-        if (s.Algorithm == DkimSignature.RsaSha1)
-            return Result(s, DkimResult.Policy, "rsa-sha1 is not accepted (RFC 8301)");
         // RFC 6376 §6.1.1: an expired signature is ignored (permerror).
         if (s.Expiration is { } x && x < _time.GetUtcNow())
             return Result(s, DkimResult.PermError, $"signature expired at {x:u}");
@@ -109,6 +107,8 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
             return Result(s, DkimResult.PermError, $"key {keyName}: {e.Message}");
         }
 
+        if (key.HashAlgorithms is { } hashes && !hashes.Contains(s.HashName))
+            return Result(s, DkimResult.PermError, $"key record h={string.Join(':', hashes)} excludes {s.HashName}");
         var expectedType = s.Algorithm == DkimSignature.Ed25519Sha256 ? "ed25519" : "rsa";
         if (key.KeyType != expectedType)
             return Result(s, DkimResult.PermError, $"key type k={key.KeyType} does not match a={s.Algorithm}");
@@ -117,30 +117,42 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
             return Result(s, DkimResult.PermError, "key has t=s but i= is a subdomain of d=");
 
         using var rsa = expectedType == "rsa" ? key.ImportRsaOrNull() : null;
-        if (expectedType == "rsa")
-        {
-            if (rsa is null)
-                return Result(s, DkimResult.PermError, "p= is not an RSA public key");
-            // RFC 8301 §3.2: keys under 1024 bits MUST NOT be considered valid.
-            if (rsa.KeySize < MinRsaBits)
-                return Result(s, DkimResult.Policy, $"RSA key of {rsa.KeySize} bits is under {MinRsaBits} (RFC 8301)", unsigned, key.Testing);
-        }
-        else if (key.PublicKey.Length != Ed25519.KeySize)
-        {
+        if (expectedType == "rsa" && rsa is null)
+            return Result(s, DkimResult.PermError, "p= is not an RSA public key");
+        if (expectedType == "ed25519" && key.PublicKey.Length != Ed25519.KeySize)
             return Result(s, DkimResult.PermError, $"Ed25519 key is {key.PublicKey.Length} bytes, not {Ed25519.KeySize}");
+
+        // RFC 8301 §3.1 and §3.2: rsa-sha1 and RSA keys under 1024 bits MUST NOT be considered valid. The
+        // signature is still checked so that the administrator learns whether it would have verified.
+        string? refused = null;
+        if (s.Algorithm == DkimSignature.RsaSha1)
+            refused = "rsa-sha1 is not accepted (RFC 8301)";
+        else if (rsa is not null && rsa.KeySize < MinRsaBits)
+            refused = $"RSA key of {rsa.KeySize} bits is under {MinRsaBits} (RFC 8301)";
+
+        string? failure = null;
+        if (!CryptographicOperations.FixedTimeEquals(bodyHash, s.BodyHash))
+        {
+            failure = "body hash did not verify";
+        }
+        else
+        {
+            var headerHash = s.Hash == HashAlgorithmName.SHA1
+                ? SHA1.HashData(HeaderData(p.Field, s, fields))
+                : SHA256.HashData(HeaderData(p.Field, s, fields));
+            // RFC 8463 §3: Ed25519 signs the SHA-256 hash of the canonicalised header data.
+            var verified = rsa is not null
+                ? rsa.VerifyHash(headerHash, s.Signature, s.Hash, RSASignaturePadding.Pkcs1)
+                : Ed25519.Verify(key.PublicKey, headerHash, s.Signature);
+            if (!verified)
+                failure = "signature did not verify";
         }
 
-        if (!CryptographicOperations.FixedTimeEquals(bodyHash, s.BodyHash))
-            return Result(s, DkimResult.Fail, "body hash did not verify", unsigned, key.Testing);
-
-        var headerHash = SHA256.HashData(HeaderData(p.Field, s, fields));
-        // RFC 8463 §3: Ed25519 signs the SHA-256 hash of the canonicalised header data.
-        var verified = rsa is not null
-            ? rsa.VerifyHash(headerHash, s.Signature, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1)
-            : Ed25519.Verify(key.PublicKey, headerHash, s.Signature);
-        return verified
+        if (refused is not null)
+            return Result(s, DkimResult.Policy, $"{refused}; otherwise {failure ?? "it verifies"}", unsigned, key.Testing);
+        return failure is null
             ? Result(s, DkimResult.Pass, null, unsigned, key.Testing)
-            : Result(s, DkimResult.Fail, "signature did not verify", unsigned, key.Testing);
+            : Result(s, DkimResult.Fail, failure, unsigned, key.Testing);
     }
 
     /// <summary>
