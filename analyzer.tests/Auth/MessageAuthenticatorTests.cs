@@ -54,7 +54,7 @@ public sealed class MessageAuthenticatorTests : IDisposable
         await File.WriteAllTextAsync(config, """{ "Auth": { "AuthservId": "mx.example.net" } }""", TestContext.Current.CancellationToken);
         var dns = DkimTestMessages.KeyDns(DkimSignature.RsaSha256).Txt("_dmarc.football.example.com", "v=DMARC1; p=quarantine");
         DnsChoice? asked = null;
-        var services = new VerifyMessageServices(choice => { asked = choice; return dns; },
+        var services = new AuthCommandServices(choice => { asked = choice; return dns; },
             (query, _, _) => Task.FromResult(new SpfOutcome("pass", "football.example.com", Identity: query.MailFrom)));
 
         var (code, output) = await RunAsync(VerifyMessageCommand.Create(services),
@@ -73,7 +73,7 @@ public sealed class MessageAuthenticatorTests : IDisposable
     public async Task CheckDmarcCommandReportsFindingsAndExitCode()
     {
         var dns = new FakeDnsResolver().Txt("_dmarc.example.com", "v=DMARC1; p=none; rua=mailto:r@reports.example.net");
-        var services = new VerifyMessageServices(_ => dns, (_, _, _) => throw new InvalidOperationException("no SPF here"));
+        var services = new AuthCommandServices(_ => dns, (_, _, _) => throw new InvalidOperationException("no SPF here"));
         var config = Path.Combine(_folder, "dmarc.json");
         await File.WriteAllTextAsync(config, """{ "Dmarc": { "PublicSuffixList": "/nonexistent/psl.dat" } }""", TestContext.Current.CancellationToken);
         var (code, output) = await RunAsync(CheckDmarcCommand.Create(services), ["example.com", "--config", config]);

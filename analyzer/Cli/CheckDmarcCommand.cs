@@ -9,7 +9,7 @@ namespace DmarcAnalyzer.Cli;
 /// </summary>
 internal static class CheckDmarcCommand
 {
-    public static Command Create(VerifyMessageServices services)
+    public static Command Create(AuthCommandServices services)
     {
         var domain = new Argument<string>("DOMAIN") { Description = "The domain whose DMARC record to check" };
         var zones = new Option<FileInfo[]>("--zone") { Description = "Local zone file answering before DNS (repeatable)" };

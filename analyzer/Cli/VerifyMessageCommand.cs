@@ -6,24 +6,13 @@ using DmarcAnalyzer.Dns;
 
 namespace DmarcAnalyzer.Cli;
 
-/// <summary>How the command reaches DNS: zone files, offline (zone files only), or a named server.</summary>
-internal sealed record DnsChoice(IReadOnlyList<FileInfo> Zones, bool Offline, string? Server);
-
-/// <summary>The SMTP facts SPF is checked against.</summary>
-internal sealed record SpfQuery(IPAddress Ip, string? Helo, string? MailFrom);
-
-/// <summary>What the command needs from the DNS and SPF capabilities; the command tree passes the real ones.</summary>
-internal sealed record VerifyMessageServices(
-    Func<DnsChoice, IDnsResolver> Resolver,
-    Func<SpfQuery, IDnsResolver, CancellationToken, Task<SpfOutcome>> CheckSpf);
-
 /// <summary>
 /// <c>dmarc verify message FILE.eml [--ip IP --helo NAME --mail-from SENDER] [--zone FILE]... [--offline] [--dns SERVER]</c>:
 /// prints the Authentication-Results field it would add, folded.
 /// </summary>
 internal static class VerifyMessageCommand
 {
-    public static Command Create(VerifyMessageServices services)
+    public static Command Create(AuthCommandServices services)
     {
         var file = new Argument<FileInfo>("FILE") { Description = "The message (RFC 5322, CRLF or LF line ends)" };
         var ip = new Option<string?>("--ip") { Description = "Client IP address for SPF; without it SPF is reported as none" };
@@ -60,7 +49,7 @@ internal static class VerifyMessageCommand
     }
 
     private static async Task<SpfOutcome> SpfAsync(string? ip, string? helo, string? mailFrom, IDnsResolver dns,
-        VerifyMessageServices services, CancellationToken ct)
+        AuthCommandServices services, CancellationToken ct)
     {
         if (ip is null)
             return new SpfOutcome("none", "", Comment: "not checked: no --ip given");
