@@ -44,7 +44,7 @@ internal static class ChartLayout
     public static string Short(double value) => value switch
     {
         >= 1_000_000 => (value / 1_000_000).ToString("0.#", CultureInfo.InvariantCulture) + "M",
-        >= 10_000 => (value / 1_000).ToString("0.#", CultureInfo.InvariantCulture) + "k",
+        >= 1_000 => (value / 1_000).ToString("0.#", CultureInfo.InvariantCulture) + "k",
         _ => value.ToString("#,0", CultureInfo.InvariantCulture),
     };
 

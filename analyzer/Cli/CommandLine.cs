@@ -11,7 +11,12 @@ internal static class CommandLine
         root.Subcommands.Add(IngestCommand.Create());
         root.Subcommands.Add(ExportCommand.Create());
         root.Subcommands.Add(FailuresCommand.Create());
+        root.Subcommands.Add(MilterCommand.Create());
+        root.Subcommands.Add(ExceptionsCommand.Create());
         root.Subcommands.Add(ReportCommand.Create());
+        root.Subcommands.Add(RunCommand.Create());
+        root.Subcommands.Add(VerifyCommand.Create());
+        root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(PollCommand.Create());
 
         var parsed = root.Parse(args);

@@ -23,23 +23,19 @@ internal static class IngestCommand
         {
             var configuration = AppConfiguration.Load(result.GetValue(config));
             var files = ExpandInputs(result.GetValue(paths)!);
-            using var logs = Logging.CreateFactory();
-            var log = logs.CreateLogger("ingest");
-            try
-            {
-                await using var pipeline = await IngestPipeline.OpenAsync(
-                    AppConfiguration.DatabasePath(result.GetValue(db), configuration), Limits(configuration), log, ct);
-                var outcome = await IngestAllAsync(pipeline, files, ct);
-                Console.Out.WriteLine(outcome.ToSummaryLine());
-                return outcome.ExitCode;
-            }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException or InvalidOperationException)
-            {
-                log.LogError("{Message}", e.Message);
-                return ExitCodes.Fatal;
-            }
+            var outcome = await IngestAsync(configuration, AppConfiguration.DatabasePath(result.GetValue(db), configuration), files, ct);
+            Console.Out.WriteLine(outcome.ToSummaryLine());
+            return outcome.ExitCode;
         });
         return command;
+    }
+
+    /// <summary>Ingests the files into the store, with a progress bar when stdout is a terminal.</summary>
+    public static async Task<IngestOutcome> IngestAsync(IConfiguration configuration, string database, IReadOnlyList<string> files, CancellationToken ct)
+    {
+        using var logs = Logging.CreateFactory();
+        await using var pipeline = await IngestPipeline.OpenAsync(database, Limits(configuration), logs.CreateLogger("ingest"), ct);
+        return await IngestAllAsync(pipeline, files, ct);
     }
 
     public static IngestLimits Limits(IConfiguration configuration) =>

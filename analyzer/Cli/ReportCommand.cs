@@ -4,18 +4,19 @@ using DmarcAnalyzer.Analysis;
 using DmarcAnalyzer.Charts;
 using DmarcAnalyzer.Dns;
 using DmarcAnalyzer.Storage;
+using Microsoft.Extensions.Configuration;
 
 namespace DmarcAnalyzer.Cli;
 
 /// <summary>
 /// <c>dmarc report [--db FILE] [--domain D] [--from DATE] [--to DATE] [--week YYYY-Www] [--out DIR] [--png] [--no-dns]</c>:
 /// the weekly policy-readiness report. Prints what it wrote, and the path of index.html last.
-/// <paramref name="resolverFactory"/> makes the resolver for reverse DNS names; without one (or with
-/// --no-dns) only names cached in the store are shown.
+/// Reverse DNS names come from the resolver (<c>--dns</c>, <c>--zone</c>, <c>--offline</c>); with --no-dns only
+/// names cached in the store are shown.
 /// </summary>
 internal static class ReportCommand
 {
-    public static Command Create(Func<IDnsResolver>? resolverFactory = null)
+    public static Command Create()
     {
         var db = CommonOptions.Database();
         var config = CommonOptions.Config();
@@ -27,65 +28,61 @@ internal static class ReportCommand
         var png = new Option<bool>("--png") { Description = "Also convert the charts to PNG with rsvg-convert (Debian librsvg2-bin)" };
         var noDns = new Option<bool>("--no-dns") { Description = "Do not look up reverse DNS names; use only those cached in the store" };
 
+        var dns = new DnsCommandOptions();
         var command = new Command("report", "Write the pass-rate charts and the policy-readiness report (index.html, SVG, CSV)")
         {
             db, config, domain, from, to, week, output, png, noDns,
         };
+        dns.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
-        {
-            // System.CommandLine turns an exception thrown by an action into exit 1; bad usage is exit 2.
-            try
-            {
-                return await RunAsync(r, ct);
-            }
-            catch (UsageException e)
-            {
-                Console.Error.WriteLine($"dmarc: {e.Message}");
-                return ExitCodes.Usage;
-            }
-        });
-        return command;
-
-        async Task<int> RunAsync(ParseResult r, CancellationToken ct)
         {
             var period = Period(r.GetValue(from), r.GetValue(to), r.GetValue(week));
             var configuration = AppConfiguration.Load(r.GetValue(config));
-            KnownSenders known;
-            try
-            {
-                known = KnownSenders.FromConfiguration(configuration.GetSection("Analysis:KnownSenders"));
-            }
-            catch (FormatException e)
-            {
-                throw new UsageException($"configuration: {e.Message}");
-            }
-            var folder = r.GetValue(output)?.FullName ?? Path.GetFullPath("reports");
-            var resolver = r.GetValue(noDns) ? null : resolverFactory?.Invoke();
+            var resolver = r.GetValue(noDns) ? null : await dns.CreateResolverAsync(r, configuration, ct);
+            return await WriteAsync(configuration, AppConfiguration.DatabasePath(r.GetValue(db), configuration), period, r.GetValue(domain),
+                r.GetValue(output), r.GetValue(png), resolver, ct);
+        });
+        return command;
+    }
 
-            await using var connection = await Database.OpenAsync(AppConfiguration.DatabasePath(r.GetValue(db), configuration), ct);
-            var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
-            var analysis = await analyzer.AnalyzeAsync(connection, period, r.GetValue(domain), ct);
-            var written = await ReportWriter.WriteAsync(analysis, folder, DateTimeOffset.UtcNow, ct);
-
-            // Domains come from reports: control characters must not reach the terminal.
-            foreach (var d in analysis.Domains)
-                Console.WriteLine($"{SafeText.Clean(d.Domain)}: {d.Total.Volume.ToString("N0", CultureInfo.InvariantCulture)} messages, " +
-                                  $"DMARC pass {DomainCharts.Rate(d.Total.DmarcPassRate)}, {HtmlReport.VerdictText(d.Readiness.Verdict)}");
-            if (analysis.Domains.Count == 0)
-                Console.WriteLine("no reports in the store for this period");
-            var exit = ExitCodes.Ok;
-            if (r.GetValue(png))
-            {
-                var converted = await PngConverter.ConvertAsync(written.SvgPaths, ct);
-                foreach (var error in converted.Errors)
-                    Console.Error.WriteLine($"dmarc: {error}");
-                Console.WriteLine($"png: {converted.Written.Count} of {written.SvgPaths.Count} charts converted");
-                if (converted.Errors.Count > 0)
-                    exit = ExitCodes.Fatal;
-            }
-            Console.WriteLine(written.IndexPath);
-            return exit;
+    /// <summary>Analyses the store and writes the report; prints a line per domain and the path of index.html last.</summary>
+    public static async Task<int> WriteAsync(IConfiguration configuration, string database, ReportPeriod period, string? domain,
+        DirectoryInfo? output, bool png, IDnsResolver? resolver, CancellationToken ct)
+    {
+        KnownSenders known;
+        try
+        {
+            known = KnownSenders.FromConfiguration(configuration.GetSection("Analysis:KnownSenders"));
         }
+        catch (FormatException e)
+        {
+            throw new UsageException($"configuration: {e.Message}");
+        }
+        var folder = output?.FullName ?? Path.GetFullPath("reports");
+
+        await using var connection = await Database.OpenAsync(database, ct);
+        var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
+        var analysis = await analyzer.AnalyzeAsync(connection, period, domain, ct);
+        var written = await ReportWriter.WriteAsync(analysis, folder, DateTimeOffset.UtcNow, ct);
+
+        // Domains come from reports: control characters must not reach the terminal.
+        foreach (var d in analysis.Domains)
+            Console.WriteLine($"{SafeText.Clean(d.Domain)}: {d.Total.Volume.ToString("N0", CultureInfo.InvariantCulture)} messages, " +
+                              $"DMARC pass {DomainCharts.Rate(d.Total.DmarcPassRate)}, {HtmlReport.VerdictText(d.Readiness.Verdict)}");
+        if (analysis.Domains.Count == 0)
+            Console.WriteLine("no reports in the store for this period");
+        var exit = ExitCodes.Ok;
+        if (png)
+        {
+            var converted = await PngConverter.ConvertAsync(written.SvgPaths, ct);
+            foreach (var error in converted.Errors)
+                Console.Error.WriteLine($"dmarc: {error}");
+            Console.WriteLine($"png: {converted.Written.Count} of {written.SvgPaths.Count} charts converted");
+            if (converted.Errors.Count > 0)
+                exit = ExitCodes.Fatal;
+        }
+        Console.WriteLine(written.IndexPath);
+        return exit;
     }
 
     private static ReportPeriod Period(string? from, string? to, string? week)

@@ -91,6 +91,27 @@ internal static class Schema
             name        TEXT,
             checked_utc INTEGER NOT NULL
         ) WITHOUT ROWID;
+        -- The milter's verdict on every message it saw.
+        CREATE TABLE verdicts (
+            id                  INTEGER PRIMARY KEY,
+            time_utc            INTEGER NOT NULL,
+            queue_id            TEXT,
+            client_ip           TEXT,
+            client_name         TEXT,
+            helo                TEXT,
+            envelope_from       TEXT NOT NULL,
+            recipients          TEXT NOT NULL,
+            header_from         TEXT,
+            spf                 TEXT,
+            dkim                TEXT,
+            dmarc               TEXT,
+            action              TEXT NOT NULL,
+            reason              TEXT NOT NULL,
+            removed_attachments TEXT,
+            exception_used      TEXT
+        );
+        CREATE INDEX verdicts_time ON verdicts(time_utc);
+        CREATE INDEX verdicts_header_from ON verdicts(header_from);
         """,
     ];
 }

@@ -1,0 +1,77 @@
+using System.CommandLine;
+using DmarcAnalyzer.Cli;
+using DmarcAnalyzer.Tests.Dns;
+
+namespace DmarcAnalyzer.Tests.Cli;
+
+/// <summary><c>dmarc verify spf</c> and <c>dmarc check spf</c>, parsed and run as the program does, output captured.</summary>
+public sealed class SpfCommandTests : IDisposable
+{
+    private readonly string _zone = Path.Combine(Path.GetTempPath(), $"spf-{Guid.NewGuid():N}.zone");
+
+    public SpfCommandTests() =>
+        File.WriteAllText(_zone, """
+            $ORIGIN example.com.
+            @        TXT "v=spf1 ip4:192.0.2.0/24 -all exp=why.example.com"
+            why      TXT "%{i} may not send for %{d}"
+            broken   TXT "v=spf1 include:nowhere.example.com -all"
+            """);
+
+    public void Dispose() => File.Delete(_zone);
+
+    private static async Task<(int Exit, string Output, string Error)> RunAsync(params string[] args)
+    {
+        var root = new RootCommand { VerifyCommand.Create(), CheckCommand.Create() };
+        var output = new StringWriter();
+        var error = new StringWriter();
+        var exit = await root.Parse(args).InvokeAsync(new InvocationConfiguration { Output = output, Error = error },
+            TestContext.Current.CancellationToken);
+        return (exit, output.ToString(), error.ToString());
+    }
+
+    [Fact]
+    public async Task Verify_prints_the_result_word_first_then_the_explanation_and_lookups()
+    {
+        var (exit, output, _) = await RunAsync("verify", "spf", "--ip", "198.51.100.7", "--mail-from", "joe@example.com",
+            "--helo", "mx.example.org", "--zone", _zone, "--offline");
+
+        Assert.Equal(0, exit);
+        var lines = output.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal("fail", lines[0]);
+        Assert.Equal("explanation: 198.51.100.7 may not send for example.com", lines[1]);
+        Assert.StartsWith("lookups: 0", lines[2]);
+    }
+
+    [Fact]
+    public async Task Verify_asks_the_dns_server_given()
+    {
+        await using var server = new LoopbackDnsServer(new TestZone().Txt("example.net", "v=spf1 a:mail.example.net -all").A("mail.example.net", "192.0.2.33"));
+
+        var (_, output, _) = await RunAsync("verify", "spf", "--ip", "192.0.2.33", "--mail-from", "joe@example.net",
+            "--dns", server.EndPoint.ToString());
+
+        Assert.Equal("pass", output.Split('\n')[0]);
+        Assert.Contains("lookups: 1 of 10", output);
+    }
+
+    [Fact]
+    public async Task Verify_refuses_a_bad_address_as_usage()
+    {
+        var (exit, _, error) = await RunAsync("verify", "spf", "--ip", "not-an-ip", "--helo", "x.example", "--offline");
+
+        Assert.Equal(2, exit);
+        Assert.Contains("not an IP address", error);
+    }
+
+    [Fact]
+    public async Task Check_exits_0_when_the_record_holds_and_1_when_not()
+    {
+        var good = await RunAsync("check", "spf", "example.com", "--zone", _zone, "--offline");
+        var bad = await RunAsync("check", "spf", "broken.example.com", "--zone", _zone, "--offline");
+
+        Assert.Equal(0, good.Exit);
+        Assert.Contains("DNS-querying terms: 0 of 10", good.Output);
+        Assert.Equal(1, bad.Exit);
+        Assert.Contains("error: include:nowhere.example.com", bad.Output);
+    }
+}

@@ -1,0 +1,168 @@
+using System.Text;
+using DmarcAnalyzer.Filter;
+using DmarcAnalyzer.Mail;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DmarcAnalyzer.Tests.Filter;
+
+public sealed class FilterEngineTests
+{
+    private static readonly DateTimeOffset Now = new(2026, 11, 22, 12, 0, 0, TimeSpan.Zero);
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static MessageEnvelope Envelope(string sender = "alice@partner.example", string? auth = null, string? daemon = "smtpd") =>
+        new("Q1", "192.0.2.1", "mx.partner.example", "mx.partner.example", sender, ["bob@example.net"], auth, daemon);
+
+    private static async Task<Verdict> DecideAsync(FilterOptions options, byte[] message, MessageEnvelope? envelope = null)
+    {
+        var engine = new FilterEngine(() => options, new FixedTime(Now), NullLogger<FilterEngine>.Instance);
+        return await engine.DecideAsync(envelope ?? Envelope(), TestMessages.Headers(message), new MemoryStream(message), truncated: false, Ct);
+    }
+
+    private static byte[] WithEncryptedZip(string fileName = "invoice.zip") =>
+        TestMessages.Multipart("Alice <alice@partner.example>", TestMessages.Attachment(fileName, TestMessages.EncryptedZip("invoice.doc"), "application/zip"));
+
+    [Fact]
+    public async Task A_message_with_a_plain_zip_is_accepted()
+    {
+        var message = TestMessages.Multipart("a@partner.example", TestMessages.Attachment("a.zip", TestMessages.PlainZip(("a.txt", "x"u8.ToArray()))));
+        var verdict = await DecideAsync(new FilterOptions(), message);
+        Assert.Equal(VerdictAction.Accept, verdict.Action);
+        Assert.Equal("no rule applied", verdict.Reason);
+    }
+
+    [Fact]
+    public async Task An_encrypted_zip_is_rejected_with_550_5_7_1_by_default()
+    {
+        var verdict = await DecideAsync(new FilterOptions(), WithEncryptedZip());
+        Assert.Equal(VerdictAction.Reject, verdict.Action);
+        Assert.StartsWith("5.7.1 ", verdict.RejectText);
+        Assert.Contains("invoice.zip/invoice.doc", verdict.Reason);
+        var decision = FilterMilterHandler.ToDecision(verdict);
+        Assert.Equal(DmarcAnalyzer.Milter.MilterReply.WithCode(550, verdict.RejectText!), decision.Reply);
+    }
+
+    [Fact]
+    public async Task A_nested_encrypted_zip_is_found()
+    {
+        var nested = TestMessages.PlainZip(("inner.zip", TestMessages.EncryptedZip("x.exe", aes: true)));
+        var message = TestMessages.Multipart("a@partner.example", TestMessages.Attachment("outer.zip", nested));
+        var verdict = await DecideAsync(new FilterOptions(), message);
+        Assert.Equal(VerdictAction.Reject, verdict.Action);
+        Assert.Contains("outer.zip/inner.zip/x.exe (ZIP (AES))", verdict.Reason);
+    }
+
+    [Theory]
+    [InlineData("RFC 2231")]
+    [InlineData("RFC 2047")]
+    public async Task Japanese_file_names_are_decoded_in_the_verdict(string encoding)
+    {
+        const string name = "請求書.zip";
+        var part = encoding == "RFC 2231"
+            ? new TestMessages.Part("application/zip", "attachment; filename*=UTF-8''" + Uri.EscapeDataString(name), TestMessages.EncryptedZip("中身.doc"))
+            : new TestMessages.Part($"application/zip; name=\"=?UTF-8?B?{Convert.ToBase64String(Encoding.UTF8.GetBytes(name))}?=\"", "attachment", TestMessages.EncryptedZip("中身.doc"));
+        var verdict = await DecideAsync(new FilterOptions(), TestMessages.Multipart("a@partner.example", part));
+        Assert.Equal(VerdictAction.Reject, verdict.Action);
+        Assert.Contains("請求書.zip/中身.doc", verdict.Reason);
+    }
+
+    [Fact]
+    public async Task Quarantine_and_tag_actions()
+    {
+        var quarantined = await DecideAsync(new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Quarantine }, WithEncryptedZip());
+        Assert.Equal(VerdictAction.Quarantine, quarantined.Action);
+        Assert.Contains(FilterMilterHandler.ToDecision(quarantined).Modifications, m => m is DmarcAnalyzer.Milter.MilterModification.Quarantine);
+
+        var tagged = await DecideAsync(new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Tag }, WithEncryptedZip());
+        Assert.Equal(VerdictAction.Tag, tagged.Action);
+        var header = Assert.Single(tagged.HeaderEdits);
+        Assert.Equal("X-Dmarc-Encrypted-Attachment", header.Name);
+        Assert.Null(header.Index);
+    }
+
+    [Fact]
+    public async Task An_authenticated_submission_carrying_an_encrypted_zip_is_not_checked()
+    {
+        var verdict = await DecideAsync(new FilterOptions(), WithEncryptedZip(), Envelope(auth: "alice"));
+        Assert.Equal(VerdictAction.Accept, verdict.Action);
+        Assert.StartsWith("submission", verdict.Reason);
+
+        var listener = await DecideAsync(new FilterOptions { SubmissionListeners = ["submission"] }, WithEncryptedZip(), Envelope(daemon: "submission"));
+        Assert.Equal("submission (listener submission)", listener.Reason);
+    }
+
+    [Fact]
+    public async Task An_exception_in_force_lets_the_archive_through_and_is_recorded()
+    {
+        var exception = new FilterException { Sender = "partner.example", ApprovedBy = "ciso", Reason = "payroll", Expires = new DateOnly(2026, 11, 22) };
+        var verdict = await DecideAsync(new FilterOptions { Exceptions = [exception] }, WithEncryptedZip());
+        Assert.Equal(VerdictAction.Accept, verdict.Action);
+        Assert.Equal(exception.ToString(), verdict.ExceptionUsed);
+    }
+
+    [Fact]
+    public async Task An_expired_exception_or_one_for_another_recipient_no_longer_applies()
+    {
+        var expired = new FilterException { Sender = "alice@partner.example", ApprovedBy = "ciso", Reason = "x", Expires = new DateOnly(2026, 11, 21) };
+        Assert.Equal(VerdictAction.Reject, (await DecideAsync(new FilterOptions { Exceptions = [expired] }, WithEncryptedZip())).Action);
+
+        var otherRecipient = new FilterException { Sender = "alice@partner.example", Recipient = "carol@example.net", ApprovedBy = "ciso", Reason = "x" };
+        Assert.Equal(VerdictAction.Reject, (await DecideAsync(new FilterOptions { Exceptions = [otherRecipient] }, WithEncryptedZip())).Action);
+
+        var rightRecipient = new FilterException { Sender = ".partner.example", Recipient = "bob@example.net", ApprovedBy = "ciso", Reason = "x" };
+        Assert.Equal(VerdictAction.Accept, (await DecideAsync(new FilterOptions { Exceptions = [rightRecipient] }, WithEncryptedZip())).Action);
+    }
+
+    [Fact]
+    public async Task A_forged_sender_with_three_attachments_gets_them_replaced_by_a_list()
+    {
+        var message = TestMessages.Multipart("ceo@example.net",
+            TestMessages.Attachment("report.pdf", TestMessages.Pdf(""), "application/pdf"),
+            TestMessages.Attachment("photo.jpg", new byte[3000], "image/jpeg"),
+            new TestMessages.Part("application/octet-stream", "attachment; filename*=UTF-8''" + Uri.EscapeDataString("見積書.xlsx"), new byte[1234]));
+        var options = new FilterOptions { ForgedMarkerHeader = "X-Test-Forged" };
+        var notForged = await DecideAsync(options, message);
+        Assert.Equal(VerdictAction.Accept, notForged.Action);
+
+        var marked = Encoding.UTF8.GetBytes("X-Test-Forged: yes\r\n" + Encoding.UTF8.GetString(message));
+        var verdict = await DecideAsync(options, marked);
+        Assert.Equal(VerdictAction.RemoveAttachments, verdict.Action);
+        Assert.Equal(["report.pdf", "photo.jpg", "見積書.xlsx"], verdict.RemovedAttachments);
+        Assert.Contains(verdict.HeaderEdits, e => e.Name == "X-Dmarc-Attachments-Removed" && e.Index is null);
+
+        var rebuilt = await MimeParser.ParseAsync(new MemoryStream([.. Encoding.UTF8.GetBytes("Content-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n"), .. verdict.NewBody!]), MimeLimits.Default, Ct);
+        var attachments = rebuilt.Descendants().Where(e => e.IsAttachment).ToList();
+        var list = Assert.Single(attachments);
+        Assert.Equal("removed-attachments.txt", list.FileName);
+        var text = await list.ReadTextAsync(Ct);
+        Assert.Contains("report.pdf", text);
+        Assert.Contains("見積書.xlsx", text);
+        Assert.Contains(rebuilt.Descendants(), e => e.ContentType.MimeType == "text/plain" && !e.IsAttachment);
+    }
+
+    [Fact]
+    public async Task Forged_by_configuration_and_a_single_part_attachment_rewrites_the_content_type()
+    {
+        var message = Encoding.ASCII.GetBytes("From: x@forged.example\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n");
+        var verdict = await DecideAsync(new FilterOptions { ForgedSenders = ["forged.example"] }, message, Envelope(sender: "x@forged.example"));
+        Assert.Equal(VerdictAction.RemoveAttachments, verdict.Action);
+        var contentType = Assert.Single(verdict.HeaderEdits, e => e.Name == "Content-Type");
+        Assert.Equal(1u, contentType.Index);
+        Assert.StartsWith("multipart/mixed", contentType.Value);
+        Assert.Contains(verdict.HeaderEdits, e => e.Name == "Content-Transfer-Encoding" && e.Value is null && e.Index == 1);
+    }
+
+    [Fact]
+    public async Task An_unparsable_or_truncated_message_is_accepted_uninspected()
+    {
+        var engine = new FilterEngine(() => new FilterOptions(), new FixedTime(Now), NullLogger<FilterEngine>.Instance);
+        var verdict = await engine.DecideAsync(Envelope(), [], new MemoryStream(WithEncryptedZip()), truncated: true, Ct);
+        Assert.Equal(VerdictAction.Accept, verdict.Action);
+        Assert.StartsWith("not inspected", verdict.Reason);
+    }
+
+    private sealed class FixedTime(DateTimeOffset now) : TimeProvider
+    {
+        public override DateTimeOffset GetUtcNow() => now;
+    }
+}

@@ -1,0 +1,41 @@
+using DmarcAnalyzer.Filter;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DmarcAnalyzer.Tests.Filter;
+
+public sealed class FilterSettingsTests : IDisposable
+{
+    private readonly string _file = Path.Combine(Directory.CreateTempSubdirectory("filter-settings").FullName, "dmarc.json");
+
+    [Fact]
+    public void The_sample_configuration_binds_every_key()
+    {
+        var sample = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "samples", "dmarc.json");
+        var options = FilterSettings.Bind(new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(sample)).Build());
+        Assert.Equal(["submission", "submissions"], options.SubmissionListeners);
+        Assert.Equal(new DateOnly(2027, 3, 31), Assert.Single(options.Exceptions).Expires);
+        Assert.Equal(TimeSpan.FromMinutes(2), options.Milter.CommandTimeout);
+        Assert.Equal(262144, options.Milter.MaxPacketSize);
+    }
+
+    [Fact]
+    public void Reload_takes_a_good_new_configuration_and_keeps_the_old_one_when_the_new_is_bad()
+    {
+        File.WriteAllText(_file, """{ "Filter": { "EncryptedArchiveAction": "Reject" } }""");
+        var configuration = new ConfigurationBuilder().AddJsonFile(_file, optional: false, reloadOnChange: false).Build();
+        var settings = new FilterSettings(configuration, NullLogger<FilterSettings>.Instance);
+        Assert.Equal(EncryptedArchiveAction.Reject, settings.Current.EncryptedArchiveAction);
+
+        File.WriteAllText(_file, """{ "Filter": { "EncryptedArchiveAction": "Tag", "SubmissionListeners": [ "sub" ] } }""");
+        settings.Reload();
+        Assert.Equal(EncryptedArchiveAction.Tag, settings.Current.EncryptedArchiveAction);
+        Assert.Equal(["sub"], settings.Current.SubmissionListeners);
+
+        File.WriteAllText(_file, """{ "Filter": { "EncryptedArchiveAction": "Explode" } }""");
+        settings.Reload();
+        Assert.Equal(EncryptedArchiveAction.Tag, settings.Current.EncryptedArchiveAction);
+    }
+
+    public void Dispose() => Directory.Delete(Path.GetDirectoryName(_file)!, recursive: true);
+}

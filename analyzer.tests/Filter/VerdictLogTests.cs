@@ -1,0 +1,77 @@
+using DmarcAnalyzer.Filter;
+using DmarcAnalyzer.Storage;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DmarcAnalyzer.Tests.Filter;
+
+public sealed class VerdictLogTests : IDisposable
+{
+    private readonly string _folder = Directory.CreateTempSubdirectory("verdicts").FullName;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private string DatabasePath => Path.Combine(_folder, "dmarc.db");
+
+    private static VerdictRecord Record(int i, VerdictAction action = VerdictAction.Accept) => new(
+        DateTimeOffset.FromUnixTimeSeconds(1_800_000_000 + i),
+        new MessageEnvelope($"Q{i}", "192.0.2.1", "mx.example.org", "helo.example.org", "a@example.org", ["b@example.net", "c@example.net"], null, "smtpd"),
+        "A <a@example.org>",
+        new Verdict(action, "why") { RemovedAttachments = action == VerdictAction.RemoveAttachments ? ["x.pdf", "y.doc"] : [], ExceptionUsed = i == 0 ? "exc" : null });
+
+    [Fact]
+    public async Task Verdicts_are_stored_in_batches_with_every_field()
+    {
+        var log = new VerdictLog(ct => Database.OpenAsync(DatabasePath, ct), 100, 7, NullLogger<VerdictLog>.Instance);
+        for (var i = 0; i < 20; i++)
+            log.Add(Record(i, i == 3 ? VerdictAction.RemoveAttachments : VerdictAction.Accept));
+        using var stop = new CancellationTokenSource();
+        var run = log.RunAsync(stop.Token);
+        await stop.CancelAsync();
+        await run;
+        Assert.Equal(20, log.Written);
+
+        await using var db = await Database.OpenAsync(DatabasePath, Ct);
+        await using var query = db.CreateCommand();
+        query.CommandText = "SELECT queue_id, client_ip, client_name, helo, envelope_from, recipients, header_from, spf, action, reason, removed_attachments, exception_used FROM verdicts WHERE queue_id IN ('Q0', 'Q3') ORDER BY queue_id";
+        await using var reader = await query.ExecuteReaderAsync(Ct);
+        Assert.True(await reader.ReadAsync(Ct));
+        Assert.Equal(["Q0", "192.0.2.1", "mx.example.org", "helo.example.org", "a@example.org", "[\"b@example.net\",\"c@example.net\"]", "A <a@example.org>"],
+            Enumerable.Range(0, 7).Select(reader.GetString));
+        Assert.True(reader.IsDBNull(7));
+        Assert.Equal("accept", reader.GetString(8));
+        Assert.Equal("exc", reader.GetString(11));
+        Assert.True(await reader.ReadAsync(Ct));
+        Assert.Equal("removeattachments", reader.GetString(8));
+        Assert.Equal("[\"x.pdf\",\"y.doc\"]", reader.GetString(10));
+    }
+
+    [Fact]
+    public async Task While_the_store_is_down_verdicts_wait_and_overflow_is_counted()
+    {
+        var failures = 0;
+        var log = new VerdictLog(ct =>
+        {
+            if (Interlocked.Increment(ref failures) <= 2)
+                throw new SqliteException("store down", 14);
+            return Database.OpenAsync(DatabasePath, ct);
+        }, capacity: 10, batchSize: 4, NullLogger<VerdictLog>.Instance);
+        for (var i = 0; i < 15; i++)
+            log.Add(Record(i));
+        Assert.Equal(5, log.Dropped);
+
+        using var stop = new CancellationTokenSource();
+        var run = log.RunAsync(stop.Token);
+        while (log.Written < 10)
+            await Task.Delay(50, Ct);
+        await stop.CancelAsync();
+        await run;
+        Assert.Equal(10, log.Written);
+        Assert.True(failures >= 3);
+    }
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        Directory.Delete(_folder, recursive: true);
+    }
+}

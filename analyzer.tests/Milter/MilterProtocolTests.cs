@@ -1,0 +1,391 @@
+using System.Buffers.Binary;
+using System.Text;
+using DmarcAnalyzer.Milter;
+
+namespace DmarcAnalyzer.Tests.Milter;
+
+public sealed class MilterProtocolTests
+{
+    private const uint AllActions = 0x1FF;
+    private const uint NoReplyFlags = 0x1000 | 0x2000 | 0x4000 | 0x8000 | 0x10000 | 0x20000 | 0x40000 | 0x80000 | 0x80;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Fact]
+    public async Task Version6_takes_only_the_offered_actions_and_flags_and_asks_for_macros()
+    {
+        await using var fixture = new MilterServerFixture();
+        await using var client = await fixture.ConnectAsync(Ct);
+        var offered = NoReplyFlags | 0x100 | 0x200 | 0x100000 | 0x1FF;
+        var (version, actions, protocol, rest) = await client.NegotiateAsync(6, AllActions, offered, Ct);
+        Assert.Equal(6u, version);
+        Assert.Equal((uint)MilterSession.WantedActions, actions);
+        Assert.Equal((uint)MilterSession.WantedProtocol, protocol);
+        Assert.Equal(0u, protocol & ~offered);
+        var macros = Encoding.ASCII.GetString(rest);
+        Assert.Contains("{auth_authen}", macros);
+        Assert.Contains("{daemon_name}", macros);
+        Assert.Equal(0u, BinaryPrimitives.ReadUInt32BigEndian(rest));
+    }
+
+    [Fact]
+    public async Task Old_MTA_without_no_reply_flags_gets_a_reply_to_every_stage()
+    {
+        await using var fixture = new MilterServerFixture();
+        await using var client = await fixture.ConnectAsync(Ct);
+        var (version, actions, protocol, rest) = await client.NegotiateAsync(2, 0x1F, 0x7F, Ct);
+        Assert.Equal(2u, version);
+        Assert.Equal(0x1Fu & (uint)MilterSession.WantedActions, actions);
+        Assert.Equal(0u, protocol);
+        Assert.Empty(rest);
+
+        await client.SendAsync('C', MilterTestClient.ConnectData("mx.example.org", "192.0.2.1", 25), Ct);
+        Assert.Equal('c', await client.ReadCommandAsync(Ct));
+        await client.SendStringsAsync('H', Ct, "mx.example.org");
+        Assert.Equal('c', await client.ReadCommandAsync(Ct));
+        await client.SendStringsAsync('M', Ct, "<a@example.org>", "SIZE=100");
+        Assert.Equal('c', await client.ReadCommandAsync(Ct));
+        await client.SendStringsAsync('R', Ct, "<b@example.net>");
+        Assert.Equal('c', await client.ReadCommandAsync(Ct));
+        await client.SendAsync('T', [], Ct);
+        Assert.Equal('c', await client.ReadCommandAsync(Ct));
+        await client.SendStringsAsync('U', Ct, "XYZZY");
+        Assert.Equal('c', await client.ReadCommandAsync(Ct));
+        await client.SendStringsAsync('L', Ct, "Subject", "hello");
+        Assert.Equal('c', await client.ReadCommandAsync(Ct));
+        await client.SendAsync('N', [], Ct);
+        Assert.Equal('c', await client.ReadCommandAsync(Ct));
+        await client.SendAsync('B', "line\r\n"u8.ToArray(), Ct);
+        Assert.Equal('c', await client.ReadCommandAsync(Ct));
+        await client.SendAsync('E', [], Ct);
+        Assert.Equal('a', await client.ReadCommandAsync(Ct));
+
+        var message = Assert.Single(fixture.Handler.Messages);
+        Assert.Equal("Subject: hello\r\n\r\nline\r\n", Encoding.ASCII.GetString(message.Message));
+        Assert.Equal("mx.example.org", message.Envelope.Helo);
+        Assert.Equal("192.0.2.1", message.Envelope.ClientAddress);
+        Assert.Equal(["<b@example.net>"], message.Envelope.Recipients);
+    }
+
+    [Fact]
+    public async Task With_no_reply_flags_only_end_of_message_is_answered_and_macros_reach_the_handler()
+    {
+        await using var fixture = new MilterServerFixture();
+        fixture.Handler.Decide = _ => new MilterDecision(MilterReply.WithCode(550, "5.7.1 100% no"), []);
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, NoReplyFlags | 0x100000, Ct);
+        await SendMessageAsync(client, leadingSpace: true);
+        var reply = await client.ReadAsync(Ct);
+        Assert.Equal('y', reply!.Value.Command);
+        Assert.Equal("550 5.7.1 100%% no\0", Encoding.ASCII.GetString(reply.Value.Data));
+
+        var message = Assert.Single(fixture.Handler.Messages);
+        Assert.Equal("Q1", message.Envelope.QueueId);
+        Assert.Equal("smtpd", message.Envelope.Macro("daemon_name"));
+        Assert.Equal("alice", message.Envelope.Macro("auth_authen"));
+        Assert.StartsWith("From: <a@example.org>\r\nSubject: hi\r\n\r\nbody\r\n", Encoding.ASCII.GetString(message.Message));
+    }
+
+    [Fact]
+    public async Task Modifications_come_before_the_final_reply_and_the_body_is_split_into_65535_byte_packets()
+    {
+        await using var fixture = new MilterServerFixture();
+        var body = new byte[150_000];
+        Array.Fill(body, (byte)'x');
+        fixture.Handler.Decide = _ => new MilterDecision(MilterReply.Continue,
+        [
+            new MilterModification.AddHeader("X-Added", "1"),
+            new MilterModification.InsertHeader(0, "X-Top", "2"),
+            new MilterModification.ChangeHeader(1, "Subject", null),
+            new MilterModification.Quarantine("why"),
+            new MilterModification.ReplaceBody(body),
+        ]);
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
+        await SendMessageAsync(client, leadingSpace: false);
+        var seen = new List<(char, byte[])>();
+        while (true)
+        {
+            var packet = (await client.ReadAsync(Ct))!.Value;
+            seen.Add(packet);
+            if (packet.Command == 'c')
+                break;
+        }
+        Assert.Equal("himqbbbc", new string(seen.Select(p => p.Item1).ToArray()));
+        Assert.Equal(new byte[] { 0, 0, 0, 1 }.Concat("Subject\0\0"u8.ToArray()), seen[2].Item2);
+        Assert.All(seen.Where(p => p.Item1 == 'b'), p => Assert.True(p.Item2.Length <= 65_535));
+        Assert.Equal(body.Length, seen.Where(p => p.Item1 == 'b').Sum(p => p.Item2.Length));
+    }
+
+    [Fact]
+    public async Task Modifications_the_MTA_did_not_grant_are_not_sent()
+    {
+        await using var fixture = new MilterServerFixture();
+        fixture.Handler.Decide = _ => new MilterDecision(MilterReply.Accept,
+            [new MilterModification.ReplaceBody("x"u8.ToArray()), new MilterModification.AddHeader("X-A", "1")]);
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, 0x01, NoReplyFlags, Ct);
+        await SendMessageAsync(client, leadingSpace: false);
+        Assert.Equal('h', await client.ReadCommandAsync(Ct));
+        Assert.Equal('a', await client.ReadCommandAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Abort_mid_message_starts_the_next_message_clean()
+    {
+        await using var fixture = new MilterServerFixture();
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, NoReplyFlags | 0x100000, Ct);
+        await client.SendAsync('D', MilterTestClient.MacroData('M', "i", "FIRST"), Ct);
+        await client.SendStringsAsync('M', Ct, "<first@example.org>");
+        await client.SendStringsAsync('R', Ct, "<x@example.net>");
+        await client.SendStringsAsync('L', Ct, "Subject", " first");
+        await client.SendAsync('A', [], Ct);
+        await client.SendStringsAsync('M', Ct, "<second@example.org>");
+        await client.SendStringsAsync('R', Ct, "<y@example.net>");
+        await client.SendStringsAsync('L', Ct, "Subject", " second");
+        await client.SendAsync('N', [], Ct);
+        await client.SendAsync('E', "tail\r\n"u8.ToArray(), Ct);
+        Assert.Equal('a', await client.ReadCommandAsync(Ct));
+
+        var message = Assert.Single(fixture.Handler.Messages);
+        Assert.Equal("<second@example.org>", message.Envelope.Sender);
+        Assert.Equal(["<y@example.net>"], message.Envelope.Recipients);
+        Assert.Null(message.Envelope.QueueId);
+        Assert.Equal("Subject: second\r\n\r\ntail\r\n", Encoding.ASCII.GetString(message.Message));
+    }
+
+    [Fact]
+    public async Task Quit_new_connection_forgets_the_client_and_quit_closes()
+    {
+        await using var fixture = new MilterServerFixture();
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
+        await client.SendAsync('D', MilterTestClient.MacroData('C', "{daemon_name}", "first"), Ct);
+        await client.SendAsync('C', MilterTestClient.ConnectData("one.example", "192.0.2.1", 1), Ct);
+        await client.SendAsync('K', [], Ct);
+        await client.SendAsync('C', [.. MilterTestClient.Strings("two.example"), (byte)'U'], Ct);
+        await client.SendStringsAsync('M', Ct, "<a@example.org>");
+        await client.SendAsync('E', [], Ct);
+        Assert.Equal('a', await client.ReadCommandAsync(Ct));
+        var message = Assert.Single(fixture.Handler.Messages);
+        Assert.Equal("two.example", message.Envelope.ClientName);
+        Assert.Null(message.Envelope.ClientAddress);
+        Assert.Null(message.Envelope.Macro("daemon_name"));
+
+        await client.SendAsync('Q', [], Ct);
+        Assert.True(await client.IsClosedAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData("command before negotiation")]
+    [InlineData("unknown command")]
+    [InlineData("zero length")]
+    [InlineData("oversized")]
+    [InlineData("unterminated string")]
+    [InlineData("short negotiation")]
+    public async Task A_malformed_packet_closes_only_its_own_connection(string kind)
+    {
+        await using var fixture = new MilterServerFixture(new MilterOptions { MaxPacketSize = 1024 });
+        await using var good = await fixture.ConnectAsync(Ct);
+        await good.NegotiateAsync(6, AllActions, 0, Ct);
+        await using var bad = await fixture.ConnectAsync(Ct);
+        if (kind != "command before negotiation")
+            await bad.NegotiateAsync(6, AllActions, 0, Ct);
+        switch (kind)
+        {
+            case "command before negotiation":
+                await bad.SendStringsAsync('H', Ct, "x");
+                break;
+            case "unknown command":
+                await bad.SendAsync('Z', [], Ct);
+                break;
+            case "zero length":
+                await bad.SendRawAsync([0, 0, 0, 0], Ct);
+                break;
+            case "oversized":
+                await bad.SendRawAsync([0, 0x10, 0, 0, (byte)'B'], Ct);
+                break;
+            case "unterminated string":
+                await bad.SendAsync('H', "no-nul"u8.ToArray(), Ct);
+                break;
+            case "short negotiation":
+                await using (var fresh = await fixture.ConnectAsync(Ct))
+                {
+                    await fresh.SendAsync('O', [0, 0, 0, 6], Ct);
+                    Assert.True(await fresh.IsClosedAsync(Ct));
+                }
+                await bad.SendAsync('Z', [], Ct);
+                break;
+        }
+        Assert.True(await bad.IsClosedAsync(Ct));
+
+        await good.SendStringsAsync('H', Ct, "still.here");
+        Assert.Equal('c', await good.ReadCommandAsync(Ct));
+    }
+
+    [Fact]
+    public async Task A_packet_split_across_many_writes_is_read_whole()
+    {
+        await using var fixture = new MilterServerFixture();
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, 0, Ct);
+        var helo = Encoding.ASCII.GetBytes("split.example\0");
+        var packet = new byte[5 + helo.Length];
+        BinaryPrimitives.WriteUInt32BigEndian(packet, (uint)helo.Length + 1);
+        packet[4] = (byte)'H';
+        helo.CopyTo(packet, 5);
+        foreach (var b in packet)
+            await client.SendRawAsync([b], Ct);
+        Assert.Equal('c', await client.ReadCommandAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Two_hundred_concurrent_connections_each_get_their_own_verdict()
+    {
+        await using var fixture = new MilterServerFixture();
+        fixture.Handler.Decide = envelope => envelope.Sender.StartsWith("<bad", StringComparison.Ordinal)
+            ? new MilterDecision(MilterReply.Reject, [])
+            : MilterDecision.Accept;
+        var results = await Task.WhenAll(Enumerable.Range(0, 200).Select(async i =>
+        {
+            await using var client = await fixture.ConnectAsync(Ct);
+            await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
+            for (var m = 0; m < 3; m++)
+            {
+                await client.SendStringsAsync('M', Ct, i % 2 == 0 ? $"<bad{i}@example.org>" : $"<good{i}@example.org>");
+                await client.SendStringsAsync('L', Ct, "Subject", $"{i}.{m}");
+                await client.SendAsync('N', [], Ct);
+                await client.SendAsync('B', Encoding.ASCII.GetBytes($"message {i}.{m}\r\n"), Ct);
+                await client.SendAsync('E', [], Ct);
+                var reply = await client.ReadCommandAsync(Ct);
+                if (reply != (i % 2 == 0 ? 'r' : 'a'))
+                    return false;
+            }
+            await client.SendAsync('Q', [], Ct);
+            return true;
+        }));
+        Assert.All(results, Assert.True);
+        Assert.Equal(600, fixture.Handler.Messages.Count);
+        Assert.All(fixture.Handler.Messages, m =>
+            Assert.EndsWith($"message {m.Headers[0].Item2}\r\n", Encoding.ASCII.GetString(m.Message)));
+    }
+
+    [Fact]
+    public async Task A_large_message_spills_to_a_temporary_file_and_arrives_whole()
+    {
+        await using var fixture = new MilterServerFixture(new MilterOptions { SpoolMemoryBytes = 10_000 });
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
+        await client.SendStringsAsync('M', Ct, "<a@example.org>");
+        await client.SendAsync('N', [], Ct);
+        var chunk = Encoding.ASCII.GetBytes(string.Concat(Enumerable.Repeat("0123456789abcdef\r\n", 3000)));
+        for (var i = 0; i < 4; i++)
+            await client.SendAsync('B', chunk, Ct);
+        await client.SendAsync('E', [], Ct);
+        Assert.Equal('a', await client.ReadCommandAsync(Ct));
+        Assert.Equal(2 + 4 * chunk.Length, Assert.Single(fixture.Handler.Messages).Message.Length);
+    }
+
+    [Fact]
+    public async Task An_idle_peer_is_disconnected_and_shutdown_closes_idle_connections()
+    {
+        await using var fixture = new MilterServerFixture(new MilterOptions { IdleTimeout = TimeSpan.FromMilliseconds(200) });
+        await using var idle = await fixture.ConnectAsync(Ct);
+        Assert.True(await idle.IsClosedAsync(Ct));
+
+        await using var fixture2 = new MilterServerFixture();
+        await using var client = await fixture2.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, 0, Ct);
+        await fixture2.StopAsync();
+        Assert.True(await client.IsClosedAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Shutdown_lets_a_message_in_progress_finish_then_closes()
+    {
+        await using var fixture = new MilterServerFixture();
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, NoReplyFlags & ~0x80u, Ct);
+        await client.SendStringsAsync('M', Ct, "<a@example.org>");
+        await client.SendStringsAsync('L', Ct, "Subject", "in flight");
+        Assert.Equal('c', await client.ReadCommandAsync(Ct));
+        var stopping = fixture.StopAsync();
+        await client.SendAsync('N', [], Ct);
+        await client.SendAsync('E', "body\r\n"u8.ToArray(), Ct);
+        Assert.Equal('a', await client.ReadCommandAsync(Ct));
+        Assert.True(await client.IsClosedAsync(Ct));
+        await stopping;
+        Assert.Single(fixture.Handler.Messages);
+    }
+
+    [Fact]
+    public async Task A_unix_socket_listener_serves_like_tcp()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"milter-{Guid.NewGuid():N}.sock");
+        var server = new MilterServer(new MilterServerFixture.RecordingHandler(), new MilterOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger<MilterServer>.Instance);
+        server.Start(MilterEndpoint.Parse("unix:" + path));
+        if (!OperatingSystem.IsWindows())
+            Assert.Equal("660", Convert.ToString((int)File.GetUnixFileMode(path), 8));
+        using var stop = new CancellationTokenSource();
+        var run = server.RunAsync(stop.Token);
+        await using (var client = await MilterTestClient.ConnectAsync(new System.Net.Sockets.UnixDomainSocketEndPoint(path), Ct))
+        {
+            await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
+            await client.SendStringsAsync('M', Ct, "<a@example.org>");
+            await client.SendAsync('E', [], Ct);
+            Assert.Equal('a', await client.ReadCommandAsync(Ct));
+        }
+        await stop.CancelAsync();
+        await run;
+        await server.DisposeAsync();
+        Assert.False(File.Exists(path));
+    }
+
+    [Fact]
+    public async Task A_failing_handler_accepts_the_message_and_keeps_the_connection()
+    {
+        await using var fixture = new MilterServerFixture();
+        fixture.Handler.Decide = _ => throw new InvalidOperationException("boom");
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
+        await client.SendStringsAsync('M', Ct, "<a@example.org>");
+        await client.SendAsync('E', [], Ct);
+        Assert.Equal('a', await client.ReadCommandAsync(Ct));
+        await client.SendStringsAsync('M', Ct, "<a@example.org>");
+        await client.SendAsync('E', [], Ct);
+        Assert.Equal('a', await client.ReadCommandAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData("inet:127.0.0.1:8891", "127.0.0.1:8891")]
+    [InlineData("inet:8891@127.0.0.1", "127.0.0.1:8891")]
+    [InlineData("inet6:[::1]:8891", "[::1]:8891")]
+    [InlineData("unix:/run/dmarc/milter.sock", "/run/dmarc/milter.sock")]
+    public void Listen_addresses_in_Postfix_and_Sendmail_notation(string text, string endpoint) =>
+        Assert.Equal(endpoint, MilterEndpoint.Parse(text).EndPoint.ToString());
+
+    [Theory]
+    [InlineData("127.0.0.1:8891")]
+    [InlineData("inet:127.0.0.1")]
+    [InlineData("inet:host.example:25")]
+    [InlineData("tcp:1.2.3.4:5")]
+    public void Bad_listen_addresses_are_refused(string text) =>
+        Assert.Throws<FormatException>(() => MilterEndpoint.Parse(text));
+
+    private static async Task SendMessageAsync(MilterTestClient client, bool leadingSpace)
+    {
+        await client.SendAsync('D', MilterTestClient.MacroData('C', "j", "mx.example.net", "{daemon_name}", "smtpd"), Ct);
+        await client.SendAsync('C', MilterTestClient.ConnectData("client.example.org", "192.0.2.7", 4321), Ct);
+        await client.SendStringsAsync('H', Ct, "client.example.org");
+        await client.SendAsync('D', MilterTestClient.MacroData('M', "i", "Q1", "{auth_authen}", "alice"), Ct);
+        await client.SendStringsAsync('M', Ct, "<a@example.org>");
+        await client.SendStringsAsync('R', Ct, "<b@example.net>");
+        var space = leadingSpace ? " " : "";
+        await client.SendStringsAsync('L', Ct, "From", space + "<a@example.org>");
+        await client.SendStringsAsync('L', Ct, "Subject", space + "hi");
+        await client.SendAsync('N', [], Ct);
+        await client.SendAsync('B', "body\r\n"u8.ToArray(), Ct);
+        await client.SendAsync('D', MilterTestClient.MacroData('E', "i", "Q1"), Ct);
+        await client.SendAsync('E', [], Ct);
+    }
+}

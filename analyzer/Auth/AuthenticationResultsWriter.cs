@@ -1,0 +1,104 @@
+using System.Text;
+using DmarcAnalyzer.Auth.Dkim;
+using DmarcAnalyzer.Auth.Dmarc;
+
+namespace DmarcAnalyzer.Auth;
+
+/// <summary>
+/// Writes the Authentication-Results field (RFC 8601 §2.2) for our checks: spf, one dkim per signature
+/// (none when there was none), dmarc. Each resinfo goes on its own folded line.
+/// </summary>
+internal static class AuthenticationResultsWriter
+{
+    public const string FieldName = "Authentication-Results";
+    private const string Fold = "\r\n\t";
+
+    /// <summary>The field value (what follows "Authentication-Results:"), folded with CRLF TAB.</summary>
+    public static string Write(string authservId, SpfOutcome? spf, IReadOnlyList<DkimResult> dkim, DmarcResult? dmarc)
+    {
+        var results = new List<string>();
+        if (spf is not null)
+        {
+            var spfResult = new StringBuilder("spf=").Append(Word(spf.Result));
+            AppendComment(spfResult, spf.Comment);
+            var identity = spf.Identity ?? spf.Domain;
+            if (identity.Length > 0)
+                spfResult.Append(spf.Scope == "helo" ? " smtp.helo=" : " smtp.mailfrom=").Append(Value(identity));
+            results.Add(spfResult.ToString());
+        }
+
+        if (dkim.Count == 0)
+            results.Add($"dkim={DkimResult.None}");
+        foreach (var d in dkim)
+        {
+            var entry = new StringBuilder("dkim=").Append(Word(d.Result));
+            AppendComment(entry, d.Reason);
+            if (d.UnsignedBodyBytes is > 0)
+                AppendComment(entry, $"l= leaves {d.UnsignedBodyBytes} body bytes unsigned");
+            if (d.KeyTesting)
+                AppendComment(entry, "key in testing mode");
+            if (d.Domain.Length > 0)
+                entry.Append(" header.d=").Append(Value(d.Domain));
+            if (d.Selector.Length > 0)
+                entry.Append(" header.s=").Append(Value(d.Selector));
+            if (d.HeaderB is { Length: > 0 } b)
+                entry.Append(" header.b=").Append(Value(b));
+            results.Add(entry.ToString());
+        }
+
+        if (dmarc is not null)
+        {
+            var entry = new StringBuilder("dmarc=").Append(Word(dmarc.Result));
+            if (dmarc.Policy is not null)
+                AppendComment(entry, $"p={dmarc.Policy} dis={dmarc.Disposition}" + (dmarc.Testing ? " t=y" : ""));
+            if (dmarc.Result is not (DmarcResult.Pass or DmarcResult.Fail))
+                AppendComment(entry, dmarc.Reason);
+            if (dmarc.FromDomain is not null)
+                entry.Append(" header.from=").Append(Value(dmarc.FromDomain));
+            if (dmarc.Policy is not null)
+                entry.Append(" policy.dmarc=").Append(Value(dmarc.Policy));
+            results.Add(entry.ToString());
+        }
+
+        return Value(authservId) + ";" + Fold + string.Join(";" + Fold, results);
+    }
+
+    private static string Word(string result) => result.ToLowerInvariant();
+
+    private static void AppendComment(StringBuilder builder, string? comment)
+    {
+        if (string.IsNullOrWhiteSpace(comment))
+            return;
+        builder.Append(" (");
+        foreach (var c in comment)
+        {
+            if (c is '\r' or '\n')
+                builder.Append(' ');
+            else if (c is '(' or ')' or '\\')
+                builder.Append('\\').Append(c);
+            else
+                builder.Append(c);
+        }
+        builder.Append(')');
+    }
+
+    // RFC 8601 §2.2: a value is a MIME token (RFC 2045 §5.1) or a quoted-string; domains and addresses fit a token
+    // except for "@" and "/"/"=" (in header.b), so those are quoted.
+    private static string Value(string value)
+    {
+        if (value.Length > 0 && value.All(IsTokenChar))
+            return value;
+        var quoted = new StringBuilder("\"");
+        foreach (var c in value)
+        {
+            if (c is '"' or '\\')
+                quoted.Append('\\');
+            if (c is not ('\r' or '\n'))
+                quoted.Append(c);
+        }
+        return quoted.Append('"').ToString();
+    }
+
+    private static bool IsTokenChar(char c) =>
+        c > ' ' && c < 127 && "()<>@,;:\\\"/[]?=".IndexOf(c) < 0;
+}

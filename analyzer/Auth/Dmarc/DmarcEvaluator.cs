@@ -1,0 +1,129 @@
+using DmarcAnalyzer.Auth.Dkim;
+using DmarcAnalyzer.Dns;
+
+namespace DmarcAnalyzer.Auth.Dmarc;
+
+/// <summary>
+/// DMARC evaluation (RFC 9989): author domain, policy discovery, identifier alignment, and the policy that applies.
+/// Takes SPF and DKIM as already evaluated; asks DNS only for _dmarc records and, for np=, whether the domain exists.
+/// </summary>
+internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode = DmarcDiscoveryMode.TreeWalk, PublicSuffixList? psl = null)
+{
+    /// <summary>Evaluates a message given the value of each of its From fields.</summary>
+    public async Task<DmarcResult> EvaluateAsync(IReadOnlyList<string> fromFieldValues, SpfOutcome spf, IReadOnlyList<DkimResult> dkim, CancellationToken ct)
+    {
+        var authors = AuthorDomains.Find(fromFieldValues);
+        if (authors.Error is not null)
+            return new DmarcResult(DmarcResult.PermError, null, null, null, null, DmarcRecord.None, Reason: authors.Error, DiscoveryMode: mode);
+        DmarcResult? strictest = null;
+        // RFC 9989: several From domains are each evaluated and the strictest outcome is taken.
+        foreach (var domain in authors.Domains)
+        {
+            var result = await EvaluateDomainAsync(domain, spf, dkim, ct);
+            if (strictest is null || Strictness(result) > Strictness(strictest))
+                strictest = result;
+        }
+        return strictest!;
+    }
+
+    /// <summary>Evaluates one author domain (already normalised or not).</summary>
+    public async Task<DmarcResult> EvaluateDomainAsync(string fromDomain, SpfOutcome spf, IReadOnlyList<DkimResult> dkim, CancellationToken ct)
+    {
+        var domain = AuthorDomains.Normalize(fromDomain);
+        if (domain is null)
+            return new DmarcResult(DmarcResult.PermError, fromDomain, null, null, null, DmarcRecord.None, Reason: $"'{fromDomain}' is not a domain name", DiscoveryMode: mode);
+        var discovery = new DmarcDiscovery(dns, mode, psl);
+        try
+        {
+            var lookup = await discovery.FindPolicyAsync(domain, ct);
+            if (lookup.TempError is not null)
+                return new DmarcResult(DmarcResult.TempError, domain, null, null, null, DmarcRecord.None, Reason: lookup.TempError, DiscoveryMode: mode);
+            if (lookup.Record is not { } record)
+                return new DmarcResult(DmarcResult.None, domain, null, null, null, DmarcRecord.None, Reason: "no DMARC policy record", DiscoveryMode: mode);
+
+            var organization = await discovery.OrganizationalDomainAsync(domain, ct);
+            var spfAligned = spf.Result.Equals("pass", StringComparison.OrdinalIgnoreCase)
+                && await AlignedAsync(discovery, domain, organization, spf.Domain, record.StrictSpf, ct);
+            string? dkimDomain = null;
+            foreach (var signature in dkim.Where(d => d.Result == DkimResult.Pass))
+            {
+                if (await AlignedAsync(discovery, domain, organization, signature.Domain, record.StrictDkim, ct))
+                {
+                    dkimDomain = signature.Domain;
+                    break;
+                }
+            }
+            var (policy, source) = await ApplicablePolicyAsync(record, lookup.RecordDomain!, domain, ct);
+            var pass = spfAligned || dkimDomain is not null;
+            // RFC 9989 drops pct; an old pct=0 meant what t=y means now.
+            var testing = record.Testing || record.Percent == 0;
+            var reason = pass ? null : "neither SPF nor DKIM passed aligned with the From domain";
+            if (record.Percent is > 0 and < 100)
+                reason = (reason is null ? "" : reason + "; ") + $"pct={record.Percent} ignored (removed by RFC 9989), policy applied in full";
+            return new DmarcResult(
+                pass ? DmarcResult.Pass : DmarcResult.Fail, domain, organization, policy, source,
+                pass ? DmarcRecord.None : testing ? OneLevelLower(policy) : policy,
+                lookup.RecordDomain, testing, record.Percent, spfAligned, dkimDomain is not null, dkimDomain, reason, mode);
+        }
+        catch (DmarcTempErrorException e)
+        {
+            return new DmarcResult(DmarcResult.TempError, domain, null, null, null, DmarcRecord.None, Reason: e.Message, DiscoveryMode: mode);
+        }
+    }
+
+    // RFC 9989 identifier alignment: strict is the same name; relaxed is the same organisational domain.
+    private static async Task<bool> AlignedAsync(DmarcDiscovery discovery, string fromDomain, string fromOrganization,
+        string identifier, bool strict, CancellationToken ct)
+    {
+        var other = AuthorDomains.Normalize(identifier);
+        if (other is null)
+            return false;
+        if (other == fromDomain)
+            return true;
+        if (strict)
+            return false;
+        // Both must lie under the one organisational domain, so a name outside it cannot align.
+        if (other != fromOrganization && !other.EndsWith("." + fromOrganization, StringComparison.Ordinal))
+            return false;
+        return await discovery.OrganizationalDomainAsync(other, ct) == fromOrganization;
+    }
+
+    // RFC 9989 p/sp/np: the record's own domain gets p; a subdomain gets sp, or np when it does not exist.
+    private async Task<(string Policy, string Source)> ApplicablePolicyAsync(DmarcRecord record, string recordDomain, string domain, CancellationToken ct)
+    {
+        if (recordDomain == domain)
+            return (record.Policy, "p");
+        if (record.NonExistentPolicy is { } np && await NonExistentAsync(domain, ct))
+            return (np, "np");
+        return record.SubdomainPolicy is { } sp ? (sp, "sp") : (record.Policy, "p");
+    }
+
+    // RFC 9989 (np): a domain with no A, AAAA or MX record (NXDOMAIN or NODATA for each) does not exist.
+    private async Task<bool> NonExistentAsync(string domain, CancellationToken ct)
+    {
+        var a = await dns.AAsync(domain, ct);
+        if (a.Outcome == DnsOutcome.TempError)
+            throw new DmarcTempErrorException($"{domain} A: {a.Error}");
+        if (a.Outcome == DnsOutcome.Found)
+            return false;
+        var aaaa = await dns.AaaaAsync(domain, ct);
+        if (aaaa.Outcome == DnsOutcome.TempError)
+            throw new DmarcTempErrorException($"{domain} AAAA: {aaaa.Error}");
+        if (aaaa.Outcome == DnsOutcome.Found)
+            return false;
+        var mx = await dns.MxAsync(domain, ct);
+        if (mx.Outcome == DnsOutcome.TempError)
+            throw new DmarcTempErrorException($"{domain} MX: {mx.Error}");
+        return mx.Outcome != DnsOutcome.Found;
+    }
+
+    private static string OneLevelLower(string policy) => policy switch
+    {
+        DmarcRecord.Reject => DmarcRecord.Quarantine,
+        _ => DmarcRecord.None,
+    };
+
+    private static int Strictness(DmarcResult r) =>
+        (r.Result == DmarcResult.Fail ? 10 : r.Result is DmarcResult.TempError or DmarcResult.PermError ? 5 : 0)
+        + r.Disposition switch { DmarcRecord.Reject => 2, DmarcRecord.Quarantine => 1, _ => 0 };
+}

@@ -1,0 +1,29 @@
+namespace DmarcAnalyzer.Auth.Dmarc;
+
+/// <summary>
+/// A DMARC evaluation (RFC 9989; RFC 8601 result words: pass, fail, none, temperror, permerror).
+/// <see cref="Policy"/> is the policy that applies (p, sp or np, per <see cref="PolicySource"/>);
+/// <see cref="Disposition"/> is what the receiver should do after t=y testing mode is taken into account.
+/// </summary>
+internal sealed record DmarcResult(
+    string Result,
+    string? FromDomain,
+    string? OrganizationalDomain,
+    string? Policy,
+    string? PolicySource,
+    string Disposition,
+    string? RecordDomain = null,
+    bool Testing = false,
+    int? Percent = null,
+    bool SpfAligned = false,
+    bool DkimAligned = false,
+    string? AlignedDkimDomain = null,
+    string? Reason = null,
+    DmarcDiscoveryMode DiscoveryMode = DmarcDiscoveryMode.TreeWalk)
+{
+    public const string Pass = "pass";
+    public const string Fail = "fail";
+    public const string None = "none";
+    public const string TempError = "temperror";
+    public const string PermError = "permerror";
+}

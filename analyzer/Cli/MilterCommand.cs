@@ -1,0 +1,68 @@
+using System.CommandLine;
+using DmarcAnalyzer.Filter;
+using DmarcAnalyzer.Milter;
+using DmarcAnalyzer.Storage;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+
+namespace DmarcAnalyzer.Cli;
+
+/// <summary><c>dmarc milter --listen inet:HOST:PORT|unix:PATH [--config FILE] [--db FILE]</c>: the inline filter.</summary>
+internal static class MilterCommand
+{
+    public static Command Create()
+    {
+        var listen = new Option<string?>("--listen")
+        {
+            Description = "Where the MTA connects: inet:HOST:PORT or unix:PATH (default: Filter:Listen in the configuration)",
+        };
+        var config = CommonOptions.Config();
+        var database = CommonOptions.Database();
+        var command = new Command("milter", "Run the milter that Postfix or Sendmail calls for every message") { listen, config, database };
+        command.SetAction(async (ParseResult result, CancellationToken ct) =>
+        {
+            var configuration = AppConfiguration.Load(result.GetValue(config));
+            var address = result.GetValue(listen) ?? configuration["Filter:Listen"]
+                ?? throw new UsageException("--listen is required (or Filter:Listen in the configuration)");
+            MilterEndpoint endpoint;
+            FilterOptions options;
+            try
+            {
+                endpoint = MilterEndpoint.Parse(address);
+                options = FilterSettings.Bind(configuration);
+            }
+            catch (Exception e) when (e is FormatException or InvalidOperationException)
+            {
+                throw new UsageException(e.Message);
+            }
+            var databasePath = AppConfiguration.DatabasePath(result.GetValue(database), configuration);
+            using var host = Build(configuration, endpoint, options, databasePath);
+            await host.RunAsync(ct);
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static IHost Build(IConfigurationRoot configuration, MilterEndpoint endpoint, FilterOptions options, string databasePath)
+    {
+        var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Services.AddSystemd();
+        builder.Logging.AddSimpleConsole(o => { o.SingleLine = true; o.TimestampFormat = "HH:mm:ss "; })
+            .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Milter.ShutdownTimeout + TimeSpan.FromSeconds(10));
+        builder.Services.AddSingleton(TimeProvider.System);
+        builder.Services.AddSingleton(endpoint);
+        builder.Services.AddSingleton(options.Milter);
+        builder.Services.AddSingleton(sp => new FilterSettings(configuration, sp.GetRequiredService<ILogger<FilterSettings>>()));
+        builder.Services.AddSingleton(sp => new FilterEngine(
+            () => sp.GetRequiredService<FilterSettings>().Current, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FilterEngine>>()));
+        builder.Services.AddSingleton(sp => new VerdictLog(ct => Database.OpenAsync(databasePath, ct),
+            options.VerdictQueueCapacity, options.VerdictBatchSize, sp.GetRequiredService<ILogger<VerdictLog>>()));
+        builder.Services.AddSingleton<IMilterHandler, FilterMilterHandler>();
+        builder.Services.AddSingleton<MilterServer>();
+        builder.Services.AddHostedService<MilterService>();
+        return builder.Build();
+    }
+}

@@ -1,0 +1,40 @@
+using System.CommandLine;
+using DmarcAnalyzer.Analysis;
+
+namespace DmarcAnalyzer.Cli;
+
+/// <summary>
+/// <c>dmarc run PATH... [--out DIR]</c>: the daily job in one command. Ingests the inputs, then writes the
+/// report over everything in the store. Prints the ingest summary line, a line per domain, and the path
+/// of index.html last; exits as ingest does (3 when some inputs failed).
+/// </summary>
+internal static class RunCommand
+{
+    public static Command Create()
+    {
+        var paths = new Argument<string[]>("PATH")
+        {
+            Description = "Report files or folders to ingest first (see 'dmarc ingest')",
+            Arity = ArgumentArity.OneOrMore,
+        };
+        var output = new Option<DirectoryInfo?>("--out") { Description = "Report folder (default: reports/)" };
+        var noDns = new Option<bool>("--no-dns") { Description = "Do not look up reverse DNS names; use only those cached in the store" };
+        var db = CommonOptions.Database();
+        var config = CommonOptions.Config();
+        var dns = new DnsCommandOptions();
+        var command = new Command("run", "Ingest reports, then write the charts and the policy-readiness report") { paths, output, noDns, db, config };
+        dns.AddTo(command);
+        command.SetAction(async (result, ct) =>
+        {
+            var configuration = AppConfiguration.Load(result.GetValue(config));
+            var database = AppConfiguration.DatabasePath(result.GetValue(db), configuration);
+            var outcome = await IngestCommand.IngestAsync(configuration, database, IngestCommand.ExpandInputs(result.GetValue(paths)!), ct);
+            Console.Out.WriteLine(outcome.ToSummaryLine());
+            var resolver = result.GetValue(noDns) ? null : await dns.CreateResolverAsync(result, configuration, ct);
+            var report = await ReportCommand.WriteAsync(configuration, database, new ReportPeriod(null, null), null,
+                result.GetValue(output), png: false, resolver, ct);
+            return report != ExitCodes.Ok ? report : outcome.ExitCode;
+        });
+        return command;
+    }
+}

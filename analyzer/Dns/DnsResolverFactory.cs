@@ -1,0 +1,22 @@
+namespace DmarcAnalyzer.Dns;
+
+/// <summary>Builds the resolver the CLI and the milter use. The cache is one per process, shared by every resolver made here.</summary>
+internal static class DnsResolverFactory
+{
+    private const int CacheCapacity = 100_000;
+
+    public static DnsCache SharedCache { get; } = new(CacheCapacity, TimeProvider.System);
+
+    /// <summary>
+    /// Loads the zone files and returns the resolver; a bad zone file throws <see cref="ZoneFileException"/>.
+    /// A private <paramref name="cache"/> is for tests that point resolvers at different servers.
+    /// </summary>
+    public static async Task<DnsResolver> CreateAsync(DnsOptions options, CancellationToken ct, DnsCache? cache = null)
+    {
+        var records = new List<DnsRecord>();
+        foreach (var file in options.ZoneFiles)
+            records.AddRange(await ZoneFile.LoadAsync(file, ct));
+        var transport = options.Offline ? null : new DnsTransport(options.Servers, options.Timeout, options.Retries);
+        return new DnsResolver(new LocalZone(records), cache ?? SharedCache, transport);
+    }
+}

@@ -1,0 +1,51 @@
+namespace DmarcAnalyzer.Filter;
+
+/// <summary>What the filter did with a message.</summary>
+internal enum VerdictAction
+{
+    Accept,
+    Reject,
+    Quarantine,
+    Tag,
+    RemoveAttachments,
+}
+
+/// <summary>The envelope and client of one message, as the filter sees it (independent of the wire).</summary>
+internal sealed record MessageEnvelope(
+    string? QueueId,
+    string? ClientAddress,
+    string? ClientName,
+    string? Helo,
+    string Sender,
+    IReadOnlyList<string> Recipients,
+    string? AuthenticatedUser,
+    string? DaemonName);
+
+/// <summary>A header change: add (Index null), or replace/delete (Value null) the Index-th (1-based) field of that name.</summary>
+internal sealed record HeaderEdit(string Name, string? Value, uint? Index = null);
+
+/// <summary>The filter's decision on one message and what the verdict log keeps of it.</summary>
+internal sealed record Verdict(VerdictAction Action, string Reason)
+{
+    public string? RejectText { get; init; }
+
+    public IReadOnlyList<HeaderEdit> HeaderEdits { get; init; } = [];
+
+    public byte[]? NewBody { get; init; }
+
+    public string? QuarantineReason { get; init; }
+
+    public IReadOnlyList<string> RemovedAttachments { get; init; } = [];
+
+    public string? ExceptionUsed { get; init; }
+
+    /// <summary>SPF, DKIM and DMARC results; filled in once those checks are wired in.</summary>
+    public string? Spf { get; init; }
+
+    public string? Dkim { get; init; }
+
+    public string? Dmarc { get; init; }
+}
+
+/// <summary>One row of the verdict log.</summary>
+internal sealed record VerdictRecord(DateTimeOffset Time, MessageEnvelope Envelope, string? HeaderFrom, Verdict Verdict);

@@ -1,0 +1,112 @@
+using System.Buffers;
+using System.Text;
+
+namespace DmarcAnalyzer.Milter;
+
+/// <summary>
+/// The message as the MTA hands it over: header fields, then the body. Kept in memory up to a threshold and in
+/// a temporary file (deleted on close) beyond it; anything past the size cap is dropped and marked truncated.
+/// </summary>
+internal sealed class MessageSpool(long memoryBytes, long maxBytes) : IAsyncDisposable
+{
+    /// <summary>A spool that records the header fields but keeps no content (no rule will read it).</summary>
+    public static MessageSpool HeadersOnly() => new(0, 0);
+
+    private readonly List<(string Name, string Value)> _headers = [];
+    private readonly MemoryStream _memory = new();
+    private FileStream? _file;
+    private bool _headersEnded;
+
+    /// <summary>Header fields in arrival order; values as Latin-1 so that 8-bit bytes survive unchanged.</summary>
+    public IReadOnlyList<(string Name, string Value)> Headers => _headers;
+
+    private long Length => (_file ?? (Stream)_memory).Length;
+
+    public bool Truncated { get; private set; }
+
+    /// <summary>Says that part of the message was not kept (a cap was reached): it is not inspected.</summary>
+    public void MarkTruncated() => Truncated = true;
+
+    /// <summary>
+    /// Adds a header field. <paramref name="leadingSpaceKept"/> says whether the MTA sent the value with its
+    /// leading white space (SMFIP_HDR_LEADSPC); without it one space is put back after the colon.
+    /// </summary>
+    public ValueTask AddHeaderAsync(string name, string value, bool leadingSpaceKept, CancellationToken ct)
+    {
+        _headers.Add((name, value));
+        var line = name + ":" + (leadingSpaceKept ? "" : " ") + value.ReplaceLineEndings("\r\n") + "\r\n";
+        return WriteAsync(Encoding.Latin1.GetBytes(line), ct);
+    }
+
+    public ValueTask EndHeadersAsync(CancellationToken ct)
+    {
+        if (_headersEnded)
+            return ValueTask.CompletedTask;
+        _headersEnded = true;
+        return WriteAsync("\r\n"u8.ToArray(), ct);
+    }
+
+    public async ValueTask AppendBodyAsync(ReadOnlySequence<byte> chunk, CancellationToken ct)
+    {
+        await EndHeadersAsync(ct);
+        foreach (var segment in chunk)
+            await WriteAsync(segment, ct);
+    }
+
+    /// <summary>The whole message (header block, blank line, body) from its start; the spool keeps ownership.</summary>
+    public Stream OpenRead()
+    {
+        var stream = _file ?? (Stream)_memory;
+        stream.Flush();
+        stream.Position = 0;
+        return new ReadOnlyWindow(stream);
+    }
+
+    private async ValueTask WriteAsync(ReadOnlyMemory<byte> bytes, CancellationToken ct)
+    {
+        if (Truncated)
+            return;
+        if (Length + bytes.Length > maxBytes)
+        {
+            Truncated = true;
+            return;
+        }
+        if (_file is null && _memory.Length + bytes.Length > memoryBytes)
+        {
+            _file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None,
+                81920, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
+            _memory.Position = 0;
+            await _memory.CopyToAsync(_file, ct);
+            _memory.SetLength(0);
+            _memory.Capacity = 0;
+        }
+        if (_file is not null)
+            await _file.WriteAsync(bytes, ct);
+        else
+            _memory.Write(bytes.Span);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _memory.DisposeAsync();
+        if (_file is not null)
+            await _file.DisposeAsync();
+    }
+
+    /// <summary>A read-only view that leaves the spool's stream open when the reader disposes it.</summary>
+    private sealed class ReadOnlyWindow(Stream inner) : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => true;
+        public override bool CanWrite => false;
+        public override long Length => inner.Length;
+        public override long Position { get => inner.Position; set => inner.Position = value; }
+        public override void Flush() { }
+        public override int Read(byte[] buffer, int offset, int count) => inner.Read(buffer, offset, count);
+        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken ct = default) => inner.ReadAsync(buffer, ct);
+        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken ct) => inner.ReadAsync(buffer, offset, count, ct);
+        public override long Seek(long offset, SeekOrigin origin) => inner.Seek(offset, origin);
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+}
