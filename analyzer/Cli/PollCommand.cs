@@ -42,7 +42,7 @@ internal static class PollCommand
         {
             var configuration = AppConfiguration.Load(result.GetValue(config));
             var imap = configuration.GetSection("Imap");
-            var schedule = Schedule(result.GetValue(once), result.GetValue(idle), result.GetValue(every) ?? imap["Every"]);
+            var schedule = Schedule(result.GetValue(once), result.GetValue(idle), result.GetValue(every), imap["Every"]);
             var server = Server(
                 result.GetValue(host) ?? imap["Host"] ?? throw new UsageException("no IMAP server: give --host or Imap:Host"),
                 result.GetValue(port) ?? (imap["Port"] is { } p ? ParsePort(p) : null),
@@ -82,14 +82,18 @@ internal static class PollCommand
         return command;
     }
 
-    private static PollSchedule Schedule(bool once, bool idle, string? every)
+    /// <summary>--once wins over a configured Imap:Every; on the command line it cannot be combined with a loop mode.</summary>
+    private static PollSchedule Schedule(bool once, bool idle, string? every, string? configuredEvery)
     {
         if (once && (idle || every is not null))
             throw new UsageException("--once cannot be combined with --every or --idle");
+        if (once)
+            return PollSchedule.Once;
+        every ??= configuredEvery;
         var interval = every is null ? TimeSpan.FromMinutes(15) : ParseInterval(every);
         if (idle)
             return new PollSchedule(PollMode.Idle, interval);
-        return every is null || once ? PollSchedule.Once : new PollSchedule(PollMode.Every, interval);
+        return every is null ? PollSchedule.Once : new PollSchedule(PollMode.Every, interval);
     }
 
     /// <summary><c>90s</c>, <c>15m</c>, <c>2h</c>, or a plain TimeSpan (<c>00:15:00</c>).</summary>
