@@ -100,6 +100,19 @@ public class ImapClientProtocolTests
     }
 
     [Fact]
+    public async Task AnUnavailableAuthenticationBackendIsTransient()
+    {
+        await using var server = new ScriptedImapServer(async s =>
+        {
+            await s.SendAsync(Greeting);
+            var tag = await s.ExpectAsync("AUTHENTICATE PLAIN");
+            await s.SendAsync($"{tag} NO [UNAVAILABLE] Temporary authentication failure.\r\n");
+        });
+        await using var client = await ConnectAsync(server);
+        await Assert.ThrowsAsync<ImapConnectionException>(() => client.LoginAsync("alice", "pw", ImapLoginMethod.Auto, Ct));
+    }
+
+    [Fact]
     public async Task SelectsSearchesFetchesAndMoves()
     {
         await using var server = new ScriptedImapServer(async s =>

@@ -115,6 +115,11 @@ internal sealed class ImapClient : IAsyncDisposable
                 await LoginCommandAsync(user, password, ct);
             }
         }
+        catch (ImapCommandException e) when (e.Code == "UNAVAILABLE")
+        {
+            // RFC 5530 §3: the authentication backend is down for now; this is worth a retry, wrong credentials are not.
+            throw new ImapConnectionException($"login as {user} unavailable for now: {e.Message}", e);
+        }
         catch (ImapCommandException e)
         {
             throw new ImapAuthenticationException($"login as {user} refused: {e.Message}");
