@@ -23,6 +23,9 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
     private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
 
+    /// <summary>UIDs per SEARCH: a reply lists at most this many, about 70 KB.</summary>
+    private const long SearchWindow = 10_000;
+
     /// <summary>A single pass gives up after this many transient failures.</summary>
     private const int OnceAttempts = 6;
 
@@ -138,14 +141,21 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
     /// </summary>
     private async Task DrainAsync(ImapClient client, Folders folders, Tally total, CancellationToken stop)
     {
-        uint next = 1;
+        long next = 1;
         while (!stop.IsCancellationRequested)
         {
-            // "n:*" also matches the highest UID when it is below n (RFC 3501 §6.4.8), hence the filter.
-            var uids = (await client.UidSearchAsync($"UID {next}:* UNDELETED", stop)).Where(u => u >= next).ToList();
-            if (uids.Count == 0)
+            // Searching a window of UIDs keeps each SEARCH reply small whatever the size of the folder.
+            var highest = (await client.UidSearchAsync("UID *", stop)).LastOrDefault();
+            if (highest < next)
                 break;
-            var batch = uids.Take(mailbox.BatchSize).ToList();
+            var last = Math.Min(next + SearchWindow - 1, highest);
+            var uids = await client.UidSearchAsync(string.Create(CultureInfo.InvariantCulture, $"UID {next}:{last} UNDELETED"), stop);
+            var batch = uids.Where(u => u >= next).Take(mailbox.BatchSize).ToList();
+            if (batch.Count == 0)
+            {
+                next = last + 1;
+                continue;
+            }
             var sizes = await client.UidFetchSizesAsync(batch, stop);
             var archive = new List<uint>();
             var failed = new List<uint>();
@@ -157,7 +167,7 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
                 var stored = await ProcessAsync(client, folders, uid, sizes.GetValueOrDefault(uid), total, CancellationToken.None);
                 if (stored is { } s)
                     (s ? archive : failed).Add(uid);
-                next = uid + 1;
+                next = uid + 1L;
             }
             await client.UidMoveAsync(archive, folders.Archive, CancellationToken.None);
             await client.UidMoveAsync(failed, folders.Failed, CancellationToken.None);
