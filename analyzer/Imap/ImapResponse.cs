@@ -52,7 +52,7 @@ internal sealed class ImapResponse : IDisposable
     public override string ToString() => Kind switch
     {
         ImapResponseKind.Continuation => "+ " + Text,
-        _ when Status != ImapStatus.None => $"{Tag ?? "*"} {Status.ToString().ToUpperInvariant()} {(Code is null ? "" : $"[{Code} {CodeArguments}] ")}{Text}",
+        _ when Status != ImapStatus.None => $"{Tag ?? "*"} {Status.ToString().ToUpperInvariant()} {(Code is null ? "" : $"[{(Code + " " + CodeArguments).TrimEnd()}] ")}{Text}",
         _ => $"* {(Number is null ? "" : Number + " ")}{Name} ({Data.Count} tokens)",
     };
 }
