@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DmarcAnalyzer.Imap.Exported;
 using DmarcAnalyzer.Reports;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -41,7 +42,10 @@ internal static class IngestCommand
     public static IngestLimits Limits(IConfiguration configuration) =>
         configuration.GetSection("Ingest").Get<IngestLimits>() ?? IngestLimits.Default;
 
-    /// <summary>Files named, and every file under folders named, in a stable order.</summary>
+    /// <summary>
+    /// Files named, and every file under folders named, in a stable order. A Maildir (mail exported from
+    /// elsewhere) contributes the messages in its <c>new/</c> and <c>cur/</c>, never the deliveries in progress in <c>tmp/</c>.
+    /// </summary>
     public static IReadOnlyList<string> ExpandInputs(IEnumerable<string> paths)
     {
         var files = new List<string>();
@@ -50,13 +54,23 @@ internal static class IngestCommand
             if (File.Exists(path))
                 files.Add(path);
             else if (Directory.Exists(path))
-                files.AddRange(Directory.EnumerateFiles(path, "*", SearchOption.AllDirectories)
-                    .Where(f => !Path.GetFileName(f).StartsWith('.'))
-                    .Order(StringComparer.Ordinal));
+                AddFolder(path, files);
             else
                 throw new UsageException($"no such file or folder: {path}");
         }
         return files;
+    }
+
+    private static void AddFolder(string folder, List<string> files)
+    {
+        if (MaildirReader.IsMaildir(folder))
+        {
+            files.AddRange(MaildirReader.MessageFiles(folder));
+            return;
+        }
+        files.AddRange(Directory.EnumerateFiles(folder).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal));
+        foreach (var sub in Directory.EnumerateDirectories(folder).Where(d => !Path.GetFileName(d).StartsWith('.')).Order(StringComparer.Ordinal))
+            AddFolder(sub, files);
     }
 
     private static async Task<IngestOutcome> IngestAllAsync(IngestPipeline pipeline, IReadOnlyList<string> files, CancellationToken ct)
@@ -79,8 +93,32 @@ internal static class IngestCommand
         foreach (var file in files)
         {
             await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
-                outcome += await pipeline.IngestAsync(stream, file, ct);
+                outcome += await IngestFileAsync(pipeline, stream, file, ct);
             progress?.Increment(1);
+        }
+        return outcome;
+    }
+
+    /// <summary>An mbox file (mail exported from elsewhere, RFC 4155) is ingested message by message; any other file whole.</summary>
+    private static async Task<IngestOutcome> IngestFileAsync(IngestPipeline pipeline, FileStream stream, string file, CancellationToken ct)
+    {
+        var head = new byte[5];
+        var read = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
+        stream.Position = 0;
+        if (!head.AsSpan(0, read).SequenceEqual("From "u8))
+            return await pipeline.IngestAsync(stream, file, ct);
+        var outcome = IngestOutcome.None;
+        try
+        {
+            await foreach (var message in MboxReader.ReadAsync(stream, pipeline.Limits.MaxInputBytes, ct))
+                outcome += await pipeline.IngestAsync(new MemoryStream(message.Bytes, writable: false), $"{file}#{message.Number}", ct);
+        }
+        catch (InvalidDataException e)
+        {
+            // The messages before the damage are in; the file itself is kept as a failure (re-ingesting it later
+            // only adds what is new).
+            stream.Position = 0;
+            outcome += await pipeline.RecordFailureAsync(stream, file, $"the mbox file cannot be read further: {e.Message}", ct);
         }
         return outcome;
     }

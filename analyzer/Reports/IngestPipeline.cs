@@ -24,6 +24,8 @@ internal sealed class IngestPipeline : IAsyncDisposable
         _log = log;
     }
 
+    public IngestLimits Limits => _limits;
+
     public static async Task<IngestPipeline> OpenAsync(string dbPath, IngestLimits limits, ILogger log, CancellationToken ct) =>
         new(await Database.OpenAsync(dbPath, ct), limits, log);
 
@@ -47,6 +49,13 @@ internal sealed class IngestPipeline : IAsyncDisposable
             };
         }
         return outcome;
+    }
+
+    /// <summary>Stores an input that cannot be read at all as a failure, with its raw bytes (bounded) and the reason.</summary>
+    public async Task<IngestOutcome> RecordFailureAsync(Stream input, string source, string reason, CancellationToken ct)
+    {
+        var (data, size) = await ReadBoundedAsync(input, ct);
+        return await FailAsync(source, reason, data, size, ct);
     }
 
     private async Task<IngestOutcome> StoreAsync(ReadOnlyMemory<byte> xml, string where, ReadOnlyMemory<byte> input, long size, CancellationToken ct)
