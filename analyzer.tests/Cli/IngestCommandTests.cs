@@ -40,6 +40,19 @@ public class IngestCommandTests
         Assert.Equal("<feedback>", raw.Stdout);
     }
 
+    [Fact]
+    public async Task AFileThatCannotBeReadIsAFailureNotTheEndOfTheRun()
+    {
+        using var folder = new TempFolder();
+        await File.WriteAllTextAsync(folder.File("good.xml"), ReportXml.Report(records: 1), TestContext.Current.CancellationToken);
+        File.CreateSymbolicLink(folder.File("gone.xml"), folder.File("no-such-target.xml"));
+        var result = await DmarcProcess.RunAsync(folder.Path, "ingest", folder.Path, "--db", folder.File("x.db"));
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal("reports: 1 new, 0 duplicate, 1 failed; records: 1", result.LastLine);
+        var failures = await DmarcProcess.RunAsync(folder.Path, "failures", "show", "1", "--db", folder.File("x.db"));
+        Assert.Contains("reason: the file cannot be read", failures.Stdout);
+    }
+
     [Theory]
     [InlineData("ingest")]
     [InlineData("ingest", "/no/such/path")]

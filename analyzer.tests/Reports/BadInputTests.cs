@@ -76,6 +76,25 @@ public class BadInputTests
     }
 
     [Fact]
+    public async Task NestingDoesNotMultiplyTheInflateCap()
+    {
+        // Each gzip alone is under the cap; together they are not.
+        var zip = Zip(("a.xml.gz", Gzip(new byte[5 << 20])), ("b.xml.gz", Gzip(new byte[5 << 20])), ("c.xml.gz", Gzip(new byte[5 << 20])));
+        Assert.Contains("MB in all (a decompression bomb?)", await FailureReasonAsync(zip, SmallInflateCap));
+    }
+
+    [Fact]
+    public async Task FailedPiecesOfOneArchiveKeepItsBytesOnce()
+    {
+        var zip = Zip(("a.xml", ReportXml.Bytes("<feedback>")), ("b.xml", ReportXml.Bytes("<feedback><x>")), ("c.xml", ReportXml.Bytes("<nope/>")));
+        await using var store = new IngestHarness();
+        Assert.Equal(3, (await store.IngestAsync(zip, "three.zip")).Failed);
+        Assert.Equal(3, await store.ScalarAsync("SELECT count(*) FROM failures"));
+        Assert.Equal(1, await store.ScalarAsync("SELECT count(*) FROM failure_blobs"));
+        Assert.Equal(zip.Length, await store.ScalarAsync("SELECT length(raw) FROM failure_blobs"));
+    }
+
+    [Fact]
     public async Task TruncatedGzipIsAFailure()
     {
         var gzip = Gzip(ReportXml.Bytes(ReportXml.Report(records: 50)));

@@ -46,7 +46,7 @@ public partial class CorpusIngestTests
             Assert.Equal(new IngestOutcome(0, 0, 1, 0), outcome);
             var reason = Assert.Single(await store.StringsAsync("SELECT reason FROM failures"));
             Assert.Contains(why, reason);
-            Assert.Equal(new FileInfo(path).Length, await store.ScalarAsync("SELECT length(raw) FROM failures"));
+            Assert.Equal(new FileInfo(path).Length, await store.ScalarAsync("SELECT length(b.raw) FROM failures f JOIN failure_blobs b ON b.sha256 = f.sha256"));
             return;
         }
         Assert.Equal(0, outcome.Failed);

@@ -7,6 +7,8 @@ internal static class ExitCodes
     public const int Fatal = 1;
     public const int Usage = 2;
     public const int SomeInputsFailed = 3;
+
+    public static int Of(Reports.IngestOutcome outcome) => outcome.Failed > 0 ? SomeInputsFailed : Ok;
 }
 
 /// <summary>Bad usage found after parsing (a missing file, conflicting options): exit 2.</summary>

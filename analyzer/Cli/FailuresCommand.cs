@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DmarcAnalyzer.Charts;
 using DmarcAnalyzer.Storage;
 using Spectre.Console;
 
@@ -18,8 +19,9 @@ internal static class FailuresCommand
             var rows = await FailureQueries.ListAsync(connection, ct);
             var table = new Table().AddColumns("id", "when (UTC)", "size", "source", "reason");
             foreach (var f in rows)
+                // Sources and reasons carry names from strangers' archives: no control characters to the terminal.
                 table.AddRow(f.Id.ToString(), f.Created.ToString("yyyy-MM-dd HH:mm"), Size(f.Size),
-                    Markup.Escape(f.Source), Markup.Escape(f.Reason));
+                    Markup.Escape(SafeText.Clean(f.Source, 300)), Markup.Escape(SafeText.Clean(f.Reason, 500)));
             AnsiConsole.Write(table);
             Console.WriteLine($"{rows.Count} failures");
             return ExitCodes.Ok;
@@ -41,9 +43,9 @@ internal static class FailuresCommand
             }
             Console.WriteLine($"id: {failure.Id}");
             Console.WriteLine($"when: {failure.Created:yyyy-MM-dd'T'HH:mm:ss'Z'}");
-            Console.WriteLine($"source: {failure.Source}");
+            Console.WriteLine($"source: {SafeText.Clean(failure.Source, 1000)}");
             Console.WriteLine($"size: {failure.Size} bytes{(failure.RawTruncated ? " (only a prefix is kept)" : "")}");
-            Console.WriteLine($"reason: {failure.Reason}");
+            Console.WriteLine($"reason: {SafeText.Clean(failure.Reason, 1000)}");
             return ExitCodes.Ok;
         });
         list.Subcommands.Add(show);

@@ -26,7 +26,7 @@ internal static class IngestCommand
             var files = ExpandInputs(result.GetValue(paths)!);
             var outcome = await IngestAsync(configuration, AppConfiguration.DatabasePath(result.GetValue(db), configuration), files, ct);
             Console.Out.WriteLine(outcome.ToSummaryLine());
-            return outcome.ExitCode;
+            return ExitCodes.Of(outcome);
         });
         return command;
     }
@@ -92,8 +92,16 @@ internal static class IngestCommand
         var outcome = IngestOutcome.None;
         foreach (var file in files)
         {
-            await using (var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true))
+            try
+            {
+                await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
                 outcome += await IngestFileAsync(pipeline, stream, file, ct);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone since the folder was listed, or not ours to read: a failure of this file, not of the run.
+                outcome += await pipeline.RecordFailureAsync(Stream.Null, file, $"the file cannot be read: {e.Message}", ct);
+            }
             progress?.Increment(1);
         }
         return outcome;

@@ -71,7 +71,7 @@ internal static class PollCommand
                 });
                 var outcome = await poller.RunAsync(schedule, stopping.Token);
                 Console.Out.WriteLine(outcome.ToSummaryLine());
-                return schedule.Mode == PollMode.Once ? outcome.ExitCode : ExitCodes.Ok;
+                return schedule.Mode == PollMode.Once ? ExitCodes.Of(outcome) : ExitCodes.Ok;
             }
             catch (Exception e) when (e is ImapException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
             {

@@ -33,7 +33,7 @@ internal static class RunCommand
             var resolver = result.GetValue(noDns) ? null : await dns.CreateResolverAsync(result, configuration, ct);
             var report = await ReportCommand.WriteAsync(configuration, database, new ReportPeriod(null, null), null,
                 result.GetValue(output), png: false, resolver, ct);
-            return report != ExitCodes.Ok ? report : outcome.ExitCode;
+            return report != ExitCodes.Ok ? report : ExitCodes.Of(outcome);
         });
         return command;
     }

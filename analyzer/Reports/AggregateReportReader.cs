@@ -179,7 +179,7 @@ internal sealed partial class AggregateReportReader : IDisposable
                 return;
             root ??= r.Name;
             if (r.Depth >= 2)
-                r.Skip();
+                Skip(r, limits);
         }
         throw new ReportFormatException(root is null
             ? "the XML has no elements"
@@ -483,10 +483,13 @@ internal sealed partial class AggregateReportReader : IDisposable
         return (ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip).ToString();
     }
 
+    /// <summary>Above this a count is nonsense, and sums over millions of records could overflow.</summary>
+    private const long MaxCount = 1_000_000_000_000;
+
     private static long Count(string value, int record) =>
-        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n >= 0
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n is >= 0 and <= MaxCount
             ? n
-            : throw new ReportFormatException($"record {record}: <count> '{Shorten(value)}' is not a whole number");
+            : throw new ReportFormatException($"record {record}: <count> '{Shorten(value)}' is not a whole number from 0 to {MaxCount:N0}");
 
     private static DateTimeOffset Timestamp(string value, string what)
     {

@@ -10,6 +10,4 @@ internal sealed record IngestOutcome(int New, int Duplicate, int Failed, long Re
 
     /// <summary>The contract line scripts read (design.md): the last line of <c>ingest</c> and <c>poll --once</c>.</summary>
     public string ToSummaryLine() => $"reports: {New} new, {Duplicate} duplicate, {Failed} failed; records: {Records}";
-
-    public int ExitCode => Failed > 0 ? Cli.ExitCodes.SomeInputsFailed : Cli.ExitCodes.Ok;
 }

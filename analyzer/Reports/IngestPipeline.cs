@@ -32,10 +32,11 @@ internal sealed class IngestPipeline : IAsyncDisposable
     public async Task<IngestOutcome> IngestAsync(Stream input, string source, CancellationToken ct)
     {
         var (data, size) = await ReadBoundedAsync(input, ct);
+        var raw = new RawInput(data, size);
         if (size > data.Length)
             return await FailAsync(source,
                 $"the input is {Megabytes(size)}, larger than the {Megabytes(_limits.MaxInputBytes)} read (Ingest:MaxInputBytes); " +
-                $"only its first {Megabytes(data.Length)} are kept here", data, size, ct);
+                $"only its first {Megabytes(data.Length)} are kept here", raw, ct);
 
         var outcome = IngestOutcome.None;
         foreach (var piece in await ReportUnpacker.UnpackAsync(data, _limits, ct))
@@ -43,8 +44,8 @@ internal sealed class IngestPipeline : IAsyncDisposable
             var where = ReportUnpacker.Join(source, piece.Where);
             outcome += piece switch
             {
-                ExtractedXml xml => await StoreAsync(xml.Xml, where, data, size, ct),
-                ExtractionFailure failure => await FailAsync(where, failure.Reason, data, size, ct),
+                ExtractedXml xml => await StoreAsync(xml.Xml, where, raw, ct),
+                ExtractionFailure failure => await FailAsync(where, failure.Reason, raw, ct),
                 _ => throw new InvalidOperationException(piece.GetType().Name),
             };
         }
@@ -55,10 +56,10 @@ internal sealed class IngestPipeline : IAsyncDisposable
     public async Task<IngestOutcome> RecordFailureAsync(Stream input, string source, string reason, CancellationToken ct)
     {
         var (data, size) = await ReadBoundedAsync(input, ct);
-        return await FailAsync(source, reason, data, size, ct);
+        return await FailAsync(source, reason, new RawInput(data, size), ct);
     }
 
-    private async Task<IngestOutcome> StoreAsync(ReadOnlyMemory<byte> xml, string where, ReadOnlyMemory<byte> input, long size, CancellationToken ct)
+    private async Task<IngestOutcome> StoreAsync(ReadOnlyMemory<byte> xml, string where, RawInput input, CancellationToken ct)
     {
         try
         {
@@ -75,14 +76,14 @@ internal sealed class IngestPipeline : IAsyncDisposable
         }
         catch (ReportFormatException e)
         {
-            return await FailAsync(where, e.Message, input, size, ct);
+            return await FailAsync(where, e.Message, input, ct);
         }
     }
 
-    private async Task<IngestOutcome> FailAsync(string where, string reason, ReadOnlyMemory<byte> raw, long size, CancellationToken ct)
+    private async Task<IngestOutcome> FailAsync(string where, string reason, RawInput raw, CancellationToken ct)
     {
-        _log.LogWarning("{Source}: {Reason}", where, reason);
-        await _writer.AddFailureAsync(where, reason, raw, size, ct);
+        _log.LogWarning("{Source}: {Reason}", Printable(where), Printable(reason));
+        await _writer.AddFailureAsync(where, reason, raw, ct);
         return new IngestOutcome(0, 0, 1, 0);
     }
 
@@ -112,6 +113,9 @@ internal sealed class IngestPipeline : IAsyncDisposable
         var kept = total > _limits.MaxInputBytes ? Math.Min(buffer.Length, _limits.MaxStoredFailureBytes) : buffer.Length;
         return (buffer.GetBuffer().AsMemory(0, (int)kept), total);
     }
+
+    /// <summary>Names from strangers' archives reach the log: no control characters (terminal escapes) in it.</summary>
+    private static string Printable(string text) => string.Concat(text.Select(c => char.IsControl(c) ? '\uFFFD' : c));
 
     private static string Megabytes(long bytes) => $"{bytes / (1024.0 * 1024):0.#} MB";
 

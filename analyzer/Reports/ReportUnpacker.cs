@@ -13,18 +13,30 @@ internal static class ReportUnpacker
     public static async Task<IReadOnlyList<ExtractedPiece>> UnpackAsync(
         ReadOnlyMemory<byte> input, IngestLimits limits, CancellationToken ct)
     {
-        var pieces = new List<ExtractedPiece>();
-        await UnpackAsync(input, "", 0, limits, pieces, ct);
-        return pieces;
+        var unpacking = new Unpacking(limits, ct);
+        await UnpackAsync(input, "", 0, unpacking);
+        return unpacking.Pieces;
+    }
+
+    /// <summary>
+    /// One input's unpacking: what it yielded, and what may still be inflated. The budget is shared by every
+    /// container in the tree, so nesting (a zip of gzips of zips) cannot multiply it.
+    /// </summary>
+    private sealed class Unpacking(IngestLimits limits, CancellationToken ct)
+    {
+        public IngestLimits Limits { get; } = limits;
+        public CancellationToken Ct { get; } = ct;
+        public List<ExtractedPiece> Pieces { get; } = [];
+        public long Inflatable { get; set; } = limits.MaxInflatedBytes;
     }
 
     private static async Task UnpackAsync(
-        ReadOnlyMemory<byte> data, string where, int depth, IngestLimits limits, List<ExtractedPiece> pieces, CancellationToken ct)
+        ReadOnlyMemory<byte> data, string where, int depth, Unpacking u)
     {
-        ct.ThrowIfCancellationRequested();
-        if (depth > limits.MaxContainerDepth)
+        u.Ct.ThrowIfCancellationRequested();
+        if (depth > u.Limits.MaxContainerDepth)
         {
-            pieces.Add(new ExtractionFailure(where, $"containers nested more than {limits.MaxContainerDepth} deep"));
+            u.Pieces.Add(new ExtractionFailure(where, $"containers nested more than {u.Limits.MaxContainerDepth} deep"));
             return;
         }
         try
@@ -32,33 +44,33 @@ internal static class ReportUnpacker
             switch (ContainerSniffer.Sniff(data.Span))
             {
                 case ContainerKind.Xml:
-                    pieces.Add(new ExtractedXml(where, data));
+                    u.Pieces.Add(new ExtractedXml(where, data));
                     break;
                 case ContainerKind.Gzip:
-                    await UnpackAsync(Gunzip(data, limits), where, depth + 1, limits, pieces, ct);
+                    await UnpackAsync(Gunzip(data, u), where, depth + 1, u);
                     break;
                 case ContainerKind.Zip:
-                    await UnzipAsync(data, where, depth, limits, pieces, ct);
+                    await UnzipAsync(data, where, depth, u);
                     break;
                 case ContainerKind.Email:
-                    await UnpackEmailAsync(data, where, depth, limits, pieces, ct);
+                    await UnpackEmailAsync(data, where, depth, u);
                     break;
                 case ContainerKind.Empty:
-                    pieces.Add(new ExtractionFailure(where, "the input is empty (0 bytes)"));
+                    u.Pieces.Add(new ExtractionFailure(where, "the input is empty (0 bytes)"));
                     break;
                 case ContainerKind.Json:
-                    pieces.Add(new ExtractionFailure(where,
+                    u.Pieces.Add(new ExtractionFailure(where,
                         "this is JSON (an SMTP TLS report, RFC 8460?), not a DMARC aggregate report"));
                     break;
                 default:
-                    pieces.Add(new ExtractionFailure(where,
+                    u.Pieces.Add(new ExtractionFailure(where,
                         $"not a DMARC report: neither XML, gzip, zip nor an e-mail (starts with {Describe(data.Span)})"));
                     break;
             }
         }
         catch (ReportFormatException e)
         {
-            pieces.Add(new ExtractionFailure(where, e.Message));
+            u.Pieces.Add(new ExtractionFailure(where, e.Message));
         }
     }
 
@@ -66,14 +78,14 @@ internal static class ReportUnpacker
     private static bool MayHoldReport(ReadOnlySpan<byte> data) =>
         ContainerSniffer.Sniff(data) is ContainerKind.Xml or ContainerKind.Gzip or ContainerKind.Zip;
 
-    private static ReadOnlyMemory<byte> Gunzip(ReadOnlyMemory<byte> data, IngestLimits limits)
+    private static ReadOnlyMemory<byte> Gunzip(ReadOnlyMemory<byte> data, Unpacking u)
     {
         // Concatenated members are read as one stream, and bytes after the last member (a CRLF that a
         // mailer added) are ignored. A truncated stream yields truncated XML, which the parser reports.
         using var gzip = new GZipStream(MemoryStreams.Open(data), CompressionMode.Decompress);
         try
         {
-            return BoundedRead(gzip, limits.MaxInflatedBytes, "gzip stream");
+            return BoundedRead(gzip, u, "gzip stream");
         }
         catch (InvalidDataException e)
         {
@@ -82,7 +94,7 @@ internal static class ReportUnpacker
     }
 
     private static async Task UnzipAsync(
-        ReadOnlyMemory<byte> data, string where, int depth, IngestLimits limits, List<ExtractedPiece> pieces, CancellationToken ct)
+        ReadOnlyMemory<byte> data, string where, int depth, Unpacking u)
     {
         ZipArchive archive;
         try
@@ -95,12 +107,11 @@ internal static class ReportUnpacker
         }
         using (archive)
         {
-            if (archive.Entries.Count > limits.MaxZipEntries)
+            if (archive.Entries.Count > u.Limits.MaxZipEntries)
                 throw new ReportFormatException(
-                    $"the zip archive has {archive.Entries.Count:N0} entries, more than the {limits.MaxZipEntries:N0} read");
-            var before = pieces.Count;
+                    $"the zip archive has {archive.Entries.Count:N0} entries, more than the {u.Limits.MaxZipEntries:N0} read");
+            var before = u.Pieces.Count;
             var skipped = new List<string>();
-            var budget = limits.MaxInflatedBytes;
             var index = 0;
             foreach (var entry in archive.Entries)
             {
@@ -110,28 +121,27 @@ internal static class ReportUnpacker
                 var name = entry.FullName.Length > 0 ? entry.FullName : $"entry {index}";
                 if (entry.IsEncrypted)
                 {
-                    pieces.Add(new ExtractionFailure(Join(where, name), "the zip entry is encrypted (password-protected)"));
+                    u.Pieces.Add(new ExtractionFailure(Join(where, name), "the zip entry is encrypted (password-protected)"));
                     continue;
                 }
                 ReadOnlyMemory<byte> content;
                 try
                 {
-                    await using var stream = await entry.OpenAsync(ct);
-                    content = BoundedRead(stream, budget, "zip archive");
+                    await using var stream = await entry.OpenAsync(u.Ct);
+                    content = BoundedRead(stream, u, "zip archive");
                 }
                 catch (InvalidDataException e)
                 {
-                    pieces.Add(new ExtractionFailure(Join(where, name), $"the zip entry is corrupt: {e.Message}"));
+                    u.Pieces.Add(new ExtractionFailure(Join(where, name), $"the zip entry is corrupt: {e.Message}"));
                     continue;
                 }
-                budget -= content.Length;
                 if (MayHoldReport(content.Span))
-                    await UnpackAsync(content, Join(where, name), depth + 1, limits, pieces, ct);
+                    await UnpackAsync(content, Join(where, name), depth + 1, u);
                 else
                     skipped.Add(name);
             }
-            if (pieces.Count == before)
-                pieces.Add(new ExtractionFailure(where, skipped.Count == 0
+            if (u.Pieces.Count == before)
+                u.Pieces.Add(new ExtractionFailure(where, skipped.Count == 0
                     ? "the zip archive is empty"
                     : $"the zip archive holds no XML report (entries: {string.Join(", ", skipped.Take(5))}{(skipped.Count > 5 ? ", …" : "")})"));
         }
@@ -142,18 +152,18 @@ internal static class ReportUnpacker
     /// gzip and zip attachments application/octet-stream, text/xml and worse. HTML bodies are passed over.
     /// </summary>
     private static async Task UnpackEmailAsync(
-        ReadOnlyMemory<byte> data, string where, int depth, IngestLimits limits, List<ExtractedPiece> pieces, CancellationToken ct)
+        ReadOnlyMemory<byte> data, string where, int depth, Unpacking u)
     {
         MimeEntity message;
         try
         {
-            message = await MimeParser.ParseAsync(MemoryStreams.Open(data), MimeLimits.Default with { MaxMessageBytes = limits.MaxInputBytes }, ct);
+            message = await MimeParser.ParseAsync(MemoryStreams.Open(data), MimeLimits.Default with { MaxMessageBytes = u.Limits.MaxInputBytes }, u.Ct);
         }
         catch (MimeFormatException e)
         {
             throw new ReportFormatException($"the e-mail cannot be read: {e.Message}", e);
         }
-        var before = pieces.Count;
+        var before = u.Pieces.Count;
         var passedOver = new List<string>();
         foreach (var part in message.Descendants())
         {
@@ -163,12 +173,12 @@ internal static class ReportUnpacker
                 throw new ReportFormatException("this is a DMARC failure report (ARF, RFC 9991), not an aggregate report");
             var content = part.DecodedContent;
             if (HoldsReport(part, content.Span))
-                await UnpackAsync(content, Join(where, part.FileName ?? part.ContentType.MimeType), depth + 1, limits, pieces, ct);
+                await UnpackAsync(content, Join(where, part.FileName ?? part.ContentType.MimeType), depth + 1, u);
             else
                 passedOver.Add(part.ToString());
         }
-        if (pieces.Count == before)
-            pieces.Add(new ExtractionFailure(where,
+        if (u.Pieces.Count == before)
+            u.Pieces.Add(new ExtractionFailure(where,
                 $"the e-mail carries no DMARC report (parts: {string.Join(", ", passedOver.Take(5))})"));
     }
 
@@ -179,17 +189,19 @@ internal static class ReportUnpacker
         _ => false,
     };
 
-    /// <summary>Reads a decompressing stream to its end, refusing more than <paramref name="max"/> bytes (bombs).</summary>
-    private static ReadOnlyMemory<byte> BoundedRead(Stream source, long max, string what)
+    /// <summary>Reads a decompressing stream to its end, within what the input may still inflate to (bombs).</summary>
+    private static ReadOnlyMemory<byte> BoundedRead(Stream source, Unpacking u, string what)
     {
         var buffer = new MemoryStream();
         var chunk = new byte[81920];
         int n;
         while ((n = source.Read(chunk, 0, chunk.Length)) > 0)
         {
-            if (buffer.Length + n > max)
+            if (n > u.Inflatable)
                 throw new ReportFormatException(
-                    $"the {what} inflates to more than {max / (1024 * 1024):N0} MB (a decompression bomb?); limit Ingest:MaxInflatedBytes");
+                    $"the {what} inflates to more than {u.Limits.MaxInflatedBytes / (1024 * 1024):N0} MB in all (a decompression bomb?); " +
+                    "limit Ingest:MaxInflatedBytes");
+            u.Inflatable -= n;
             buffer.Write(chunk, 0, n);
         }
         return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);

@@ -31,7 +31,7 @@ internal static class FailureQueries
     public static async Task CopyRawAsync(SqliteConnection connection, long id, Stream output, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
-        query.CommandText = "SELECT raw FROM failures WHERE id = $id";
+        query.CommandText = "SELECT b.raw FROM failures f JOIN failure_blobs b ON b.sha256 = f.sha256 WHERE f.id = $id";
         query.Parameters.AddWithValue("$id", id);
         await using var reader = await query.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
         if (await reader.ReadAsync(ct))

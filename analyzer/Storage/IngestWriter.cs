@@ -1,5 +1,4 @@
 using System.IO.Compression;
-using System.Security.Cryptography;
 using DmarcAnalyzer.Reports;
 using Microsoft.Data.Sqlite;
 
@@ -133,23 +132,37 @@ internal sealed class IngestWriter(SqliteConnection connection)
 
     /// <summary>
     /// Keeps an input that could not be read. The same bytes from the same place are kept once, so a re-run
-    /// after a crash adds nothing.
+    /// after a crash adds nothing; the bytes themselves are stored once whatever the number of places.
     /// </summary>
-    public async Task AddFailureAsync(string source, string reason, ReadOnlyMemory<byte> raw, long size, CancellationToken ct)
+    public async Task AddFailureAsync(string source, string reason, RawInput raw, CancellationToken ct)
     {
+        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using (var blob = connection.CreateCommand())
+        {
+            blob.Transaction = transaction;
+            blob.CommandText = "SELECT 1 FROM failure_blobs WHERE sha256 = $sha";
+            Add(blob, "$sha", raw.Sha256);
+            if (await blob.ExecuteScalarAsync(ct) is null)
+            {
+                blob.CommandText = "INSERT INTO failure_blobs (sha256, raw) VALUES ($sha, $raw)";
+                Add(blob, "$raw", raw.Bytes.ToArray());
+                await blob.ExecuteNonQueryAsync(ct);
+            }
+        }
         await using var insert = connection.CreateCommand();
+        insert.Transaction = transaction;
         insert.CommandText = """
-            INSERT OR IGNORE INTO failures (sha256, source, reason, size, raw, raw_truncated, created_utc)
-            VALUES ($sha, $source, $reason, $size, $raw, $truncated, $now)
+            INSERT OR IGNORE INTO failures (sha256, source, reason, size, raw_truncated, created_utc)
+            VALUES ($sha, $source, $reason, $size, $truncated, $now)
             """;
-        Add(insert, "$sha", Convert.ToHexStringLower(SHA256.HashData(raw.Span)));
+        Add(insert, "$sha", raw.Sha256);
         Add(insert, "$source", source);
         Add(insert, "$reason", reason);
-        Add(insert, "$size", size);
-        Add(insert, "$raw", raw.ToArray());
-        Add(insert, "$truncated", raw.Length < size ? 1 : 0);
+        Add(insert, "$size", raw.Size);
+        Add(insert, "$truncated", raw.Bytes.Length < raw.Size ? 1 : 0);
         Add(insert, "$now", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         await insert.ExecuteNonQueryAsync(ct);
+        await transaction.CommitAsync(ct);
     }
 
     private static void Add(SqliteCommand command, string name, object? value) =>

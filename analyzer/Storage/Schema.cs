@@ -74,15 +74,20 @@ internal static class Schema
             human_result TEXT
         );
         CREATE INDEX record_spf_record_result ON record_spf(record, result);
+        -- Inputs that could not be read, and why. Their bytes are kept once per distinct content in
+        -- failure_blobs: the pieces of one archive that fail share the archive's bytes.
+        CREATE TABLE failure_blobs (
+            sha256 TEXT PRIMARY KEY,
+            raw    BLOB NOT NULL
+        ) WITHOUT ROWID;
         CREATE TABLE failures (
-            id          INTEGER PRIMARY KEY,
-            sha256      TEXT NOT NULL,
-            source      TEXT NOT NULL,
-            reason      TEXT NOT NULL,
-            size        INTEGER NOT NULL,
-            raw         BLOB NOT NULL,
+            id            INTEGER PRIMARY KEY,
+            sha256        TEXT NOT NULL REFERENCES failure_blobs(sha256),
+            source        TEXT NOT NULL,
+            reason        TEXT NOT NULL,
+            size          INTEGER NOT NULL,
             raw_truncated INTEGER NOT NULL DEFAULT 0,
-            created_utc INTEGER NOT NULL,
+            created_utc   INTEGER NOT NULL,
             UNIQUE (sha256, source)
         );
         -- Reverse DNS names of source IPs for `dmarc report` (name NULL: no forward-confirmed name).
