@@ -119,7 +119,14 @@ internal static class IngestCommand
         try
         {
             await foreach (var message in MboxReader.ReadAsync(stream, pipeline.Limits.MaxInputBytes, ct))
-                outcome += await pipeline.IngestAsync(new MemoryStream(message.Bytes, writable: false), $"{file}#{message.Number}", ct);
+            {
+                var source = $"{file}#{message.Number}";
+                using var bytes = new MemoryStream(message.Bytes, writable: false);
+                outcome += message.Oversized
+                    ? await pipeline.RecordFailureAsync(bytes, source,
+                        $"the mbox message is larger than Ingest:MaxInputBytes ({pipeline.Limits.MaxInputBytes:N0} bytes); its beginning is kept", ct)
+                    : await pipeline.IngestAsync(bytes, source, ct);
+            }
         }
         catch (InvalidDataException e)
         {

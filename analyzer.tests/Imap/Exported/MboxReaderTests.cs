@@ -49,10 +49,25 @@ public class MboxReaderTests
     }
 
     [Fact]
-    public async Task RefusesAnOversizedMessage()
+    public async Task PassesAnOversizedMessageOnMarkedAndGoesOn()
+    {
+        var mbox = "From a@b Sat Nov 21 10:00:00 2026\n" + string.Concat(Enumerable.Repeat("0123456789\n", 200))
+            + "\nFrom c@d Sat Nov 21 10:00:01 2026\nSubject: next\n\nbody\n";
+        var messages = new List<MboxMessage>();
+        await foreach (var m in MboxReader.ReadAsync(new MemoryStream(Encoding.UTF8.GetBytes(mbox)), 1000, TestContext.Current.CancellationToken))
+            messages.Add(m);
+        Assert.Equal(2, messages.Count);
+        Assert.True(messages[0].Oversized);
+        Assert.InRange(messages[0].Bytes.Length, 1, 1000);
+        Assert.False(messages[1].Oversized);
+        Assert.Equal("Subject: next\n\nbody\n", Encoding.UTF8.GetString(messages[1].Bytes));
+    }
+
+    [Fact]
+    public async Task RefusesALineThatNeverEnds()
     {
         var e = await Assert.ThrowsAsync<InvalidDataException>(() =>
-            SplitAsync("From a@b Sat Nov 21 10:00:00 2026\n" + string.Concat(Enumerable.Repeat("0123456789\n", 200)), max: 1000));
-        Assert.Contains("larger than 1000 bytes", e.Message);
+            SplitAsync("From a@b Sat Nov 21 10:00:00 2026\n" + new string('x', 50_000), max: 1000));
+        Assert.Contains("a line over 1000 bytes", e.Message);
     }
 }

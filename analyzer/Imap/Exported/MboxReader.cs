@@ -4,8 +4,11 @@ using System.Runtime.CompilerServices;
 
 namespace DmarcAnalyzer.Imap.Exported;
 
-/// <summary>One message split out of an mbox file; <see cref="Number"/> counts from 1.</summary>
-internal sealed record MboxMessage(int Number, byte[] Bytes);
+/// <summary>
+/// One message split out of an mbox file; <see cref="Number"/> counts from 1. An <see cref="Oversized"/> message
+/// was larger than the cap: <see cref="Bytes"/> holds only its beginning.
+/// </summary>
+internal sealed record MboxMessage(int Number, byte[] Bytes, bool Oversized = false);
 
 /// <summary>
 /// Splits an mbox file (RFC 4155) into messages, streaming: each message starts at a "From " line, which is dropped,
@@ -20,6 +23,7 @@ internal static class MboxReader
         var message = new MemoryStream();
         var number = 0;
         var pendingBlank = ReadOnlyMemory<byte>.Empty;
+        var oversized = false;
         try
         {
             while (true)
@@ -34,9 +38,10 @@ internal static class MboxReader
                     if (IsSeparator(bytes))
                     {
                         if (number > 0)
-                            yield return new MboxMessage(number, message.ToArray());
+                            yield return new MboxMessage(number, message.ToArray(), oversized);
                         number++;
                         message.SetLength(0);
+                        oversized = false;
                         pendingBlank = ReadOnlyMemory<byte>.Empty;
                         continue;
                     }
@@ -52,16 +57,21 @@ internal static class MboxReader
                         continue;
                     }
                     var unescaped = Unescape(bytes);
+                    // An oversized message keeps its beginning and is passed on as such; the messages after it still count.
                     if (message.Length + unescaped.Length > maxMessageBytes)
-                        throw new InvalidDataException($"mbox message {number} is larger than {maxMessageBytes} bytes");
-                    message.Write(unescaped);
+                        oversized = true;
+                    else
+                        message.Write(unescaped);
                 }
+                // A line may not grow without end while we wait for its newline.
+                if (buffer.Length > maxMessageBytes)
+                    throw new InvalidDataException($"mbox message {Math.Max(number, 1)} has a line over {maxMessageBytes} bytes");
                 reader.AdvanceTo(buffer.Start, buffer.End);
                 if (result.IsCompleted)
                     break;
             }
             if (number > 0)
-                yield return new MboxMessage(number, message.ToArray());
+                yield return new MboxMessage(number, message.ToArray(), oversized);
         }
         finally
         {
