@@ -87,11 +87,17 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
         return total.Outcome;
     }
 
-    /// <summary>What a run has ingested, kept across reconnections.</summary>
+    /// <summary>What a run has ingested, and which messages broke the connection, kept across reconnections.</summary>
     private sealed class Tally
     {
         public IngestOutcome Outcome { get; set; } = IngestOutcome.None;
+
+        /// <summary>UID → how many times processing it ended in a transient error; emptied when one succeeds.</summary>
+        public Dictionary<uint, int> Breaking { get; } = [];
     }
+
+    /// <summary>A message that breaks the connection this often is a poison message, not a network fault.</summary>
+    private const int BreakingAttempts = 2;
 
     private static bool IsTransient(Exception e) =>
         e is ImapConnectionException or ImapProtocolException or ImapCommandException or IOException or System.Net.Sockets.SocketException;
@@ -163,11 +169,34 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
             {
                 if (stop.IsCancellationRequested)
                     break;
-                // The message is finished even when a stop arrives meanwhile: I/O stays bounded by the timeouts.
-                var stored = await ProcessAsync(client, folders, uid, sizes.GetValueOrDefault(uid), total, CancellationToken.None);
+                next = uid + 1L;
+                // No size: the message went away since the search; the next pass sees whether it is back.
+                if (!sizes.TryGetValue(uid, out var size))
+                    continue;
+                if (total.Breaking.GetValueOrDefault(uid) >= BreakingAttempts)
+                {
+                    // Fetching it again would only break the connection again, for ever: it goes to the failed folder unread.
+                    log.LogError("{Folder} UID {Uid}: broke the connection {Count} times; moved to {Failed} unread",
+                        folders.Source, uid, BreakingAttempts, folders.Failed);
+                    total.Breaking.Remove(uid);
+                    total.Outcome += new IngestOutcome(0, 0, 1, 0);
+                    failed.Add(uid);
+                    continue;
+                }
+                bool? stored;
+                try
+                {
+                    // The message is finished even when a stop arrives meanwhile: I/O stays bounded by the timeouts.
+                    stored = await ProcessAsync(client, folders, uid, size, total, CancellationToken.None);
+                }
+                catch (Exception e) when (IsTransient(e))
+                {
+                    total.Breaking[uid] = total.Breaking.GetValueOrDefault(uid) + 1;
+                    throw;
+                }
+                total.Breaking.Remove(uid);
                 if (stored is { } s)
                     (s ? archive : failed).Add(uid);
-                next = uid + 1L;
             }
             await client.UidMoveAsync(archive, folders.Archive, CancellationToken.None);
             await client.UidMoveAsync(failed, folders.Failed, CancellationToken.None);
