@@ -51,10 +51,22 @@ internal static class StoredRecordReader
         }
 
         var groups = new Dictionary<GroupKey, long>();
-        await foreach (var record in RecordQueries.RecordsAsync(db, filter, ct))
+        try
         {
-            var key = new GroupKey(sliceOf[record.Report], record.SourceIp, record.Flags);
-            groups[key] = groups.GetValueOrDefault(key) + record.Count;
+            await foreach (var record in RecordQueries.RecordsAsync(db, filter, ct))
+            {
+                // A report committed after the reports were read (the poller runs meanwhile) waits for the next report.
+                if (!sliceOf.TryGetValue(record.Report, out var sliceIndexOfRecord))
+                    continue;
+                var key = new GroupKey(sliceIndexOfRecord, record.SourceIp, record.Flags);
+                groups[key] = groups.GetValueOrDefault(key) + record.Count;
+            }
+        }
+        catch
+        {
+            // The distributions query runs on its own connection: it is not left running unobserved.
+            await Task.WhenAny(distributions);
+            throw;
         }
         var list = new List<RecordGroup>(groups.Count);
         foreach (var (key, count) in groups)
