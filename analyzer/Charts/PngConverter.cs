@@ -40,9 +40,12 @@ internal static class PngConverter
             {
                 await process.WaitForExitAsync(timeout.Token);
             }
-            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            catch (OperationCanceledException)
             {
+                // Stopped by the user or the per-file timeout: the converter does not outlive us.
                 process.Kill(entireProcessTree: true);
+                await Task.WhenAny(stderr);
+                ct.ThrowIfCancellationRequested();
                 errors.Add($"{Tool} took longer than {PerFile.TotalSeconds:0} s on {svg}");
                 continue;
             }

@@ -28,7 +28,6 @@ internal sealed class ImapClient : IAsyncDisposable
         this.log = log;
     }
 
-    public IReadOnlySet<string> Capabilities => capabilities;
     public bool IsUsable => !connection.IsBroken;
     public bool IsSecure => connection.IsSecure;
     public bool IsAuthenticated { get; private set; }
