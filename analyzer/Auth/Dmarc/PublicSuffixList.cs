@@ -11,7 +11,7 @@ internal sealed class PublicSuffixList
     /// <summary>Where Debian's publicsuffix package puts the list.</summary>
     public const string DebianPath = "/usr/share/publicsuffix/public_suffix_list.dat";
 
-    private const long MaxBytes = 16 * 1024 * 1024;
+    public const long MaxBytes = 16 * 1024 * 1024;
     private static readonly IdnMapping Idn = new();
 
     private readonly HashSet<string> _rules;
@@ -36,15 +36,21 @@ internal sealed class PublicSuffixList
         return Parse(await File.ReadAllLinesAsync(path, ct));
     }
 
-    public static PublicSuffixList Parse(IEnumerable<string> lines)
+    /// <param name="icannOnly">Only the ICANN section: the private section (cloud and hosting providers) left out.</param>
+    public static PublicSuffixList Parse(IEnumerable<string> lines, bool icannOnly = false)
     {
         var rules = new HashSet<string>(StringComparer.Ordinal);
         var wildcards = new HashSet<string>(StringComparer.Ordinal);
         var exceptions = new HashSet<string>(StringComparer.Ordinal);
+        var inIcann = false;
         foreach (var raw in lines)
         {
             var line = raw.Trim();
-            if (line.Length == 0 || line.StartsWith("//", StringComparison.Ordinal))
+            if (line.Contains("===BEGIN ICANN DOMAINS===", StringComparison.Ordinal))
+                inIcann = true;
+            else if (line.Contains("===END ICANN DOMAINS===", StringComparison.Ordinal))
+                inIcann = false;
+            if ((icannOnly && !inIcann) || line.Length == 0 || line.StartsWith("//", StringComparison.Ordinal))
                 continue;
             line = line.Split(' ', '\t')[0];
             if (line.StartsWith('!'))
