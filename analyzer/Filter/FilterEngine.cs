@@ -189,7 +189,8 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             return null;
         var disposition = dmarc.Disposition;
         var reason = $"DMARC fail for {dmarc.FromDomain}, policy {dmarc.Policy}";
-        if (dmarc.Percent is { } percent and < 100 && Random.Shared.Next(100) >= percent)
+        // pct=0 already counts as t=y in the disposition.
+        if (dmarc.Percent is { } percent and > 0 and < 100 && Random.Shared.Next(100) >= percent)
         {
             disposition = disposition == DmarcRecord.Reject ? DmarcRecord.Quarantine : DmarcRecord.None;
             reason += $" (pct={percent}: not sampled, {disposition} applied)";
