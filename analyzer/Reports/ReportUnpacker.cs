@@ -63,7 +63,7 @@ internal static class ReportUnpacker
     }
 
     /// <summary>True when <paramref name="data"/> may hold a report, so that a container member is worth opening.</summary>
-    public static bool MayHoldReport(ReadOnlySpan<byte> data) =>
+    private static bool MayHoldReport(ReadOnlySpan<byte> data) =>
         ContainerSniffer.Sniff(data) is ContainerKind.Xml or ContainerKind.Gzip or ContainerKind.Zip;
 
     private static ReadOnlyMemory<byte> Gunzip(ReadOnlyMemory<byte> data, IngestLimits limits)
@@ -180,7 +180,7 @@ internal static class ReportUnpacker
     };
 
     /// <summary>Reads a decompressing stream to its end, refusing more than <paramref name="max"/> bytes (bombs).</summary>
-    public static ReadOnlyMemory<byte> BoundedRead(Stream source, long max, string what)
+    private static ReadOnlyMemory<byte> BoundedRead(Stream source, long max, string what)
     {
         var buffer = new MemoryStream();
         var chunk = new byte[81920];

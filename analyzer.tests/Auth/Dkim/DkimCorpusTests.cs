@@ -81,6 +81,32 @@ public sealed class DkimCorpusTests
         Assert.Equal(DkimResult.Pass, result.Result);
     }
 
+    // Wycheproof's PKCS#1 v1.5 SHA-256 cases through the key-record import and the verification call the verifier makes.
+    [Fact]
+    public void WycheproofRsaThroughKeyRecords()
+    {
+        var path = Corpus.Require("dkim", "wycheproof", "rsa_signature_2048_sha256_test.json");
+        using var json = System.Text.Json.JsonDocument.Parse(File.ReadAllText(path));
+        var count = 0;
+        foreach (var group in json.RootElement.GetProperty("testGroups").EnumerateArray())
+        {
+            var record = DkimKeyRecord.Parse("v=DKIM1; k=rsa; p=" + Convert.ToBase64String(Convert.FromHexString(group.GetProperty("publicKeyDer").GetString()!)));
+            using var rsa = record.ImportRsaOrNull()!;
+            foreach (var test in group.GetProperty("tests").EnumerateArray())
+            {
+                var expected = test.GetProperty("result").GetString();
+                if (expected == "acceptable")
+                    continue;
+                var hash = System.Security.Cryptography.SHA256.HashData(Convert.FromHexString(test.GetProperty("msg").GetString()!));
+                var ok = rsa.VerifyHash(hash, Convert.FromHexString(test.GetProperty("sig").GetString()!),
+                    System.Security.Cryptography.HashAlgorithmName.SHA256, System.Security.Cryptography.RSASignaturePadding.Pkcs1);
+                Assert.True(ok == (expected == "valid"), $"tcId {test.GetProperty("tcId")}: expected {expected}");
+                count++;
+            }
+        }
+        Assert.True(count > 200);
+    }
+
     /// <summary>mail-dkim's FAKE_DNS.dat: "name value"; NXDOMAIN for no record; ~~text~~ for a DNS error.</summary>
     private static FakeDnsResolver LoadFakeDns(string path)
     {

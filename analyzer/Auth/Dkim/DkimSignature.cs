@@ -24,6 +24,9 @@ internal sealed record DkimSignature(
     public const string Ed25519Sha256 = "ed25519-sha256";
     public const string RsaSha1 = "rsa-sha1";
 
+    /// <summary>A bound on h= so that one signature cannot make header hashing unbounded work.</summary>
+    public const int MaxSignedHeaders = 1000;
+
     /// <summary>The hash of a=: SHA-1 for rsa-sha1, else SHA-256.</summary>
     public HashAlgorithmName Hash => Algorithm == RsaSha1 ? HashAlgorithmName.SHA1 : HashAlgorithmName.SHA256;
 
@@ -58,6 +61,8 @@ internal sealed record DkimSignature(
             .ToList();
         if (signedHeaders.Any(h => h.Length == 0))
             throw new DkimFormatException("empty header name in h=");
+        if (signedHeaders.Count > MaxSignedHeaders)
+            throw new DkimFormatException($"h= names more than {MaxSignedHeaders} fields");
         // §5.4: the From field MUST be signed.
         if (!signedHeaders.Any(h => h.Equals("from", StringComparison.OrdinalIgnoreCase)))
             throw new DkimFormatException("h= does not include From");

@@ -162,13 +162,16 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
     internal static byte[] HeaderData(RawHeaderField signatureField, DkimSignature s, IReadOnlyList<RawHeaderField> fields)
     {
         var builder = new StringBuilder();
-        var used = new Dictionary<string, int>(StringComparer.OrdinalIgnoreCase);
+        var unused = new Dictionary<string, Stack<RawHeaderField>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var field in fields)
+        {
+            if (!unused.TryGetValue(field.Name, out var instances))
+                unused[field.Name] = instances = new Stack<RawHeaderField>();
+            instances.Push(field);
+        }
         foreach (var name in s.SignedHeaders)
         {
-            var skip = used.GetValueOrDefault(name);
-            var instance = fields.Where(f => f.Name.Equals(name, StringComparison.OrdinalIgnoreCase)).Reverse().Skip(skip).FirstOrDefault();
-            used[name] = skip + 1;
-            if (instance is not null)
+            if (unused.TryGetValue(name, out var instances) && instances.TryPop(out var instance))
                 builder.Append(DkimHeaderCanonicalizer.Canonicalize(instance.Raw, s.HeaderCanonicalization));
         }
         builder.Append(DkimHeaderCanonicalizer.Canonicalize(
