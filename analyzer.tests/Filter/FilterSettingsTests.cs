@@ -17,6 +17,9 @@ public sealed class FilterSettingsTests : IDisposable
         Assert.Equal(new DateOnly(2027, 3, 31), Assert.Single(options.Exceptions).Expires);
         Assert.Equal(TimeSpan.FromMinutes(2), options.Milter.CommandTimeout);
         Assert.Equal(262144, options.Milter.MaxPacketSize);
+        Assert.Equal((true, ForgedWhen.DmarcFail, DnsErrorAction.Accept, false), (options.Authentication.Enabled,
+            options.Authentication.ForgedWhen, options.Authentication.OnDnsError, options.Authentication.EnforceDmarc));
+        Assert.Equal(["192.0.2.0/24", "lists.example.org"], options.Authentication.NeverReject);
     }
 
     [Fact]

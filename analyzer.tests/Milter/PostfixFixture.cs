@@ -13,9 +13,10 @@ namespace DmarcAnalyzer.Tests.Milter;
 /// calling our milter (started in-process) for every message and delivering everything through a pipe into
 /// one file per message. Three smtpd listeners: an MX port; a submission port with SMTP AUTH (SASL through a
 /// private Dovecot auth service, user <see cref="User"/>); and a port whose {daemon_name} is "submission",
-/// which the filter's configuration lists as a submission listener.
+/// which the filter's configuration lists as a submission listener. Subclasses choose the filter's options and
+/// authentication checks (none here: forged senders are marked by a header).
 /// </summary>
-public sealed class PostfixFixture : IAsyncLifetime
+public class PostfixFixture : IAsyncLifetime
 {
     private const string Postfix = "/usr/sbin/postfix";
     private const string Dovecot = "/usr/sbin/dovecot";
@@ -39,6 +40,13 @@ public sealed class PostfixFixture : IAsyncLifetime
     private string ConfigFolder => Path.Combine(_root, "conf");
     private string MailLog => Path.Combine(_root, "maillog");
 
+    /// <summary>The folder the fixture deletes at the end; subclasses keep their own files there.</summary>
+    protected string Root => _root;
+
+    private protected virtual FilterOptions Options() => new() { SubmissionListeners = ["submission"], ForgedMarkerHeader = ForgedMarker };
+
+    private protected virtual Task<SenderAuthenticator?> AuthenticatorAsync() => Task.FromResult<SenderAuthenticator?>(null);
+
     public async ValueTask InitializeAsync()
     {
         if (!File.Exists(Postfix))
@@ -46,8 +54,8 @@ public sealed class PostfixFixture : IAsyncLifetime
         if (!File.Exists(Dovecot))
             throw new InvalidOperationException($"{Dovecot} not found: install the Debian package dovecot-core (test.sh installs dovecot-imapd)");
 
-        var options = new FilterOptions { SubmissionListeners = ["submission"], ForgedMarkerHeader = ForgedMarker };
-        var engine = new FilterEngine(() => options, TimeProvider.System, NullLogger<FilterEngine>.Instance);
+        var options = Options();
+        var engine = new FilterEngine(() => options, TimeProvider.System, NullLogger<FilterEngine>.Instance, await AuthenticatorAsync());
         var verdicts = new VerdictLog(ct => Database.OpenAsync(DatabasePath, ct), 1000, 50, NullLogger<VerdictLog>.Instance);
         _verdictRun = verdicts.RunAsync(_stop.Token);
         var handler = new FilterMilterHandler(engine, verdicts, TimeProvider.System, NullLogger<FilterMilterHandler>.Instance);
@@ -202,7 +210,7 @@ public sealed class PostfixFixture : IAsyncLifetime
 
     public string ReadMailLog() => File.Exists(MailLog) ? File.ReadAllText(MailLog) : "(no mail log)";
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         if (_started)
             await RunAsync(Postfix, ["-c", ConfigFolder, "stop"]);

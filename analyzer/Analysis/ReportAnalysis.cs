@@ -1,7 +1,13 @@
 namespace DmarcAnalyzer.Analysis;
 
-/// <summary>Everything the weekly report shows: one entry per policy domain that has data in the period.</summary>
-internal sealed record ReportAnalysis(ReportPeriod Period, string? DomainFilter, IReadOnlyList<DomainAnalysis> Domains, int OmittedDomains);
+/// <summary>
+/// Everything the weekly report shows: one entry per policy domain that has data in the period, and the received
+/// mail from the milter's verdict log when it has any.
+/// </summary>
+internal sealed record ReportAnalysis(ReportPeriod Period, string? DomainFilter, IReadOnlyList<DomainAnalysis> Domains, int OmittedDomains)
+{
+    public InboundAnalysis? Inbound { get; init; }
+}
 
 internal sealed record DomainAnalysis(
     string Domain,

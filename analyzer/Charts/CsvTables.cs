@@ -19,6 +19,7 @@ internal static class CsvTables
     public static async Task<IReadOnlyList<string>> WriteAsync(ReportAnalysis analysis, string folder, CancellationToken ct)
     {
         var d = analysis.Domains;
+        IReadOnlyList<string> inbound = analysis.Inbound is { } i ? await WriteInboundAsync(i, folder, ct) : [];
         return
         [
             await WriteAsync(folder, "weekly.csv", ["domain", "week", "first_day", .. TallyHeader],
@@ -40,6 +41,23 @@ internal static class CsvTables
                 d.Select(x => (string[])[x.Domain, x.Policy?.P ?? "", x.Policy?.Sp ?? "", x.Policy?.Np ?? "", HtmlReport.VerdictText(x.Readiness.Verdict),
                     Int(x.Readiness.Legitimate), Int(x.Readiness.AtRisk), Rate(x.Readiness.AtRiskShare), x.Readiness.NextStep,
                     string.Join("; ", x.Readiness.ToFix.Select(f => f.Name))]), ct),
+            .. inbound,
+        ];
+    }
+
+    /// <summary>The inbound section: result counts per check and period, actions taken, forged From domains.</summary>
+    private static async Task<IReadOnlyList<string>> WriteInboundAsync(InboundAnalysis inbound, string folder, CancellationToken ct)
+    {
+        var periods = inbound.Months.Select(m => ("month", m)).Concat(inbound.Weeks.Select(w => ("week", w)))
+            .Append(("total", new InboundPeriodTally("total", inbound.Months.Count > 0 ? inbound.Months[0].FirstDay : default, inbound.Total)));
+        var rows = periods.SelectMany(p => new[] { ("spf", p.Item2.Tally.Spf), ("dkim", p.Item2.Tally.Dkim), ("dmarc", p.Item2.Tally.Dmarc) }
+            .SelectMany(check => check.Item2.Select(c => (string[])[p.Item1, p.Item2.Label, Day(p.Item2.FirstDay), check.Item1, c.Name, Int(c.Count),
+                Rate(p.Item2.Tally.Messages == 0 ? null : (double)c.Count / p.Item2.Tally.Messages)])));
+        return
+        [
+            await WriteAsync(folder, "inbound.csv", ["period_kind", "period", "first_day", "check", "result", "messages", "share"], rows, ct),
+            await WriteAsync(folder, "inbound-actions.csv", ["action", "messages"], inbound.Actions.Select(a => (string[])[a.Name, Int(a.Count)]), ct),
+            await WriteAsync(folder, "inbound-forged.csv", ["from_domain", "messages"], inbound.ForgedDomains.Select(a => (string[])[a.Name, Int(a.Count)]), ct),
         ];
     }
 

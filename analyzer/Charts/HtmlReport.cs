@@ -17,7 +17,11 @@ internal static class HtmlReport
 {
     public const int SourcesShown = 30;
 
-    public static string Render(ReportAnalysis analysis, IReadOnlyList<DomainPage> pages, IReadOnlyList<string> files, DateTimeOffset generated)
+    /// <summary>The file stem of the inbound section's charts (a domain slug cannot start with "_").</summary>
+    public const string InboundSlug = "_inbound";
+
+    public static string Render(ReportAnalysis analysis, IReadOnlyList<DomainPage> pages, IReadOnlyList<string> files, DateTimeOffset generated,
+        IReadOnlyList<Chart>? inboundCharts = null)
     {
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -41,6 +45,8 @@ internal static class HtmlReport
             for (var i = 0; i < pages.Count; i++)
                 Domain(html, pages[i], i);
         }
+        if (analysis.Inbound is { } inbound)
+            Inbound(html, inbound, inboundCharts ?? []);
 
         html.Append("<footer>\n<h2>How to read this report</h2>\n<ul>\n")
             .Append("<li><b>DMARC pass</b>: aligned DKIM or aligned SPF passed, as the receivers evaluated it (RFC 9989).</li>\n")
@@ -130,6 +136,35 @@ internal static class HtmlReport
             d.Sources.Take(SourcesShown).Select(s => (string[])[E(s.Ip), E(s.PtrName ?? "—"), E(s.BaseDomain ?? "—"), E(s.Sender), Count(s.Tally.Volume),
                 E(DomainCharts.Rate(s.Tally.DmarcPassRate)), E(MainFailure(s.Tally))]), [false, false, false, false, true, true, false]);
         html.Append("</section>\n");
+    }
+
+    /// <summary>Received mail from the milter's verdict log: result shares per check by month and by week, actions, forged domains.</summary>
+    private static void Inbound(StringBuilder html, InboundAnalysis inbound, IReadOnlyList<Chart> charts)
+    {
+        var t = inbound.Total;
+        html.Append("<section id=\"inbound\">\n<h2>Received mail (milter verdict log)</h2>\n")
+            .Append("<p class=\"meta\">SPF, DKIM and DMARC as our milter evaluated them on mail received in the period; submissions are left out.</p>\n");
+        html.Append("<div class=\"cards\">\n");
+        Card(html, "messages received", Count(t.Messages));
+        Card(html, "DMARC pass", E(DomainCharts.Rate(InboundCharts.PassRate(t.Dmarc, t.Messages))));
+        Card(html, "DKIM pass", E(DomainCharts.Rate(InboundCharts.PassRate(t.Dkim, t.Messages))));
+        Card(html, "SPF pass", E(DomainCharts.Rate(InboundCharts.PassRate(t.Spf, t.Messages))));
+        html.Append("</div>\n");
+        foreach (var chart in charts)
+            html.Append("<figure>").Append(chart.Svg).Append($"<figcaption><a href=\"{E(ChartFile(InboundSlug, chart))}\">{E(chart.Title)} (SVG)</a></figcaption></figure>\n");
+
+        foreach (var (name, pick) in new (string, Func<InboundTally, IReadOnlyList<NamedCount>>)[] { ("SPF", x => x.Spf), ("DKIM", x => x.Dkim), ("DMARC", x => x.Dmarc) })
+        {
+            var words = InboundAnalysis.ResultWords.Concat(pick(t).Select(c => c.Name).Where(w => !InboundAnalysis.ResultWords.Contains(w))).ToList();
+            foreach (var (caption, periods) in new[] { ("by month", inbound.Months), ("by ISO week", inbound.Weeks) })
+                Table(html, $"{name} results of received mail {caption} (share of messages)", [caption == "by month" ? "month" : "week", "messages", .. words],
+                    periods.Select(p => (string[])[E(p.Label), Count(p.Tally.Messages), .. words.Select(w => E(Share(InboundTally.Of(pick(p.Tally), w), p.Tally.Messages)))]),
+                    [false, true, .. words.Select(_ => true)]);
+        }
+        html.Append("<div class=\"columns\">\n");
+        Counts(html, "Actions taken", inbound.Actions);
+        Counts(html, $"Top forged From domains (DMARC fail or forged by the configured rule, top {InboundAnalyzer.TopForgedDomains})", inbound.ForgedDomains);
+        html.Append("</div>\n</section>\n");
     }
 
     private static void Counts(StringBuilder html, string caption, IReadOnlyList<NamedCount> counts)

@@ -28,9 +28,16 @@ internal static class ReportWriter
             }
             pages.Add(new DomainPage(domain, slug, charts));
         }
+        IReadOnlyList<Chart> inboundCharts = analysis.Inbound is { } inbound ? InboundCharts.Render(inbound) : [];
+        foreach (var chart in inboundCharts)
+        {
+            var path = Path.Combine(folder, HtmlReport.ChartFile(HtmlReport.InboundSlug, chart));
+            await File.WriteAllTextAsync(path, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + chart.Svg + "\n", Utf8, ct);
+            svgPaths.Add(path);
+        }
         var csvPaths = await CsvTables.WriteAsync(analysis, folder, ct);
         var index = Path.Combine(folder, "index.html");
-        var html = HtmlReport.Render(analysis, pages, csvPaths.Select(Path.GetFileName).OfType<string>().ToList(), generated);
+        var html = HtmlReport.Render(analysis, pages, csvPaths.Select(Path.GetFileName).OfType<string>().ToList(), generated, inboundCharts);
         await File.WriteAllTextAsync(index, html, Utf8, ct);
         return new WrittenReport(Path.GetFullPath(index), svgPaths, csvPaths);
     }

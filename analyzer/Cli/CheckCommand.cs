@@ -9,6 +9,7 @@ internal static class CheckCommand
     {
         var check = new Command("check", "Lint a domain's published authentication records");
         check.Subcommands.Add(CheckSpfCommand.Create());
+        check.Subcommands.Add(CheckDmarcCommand.Create());
         return check;
     }
 }

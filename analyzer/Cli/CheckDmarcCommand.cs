@@ -9,22 +9,21 @@ namespace DmarcAnalyzer.Cli;
 /// </summary>
 internal static class CheckDmarcCommand
 {
-    public static Command Create(AuthCommandServices services)
+    public static Command Create()
     {
         var domain = new Argument<string>("DOMAIN") { Description = "The domain whose DMARC record to check" };
-        var zones = new Option<FileInfo[]>("--zone") { Description = "Local zone file answering before DNS (repeatable)" };
-        var server = new Option<string?>("--dns") { Description = "DNS server to ask instead of the system's" };
+        var dnsOptions = new DnsCommandOptions();
         var config = CommonOptions.Config();
         var command = new Command("dmarc", "Check a domain's DMARC record: syntax, policies, report destinations, tree walk vs PSL");
         command.Arguments.Add(domain);
-        command.Options.Add(zones);
-        command.Options.Add(server);
         command.Options.Add(config);
+        dnsOptions.AddTo(command);
 
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
-            var settings = AuthSettings.From(AppConfiguration.Load(r.GetValue(config)));
-            var dns = services.Resolver(new DnsChoice(r.GetValue(zones) ?? [], false, r.GetValue(server)));
+            var configuration = AppConfiguration.Load(r.GetValue(config));
+            var settings = AuthSettings.From(configuration);
+            var dns = await dnsOptions.CreateResolverAsync(r, configuration, ct);
             PublicSuffixList? psl = null;
             string? pslError = null;
             try

@@ -18,6 +18,7 @@ internal static class CommandLine
         root.Subcommands.Add(VerifyCommand.Create());
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(PollCommand.Create());
+        root.Subcommands.Add(LearnCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

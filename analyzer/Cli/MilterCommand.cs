@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DmarcAnalyzer.Auth.Dmarc;
 using DmarcAnalyzer.Filter;
 using DmarcAnalyzer.Milter;
 using DmarcAnalyzer.Storage;
@@ -9,7 +10,10 @@ using Microsoft.Extensions.Logging;
 
 namespace DmarcAnalyzer.Cli;
 
-/// <summary><c>dmarc milter --listen inet:HOST:PORT|unix:PATH [--config FILE] [--db FILE]</c>: the inline filter.</summary>
+/// <summary>
+/// <c>dmarc milter --listen inet:HOST:PORT|unix:PATH [--config FILE] [--db FILE] [--dns …] [--zone …]</c>: the inline
+/// filter. Zone files (Dns:Zones, --zone) answer before the network: SPF records for partners who publish none.
+/// </summary>
 internal static class MilterCommand
 {
     public static Command Create()
@@ -20,7 +24,9 @@ internal static class MilterCommand
         };
         var config = CommonOptions.Config();
         var database = CommonOptions.Database();
+        var dns = new DnsCommandOptions();
         var command = new Command("milter", "Run the milter that Postfix or Sendmail calls for every message") { listen, config, database };
+        dns.AddTo(command);
         command.SetAction(async (ParseResult result, CancellationToken ct) =>
         {
             var configuration = AppConfiguration.Load(result.GetValue(config));
@@ -38,14 +44,35 @@ internal static class MilterCommand
                 throw new UsageException(e.Message);
             }
             var databasePath = AppConfiguration.DatabasePath(result.GetValue(database), configuration);
-            using var host = Build(configuration, endpoint, options, databasePath);
+            var authenticator = await AuthenticatorAsync(result, dns, configuration, ct);
+            using var host = Build(configuration, endpoint, options, databasePath, authenticator);
             await host.RunAsync(ct);
             return ExitCodes.Ok;
         });
         return command;
     }
 
-    private static IHost Build(IConfigurationRoot configuration, MilterEndpoint endpoint, FilterOptions options, string databasePath)
+    private static async Task<SenderAuthenticator> AuthenticatorAsync(ParseResult result, DnsCommandOptions dns, IConfiguration configuration, CancellationToken ct)
+    {
+        var settings = AuthSettings.From(configuration);
+        var resolver = await dns.CreateResolverAsync(result, configuration, ct);
+        PublicSuffixList? psl = null;
+        if (settings.Discovery == DmarcDiscoveryMode.PublicSuffixList)
+        {
+            try
+            {
+                psl = await PublicSuffixList.LoadAsync(settings.PublicSuffixListPath, ct);
+            }
+            catch (PublicSuffixListMissingException e)
+            {
+                throw new UsageException(e.Message);
+            }
+        }
+        return new SenderAuthenticator(resolver, settings.AuthservId, settings.Discovery, psl);
+    }
+
+    private static IHost Build(IConfigurationRoot configuration, MilterEndpoint endpoint, FilterOptions options, string databasePath,
+        SenderAuthenticator authenticator)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSystemd();
@@ -57,7 +84,8 @@ internal static class MilterCommand
         builder.Services.AddSingleton(options.Milter);
         builder.Services.AddSingleton(sp => new FilterSettings(configuration, sp.GetRequiredService<ILogger<FilterSettings>>()));
         builder.Services.AddSingleton(sp => new FilterEngine(
-            () => sp.GetRequiredService<FilterSettings>().Current, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FilterEngine>>()));
+            () => sp.GetRequiredService<FilterSettings>().Current, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FilterEngine>>(),
+            authenticator));
         builder.Services.AddSingleton(sp => new VerdictLog(ct => Database.OpenAsync(databasePath, ct),
             options.VerdictQueueCapacity, options.VerdictBatchSize, sp.GetRequiredService<ILogger<VerdictLog>>()));
         builder.Services.AddSingleton<IMilterHandler, FilterMilterHandler>();

@@ -62,7 +62,10 @@ internal static class ReportCommand
 
         await using var connection = await Database.OpenAsync(database, ct);
         var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
-        var analysis = await analyzer.AnalyzeAsync(connection, period, domain, ct);
+        var analysis = await analyzer.AnalyzeAsync(connection, period, domain, ct) with
+        {
+            Inbound = await InboundAnalyzer.AnalyzeAsync(connection, period, ct),
+        };
         var written = await ReportWriter.WriteAsync(analysis, folder, DateTimeOffset.UtcNow, ct);
 
         // Domains come from reports: control characters must not reach the terminal.
@@ -71,6 +74,9 @@ internal static class ReportCommand
                               $"DMARC pass {DomainCharts.Rate(d.Total.DmarcPassRate)}, {HtmlReport.VerdictText(d.Readiness.Verdict)}");
         if (analysis.Domains.Count == 0)
             Console.WriteLine("no reports in the store for this period");
+        if (analysis.Inbound is { } inbound)
+            Console.WriteLine($"inbound: {inbound.Total.Messages.ToString("N0", CultureInfo.InvariantCulture)} messages received, " +
+                              $"DMARC pass {DomainCharts.Rate(Share(InboundTally.Of(inbound.Total.Dmarc, "pass"), inbound.Total.Messages))}");
         var exit = ExitCodes.Ok;
         if (png)
         {
@@ -84,6 +90,8 @@ internal static class ReportCommand
         Console.WriteLine(written.IndexPath);
         return exit;
     }
+
+    private static double? Share(long part, long whole) => whole == 0 ? null : (double)part / whole;
 
     private static ReportPeriod Period(string? from, string? to, string? week)
     {

@@ -9,6 +9,7 @@ internal static class VerifyCommand
     {
         var verify = new Command("verify", "Run an authentication check by hand and print its result");
         verify.Subcommands.Add(VerifySpfCommand.Create());
+        verify.Subcommands.Add(VerifyMessageCommand.Create());
         return verify;
     }
 }

@@ -2,43 +2,44 @@ using System.CommandLine;
 using System.Net;
 using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dmarc;
+using DmarcAnalyzer.Auth.Spf;
 using DmarcAnalyzer.Dns;
 
 namespace DmarcAnalyzer.Cli;
 
 /// <summary>
-/// <c>dmarc verify message FILE.eml [--ip IP --helo NAME --mail-from SENDER] [--zone FILE]... [--offline] [--dns SERVER]</c>:
+/// <c>dmarc verify message FILE.eml [--ip IP --helo NAME --mail-from SENDER] [--zone FILE]... [--offline] [--dns SERVER]...</c>:
 /// prints the Authentication-Results field it would add, folded.
 /// </summary>
 internal static class VerifyMessageCommand
 {
-    public static Command Create(AuthCommandServices services)
+    public static Command Create()
     {
         var file = new Argument<FileInfo>("FILE") { Description = "The message (RFC 5322, CRLF or LF line ends)" };
         var ip = new Option<string?>("--ip") { Description = "Client IP address for SPF; without it SPF is reported as none" };
         var helo = new Option<string?>("--helo") { Description = "HELO/EHLO name" };
         var mailFrom = new Option<string?>("--mail-from") { Description = "MAIL FROM address (empty for the null sender)" };
-        var zones = new Option<FileInfo[]>("--zone") { Description = "Local zone file answering before DNS (repeatable)" };
-        var offline = new Option<bool>("--offline") { Description = "Answer from zone files only, never the network" };
-        var server = new Option<string?>("--dns") { Description = "DNS server to ask instead of the system's" };
         var config = CommonOptions.Config();
+        var dnsOptions = new DnsCommandOptions();
         var command = new Command("message", "Verify DKIM and DMARC (and SPF with --ip) of a message; print its Authentication-Results");
         command.Arguments.Add(file);
-        foreach (var option in new Option[] { ip, helo, mailFrom, zones, offline, server, config })
+        foreach (var option in new Option[] { ip, helo, mailFrom, config })
             command.Options.Add(option);
+        dnsOptions.AddTo(command);
 
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
-            var settings = AuthSettings.From(AppConfiguration.Load(r.GetValue(config)));
+            var configuration = AppConfiguration.Load(r.GetValue(config));
+            var settings = AuthSettings.From(configuration);
             var path = r.GetValue(file)!;
             if (!path.Exists)
                 throw new UsageException($"message file not found: {path.FullName}");
-            var dns = services.Resolver(new DnsChoice(r.GetValue(zones) ?? [], r.GetValue(offline), r.GetValue(server)));
+            var dns = await dnsOptions.CreateResolverAsync(r, configuration, ct);
             var psl = settings.Discovery == DmarcDiscoveryMode.PublicSuffixList
                 ? await LoadPslAsync(settings.PublicSuffixListPath, ct)
                 : null;
 
-            var spf = await SpfAsync(r.GetValue(ip), r.GetValue(helo), r.GetValue(mailFrom), dns, services, ct);
+            var spf = await SpfAsync(r.GetValue(ip), r.GetValue(helo) ?? "", r.GetValue(mailFrom) ?? "", dns, settings.AuthservId, ct);
             await using var message = path.OpenRead();
             var result = await new MessageAuthenticator(dns, settings.Discovery, psl).AuthenticateAsync(message, spf, ct);
             await r.InvocationConfiguration.Output.WriteLineAsync(
@@ -48,14 +49,20 @@ internal static class VerifyMessageCommand
         return command;
     }
 
-    private static async Task<SpfOutcome> SpfAsync(string? ip, string? helo, string? mailFrom, IDnsResolver dns,
-        AuthCommandServices services, CancellationToken ct)
+    /// <summary>RFC 7208: the MAIL FROM identity, or the HELO identity for the null sender.</summary>
+    private static async Task<SpfOutcome> SpfAsync(string? ip, string helo, string mailFrom, IDnsResolver dns, string receiver, CancellationToken ct)
     {
         if (ip is null)
             return new SpfOutcome("none", "", Comment: "not checked: no --ip given");
         if (!IPAddress.TryParse(ip, out var address))
             throw new UsageException($"--ip {ip} is not an IP address");
-        return await services.CheckSpf(new SpfQuery(address, helo, mailFrom), dns, ct);
+        if (mailFrom.Length == 0 && helo.Length == 0)
+            throw new UsageException("--ip needs --mail-from, --helo or both");
+        var result = await new SpfEvaluator(dns, receiver).CheckMailFromAsync(address, mailFrom, helo, ct);
+        var comment = result.Mechanism is { } mechanism ? $"{address} matched {mechanism}" : result.Reason;
+        return mailFrom.Length == 0
+            ? new SpfOutcome(result.Word, helo, "helo", helo, comment)
+            : new SpfOutcome(result.Word, mailFrom[(mailFrom.LastIndexOf('@') + 1)..], "mailfrom", mailFrom, comment);
     }
 
     private static async Task<PublicSuffixList> LoadPslAsync(string path, CancellationToken ct)

@@ -1,3 +1,7 @@
+using System.Net;
+using DmarcAnalyzer.Auth;
+using DmarcAnalyzer.Auth.Dkim;
+using DmarcAnalyzer.Auth.Dmarc;
 using DmarcAnalyzer.Mail;
 using Microsoft.Extensions.Logging;
 
@@ -5,10 +9,12 @@ namespace DmarcAnalyzer.Filter;
 
 /// <summary>
 /// The policy engine, apart from the wire: given a message's envelope and content, applies the rules in order
-/// (submission bypass, encrypted archives with their exceptions, attachment removal for forged senders) and
-/// says what to do.
+/// (submission bypass, SPF/DKIM/DMARC with DNS trouble and DMARC enforcement, encrypted archives with their
+/// exceptions, attachment removal for forged senders) and says what to do. Without an
+/// <paramref name="authenticator"/> no authentication checks run.
 /// </summary>
-internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider time, ILogger<FilterEngine> logger)
+internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider time, ILogger<FilterEngine> logger,
+    SenderAuthenticator? authenticator = null)
 {
     /// <summary>Rule 1: mail from an authenticated client, or on a submission listener, is not checked.</summary>
     public bool IsSubmission(MessageEnvelope envelope) =>
@@ -17,7 +23,8 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
 
     /// <summary>
     /// Decides one message. <paramref name="message"/> is the whole message (header block, blank line, body);
-    /// <paramref name="headers"/> are its top-level header fields in order, as the MTA sent them.
+    /// <paramref name="headers"/> are its top-level header fields in order, as the MTA sent them. The stream must
+    /// be seekable: the authentication checks and the MIME rules each read it from the start.
     /// </summary>
     public async Task<Verdict> DecideAsync(MessageEnvelope envelope, IReadOnlyList<(string Name, string Value)> headers,
         Stream message, bool truncated, CancellationToken ct)
@@ -29,7 +36,23 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
                 : $"submission (listener {envelope.DaemonName})");
         if (truncated)
             return new Verdict(VerdictAction.Accept, "not inspected: larger than the filter's message size limit");
+        if (authenticator is null || !settings.Authentication.Enabled)
+            return await DecideContentAsync(settings, envelope, headers, message, null, ct);
 
+        var start = message.Position;
+        var authentication = await authenticator.AuthenticateAsync(envelope, message, ct);
+        message.Position = start;
+        var checks = settings.Authentication;
+        if (TemporaryError(authentication) is { } trouble && checks.OnDnsError == DnsErrorAction.Tempfail)
+            return WithResults(new Verdict(VerdictAction.Tempfail, $"DNS temporary error: {trouble}") { RejectText = checks.TempfailText }, authentication);
+        var verdict = DmarcPolicy(checks, envelope, authentication)
+            ?? await DecideContentAsync(settings, envelope, headers, message, authentication, ct);
+        return WithAuthenticationResults(verdict, authentication, headers);
+    }
+
+    private async Task<Verdict> DecideContentAsync(FilterOptions settings, MessageEnvelope envelope,
+        IReadOnlyList<(string Name, string Value)> headers, Stream message, MessageAuthentication? authentication, CancellationToken ct)
+    {
         MimeEntity root;
         try
         {
@@ -66,7 +89,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             }
         }
 
-        if (attachments.Count > 0 && ForgedBecause(settings, envelope, headers) is { } forged)
+        if (attachments.Count > 0 && ForgedBecause(settings, envelope, headers, authentication) is { } forged)
         {
             var stripped = AttachmentStripper.Strip(root, settings.RemovedListFileName);
             if (stripped.Removed.Count > 0)
@@ -120,9 +143,18 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         return null;
     }
 
-    /// <summary>Why the sender counts as forged, or null. SPF/DKIM/DMARC take this over in part 2.</summary>
-    private static string? ForgedBecause(FilterOptions settings, MessageEnvelope envelope, IReadOnlyList<(string Name, string Value)> headers)
+    /// <summary>Why the sender counts as forged, or null: the authentication verdict as configured, or the static switches.</summary>
+    private static string? ForgedBecause(FilterOptions settings, MessageEnvelope envelope, IReadOnlyList<(string Name, string Value)> headers,
+        MessageAuthentication? authentication)
     {
+        if (authentication is not null)
+        {
+            var when = settings.Authentication.ForgedWhen;
+            if (when is ForgedWhen.DmarcFail or ForgedWhen.Either && authentication.Dmarc.Result == DmarcResult.Fail)
+                return $"forged sender: DMARC fail for {authentication.Dmarc.FromDomain}";
+            if (when is ForgedWhen.SpfFail or ForgedWhen.Either && authentication.Spf.Result == "fail")
+                return $"forged sender: SPF fail for {authentication.Spf.Domain}";
+        }
         if (settings.TreatAllSendersAsForged)
             return "sender treated as forged by configuration";
         if (settings.ForgedSenders.Any(pattern => FilterException.AddressMatches(pattern, envelope.Sender)))
@@ -131,6 +163,98 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             && headers.Any(h => string.Equals(h.Name, marker, StringComparison.OrdinalIgnoreCase)))
             return $"sender marked forged by {marker}";
         return null;
+    }
+
+    /// <summary>The first temperror among SPF, DKIM and DMARC, said in a few words; null when DNS answered.</summary>
+    private static string? TemporaryError(MessageAuthentication a)
+    {
+        if (a.Spf.Result == "temperror")
+            return $"SPF for {a.Spf.Domain}: {a.Spf.Comment}";
+        if (a.Dkim.FirstOrDefault(d => d.Result == DkimResult.TempError) is { } dkim)
+            return $"DKIM key {dkim.Selector}._domainkey.{dkim.Domain}: {dkim.Reason}";
+        if (a.Dmarc.Result == DmarcResult.TempError)
+            return $"DMARC for {a.Dmarc.FromDomain}: {a.Dmarc.Reason}";
+        return null;
+    }
+
+    /// <summary>
+    /// DMARC enforcement (off by default): a failing message whose From domain asks for reject or quarantine gets it,
+    /// unless it comes from a sender on the never-reject list. The disposition already takes t=y into account; an
+    /// old pct= below 100 applies the policy to that share of messages and one level lower to the rest (RFC 7489 §6.6.4).
+    /// </summary>
+    private Verdict? DmarcPolicy(AuthenticationOptions checks, MessageEnvelope envelope, MessageAuthentication a)
+    {
+        var dmarc = a.Dmarc;
+        if (!checks.EnforceDmarc || dmarc.Result != DmarcResult.Fail || dmarc.Disposition == DmarcRecord.None)
+            return null;
+        var disposition = dmarc.Disposition;
+        var reason = $"DMARC fail for {dmarc.FromDomain}, policy {dmarc.Policy}";
+        // pct=0 already counts as t=y in the disposition.
+        if (dmarc.Percent is { } percent and > 0 and < 100 && Random.Shared.Next(100) >= percent)
+        {
+            disposition = disposition == DmarcRecord.Reject ? DmarcRecord.Quarantine : DmarcRecord.None;
+            reason += $" (pct={percent}: not sampled, {disposition} applied)";
+        }
+        if (NeverRejected(checks, envelope, a) is { } listed)
+        {
+            logger.LogInformation("{QueueId}: {Reason} not applied: {Listed} is on the never-reject list", envelope.QueueId, reason, listed);
+            return null;
+        }
+        return disposition switch
+        {
+            DmarcRecord.Reject => new Verdict(VerdictAction.Reject, reason) { RejectText = checks.DmarcRejectText },
+            DmarcRecord.Quarantine => new Verdict(VerdictAction.Quarantine, reason) { QuarantineReason = reason },
+            _ => null,
+        };
+    }
+
+    /// <summary>The never-reject entry the sender matches: its IP, or a domain it has proven (verified client name, SPF, DKIM).</summary>
+    private static string? NeverRejected(AuthenticationOptions checks, MessageEnvelope envelope, MessageAuthentication a)
+    {
+        IPAddress.TryParse(envelope.ClientAddress, out var ip);
+        var domains = new List<string>();
+        if (envelope.ClientName is { } name && name != "unknown")
+            domains.Add(name);
+        if (a.Spf.Result == "pass")
+            domains.Add(a.Spf.Domain);
+        domains.AddRange(a.Dkim.Where(d => d.Result == DkimResult.Pass).Select(d => d.Domain));
+        foreach (var entry in checks.NeverReject)
+        {
+            if (ip is not null && IPNetwork.TryParse(entry.Contains('/') ? entry : entry + (entry.Contains(':') ? "/128" : "/32"), out var network))
+            {
+                if (network.Contains(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip))
+                    return entry;
+            }
+            else if (domains.Any(d => FilterException.AddressMatches(entry, d)))
+                return entry;
+        }
+        return null;
+    }
+
+    /// <summary>The verdict with the SPF, DKIM and DMARC results the log keeps.</summary>
+    private static Verdict WithResults(Verdict verdict, MessageAuthentication a) => verdict with
+    {
+        Spf = a.Spf.Result,
+        Dkim = a.Dkim.Count == 0 ? DkimResult.None
+            : a.Dkim.Any(d => d.Result == DkimResult.Pass) ? DkimResult.Pass : a.Dkim[0].Result,
+        Dmarc = a.Dmarc.Result,
+    };
+
+    /// <summary>
+    /// Adds our Authentication-Results field on top, after deleting those that claim our authserv-id (RFC 8601 §5):
+    /// the deletions come first, from the last, so that the indexes stay those the MTA knows.
+    /// </summary>
+    private Verdict WithAuthenticationResults(Verdict verdict, MessageAuthentication a, IReadOnlyList<(string Name, string Value)> headers)
+    {
+        var id = authenticator!.AuthservId;
+        var existing = headers.Where(h => string.Equals(h.Name, AuthenticationResultsWriter.FieldName, StringComparison.OrdinalIgnoreCase))
+            .Select(h => h.Value);
+        var edits = AuthenticationResultsParser.ForgedInstances(existing, id).Reverse()
+            .Select(n => new HeaderEdit(AuthenticationResultsWriter.FieldName, null, (uint)n))
+            .Append(new HeaderEdit(AuthenticationResultsWriter.FieldName, a.AuthenticationResults(id), OnTop: true))
+            .Concat(verdict.HeaderEdits)
+            .ToList();
+        return WithResults(verdict, a) with { HeaderEdits = edits };
     }
 
     /// <summary>

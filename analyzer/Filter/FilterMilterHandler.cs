@@ -51,12 +51,19 @@ internal sealed class FilterMilterHandler(FilterEngine engine, VerdictLog verdic
     {
         if (verdict.Action == VerdictAction.Reject)
             return new MilterDecision(MilterReply.WithCode(550, verdict.RejectText ?? "5.7.1 Message refused"), []);
+        if (verdict.Action == VerdictAction.Tempfail)
+            return new MilterDecision(MilterReply.WithCode(451, verdict.RejectText ?? "4.4.3 Try again later"), []);
         var modifications = new List<MilterModification>();
         foreach (var edit in verdict.HeaderEdits)
         {
-            modifications.Add(edit.Index is { } index
-                ? new MilterModification.ChangeHeader(index, edit.Name, edit.Value)
-                : new MilterModification.AddHeader(edit.Name, edit.Value ?? ""));
+            // Milter header values fold with a bare LF; the MTA writes its own line ends.
+            var value = edit.Value?.Replace("\r\n", "\n");
+            modifications.Add(edit switch
+            {
+                { OnTop: true } => new MilterModification.InsertHeader(0, edit.Name, value ?? ""),
+                { Index: { } index } => new MilterModification.ChangeHeader(index, edit.Name, value),
+                _ => new MilterModification.AddHeader(edit.Name, value ?? ""),
+            });
         }
         if (verdict.NewBody is { } body)
             modifications.Add(new MilterModification.ReplaceBody(body));

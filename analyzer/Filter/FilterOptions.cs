@@ -40,8 +40,11 @@ internal sealed class FilterOptions
     /// <summary>Senders allowed to send encrypted archives, with who approved it, why and until when.</summary>
     public List<FilterException> Exceptions { get; init; } = [];
 
+    /// <summary>SPF, DKIM and DMARC checks, what counts as forged, DMARC enforcement, DNS trouble.</summary>
+    public AuthenticationOptions Authentication { get; init; } = new();
+
     /// <summary>
-    /// Until SPF/DKIM/DMARC decide it, these switches mark a sender forged: every sender, listed addresses or
+    /// Besides the authentication verdict, these switches mark a sender forged: every sender, listed addresses or
     /// domains, or any message carrying the named header (for tests).
     /// </summary>
     public bool TreatAllSendersAsForged { get; init; }

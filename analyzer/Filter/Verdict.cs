@@ -5,6 +5,9 @@ internal enum VerdictAction
 {
     Accept,
     Reject,
+
+    /// <summary>Refused for now (4xx): DNS trouble, the sender tries again later.</summary>
+    Tempfail,
     Quarantine,
     Tag,
     RemoveAttachments,
@@ -21,8 +24,11 @@ internal sealed record MessageEnvelope(
     string? AuthenticatedUser,
     string? DaemonName);
 
-/// <summary>A header change: add (Index null), or replace/delete (Value null) the Index-th (1-based) field of that name.</summary>
-internal sealed record HeaderEdit(string Name, string? Value, uint? Index = null);
+/// <summary>
+/// A header change: add at the end (Index null), insert on top (<paramref name="OnTop"/>), or replace/delete
+/// (Value null) the Index-th (1-based) field of that name.
+/// </summary>
+internal sealed record HeaderEdit(string Name, string? Value, uint? Index = null, bool OnTop = false);
 
 /// <summary>The filter's decision on one message and what the verdict log keeps of it.</summary>
 internal sealed record Verdict(VerdictAction Action, string Reason)
@@ -39,7 +45,10 @@ internal sealed record Verdict(VerdictAction Action, string Reason)
 
     public string? ExceptionUsed { get; init; }
 
-    /// <summary>SPF, DKIM and DMARC results; filled in once those checks are wired in.</summary>
+    /// <summary>
+    /// SPF, DKIM and DMARC result words (null when not checked); DKIM is pass when any signature passed, else the
+    /// first signature's result, none without one.
+    /// </summary>
     public string? Spf { get; init; }
 
     public string? Dkim { get; init; }

@@ -202,12 +202,29 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
         foreach (var modification in decision.Modifications)
         {
             if ((_actions & modification.RequiredAction) != 0)
-                MilterReplyWriter.Write(output, modification);
+                MilterReplyWriter.Write(output, WithLeadingSpace(modification));
             else
                 logger.LogWarning("the MTA did not grant {Action}; {Modification} dropped", modification.RequiredAction, modification.GetType().Name);
         }
         MilterReplyWriter.Write(output, decision.Reply);
         await ResetMessageAsync();
+    }
+
+    /// <summary>
+    /// With SMFIP_HDR_LEADSPC the MTA writes header values as given, without the space after the colon
+    /// (Postfix milter8.c), so it is put in here; handlers give values without it either way.
+    /// </summary>
+    private MilterModification WithLeadingSpace(MilterModification modification)
+    {
+        if (!_protocol.HasFlag(MilterProtocolFlags.HeaderLeadingSpace))
+            return modification;
+        return modification switch
+        {
+            MilterModification.AddHeader add => add with { Value = " " + add.Value },
+            MilterModification.InsertHeader insert => insert with { Value = " " + insert.Value },
+            MilterModification.ChangeHeader { Value: { } value } change => change with { Value = " " + value },
+            _ => modification,
+        };
     }
 
     private MilterEnvelope Envelope()

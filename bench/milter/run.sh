@@ -2,7 +2,16 @@
 # End-to-end milter benchmark with Postfix's smtp-source: a private Postfix on 127.0.0.1 (own config, queue and
 # data folders in a temporary folder, everything delivered to the discard transport), sent COUNT messages over
 # 10 concurrent sessions, once without a milter and once with ours. Prints messages/s and CPU seconds.
-# Usage: bench/milter/run.sh [COUNT]   (run as root; needs postfix and smtp-source, and dotnet to build dmarc)
+# The messages are DKIM-signed (python3-dkim) for sender.example, whose key, SPF record (127.0.0.1) and DMARC
+# policy come from a zone file: the milter runs offline, so SPF, DKIM and DMARC all pass without a network.
+# With PEERS=1 it then runs Debian's opendkim (verify mode) and opendmarc chained the same way, and finally all
+# three together on four kinds of message delivered to files, comparing the spf/dkim/dmarc results each side
+# put in its Authentication-Results field. Those two daemons get the zone from bench/milter/zone-dns.py on
+# 127.0.0.2:53 (opendkim through its Nameservers option, opendmarc through a private /etc/resolv.conf bind-mounted
+# in its own mount namespace), since they have no zone-file option.
+# Usage: [PEERS=1] bench/milter/run.sh [COUNT]
+#   (run as root; needs postfix, smtp-source, python3-dkim, python3-dnspython, openssl, dotnet; PEERS=1 also
+#   opendkim, opendmarc and publicsuffix)
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 count=${1:-5000}
@@ -17,15 +26,20 @@ dmarc=analyzer/bin/Release/net10.0/dmarc
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 smtp_port=$(free_port)
 milter_port=$(free_port)
+dkim_port=$(free_port)
+dmarc_port=$(free_port)
 milter_pid=
+peer_pids=()
+measured=()
 cleanup() {
   postfix -c "$root/conf" stop >/dev/null 2>&1 || true
   [ -n "$milter_pid" ] && kill -TERM "$milter_pid" 2>/dev/null && wait "$milter_pid" 2>/dev/null || true
+  for pid in "${peer_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
   rm -rf "$root"
 }
 trap cleanup EXIT
 
-write_config() { # $1: smtpd_milters value
+write_config() { # $1: smtpd_milters value, $2: transport (discard, or capture: one file per message in $root/out)
   cat > "$root/conf/main.cf" <<CF
 compatibility_level = 3.6
 queue_directory = $root/queue
@@ -38,9 +52,9 @@ myhostname = mx.bench.example
 mydestination =
 mynetworks = 127.0.0.0/8
 smtpd_relay_restrictions = permit_mynetworks, reject
-default_transport = discard
-relay_transport = discard
-local_transport = discard
+default_transport = ${2:-discard}
+relay_transport = ${2:-discard}
+local_transport = ${2:-discard}
 alias_maps =
 alias_database =
 local_recipient_maps =
@@ -71,44 +85,154 @@ discard   unix  - - n -  - discard
 anvil     unix  - - n -  1 anvil
 scache    unix  - - n -  1 scache
 postlog   unix-dgram n - n - 1 postlogd
+capture   unix  - n n -  - pipe flags=F user=nobody argv=/usr/bin/tee $root/out/\${queue_id}.eml
 CF
 }
 
 cpu_ticks() { awk '/^cpu /{print $2+$3+$4+$6+$7+$8}' /proc/stat; }
-proc_ticks() { awk '{print $14+$15}' "/proc/$1/stat"; }
+proc_ticks() { # the CPU ticks of the given processes together
+  local total=0 pid
+  for pid in "$@"; do total=$(( total + $(awk '{print $14+$15}' "/proc/$pid/stat") )); done
+  echo "$total"
+}
 
 run() { # $1: label, $2: message file or "", $3: milter setting
   write_config "$3"
   postfix -c "$root/conf" start >/dev/null
   sleep 1
   local args=(-s "$sessions" -m "$count" -f bench@sender.example -t rcpt@example.net)
-  if [ -n "$2" ]; then args+=(-F "$2"); else args+=(-l 5120); fi
+  args+=(-F "$2")
   local milter_before=0
-  [ -n "$milter_pid" ] && milter_before=$(proc_ticks "$milter_pid")
+  [ ${#measured[@]} -gt 0 ] && milter_before=$(proc_ticks "${measured[@]}")
   local cpu_before start end cpu_after
   cpu_before=$(cpu_ticks); start=$(date +%s.%N)
   smtp-source "${args[@]}" "127.0.0.1:$smtp_port"
   end=$(date +%s.%N); cpu_after=$(cpu_ticks)
   local milter_cpu=0
-  [ -n "$milter_pid" ] && milter_cpu=$(( $(proc_ticks "$milter_pid") - milter_before ))
+  [ ${#measured[@]} -gt 0 ] && milter_cpu=$(( $(proc_ticks "${measured[@]}") - milter_before ))
   local hz; hz=$(getconf CLK_TCK)
   awk -v l="$1" -v n="$count" -v s="$start" -v e="$end" -v c=$((cpu_after - cpu_before)) -v m="$milter_cpu" -v hz="$hz" \
-    'BEGIN { printf "%-32s %6d msgs %7.1f s %8.1f msg/s  machine CPU %6.1f s  milter CPU %6.1f s\n", l, n, e-s, n/(e-s), c/hz, m/hz }'
+    'BEGIN { printf "%-32s %6d msgs %7.1f s %8.1f msg/s  machine CPU %6.1f s  filter CPU %6.1f s\n", l, n, e-s, n/(e-s), c/hz, m/hz }'
   postfix -c "$root/conf" stop >/dev/null
   sleep 1
 }
 
-python3 bench/milter/make-message.py 102400 "$root/100k.eml"
+python3 bench/milter/make-message.py 5120 "$root/5k-plain.eml" text
+python3 bench/milter/make-message.py 102400 "$root/100k-plain.eml"
+openssl genrsa -out "$root/bench.key" 2048 2>/dev/null
+/usr/bin/python3 bench/milter/sign-message.py "$root/bench.key" sender.example "$root/5k-plain.eml" "$root/5k.eml" "$root/bench.zone"
+/usr/bin/python3 bench/milter/sign-message.py "$root/bench.key" sender.example "$root/100k-plain.eml" "$root/100k.eml" "$root/bench.zone"
 
-run "5 KB, no milter" "" ""
+run "5 KB, no milter" "$root/5k.eml" ""
 run "100 KB + attachment, no milter" "$root/100k.eml" ""
 
 cat > "$root/dmarc.json" <<CF
-{ "Filter": { "Milter": { "MaxConnections": 1000 } } }
+{ "Auth": { "AuthservId": "mx.bench.example" },
+  "Dns": { "Offline": true, "Zones": [ "$root/bench.zone" ] },
+  "Filter": { "Milter": { "MaxConnections": 1000 } } }
 CF
 "$dmarc" milter --listen "inet:127.0.0.1:$milter_port" --config "$root/dmarc.json" --db "$root/dmarc.db" 2>"$root/milter.log" &
 milter_pid=$!
+measured=("$milter_pid")
 sleep 2
-run "5 KB, dmarc milter" "" "inet:127.0.0.1:$milter_port"
+run "5 KB, dmarc milter" "$root/5k.eml" "inet:127.0.0.1:$milter_port"
 run "100 KB + attachment, dmarc milter" "$root/100k.eml" "inet:127.0.0.1:$milter_port"
 grep -c "fail\|error" "$root/milter.log" >/dev/null && grep -i "fail\|error" "$root/milter.log" | head -5 || true
+# Every verdict should say pass three times: the checks really ran.
+python3 - "$root/dmarc.db" <<'PY'
+import sqlite3, sys
+rows = sqlite3.connect(sys.argv[1]).execute("SELECT spf, dkim, dmarc, count(*) FROM verdicts GROUP BY 1, 2, 3").fetchall()
+print("verdicts (spf, dkim, dmarc, messages):", rows)
+PY
+
+[ "${PEERS:-0}" = 1 ] || exit 0
+
+# Messages of four kinds for the comparison: signed (all pass), signed then altered (dkim fail), a forged
+# From with p=reject (spf fail, dmarc fail), and a partner without SPF or signature (spf none, dmarc fail).
+sed 's/lazy dog/lazy cat/' "$root/5k.eml" > "$root/altered.eml"
+sed 's/bench@sender.example/ceo@victim.example/' "$root/5k-plain.eml" > "$root/forged.eml"
+sed 's/bench@sender.example/alice@nospf.example/' "$root/5k-plain.eml" > "$root/nospf.eml"
+cat >> "$root/bench.zone" <<ZONE
+victim.example. IN TXT "v=spf1 ip4:192.0.2.1 -all"
+_dmarc.victim.example. IN TXT "v=DMARC1; p=reject"
+_dmarc.nospf.example. IN TXT "v=DMARC1; p=none"
+ZONE
+kill -TERM "$milter_pid"; wait "$milter_pid" 2>/dev/null || true
+"$dmarc" milter --listen "inet:127.0.0.1:$milter_port" --config "$root/dmarc.json" --db "$root/dmarc2.db" 2>"$root/milter.log" &
+milter_pid=$!
+
+/usr/bin/python3 bench/milter/zone-dns.py 127.0.0.2 "$root/bench.zone" &
+peer_pids+=($!)
+dns_pid=$!
+echo "nameserver 127.0.0.2" > "$root/resolv.conf"
+cat > "$root/opendkim.conf" <<CF
+Mode v
+Socket inet:$dkim_port@127.0.0.1
+AuthservID peers.bench.example
+Nameservers 127.0.0.2
+Background no
+Syslog no
+UserID postfix
+PidFile $root/opendkim.pid
+CF
+# opendmarc skips mail from 127.0.0.1 unless IgnoreHosts names something else.
+echo 192.0.2.255 > "$root/opendmarc-ignore"
+cat > "$root/opendmarc.conf" <<CF
+Socket inet:$dmarc_port@127.0.0.1
+IgnoreHosts $root/opendmarc-ignore
+AuthservID peers.bench.example
+TrustedAuthservIDs peers.bench.example
+SPFSelfValidate true
+SPFIgnoreResults true
+PublicSuffixList /usr/share/publicsuffix/public_suffix_list.dat
+RejectFailures false
+Background false
+Syslog false
+UserID postfix
+PidFile $root/opendmarc.pid
+CF
+opendkim -x "$root/opendkim.conf" 2>"$root/opendkim.log" &
+peer_pids+=($!)
+dkim_pid=$(pgrep -n -x opendkim || echo $!)
+unshare --mount bash -c "mount --bind '$root/resolv.conf' /etc/resolv.conf && exec opendmarc -c '$root/opendmarc.conf'" 2>"$root/opendmarc.log" &
+peer_pids+=($!)
+sleep 2
+dmarc_pid=$(pgrep -n -x opendmarc)
+
+measured=("$dkim_pid" "$dmarc_pid")
+run "5 KB, opendkim + opendmarc" "$root/5k.eml" "inet:127.0.0.1:$dkim_port, inet:127.0.0.1:$dmarc_port"
+dns_before=$(proc_ticks "$dns_pid")
+run "100 KB + attachment, opendkim + opendmarc" "$root/100k.eml" "inet:127.0.0.1:$dkim_port, inet:127.0.0.1:$dmarc_port"
+echo "  zone-dns.py CPU in the 100 KB run: $(( $(proc_ticks "$dns_pid") - dns_before )) ticks of 1/$(getconf CLK_TCK) s"
+
+# All three on the same messages, delivered to files; then each side's results compared.
+mkdir -p "$root/out"; chmod 1777 "$root/out"
+write_config "inet:127.0.0.1:$dkim_port, inet:127.0.0.1:$dmarc_port, inet:127.0.0.1:$milter_port" capture
+postfix -c "$root/conf" start >/dev/null
+sleep 1
+for kind in 5k:bench@sender.example altered:bench@sender.example forged:ceo@victim.example nospf:alice@nospf.example; do
+  smtp-source -s 2 -m 25 -f "${kind#*:}" -t rcpt@example.net -F "$root/${kind%%:*}.eml" "127.0.0.1:$smtp_port"
+done
+sleep 5
+postfix -c "$root/conf" stop >/dev/null
+python3 - "$root/out" <<'PY'
+import collections, email, glob, re, sys
+def results(message, authserv):
+    found = {}
+    for value in message.get_all("Authentication-Results") or []:
+        value = " ".join(value.split())
+        if value.split(";")[0].strip().lower() != authserv:
+            continue
+        for method in ("spf", "dkim", "dmarc"):
+            m = re.search(r"\b%s=(\w+)" % method, value)
+            if m and method not in found:
+                found[method] = m.group(1)
+    return tuple(found.get(m, "-") for m in ("spf", "dkim", "dmarc"))
+pairs = collections.Counter()
+for path in glob.glob(sys.argv[1] + "/*.eml"):
+    message = email.message_from_binary_file(open(path, "rb"))
+    pairs[(message["From"], results(message, "mx.bench.example"), results(message, "peers.bench.example"))] += 1
+print("From | ours (spf, dkim, dmarc) | opendkim+opendmarc (spf, dkim, dmarc) | messages")
+for (sender, ours, theirs), n in sorted(pairs.items()):
+    print(sender, "|", ours, "|", theirs, "|", n, "" if ours == theirs else "  <- differs")
+PY

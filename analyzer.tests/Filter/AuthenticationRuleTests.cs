@@ -1,0 +1,241 @@
+using System.Text;
+using DmarcAnalyzer.Auth.Dkim;
+using DmarcAnalyzer.Auth.Dmarc;
+using DmarcAnalyzer.Filter;
+using DmarcAnalyzer.Milter;
+using DmarcAnalyzer.Tests.Auth;
+using DmarcAnalyzer.Tests.Auth.Dkim;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace DmarcAnalyzer.Tests.Filter;
+
+/// <summary>The engine's SPF, DKIM and DMARC rules, DNS from an in-memory resolver, messages signed here.</summary>
+public sealed class AuthenticationRuleTests
+{
+    private const string AuthservId = "mx.example.net";
+    private const string Partner = "football.example.com";
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    private static MessageEnvelope Envelope(string sender = "joe@football.example.com", string ip = "192.0.2.10", string? auth = null) =>
+        new("Q1", ip, "unknown", "mx.football.example.com", sender, ["bob@example.net"], auth, "smtpd");
+
+    /// <summary>The partner's DNS: SPF for 192.0.2.0/24, the Ed25519 key, and a DMARC record.</summary>
+    private static FakeDnsResolver Dns(string dmarc = "v=DMARC1; p=reject", string? spf = "v=spf1 ip4:192.0.2.0/24 -all")
+    {
+        using var key = DkimTestMessages.Key(DkimSignature.Ed25519Sha256);
+        var dns = new FakeDnsResolver()
+            .Txt($"sel._domainkey.{Partner}", key.PublicKeyRecord())
+            .Txt($"_dmarc.{Partner}", dmarc)
+            .A(Partner);
+        return spf is null ? dns : dns.Txt(Partner, spf);
+    }
+
+    private static byte[] Unsigned(params TestMessages.Part[] parts) => TestMessages.Multipart($"Joe <joe@{Partner}>", parts);
+
+    private static async Task<byte[]> SignedAsync(params TestMessages.Part[] parts)
+    {
+        var text = Encoding.Latin1.GetString(Unsigned(parts));
+        return Encoding.Latin1.GetBytes(await DkimTestMessages.SignAsync(text, DkimSignature.Ed25519Sha256));
+    }
+
+    private static TestMessages.Part Pdf => TestMessages.Attachment("report.pdf", TestMessages.Pdf(""), "application/pdf");
+
+    private static async Task<Verdict> DecideAsync(FakeDnsResolver dns, byte[] message, FilterOptions? options = null, MessageEnvelope? envelope = null,
+        IReadOnlyList<(string Name, string Value)>? extraHeaders = null)
+    {
+        var engine = new FilterEngine(() => options ?? new FilterOptions(), TimeProvider.System, NullLogger<FilterEngine>.Instance,
+            new SenderAuthenticator(dns, AuthservId));
+        if (extraHeaders is not null)
+        {
+            var prefix = string.Concat(extraHeaders.Select(h => $"{h.Name}: {h.Value}\r\n"));
+            message = [.. Encoding.Latin1.GetBytes(prefix), .. message];
+        }
+        return await engine.DecideAsync(envelope ?? Envelope(), Headers(message), new MemoryStream(message), truncated: false, Ct);
+    }
+
+    /// <summary>Top-level fields as the MTA sends them: unfolded names, values with their continuation lines.</summary>
+    private static List<(string Name, string Value)> Headers(byte[] message)
+    {
+        var text = Encoding.Latin1.GetString(message);
+        var fields = new List<(string Name, string Value)>();
+        foreach (var line in text[..text.IndexOf("\r\n\r\n", StringComparison.Ordinal)].Split("\r\n"))
+        {
+            if (line.StartsWith(' ') || line.StartsWith('\t'))
+                fields[^1] = (fields[^1].Name, fields[^1].Value + "\r\n" + line);
+            else
+                fields.Add((line[..line.IndexOf(':')], line[(line.IndexOf(':') + 1)..].TrimStart()));
+        }
+        return fields;
+    }
+
+    private static string OurField(Verdict verdict) =>
+        Assert.Single(verdict.HeaderEdits, e => e is { Name: "Authentication-Results", OnTop: true }).Value!;
+
+    [Fact]
+    public async Task A_signed_message_from_an_authorised_address_passes_and_gets_our_field_on_top()
+    {
+        var verdict = await DecideAsync(Dns(), await SignedAsync());
+        Assert.Equal(VerdictAction.Accept, verdict.Action);
+        Assert.Equal(("pass", "pass", "pass"), (verdict.Spf, verdict.Dkim, verdict.Dmarc));
+        var field = OurField(verdict);
+        Assert.StartsWith($"{AuthservId};\r\n\tspf=pass", field);
+        Assert.Contains($"dkim=pass header.d={Partner} header.s=sel", field);
+        Assert.Contains($"dmarc=pass (p=reject dis=none) header.from={Partner}", field);
+        var decision = FilterMilterHandler.ToDecision(verdict);
+        var insert = Assert.IsType<MilterModification.InsertHeader>(Assert.Single(decision.Modifications));
+        Assert.Equal(0u, insert.Index);
+        Assert.DoesNotContain('\r', insert.Value);
+    }
+
+    [Fact]
+    public async Task Fields_claiming_our_authserv_id_are_deleted_before_ours_is_added_and_others_are_kept()
+    {
+        var verdict = await DecideAsync(Dns(), await SignedAsync(), extraHeaders:
+        [
+            ("Authentication-Results", $"{AuthservId}; dmarc=pass header.from={Partner}"),
+            ("Authentication-Results", "mx.elsewhere.example; spf=pass smtp.mailfrom=x@elsewhere.example"),
+            ("Authentication-Results", $"{AuthservId.ToUpperInvariant()}; dkim=pass header.d={Partner}"),
+        ]);
+        var edits = verdict.HeaderEdits.Where(e => e.Name == "Authentication-Results").ToList();
+        Assert.Equal([(null, 3u, false), (null, 1u, false)], edits.Take(2).Select(e => (e.Value, e.Index, e.OnTop)));
+        Assert.True(edits[2].OnTop);
+        Assert.Equal(3, edits.Count);
+    }
+
+    [Fact]
+    public async Task A_dmarc_failure_with_attachments_has_them_removed_by_default()
+    {
+        var verdict = await DecideAsync(Dns(), Unsigned(Pdf), envelope: Envelope(ip: "198.51.100.9"));
+        Assert.Equal(VerdictAction.RemoveAttachments, verdict.Action);
+        Assert.Equal(("fail", "none", "fail"), (verdict.Spf, verdict.Dkim, verdict.Dmarc));
+        Assert.Contains($"forged sender: DMARC fail for {Partner}", verdict.Reason);
+        Assert.Contains("dmarc=fail", OurField(verdict));
+        Assert.Equal(["report.pdf"], verdict.RemovedAttachments);
+    }
+
+    [Fact]
+    public async Task A_signed_message_from_elsewhere_keeps_its_attachments()
+    {
+        var verdict = await DecideAsync(Dns(), await SignedAsync(Pdf), envelope: Envelope(ip: "198.51.100.9"));
+        Assert.Equal(VerdictAction.Accept, verdict.Action);
+        Assert.Equal(("fail", "pass", "pass"), (verdict.Spf, verdict.Dkim, verdict.Dmarc));
+    }
+
+    [Theory]
+    [InlineData("DmarcFail", "Accept")]
+    [InlineData("SpfFail", "RemoveAttachments")]
+    [InlineData("Either", "RemoveAttachments")]
+    public async Task Spf_fail_counts_as_forged_when_configured(string when, string action)
+    {
+        var expected = Enum.Parse<VerdictAction>(action);
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { ForgedWhen = Enum.Parse<ForgedWhen>(when) } };
+        // DKIM passes aligned, so DMARC passes; only SPF fails.
+        var verdict = await DecideAsync(Dns(), await SignedAsync(Pdf), options, Envelope(ip: "198.51.100.9"));
+        Assert.Equal(expected, verdict.Action);
+    }
+
+    [Fact]
+    public async Task Dmarc_policy_is_not_enforced_by_default()
+    {
+        var verdict = await DecideAsync(Dns(), Unsigned(), envelope: Envelope(ip: "198.51.100.9"));
+        Assert.Equal(VerdictAction.Accept, verdict.Action);
+        Assert.Equal("fail", verdict.Dmarc);
+    }
+
+    [Theory]
+    [InlineData("v=DMARC1; p=reject", "Reject")]
+    [InlineData("v=DMARC1; p=reject; pct=100", "Reject")]
+    [InlineData("v=DMARC1; p=reject; t=y", "Quarantine")]
+    [InlineData("v=DMARC1; p=reject; pct=0", "Quarantine")]
+    [InlineData("v=DMARC1; p=quarantine", "Quarantine")]
+    [InlineData("v=DMARC1; p=quarantine; t=y", "Accept")]
+    [InlineData("v=DMARC1; p=none", "Accept")]
+    public async Task Enforcement_follows_the_policy_and_its_testing_mode(string record, string action)
+    {
+        var expected = Enum.Parse<VerdictAction>(action);
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true } };
+        var verdict = await DecideAsync(Dns(record), Unsigned(), options, Envelope(ip: "198.51.100.9"));
+        Assert.Equal(expected, verdict.Action);
+        if (expected == VerdictAction.Reject)
+        {
+            var reply = Assert.IsType<MilterReply.Custom>(FilterMilterHandler.ToDecision(verdict).Reply);
+            Assert.Equal(550, reply.Code);
+            Assert.StartsWith("5.7.1 ", reply.Text);
+        }
+        if (expected == VerdictAction.Quarantine)
+            Assert.Contains(FilterMilterHandler.ToDecision(verdict).Modifications, m => m is MilterModification.Quarantine);
+    }
+
+    [Theory]
+    [InlineData("198.51.100.0/24")]
+    [InlineData("198.51.100.9")]
+    [InlineData("lists.example.org")]
+    [InlineData(".example.org")]
+    public async Task Senders_on_the_never_reject_list_are_not_rejected(string entry)
+    {
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true, NeverReject = [entry] } };
+        var dns = Dns().Txt("lists.example.org", "v=spf1 ip4:198.51.100.0/24 -all");
+        var verdict = await DecideAsync(dns, Unsigned(), options, Envelope("bounces@lists.example.org", "198.51.100.9"));
+        Assert.Equal(VerdictAction.Accept, verdict.Action);
+        Assert.Equal("fail", verdict.Dmarc);
+    }
+
+    [Fact]
+    public async Task A_domain_on_the_never_reject_list_must_be_proven()
+    {
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true, NeverReject = ["lists.example.org"] } };
+        // The envelope names the list, but SPF does not pass for it: the claim is not believed.
+        var verdict = await DecideAsync(Dns(), Unsigned(), options, Envelope("bounces@lists.example.org", "198.51.100.9"));
+        Assert.Equal(VerdictAction.Reject, verdict.Action);
+    }
+
+    [Fact]
+    public async Task Dns_trouble_is_accepted_with_temperror_by_default()
+    {
+        var verdict = await DecideAsync(Dns().Failing($"_dmarc.{Partner}"), await SignedAsync());
+        Assert.Equal(VerdictAction.Accept, verdict.Action);
+        Assert.Equal("temperror", verdict.Dmarc);
+        Assert.Contains("dmarc=temperror", OurField(verdict));
+    }
+
+    [Fact]
+    public async Task Dns_trouble_tempfails_when_configured()
+    {
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { OnDnsError = DnsErrorAction.Tempfail } };
+        var verdict = await DecideAsync(Dns().Failing(Partner), await SignedAsync(), options);
+        Assert.Equal(VerdictAction.Tempfail, verdict.Action);
+        Assert.Equal("temperror", verdict.Spf);
+        Assert.StartsWith("DNS temporary error: SPF for football.example.com", verdict.Reason);
+        var reply = Assert.IsType<MilterReply.Custom>(FilterMilterHandler.ToDecision(verdict).Reply);
+        Assert.Equal((451, true), (reply.Code, reply.Text.StartsWith("4.4.3 ")));
+    }
+
+    [Fact]
+    public async Task The_null_sender_is_checked_with_the_helo_name()
+    {
+        var dns = Dns().Txt("mx.football.example.com", "v=spf1 ip4:192.0.2.10 -all");
+        var verdict = await DecideAsync(dns, await SignedAsync(), envelope: Envelope(sender: ""));
+        Assert.Equal("pass", verdict.Spf);
+        Assert.Contains("spf=pass (192.0.2.10 matched ip4:192.0.2.10) smtp.helo=mx.football.example.com", OurField(verdict));
+    }
+
+    [Fact]
+    public async Task Submissions_are_not_checked()
+    {
+        var dns = Dns();
+        var verdict = await DecideAsync(dns, Unsigned(Pdf), envelope: Envelope(auth: "alice"));
+        Assert.Equal(VerdictAction.Accept, verdict.Action);
+        Assert.Null(verdict.Spf);
+        Assert.Empty(verdict.HeaderEdits);
+        Assert.Empty(dns.Queries);
+    }
+
+    [Fact]
+    public async Task Checks_can_be_switched_off()
+    {
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { Enabled = false } };
+        var verdict = await DecideAsync(Dns(), Unsigned(Pdf), options, Envelope(ip: "198.51.100.9"));
+        Assert.Equal((VerdictAction.Accept, null), (verdict.Action, verdict.Dmarc));
+        Assert.Empty(verdict.HeaderEdits);
+    }
+}

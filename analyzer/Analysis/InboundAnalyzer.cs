@@ -1,0 +1,129 @@
+using System.Globalization;
+using Microsoft.Data.Sqlite;
+
+namespace DmarcAnalyzer.Analysis;
+
+/// <summary>
+/// Reads the milter's verdict log for the report period (submissions left out: they are not received mail) and
+/// tallies it in one pass. Null when the log has no rows in the period, so the report shows no inbound section.
+/// </summary>
+internal static class InboundAnalyzer
+{
+    public const int TopForgedDomains = 20;
+
+    /// <summary>Distinct forged From domains counted at most: a flood of random names stays bounded.</summary>
+    private const int MaxForgedDomains = 100_000;
+
+    public static async Task<InboundAnalysis?> AnalyzeAsync(SqliteConnection db, ReportPeriod period, CancellationToken ct)
+    {
+        await using var query = db.CreateCommand();
+        query.CommandText = """
+            SELECT time_utc, spf, dkim, dmarc, action, reason, header_from FROM verdicts
+            WHERE time_utc >= $from AND time_utc < $to AND reason NOT LIKE 'submission%'
+            """;
+        query.Parameters.AddWithValue("$from", period.FromUtc);
+        query.Parameters.AddWithValue("$to", period.ToUtcExclusive);
+        var total = new TallyBuilder();
+        var weeks = new SortedDictionary<IsoWeek, TallyBuilder>();
+        var months = new SortedDictionary<DateOnly, TallyBuilder>();
+        var actions = new Dictionary<string, long>(StringComparer.Ordinal);
+        var forged = new Dictionary<string, long>(StringComparer.Ordinal);
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+        {
+            var day = ReportPeriod.DayFromUnixDay(Math.DivRem(reader.GetInt64(0), 86400, out var rem) - (rem < 0 ? 1 : 0));
+            var (spf, dkim, dmarc) = (Text(reader, 1), Text(reader, 2), Text(reader, 3));
+            var (action, reason) = (reader.GetString(4), reader.GetString(5));
+            total.Add(spf, dkim, dmarc);
+            Get(weeks, IsoWeek.Of(day)).Add(spf, dkim, dmarc);
+            Get(months, new DateOnly(day.Year, day.Month, 1)).Add(spf, dkim, dmarc);
+            Increment(actions, ActionName(action, reason));
+            if ((dmarc == "fail" || reason.StartsWith("forged sender", StringComparison.Ordinal))
+                && FromDomain(Text(reader, 6)) is { } domain && (forged.Count < MaxForgedDomains || forged.ContainsKey(domain)))
+                Increment(forged, domain);
+        }
+        if (total.Messages == 0)
+            return null;
+        return new InboundAnalysis(
+            total.Build(),
+            weeks.Select(w => new InboundPeriodTally(w.Key.ToString(), w.Key.Monday, w.Value.Build())).ToList(),
+            months.Select(m => new InboundPeriodTally(m.Key.ToString("yyyy-MM", CultureInfo.InvariantCulture), m.Key, m.Value.Build())).ToList(),
+            Ranked(actions, int.MaxValue),
+            Ranked(forged, TopForgedDomains));
+    }
+
+    /// <summary>What the filter did, in words: the action and, for refusals, which rule.</summary>
+    public static string ActionName(string action, string reason)
+    {
+        var rule = reason.StartsWith("encrypted attachment", StringComparison.Ordinal) ? ": encrypted archive"
+            : reason.StartsWith("DMARC fail", StringComparison.Ordinal) ? ": DMARC policy"
+            : "";
+        return action switch
+        {
+            "accept" => "delivered",
+            "reject" => "rejected" + rule,
+            "quarantine" => "quarantined" + rule,
+            "tag" => "tagged" + rule,
+            "removeattachments" => "attachments removed (forged sender)",
+            "tempfail" => "tempfailed: DNS trouble",
+            _ => action,
+        };
+    }
+
+    /// <summary>The domain of the first address in a From field, lower case; null when there is none.</summary>
+    public static string? FromDomain(string? from)
+    {
+        if (from is null)
+            return null;
+        var at = from.IndexOf('@');
+        if (at < 0)
+            return null;
+        var end = from.IndexOfAny(['>', ' ', ',', ';', '\t', ')'], at + 1);
+        var domain = (end < 0 ? from[(at + 1)..] : from[(at + 1)..end]).Trim().TrimEnd('.').ToLowerInvariant();
+        return domain.Length is > 0 and <= 253 ? domain : null;
+    }
+
+    private static string Text(SqliteDataReader reader, int column) => reader.IsDBNull(column) ? InboundAnalysis.NotChecked : reader.GetString(column);
+
+    private static TallyBuilder Get<TKey>(SortedDictionary<TKey, TallyBuilder> table, TKey key) where TKey : notnull
+    {
+        if (!table.TryGetValue(key, out var builder))
+            table[key] = builder = new TallyBuilder();
+        return builder;
+    }
+
+    private static void Increment(Dictionary<string, long> counts, string key) =>
+        counts[key] = counts.GetValueOrDefault(key) + 1;
+
+    private static List<NamedCount> Ranked(Dictionary<string, long> counts, int take) =>
+        counts.OrderByDescending(c => c.Value).ThenBy(c => c.Key, StringComparer.Ordinal).Take(take).Select(c => new NamedCount(c.Key, c.Value)).ToList();
+
+    private sealed class TallyBuilder
+    {
+        private readonly Dictionary<string, long> _spf = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _dkim = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, long> _dmarc = new(StringComparer.Ordinal);
+
+        public long Messages { get; private set; }
+
+        public void Add(string spf, string dkim, string dmarc)
+        {
+            Messages++;
+            // Words come from our own filter; anything else is folded into one bucket so the tables stay small.
+            Increment(_spf, Known(spf));
+            Increment(_dkim, Known(dkim));
+            Increment(_dmarc, Known(dmarc));
+        }
+
+        public InboundTally Build() => new(Messages, Counts(_spf), Counts(_dkim), Counts(_dmarc));
+
+        private static string Known(string word) =>
+            InboundAnalysis.ResultWords.Contains(word) || word is InboundAnalysis.NotChecked or "policy" ? word : "other";
+
+        private static List<NamedCount> Counts(Dictionary<string, long> counts) =>
+            InboundAnalysis.ResultWords.Select(w => new NamedCount(w, counts.GetValueOrDefault(w)))
+                .Concat(counts.Where(c => !InboundAnalysis.ResultWords.Contains(c.Key)).OrderBy(c => c.Key, StringComparer.Ordinal)
+                    .Select(c => new NamedCount(c.Key, c.Value)))
+                .ToList();
+    }
+}

@@ -1,0 +1,43 @@
+using System.Net;
+using DmarcAnalyzer.Auth;
+using DmarcAnalyzer.Auth.Dmarc;
+using DmarcAnalyzer.Auth.Spf;
+using DmarcAnalyzer.Dns;
+
+namespace DmarcAnalyzer.Filter;
+
+/// <summary>
+/// SPF, DKIM and DMARC for one inbound message through the shared resolver (local zone files answer first, so an
+/// administrator can give SPF records to partners who publish none). <see cref="AuthservId"/> names us in the
+/// Authentication-Results field.
+/// </summary>
+internal sealed class SenderAuthenticator(IDnsResolver dns, string authservId, DmarcDiscoveryMode mode = DmarcDiscoveryMode.TreeWalk,
+    PublicSuffixList? psl = null, TimeProvider? time = null)
+{
+    private readonly SpfEvaluator _spf = new(dns, authservId, time);
+    private readonly MessageAuthenticator _message = new(dns, mode, psl, time);
+
+    public string AuthservId => authservId;
+
+    /// <summary>Checks the message; <paramref name="message"/> is read once from its current position.</summary>
+    public async Task<MessageAuthentication> AuthenticateAsync(MessageEnvelope envelope, Stream message, CancellationToken ct)
+    {
+        var spf = await SpfAsync(envelope, ct);
+        return await _message.AuthenticateAsync(message, spf, ct);
+    }
+
+    /// <summary>RFC 7208 §2.4: the MAIL FROM identity, or the HELO identity (§2.3) for the null sender.</summary>
+    private async Task<SpfOutcome> SpfAsync(MessageEnvelope envelope, CancellationToken ct)
+    {
+        var helo = envelope.Helo ?? "";
+        if (!IPAddress.TryParse(envelope.ClientAddress, out var ip))
+            return new SpfOutcome("none", "", Comment: "not checked: the client's address is unknown");
+        if (envelope.Sender.Length == 0 && helo.Length == 0)
+            return new SpfOutcome("none", "", "helo", Comment: "not checked: null sender and no HELO name");
+        var result = await _spf.CheckMailFromAsync(ip, envelope.Sender, helo, ct);
+        var comment = result.Mechanism is { } mechanism ? $"{ip} matched {mechanism}" : result.Reason;
+        return envelope.Sender.Length == 0
+            ? new SpfOutcome(result.Word, helo, "helo", helo, comment)
+            : new SpfOutcome(result.Word, envelope.Sender[(envelope.Sender.LastIndexOf('@') + 1)..], "mailfrom", envelope.Sender, comment);
+    }
+}

@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Net;
+using System.Text;
+using Microsoft.Data.Sqlite;
+
+namespace DmarcAnalyzer.Filter;
+
+/// <summary>One address a domain sent from, with how many messages.</summary>
+internal sealed record SenderAddress(string Address, int Messages);
+
+/// <summary>
+/// A proposed local SPF record for a sender domain that publishes none, with the evidence from the verdict log:
+/// every message from the domain had SPF none, and all came from <see cref="Addresses"/>.
+/// </summary>
+internal sealed record SpfOverrideProposal(string Domain, IReadOnlyList<SenderAddress> Addresses, int Messages, DateTimeOffset FirstSeen, DateTimeOffset LastSeen)
+{
+    /// <summary>The zone-file line (RFC 1035 §5.1) with the RFC 7208 §5.6 ip4/ip6 terms and a hard fail for the rest.</summary>
+    public string ZoneLine
+    {
+        get
+        {
+            var terms = Addresses.Select(a => (IPAddress.Parse(a.Address).AddressFamily == System.Net.Sockets.AddressFamily.InterNetworkV6 ? "ip6:" : "ip4:") + a.Address);
+            return $"{Domain}. IN TXT \"v=spf1 {string.Join(' ', terms)} -all\"";
+        }
+    }
+
+    /// <summary>A zone-file comment with the evidence, to keep above the line.</summary>
+    public string Evidence =>
+        new StringBuilder("; ").Append(Domain).Append(": ").Append(Messages).Append(" messages from ").Append(Addresses.Count)
+            .Append(Addresses.Count == 1 ? " address" : " addresses").Append(", first seen ")
+            .Append(FirstSeen.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)).Append(" UTC, last seen ")
+            .Append(LastSeen.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)).Append(" UTC (")
+            .AppendJoin(", ", Addresses.Select(a => $"{a.Address}: {a.Messages}")).Append(')').ToString();
+}
+
+/// <summary>How small and how steady a set of addresses must be to propose it.</summary>
+internal sealed record SpfOverrideCriteria(int MaxAddresses = 4, int MinMessages = 5);
+
+/// <summary>
+/// Reads the verdict log for sender domains with no SPF record (result none on every message) that send from a
+/// few fixed addresses: candidates for an SPF record in a local zone file, for an administrator to review.
+/// </summary>
+internal static class SpfOverrideProposals
+{
+    /// <summary>Distinct (domain, address) pairs read at most: the log of a busy server stays bounded in memory.</summary>
+    public const int MaxPairs = 1_000_000;
+
+    public static async Task<IReadOnlyList<SpfOverrideProposal>> FindAsync(SqliteConnection db, DateTimeOffset? since, SpfOverrideCriteria criteria, CancellationToken ct)
+    {
+        await using var query = db.CreateCommand();
+        // The domain of the envelope sender; the null sender (checked with the HELO name) is left out.
+        query.CommandText = """
+            SELECT lower(substr(envelope_from, instr(envelope_from, '@') + 1)) AS domain, client_ip,
+                   count(*), sum(spf <> 'none'), min(time_utc), max(time_utc)
+            FROM verdicts
+            WHERE instr(envelope_from, '@') > 0 AND spf IS NOT NULL AND client_ip IS NOT NULL AND time_utc >= $since
+            GROUP BY domain, client_ip
+            ORDER BY domain
+            LIMIT $limit
+            """;
+        query.Parameters.AddWithValue("$since", since?.ToUnixTimeSeconds() ?? 0);
+        query.Parameters.AddWithValue("$limit", MaxPairs);
+        var proposals = new List<SpfOverrideProposal>();
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        string? domain = null;
+        var rows = new List<(string Ip, int Messages, long Other, long First, long Last)>();
+        while (true)
+        {
+            var more = await reader.ReadAsync(ct);
+            if (domain is not null && (!more || reader.GetString(0) != domain))
+            {
+                if (Propose(domain, rows, criteria) is { } proposal)
+                    proposals.Add(proposal);
+                rows.Clear();
+            }
+            if (!more)
+                break;
+            domain = reader.GetString(0);
+            rows.Add((reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
+        }
+        return proposals.OrderByDescending(p => p.Messages).ThenBy(p => p.Domain, StringComparer.Ordinal).ToList();
+    }
+
+    private static SpfOverrideProposal? Propose(string domain, List<(string Ip, int Messages, long Other, long First, long Last)> rows, SpfOverrideCriteria criteria)
+    {
+        // Any other result means the domain publishes SPF (or did for part of the time): not a candidate.
+        if (domain.Length == 0 || rows.Any(r => r.Other > 0) || rows.Count > criteria.MaxAddresses)
+            return null;
+        if (rows.Any(r => !IPAddress.TryParse(r.Ip, out _)))
+            return null;
+        var messages = rows.Sum(r => r.Messages);
+        if (messages < criteria.MinMessages)
+            return null;
+        var addresses = rows.OrderByDescending(r => r.Messages).ThenBy(r => r.Ip, StringComparer.Ordinal)
+            .Select(r => new SenderAddress(r.Ip, r.Messages)).ToList();
+        return new SpfOverrideProposal(domain, addresses, messages,
+            DateTimeOffset.FromUnixTimeSeconds(rows.Min(r => r.First)), DateTimeOffset.FromUnixTimeSeconds(rows.Max(r => r.Last)));
+    }
+}
