@@ -100,7 +100,8 @@ internal sealed class IngestPipeline : IAsyncDisposable
             var read = await input.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, ct);
             return (prefix.AsMemory(0, read), size);
         }
-        var buffer = new MemoryStream();
+        // A file's length is known: one buffer of that size instead of doubling copies.
+        var buffer = new MemoryStream(input.CanSeek ? (int)(input.Length - input.Position) : 0);
         var chunk = new byte[81920];
         long total = 0;
         int n;
