@@ -264,7 +264,7 @@ internal static class HtmlReport
         .badge{font-weight:600} .badge.v-ready{color:var(--ready)} .badge.v-nearly{color:var(--nearly)} .badge.v-not{color:var(--not)}
         table{border-collapse:collapse;margin:14px 0;width:100%}
         caption{text-align:left;font-weight:600;padding:4px 0}
-        th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+        th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word}
         th.num,td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
         .columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:0 24px}
         figure{margin:18px 0} figure svg{max-width:100%;height:auto;border:1px solid var(--line);border-radius:6px}
