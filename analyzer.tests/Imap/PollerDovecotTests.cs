@@ -70,8 +70,31 @@ public sealed class PollerDovecotTests(DovecotServer dovecot) : IClassFixture<Do
                 (await client.SelectAsync("DMARC.Failed", Ct)).Exists);
     }
 
-    private RuaMailboxPoller Poller(string user, IngestMessage ingest) =>
-        new(dovecot.Endpoint(ImapTls.StartTls), new RuaMailbox(user, dovecot.Password, BatchSize: 4), ingest, ImapLimits.Default, NullLogger.Instance);
+    private RuaMailboxPoller Poller(string user, IngestMessage ingest, RecordFailure? recordFailure = null, ImapLimits? limits = null) =>
+        new(dovecot.Endpoint(ImapTls.StartTls), new RuaMailbox(user, dovecot.Password, BatchSize: 4), ingest,
+            recordFailure ?? ((_, _, _, _) => Task.FromResult(new IngestOutcome(0, 0, 1, 0))), limits ?? ImapLimits.Default, NullLogger.Instance);
+
+    [Fact]
+    public async Task AMessageTooLargeToFetchGoesToTheFailedFolderAndTheFailuresTable()
+    {
+        var user = dovecot.NewUser();
+        var big = Encoding.ASCII.GetBytes("From: x@example.net\r\nSubject: huge\r\n\r\n" + new string('x', 20_000) + "\r\n");
+        await using (var client = await dovecot.LoginAsync(user))
+            await client.AppendAsync("INBOX", new MemoryStream(big), big.Length, Ct);
+        var db = Path.Combine(work.FullName, "big.db");
+        await using (var pipeline = await IngestPipeline.OpenAsync(db, IngestLimits.Default, NullLogger.Instance, Ct))
+        {
+            var outcome = await Poller(user, pipeline.IngestAsync, pipeline.RecordFailureAsync, ImapLimits.Default with { MaxLiteralBytes = 10_000 })
+                .RunAsync(PollSchedule.Once, Ct);
+            Assert.Equal(new IngestOutcome(0, 0, 1, 0), outcome);
+        }
+        Assert.Equal((0L, 0L, 1L), await CountMessagesAsync(user));
+        await using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT reason FROM failures";
+        Assert.Contains("over the 10,000 fetched; moved to", (string)(await command.ExecuteScalarAsync(Ct))!);
+    }
 
     [Fact]
     public async Task StoresEveryReportOnceArchivesReportsAndSetsJunkAside()

@@ -61,7 +61,7 @@ internal static class PollCommand
             {
                 await using var pipeline = await IngestPipeline.OpenAsync(
                     AppConfiguration.DatabasePath(result.GetValue(db), configuration), IngestCommand.Limits(configuration), log, ct);
-                var poller = new RuaMailboxPoller(server, mailbox, pipeline.IngestAsync, ImapLimits.Default, log);
+                var poller = new RuaMailboxPoller(server, mailbox, pipeline.IngestAsync, pipeline.RecordFailureAsync, ImapLimits.Default, log);
                 // SIGTERM (systemd's stop) asks for the same clean stop as Ctrl-C: finish the current message, then exit.
                 using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>

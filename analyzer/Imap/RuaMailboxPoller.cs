@@ -7,6 +7,9 @@ namespace DmarcAnalyzer.Imap;
 /// <summary>Hands one message's raw bytes to the ingest pipeline (<see cref="IngestPipeline.IngestAsync"/>).</summary>
 internal delegate Task<IngestOutcome> IngestMessage(Stream message, string source, CancellationToken ct);
 
+/// <summary>Keeps a message that cannot be ingested in the failures table, with what bytes there are and why.</summary>
+internal delegate Task<IngestOutcome> RecordFailure(Stream raw, string source, string reason, CancellationToken ct);
+
 /// <summary>
 /// Collects aggregate reports from the rua mailbox. Each message is fetched whole, ingested (each report committed in
 /// its own transaction), and only then moved, with the rest of its batch: to the archive folder when every report in
@@ -15,7 +18,7 @@ internal delegate Task<IngestOutcome> IngestMessage(Stream message, string sourc
 /// connection, BYE, a timeout, a server restart) reconnect with backoff; a stop request ends the run after the
 /// current message.
 /// </summary>
-internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, IngestMessage ingest, ImapLimits limits, ILogger log)
+internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, IngestMessage ingest, RecordFailure recordFailure, ImapLimits limits, ILogger log)
 {
     /// <summary>RFC 2177 §3: servers may drop an IDLE after 30 minutes; renew well before.</summary>
     private static readonly TimeSpan IdleRenewal = TimeSpan.FromMinutes(25);
@@ -176,10 +179,8 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
                 if (total.Breaking.GetValueOrDefault(uid) >= BreakingAttempts)
                 {
                     // Fetching it again would only break the connection again, for ever: it goes to the failed folder unread.
-                    log.LogError("{Folder} UID {Uid}: broke the connection {Count} times; moved to {Failed} unread",
-                        folders.Source, uid, BreakingAttempts, folders.Failed);
                     total.Breaking.Remove(uid);
-                    total.Outcome += new IngestOutcome(0, 0, 1, 0);
+                    total.Outcome += await UnreadAsync(folders, uid, $"fetching it broke the connection {BreakingAttempts} times");
                     failed.Add(uid);
                     continue;
                 }
@@ -203,6 +204,16 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
         }
     }
 
+    private string Source(Folders folders, uint uid) =>
+        string.Create(CultureInfo.InvariantCulture, $"imap://{mailbox.User}@{server.Host}/{folders.Source};UID={uid}");
+
+    /// <summary>A message moved to the failed folder without being read still leaves its row in the failures table.</summary>
+    private async Task<IngestOutcome> UnreadAsync(Folders folders, uint uid, string why)
+    {
+        log.LogError("{Folder} UID {Uid}: {Why}; moved to {Failed} unread", folders.Source, uid, why, folders.Failed);
+        return await recordFailure(Stream.Null, Source(folders, uid), $"{why}; moved to {folders.Failed} unread", CancellationToken.None);
+    }
+
     /// <summary>
     /// Ingests one message and counts it; true when every report in it is stored (it goes to the archive),
     /// false when it goes to the failed folder, null when it vanished meanwhile.
@@ -211,15 +222,13 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
     {
         if (size > limits.MaxLiteralBytes)
         {
-            log.LogError("{Folder} UID {Uid}: {Size} bytes, over the {Limit} bytes fetched; moved to {Failed} unread",
-                folders.Source, uid, size, limits.MaxLiteralBytes, folders.Failed);
-            total.Outcome += new IngestOutcome(0, 0, 1, 0);
+            total.Outcome += await UnreadAsync(folders, uid, $"it is {size:N0} bytes, over the {limits.MaxLiteralBytes:N0} fetched");
             return false;
         }
         using var message = await client.UidFetchMessageAsync(uid, ct);
         if (message is null)
             return null;
-        var source = string.Create(CultureInfo.InvariantCulture, $"imap://{mailbox.User}@{server.Host}/{folders.Source};UID={uid}");
+        var source = Source(folders, uid);
         IngestOutcome outcome;
         await using (var content = message.Content.OpenRead())
             outcome = await ingest(content, source, ct);
