@@ -119,6 +119,36 @@ public sealed class PollerDovecotTests(DovecotServer dovecot) : IClassFixture<Do
     }
 
     [Fact]
+    public async Task AMessageThatBreaksTheConnectionEveryTimeIsSetAsideNotRetriedForEver()
+    {
+        var user = dovecot.NewUser();
+        var mails = Directory.EnumerateFiles(Path.Combine(Corpus.RepoRoot, "samples", "rua"), "*.eml", SearchOption.AllDirectories)
+            .Order(StringComparer.Ordinal).Take(2).ToList();
+        await using (var client = await dovecot.LoginAsync(user))
+            foreach (var bytes in mails.Select(File.ReadAllBytes))
+                await client.AppendAsync("INBOX", new MemoryStream(bytes), bytes.Length, Ct);
+        var db = Path.Combine(work.FullName, "poison.db");
+        await using (var pipeline = await IngestPipeline.OpenAsync(db, IngestLimits.Default, NullLogger.Instance, Ct))
+        {
+            var attempts = 0;
+            var outcome = await Poller(user, (message, source, ct) =>
+            {
+                // The first message stands for one whose fetch always breaks the connection.
+                if (source.EndsWith(";UID=1", StringComparison.Ordinal))
+                {
+                    attempts++;
+                    throw new IOException("connection reset while reading the message");
+                }
+                return pipeline.IngestAsync(message, source, ct);
+            }, pipeline.RecordFailureAsync).RunAsync(PollSchedule.Once, Ct);
+
+            Assert.Equal(2, attempts);
+            Assert.Equal(new IngestOutcome(1, 0, 1, outcome.Records), outcome);
+        }
+        Assert.Equal((0L, 1L, 1L), await CountMessagesAsync(user));
+    }
+
+    [Fact]
     public async Task RecoversFromADovecotRestartBetweenCommitAndMove()
     {
         var (mails, reports) = await ReferenceAsync();
