@@ -67,6 +67,21 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
+    public async Task A_file_name_with_an_encoded_line_break_adds_no_header_line_on_the_wire()
+    {
+        var part = new TestMessages.Part("application/zip", "attachment; filename*=UTF-8''a.zip%0D%0ABcc%3A%20victim%40example.net%00",
+            TestMessages.EncryptedZip("x.doc"));
+        var verdict = await DecideAsync(new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Tag },
+            TestMessages.Multipart("a@partner.example", part));
+        Assert.Equal(VerdictAction.Tag, verdict.Action);
+        var wire = new System.Buffers.ArrayBufferWriter<byte>();
+        foreach (var modification in FilterMilterHandler.ToDecision(verdict).Modifications)
+            DmarcAnalyzer.Milter.MilterReplyWriter.Write(wire, modification);
+        var data = Encoding.UTF8.GetString(wire.WrittenSpan[5..]);
+        Assert.Equal("X-Dmarc-Encrypted-Attachment\0ZIP (PKWARE); a.zip Bcc: victim@example.net /x.doc\0", data);
+    }
+
+    [Fact]
     public async Task Quarantine_and_tag_actions()
     {
         var quarantined = await DecideAsync(new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Quarantine }, WithEncryptedZip());
