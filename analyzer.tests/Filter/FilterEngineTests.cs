@@ -82,6 +82,32 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
+    public async Task An_archive_the_limits_keep_us_from_inspecting_gets_the_encrypted_archive_action_and_exceptions_still_apply()
+    {
+        // One member eats the whole inflate budget: the encrypted ZIP behind it is never looked at.
+        var zip = TestMessages.PlainZip(("padding.bin", new byte[1 << 20]), ("inner.zip", TestMessages.EncryptedZip("x.exe")));
+        var message = TestMessages.Multipart("a@partner.example", TestMessages.Attachment("invoice.zip", zip, "application/zip"));
+        var options = new FilterOptions { MaxInflatedBytes = 1 << 20 };
+
+        var rejected = await DecideAsync(options, message);
+        Assert.Equal(VerdictAction.Reject, rejected.Action);
+        Assert.StartsWith("archive could not be fully inspected: inflate limit reached", rejected.Reason);
+        Assert.EndsWith(": invoice.zip/inner.zip", rejected.Reason);
+
+        var tagged = await DecideAsync(new FilterOptions { MaxInflatedBytes = 1 << 20, EncryptedArchiveAction = EncryptedArchiveAction.Tag }, message);
+        Assert.Equal(VerdictAction.Tag, tagged.Action);
+        Assert.StartsWith("not fully inspected (inflate limit reached", Assert.Single(tagged.HeaderEdits).Value);
+
+        var allowed = await DecideAsync(new FilterOptions
+        {
+            MaxInflatedBytes = 1 << 20,
+            Exceptions = [new FilterException { Sender = "partner.example", ApprovedBy = "it", Reason = "test" }],
+        }, message);
+        Assert.Equal(VerdictAction.Accept, allowed.Action);
+        Assert.NotNull(allowed.ExceptionUsed);
+    }
+
+    [Fact]
     public async Task Quarantine_and_tag_actions()
     {
         var quarantined = await DecideAsync(new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Quarantine }, WithEncryptedZip());

@@ -69,7 +69,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         string? tagged = null;
         if (FindEncrypted(attachments, settings) is { } finding)
         {
-            var reason = $"encrypted attachment: {finding.Path} ({finding.Kind})";
+            var reason = finding.Reason;
             var exception = FindException(settings, envelope);
             if (exception is not null)
                 exceptionUsed = exception.ToString();
@@ -82,7 +82,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
                     case EncryptedArchiveAction.Quarantine:
                         return new Verdict(VerdictAction.Quarantine, reason) { QuarantineReason = reason };
                     default:
-                        edits.Add(new HeaderEdit(settings.TagHeader, $"{finding.Kind}; {finding.Path}"));
+                        edits.Add(new HeaderEdit(settings.TagHeader, finding.Tag));
                         tagged = reason;
                         break;
                 }
@@ -115,16 +115,21 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         };
     }
 
+    /// <summary>The first encrypted file among the attachments, else the first archive that could not be fully inspected.</summary>
     private static EncryptedFinding? FindEncrypted(IEnumerable<MimeEntity> attachments, FilterOptions settings)
     {
         var detector = new EncryptedContentDetector(settings.MaxArchiveDepth, settings.MaxArchiveMembers, settings.MaxInflatedBytes);
+        EncryptedFinding? notInspected = null;
         foreach (var attachment in attachments)
         {
             var name = attachment.FileName ?? attachment.ContentType.MimeType;
-            if (detector.Inspect(attachment.DecodedContent.Span, name) is { } finding)
+            if (detector.Inspect(attachment.DecodedContent.Span, name) is not { } finding)
+                continue;
+            if (!finding.NotInspected)
                 return finding;
+            notInspected ??= finding;
         }
-        return null;
+        return notInspected;
     }
 
     /// <summary>The first exception in force for this sender and its recipients; expired matches are logged.</summary>
