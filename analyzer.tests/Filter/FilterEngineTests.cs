@@ -108,6 +108,47 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
+    public async Task Content_checks_beyond_the_limit_wait_for_a_turn_and_submissions_never_wait()
+    {
+        var options = new FilterOptions { Milter = new DmarcAnalyzer.Milter.MilterOptions { MaxConcurrentChecks = 1 } };
+        var engine = new FilterEngine(() => options, new FixedTime(Now), NullLogger<FilterEngine>.Instance);
+        var message = WithEncryptedZip();
+        using var first = new GatedStream(message);
+        using var second = new GatedStream(message);
+
+        var firstVerdict = engine.DecideAsync(Envelope(), TestMessages.Headers(message), first, truncated: false, Ct);
+        await first.ReadStarted.Task.WaitAsync(Ct);
+        var secondVerdict = engine.DecideAsync(Envelope(), TestMessages.Headers(message), second, truncated: false, Ct);
+        // The engine gets to the parser's first read synchronously: not reaching it means waiting for the turn.
+        Assert.False(second.ReadStarted.Task.IsCompleted);
+
+        var submission = engine.DecideAsync(Envelope(auth: "alice"), TestMessages.Headers(message), new MemoryStream(message), truncated: false, Ct);
+        Assert.True(submission.IsCompleted);
+        Assert.Equal(VerdictAction.Accept, (await submission).Action);
+
+        first.Open.SetResult();
+        Assert.Equal(VerdictAction.Reject, (await firstVerdict).Action);
+        await second.ReadStarted.Task.WaitAsync(Ct);
+        second.Open.SetResult();
+        Assert.Equal(VerdictAction.Reject, (await secondVerdict).Action);
+    }
+
+    /// <summary>A message stream whose first read says so and then waits until <see cref="Open"/> is set.</summary>
+    private sealed class GatedStream(byte[] content) : MemoryStream(content)
+    {
+        public TaskCompletionSource ReadStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            ReadStarted.TrySetResult();
+            await Open.Task.WaitAsync(cancellationToken);
+            return await base.ReadAsync(buffer, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task Quarantine_and_tag_actions()
     {
         var quarantined = await DecideAsync(new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Quarantine }, WithEncryptedZip());

@@ -44,6 +44,8 @@ internal static class MilterCommand
             {
                 throw new UsageException(e.Message);
             }
+            if (options.Milter.MaxConcurrentChecks < 1)
+                throw new UsageException("Filter:Milter:MaxConcurrentChecks must be at least 1");
             var databasePath = AppConfiguration.DatabasePath(result.GetValue(database), configuration);
             var authenticator = await AuthenticatorAsync(result, dns, configuration, ct);
             using var host = Build(configuration, options, databasePath, authenticator);

@@ -16,6 +16,13 @@ namespace DmarcAnalyzer.Filter;
 internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider time, ILogger<FilterEngine> logger,
     SenderAuthenticator? authenticator = null)
 {
+    /// <summary>
+    /// Bounds the memory of content checks across connections (<see cref="Milter.MilterOptions.MaxConcurrentChecks"/>):
+    /// only the MIME parsing and archive inspection wait for a turn, never the submission bypass, a truncated message,
+    /// the authentication checks (their DNS waits would hold a turn for nothing) or a DMARC reject.
+    /// </summary>
+    private readonly SemaphoreSlim _contentChecks = new(options().Milter.MaxConcurrentChecks);
+
     /// <summary>Rule 1: mail from an authenticated client, or on a submission listener, is not checked.</summary>
     public bool IsSubmission(MessageEnvelope envelope) =>
         envelope.AuthenticatedUser is not null
@@ -51,6 +58,20 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     }
 
     private async Task<Verdict> DecideContentAsync(FilterOptions settings, MessageEnvelope envelope,
+        IReadOnlyList<(string Name, string Value)> headers, Stream message, MessageAuthentication? authentication, CancellationToken ct)
+    {
+        await _contentChecks.WaitAsync(ct);
+        try
+        {
+            return await InspectContentAsync(settings, envelope, headers, message, authentication, ct);
+        }
+        finally
+        {
+            _contentChecks.Release();
+        }
+    }
+
+    private async Task<Verdict> InspectContentAsync(FilterOptions settings, MessageEnvelope envelope,
         IReadOnlyList<(string Name, string Value)> headers, Stream message, MessageAuthentication? authentication, CancellationToken ct)
     {
         MimeEntity root;
