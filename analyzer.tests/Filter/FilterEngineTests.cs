@@ -104,6 +104,7 @@ public sealed class FilterEngineTests
             Exceptions = [new FilterException { Sender = "partner.example", ApprovedBy = "it", Reason = "test" }],
         }, message);
         Assert.Equal(VerdictAction.Accept, allowed.Action);
+        Assert.Equal("archive not fully inspected, allowed by exception", allowed.Reason);
         Assert.NotNull(allowed.ExceptionUsed);
     }
 

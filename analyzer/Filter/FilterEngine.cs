@@ -87,13 +87,18 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
 
         var edits = new List<HeaderEdit>();
         string? exceptionUsed = null;
+        var allowed = "encrypted attachment allowed by exception";
         string? tagged = null;
         if (FindEncrypted(attachments, settings) is { } finding)
         {
             var reason = finding.Reason;
             var exception = FindException(settings, envelope);
             if (exception is not null)
+            {
                 exceptionUsed = exception.ToString();
+                if (finding.NotInspected)
+                    allowed = "archive not fully inspected, allowed by exception";
+            }
             else
             {
                 switch (settings.EncryptedArchiveAction)
@@ -130,7 +135,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
 
         if (tagged is not null)
             return new Verdict(VerdictAction.Tag, tagged) { HeaderEdits = edits };
-        return new Verdict(VerdictAction.Accept, exceptionUsed is null ? "no rule applied" : "encrypted attachment allowed by exception")
+        return new Verdict(VerdictAction.Accept, exceptionUsed is null ? "no rule applied" : allowed)
         {
             ExceptionUsed = exceptionUsed,
         };
