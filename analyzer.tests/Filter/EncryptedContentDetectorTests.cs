@@ -26,7 +26,49 @@ public sealed class EncryptedContentDetectorTests
         var middle = TestMessages.PlainZip(("readme.txt", "x"u8.ToArray()), ("inner.zip", inner));
         var outer = TestMessages.PlainZip(("middle.zip", middle));
         Assert.Equal("outer.zip/middle.zip/inner.zip/payload.exe", Detector.Inspect(outer, "outer.zip")?.Path);
-        Assert.Null(new EncryptedContentDetector(maxDepth: 1, 1000, 1 << 20).Inspect(outer, "outer.zip"));
+        Assert.Equal(new EncryptedFinding("outer.zip/middle.zip/inner.zip", "ZIP nested more than 1 deep", NotInspected: true),
+            new EncryptedContentDetector(maxDepth: 1, 1000, 1 << 20).Inspect(outer, "outer.zip"));
+    }
+
+    [Fact]
+    public void What_the_limits_keep_us_from_inspecting_is_a_finding_not_clean()
+    {
+        var members = TestMessages.PlainZip(("a.txt", "a"u8.ToArray()), ("b.txt", "b"u8.ToArray()), ("c.zip", TestMessages.EncryptedZip("e")));
+        Assert.Equal(new EncryptedFinding("many.zip", "more than 2 members", NotInspected: true),
+            new EncryptedContentDetector(3, maxMembers: 2, 1 << 20).Inspect(members, "many.zip"));
+
+        var spent = TestMessages.PlainZip(("big.bin", new byte[1 << 20]), ("x.zip", TestMessages.EncryptedZip("e")));
+        var finding = new EncryptedContentDetector(3, 1000, maxInflatedBytes: 1 << 20).Inspect(spent, "spent.zip");
+        Assert.NotNull(finding);
+        Assert.True(finding.NotInspected);
+        Assert.Equal("spent.zip/x.zip", finding.Path);
+        Assert.StartsWith("inflate limit reached", finding.Kind);
+        Assert.StartsWith("archive could not be fully inspected: inflate limit reached", finding.Reason);
+
+        var bzip2 = WithMethod(TestMessages.PlainZip(("a.txt", "hello"u8.ToArray())), 12);
+        Assert.Equal(new EncryptedFinding("odd.zip/a.txt", "compression method 12 not supported", NotInspected: true), Detector.Inspect(bzip2, "odd.zip"));
+    }
+
+    [Fact]
+    public void An_encrypted_member_wins_over_a_member_that_could_not_be_read_before_it()
+    {
+        var odd = WithMethod(TestMessages.PlainZip(("a.txt", "hello"u8.ToArray())), 12);
+        var mixed = TestMessages.PlainZip(("odd.zip", odd), ("x.zip", TestMessages.EncryptedZip("e")));
+        Assert.Equal(new EncryptedFinding("mixed.zip/x.zip/e", "ZIP (PKWARE)"), Detector.Inspect(mixed, "mixed.zip"));
+    }
+
+    /// <summary>The ZIP with every member's compression method (local and central headers) set to <paramref name="method"/>.</summary>
+    private static byte[] WithMethod(byte[] zip, ushort method)
+    {
+        for (var at = 0; at + 4 <= zip.Length; at++)
+        {
+            var signature = BitConverter.ToUInt32(zip, at);
+            if (signature == 0x04034b50)
+                BitConverter.TryWriteBytes(zip.AsSpan(at + 8), method);
+            else if (signature == 0x02014b50)
+                BitConverter.TryWriteBytes(zip.AsSpan(at + 10), method);
+        }
+        return zip;
     }
 
     [Fact]

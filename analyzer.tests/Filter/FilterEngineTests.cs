@@ -67,6 +67,89 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
+    public async Task A_file_name_with_an_encoded_line_break_adds_no_header_line_on_the_wire()
+    {
+        var part = new TestMessages.Part("application/zip", "attachment; filename*=UTF-8''a.zip%0D%0ABcc%3A%20victim%40example.net%00",
+            TestMessages.EncryptedZip("x.doc"));
+        var verdict = await DecideAsync(new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Tag },
+            TestMessages.Multipart("a@partner.example", part));
+        Assert.Equal(VerdictAction.Tag, verdict.Action);
+        var wire = new System.Buffers.ArrayBufferWriter<byte>();
+        foreach (var modification in FilterMilterHandler.ToDecision(verdict).Modifications)
+            DmarcAnalyzer.Milter.MilterReplyWriter.Write(wire, modification);
+        var data = Encoding.UTF8.GetString(wire.WrittenSpan[5..]);
+        Assert.Equal("X-Dmarc-Encrypted-Attachment\0ZIP (PKWARE); a.zip Bcc: victim@example.net /x.doc\0", data);
+    }
+
+    [Fact]
+    public async Task An_archive_the_limits_keep_us_from_inspecting_gets_the_encrypted_archive_action_and_exceptions_still_apply()
+    {
+        // One member eats the whole inflate budget: the encrypted ZIP behind it is never looked at.
+        var zip = TestMessages.PlainZip(("padding.bin", new byte[1 << 20]), ("inner.zip", TestMessages.EncryptedZip("x.exe")));
+        var message = TestMessages.Multipart("a@partner.example", TestMessages.Attachment("invoice.zip", zip, "application/zip"));
+        var options = new FilterOptions { MaxInflatedBytes = 1 << 20 };
+
+        var rejected = await DecideAsync(options, message);
+        Assert.Equal(VerdictAction.Reject, rejected.Action);
+        Assert.StartsWith("archive could not be fully inspected: inflate limit reached", rejected.Reason);
+        Assert.EndsWith(": invoice.zip/inner.zip", rejected.Reason);
+
+        var tagged = await DecideAsync(new FilterOptions { MaxInflatedBytes = 1 << 20, EncryptedArchiveAction = EncryptedArchiveAction.Tag }, message);
+        Assert.Equal(VerdictAction.Tag, tagged.Action);
+        Assert.StartsWith("not fully inspected (inflate limit reached", Assert.Single(tagged.HeaderEdits).Value);
+
+        var allowed = await DecideAsync(new FilterOptions
+        {
+            MaxInflatedBytes = 1 << 20,
+            Exceptions = [new FilterException { Sender = "partner.example", ApprovedBy = "it", Reason = "test" }],
+        }, message);
+        Assert.Equal(VerdictAction.Accept, allowed.Action);
+        Assert.Equal("archive not fully inspected, allowed by exception", allowed.Reason);
+        Assert.NotNull(allowed.ExceptionUsed);
+    }
+
+    [Fact]
+    public async Task Content_checks_beyond_the_limit_wait_for_a_turn_and_submissions_never_wait()
+    {
+        var options = new FilterOptions { Milter = new DmarcAnalyzer.Milter.MilterOptions { MaxConcurrentChecks = 1 } };
+        var engine = new FilterEngine(() => options, new FixedTime(Now), NullLogger<FilterEngine>.Instance);
+        var message = WithEncryptedZip();
+        using var first = new GatedStream(message);
+        using var second = new GatedStream(message);
+
+        var firstVerdict = engine.DecideAsync(Envelope(), TestMessages.Headers(message), first, truncated: false, Ct);
+        await first.ReadStarted.Task.WaitAsync(Ct);
+        var secondVerdict = engine.DecideAsync(Envelope(), TestMessages.Headers(message), second, truncated: false, Ct);
+        // The engine gets to the parser's first read synchronously: not reaching it means waiting for the turn.
+        Assert.False(second.ReadStarted.Task.IsCompleted);
+
+        var submission = engine.DecideAsync(Envelope(auth: "alice"), TestMessages.Headers(message), new MemoryStream(message), truncated: false, Ct);
+        Assert.True(submission.IsCompleted);
+        Assert.Equal(VerdictAction.Accept, (await submission).Action);
+
+        first.Open.SetResult();
+        Assert.Equal(VerdictAction.Reject, (await firstVerdict).Action);
+        await second.ReadStarted.Task.WaitAsync(Ct);
+        second.Open.SetResult();
+        Assert.Equal(VerdictAction.Reject, (await secondVerdict).Action);
+    }
+
+    /// <summary>A message stream whose first read says so and then waits until <see cref="Open"/> is set.</summary>
+    private sealed class GatedStream(byte[] content) : MemoryStream(content)
+    {
+        public TaskCompletionSource ReadStarted { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public TaskCompletionSource Open { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
+        {
+            ReadStarted.TrySetResult();
+            await Open.Task.WaitAsync(cancellationToken);
+            return await base.ReadAsync(buffer, cancellationToken);
+        }
+    }
+
+    [Fact]
     public async Task Quarantine_and_tag_actions()
     {
         var quarantined = await DecideAsync(new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Quarantine }, WithEncryptedZip());

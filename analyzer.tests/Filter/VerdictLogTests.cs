@@ -69,6 +69,29 @@ public sealed class VerdictLogTests : IDisposable
         Assert.True(failures >= 3);
     }
 
+    [Fact]
+    public async Task An_unexpected_error_from_the_store_is_retried_not_the_end_of_the_writer()
+    {
+        var failures = 0;
+        var log = new VerdictLog(ct =>
+        {
+            if (Interlocked.Increment(ref failures) == 1)
+                throw new NotSupportedException("something nobody expected");
+            return Database.OpenAsync(DatabasePath, ct);
+        }, capacity: 10, batchSize: 4, NullLogger<VerdictLog>.Instance);
+        using var stop = new CancellationTokenSource();
+        var run = log.RunAsync(stop.Token);
+        for (var i = 0; i < 3; i++)
+            log.Add(Record(i));
+        while (log.Written < 3 && !run.IsCompleted)
+            await Task.Delay(50, Ct);
+        Assert.False(run.IsCompleted);
+        await stop.CancelAsync();
+        await run;
+        Assert.Equal(3, log.Written);
+        Assert.Equal(2, failures);
+    }
+
     public void Dispose()
     {
         SqliteConnection.ClearAllPools();

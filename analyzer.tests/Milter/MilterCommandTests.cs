@@ -56,6 +56,33 @@ public sealed class MilterCommandTests : IDisposable
         Assert.EndsWith(",accept", actions);
     }
 
+    [Fact]
+    public async Task A_port_already_in_use_exits_1_with_the_reason()
+    {
+        using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        taken.Listen();
+        var port = ((IPEndPoint)taken.LocalEndPoint!).Port;
+        var config = Path.Combine(_folder, "dmarc.json");
+        await File.WriteAllTextAsync(config, """{ "Dns": { "Offline": true } }""", Ct);
+        using var process = Process.Start(DmarcProcess.StartInfo(_folder, "milter", "--listen", $"inet:127.0.0.1:{port}", "--config", config, "--db", "v.db"))!;
+        var stderr = process.StandardError.ReadToEndAsync(Ct);
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        timeout.CancelAfter(TimeSpan.FromMinutes(1));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        finally
+        {
+            if (!process.HasExited)
+                process.Kill();
+        }
+        var errors = await stderr;
+        Assert.True(process.ExitCode == 1, errors);
+        Assert.Contains($"cannot listen on inet:127.0.0.1:{port}", errors);
+    }
+
     private static async Task<char> SendEncryptedZipAsync(int port)
     {
         var message = TestMessages.Multipart("a@partner.example", TestMessages.Attachment("x.zip", TestMessages.EncryptedZip("x.doc")));

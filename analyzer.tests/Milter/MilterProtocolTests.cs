@@ -117,6 +117,46 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
+    public async Task Line_breaks_and_NULs_in_header_values_and_texts_become_spaces_but_our_folds_stay()
+    {
+        await using var fixture = new MilterServerFixture();
+        fixture.Handler.Decide = _ => new MilterDecision(MilterReply.Accept,
+        [
+            new MilterModification.AddHeader("X-Tag", "ZIP; a.zip\r\nBcc: victim@example.net\0x\ry"),
+            new MilterModification.InsertHeader(0, "Authentication-Results", "mx.example.net;\n\tspf=pass\r\n dkim=none\nX-Evil: 1"),
+            new MilterModification.ChangeHeader(1, "Subject", new string('s', 2000)),
+            new MilterModification.Quarantine("encrypted attachment: a.zip\r\nX-Evil: 1"),
+        ]);
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
+        await SendMessageAsync(client, leadingSpace: false);
+        var packets = new List<(char Command, byte[] Data)>();
+        for (var i = 0; i < 5; i++)
+            packets.Add((await client.ReadAsync(Ct))!.Value);
+        Assert.Equal("hi" + "mqa", new string(packets.Select(p => p.Command).ToArray()));
+        Assert.Equal("X-Tag\0ZIP; a.zip  Bcc: victim@example.net x y\0", Encoding.UTF8.GetString(packets[0].Data));
+        Assert.Equal("Authentication-Results\0mx.example.net;\n\tspf=pass\n dkim=none X-Evil: 1\0", Encoding.UTF8.GetString(packets[1].Data[4..]));
+        Assert.Equal("Subject\0" + new string('s', MilterText.MaxLineBytes) + "\0", Encoding.UTF8.GetString(packets[2].Data[4..]));
+        Assert.Equal("encrypted attachment: a.zip  X-Evil: 1\0", Encoding.UTF8.GetString(packets[3].Data));
+    }
+
+    [Fact]
+    public async Task A_reply_text_is_one_line_of_at_most_500_octets()
+    {
+        await using var fixture = new MilterServerFixture();
+        fixture.Handler.Decide = _ => new MilterDecision(MilterReply.WithCode(550, "5.7.1 bad\r\n250 ok\0" + new string('x', 1000)), []);
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
+        await SendMessageAsync(client, leadingSpace: false);
+        var reply = (await client.ReadAsync(Ct))!.Value;
+        Assert.Equal('y', reply.Command);
+        var text = Encoding.ASCII.GetString(reply.Data);
+        Assert.StartsWith("550 5.7.1 bad  250 ok xxx", text);
+        Assert.Equal(4 + MilterText.MaxReplyBytes + 1, text.Length);
+        Assert.Equal(1, text.Count(c => c == '\0'));
+    }
+
+    [Fact]
     public async Task Modifications_the_MTA_did_not_grant_are_not_sent()
     {
         await using var fixture = new MilterServerFixture();

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using System.Net.Sockets;
 using DmarcAnalyzer.Auth.Dmarc;
 using DmarcAnalyzer.Filter;
 using DmarcAnalyzer.Milter;
@@ -43,10 +44,28 @@ internal static class MilterCommand
             {
                 throw new UsageException(e.Message);
             }
+            if (options.Milter.MaxConcurrentChecks < 1)
+                throw new UsageException("Filter:Milter:MaxConcurrentChecks must be at least 1");
             var databasePath = AppConfiguration.DatabasePath(result.GetValue(database), configuration);
             var authenticator = await AuthenticatorAsync(result, dns, configuration, ct);
-            using var host = Build(configuration, endpoint, options, databasePath, authenticator);
+            using var host = Build(configuration, options, databasePath, authenticator);
+            // Listening before the host runs: a port in use or a socket path we may not write is exit 1 with its
+            // reason, not a service fault that merely stops the host.
+            try
+            {
+                host.Services.GetRequiredService<MilterServer>().Start(endpoint);
+            }
+            catch (Exception e) when (e is SocketException or IOException or UnauthorizedAccessException)
+            {
+                Console.Error.WriteLine($"dmarc: cannot listen on {address}: {e.Message}");
+                return ExitCodes.Fatal;
+            }
+            var service = host.Services.GetServices<IHostedService>().OfType<MilterService>().Single();
             await host.RunAsync(ct);
+            // A failing service stops the host (BackgroundServiceExceptionBehavior.StopHost) and RunAsync returns as
+            // after SIGTERM; awaiting the failed task rethrows its error, which exits 1.
+            if (service.ExecuteTask is { IsFaulted: true } failed)
+                await failed;
             return ExitCodes.Ok;
         });
         return command;
@@ -71,7 +90,7 @@ internal static class MilterCommand
         return new SenderAuthenticator(resolver, settings.AuthservId, settings.Discovery, psl);
     }
 
-    private static IHost Build(IConfigurationRoot configuration, MilterEndpoint endpoint, FilterOptions options, string databasePath,
+    private static IHost Build(IConfigurationRoot configuration, FilterOptions options, string databasePath,
         SenderAuthenticator authenticator)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
@@ -80,7 +99,6 @@ internal static class MilterCommand
             .AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
         builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = options.Milter.ShutdownTimeout + TimeSpan.FromSeconds(10));
         builder.Services.AddSingleton(TimeProvider.System);
-        builder.Services.AddSingleton(endpoint);
         builder.Services.AddSingleton(options.Milter);
         builder.Services.AddSingleton(sp => new FilterSettings(configuration, sp.GetRequiredService<ILogger<FilterSettings>>()));
         builder.Services.AddSingleton(sp => new FilterEngine(

@@ -7,10 +7,10 @@ using Microsoft.Extensions.Logging;
 namespace DmarcAnalyzer.Cli;
 
 /// <summary>
-/// The milter daemon under the generic host: the server, the verdict writer beside it, SIGHUP to reload the
-/// configuration. SIGTERM stops accepting, lets messages in progress finish, then drains the verdict queue.
+/// The milter daemon under the generic host: the server (already listening), the verdict writer beside it, SIGHUP
+/// to reload the configuration. SIGTERM stops accepting, lets messages in progress finish, then drains the verdict queue.
 /// </summary>
-internal sealed class MilterService(MilterServer server, MilterEndpoint endpoint, VerdictLog verdicts, FilterSettings settings,
+internal sealed class MilterService(MilterServer server, VerdictLog verdicts, FilterSettings settings,
     ILogger<MilterService> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -21,7 +21,6 @@ internal sealed class MilterService(MilterServer server, MilterEndpoint endpoint
             logger.LogInformation("SIGHUP: reloading the configuration");
             settings.Reload();
         });
-        server.Start(endpoint);
         using var writerStop = new CancellationTokenSource();
         var writer = verdicts.RunAsync(writerStop.Token);
         try

@@ -16,6 +16,13 @@ namespace DmarcAnalyzer.Filter;
 internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider time, ILogger<FilterEngine> logger,
     SenderAuthenticator? authenticator = null)
 {
+    /// <summary>
+    /// Bounds the memory of content checks across connections (<see cref="Milter.MilterOptions.MaxConcurrentChecks"/>):
+    /// only the MIME parsing and archive inspection wait for a turn, never the submission bypass, a truncated message,
+    /// the authentication checks (their DNS waits would hold a turn for nothing) or a DMARC reject.
+    /// </summary>
+    private readonly SemaphoreSlim _contentChecks = new(options().Milter.MaxConcurrentChecks);
+
     /// <summary>Rule 1: mail from an authenticated client, or on a submission listener, is not checked.</summary>
     public bool IsSubmission(MessageEnvelope envelope) =>
         envelope.AuthenticatedUser is not null
@@ -53,6 +60,20 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     private async Task<Verdict> DecideContentAsync(FilterOptions settings, MessageEnvelope envelope,
         IReadOnlyList<(string Name, string Value)> headers, Stream message, MessageAuthentication? authentication, CancellationToken ct)
     {
+        await _contentChecks.WaitAsync(ct);
+        try
+        {
+            return await InspectContentAsync(settings, envelope, headers, message, authentication, ct);
+        }
+        finally
+        {
+            _contentChecks.Release();
+        }
+    }
+
+    private async Task<Verdict> InspectContentAsync(FilterOptions settings, MessageEnvelope envelope,
+        IReadOnlyList<(string Name, string Value)> headers, Stream message, MessageAuthentication? authentication, CancellationToken ct)
+    {
         MimeEntity root;
         try
         {
@@ -66,13 +87,18 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
 
         var edits = new List<HeaderEdit>();
         string? exceptionUsed = null;
+        var allowed = "encrypted attachment allowed by exception";
         string? tagged = null;
         if (FindEncrypted(attachments, settings) is { } finding)
         {
-            var reason = $"encrypted attachment: {finding.Path} ({finding.Kind})";
+            var reason = finding.Reason;
             var exception = FindException(settings, envelope);
             if (exception is not null)
+            {
                 exceptionUsed = exception.ToString();
+                if (finding.NotInspected)
+                    allowed = "archive not fully inspected, allowed by exception";
+            }
             else
             {
                 switch (settings.EncryptedArchiveAction)
@@ -82,7 +108,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
                     case EncryptedArchiveAction.Quarantine:
                         return new Verdict(VerdictAction.Quarantine, reason) { QuarantineReason = reason };
                     default:
-                        edits.Add(new HeaderEdit(settings.TagHeader, $"{finding.Kind}; {finding.Path}"));
+                        edits.Add(new HeaderEdit(settings.TagHeader, finding.Tag));
                         tagged = reason;
                         break;
                 }
@@ -109,22 +135,27 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
 
         if (tagged is not null)
             return new Verdict(VerdictAction.Tag, tagged) { HeaderEdits = edits };
-        return new Verdict(VerdictAction.Accept, exceptionUsed is null ? "no rule applied" : "encrypted attachment allowed by exception")
+        return new Verdict(VerdictAction.Accept, exceptionUsed is null ? "no rule applied" : allowed)
         {
             ExceptionUsed = exceptionUsed,
         };
     }
 
+    /// <summary>The first encrypted file among the attachments, else the first archive that could not be fully inspected.</summary>
     private static EncryptedFinding? FindEncrypted(IEnumerable<MimeEntity> attachments, FilterOptions settings)
     {
         var detector = new EncryptedContentDetector(settings.MaxArchiveDepth, settings.MaxArchiveMembers, settings.MaxInflatedBytes);
+        EncryptedFinding? notInspected = null;
         foreach (var attachment in attachments)
         {
             var name = attachment.FileName ?? attachment.ContentType.MimeType;
-            if (detector.Inspect(attachment.DecodedContent.Span, name) is { } finding)
+            if (detector.Inspect(attachment.DecodedContent.Span, name) is not { } finding)
+                continue;
+            if (!finding.NotInspected)
                 return finding;
+            notInspected ??= finding;
         }
-        return null;
+        return notInspected;
     }
 
     /// <summary>The first exception in force for this sender and its recipients; expired matches are logged.</summary>

@@ -29,7 +29,11 @@ internal sealed class FilterOptions
 
     public string TagHeader { get; init; } = "X-Dmarc-Encrypted-Attachment";
 
-    /// <summary>How many ZIPs deep to look for encrypted members.</summary>
+    /// <summary>
+    /// How many ZIPs deep inside the attachment to look for encrypted members. This and the two limits below fail
+    /// closed: an archive they stop us from inspecting fully gets <see cref="EncryptedArchiveAction"/>, as does a
+    /// member compressed in a way we cannot read.
+    /// </summary>
     public int MaxArchiveDepth { get; init; } = 3;
 
     public int MaxArchiveMembers { get; init; } = 10_000;

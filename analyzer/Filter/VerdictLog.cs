@@ -67,9 +67,13 @@ internal sealed class VerdictLog(Func<CancellationToken, Task<SqliteConnection>>
                     batch.Clear();
                     delay = TimeSpan.FromMilliseconds(250);
                 }
-                catch (Exception e) when (e is SqliteException or IOException or InvalidOperationException or UnauthorizedAccessException)
+                catch (Exception e) when (e is not OperationCanceledException)
                 {
-                    logger.LogError("verdict store unavailable ({Error}); {Count} verdicts wait, retry in {Delay}", e.Message, batch.Count + _queue.Reader.Count, delay);
+                    // Whatever the failure, the writer must outlive it: ending here would drop every later verdict
+                    // without a word until shutdown. The expected ones are logged without a stack, others with it.
+                    var expected = e is SqliteException or IOException or InvalidOperationException or UnauthorizedAccessException;
+                    logger.LogError(expected ? null : e, "verdict store unavailable ({Error}); {Count} verdicts wait, retry in {Delay}",
+                        e.Message, batch.Count + _queue.Reader.Count, delay);
                     if (store is not null)
                         await store.DisposeAsync();
                     store = null;

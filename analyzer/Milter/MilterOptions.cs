@@ -18,6 +18,13 @@ internal sealed record MilterOptions
     public int MaxConnections { get; init; } = 1000;
 
     /// <summary>
+    /// Messages whose content is parsed at once: each may hold a whole message (up to <see cref="MaxMessageBytes"/>)
+    /// and its decoded attachments in memory. Others wait for a turn; messages that need no parsing never do.
+    /// Read at start (a change needs a restart).
+    /// </summary>
+    public int MaxConcurrentChecks { get; init; } = 2 * Environment.ProcessorCount;
+
+    /// <summary>
     /// Permissions of a unix socket, octal. The MTA's user must be able to write it: put postfix in the milter's
     /// group, or widen this.
     /// </summary>

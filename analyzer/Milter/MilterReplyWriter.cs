@@ -44,8 +44,10 @@ internal static class MilterReplyWriter
                 Write(output, simple.Code);
                 break;
             case MilterReply.Custom custom:
-                // The MTA hands the text to printf-style formatting: a literal % must be doubled.
-                WriteStrings(output, MilterReplyCode.ReplyCode, [$"{custom.Code} {custom.Text.Replace("%", "%%")}"]);
+                // The MTA hands the text to printf-style formatting: a literal % must be doubled (after the cap, so
+                // that no lone % is left at the end).
+                var text = MilterText.SingleLine(custom.Text, MilterText.MaxReplyBytes).Replace("%", "%%");
+                WriteStrings(output, MilterReplyCode.ReplyCode, [$"{custom.Code} {text}"]);
                 break;
             default:
                 throw new ArgumentOutOfRangeException(nameof(reply));
@@ -57,16 +59,16 @@ internal static class MilterReplyWriter
         switch (modification)
         {
             case MilterModification.AddHeader add:
-                WriteStrings(output, MilterReplyCode.AddHeader, [add.Name, add.Value]);
+                WriteStrings(output, MilterReplyCode.AddHeader, [add.Name, MilterText.HeaderValue(add.Value)]);
                 break;
             case MilterModification.InsertHeader insert:
-                WriteStrings(output, MilterReplyCode.InsertHeader, [insert.Name, insert.Value], insert.Index);
+                WriteStrings(output, MilterReplyCode.InsertHeader, [insert.Name, MilterText.HeaderValue(insert.Value)], insert.Index);
                 break;
             case MilterModification.ChangeHeader change:
-                WriteStrings(output, MilterReplyCode.ChangeHeader, [change.Name, change.Value ?? ""], change.Index);
+                WriteStrings(output, MilterReplyCode.ChangeHeader, [change.Name, change.Value is null ? "" : MilterText.HeaderValue(change.Value)], change.Index);
                 break;
             case MilterModification.Quarantine quarantine:
-                WriteStrings(output, MilterReplyCode.Quarantine, [quarantine.Reason]);
+                WriteStrings(output, MilterReplyCode.Quarantine, [MilterText.SingleLine(quarantine.Reason, MilterText.MaxLineBytes)]);
                 break;
             case MilterModification.ReplaceBody body:
                 var data = body.Body.Span;

@@ -20,8 +20,6 @@ internal sealed class MilterServer(IMilterHandler handler, MilterOptions options
     /// <summary>The bound address (with the real port when 0 was asked for).</summary>
     public EndPoint? LocalEndPoint => _listener?.LocalEndPoint;
 
-    public int ConnectionCount => _connections.Count;
-
     public void Start(MilterEndpoint endpoint)
     {
         if (endpoint.EndPoint is UnixDomainSocketEndPoint unix && File.Exists(unix.ToString()))
