@@ -82,6 +82,26 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
+    public async Task A_message_too_deep_to_read_gets_the_encrypted_archive_action_and_exceptions_still_apply()
+    {
+        var bomb = new StringBuilder("From: a@partner.example\r\nSubject: nested\r\nMIME-Version: 1.0\r\n");
+        for (var i = 0; i < 100; i++)
+            bomb.Append($"Content-Type: multipart/mixed; boundary=\"b{i}\"\r\n\r\n--b{i}\r\n");
+        var message = Encoding.ASCII.GetBytes(bomb.ToString());
+
+        var rejected = await DecideAsync(new FilterOptions(), message);
+        Assert.Equal(VerdictAction.Reject, rejected.Action);
+        Assert.StartsWith("archive could not be fully inspected: its MIME structure cannot be read", rejected.Reason);
+
+        var allowed = await DecideAsync(new FilterOptions
+        {
+            Exceptions = [new FilterException { Sender = "partner.example", ApprovedBy = "it", Reason = "test" }],
+        }, message);
+        Assert.Equal(VerdictAction.Accept, allowed.Action);
+        Assert.NotNull(allowed.ExceptionUsed);
+    }
+
+    [Fact]
     public async Task An_archive_the_limits_keep_us_from_inspecting_gets_the_encrypted_archive_action_and_exceptions_still_apply()
     {
         // One member eats the whole inflate budget: the encrypted ZIP behind it is never looked at.

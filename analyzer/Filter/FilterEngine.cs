@@ -74,22 +74,25 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     private async Task<Verdict> InspectContentAsync(FilterOptions settings, MessageEnvelope envelope,
         IReadOnlyList<(string Name, string Value)> headers, Stream message, MessageAuthentication? authentication, CancellationToken ct)
     {
-        MimeEntity root;
+        MimeEntity? root = null;
+        EncryptedFinding? unreadable = null;
         try
         {
             root = await MimeParser.ParseAsync(message, MimeLimits.Default, ct);
         }
         catch (MimeFormatException e)
         {
-            return new Verdict(VerdictAction.Accept, $"not inspected: {e.Message}");
+            // A structure too deep or too large to read could hide an encrypted archive: it meets the same rule
+            // as an archive the limits keep us from inspecting (exceptions still apply).
+            unreadable = new EncryptedFinding("the message", $"its MIME structure cannot be read ({e.Message})", NotInspected: true);
         }
-        var attachments = root.Descendants().Where(e => e.IsAttachment).ToList();
+        var attachments = root?.Descendants().Where(e => e.IsAttachment).ToList() ?? [];
 
         var edits = new List<HeaderEdit>();
         string? exceptionUsed = null;
         var allowed = "encrypted attachment allowed by exception";
         string? tagged = null;
-        if (FindEncrypted(attachments, settings) is { } finding)
+        if ((unreadable ?? FindEncrypted(attachments, settings)) is { } finding)
         {
             var reason = finding.Reason;
             var exception = FindException(settings, envelope);
@@ -115,7 +118,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             }
         }
 
-        if (attachments.Count > 0 && ForgedBecause(settings, envelope, headers, authentication) is { } forged)
+        if (root is not null && attachments.Count > 0 && ForgedBecause(settings, envelope, headers, authentication) is { } forged)
         {
             var stripped = AttachmentStripper.Strip(root, settings.RemovedListFileName);
             if (stripped.Removed.Count > 0)
