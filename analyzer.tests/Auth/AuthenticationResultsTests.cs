@@ -71,6 +71,21 @@ public sealed class AuthenticationResultsTests
     [InlineData("; spf=pass")]
     public void UnreadableValuesGiveNull(string value) => Assert.Null(AuthenticationResultsParser.Parse(value));
 
+    [Theory]
+    [InlineData("mx.example.net; dmarc=pass header.from=bank.example (unclosed")]
+    [InlineData("MX.Example.NET; dkim=pass header.d=\"bank.example")]
+    [InlineData("(a comment (nested)) mx.example.net;spf=pass")]
+    [InlineData("\"mx.example.net\"; none")]
+    public void RecognisesAForgedFieldEvenWhenTheRestOfItIsMalformed(string value) =>
+        Assert.True(AuthenticationResultsParser.Claims(value, "mx.example.net"));
+
+    [Theory]
+    [InlineData("mx.example.net.evil; dmarc=pass")]
+    [InlineData("other.example; dmarc=pass (mx.example.net)")]
+    [InlineData("")]
+    public void DoesNotClaimOtherServersFields(string value) =>
+        Assert.False(AuthenticationResultsParser.Claims(value, "mx.example.net"));
+
     [Fact]
     public void FindsForgedInstancesByAuthservId()
     {

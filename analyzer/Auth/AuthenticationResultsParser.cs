@@ -43,9 +43,52 @@ internal static class AuthenticationResultsParser
         return new AuthenticationResultsHeader(authservId, results);
     }
 
-    /// <summary>True when the field claims <paramref name="authservId"/> (compared without case, RFC 8601 §5).</summary>
+    /// <summary>
+    /// True when the field claims <paramref name="authservId"/> (compared without case, RFC 8601 §5). Only the
+    /// authserv-id is read, so a forged field that is malformed further on (an unclosed comment or quote) is
+    /// still recognised and removed: downstream readers may be more lenient than we are.
+    /// </summary>
     public static bool Claims(string value, string authservId) =>
-        Parse(value)?.AuthservId.Equals(authservId, StringComparison.OrdinalIgnoreCase) == true;
+        LeadingAuthservId(value)?.Equals(authservId, StringComparison.OrdinalIgnoreCase) == true;
+
+    /// <summary>The authserv-id: after leading white space and comments, a quoted string or the run up to white space, ';' or '('.</summary>
+    private static string? LeadingAuthservId(string value)
+    {
+        var i = 0;
+        while (i < value.Length)
+        {
+            if (char.IsWhiteSpace(value[i]))
+            {
+                i++;
+            }
+            else if (value[i] == '(')
+            {
+                // RFC 5322 CFWS: comments nest, and a backslash quotes the next character.
+                var depth = 0;
+                for (; i < value.Length; i++)
+                {
+                    if (value[i] == '\\') i++;
+                    else if (value[i] == '(') depth++;
+                    else if (value[i] == ')' && --depth == 0) { i++; break; }
+                }
+            }
+            else
+            {
+                break;
+            }
+        }
+        if (i >= value.Length)
+            return null;
+        if (value[i] == '"')
+        {
+            var end = value.IndexOf('"', i + 1);
+            return end < 0 ? value[(i + 1)..] : value[(i + 1)..end];
+        }
+        var start = i;
+        while (i < value.Length && !char.IsWhiteSpace(value[i]) && value[i] is not ';' and not '(')
+            i++;
+        return i > start ? value[start..i] : null;
+    }
 
     /// <summary>
     /// The 1-based instance numbers, among the message's Authentication-Results fields in order, of those that claim
