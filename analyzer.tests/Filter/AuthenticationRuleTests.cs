@@ -202,12 +202,33 @@ public sealed class AuthenticationRuleTests
     public async Task Dns_trouble_tempfails_when_configured()
     {
         var options = new FilterOptions { Authentication = new AuthenticationOptions { OnDnsError = DnsErrorAction.Tempfail } };
-        var verdict = await DecideAsync(Dns().Failing(Partner), await SignedAsync(), options);
+        var verdict = await DecideAsync(Dns().Failing(Partner), Unsigned(), options);
         Assert.Equal(VerdictAction.Tempfail, verdict.Action);
         Assert.Equal("temperror", verdict.Spf);
         Assert.StartsWith("DNS temporary error: SPF for football.example.com", verdict.Reason);
         var reply = Assert.IsType<MilterReply.Custom>(FilterMilterHandler.ToDecision(verdict).Reply);
         Assert.Equal((451, true), (reply.Code, reply.Text.StartsWith("4.4.3 ")));
+    }
+
+    [Fact]
+    public async Task Dns_trouble_that_could_not_change_dmarc_does_not_tempfail()
+    {
+        // SPF cannot be looked up, but the aligned DKIM signature passes: DMARC passes whatever SPF would have said.
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { OnDnsError = DnsErrorAction.Tempfail } };
+        var verdict = await DecideAsync(Dns().Failing(Partner), await SignedAsync(), options);
+        Assert.Equal(VerdictAction.Accept, verdict.Action);
+        Assert.Equal(("temperror", "pass"), (verdict.Spf, verdict.Dmarc));
+    }
+
+    [Fact]
+    public async Task Dns_trouble_accepted_does_not_enforce_the_policy_or_strip_attachments()
+    {
+        // The key cannot be fetched and SPF fails from this address: DMARC is undecided, not a failure to punish.
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true } };
+        var verdict = await DecideAsync(Dns().Failing($"sel._domainkey.{Partner}"), await SignedAsync(Pdf), options, Envelope(ip: "198.51.100.9"));
+        Assert.Equal(VerdictAction.Accept, verdict.Action);
+        Assert.Null(verdict.NewBody);
+        Assert.Contains("dkim=temperror", OurField(verdict));
     }
 
     [Fact]

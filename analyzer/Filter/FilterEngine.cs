@@ -50,10 +50,12 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         var authentication = await authenticator.AuthenticateAsync(envelope, message, ct);
         message.Position = start;
         var checks = settings.Authentication;
-        if (TemporaryError(authentication) is { } trouble && checks.OnDnsError == DnsErrorAction.Tempfail)
+        var undecided = Undecided(authentication);
+        if (undecided is { } trouble && checks.OnDnsError == DnsErrorAction.Tempfail)
             return WithResults(new Verdict(VerdictAction.Tempfail, $"DNS temporary error: {trouble}") { RejectText = checks.TempfailText }, authentication);
-        var verdict = DmarcPolicy(checks, envelope, authentication)
-            ?? await DecideContentAsync(settings, envelope, headers, message, authentication, ct);
+        // Accepted despite DNS trouble: the undecided DMARC result neither enforces a policy nor marks the sender forged.
+        var verdict = (undecided is null ? DmarcPolicy(checks, envelope, authentication) : null)
+            ?? await DecideContentAsync(settings, envelope, headers, message, undecided is null ? authentication : null, ct);
         return WithAuthenticationResults(verdict, authentication, headers);
     }
 
@@ -199,16 +201,34 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         return null;
     }
 
-    /// <summary>The first temperror among SPF, DKIM and DMARC, said in a few words; null when DNS answered.</summary>
-    private static string? TemporaryError(MessageAuthentication a)
+    /// <summary>
+    /// DNS trouble that leaves DMARC undecided, said in a few words; null when there is none. DMARC could not be
+    /// looked up, or it failed while SPF or a DKIM signature that could have aligned with the From domain hit a
+    /// temporary error. A temperror that could not have changed the outcome (DMARC passed anyway, or a third
+    /// party's broken selector) is only reported in the header: it neither tempfails the message nor shields it.
+    /// </summary>
+    private static string? Undecided(MessageAuthentication a)
     {
-        if (a.Spf.Result == "temperror")
+        var dmarc = a.Dmarc;
+        if (dmarc.Result == DmarcResult.TempError)
+            return $"DMARC for {dmarc.FromDomain}: {dmarc.Reason}";
+        if (dmarc.Result != DmarcResult.Fail)
+            return null;
+        if (a.Spf.Result == "temperror" && CouldAlign(a.Spf.Domain, dmarc))
             return $"SPF for {a.Spf.Domain}: {a.Spf.Comment}";
-        if (a.Dkim.FirstOrDefault(d => d.Result == DkimResult.TempError) is { } dkim)
+        if (a.Dkim.FirstOrDefault(d => d.Result == DkimResult.TempError && CouldAlign(d.Domain, dmarc)) is { } dkim)
             return $"DKIM key {dkim.Selector}._domainkey.{dkim.Domain}: {dkim.Reason}";
-        if (a.Dmarc.Result == DmarcResult.TempError)
-            return $"DMARC for {a.Dmarc.FromDomain}: {a.Dmarc.Reason}";
         return null;
+    }
+
+    /// <summary>Relaxed alignment (RFC 9989): the same organisational domain as the From domain.</summary>
+    private static bool CouldAlign(string domain, DmarcResult dmarc)
+    {
+        if ((dmarc.OrganizationalDomain ?? dmarc.FromDomain) is not { } organisational)
+            return false;
+        var name = domain.TrimEnd('.');
+        return name.Equals(organisational, StringComparison.OrdinalIgnoreCase)
+            || name.EndsWith("." + organisational, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>
