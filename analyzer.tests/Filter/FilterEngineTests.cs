@@ -256,12 +256,20 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
-    public async Task An_unparsable_or_truncated_message_is_accepted_uninspected()
+    public async Task A_message_padded_past_the_limits_gets_the_encrypted_archive_action_and_exceptions_still_apply()
     {
         var engine = new FilterEngine(() => new FilterOptions(), new FixedTime(Now), NullLogger<FilterEngine>.Instance);
         var verdict = await engine.DecideAsync(Envelope(), [], new MemoryStream(WithEncryptedZip()), truncated: true, Ct);
-        Assert.Equal(VerdictAction.Accept, verdict.Action);
-        Assert.StartsWith("not inspected", verdict.Reason);
+        Assert.Equal(VerdictAction.Reject, verdict.Action);
+        Assert.StartsWith("archive could not be fully inspected: larger than the filter's limits", verdict.Reason);
+
+        var excepted = new FilterEngine(() => new FilterOptions
+        {
+            Exceptions = [new FilterException { Sender = "partner.example", ApprovedBy = "it", Reason = "large files" }],
+        }, new FixedTime(Now), NullLogger<FilterEngine>.Instance);
+        var allowed = await excepted.DecideAsync(Envelope(), [], new MemoryStream(WithEncryptedZip()), truncated: true, Ct);
+        Assert.Equal(VerdictAction.Accept, allowed.Action);
+        Assert.NotNull(allowed.ExceptionUsed);
     }
 
     private sealed class FixedTime(DateTimeOffset now) : TimeProvider

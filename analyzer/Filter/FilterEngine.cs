@@ -42,7 +42,13 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
                 ? $"submission (authenticated as {envelope.AuthenticatedUser})"
                 : $"submission (listener {envelope.DaemonName})");
         if (truncated)
-            return new Verdict(VerdictAction.Accept, "not inspected: larger than the filter's message size limit");
+        {
+            // Padding a message past the limits (size or header count) must not be a way around every check.
+            var finding = new EncryptedFinding("the message", "larger than the filter's limits (Filter:Milter:MaxMessageBytes, MaxHeaders)", NotInspected: true);
+            return FindException(settings, envelope) is { } exception
+                ? new Verdict(VerdictAction.Accept, "message not fully inspected, allowed by exception") { ExceptionUsed = exception.ToString() }
+                : ArchiveVerdict(finding, settings);
+        }
         if (authenticator is null || !settings.Authentication.Enabled)
             return await DecideContentAsync(settings, envelope, headers, message, null, ct);
 
@@ -106,17 +112,11 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             }
             else
             {
-                switch (settings.EncryptedArchiveAction)
-                {
-                    case EncryptedArchiveAction.Reject:
-                        return new Verdict(VerdictAction.Reject, reason) { RejectText = settings.RejectText };
-                    case EncryptedArchiveAction.Quarantine:
-                        return new Verdict(VerdictAction.Quarantine, reason) { QuarantineReason = reason };
-                    default:
-                        edits.Add(new HeaderEdit(settings.TagHeader, finding.Tag));
-                        tagged = reason;
-                        break;
-                }
+                var action = ArchiveVerdict(finding, settings);
+                if (action.Action != VerdictAction.Tag)
+                    return action;
+                edits.AddRange(action.HeaderEdits);
+                tagged = reason;
             }
         }
 
@@ -178,6 +178,14 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         }
         return null;
     }
+
+    /// <summary>The encrypted-archive action for a finding no exception covers: reject and quarantine end the decision, tag adds a header.</summary>
+    private static Verdict ArchiveVerdict(EncryptedFinding finding, FilterOptions settings) => settings.EncryptedArchiveAction switch
+    {
+        EncryptedArchiveAction.Reject => new Verdict(VerdictAction.Reject, finding.Reason) { RejectText = settings.RejectText },
+        EncryptedArchiveAction.Quarantine => new Verdict(VerdictAction.Quarantine, finding.Reason) { QuarantineReason = finding.Reason },
+        _ => new Verdict(VerdictAction.Tag, finding.Reason) { HeaderEdits = [new HeaderEdit(settings.TagHeader, finding.Tag)] },
+    };
 
     /// <summary>Why the sender counts as forged, or null: the authentication verdict as configured, or the static switches.</summary>
     private static string? ForgedBecause(FilterOptions settings, MessageEnvelope envelope, IReadOnlyList<(string Name, string Value)> headers,
