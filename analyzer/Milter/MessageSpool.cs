@@ -34,7 +34,9 @@ internal sealed class MessageSpool(long memoryBytes, long maxBytes) : IAsyncDisp
     public ValueTask AddHeaderAsync(string name, string value, bool leadingSpaceKept, CancellationToken ct)
     {
         _headers.Add((name, value));
-        var line = name + ":" + (leadingSpaceKept ? "" : " ") + value.ReplaceLineEndings("\r\n") + "\r\n";
+        // Only CR, LF and CRLF are line ends here: the value holds raw bytes as Latin-1, and ReplaceLineEndings would also
+        // break U+0085, which is the second byte of UTF-8 letters such as Å, and so every DKIM signature over them.
+        var line = name + ":" + (leadingSpaceKept ? "" : " ") + value.Replace("\r\n", "\n").Replace('\r', '\n').Replace("\n", "\r\n") + "\r\n";
         return WriteAsync(Encoding.Latin1.GetBytes(line), ct);
     }
 
