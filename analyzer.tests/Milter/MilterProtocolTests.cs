@@ -157,6 +157,19 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
+    public async Task A_reply_text_full_of_percent_signs_stays_within_500_octets_once_they_are_doubled()
+    {
+        await using var fixture = new MilterServerFixture();
+        fixture.Handler.Decide = _ => new MilterDecision(MilterReply.WithCode(550, "5.7.1 " + new string('%', 1000)), []);
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
+        await SendMessageAsync(client, leadingSpace: false);
+        var text = Encoding.ASCII.GetString((await client.ReadAsync(Ct))!.Value.Data);
+        Assert.InRange(text.Length, 4, 4 + MilterText.MaxReplyBytes + 1);
+        Assert.StartsWith("550 5.7.1 %%", text);
+    }
+
+    [Fact]
     public async Task Modifications_the_MTA_did_not_grant_are_not_sent()
     {
         await using var fixture = new MilterServerFixture();

@@ -46,7 +46,11 @@ internal static class MilterReplyWriter
             case MilterReply.Custom custom:
                 // The MTA hands the text to printf-style formatting: a literal % must be doubled (after the cap, so
                 // that no lone % is left at the end).
-                var text = MilterText.SingleLine(custom.Text, MilterText.MaxReplyBytes).Replace("%", "%%");
+                // Each '%' doubles on the wire (milter replies are format strings): cut until the doubled text fits.
+                var text = MilterText.SingleLine(custom.Text, MilterText.MaxReplyBytes);
+                while (Encoding.UTF8.GetByteCount(text) + text.Count(c => c == '%') > MilterText.MaxReplyBytes)
+                    text = text[..(char.IsLowSurrogate(text[^1]) ? ^2 : ^1)];
+                text = text.Replace("%", "%%");
                 WriteStrings(output, MilterReplyCode.ReplyCode, [$"{custom.Code} {text}"]);
                 break;
             default:
