@@ -43,6 +43,18 @@ public sealed class InboundAnalyzerTests : IDisposable
         await VerdictStore.WriteAsync(db, records, Ct);
     }
 
+    [Theory]
+    [InlineData("\"ceo@bank.example\" <x@real.example>", "real.example")]
+    [InlineData("Bank <Info@Bank.Example.>", "bank.example")]
+    [InlineData("plain@example.net", "example.net")]
+    [InlineData("no address here", null)]
+    public void The_forged_domain_is_the_address_one_not_the_display_name_one(string from, string? domain) =>
+        Assert.Equal(domain, InboundAnalyzer.FromDomain(from));
+
+    [Fact]
+    public void Archives_that_could_not_be_inspected_are_named_as_such() =>
+        Assert.Equal("rejected: not inspectable", InboundAnalyzer.ActionName("reject", "archive could not be fully inspected: inflate limit reached: a.zip"));
+
     [Fact]
     public async Task Tallies_results_by_week_and_month_actions_and_forged_domains_without_submissions()
     {

@@ -168,6 +168,7 @@ public sealed class AuthenticationRuleTests
 
     [Theory]
     [InlineData("198.51.100.0/24")]
+    [InlineData("198.51.100.77/24")]
     [InlineData("198.51.100.9")]
     [InlineData("lists.example.org")]
     [InlineData(".example.org")]

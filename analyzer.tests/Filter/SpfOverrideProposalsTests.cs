@@ -59,6 +59,22 @@ public sealed class SpfOverrideProposalsTests : IDisposable
     }
 
     [Fact]
+    public async Task The_domain_is_the_one_after_the_last_at_sign_and_must_be_a_host_name()
+    {
+        var records = new List<VerdictRecord>();
+        for (var day = 0; day < 10; day++)
+        {
+            // A quoted local part may hold '@' and zone-file syntax; the sender writes it, not the domain's owner.
+            records.Add(Record(day, "\"x@evil.example. IN TXT \"@quoted.example", "192.0.2.30", "none"));
+            records.Add(Record(day, "x@bad\"name.example", "192.0.2.31", "none"));
+        }
+        await using var db = await Database.OpenAsync(DatabasePath, Ct);
+        await VerdictStore.WriteAsync(db, records, Ct);
+        var proposal = Assert.Single(await SpfOverrideProposals.FindAsync(db, null, new SpfOverrideCriteria(), Ct));
+        Assert.Equal("quoted.example. IN TXT \"v=spf1 ip4:192.0.2.30 -all\"", proposal.ZoneLine);
+    }
+
+    [Fact]
     public async Task The_command_prints_zone_file_lines_and_checks_its_date()
     {
         await FillAsync();

@@ -56,6 +56,7 @@ internal static class InboundAnalyzer
     public static string ActionName(string action, string reason)
     {
         var rule = reason.StartsWith("encrypted attachment", StringComparison.Ordinal) ? ": encrypted archive"
+            : reason.StartsWith("archive could not be fully inspected", StringComparison.Ordinal) ? ": not inspectable"
             : reason.StartsWith("DMARC fail", StringComparison.Ordinal) ? ": DMARC policy"
             : "";
         return action switch
@@ -75,11 +76,14 @@ internal static class InboundAnalyzer
     {
         if (from is null)
             return null;
-        var at = from.IndexOf('@');
+        // The address is in the last angle brackets when there are any ("a@b" <x@real.example>): a display name may hold '@' too.
+        var lt = from.LastIndexOf('<');
+        var address = lt < 0 ? from : from[(lt + 1)..];
+        var at = address.LastIndexOf('@');
         if (at < 0)
             return null;
-        var end = from.IndexOfAny(['>', ' ', ',', ';', '\t', ')'], at + 1);
-        var domain = (end < 0 ? from[(at + 1)..] : from[(at + 1)..end]).Trim().TrimEnd('.').ToLowerInvariant();
+        var end = address.IndexOfAny(['>', ' ', ',', ';', '\t', ')'], at + 1);
+        var domain = (end < 0 ? address[(at + 1)..] : address[(at + 1)..end]).Trim().TrimEnd('.').ToLowerInvariant();
         return domain.Length is > 0 and <= 253 ? domain : null;
     }
 

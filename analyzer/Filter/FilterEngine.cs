@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Net;
 using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dkim;
@@ -179,6 +180,25 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         return null;
     }
 
+    /// <summary>
+    /// An address or CIDR range, or null when the entry is a domain. Bits past the prefix are ignored, as an
+    /// administrator means them ("192.0.2.5/24"), where IPNetwork.TryParse would refuse the entry and it would
+    /// silently never match.
+    /// </summary>
+    private static IPNetwork? Network(string entry)
+    {
+        var slash = entry.IndexOf('/');
+        if (!IPAddress.TryParse(slash < 0 ? entry : entry[..slash], out var address))
+            return null;
+        var bits = address.GetAddressBytes();
+        var prefix = bits.Length * 8;
+        if (slash >= 0 && (!int.TryParse(entry[(slash + 1)..], NumberStyles.None, CultureInfo.InvariantCulture, out prefix) || prefix > bits.Length * 8))
+            return null;
+        for (var i = 0; i < bits.Length; i++)
+            bits[i] &= (byte)(0xFF << Math.Clamp(8 - (prefix - i * 8), 0, 8));
+        return new IPNetwork(new IPAddress(bits), prefix);
+    }
+
     /// <summary>The encrypted-archive action for a finding no exception covers: reject and quarantine end the decision, tag adds a header.</summary>
     private static Verdict ArchiveVerdict(EncryptedFinding finding, FilterOptions settings) => settings.EncryptedArchiveAction switch
     {
@@ -282,7 +302,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         domains.AddRange(a.Dkim.Where(d => d.Result == DkimResult.Pass).Select(d => d.Domain));
         foreach (var entry in checks.NeverReject)
         {
-            if (ip is not null && IPNetwork.TryParse(entry.Contains('/') ? entry : entry + (entry.Contains(':') ? "/128" : "/32"), out var network))
+            if (ip is not null && Network(entry) is { } network)
             {
                 if (network.Contains(ip.IsIPv4MappedToIPv6 ? ip.MapToIPv4() : ip))
                     return entry;

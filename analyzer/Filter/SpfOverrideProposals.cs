@@ -48,9 +48,10 @@ internal static class SpfOverrideProposals
     public static async Task<IReadOnlyList<SpfOverrideProposal>> FindAsync(SqliteConnection db, DateTimeOffset? since, SpfOverrideCriteria criteria, CancellationToken ct)
     {
         await using var query = db.CreateCommand();
-        // The domain of the envelope sender; the null sender (checked with the HELO name) is left out.
+        // The domain of the envelope sender, after its last '@' (a quoted local part may hold others); the null
+        // sender (checked with the HELO name) is left out.
         query.CommandText = """
-            SELECT lower(substr(envelope_from, instr(envelope_from, '@') + 1)) AS domain, client_ip,
+            SELECT lower(replace(envelope_from, rtrim(envelope_from, replace(envelope_from, '@', '')), '')) AS domain, client_ip,
                    count(*), sum(spf <> 'none'), min(time_utc), max(time_utc)
             FROM verdicts
             WHERE instr(envelope_from, '@') > 0 AND spf IS NOT NULL AND client_ip IS NOT NULL AND time_utc >= $since
@@ -84,7 +85,8 @@ internal static class SpfOverrideProposals
     private static SpfOverrideProposal? Propose(string domain, List<(string Ip, int Messages, long Other, long First, long Last)> rows, SpfOverrideCriteria criteria)
     {
         // Any other result means the domain publishes SPF (or did for part of the time): not a candidate.
-        if (domain.Length == 0 || rows.Any(r => r.Other > 0) || rows.Count > criteria.MaxAddresses)
+        // The domain goes into a zone-file line: it must be a host name, whatever the sender wrote.
+        if (Uri.CheckHostName(domain) != UriHostNameType.Dns || rows.Any(r => r.Other > 0) || rows.Count > criteria.MaxAddresses)
             return null;
         if (rows.Any(r => !IPAddress.TryParse(r.Ip, out _)))
             return null;
