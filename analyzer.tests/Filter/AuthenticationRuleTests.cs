@@ -1,3 +1,4 @@
+using DmarcAnalyzer.Dns;
 using System.Text;
 using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Auth.Dmarc;
@@ -40,7 +41,7 @@ public sealed class AuthenticationRuleTests
 
     private static TestMessages.Part Pdf => TestMessages.Attachment("report.pdf", TestMessages.Pdf(""), "application/pdf");
 
-    private static async Task<Verdict> DecideAsync(FakeDnsResolver dns, byte[] message, FilterOptions? options = null, MessageEnvelope? envelope = null,
+    private static async Task<Verdict> DecideAsync(IDnsResolver dns, byte[] message, FilterOptions? options = null, MessageEnvelope? envelope = null,
         IReadOnlyList<(string Name, string Value)>? extraHeaders = null)
     {
         var engine = new FilterEngine(() => options ?? new FilterOptions(), TimeProvider.System, NullLogger<FilterEngine>.Instance,
@@ -230,6 +231,38 @@ public sealed class AuthenticationRuleTests
         Assert.Equal(VerdictAction.Accept, verdict.Action);
         Assert.Null(verdict.NewBody);
         Assert.Contains("dkim=temperror", OurField(verdict));
+    }
+
+    [Fact]
+    public async Task Checks_that_take_too_long_count_as_dns_trouble_and_forged_fields_still_go()
+    {
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { TimeLimit = TimeSpan.FromMilliseconds(200) } };
+        var verdict = await DecideAsync(new SilentResolver(), Unsigned(), options, extraHeaders: [("Authentication-Results", $"{AuthservId}; dmarc=pass")]);
+        Assert.Equal(VerdictAction.Accept, verdict.Action);
+        Assert.EndsWith("SPF, DKIM and DMARC took longer than 0.2 s", verdict.Reason);
+        Assert.Contains(verdict.HeaderEdits, e => e is { Name: "Authentication-Results", Value: null, Index: 1 });
+
+        var tempfail = await DecideAsync(new SilentResolver(), Unsigned(), new FilterOptions
+        {
+            Authentication = new AuthenticationOptions { TimeLimit = TimeSpan.FromMilliseconds(200), OnDnsError = DnsErrorAction.Tempfail },
+        });
+        Assert.Equal(VerdictAction.Tempfail, tempfail.Action);
+    }
+
+    /// <summary>A DNS that never answers, until the caller gives up.</summary>
+    private sealed class SilentResolver : IDnsResolver
+    {
+        private static async Task<DnsLookup<T>> NeverAsync<T>(CancellationToken ct)
+        {
+            await Task.Delay(Timeout.Infinite, ct);
+            throw new InvalidOperationException("unreachable");
+        }
+
+        public Task<DnsLookup<string>> TxtAsync(string name, CancellationToken ct) => NeverAsync<string>(ct);
+        public Task<DnsLookup<System.Net.IPAddress>> AAsync(string name, CancellationToken ct) => NeverAsync<System.Net.IPAddress>(ct);
+        public Task<DnsLookup<System.Net.IPAddress>> AaaaAsync(string name, CancellationToken ct) => NeverAsync<System.Net.IPAddress>(ct);
+        public Task<DnsLookup<MxRecord>> MxAsync(string name, CancellationToken ct) => NeverAsync<MxRecord>(ct);
+        public Task<DnsLookup<string>> PtrAsync(System.Net.IPAddress address, CancellationToken ct) => NeverAsync<string>(ct);
     }
 
     [Fact]

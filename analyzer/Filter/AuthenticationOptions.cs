@@ -35,6 +35,12 @@ internal sealed class AuthenticationOptions
 
     public string TempfailText { get; init; } = "4.4.3 Temporary DNS failure while checking the sender; please try again later";
 
+    /// <summary>
+    /// How long SPF, DKIM and DMARC may take for one message, well within Postfix's milter_content_timeout
+    /// (300 s by default); past it they count as DNS trouble and <see cref="OnDnsError"/> decides.
+    /// </summary>
+    public TimeSpan TimeLimit { get; init; } = TimeSpan.FromSeconds(60);
+
     /// <summary>Apply the From domain's DMARC policy (reject or quarantine); off by default, results are only recorded.</summary>
     public bool EnforceDmarc { get; init; }
 

@@ -54,9 +54,23 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             return await DecideContentAsync(settings, envelope, headers, message, null, ct);
 
         var start = message.Position;
-        var authentication = await authenticator.AuthenticateAsync(envelope, message, ct);
-        message.Position = start;
         var checks = settings.Authentication;
+        MessageAuthentication? authentication;
+        using (var limit = CancellationTokenSource.CreateLinkedTokenSource(ct))
+        {
+            limit.CancelAfter(checks.TimeLimit);
+            try
+            {
+                authentication = await authenticator.AuthenticateAsync(envelope, message, limit.Token);
+            }
+            catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+            {
+                authentication = null;
+            }
+        }
+        message.Position = start;
+        if (authentication is null)
+            return await TimedOutAsync(settings, envelope, headers, message, ct);
         var undecided = Undecided(authentication);
         if (undecided is { } trouble && checks.OnDnsError == DnsErrorAction.Tempfail)
             return WithResults(new Verdict(VerdictAction.Tempfail, $"DNS temporary error: {trouble}") { RejectText = checks.TempfailText }, authentication);
@@ -328,15 +342,36 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     /// </summary>
     private Verdict WithAuthenticationResults(Verdict verdict, MessageAuthentication a, IReadOnlyList<(string Name, string Value)> headers)
     {
-        var id = authenticator!.AuthservId;
-        var existing = headers.Where(h => string.Equals(h.Name, AuthenticationResultsWriter.FieldName, StringComparison.OrdinalIgnoreCase))
-            .Select(h => h.Value);
-        var edits = AuthenticationResultsParser.ForgedInstances(existing, id).Reverse()
-            .Select(n => new HeaderEdit(AuthenticationResultsWriter.FieldName, null, (uint)n))
-            .Append(new HeaderEdit(AuthenticationResultsWriter.FieldName, a.AuthenticationResults(id), OnTop: true))
+        var edits = ForgedResultsRemoved(headers)
+            .Append(new HeaderEdit(AuthenticationResultsWriter.FieldName, a.AuthenticationResults(authenticator!.AuthservId), OnTop: true))
             .Concat(verdict.HeaderEdits)
             .ToList();
         return WithResults(verdict, a) with { HeaderEdits = edits };
+    }
+
+    /// <summary>Deletions of the fields that claim our authserv-id (RFC 8601 §5), from the last so the indexes stay valid.</summary>
+    private IEnumerable<HeaderEdit> ForgedResultsRemoved(IReadOnlyList<(string Name, string Value)> headers)
+    {
+        var existing = headers.Where(h => string.Equals(h.Name, AuthenticationResultsWriter.FieldName, StringComparison.OrdinalIgnoreCase))
+            .Select(h => h.Value);
+        return AuthenticationResultsParser.ForgedInstances(existing, authenticator!.AuthservId).Reverse()
+            .Select(n => new HeaderEdit(AuthenticationResultsWriter.FieldName, null, (uint)n));
+    }
+
+    /// <summary>
+    /// SPF, DKIM and DMARC did not finish in time (a sender's slow DNS must not hold the message past the MTA's
+    /// timeout): DNS trouble, as configured. Fields claiming our authserv-id still go, or a forger could slow his
+    /// own DNS to keep his.
+    /// </summary>
+    private async Task<Verdict> TimedOutAsync(FilterOptions settings, MessageEnvelope envelope,
+        IReadOnlyList<(string Name, string Value)> headers, Stream message, CancellationToken ct)
+    {
+        var checks = settings.Authentication;
+        var why = $"DNS temporary error: SPF, DKIM and DMARC took longer than {checks.TimeLimit.TotalSeconds:0.#} s";
+        if (checks.OnDnsError == DnsErrorAction.Tempfail)
+            return new Verdict(VerdictAction.Tempfail, why) { RejectText = checks.TempfailText };
+        var verdict = await DecideContentAsync(settings, envelope, headers, message, null, ct);
+        return verdict with { Reason = $"{verdict.Reason}; {why}", HeaderEdits = [.. ForgedResultsRemoved(headers), .. verdict.HeaderEdits] };
     }
 
     /// <summary>
