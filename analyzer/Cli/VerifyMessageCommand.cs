@@ -58,11 +58,7 @@ internal static class VerifyMessageCommand
             throw new UsageException($"--ip {ip} is not an IP address");
         if (mailFrom.Length == 0 && helo.Length == 0)
             throw new UsageException("--ip needs --mail-from, --helo or both");
-        var result = await new SpfEvaluator(dns, receiver).CheckMailFromAsync(address, mailFrom, helo, ct);
-        var comment = result.Mechanism is { } mechanism ? $"{address} matched {mechanism}" : result.Reason;
-        return mailFrom.Length == 0
-            ? new SpfOutcome(result.Word, helo, "helo", helo, comment)
-            : new SpfOutcome(result.Word, mailFrom[(mailFrom.LastIndexOf('@') + 1)..], "mailfrom", mailFrom, comment);
+        return SpfOutcome.Of(await new SpfEvaluator(dns, receiver).CheckMailFromAsync(address, mailFrom, helo, ct), address, mailFrom, helo);
     }
 
     private static async Task<PublicSuffixList> LoadPslAsync(string path, CancellationToken ct)

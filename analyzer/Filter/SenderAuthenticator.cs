@@ -34,10 +34,6 @@ internal sealed class SenderAuthenticator(IDnsResolver dns, string authservId, D
             return new SpfOutcome("none", "", Comment: "not checked: the client's address is unknown");
         if (envelope.Sender.Length == 0 && helo.Length == 0)
             return new SpfOutcome("none", "", "helo", Comment: "not checked: null sender and no HELO name");
-        var result = await _spf.CheckMailFromAsync(ip, envelope.Sender, helo, ct);
-        var comment = result.Mechanism is { } mechanism ? $"{ip} matched {mechanism}" : result.Reason;
-        return envelope.Sender.Length == 0
-            ? new SpfOutcome(result.Word, helo, "helo", helo, comment)
-            : new SpfOutcome(result.Word, envelope.Sender[(envelope.Sender.LastIndexOf('@') + 1)..], "mailfrom", envelope.Sender, comment);
+        return SpfOutcome.Of(await _spf.CheckMailFromAsync(ip, envelope.Sender, helo, ct), ip, envelope.Sender, helo);
     }
 }
