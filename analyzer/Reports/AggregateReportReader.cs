@@ -21,7 +21,7 @@ internal sealed partial class AggregateReportReader : IDisposable
 
     private readonly XmlReader _reader;
     private readonly IngestLimits _limits;
-    private readonly IEnumerator<string> _feedback;
+    private ChildWalk _feedback;
     /// <summary>Records that came before the header was complete (out of the schema's order).</summary>
     private readonly Queue<ReportRecord> _early = new();
     private int _records;
@@ -36,13 +36,13 @@ internal sealed partial class AggregateReportReader : IDisposable
         var ns = reader.NamespaceURI.Length == 0 ? null : reader.NamespaceURI;
         // Stop at </feedback>: a generator bug wraps the report in an unclosed <xs:schema> start tag,
         // which would otherwise make the whole document ill-formed at its very end.
-        _feedback = Children(reader, limits, readPastEnd: false).GetEnumerator();
+        _feedback = new ChildWalk(reader, limits, readPastEnd: false);
         string? version = null;
         MetadataBuilder? metadata = null;
         PolicyPublished? policy = null;
-        while ((metadata is null || policy is null) && _feedback.MoveNext())
+        while ((metadata is null || policy is null) && _feedback.Next(out var name))
         {
-            switch (_feedback.Current)
+            switch (name)
             {
                 case "version": version = Text(reader, limits); break;
                 case "report_metadata": metadata = ReadMetadata(reader, limits); break;
@@ -96,9 +96,9 @@ internal sealed partial class AggregateReportReader : IDisposable
     {
         try
         {
-            while (_feedback.MoveNext())
+            while (_feedback.Next(out var name))
             {
-                if (_feedback.Current == "record")
+                if (name == "record")
                     return ReadRecordCounted();
                 Skip(_reader, _limits);
             }
@@ -117,11 +117,7 @@ internal sealed partial class AggregateReportReader : IDisposable
         return ReadRecord(_reader, _limits, _records);
     }
 
-    public void Dispose()
-    {
-        _feedback.Dispose();
-        _reader.Dispose();
-    }
+    public void Dispose() => _reader.Dispose();
 
     private static readonly XmlReaderSettings Settings = new()
     {
@@ -209,7 +205,7 @@ internal sealed partial class AggregateReportReader : IDisposable
     private static MetadataBuilder ReadMetadata(XmlReader r, IngestLimits limits)
     {
         var m = new MetadataBuilder();
-        foreach (var name in Children(r, limits))
+        for (var children = new ChildWalk(r, limits); children.Next(out var name);)
         {
             switch (name)
             {
@@ -223,7 +219,7 @@ internal sealed partial class AggregateReportReader : IDisposable
                         m.Errors.Add(error);
                     break;
                 case "date_range":
-                    foreach (var part in Children(r, limits))
+                    for (var parts = new ChildWalk(r, limits); parts.Next(out var part);)
                     {
                         if (part == "begin") m.Begin = Timestamp(Text(r, limits), "begin");
                         else if (part == "end") m.End = Timestamp(Text(r, limits), "end");
@@ -241,7 +237,7 @@ internal sealed partial class AggregateReportReader : IDisposable
         string? domain = null, adkim = null, aspf = null, p = null, sp = null, np = null, fo = null,
             testing = null, discovery = null, psd = null;
         int? pct = null;
-        foreach (var name in Children(r, limits))
+        for (var children = new ChildWalk(r, limits); children.Next(out var name);)
         {
             switch (name)
             {
@@ -272,12 +268,12 @@ internal sealed partial class AggregateReportReader : IDisposable
         var reasons = new List<PolicyOverride>();
         var dkim = new List<DkimAuthResult>();
         var spf = new List<SpfAuthResult>();
-        foreach (var name in Children(r, limits))
+        for (var children = new ChildWalk(r, limits); children.Next(out var name);)
         {
             switch (name)
             {
                 case "row":
-                    foreach (var field in Children(r, limits))
+                    for (var fields = new ChildWalk(r, limits); fields.Next(out var field);)
                     {
                         switch (field)
                         {
@@ -285,7 +281,7 @@ internal sealed partial class AggregateReportReader : IDisposable
                             case "count": count = Count(Text(r, limits), number); break;
                             case "header_from": headerFrom = Domain(Text(r, limits)); break;
                             case "policy_evaluated":
-                                foreach (var e in Children(r, limits))
+                                for (var evaluated = new ChildWalk(r, limits); evaluated.Next(out var e);)
                                 {
                                     switch (e)
                                     {
@@ -302,7 +298,7 @@ internal sealed partial class AggregateReportReader : IDisposable
                     }
                     break;
                 case "identifiers":
-                    foreach (var field in Children(r, limits))
+                    for (var fields = new ChildWalk(r, limits); fields.Next(out var field);)
                     {
                         switch (field)
                         {
@@ -314,7 +310,7 @@ internal sealed partial class AggregateReportReader : IDisposable
                     }
                     break;
                 case "auth_results":
-                    foreach (var method in Children(r, limits))
+                    for (var methods = new ChildWalk(r, limits); methods.Next(out var method);)
                     {
                         if (method == "dkim") { if (ReadDkim(r, limits) is { } d) dkim.Add(d); }
                         else if (method == "spf") { if (ReadSpf(r, limits) is { } s) spf.Add(s); }
@@ -331,7 +327,7 @@ internal sealed partial class AggregateReportReader : IDisposable
     private static PolicyOverride? ReadReason(XmlReader r, IngestLimits limits)
     {
         string? type = null, comment = null;
-        foreach (var name in Children(r, limits))
+        for (var children = new ChildWalk(r, limits); children.Next(out var name);)
         {
             if (name == "type") type = Word(Text(r, limits));
             else if (name == "comment") comment = NullIfEmpty(Text(r, limits));
@@ -343,7 +339,7 @@ internal sealed partial class AggregateReportReader : IDisposable
     private static DkimAuthResult? ReadDkim(XmlReader r, IngestLimits limits)
     {
         string? domain = null, selector = null, result = null, human = null;
-        foreach (var name in Children(r, limits))
+        for (var children = new ChildWalk(r, limits); children.Next(out var name);)
         {
             switch (name)
             {
@@ -360,7 +356,7 @@ internal sealed partial class AggregateReportReader : IDisposable
     private static SpfAuthResult? ReadSpf(XmlReader r, IngestLimits limits)
     {
         string? domain = null, scope = null, result = null, human = null;
-        foreach (var name in Children(r, limits))
+        for (var children = new ChildWalk(r, limits); children.Next(out var name);)
         {
             switch (name)
             {
@@ -375,41 +371,53 @@ internal sealed partial class AggregateReportReader : IDisposable
     }
 
     /// <summary>
-    /// Walks the child elements of the element the reader is on, yielding each one's local name with the
-    /// reader on its start tag; the caller consumes the child (Text, Skip or a nested walk). Text between
-    /// children (stray characters after a value) is ignored.
+    /// Walks the child elements of the element the reader is on: each <see cref="Next"/> leaves the reader on a
+    /// child's start tag, and the caller consumes the child (Text, Skip or a nested walk). Text between
+    /// children (stray characters after a value) is ignored. A struct, not an iterator: the hot loop of a large
+    /// report allocates nothing per element.
     /// </summary>
-    private static IEnumerable<string> Children(XmlReader r, IngestLimits limits, bool readPastEnd = true)
+    private struct ChildWalk
     {
-        if (r.IsEmptyElement)
+        private readonly XmlReader _r;
+        private readonly IngestLimits _limits;
+        private readonly bool _readPastEnd;
+        /// <summary>The parent's depth, or -1 once its end tag is reached.</summary>
+        private int _depth;
+
+        public ChildWalk(XmlReader r, IngestLimits limits, bool readPastEnd = true)
         {
-            if (readPastEnd)
+            _r = r;
+            _limits = limits;
+            _readPastEnd = readPastEnd;
+            _depth = r.IsEmptyElement ? -1 : r.Depth;
+            if (_depth >= 0 || readPastEnd)
                 r.Read();
-            yield break;
         }
-        var depth = r.Depth;
-        r.Read();
-        while (true)
+
+        public bool Next(out string name)
         {
-            if (r.NodeType == XmlNodeType.EndElement && r.Depth == depth)
+            name = "";
+            while (_depth >= 0)
             {
-                if (readPastEnd)
-                    r.Read();
-                yield break;
+                if (_r.NodeType == XmlNodeType.EndElement && _r.Depth == _depth)
+                {
+                    _depth = -1;
+                    if (_readPastEnd)
+                        _r.Read();
+                    return false;
+                }
+                if (_r.NodeType == XmlNodeType.None)
+                    throw new ReportFormatException("the XML ends before the document is complete (truncated?)");
+                if (_r.NodeType == XmlNodeType.Element)
+                {
+                    if (_r.Depth > _limits.MaxXmlDepth)
+                        throw new ReportFormatException($"the XML nests deeper than {_limits.MaxXmlDepth} levels");
+                    name = _r.LocalName;
+                    return true;
+                }
+                _r.Read();
             }
-            if (r.NodeType == XmlNodeType.None)
-                throw new ReportFormatException("the XML ends before the document is complete (truncated?)");
-            if (r.NodeType == XmlNodeType.Element)
-            {
-                if (r.Depth > limits.MaxXmlDepth)
-                    throw new ReportFormatException($"the XML nests deeper than {limits.MaxXmlDepth} levels");
-                // The caller consumes the child, which leaves the reader on the node after it.
-                yield return r.LocalName;
-            }
-            else
-            {
-                r.Read();
-            }
+            return false;
         }
     }
 

@@ -65,7 +65,7 @@ internal sealed class IngestPipeline : IAsyncDisposable
         {
             using var report = AggregateReportReader.Open(xml, _limits);
             var m = report.Header.Metadata;
-            if (await _writer.AddAsync(report, xml, where, ct) is not { } records)
+            if (await _writer.AddAsync(report.Header, report.ReadRecords(), xml, where, ct) is not { } records)
             {
                 _log.LogDebug("{Source}: report {ReportId} from {Org} is already stored", where, m.ReportId, m.OrgName);
                 return new IngestOutcome(0, 1, 0, 0);

@@ -25,10 +25,10 @@ internal static class ExportQueries
             SELECT r.org_name, r.report_id, r.begin_utc, r.end_utc, r.domain, r.adkim, r.aspf, r.p, r.sp, r.np, r.pct,
                    rec.source_ip, rec.count, rec.disposition, rec.dkim_eval, rec.spf_eval,
                    rec.header_from, rec.envelope_from, rec.envelope_to,
-                   (SELECT group_concat(d.domain || ':' || ifnull(d.selector, '') || ':' || d.result, ' ')
-                      FROM record_dkim d WHERE d.record = rec.id),
-                   (SELECT group_concat(s.domain || ':' || ifnull(s.scope, '') || ':' || s.result, ' ')
-                      FROM record_spf s WHERE s.record = rec.id)
+                   (SELECT group_concat(d.domain || ':' || ifnull(d.selector, '') || ':' || d.result, ' ' ORDER BY d.position)
+                      FROM dkim_results d WHERE d.record = rec.id),
+                   (SELECT group_concat(s.domain || ':' || ifnull(s.scope, '') || ':' || s.result, ' ' ORDER BY s.position)
+                      FROM spf_results s WHERE s.record = rec.id)
             FROM records rec JOIN reports r ON r.id = rec.report
             ORDER BY r.begin_utc, r.id, rec.id
             """;

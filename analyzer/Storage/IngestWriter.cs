@@ -11,24 +11,56 @@ namespace DmarcAnalyzer.Storage;
 /// </summary>
 internal sealed class IngestWriter(SqliteConnection connection)
 {
+    /// <summary>Records wait for SQLite in batches of this many, at most <see cref="BatchesAhead"/> batches ahead.</summary>
+    private const int BatchSize = 256;
+    private const int BatchesAhead = 8;
+
     /// <summary>
-    /// Stores the report as its records stream from the reader. A reader that fails part-way throws, and the
-    /// transaction rolls back: nothing of a broken report is kept but its failure.
+    /// Stores the report as its records stream from the reader: they are parsed on one thread while SQLite
+    /// stores them on this one, and the raw XML is compressed on a third. A reader that fails part-way throws,
+    /// and the transaction rolls back: nothing of a broken report is kept but its failure.
     /// </summary>
     /// <returns>The number of records stored, or null when the store already had the report (its records are then not read).</returns>
-    public async Task<long?> AddAsync(AggregateReportReader report, ReadOnlyMemory<byte> xml, string source, CancellationToken ct)
+    public async Task<long?> AddAsync(
+        ReportHeader header, IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, string source, CancellationToken ct)
     {
+        // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): the write lock is held from here, so ids can be assigned.
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var reportId = await InsertReportAsync(report.Header, xml, source, transaction, ct);
+        var reportId = await InsertReportAsync(header, source, transaction, ct);
         if (reportId is null)
             return null;
-        var records = InsertRecords(reportId.Value, report.ReadRecords(), transaction, ct);
+        var raw = Task.Run(() => Gzip(xml), CancellationToken.None);
+        long stored;
+        try
+        {
+            using var inserter = new RecordInserter(transaction, reportId.Value);
+            await foreach (var batch in ReadAhead.BatchesAsync(records, BatchSize, BatchesAhead, ct))
+            {
+                ct.ThrowIfCancellationRequested();
+                foreach (var record in batch)
+                    inserter.Insert(record);
+            }
+            inserter.InsertResultCounts(connection);
+            stored = inserter.Inserted;
+        }
+        finally
+        {
+            await raw;
+        }
+        await using (var update = connection.CreateCommand())
+        {
+            update.Transaction = transaction;
+            update.CommandText = "UPDATE reports SET raw_gzip = $raw WHERE id = $id";
+            Add(update, "$raw", await raw);
+            Add(update, "$id", reportId.Value);
+            await update.ExecuteNonQueryAsync(ct);
+        }
         await transaction.CommitAsync(ct);
-        return records;
+        return stored;
     }
 
-    private async Task<long?> InsertReportAsync(
-        ReportHeader report, ReadOnlyMemory<byte> xml, string source, SqliteTransaction transaction, CancellationToken ct)
+    /// <summary>The report's row, its raw XML still to come (compressed meanwhile); null when the store already has the report.</summary>
+    private async Task<long?> InsertReportAsync(ReportHeader report, string source, SqliteTransaction transaction, CancellationToken ct)
     {
         var m = report.Metadata;
         var p = report.Policy;
@@ -39,7 +71,7 @@ internal sealed class IngestWriter(SqliteConnection connection)
                 adkim, aspf, p, sp, np, pct, fo, testing, discovery_method, psd, generator, version, xml_namespace,
                 errors, source, ingested_utc, raw_gzip)
             VALUES ($org, $email, $extra, $rid, $domain, $begin, $end, $adkim, $aspf, $p, $sp, $np, $pct, $fo,
-                $testing, $discovery, $psd, $generator, $version, $ns, $errors, $source, $now, $raw)
+                $testing, $discovery, $psd, $generator, $version, $ns, $errors, $source, $now, x'')
             RETURNING id
             """;
         Add(insert, "$org", m.OrgName);
@@ -65,69 +97,7 @@ internal sealed class IngestWriter(SqliteConnection connection)
         Add(insert, "$errors", m.Errors.Count == 0 ? null : string.Join("\n", m.Errors));
         Add(insert, "$source", source);
         Add(insert, "$now", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        Add(insert, "$raw", Gzip(xml));
         return await insert.ExecuteScalarAsync(ct) is long id ? id : null;
-    }
-
-    /// <summary>
-    /// The hot path of a large report: prepared statements through SQLite's own API, and record ids assigned
-    /// here (the transaction holds the write lock) instead of being read back row by row.
-    /// </summary>
-    private long InsertRecords(long reportId, IEnumerable<ReportRecord> records, SqliteTransaction transaction, CancellationToken ct)
-    {
-        using var next = connection.CreateCommand();
-        next.Transaction = transaction;
-        next.CommandText = "SELECT ifnull(max(id), 0) FROM records";
-        var first = (long)next.ExecuteScalar()!;
-        var recordId = first;
-        using var record = new RawInsert(connection, """
-            INSERT INTO records (id, report, source_ip, count, disposition, dkim_eval, spf_eval, header_from, envelope_from, envelope_to)
-            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)
-            """);
-        using var reason = new RawInsert(connection, "INSERT INTO record_reasons (record, type, comment) VALUES (?1, ?2, ?3)");
-        using var dkim = new RawInsert(connection,
-            "INSERT INTO record_dkim (record, domain, selector, result, human_result) VALUES (?1, ?2, ?3, ?4, ?5)");
-        using var spf = new RawInsert(connection,
-            "INSERT INTO record_spf (record, domain, scope, result, human_result) VALUES (?1, ?2, ?3, ?4, ?5)");
-
-        foreach (var r in records)
-        {
-            if (++recordId % 4096 == 0)
-                ct.ThrowIfCancellationRequested();
-            record.Bind(1, recordId);
-            record.Bind(2, reportId);
-            record.Bind(3, r.SourceIp);
-            record.Bind(4, r.Count);
-            record.Bind(5, r.Disposition);
-            record.Bind(6, r.DkimEvaluated);
-            record.Bind(7, r.SpfEvaluated);
-            record.Bind(8, r.HeaderFrom);
-            record.Bind(9, r.EnvelopeFrom);
-            record.Bind(10, r.EnvelopeTo);
-            record.Execute();
-            foreach (var o in r.Reasons)
-            {
-                reason.Bind(1, recordId);
-                reason.Bind(2, o.Type);
-                reason.Bind(3, o.Comment);
-                reason.Execute();
-            }
-            foreach (var d in r.Dkim)
-                InsertResult(dkim, recordId, d.Domain, d.Selector, d.Result, d.HumanResult);
-            foreach (var f in r.Spf)
-                InsertResult(spf, recordId, f.Domain, f.Scope, f.Result, f.HumanResult);
-        }
-        return recordId - first;
-    }
-
-    private static void InsertResult(RawInsert insert, long recordId, string domain, string? selectorOrScope, string result, string? human)
-    {
-        insert.Bind(1, recordId);
-        insert.Bind(2, domain);
-        insert.Bind(3, selectorOrScope);
-        insert.Bind(4, result);
-        insert.Bind(5, human);
-        insert.Execute();
     }
 
     /// <summary>

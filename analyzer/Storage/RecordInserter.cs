@@ -1,0 +1,135 @@
+using DmarcAnalyzer.Reports;
+using Microsoft.Data.Sqlite;
+
+namespace DmarcAnalyzer.Storage;
+
+/// <summary>
+/// The hot path of a large report: one row per record (its first DKIM and SPF result inline, migration 2),
+/// prepared statements driven through SQLite's own API, record ids assigned here (the caller's transaction
+/// holds the write lock) instead of read back, and the report's result counts summed on the way.
+/// </summary>
+internal sealed class RecordInserter : IDisposable
+{
+    private readonly RawInsert _record;
+    private readonly RawInsert _reason;
+    private readonly RawInsert _dkim;
+    private readonly RawInsert _spf;
+    private readonly long _report;
+    private readonly long _first;
+    private long _id;
+    private readonly Dictionary<(string Kind, string Value), long> _messages = [];
+
+    public RecordInserter(SqliteTransaction transaction, long report)
+    {
+        var connection = transaction.Connection!;
+        using (var next = connection.CreateCommand())
+        {
+            next.Transaction = transaction;
+            next.CommandText = "SELECT ifnull(max(id), 0) FROM records";
+            _first = _id = (long)next.ExecuteScalar()!;
+        }
+        _report = report;
+        _record = new RawInsert(connection, """
+            INSERT INTO records (id, report, source_ip, count, disposition, dkim_eval, spf_eval, header_from, envelope_from, envelope_to,
+                dkim_domain, dkim_selector, dkim_result, dkim_human_result, spf_domain, spf_scope, spf_result, spf_human_result)
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
+            """);
+        _reason = new RawInsert(connection, "INSERT INTO record_reasons (record, type, comment) VALUES (?1, ?2, ?3)");
+        _dkim = new RawInsert(connection,
+            "INSERT INTO record_dkim (record, domain, selector, result, human_result) VALUES (?1, ?2, ?3, ?4, ?5)");
+        _spf = new RawInsert(connection,
+            "INSERT INTO record_spf (record, domain, scope, result, human_result) VALUES (?1, ?2, ?3, ?4, ?5)");
+    }
+
+    public long Inserted => _id - _first;
+
+    public void Insert(ReportRecord r)
+    {
+        var id = ++_id;
+        var dkim = r.Dkim.Count > 0 ? r.Dkim[0] : null;
+        var spf = r.Spf.Count > 0 ? r.Spf[0] : null;
+        _record.Bind(1, id);
+        _record.Bind(2, _report);
+        _record.Bind(3, r.SourceIp);
+        _record.Bind(4, r.Count);
+        _record.Bind(5, r.Disposition);
+        _record.Bind(6, r.DkimEvaluated);
+        _record.Bind(7, r.SpfEvaluated);
+        _record.Bind(8, r.HeaderFrom);
+        _record.Bind(9, r.EnvelopeFrom);
+        _record.Bind(10, r.EnvelopeTo);
+        _record.Bind(11, dkim?.Domain);
+        _record.Bind(12, dkim?.Selector);
+        _record.Bind(13, dkim?.Result);
+        _record.Bind(14, dkim?.HumanResult);
+        _record.Bind(15, spf?.Domain);
+        _record.Bind(16, spf?.Scope);
+        _record.Bind(17, spf?.Result);
+        _record.Bind(18, spf?.HumanResult);
+        _record.Execute();
+
+        var messages = Math.Clamp(r.Count, 0, RecordQueries.MaxCount);
+        foreach (var o in r.Reasons)
+        {
+            _reason.Bind(1, id);
+            _reason.Bind(2, o.Type);
+            _reason.Bind(3, o.Comment);
+            _reason.Execute();
+            Count("reason", o.Type, messages);
+        }
+        for (var i = 0; i < r.Dkim.Count; i++)
+        {
+            var d = r.Dkim[i];
+            if (i > 0)
+                Extra(_dkim, id, d.Domain, d.Selector, d.Result, d.HumanResult);
+            Count("dkim", d.Result, messages);
+        }
+        for (var i = 0; i < r.Spf.Count; i++)
+        {
+            var s = r.Spf[i];
+            if (i > 0)
+                Extra(_spf, id, s.Domain, s.Scope, s.Result, s.HumanResult);
+            Count("spf", s.Result, messages);
+        }
+    }
+
+    /// <summary>Stores the report's summed result and reason counts (report_results).</summary>
+    public void InsertResultCounts(SqliteConnection connection)
+    {
+        using var insert = new RawInsert(connection, "INSERT INTO report_results (report, kind, value, messages) VALUES (?1, ?2, ?3, ?4)");
+        foreach (var ((kind, value), messages) in _messages)
+        {
+            insert.Bind(1, _report);
+            insert.Bind(2, kind);
+            insert.Bind(3, value);
+            insert.Bind(4, messages);
+            insert.Execute();
+        }
+    }
+
+    /// <summary>Saturates instead of overflowing: a report may claim absurd counts (each is clamped to 2^40).</summary>
+    private void Count(string kind, string value, long messages)
+    {
+        const long Saturated = 9_000_000_000_000_000_000;
+        var key = (kind, value);
+        _messages[key] = Math.Min(_messages.GetValueOrDefault(key) + messages, Saturated);
+    }
+
+    private static void Extra(RawInsert insert, long recordId, string domain, string? selectorOrScope, string result, string? human)
+    {
+        insert.Bind(1, recordId);
+        insert.Bind(2, domain);
+        insert.Bind(3, selectorOrScope);
+        insert.Bind(4, result);
+        insert.Bind(5, human);
+        insert.Execute();
+    }
+
+    public void Dispose()
+    {
+        _record.Dispose();
+        _reason.Dispose();
+        _dkim.Dispose();
+        _spf.Dispose();
+    }
+}
