@@ -167,6 +167,30 @@ public sealed class AuthenticationRuleTests
             Assert.Contains(FilterMilterHandler.ToDecision(verdict).Modifications, m => m is MilterModification.Quarantine);
     }
 
+    [Fact]
+    public async Task An_old_pct_is_not_sampled_the_policy_applies_to_every_failing_message()
+    {
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true } };
+        // RFC 7489 sampling would quarantine about 99 of 100 of these; RFC 9989 has no pct, so each one is rejected.
+        for (var i = 0; i < 20; i++)
+        {
+            var verdict = await DecideAsync(Dns("v=DMARC1; p=reject; pct=1"), Unsigned(), options, Envelope(ip: "198.51.100.9"));
+            Assert.Equal(VerdictAction.Reject, verdict.Action);
+            Assert.Contains("pct=1 ignored", verdict.Reason);
+            Assert.Contains("(p=reject dis=reject) (pct=1 ignored", OurField(verdict));
+        }
+    }
+
+    [Fact]
+    public async Task An_old_pct_zero_is_testing_mode_in_the_reason_and_the_field()
+    {
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true } };
+        var verdict = await DecideAsync(Dns("v=DMARC1; p=reject; pct=0"), Unsigned(), options, Envelope(ip: "198.51.100.9"));
+        Assert.Equal(VerdictAction.Quarantine, verdict.Action);
+        Assert.Contains("testing mode, quarantine applied (pct=0 read as t=y", verdict.Reason);
+        Assert.Contains("(p=reject dis=quarantine t=y) (pct=0 read as t=y", OurField(verdict));
+    }
+
     [Theory]
     [InlineData("198.51.100.0/24")]
     [InlineData("198.51.100.77/24")]

@@ -275,8 +275,8 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
 
     /// <summary>
     /// DMARC enforcement (off by default): a failing message whose From domain asks for reject or quarantine gets it,
-    /// unless it comes from a sender on the never-reject list. The disposition already takes t=y into account; an
-    /// old pct= below 100 applies the policy to that share of messages and one level lower to the rest (RFC 7489 §6.6.4).
+    /// unless it comes from a sender on the never-reject list. The disposition is the evaluator's, which already takes
+    /// t=y (and an old pct=0) into account; RFC 9989 has no pct sampling, so every failing message gets it.
     /// </summary>
     private Verdict? DmarcPolicy(AuthenticationOptions checks, MessageEnvelope envelope, MessageAuthentication a)
     {
@@ -285,12 +285,10 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             return null;
         var disposition = dmarc.Disposition;
         var reason = $"DMARC fail for {dmarc.FromDomain}, policy {dmarc.Policy}";
-        // pct=0 already counts as t=y in the disposition.
-        if (dmarc.Percent is { } percent and > 0 and < 100 && Random.Shared.Next(100) >= percent)
-        {
-            disposition = disposition == DmarcRecord.Reject ? DmarcRecord.Quarantine : DmarcRecord.None;
-            reason += $" (pct={percent}: not sampled, {disposition} applied)";
-        }
+        if (dmarc.Testing)
+            reason += $" in testing mode, {disposition} applied";
+        if (dmarc.PercentNote is { } percent)
+            reason += $" ({percent})";
         if (NeverRejected(checks, envelope, a) is { } listed)
         {
             logger.LogInformation("{QueueId}: {Reason} not applied: {Listed} is on the never-reject list", envelope.QueueId, reason, listed);
