@@ -215,6 +215,22 @@ public sealed class AuthenticationRuleTests
         Assert.Equal(VerdictAction.Reject, verdict.Action);
     }
 
+    [Theory]
+    [InlineData(null, "Accept")]
+    [InlineData("OK", "Accept")]
+    [InlineData("FORGED", "Reject")]
+    [InlineData("FAIL", "Reject")]
+    [InlineData("TEMP", "Reject")]
+    public async Task A_client_name_counts_for_the_never_reject_list_only_when_the_MTA_confirmed_it(string? resolve, string action)
+    {
+        // Postfix sends no {client_resolve}: its client name is confirmed or "unknown". Sendmail passes the PTR name
+        // whatever the forward lookup said, and says so in {client_resolve}.
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true, NeverReject = [".lists.example.org"] } };
+        var envelope = Envelope(ip: "198.51.100.9") with { ClientName = "relay.lists.example.org", ClientResolve = resolve };
+        var verdict = await DecideAsync(Dns(), Unsigned(), options, envelope);
+        Assert.Equal(Enum.Parse<VerdictAction>(action), verdict.Action);
+    }
+
     [Fact]
     public async Task Dns_trouble_is_accepted_with_temperror_by_default()
     {

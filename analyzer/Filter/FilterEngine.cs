@@ -307,7 +307,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     {
         IPAddress.TryParse(envelope.ClientAddress, out var ip);
         var domains = new List<string>();
-        if (envelope.ClientName is { } name && name != "unknown")
+        if (envelope.VerifiedClientName is { } name)
             domains.Add(name);
         if (a.Spf.Result == "pass")
             domains.Add(a.Spf.Domain);
