@@ -41,8 +41,9 @@ public sealed class AuthenticationRuleTests
 
     private static TestMessages.Part Pdf => TestMessages.Attachment("report.pdf", TestMessages.Pdf(""), "application/pdf");
 
+    /// <summary>Decides the message; <paramref name="truncated"/> hands over only its first 200 bytes, as the spool does past its size cap.</summary>
     private static async Task<Verdict> DecideAsync(IDnsResolver dns, byte[] message, FilterOptions? options = null, MessageEnvelope? envelope = null,
-        IReadOnlyList<(string Name, string Value)>? extraHeaders = null)
+        IReadOnlyList<(string Name, string Value)>? extraHeaders = null, bool truncated = false)
     {
         var engine = new FilterEngine(() => options ?? new FilterOptions(), TimeProvider.System, NullLogger<FilterEngine>.Instance,
             new SenderAuthenticator(dns, AuthservId));
@@ -51,7 +52,8 @@ public sealed class AuthenticationRuleTests
             var prefix = string.Concat(extraHeaders.Select(h => $"{h.Name}: {h.Value}\r\n"));
             message = [.. Encoding.Latin1.GetBytes(prefix), .. message];
         }
-        return await engine.DecideAsync(envelope ?? Envelope(), Headers(message), new MemoryStream(message), truncated: false, Ct);
+        var kept = truncated ? message[..200] : message;
+        return await engine.DecideAsync(envelope ?? Envelope(), Headers(message), new MemoryStream(kept), truncated, Ct);
     }
 
     /// <summary>Top-level fields as the MTA sends them: unfolded names, values with their continuation lines.</summary>
@@ -287,6 +289,44 @@ public sealed class AuthenticationRuleTests
             Authentication = new AuthenticationOptions { TimeLimit = TimeSpan.FromMilliseconds(200), OnDnsError = DnsErrorAction.Tempfail },
         });
         Assert.Equal(VerdictAction.Tempfail, tempfail.Action);
+    }
+
+    [Fact]
+    public async Task A_message_past_the_size_limit_gets_spf_dmarc_and_forged_field_removal_from_its_header_but_no_dkim()
+    {
+        var options = new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Tag };
+        var forged = new[] { ("Authentication-Results", $"{AuthservId}; dmarc=pass") };
+        // From an address SPF authorises: DMARC passes through SPF alone.
+        var verdict = await DecideAsync(Dns(), await SignedAsync(Pdf), options, extraHeaders: forged, truncated: true);
+        Assert.Equal(VerdictAction.Tag, verdict.Action);
+        Assert.StartsWith("archive could not be fully inspected: larger than the filter's limits", verdict.Reason);
+        Assert.Equal(("pass", "none", "pass"), (verdict.Spf, verdict.Dkim, verdict.Dmarc));
+        var field = OurField(verdict);
+        Assert.Contains("dkim=none (not verified: larger than the filter's limits, Filter:Milter:MaxMessageBytes or MaxHeaders)", field);
+        Assert.Contains("dmarc=pass", field);
+        Assert.Contains(verdict.HeaderEdits, e => e is { Name: "Authentication-Results", Value: null, Index: 1 });
+        Assert.Contains(verdict.HeaderEdits, e => e.Name == options.TagHeader);
+
+        // From elsewhere, the DKIM signature that would have passed aligned cannot save it: DMARC fails and is enforced.
+        var enforcing = new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Tag, Authentication = new AuthenticationOptions { EnforceDmarc = true } };
+        var rejected = await DecideAsync(Dns(), await SignedAsync(Pdf), enforcing, Envelope(ip: "198.51.100.9"), truncated: true);
+        Assert.Equal(VerdictAction.Reject, rejected.Action);
+        Assert.Equal(("fail", "none", "fail"), (rejected.Spf, rejected.Dkim, rejected.Dmarc));
+        Assert.StartsWith($"DMARC fail for {Partner}", rejected.Reason);
+    }
+
+    [Fact]
+    public async Task A_message_past_the_size_limit_still_meets_the_not_inspected_rule_and_its_exceptions()
+    {
+        var verdict = await DecideAsync(Dns(), Unsigned(Pdf), truncated: true);
+        Assert.Equal(VerdictAction.Reject, verdict.Action);
+        Assert.Equal("pass", verdict.Dmarc);
+
+        var excepted = new FilterOptions { Exceptions = [new FilterException { Sender = Partner, ApprovedBy = "it", Reason = "large files" }] };
+        var allowed = await DecideAsync(Dns(), Unsigned(Pdf), excepted, truncated: true);
+        Assert.Equal(VerdictAction.Accept, allowed.Action);
+        Assert.NotNull(allowed.ExceptionUsed);
+        Assert.Contains("spf=pass", OurField(allowed));
     }
 
     /// <summary>A DNS that never answers, until the caller gives up.</summary>

@@ -17,6 +17,8 @@ namespace DmarcAnalyzer.Filter;
 internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider time, ILogger<FilterEngine> logger,
     SenderAuthenticator? authenticator = null)
 {
+    private const string TooLarge = "larger than the filter's limits, Filter:Milter:MaxMessageBytes or MaxHeaders";
+
     /// <summary>
     /// Bounds the memory of content checks across connections (<see cref="Milter.MilterOptions.MaxConcurrentChecks"/>):
     /// only the MIME parsing and archive inspection wait for a turn, never the submission bypass, a truncated message,
@@ -32,7 +34,8 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     /// <summary>
     /// Decides one message. <paramref name="message"/> is the whole message (header block, blank line, body);
     /// <paramref name="headers"/> are its top-level header fields in order, as the MTA sent them. The stream must
-    /// be seekable: the authentication checks and the MIME rules each read it from the start.
+    /// be seekable: the authentication checks and the MIME rules each read it from the start. When it is
+    /// <paramref name="truncated"/> (past the size or header-count cap), only the header fields are checked.
     /// </summary>
     public async Task<Verdict> DecideAsync(MessageEnvelope envelope, IReadOnlyList<(string Name, string Value)> headers,
         Stream message, bool truncated, CancellationToken ct)
@@ -42,16 +45,13 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             return new Verdict(VerdictAction.Accept, envelope.AuthenticatedUser is not null
                 ? $"submission (authenticated as {envelope.AuthenticatedUser})"
                 : $"submission (listener {envelope.DaemonName})");
-        if (truncated)
-        {
-            // Padding a message past the limits (size or header count) must not be a way around every check.
-            var finding = new EncryptedFinding("the message", "larger than the filter's limits (Filter:Milter:MaxMessageBytes, MaxHeaders)", NotInspected: true);
-            return FindException(settings, envelope) is { } exception
-                ? new Verdict(VerdictAction.Accept, "message not fully inspected, allowed by exception") { ExceptionUsed = exception.ToString() }
-                : ArchiveVerdict(finding, settings);
-        }
+        // Padding a message past the limits (size or header count) must not be a way around every check: its content
+        // meets the rule for what could not be inspected, and SPF, DMARC and forged-field removal run on its header.
+        Func<MessageAuthentication?, Task<Verdict>> content = truncated
+            ? _ => Task.FromResult(NotInspected(settings, envelope))
+            : authentication => DecideContentAsync(settings, envelope, headers, message, authentication, ct);
         if (authenticator is null || !settings.Authentication.Enabled)
-            return await DecideContentAsync(settings, envelope, headers, message, null, ct);
+            return await content(null);
 
         var start = message.Position;
         var checks = settings.Authentication;
@@ -61,7 +61,9 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             limit.CancelAfter(checks.TimeLimit);
             try
             {
-                authentication = await authenticator.AuthenticateAsync(envelope, message, limit.Token);
+                authentication = truncated
+                    ? await authenticator.AuthenticateHeaderAsync(envelope, headers, $"not verified: {TooLarge}", limit.Token)
+                    : await authenticator.AuthenticateAsync(envelope, message, limit.Token);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
@@ -70,15 +72,21 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         }
         message.Position = start;
         if (authentication is null)
-            return await TimedOutAsync(settings, envelope, headers, message, ct);
+            return await TimedOutAsync(checks, headers, content);
         var undecided = Undecided(authentication);
         if (undecided is { } trouble && checks.OnDnsError == DnsErrorAction.Tempfail)
             return WithResults(new Verdict(VerdictAction.Tempfail, $"DNS temporary error: {trouble}") { RejectText = checks.TempfailText }, authentication);
         // Accepted despite DNS trouble: the undecided DMARC result neither enforces a policy nor marks the sender forged.
         var verdict = (undecided is null ? DmarcPolicy(checks, envelope, authentication) : null)
-            ?? await DecideContentAsync(settings, envelope, headers, message, undecided is null ? authentication : null, ct);
+            ?? await content(undecided is null ? authentication : null);
         return WithAuthenticationResults(verdict, authentication, headers);
     }
+
+    /// <summary>The verdict for a message past the limits: the encrypted-archive action, unless an exception covers it.</summary>
+    private Verdict NotInspected(FilterOptions settings, MessageEnvelope envelope) =>
+        FindException(settings, envelope) is { } exception
+            ? new Verdict(VerdictAction.Accept, "message not fully inspected, allowed by exception") { ExceptionUsed = exception.ToString() }
+            : ArchiveVerdict(new EncryptedFinding("the message", TooLarge, NotInspected: true), settings);
 
     private async Task<Verdict> DecideContentAsync(FilterOptions settings, MessageEnvelope envelope,
         IReadOnlyList<(string Name, string Value)> headers, Stream message, MessageAuthentication? authentication, CancellationToken ct)
@@ -361,14 +369,13 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     /// timeout): DNS trouble, as configured. Fields claiming our authserv-id still go, or a forger could slow his
     /// own DNS to keep his.
     /// </summary>
-    private async Task<Verdict> TimedOutAsync(FilterOptions settings, MessageEnvelope envelope,
-        IReadOnlyList<(string Name, string Value)> headers, Stream message, CancellationToken ct)
+    private async Task<Verdict> TimedOutAsync(AuthenticationOptions checks, IReadOnlyList<(string Name, string Value)> headers,
+        Func<MessageAuthentication?, Task<Verdict>> content)
     {
-        var checks = settings.Authentication;
         var why = $"DNS temporary error: SPF, DKIM and DMARC took longer than {checks.TimeLimit.TotalSeconds:0.#} s";
         if (checks.OnDnsError == DnsErrorAction.Tempfail)
             return new Verdict(VerdictAction.Tempfail, why) { RejectText = checks.TempfailText };
-        var verdict = await DecideContentAsync(settings, envelope, headers, message, null, ct);
+        var verdict = await content(null);
         return verdict with { Reason = $"{verdict.Reason}; {why}", HeaderEdits = [.. ForgedResultsRemoved(headers), .. verdict.HeaderEdits] };
     }
 
