@@ -41,8 +41,9 @@ public sealed class AuthenticationRuleTests
 
     private static TestMessages.Part Pdf => TestMessages.Attachment("report.pdf", TestMessages.Pdf(""), "application/pdf");
 
+    /// <summary>Decides the message; <paramref name="truncated"/> hands over only its first 200 bytes, as the spool does past its size cap.</summary>
     private static async Task<Verdict> DecideAsync(IDnsResolver dns, byte[] message, FilterOptions? options = null, MessageEnvelope? envelope = null,
-        IReadOnlyList<(string Name, string Value)>? extraHeaders = null)
+        IReadOnlyList<(string Name, string Value)>? extraHeaders = null, bool truncated = false)
     {
         var engine = new FilterEngine(() => options ?? new FilterOptions(), TimeProvider.System, NullLogger<FilterEngine>.Instance,
             new SenderAuthenticator(dns, AuthservId));
@@ -51,7 +52,8 @@ public sealed class AuthenticationRuleTests
             var prefix = string.Concat(extraHeaders.Select(h => $"{h.Name}: {h.Value}\r\n"));
             message = [.. Encoding.Latin1.GetBytes(prefix), .. message];
         }
-        return await engine.DecideAsync(envelope ?? Envelope(), Headers(message), new MemoryStream(message), truncated: false, Ct);
+        var kept = truncated ? message[..200] : message;
+        return await engine.DecideAsync(envelope ?? Envelope(), Headers(message), new MemoryStream(kept), truncated, Ct);
     }
 
     /// <summary>Top-level fields as the MTA sends them: unfolded names, values with their continuation lines.</summary>
@@ -167,6 +169,30 @@ public sealed class AuthenticationRuleTests
             Assert.Contains(FilterMilterHandler.ToDecision(verdict).Modifications, m => m is MilterModification.Quarantine);
     }
 
+    [Fact]
+    public async Task An_old_pct_is_not_sampled_the_policy_applies_to_every_failing_message()
+    {
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true } };
+        // RFC 7489 sampling would quarantine about 99 of 100 of these; RFC 9989 has no pct, so each one is rejected.
+        for (var i = 0; i < 20; i++)
+        {
+            var verdict = await DecideAsync(Dns("v=DMARC1; p=reject; pct=1"), Unsigned(), options, Envelope(ip: "198.51.100.9"));
+            Assert.Equal(VerdictAction.Reject, verdict.Action);
+            Assert.Contains("pct=1 ignored", verdict.Reason);
+            Assert.Contains("(p=reject dis=reject) (pct=1 ignored", OurField(verdict));
+        }
+    }
+
+    [Fact]
+    public async Task An_old_pct_zero_is_testing_mode_in_the_reason_and_the_field()
+    {
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true } };
+        var verdict = await DecideAsync(Dns("v=DMARC1; p=reject; pct=0"), Unsigned(), options, Envelope(ip: "198.51.100.9"));
+        Assert.Equal(VerdictAction.Quarantine, verdict.Action);
+        Assert.Contains("testing mode, quarantine applied (pct=0 read as t=y", verdict.Reason);
+        Assert.Contains("(p=reject dis=quarantine t=y) (pct=0 read as t=y", OurField(verdict));
+    }
+
     [Theory]
     [InlineData("198.51.100.0/24")]
     [InlineData("198.51.100.77/24")]
@@ -189,6 +215,22 @@ public sealed class AuthenticationRuleTests
         // The envelope names the list, but SPF does not pass for it: the claim is not believed.
         var verdict = await DecideAsync(Dns(), Unsigned(), options, Envelope("bounces@lists.example.org", "198.51.100.9"));
         Assert.Equal(VerdictAction.Reject, verdict.Action);
+    }
+
+    [Theory]
+    [InlineData(null, "Accept")]
+    [InlineData("OK", "Accept")]
+    [InlineData("FORGED", "Reject")]
+    [InlineData("FAIL", "Reject")]
+    [InlineData("TEMP", "Reject")]
+    public async Task A_client_name_counts_for_the_never_reject_list_only_when_the_MTA_confirmed_it(string? resolve, string action)
+    {
+        // Postfix sends no {client_resolve}: its client name is confirmed or "unknown". Sendmail passes the PTR name
+        // whatever the forward lookup said, and says so in {client_resolve}.
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true, NeverReject = [".lists.example.org"] } };
+        var envelope = Envelope(ip: "198.51.100.9") with { ClientName = "relay.lists.example.org", ClientResolve = resolve };
+        var verdict = await DecideAsync(Dns(), Unsigned(), options, envelope);
+        Assert.Equal(Enum.Parse<VerdictAction>(action), verdict.Action);
     }
 
     [Fact]
@@ -247,6 +289,44 @@ public sealed class AuthenticationRuleTests
             Authentication = new AuthenticationOptions { TimeLimit = TimeSpan.FromMilliseconds(200), OnDnsError = DnsErrorAction.Tempfail },
         });
         Assert.Equal(VerdictAction.Tempfail, tempfail.Action);
+    }
+
+    [Fact]
+    public async Task A_message_past_the_size_limit_gets_spf_dmarc_and_forged_field_removal_from_its_header_but_no_dkim()
+    {
+        var options = new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Tag };
+        var forged = new[] { ("Authentication-Results", $"{AuthservId}; dmarc=pass") };
+        // From an address SPF authorises: DMARC passes through SPF alone.
+        var verdict = await DecideAsync(Dns(), await SignedAsync(Pdf), options, extraHeaders: forged, truncated: true);
+        Assert.Equal(VerdictAction.Tag, verdict.Action);
+        Assert.StartsWith("archive could not be fully inspected: larger than the filter's limits", verdict.Reason);
+        Assert.Equal(("pass", "none", "pass"), (verdict.Spf, verdict.Dkim, verdict.Dmarc));
+        var field = OurField(verdict);
+        Assert.Contains("dkim=none (not verified: larger than the filter's limits, Filter:Milter:MaxMessageBytes or MaxHeaders)", field);
+        Assert.Contains("dmarc=pass", field);
+        Assert.Contains(verdict.HeaderEdits, e => e is { Name: "Authentication-Results", Value: null, Index: 1 });
+        Assert.Contains(verdict.HeaderEdits, e => e.Name == options.TagHeader);
+
+        // From elsewhere, the DKIM signature that would have passed aligned cannot save it: DMARC fails and is enforced.
+        var enforcing = new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Tag, Authentication = new AuthenticationOptions { EnforceDmarc = true } };
+        var rejected = await DecideAsync(Dns(), await SignedAsync(Pdf), enforcing, Envelope(ip: "198.51.100.9"), truncated: true);
+        Assert.Equal(VerdictAction.Reject, rejected.Action);
+        Assert.Equal(("fail", "none", "fail"), (rejected.Spf, rejected.Dkim, rejected.Dmarc));
+        Assert.StartsWith($"DMARC fail for {Partner}", rejected.Reason);
+    }
+
+    [Fact]
+    public async Task A_message_past_the_size_limit_still_meets_the_not_inspected_rule_and_its_exceptions()
+    {
+        var verdict = await DecideAsync(Dns(), Unsigned(Pdf), truncated: true);
+        Assert.Equal(VerdictAction.Reject, verdict.Action);
+        Assert.Equal("pass", verdict.Dmarc);
+
+        var excepted = new FilterOptions { Exceptions = [new FilterException { Sender = Partner, ApprovedBy = "it", Reason = "large files" }] };
+        var allowed = await DecideAsync(Dns(), Unsigned(Pdf), excepted, truncated: true);
+        Assert.Equal(VerdictAction.Accept, allowed.Action);
+        Assert.NotNull(allowed.ExceptionUsed);
+        Assert.Contains("spf=pass", OurField(allowed));
     }
 
     /// <summary>A DNS that never answers, until the caller gives up.</summary>

@@ -47,15 +47,44 @@ public sealed class SpfOverrideProposalsTests : IDisposable
     {
         await FillAsync();
         await using var db = await Database.OpenAsync(DatabasePath, Ct);
-        var proposal = Assert.Single(await SpfOverrideProposals.FindAsync(db, null, new SpfOverrideCriteria(), Ct));
+        var proposal = Assert.Single((await SpfOverrideProposals.FindAsync(db, null, new SpfOverrideCriteria(), Ct)).Proposals);
         Assert.Equal("partner.example. IN TXT \"v=spf1 ip4:192.0.2.10 ip4:192.0.2.20 -all\"", proposal.ZoneLine);
         Assert.Equal(30, proposal.Messages);
         Assert.Equal("; partner.example: 30 messages from 2 addresses, first seen 2026-10-01 08:00 UTC, last seen 2026-10-30 08:00 UTC (192.0.2.10: 20, 192.0.2.20: 10)",
             proposal.Evidence);
 
-        var loose = await SpfOverrideProposals.FindAsync(db, Start.AddDays(29), new SpfOverrideCriteria(MinMessages: 1), Ct);
+        var (loose, notReadFrom) = await SpfOverrideProposals.FindAsync(db, Start.AddDays(29), new SpfOverrideCriteria(MinMessages: 1), Ct);
+        Assert.Null(notReadFrom);
         Assert.Equal(["partner.example", "recent.example"], loose.Select(p => p.Domain).Order());
         Assert.Equal("recent.example. IN TXT \"v=spf1 ip6:2001:db8::7 -all\"", loose.Single(p => p.Domain == "recent.example").ZoneLine);
+    }
+
+    [Theory]
+    // Pairs in name order: changed.example 1, partner.example 2, rare.example 1, recent.example 1, scattered.example 10.
+    [InlineData(2, null, "partner.example")]
+    [InlineData(3, "partner.example", "rare.example")]
+    [InlineData(4, "partner.example", "recent.example")]
+    [InlineData(15, "partner.example", null)]
+    public async Task A_domain_cut_by_the_pair_limit_is_not_proposed_and_where_reading_stopped_is_said(int maxPairs, string? proposed, string? notReadFrom)
+    {
+        await FillAsync();
+        await using var db = await Database.OpenAsync(DatabasePath, Ct);
+        var search = await SpfOverrideProposals.FindAsync(db, null, new SpfOverrideCriteria(MaxPairs: maxPairs), Ct);
+        // With the cap at 2 a partial partner.example (192.0.2.10 only) would have been proposed.
+        Assert.Equal(proposed is null ? [] : [proposed], search.Proposals.Select(p => p.Domain));
+        Assert.Equal(notReadFrom, search.NotReadFrom);
+        if (proposed is not null)
+            Assert.Equal("partner.example. IN TXT \"v=spf1 ip4:192.0.2.10 ip4:192.0.2.20 -all\"", search.Proposals[0].ZoneLine);
+    }
+
+    [Fact]
+    public async Task The_command_says_on_stderr_where_the_pair_limit_stopped_it()
+    {
+        await FillAsync();
+        var (code, output, error) = await RunWithErrorAsync("learn", "spf-overrides", "--db", DatabasePath, "--max-pairs", "2");
+        Assert.Equal(0, code);
+        Assert.StartsWith("; no sender domain", output);
+        Assert.Contains("stopped after 2 (domain, address) pairs; sender domains from partner.example on", error);
     }
 
     [Fact]
@@ -70,7 +99,7 @@ public sealed class SpfOverrideProposalsTests : IDisposable
         }
         await using var db = await Database.OpenAsync(DatabasePath, Ct);
         await VerdictStore.WriteAsync(db, records, Ct);
-        var proposal = Assert.Single(await SpfOverrideProposals.FindAsync(db, null, new SpfOverrideCriteria(), Ct));
+        var proposal = Assert.Single((await SpfOverrideProposals.FindAsync(db, null, new SpfOverrideCriteria(), Ct)).Proposals);
         Assert.Equal("quoted.example. IN TXT \"v=spf1 ip4:192.0.2.30 -all\"", proposal.ZoneLine);
     }
 
@@ -97,10 +126,16 @@ public sealed class SpfOverrideProposalsTests : IDisposable
 
     private static async Task<(int Code, string Output)> RunAsync(params string[] args)
     {
-        var output = new StringWriter();
+        var (code, output, _) = await RunWithErrorAsync(args);
+        return (code, output);
+    }
+
+    private static async Task<(int Code, string Output, string Error)> RunWithErrorAsync(params string[] args)
+    {
+        var (output, error) = (new StringWriter(), new StringWriter());
         var parsed = new RootCommand { LearnCommand.Create() }.Parse(args);
         Assert.Empty(parsed.Errors);
-        var code = await parsed.InvokeAsync(new InvocationConfiguration { Output = output, EnableDefaultExceptionHandler = false }, Ct);
-        return (code, output.ToString());
+        var code = await parsed.InvokeAsync(new InvocationConfiguration { Output = output, Error = error, EnableDefaultExceptionHandler = false }, Ct);
+        return (code, output.ToString(), error.ToString());
     }
 }

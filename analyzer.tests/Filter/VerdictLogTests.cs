@@ -1,6 +1,7 @@
 using DmarcAnalyzer.Filter;
 using DmarcAnalyzer.Storage;
 using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DmarcAnalyzer.Tests.Filter;
@@ -90,6 +91,61 @@ public sealed class VerdictLogTests : IDisposable
         await run;
         Assert.Equal(3, log.Written);
         Assert.Equal(2, failures);
+    }
+
+    /// <summary>A trigger in the store that refuses the verdict of queue id Q5.</summary>
+    private async Task PoisonAsync()
+    {
+        await using var db = await Database.OpenAsync(DatabasePath, Ct);
+        await using var trigger = db.CreateCommand();
+        trigger.CommandText = """
+            CREATE TRIGGER poison BEFORE INSERT ON verdicts WHEN NEW.queue_id = 'Q5'
+            BEGIN SELECT RAISE(ABORT, 'verdict refused by a test trigger'); END
+            """;
+        await trigger.ExecuteNonQueryAsync(Ct);
+    }
+
+    [Fact]
+    public async Task At_shutdown_a_refused_verdict_does_not_take_its_batch_with_it()
+    {
+        await PoisonAsync();
+        var log = new VerdictLog(ct => Database.OpenAsync(DatabasePath, ct), capacity: 100, batchSize: 4, NullLogger<VerdictLog>.Instance);
+        for (var i = 0; i < 8; i++)
+            log.Add(Record(i));
+        await log.RunAsync(new CancellationToken(canceled: true));
+        Assert.Equal((7, 1), (log.Written, log.Refused));
+    }
+
+    [Fact]
+    public async Task A_verdict_the_store_refuses_is_dropped_and_logged_once_and_the_others_are_stored()
+    {
+        await PoisonAsync();
+        var logger = new ListLogger<VerdictLog>();
+        var log = new VerdictLog(ct => Database.OpenAsync(DatabasePath, ct), capacity: 100, batchSize: 4, logger);
+        for (var i = 0; i < 12; i++)
+            log.Add(Record(i));
+        using var stop = new CancellationTokenSource();
+        var run = log.RunAsync(stop.Token);
+        while (log.Written + log.Refused < 12 && !run.IsCompleted)
+            await Task.Delay(50, Ct);
+        // More verdicts after the poison one are still stored.
+        log.Add(Record(12));
+        while (log.Written < 12 && !run.IsCompleted)
+            await Task.Delay(50, Ct);
+        await stop.CancelAsync();
+        await run;
+
+        Assert.Equal((12, 1), (log.Written, log.Refused));
+        var refusals = logger.Entries.Where(e => e.Message.Contains("refused by the store")).ToList();
+        var refusal = Assert.Single(refusals);
+        Assert.Equal(LogLevel.Error, refusal.Level);
+        Assert.Contains("Q5", refusal.Message);
+        await using var check = await Database.OpenAsync(DatabasePath, Ct);
+        await using var count = check.CreateCommand();
+        count.CommandText = "SELECT COUNT(*), SUM(queue_id = 'Q5') FROM verdicts";
+        await using var reader = await count.ExecuteReaderAsync(Ct);
+        Assert.True(await reader.ReadAsync(Ct));
+        Assert.Equal((12L, 0L), (reader.GetInt64(0), reader.GetInt64(1)));
     }
 
     public void Dispose()

@@ -24,6 +24,7 @@ public sealed class MilterProtocolTests
         var macros = Encoding.ASCII.GetString(rest);
         Assert.Contains("{auth_authen}", macros);
         Assert.Contains("{daemon_name}", macros);
+        Assert.Contains("{client_resolve}", macros);
         Assert.Equal(0u, BinaryPrimitives.ReadUInt32BigEndian(rest));
     }
 

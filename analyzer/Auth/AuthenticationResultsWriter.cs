@@ -51,6 +51,8 @@ internal static class AuthenticationResultsWriter
             var entry = new StringBuilder("dmarc=").Append(Word(dmarc.Result));
             if (dmarc.Policy is not null)
                 AppendComment(entry, $"p={dmarc.Policy} dis={dmarc.Disposition}" + (dmarc.Testing ? " t=y" : ""));
+            if (dmarc.PercentNote is { } percent)
+                AppendComment(entry, percent);
             if (dmarc.Result is not (DmarcResult.Pass or DmarcResult.Fail))
                 AppendComment(entry, dmarc.Reason);
             if (dmarc.FromDomain is not null)

@@ -6,7 +6,7 @@ using DmarcAnalyzer.Storage;
 namespace DmarcAnalyzer.Cli;
 
 /// <summary>
-/// <c>dmarc learn spf-overrides [--since DATE] [--max-addresses N] [--min-messages N]</c>: zone-file lines for sender
+/// <c>dmarc learn spf-overrides [--since DATE] [--max-addresses N] [--min-messages N] [--max-pairs N]</c>: zone-file lines for sender
 /// domains that publish no SPF but send from a few fixed addresses, each with its evidence as a comment. Nothing is
 /// changed: an administrator reviews them and adds the ones they trust to a zone file in Dns:Zones.
 /// </summary>
@@ -17,11 +17,16 @@ internal static class LearnCommand
         var since = new Option<string?>("--since") { Description = "Only verdicts from this day on (YYYY-MM-DD, UTC); default: the whole log" };
         var maxAddresses = new Option<int>("--max-addresses") { Description = "Most addresses a domain may send from to be proposed", DefaultValueFactory = _ => 4 };
         var minMessages = new Option<int>("--min-messages") { Description = "Fewest messages a domain must have sent to be proposed", DefaultValueFactory = _ => 5 };
+        var maxPairs = new Option<int>("--max-pairs")
+        {
+            Description = "Most distinct (sender domain, address) pairs read from the log; domains past it are left out, and said so on stderr",
+            DefaultValueFactory = _ => SpfOverrideCriteria.DefaultMaxPairs,
+        };
         var config = CommonOptions.Config();
         var database = CommonOptions.Database();
         var overrides = new Command("spf-overrides", "Propose local SPF records for sender domains without SPF, from the verdict log")
         {
-            since, maxAddresses, minMessages, config, database,
+            since, maxAddresses, minMessages, maxPairs, config, database,
         };
         overrides.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
@@ -36,11 +41,18 @@ internal static class LearnCommand
                 throw new UsageException("--max-addresses must be 1 to 100");
             if (r.GetValue(minMessages) < 1)
                 throw new UsageException("--min-messages must be at least 1");
+            if (r.GetValue(maxPairs) < 1)
+                throw new UsageException("--max-pairs must be at least 1");
             var path = AppConfiguration.DatabasePath(r.GetValue(database), AppConfiguration.Load(r.GetValue(config)));
             if (!File.Exists(path))
                 throw new UsageException($"database not found: {path}");
             await using var db = await Database.OpenAsync(path, ct);
-            var proposals = await SpfOverrideProposals.FindAsync(db, from, new SpfOverrideCriteria(r.GetValue(maxAddresses), r.GetValue(minMessages)), ct);
+            var criteria = new SpfOverrideCriteria(r.GetValue(maxAddresses), r.GetValue(minMessages), r.GetValue(maxPairs));
+            var (proposals, notReadFrom) = await SpfOverrideProposals.FindAsync(db, from, criteria, ct);
+            if (notReadFrom is not null)
+                await r.InvocationConfiguration.Error.WriteLineAsync(
+                    $"dmarc: stopped after {criteria.MaxPairs} (domain, address) pairs; sender domains from {notReadFrom} on (in name order) " +
+                    "were not considered: use --since or --max-pairs");
             var output = r.InvocationConfiguration.Output;
             if (proposals.Count == 0)
             {

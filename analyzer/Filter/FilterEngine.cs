@@ -17,6 +17,8 @@ namespace DmarcAnalyzer.Filter;
 internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider time, ILogger<FilterEngine> logger,
     SenderAuthenticator? authenticator = null)
 {
+    private const string TooLarge = "larger than the filter's limits, Filter:Milter:MaxMessageBytes or MaxHeaders";
+
     /// <summary>
     /// Bounds the memory of content checks across connections (<see cref="Milter.MilterOptions.MaxConcurrentChecks"/>):
     /// only the MIME parsing and archive inspection wait for a turn, never the submission bypass, a truncated message,
@@ -32,7 +34,8 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     /// <summary>
     /// Decides one message. <paramref name="message"/> is the whole message (header block, blank line, body);
     /// <paramref name="headers"/> are its top-level header fields in order, as the MTA sent them. The stream must
-    /// be seekable: the authentication checks and the MIME rules each read it from the start.
+    /// be seekable: the authentication checks and the MIME rules each read it from the start. When it is
+    /// <paramref name="truncated"/> (past the size or header-count cap), only the header fields are checked.
     /// </summary>
     public async Task<Verdict> DecideAsync(MessageEnvelope envelope, IReadOnlyList<(string Name, string Value)> headers,
         Stream message, bool truncated, CancellationToken ct)
@@ -42,16 +45,13 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             return new Verdict(VerdictAction.Accept, envelope.AuthenticatedUser is not null
                 ? $"submission (authenticated as {envelope.AuthenticatedUser})"
                 : $"submission (listener {envelope.DaemonName})");
-        if (truncated)
-        {
-            // Padding a message past the limits (size or header count) must not be a way around every check.
-            var finding = new EncryptedFinding("the message", "larger than the filter's limits (Filter:Milter:MaxMessageBytes, MaxHeaders)", NotInspected: true);
-            return FindException(settings, envelope) is { } exception
-                ? new Verdict(VerdictAction.Accept, "message not fully inspected, allowed by exception") { ExceptionUsed = exception.ToString() }
-                : ArchiveVerdict(finding, settings);
-        }
+        // Padding a message past the limits (size or header count) must not be a way around every check: its content
+        // meets the rule for what could not be inspected, and SPF, DMARC and forged-field removal run on its header.
+        Func<MessageAuthentication?, Task<Verdict>> content = truncated
+            ? _ => Task.FromResult(NotInspected(settings, envelope))
+            : authentication => DecideContentAsync(settings, envelope, headers, message, authentication, ct);
         if (authenticator is null || !settings.Authentication.Enabled)
-            return await DecideContentAsync(settings, envelope, headers, message, null, ct);
+            return await content(null);
 
         var start = message.Position;
         var checks = settings.Authentication;
@@ -61,7 +61,9 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             limit.CancelAfter(checks.TimeLimit);
             try
             {
-                authentication = await authenticator.AuthenticateAsync(envelope, message, limit.Token);
+                authentication = truncated
+                    ? await authenticator.AuthenticateHeaderAsync(envelope, headers, $"not verified: {TooLarge}", limit.Token)
+                    : await authenticator.AuthenticateAsync(envelope, message, limit.Token);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
@@ -70,15 +72,21 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         }
         message.Position = start;
         if (authentication is null)
-            return await TimedOutAsync(settings, envelope, headers, message, ct);
+            return await TimedOutAsync(checks, headers, content);
         var undecided = Undecided(authentication);
         if (undecided is { } trouble && checks.OnDnsError == DnsErrorAction.Tempfail)
             return WithResults(new Verdict(VerdictAction.Tempfail, $"DNS temporary error: {trouble}") { RejectText = checks.TempfailText }, authentication);
         // Accepted despite DNS trouble: the undecided DMARC result neither enforces a policy nor marks the sender forged.
         var verdict = (undecided is null ? DmarcPolicy(checks, envelope, authentication) : null)
-            ?? await DecideContentAsync(settings, envelope, headers, message, undecided is null ? authentication : null, ct);
+            ?? await content(undecided is null ? authentication : null);
         return WithAuthenticationResults(verdict, authentication, headers);
     }
+
+    /// <summary>The verdict for a message past the limits: the encrypted-archive action, unless an exception covers it.</summary>
+    private Verdict NotInspected(FilterOptions settings, MessageEnvelope envelope) =>
+        FindException(settings, envelope) is { } exception
+            ? new Verdict(VerdictAction.Accept, "message not fully inspected, allowed by exception") { ExceptionUsed = exception.ToString() }
+            : ArchiveVerdict(new EncryptedFinding("the message", TooLarge, NotInspected: true), settings);
 
     private async Task<Verdict> DecideContentAsync(FilterOptions settings, MessageEnvelope envelope,
         IReadOnlyList<(string Name, string Value)> headers, Stream message, MessageAuthentication? authentication, CancellationToken ct)
@@ -275,8 +283,8 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
 
     /// <summary>
     /// DMARC enforcement (off by default): a failing message whose From domain asks for reject or quarantine gets it,
-    /// unless it comes from a sender on the never-reject list. The disposition already takes t=y into account; an
-    /// old pct= below 100 applies the policy to that share of messages and one level lower to the rest (RFC 7489 §6.6.4).
+    /// unless it comes from a sender on the never-reject list. The disposition is the evaluator's, which already takes
+    /// t=y (and an old pct=0) into account; RFC 9989 has no pct sampling, so every failing message gets it.
     /// </summary>
     private Verdict? DmarcPolicy(AuthenticationOptions checks, MessageEnvelope envelope, MessageAuthentication a)
     {
@@ -285,12 +293,10 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             return null;
         var disposition = dmarc.Disposition;
         var reason = $"DMARC fail for {dmarc.FromDomain}, policy {dmarc.Policy}";
-        // pct=0 already counts as t=y in the disposition.
-        if (dmarc.Percent is { } percent and > 0 and < 100 && Random.Shared.Next(100) >= percent)
-        {
-            disposition = disposition == DmarcRecord.Reject ? DmarcRecord.Quarantine : DmarcRecord.None;
-            reason += $" (pct={percent}: not sampled, {disposition} applied)";
-        }
+        if (dmarc.Testing)
+            reason += $" in testing mode, {disposition} applied";
+        if (dmarc.PercentNote is { } percent)
+            reason += $" ({percent})";
         if (NeverRejected(checks, envelope, a) is { } listed)
         {
             logger.LogInformation("{QueueId}: {Reason} not applied: {Listed} is on the never-reject list", envelope.QueueId, reason, listed);
@@ -309,7 +315,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     {
         IPAddress.TryParse(envelope.ClientAddress, out var ip);
         var domains = new List<string>();
-        if (envelope.ClientName is { } name && name != "unknown")
+        if (envelope.VerifiedClientName is { } name)
             domains.Add(name);
         if (a.Spf.Result == "pass")
             domains.Add(a.Spf.Domain);
@@ -363,14 +369,13 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     /// timeout): DNS trouble, as configured. Fields claiming our authserv-id still go, or a forger could slow his
     /// own DNS to keep his.
     /// </summary>
-    private async Task<Verdict> TimedOutAsync(FilterOptions settings, MessageEnvelope envelope,
-        IReadOnlyList<(string Name, string Value)> headers, Stream message, CancellationToken ct)
+    private async Task<Verdict> TimedOutAsync(AuthenticationOptions checks, IReadOnlyList<(string Name, string Value)> headers,
+        Func<MessageAuthentication?, Task<Verdict>> content)
     {
-        var checks = settings.Authentication;
         var why = $"DNS temporary error: SPF, DKIM and DMARC took longer than {checks.TimeLimit.TotalSeconds:0.#} s";
         if (checks.OnDnsError == DnsErrorAction.Tempfail)
             return new Verdict(VerdictAction.Tempfail, why) { RejectText = checks.TempfailText };
-        var verdict = await DecideContentAsync(settings, envelope, headers, message, null, ct);
+        var verdict = await content(null);
         return verdict with { Reason = $"{verdict.Reason}; {why}", HeaderEdits = [.. ForgedResultsRemoved(headers), .. verdict.HeaderEdits] };
     }
 

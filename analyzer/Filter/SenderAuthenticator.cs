@@ -1,5 +1,7 @@
 using System.Net;
+using System.Text;
 using DmarcAnalyzer.Auth;
+using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Auth.Dmarc;
 using DmarcAnalyzer.Auth.Spf;
 using DmarcAnalyzer.Dns;
@@ -16,6 +18,7 @@ internal sealed class SenderAuthenticator(IDnsResolver dns, string authservId, D
 {
     private readonly SpfEvaluator _spf = new(dns, authservId, time);
     private readonly MessageAuthenticator _message = new(dns, mode, psl, time);
+    private readonly DmarcEvaluator _dmarc = new(dns, mode, psl);
 
     public string AuthservId => authservId;
 
@@ -24,6 +27,23 @@ internal sealed class SenderAuthenticator(IDnsResolver dns, string authservId, D
     {
         var spf = await SpfAsync(envelope, ct);
         return await _message.AuthenticateAsync(message, spf, ct);
+    }
+
+    /// <summary>
+    /// SPF and DMARC from the envelope and the header fields alone, for a message too large to read whole
+    /// (<paramref name="headers"/> as the MTA sent them, raw bytes as Latin-1 chars). DKIM cannot be verified without
+    /// the body, so no signature counts: one dkim=none result says <paramref name="why"/>.
+    /// </summary>
+    public async Task<MessageAuthentication> AuthenticateHeaderAsync(MessageEnvelope envelope, IReadOnlyList<(string Name, string Value)> headers,
+        string why, CancellationToken ct)
+    {
+        var spf = await SpfAsync(envelope, ct);
+        // An internationalised From is UTF-8 (RFC 6532).
+        var from = headers.Where(h => h.Name.Equals("From", StringComparison.OrdinalIgnoreCase))
+            .Select(h => Encoding.UTF8.GetString(Encoding.Latin1.GetBytes(h.Value)))
+            .ToList();
+        var dmarc = await _dmarc.EvaluateAsync(from, spf, [], ct);
+        return new MessageAuthentication(spf, [new DkimResult(DkimResult.None, "", "", null, why)], dmarc);
     }
 
     /// <summary>RFC 7208 §2.4: the MAIL FROM identity, or the HELO identity (§2.3) for the null sender.</summary>

@@ -33,8 +33,20 @@ internal sealed record SpfOverrideProposal(string Domain, IReadOnlyList<SenderAd
             .AppendJoin(", ", Addresses.Select(a => $"{a.Address}: {a.Messages}")).Append(')').ToString();
 }
 
-/// <summary>How small and how steady a set of addresses must be to propose it.</summary>
-internal sealed record SpfOverrideCriteria(int MaxAddresses = 4, int MinMessages = 5);
+/// <summary>
+/// How small and how steady a set of addresses must be to propose it; <paramref name="MaxPairs"/> caps the distinct
+/// (domain, address) pairs read, so that the log of a busy server stays bounded in memory.
+/// </summary>
+internal sealed record SpfOverrideCriteria(int MaxAddresses = 4, int MinMessages = 5, int MaxPairs = SpfOverrideCriteria.DefaultMaxPairs)
+{
+    public const int DefaultMaxPairs = 1_000_000;
+}
+
+/// <summary>
+/// The proposals, and when <see cref="SpfOverrideCriteria.MaxPairs"/> stopped the reading, the first domain (in
+/// name order) not read whole: it and the domains after it were not considered.
+/// </summary>
+internal sealed record SpfOverrideSearch(IReadOnlyList<SpfOverrideProposal> Proposals, string? NotReadFrom);
 
 /// <summary>
 /// Reads the verdict log for sender domains with no SPF record (result none on every message) that send from a
@@ -42,14 +54,12 @@ internal sealed record SpfOverrideCriteria(int MaxAddresses = 4, int MinMessages
 /// </summary>
 internal static class SpfOverrideProposals
 {
-    /// <summary>Distinct (domain, address) pairs read at most: the log of a busy server stays bounded in memory.</summary>
-    public const int MaxPairs = 1_000_000;
-
-    public static async Task<IReadOnlyList<SpfOverrideProposal>> FindAsync(SqliteConnection db, DateTimeOffset? since, SpfOverrideCriteria criteria, CancellationToken ct)
+    public static async Task<SpfOverrideSearch> FindAsync(SqliteConnection db, DateTimeOffset? since, SpfOverrideCriteria criteria, CancellationToken ct)
     {
         await using var query = db.CreateCommand();
         // The domain of the envelope sender, after its last '@' (a quoted local part may hold others); the null
-        // sender (checked with the HELO name) is left out.
+        // sender (checked with the HELO name) is left out. One row past the cap tells whether the last domain read
+        // is whole: a proposal from part of a domain's addresses would be wrong.
         query.CommandText = """
             SELECT lower(replace(envelope_from, rtrim(envelope_from, replace(envelope_from, '@', '')), '')) AS domain, client_ip,
                    count(*), sum(spf <> 'none'), min(time_utc), max(time_utc)
@@ -60,26 +70,39 @@ internal static class SpfOverrideProposals
             LIMIT $limit
             """;
         query.Parameters.AddWithValue("$since", since?.ToUnixTimeSeconds() ?? 0);
-        query.Parameters.AddWithValue("$limit", MaxPairs);
+        query.Parameters.AddWithValue("$limit", (long)criteria.MaxPairs + 1);
         var proposals = new List<SpfOverrideProposal>();
         await using var reader = await query.ExecuteReaderAsync(ct);
         string? domain = null;
+        string? notReadFrom = null;
+        var read = 0;
         var rows = new List<(string Ip, int Messages, long Other, long First, long Last)>();
-        while (true)
+        void ProposeDomain()
         {
-            var more = await reader.ReadAsync(ct);
-            if (domain is not null && (!more || reader.GetString(0) != domain))
+            if (domain is not null && rows.Count > 0 && Propose(domain, rows, criteria) is { } proposal)
+                proposals.Add(proposal);
+            rows.Clear();
+        }
+        while (await reader.ReadAsync(ct))
+        {
+            var name = reader.GetString(0);
+            if (++read > criteria.MaxPairs)
             {
-                if (Propose(domain, rows, criteria) is { } proposal)
-                    proposals.Add(proposal);
-                rows.Clear();
-            }
-            if (!more)
+                // The row past the cap either continues the domain being read (not whole: dropped) or starts the next.
+                notReadFrom = name;
+                if (name == domain)
+                    rows.Clear();
                 break;
-            domain = reader.GetString(0);
+            }
+            if (name != domain)
+            {
+                ProposeDomain();
+                domain = name;
+            }
             rows.Add((reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
         }
-        return proposals.OrderByDescending(p => p.Messages).ThenBy(p => p.Domain, StringComparer.Ordinal).ToList();
+        ProposeDomain();
+        return new SpfOverrideSearch(proposals.OrderByDescending(p => p.Messages).ThenBy(p => p.Domain, StringComparer.Ordinal).ToList(), notReadFrom);
     }
 
     private static SpfOverrideProposal? Propose(string domain, List<(string Ip, int Messages, long Other, long First, long Last)> rows, SpfOverrideCriteria criteria)

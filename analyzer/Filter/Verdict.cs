@@ -13,7 +13,11 @@ internal enum VerdictAction
     RemoveAttachments,
 }
 
-/// <summary>The envelope and client of one message, as the filter sees it (independent of the wire).</summary>
+/// <summary>
+/// The envelope and client of one message, as the filter sees it (independent of the wire). <paramref name="ClientResolve"/>
+/// is Sendmail's <c>{client_resolve}</c> (OK, FAIL, FORGED, TEMP), which says whether <paramref name="ClientName"/> was
+/// confirmed by a forward lookup; Postfix does not send it, as its client name is already confirmed or "unknown".
+/// </summary>
 internal sealed record MessageEnvelope(
     string? QueueId,
     string? ClientAddress,
@@ -22,7 +26,16 @@ internal sealed record MessageEnvelope(
     string Sender,
     IReadOnlyList<string> Recipients,
     string? AuthenticatedUser,
-    string? DaemonName);
+    string? DaemonName,
+    string? ClientResolve = null)
+{
+    /// <summary>The client's host name when the MTA confirmed it (forward lookup of its PTR name), else null.</summary>
+    public string? VerifiedClientName =>
+        ClientName is { Length: > 0 } name && name != "unknown"
+        && (ClientResolve is null || ClientResolve.Equals("OK", StringComparison.OrdinalIgnoreCase))
+            ? name
+            : null;
+}
 
 /// <summary>
 /// A header change: add at the end (Index null), insert on top (<paramref name="OnTop"/>), or replace/delete

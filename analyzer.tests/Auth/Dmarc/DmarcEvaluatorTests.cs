@@ -1,3 +1,4 @@
+using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Auth.Dmarc;
 
@@ -100,9 +101,22 @@ public sealed class DmarcEvaluatorTests
     {
         var zero = await EvaluateAsync("joe@old.example");
         Assert.Equal(("quarantine", "none", true, 0), (zero.Policy, zero.Disposition, zero.Testing, zero.Percent));
+        Assert.Contains("pct=0 read as t=y", zero.Reason);
         var half = await EvaluateAsync("joe@half.example");
         Assert.Equal(("reject", 50), (half.Disposition, half.Percent));
         Assert.Contains("pct=50 ignored", half.Reason);
+    }
+
+    [Fact]
+    public async Task The_authentication_results_comment_says_what_became_of_pct()
+    {
+        var half = await EvaluateAsync("joe@half.example");
+        var field = AuthenticationResultsWriter.Write("mx.example.net", null, [], half);
+        Assert.Contains("dmarc=fail (p=reject dis=reject) (pct=50 ignored, removed by RFC 9989: policy applied to every message)", field);
+        var passing = await EvaluateAsync("joe@half.example", null, Dkim("half.example"));
+        Assert.Equal("pct=50 ignored, removed by RFC 9989: policy applied to every message", passing.Reason);
+        var zero = await EvaluateAsync("joe@old.example");
+        Assert.Contains("(p=quarantine dis=none t=y) (pct=0 read as t=y", AuthenticationResultsWriter.Write("mx.example.net", null, [], zero));
     }
 
     [Theory]

@@ -57,13 +57,13 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
             var pass = spfAligned || dkimDomain is not null;
             // RFC 9989 drops pct; an old pct=0 meant what t=y means now.
             var testing = record.Testing || record.Percent == 0;
-            var reason = pass ? null : "neither SPF nor DKIM passed aligned with the From domain";
-            if (record.Percent is > 0 and < 100)
-                reason = (reason is null ? "" : reason + "; ") + $"pct={record.Percent} ignored (removed by RFC 9989), policy applied in full";
-            return new DmarcResult(
+            var result = new DmarcResult(
                 pass ? DmarcResult.Pass : DmarcResult.Fail, domain, organization, policy, source,
                 pass ? DmarcRecord.None : testing ? OneLevelLower(policy) : policy,
-                lookup.RecordDomain, testing, record.Percent, spfAligned, dkimDomain is not null, dkimDomain, reason, mode);
+                lookup.RecordDomain, testing, record.Percent, spfAligned, dkimDomain is not null, dkimDomain, DiscoveryMode: mode);
+            var failure = pass ? null : "neither SPF nor DKIM passed aligned with the From domain";
+            var notes = new[] { failure, result.PercentNote }.OfType<string>().ToList();
+            return result with { Reason = notes.Count == 0 ? null : string.Join("; ", notes) };
         }
         catch (DmarcTempErrorException e)
         {

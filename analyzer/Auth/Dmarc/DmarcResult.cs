@@ -26,4 +26,16 @@ internal sealed record DmarcResult(
     public const string None = "none";
     public const string TempError = "temperror";
     public const string PermError = "permerror";
+
+    /// <summary>
+    /// What became of an old record's pct= (RFC 9989 removed it, Appendix A): pct=0 asked that the policy not be
+    /// applied, which t=y now says, so it is read as t=y; any other value is ignored and the policy applies to every
+    /// message. Null when the record has no pct= or pct=100, which changes nothing.
+    /// </summary>
+    public string? PercentNote => Percent switch
+    {
+        null or 100 => null,
+        0 => "pct=0 read as t=y, pct being removed by RFC 9989",
+        var p => $"pct={p} ignored, removed by RFC 9989: policy applied to every message",
+    };
 }
