@@ -106,7 +106,10 @@ public sealed class LzmaDecoderTests
         Assert.NotNull(DecodeLzmaAlone(garbage, 1 << 20, out _));
     }
 
-    [Fact]
-    public void Properties_out_of_range_are_refused() =>
-        Assert.False(new LzmaDecoder(100).SetProperties(225));
+    [Theory]
+    [InlineData(225)]
+    [InlineData(4 * 9 + 8)]
+    [InlineData(1 * 9 + 4)]
+    public void Properties_out_of_range_are_refused(byte properties) =>
+        Assert.False(new LzmaDecoder(100).SetProperties(properties));
 }

@@ -54,6 +54,9 @@ public sealed class SevenZipHeaderTests
     [InlineData(true, "-m0=lzma", "-mhe=on")]
     [InlineData(true, "-m0=lzma2", "-mhc=off")]
     [InlineData(true, "-m0=ppmd", "-ms=off")]
+    [InlineData(false, "-mf=BCJ2", "-ms=on")]
+    [InlineData(true, "-mf=BCJ2", "-ms=on")]
+    [InlineData(true, "-m0=bzip2", "-mhe=on")]
     public async Task Archives_of_every_method_and_layout_are_judged_by_their_coders(bool encrypted, string method, string layout)
     {
         string[] switches = encrypted ? ["-pSECRET", method, layout] : [method, layout];
@@ -120,6 +123,17 @@ public sealed class SevenZipHeaderTests
             var damaged = (byte[])archive.Clone();
             damaged[at] ^= 0x5A;
             Assert.NotNull(Detector.Inspect(damaged, "damaged.7z"));
+        }
+        // Random damage to a plain archive's header may leave it readable, but never throws.
+        var plain = await CompressionTools.SevenZipAsync(Files(), "-m0=lzma2");
+        var random = new Random(4);
+        var from = plain.Length - NextHeader(plain).Length - 60;
+        for (var i = 0; i < 3000; i++)
+        {
+            var damaged = (byte[])plain.Clone();
+            for (var n = random.Next(1, 4); n > 0; n--)
+                damaged[random.Next(from, damaged.Length)] = (byte)random.Next(256);
+            Detector.Inspect(damaged, "damaged.7z");
         }
         var garbage = new byte[8192];
         new Random(3).NextBytes(garbage);

@@ -43,8 +43,9 @@ internal sealed class LzmaDecoder(int limit)
 
     /// <summary>
     /// Takes lc, lp and pb from the properties byte ((pb * 5 + lp) * 9 + lc) and resets the state; false when a
-    /// value is out of range. The dictionary size needs no setting: all output is kept, so any distance back into
-    /// it is reachable.
+    /// value is out of range. lc + lp above 4 is refused too: LZMA2 forbids it, xz and 7-Zip never write it, and its
+    /// literal tables would take up to 6 MB. The dictionary size needs no setting: all output is kept, so any
+    /// distance back into it is reachable.
     /// </summary>
     public bool SetProperties(byte properties)
     {
@@ -53,6 +54,8 @@ internal sealed class LzmaDecoder(int limit)
         literalContextBits = properties % 9;
         var literalPosBits = properties / 9 % 5;
         var posBits = properties / 45;
+        if (literalContextBits + literalPosBits > 4)
+            return false;
         literalPosMask = (1 << literalPosBits) - 1;
         posMask = (1 << posBits) - 1;
         literals = new ushort[0x300 << (literalContextBits + literalPosBits)];

@@ -45,7 +45,10 @@ internal static class SevenZipHeader
 
     private sealed record Coder(byte[] Id, byte[] Properties);
 
-    private sealed record FolderInfo(IReadOnlyList<Coder> Coders, int PackedStreams, ulong[] UnpackSizes);
+    private sealed record FolderInfo(IReadOnlyList<Coder> Coders, int PackedStreams, int OutStreams)
+    {
+        public ulong[] UnpackSizes { get; init; } = [];
+    }
 
     private sealed record StreamsInfo(ulong PackPosition, ulong[] PackSizes, IReadOnlyList<FolderInfo> Folders);
 
@@ -152,12 +155,11 @@ internal static class SevenZipHeader
             var count = reader.ReadCount();
             if (reader.ReadByte() != 0)
                 throw new DamagedException("7z folders kept outside the header are not supported");
-            var coders = new List<(IReadOnlyList<Coder> Coders, int PackedStreams, int OutStreams)>();
             for (var i = 0; i < count; i++)
-                coders.Add(ReadFolder(ref reader));
+                folders.Add(ReadFolder(ref reader));
             reader.Expect(CodersUnpackSize);
-            foreach (var folder in coders)
-                folders.Add(new FolderInfo(folder.Coders, folder.PackedStreams, ReadNumbers(ref reader, folder.OutStreams)));
+            for (var i = 0; i < count; i++)
+                folders[i] = folders[i] with { UnpackSizes = ReadNumbers(ref reader, folders[i].OutStreams) };
             folderCrcs = new bool[count];
             while ((id = reader.ReadByte()) != End)
             {
@@ -178,7 +180,7 @@ internal static class SevenZipHeader
     }
 
     /// <summary>One folder's coders; bind pairs join all but one output, the unbound inputs are packed streams.</summary>
-    private static (IReadOnlyList<Coder> Coders, int PackedStreams, int OutStreams) ReadFolder(ref Reader reader)
+    private static FolderInfo ReadFolder(ref Reader reader)
     {
         var count = reader.ReadNumber();
         if (count is 0 or > MaxCoders)
@@ -216,7 +218,7 @@ internal static class SevenZipHeader
             for (var i = 0; i < packedStreams; i++)
                 reader.ReadNumber();
         }
-        return (coders, packedStreams, outStreams);
+        return new FolderInfo(coders, packedStreams, outStreams);
     }
 
     /// <summary>How the folders split into files; read only to get past it to what follows.</summary>
