@@ -17,9 +17,10 @@ internal sealed record EncryptedFinding(string Path, string Kind, bool NotInspec
 
 /// <summary>
 /// Looks into an attachment for encrypted content: encrypted ZIP members (traditional PKWARE or WinZip AES),
-/// encrypted 7z, RAR, PDF and Office files, and the same inside ZIPs nested up to a bounded depth. An encrypted
-/// file anywhere wins; otherwise the first limit hit or member that could not be read is the finding, so that an
-/// attacker cannot hide an encrypted file behind a bomb, a deep nest or an odd compression method.
+/// encrypted 7z (its compressed header decoded), RAR, PDF and Office files, and the same inside ZIPs nested up to a
+/// bounded depth. An encrypted file anywhere wins; otherwise the first limit hit or member or 7z header that could not
+/// be read is the finding, so that an attacker cannot hide an encrypted file behind a bomb, a deep nest or an odd
+/// compression method.
 /// </summary>
 internal sealed class EncryptedContentDetector(int maxDepth, int maxMembers, long maxInflatedBytes)
 {
@@ -33,8 +34,13 @@ internal sealed class EncryptedContentDetector(int maxDepth, int maxMembers, lon
 
     private EncryptedFinding? Inspect(ReadOnlySpan<byte> content, string path, int depth, ref long budget, ref EncryptedFinding? notInspected)
     {
-        if (EncryptedFormats.Detect(content) is { } kind)
-            return new EncryptedFinding(path, kind);
+        if (EncryptedFormats.Detect(content, ref budget) is { } format)
+        {
+            if (!format.NotInspected)
+                return new EncryptedFinding(path, format.Kind);
+            notInspected ??= new EncryptedFinding(path, format.Kind, NotInspected: true);
+            return null;
+        }
         if (!ZipDirectory.LooksLikeZip(content))
             return null;
         if (depth > maxDepth)

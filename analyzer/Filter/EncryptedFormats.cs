@@ -3,47 +3,46 @@ using System.Text;
 
 namespace DmarcAnalyzer.Filter;
 
+/// <summary>What a file's own format says: encrypted, of <paramref name="Kind"/>, or, when
+/// <paramref name="NotInspected"/>, a file whose structure could not be read (and <paramref name="Kind"/> says why).</summary>
+internal sealed record FormatFinding(string Kind, bool NotInspected = false);
+
 /// <summary>
-/// Recognises encrypted 7z, RAR, PDF and Office files from their bytes, only where the format says so plainly;
-/// anything unclear counts as not encrypted (the rule must not refuse ordinary mail on a guess).
+/// Recognises encrypted 7z, RAR, PDF and Office files from their bytes, only where the format says so plainly.
+/// A 7z file is read to its coders (compressed headers included), so one whose headers cannot be read is not
+/// taken as clean, as with ZIP; for the others anything unclear counts as not encrypted.
 /// </summary>
 internal static class EncryptedFormats
 {
     private static ReadOnlySpan<byte> SevenZipSignature => [(byte)'7', (byte)'z', 0xBC, 0xAF, 0x27, 0x1C];
-    private static ReadOnlySpan<byte> SevenZipAesCoder => [0x06, 0xF1, 0x07, 0x01];
     private static ReadOnlySpan<byte> Rar4Signature => [(byte)'R', (byte)'a', (byte)'r', (byte)'!', 0x1A, 0x07, 0x00];
     private static ReadOnlySpan<byte> Rar5Signature => [(byte)'R', (byte)'a', (byte)'r', (byte)'!', 0x1A, 0x07, 0x01, 0x00];
     private static ReadOnlySpan<byte> OleSignature => [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
-    /// <summary>The format's name when <paramref name="data"/> is an encrypted file of a known kind, else null.</summary>
-    public static string? Detect(ReadOnlySpan<byte> data)
+    /// <summary>
+    /// The finding when <paramref name="data"/> is an encrypted file of a known kind or a 7z file that could not be
+    /// read, else null. Decoding a 7z header spends <paramref name="budget"/>, the bytes the caller may still inflate.
+    /// </summary>
+    public static FormatFinding? Detect(ReadOnlySpan<byte> data, ref long budget)
     {
         if (data.StartsWith(SevenZipSignature))
-            return SevenZipEncrypted(data) ? "7z (AES)" : null;
+        {
+            return SevenZipHeader.UsesAes(data, ref budget, out var unreadable) switch
+            {
+                true => new FormatFinding("7z (AES)"),
+                false => null,
+                null => new FormatFinding(unreadable ?? "7z header unreadable", NotInspected: true),
+            };
+        }
         if (data.StartsWith(Rar5Signature))
-            return Rar5Encrypted(data) ? "RAR 5" : null;
+            return Rar5Encrypted(data) ? new FormatFinding("RAR 5") : null;
         if (data.StartsWith(Rar4Signature))
-            return Rar4Encrypted(data) ? "RAR 4" : null;
+            return Rar4Encrypted(data) ? new FormatFinding("RAR 4") : null;
         if (data.StartsWith("%PDF-"u8))
-            return PdfEncrypted(data) ? "PDF" : null;
+            return PdfEncrypted(data) ? new FormatFinding("PDF") : null;
         if (data.StartsWith(OleSignature))
-            return OfficeEncrypted(data) ? "Office (encrypted package)" : null;
+            return OfficeEncrypted(data) ? new FormatFinding("Office (encrypted package)") : null;
         return null;
-    }
-
-    /// <summary>
-    /// 7z: the next header (its offset and size follow the 32-byte start header) names the coders; AES-256 is
-    /// coder 06F10701, whether for the files or for the header itself (7zFormat.txt).
-    /// </summary>
-    private static bool SevenZipEncrypted(ReadOnlySpan<byte> data)
-    {
-        if (data.Length < 32)
-            return false;
-        var offset = BinaryPrimitives.ReadUInt64LittleEndian(data[12..]);
-        var size = BinaryPrimitives.ReadUInt64LittleEndian(data[20..]);
-        if (offset > (ulong)data.Length || size > (ulong)data.Length || 32 + offset + size > (ulong)data.Length)
-            return false;
-        return data.Slice(32 + (int)offset, (int)size).IndexOf(SevenZipAesCoder) >= 0;
     }
 
     /// <summary>
