@@ -10,10 +10,10 @@ namespace DmarcAnalyzer.Storage;
 /// </summary>
 internal sealed class RecordInserter : IDisposable
 {
-    private readonly RawInsert _record;
-    private readonly RawInsert _reason;
-    private readonly RawInsert _dkim;
-    private readonly RawInsert _spf;
+    private readonly RawStatement _record;
+    private readonly RawStatement _reason;
+    private readonly RawStatement _dkim;
+    private readonly RawStatement _spf;
     private readonly long _report;
     private readonly long _first;
     private long _id;
@@ -29,15 +29,15 @@ internal sealed class RecordInserter : IDisposable
             _first = _id = (long)next.ExecuteScalar()!;
         }
         _report = report;
-        _record = new RawInsert(connection, """
+        _record = new RawStatement(connection, """
             INSERT INTO records (id, report, source_ip, count, disposition, dkim_eval, spf_eval, header_from, envelope_from, envelope_to,
                 dkim_domain, dkim_selector, dkim_result, dkim_human_result, spf_domain, spf_scope, spf_result, spf_human_result)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
             """);
-        _reason = new RawInsert(connection, "INSERT INTO record_reasons (record, type, comment) VALUES (?1, ?2, ?3)");
-        _dkim = new RawInsert(connection,
+        _reason = new RawStatement(connection, "INSERT INTO record_reasons (record, type, comment) VALUES (?1, ?2, ?3)");
+        _dkim = new RawStatement(connection,
             "INSERT INTO record_dkim (record, domain, selector, result, human_result) VALUES (?1, ?2, ?3, ?4, ?5)");
-        _spf = new RawInsert(connection,
+        _spf = new RawStatement(connection,
             "INSERT INTO record_spf (record, domain, scope, result, human_result) VALUES (?1, ?2, ?3, ?4, ?5)");
     }
 
@@ -96,7 +96,7 @@ internal sealed class RecordInserter : IDisposable
     /// <summary>Stores the report's summed result and reason counts (report_results).</summary>
     public void InsertResultCounts(SqliteConnection connection)
     {
-        using var insert = new RawInsert(connection, "INSERT INTO report_results (report, kind, value, messages) VALUES (?1, ?2, ?3, ?4)");
+        using var insert = new RawStatement(connection, "INSERT INTO report_results (report, kind, value, messages) VALUES (?1, ?2, ?3, ?4)");
         foreach (var ((kind, value), messages) in _messages)
         {
             insert.Bind(1, _report);
@@ -115,7 +115,7 @@ internal sealed class RecordInserter : IDisposable
         _messages[key] = Math.Min(_messages.GetValueOrDefault(key) + messages, Saturated);
     }
 
-    private static void Extra(RawInsert insert, long recordId, string domain, string? selectorOrScope, string result, string? human)
+    private static void Extra(RawStatement insert, long recordId, string domain, string? selectorOrScope, string result, string? human)
     {
         insert.Bind(1, recordId);
         insert.Bind(2, domain);

@@ -35,7 +35,8 @@ con.execute("PRAGMA journal_mode=WAL")
 con.execute("PRAGMA synchronous=OFF")
 record_id = con.execute("SELECT coalesce(max(id), 0) FROM records").fetchone()[0]
 report_id = con.execute("SELECT coalesce(max(id), 0) FROM reports").fetchone()[0]
-rep_rows, rec_rows, dkim_rows, spf_rows, reason_rows = [], [], [], [], []
+first_report = report_id + 1
+rep_rows, rec_rows, reason_rows = [], [], []
 for n in range(reports):
     report_id += 1
     day = n * days // reports
@@ -58,21 +59,30 @@ for n in range(reports):
         else:
             dkim, spf = "fail", "fail"
         disposition = "none" if dkim == "pass" or spf == "pass" or day < days // 2 else "quarantine"
-        rec_rows.append((record_id, report_id, ip, count, disposition, dkim, spf, domain))
-        dkim_rows.append((record_id, domain if dkim == "pass" else "esp.example", "s1", "pass" if dkim == "pass" or kind == "newsletter" else rng.choice(["fail", "none", "temperror"])))
-        spf_rows.append((record_id, domain if spf == "pass" else "bounce.example", "mfrom", "pass" if spf == "pass" else rng.choice(["fail", "softfail", "neutral", "none"])))
+        # One DKIM and one SPF result per record: both in the record's own row (schema migration 2).
+        rec_rows.append((record_id, report_id, ip, count, disposition, dkim, spf, domain,
+                         domain if dkim == "pass" else "esp.example", "s1",
+                         "pass" if dkim == "pass" or kind == "newsletter" else rng.choice(["fail", "none", "temperror"]),
+                         domain if spf == "pass" else "bounce.example", "mfrom",
+                         "pass" if spf == "pass" else rng.choice(["fail", "softfail", "neutral", "none"])))
         if kind == "forward" and dkim == "fail" and rng.random() < 0.5:
             reason_rows.append((record_id, rng.choice(["forwarded", "mailing_list"])))
         elif disposition == "none" and dkim == "fail" and spf == "fail" and day >= days // 2:
             reason_rows.append((record_id, "local_policy"))
     if len(rec_rows) >= 200_000 or n == reports - 1:
         con.executemany("INSERT INTO reports (id, org_name, report_id, domain, begin_utc, end_utc, p, sp, np, source, ingested_utc, raw_gzip) VALUES (?,?,?,?,?,?,?,?,?,?,?,?)", rep_rows)
-        con.executemany("INSERT INTO records (id, report, source_ip, count, disposition, dkim_eval, spf_eval, header_from) VALUES (?,?,?,?,?,?,?,?)", rec_rows)
-        con.executemany("INSERT INTO record_dkim (record, domain, selector, result) VALUES (?,?,?,?)", dkim_rows)
-        con.executemany("INSERT INTO record_spf (record, domain, scope, result) VALUES (?,?,?,?)", spf_rows)
+        con.executemany("INSERT INTO records (id, report, source_ip, count, disposition, dkim_eval, spf_eval, header_from, "
+                        "dkim_domain, dkim_selector, dkim_result, spf_domain, spf_scope, spf_result) "
+                        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rec_rows)
         con.executemany("INSERT INTO record_reasons (record, type) VALUES (?,?)", reason_rows)
         con.commit()
-        rep_rows, rec_rows, dkim_rows, spf_rows, reason_rows = [], [], [], [], []
+        rep_rows, rec_rows, reason_rows = [], [], []
+# What ingest sums per report as it stores the records (report_results).
+for kind, view, column in (("spf", "spf_results", "result"), ("dkim", "dkim_results", "result"), ("reason", "record_reasons", "type")):
+    con.execute(f"INSERT INTO report_results (report, kind, value, messages) "
+                f"SELECT r.report, '{kind}', x.{column}, sum(r.count) FROM {view} x JOIN records r ON r.id = x.record "
+                f"WHERE r.report >= ? GROUP BY r.report, x.{column}", (first_report,))
+con.commit()
 con.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 con.close()
 print(f"{db}: {reports} reports, {reports * per_report} records")
