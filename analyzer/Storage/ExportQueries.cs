@@ -20,15 +20,14 @@ internal static class ExportQueries
         SqliteConnection connection, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
-        // DKIM and SPF results joined as "domain:selector:result" (SPF: "domain:scope:result"), space-separated.
-        query.CommandText = """
+        // DKIM and SPF results joined as "domain:selector:result" (SPF: "domain:scope:result"), space-separated, in
+        // the report's order: the record's first result (its own columns), then the others (the side tables).
+        query.CommandText = $"""
             SELECT r.org_name, r.report_id, r.begin_utc, r.end_utc, r.domain, r.adkim, r.aspf, r.p, r.sp, r.np, r.pct,
                    rec.source_ip, rec.count, rec.disposition, rec.dkim_eval, rec.spf_eval,
                    rec.header_from, rec.envelope_from, rec.envelope_to,
-                   (SELECT group_concat(d.domain || ':' || ifnull(d.selector, '') || ':' || d.result, ' ' ORDER BY d.position)
-                      FROM dkim_results d WHERE d.record = rec.id),
-                   (SELECT group_concat(s.domain || ':' || ifnull(s.scope, '') || ':' || s.result, ' ' ORDER BY s.position)
-                      FROM spf_results s WHERE s.record = rec.id)
+                   {Joined("rec.dkim_domain", "rec.dkim_selector", "rec.dkim_result", "record_dkim", "selector")},
+                   {Joined("rec.spf_domain", "rec.spf_scope", "rec.spf_result", "record_spf", "scope")}
             FROM records rec JOIN reports r ON r.id = rec.report
             ORDER BY r.begin_utc, r.id, rec.id
             """;
@@ -61,6 +60,13 @@ internal static class ExportQueries
                 Number(reader, 11), Text(reader, 12), Text(reader, 13), Text(reader, 14), Text(reader, 15),
                 reader.GetInt64(16), reader.GetInt64(17), reader.GetString(18));
     }
+
+    private static string Joined(string domain, string detail, string result, string extras, string extraDetail) => $"""
+        nullif(concat_ws(' ',
+            {domain} || ':' || ifnull({detail}, '') || ':' || {result},
+            (SELECT group_concat(x.domain || ':' || ifnull(x.{extraDetail}, '') || ':' || x.result, ' ' ORDER BY x.rowid)
+               FROM {extras} x WHERE x.record = rec.id)), '')
+        """;
 
     private static DateTimeOffset Time(long seconds) => DateTimeOffset.FromUnixTimeSeconds(seconds);
 
