@@ -100,6 +100,35 @@ public class RecordLayoutTests
     }
 
     [Fact]
+    public async Task ReportsStoredByAnOlderDmarcGetTheirCountsSummedOnceWhenRead()
+    {
+        await using var store = new IngestHarness();
+        await store.IngestAsync(ReportXml.Bytes(TwoOfEach));
+        await using var db = await Database.OpenAsync(store.DatabasePath, TestContext.Current.CancellationToken);
+        await using (var old = db.CreateCommand())
+        {
+            // What a poller started before migration 2 writes: every result in the side tables, no report_results.
+            old.CommandText = """
+                INSERT INTO reports (id, org_name, report_id, domain, begin_utc, end_utc, source, ingested_utc, raw_gzip)
+                    VALUES (2, 'Old', 'r-2', 'example.com', 1700000000, 1700086399, 'test', 0, x'');
+                INSERT INTO records (id, report, source_ip, count) VALUES (10, 2, '192.0.2.9', 4);
+                INSERT INTO record_dkim (record, domain, result) VALUES (10, 'example.com', 'pass'), (10, 'esp.example', 'policy');
+                INSERT INTO record_spf (record, domain, result) VALUES (10, 'example.com', 'softfail');
+                INSERT INTO record_reasons (record, type) VALUES (10, 'mailing_list');
+                """;
+            await old.ExecuteNonQueryAsync(TestContext.Current.CancellationToken);
+        }
+        var all = new RecordFilter(null, 0, long.MaxValue);
+
+        var counts = await RecordQueries.ResultCountsAsync(db, all, TestContext.Current.CancellationToken);
+        Assert.Equal(["dkim pass 4", "dkim policy 4", "reason mailing_list 4", "spf softfail 4"],
+            counts.Where(c => c.Report == 2).Select(c => $"{c.Kind} {c.Value} {c.Messages}").Order());
+        Assert.Equal(6, counts.Count(c => c.Report == 1));
+        Assert.Equal(10, await store.ScalarAsync("SELECT count(*) FROM report_results"));
+        Assert.Equal(counts.Count, (await RecordQueries.ResultCountsAsync(db, all, TestContext.Current.CancellationToken)).Count);
+    }
+
+    [Fact]
     public async Task ExportJoinsInlineAndExtraResultsInOrder()
     {
         await using var store = new IngestHarness();

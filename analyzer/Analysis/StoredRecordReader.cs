@@ -69,38 +69,41 @@ internal static class StoredRecordReader
     }
 
     /// <summary>
-    /// Sums the records of the period, the older half of its reports on a second connection of the same
-    /// database (WAL lets readers run side by side) while this one reads the newer half: two cores, half the time.
+    /// Sums the records of the period, the first half of its reports (by id) on a second connection of the same
+    /// database (WAL lets readers run side by side) while this one reads the second half: two cores, half the time.
     /// </summary>
     private static async Task<RecordSums> SumRecordsAsync(
         SqliteConnection db, RecordFilter filter, IReadOnlyList<StoredReport> reports, Dictionary<long, int> sliceOf, CancellationToken ct)
     {
-        var middle = reports.Count < 2 ? filter.FromUtc : reports.Select(r => r.BeginUtc).Order().ElementAt(reports.Count / 2);
-        var older = new RecordSums();
-        var olderHalf = Task.Run(async () =>
+        var middle = reports.Count == 0 ? 0 : reports.Select(r => r.Id).Order().ElementAt(reports.Count / 2);
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var first = new RecordSums();
+        var firstHalf = Task.Run(async () =>
         {
             await using var side = new SqliteConnection(db.ConnectionString);
-            await side.OpenAsync(ct);
-            Sum(side, filter with { ToUtcExclusive = middle }, sliceOf, older, ct);
-        }, ct);
-        var newer = new RecordSums();
+            await side.OpenAsync(stop.Token);
+            Sum(side, filter, (long.MinValue, middle), sliceOf, first, stop.Token);
+        }, stop.Token);
+        var second = new RecordSums();
         try
         {
-            Sum(db, filter with { FromUtc = middle }, sliceOf, newer, ct);
+            Sum(db, filter, (middle, long.MaxValue), sliceOf, second, ct);
         }
         catch
         {
-            // The other half runs on its own connection: it is not left running unobserved.
-            await Task.WhenAny(olderHalf);
+            // The other half runs on its own connection: stopped, and not left running unobserved.
+            await stop.CancelAsync();
+            await Task.WhenAny(firstHalf);
             throw;
         }
-        await olderHalf;
-        newer.Add(older);
-        return newer;
+        await firstHalf;
+        second.Add(first);
+        return second;
     }
 
-    private static void Sum(SqliteConnection db, RecordFilter filter, Dictionary<long, int> sliceOf, RecordSums sums, CancellationToken ct) =>
-        RecordQueries.ReadRecords(db, filter, (report, sourceIp, count, flags) =>
+    private static void Sum(
+        SqliteConnection db, RecordFilter filter, (long, long) reports, Dictionary<long, int> sliceOf, RecordSums sums, CancellationToken ct) =>
+        RecordQueries.ReadRecords(db, filter, reports, (report, sourceIp, count, flags) =>
         {
             // A report committed after the reports were read (the poller runs meanwhile) waits for the next report.
             if (sliceOf.TryGetValue(report, out var slice))

@@ -45,7 +45,8 @@ internal sealed class IngestWriter(SqliteConnection connection)
         }
         finally
         {
-            await raw;
+            // Finished before the transaction goes, without replacing an error of the records with one of its own.
+            await Task.WhenAny(raw);
         }
         await using (var update = connection.CreateCommand())
         {

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 
 namespace DmarcAnalyzer.Storage;
@@ -20,20 +19,11 @@ internal static class ReadAhead
         var producer = Task.Run(() => ProduceAsync(source, batchSize, channel.Writer, stop.Token), CancellationToken.None);
         try
         {
-            while (true)
+            // WaitToReadAsync throws what the producer completed the channel with, as itself.
+            while (await channel.Reader.WaitToReadAsync(ct))
             {
-                T[] batch;
-                try
-                {
-                    if (!await channel.Reader.WaitToReadAsync(ct) || !channel.Reader.TryRead(out batch!))
-                        break;
-                }
-                catch (ChannelClosedException e) when (e.InnerException is { } inner)
-                {
-                    ExceptionDispatchInfo.Throw(inner);
-                    throw;
-                }
-                yield return batch;
+                while (channel.Reader.TryRead(out var batch))
+                    yield return batch;
             }
         }
         finally

@@ -90,7 +90,7 @@ internal static class RecordQueries
                      ELSE 0 END)
              | (CASE r.disposition WHEN 'none' THEN 0 WHEN 'quarantine' THEN 8 WHEN 'reject' THEN 16 ELSE 24 END)
           FROM reports rp CROSS JOIN records r ON r.report = rp.id
-         WHERE rp.begin_utc >= ?1 AND rp.begin_utc < ?2 AND (?3 IS NULL OR rp.domain = ?3)
+         WHERE rp.begin_utc >= ?1 AND rp.begin_utc < ?2 AND (?3 IS NULL OR rp.domain = ?3) AND rp.id >= ?4 AND rp.id < ?5
         """;
 
     /// <summary>A DKIM pass for the record's From domain, a parent or a child of it.</summary>
@@ -102,15 +102,19 @@ internal static class RecordQueries
     private static string FromDomainPass(string result, string domain) => string.Format(FromDomainPassTemplate, result, domain);
 
     /// <summary>
-    /// Streams the period's records to <paramref name="visit"/>, a million in about half a second: through
-    /// SQLite's own API, the source address handed over as the bytes SQLite holds.
+    /// Streams the records of the period's reports whose id is in <paramref name="reports"/> to
+    /// <paramref name="visit"/>, a million in about half a second: through SQLite's own API, the source address
+    /// handed over as the bytes SQLite holds.
     /// </summary>
-    public static void ReadRecords(SqliteConnection db, RecordFilter filter, StoredRecordVisitor visit, CancellationToken ct)
+    public static void ReadRecords(
+        SqliteConnection db, RecordFilter filter, (long From, long ToExclusive) reports, StoredRecordVisitor visit, CancellationToken ct)
     {
         using var query = new RawStatement(db, RecordsSql);
         query.Bind(1, filter.FromUtc);
         query.Bind(2, filter.ToUtcExclusive);
         query.Bind(3, filter.Domain);
+        query.Bind(4, reports.From);
+        query.Bind(5, reports.ToExclusive);
         for (var row = 1L; query.Step(); row++)
         {
             if (row % 65536 == 0)
@@ -119,9 +123,40 @@ internal static class RecordQueries
         }
     }
 
-    /// <summary>The raw result and reason counts ingest summed per report (report_results), for the period's reports.</summary>
+    private const string Missing = $"""
+        SELECT rp.id FROM reports rp
+         WHERE {PeriodWhere} AND NOT EXISTS (SELECT 1 FROM report_results x WHERE x.report = rp.id)
+           AND EXISTS (SELECT 1 FROM records r WHERE r.report = rp.id)
+        """;
+
+    /// <summary>Each record's results and reasons with its (clamped) count, for the reports in <c>missing</c>.</summary>
+    private const string ResultsOfMissing = """
+        SELECT r.report, 'spf', r.spf_result, min(r.count, 1099511627776) FROM missing m JOIN records r ON r.report = m.id WHERE r.spf_result IS NOT NULL
+        UNION ALL SELECT r.report, 'spf', x.result, min(r.count, 1099511627776) FROM missing m JOIN records r ON r.report = m.id JOIN record_spf x ON x.record = r.id
+        UNION ALL SELECT r.report, 'dkim', r.dkim_result, min(r.count, 1099511627776) FROM missing m JOIN records r ON r.report = m.id WHERE r.dkim_result IS NOT NULL
+        UNION ALL SELECT r.report, 'dkim', x.result, min(r.count, 1099511627776) FROM missing m JOIN records r ON r.report = m.id JOIN record_dkim x ON x.record = r.id
+        UNION ALL SELECT r.report, 'reason', x.type, min(r.count, 1099511627776) FROM missing m JOIN records r ON r.report = m.id JOIN record_reasons x ON x.record = r.id
+        """;
+
+    /// <summary>
+    /// The raw result and reason counts ingest summed per report (report_results), for the period's reports.
+    /// Reports stored without them (by a dmarc older than schema version 2 that still ran when the store was
+    /// upgraded, a poller say) get them summed here from their records, once.
+    /// </summary>
     public static async Task<IReadOnlyList<ResultCountOfReport>> ResultCountsAsync(SqliteConnection db, RecordFilter filter, CancellationToken ct)
     {
+        await using (var missing = Command(db, $"SELECT EXISTS ({Missing})", filter))
+        {
+            if (Convert.ToInt64(await missing.ExecuteScalarAsync(ct)) == 1)
+            {
+                missing.CommandText = $"""
+                    WITH missing (id) AS ({Missing}), results (report, kind, value, count) AS ({ResultsOfMissing})
+                    INSERT OR IGNORE INTO report_results (report, kind, value, messages)
+                    SELECT report, kind, value, CAST(min(total(count), 9e18) AS INTEGER) FROM results GROUP BY report, kind, value
+                    """;
+                await missing.ExecuteNonQueryAsync(ct);
+            }
+        }
         await using var command = Command(db, $"""
             SELECT rp.id, x.kind, x.value, x.messages
               FROM reports rp CROSS JOIN report_results x ON x.report = rp.id
