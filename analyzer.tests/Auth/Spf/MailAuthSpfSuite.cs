@@ -53,15 +53,15 @@ internal sealed partial class MailAuthSpfSuite
         for (var number = 1; number <= lines.Length; number++)
         {
             var line = lines[number - 1].Trim();
-            if (line.StartsWith('-'))
-                line = line == "---" ? line : line[1..].Trim();
-            if (line.Length == 0 || line.StartsWith('#') || line is "records:" or "tests:")
-                continue;
             if (line == "---")
             {
                 document++;
                 continue;
             }
+            if (line.StartsWith('-'))
+                line = line[1..].TrimStart();
+            if (line.Length == 0 || line.StartsWith('#') || line is "records:" or "tests:")
+                continue;
             var colon = line.IndexOf(':');
             if (colon <= 0)
                 throw new FormatException($"{path}:{number}: expected 'key: value': {line}");
