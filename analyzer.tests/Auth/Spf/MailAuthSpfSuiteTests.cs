@@ -23,8 +23,8 @@ public sealed class MailAuthSpfSuiteTests(SpfSuiteServers servers) : IClassFixtu
             + "void lookups at most and permerror past them; mail-auth has no such limit and expects softfail",
         ["basic.yml:DNS Lookup Limits#6"] =
             "mx.test.org has 11 MX names: RFC 7208 §4.6.4 makes the mx mechanism permerror past 10 names, which we apply "
-            + "to the MX set as pyspf and the RFC 7208 suite's mx-limit do; mail-auth stops at the match, the 8th name, "
-            + "and expects pass",
+            + "to the whole MX set, as pyspf and the RFC 7208 suite's mx-limit do, so the result does not hang on the "
+            + "order of the set; mail-auth stops at the match, the 8th name, and expects pass",
         ["exists.yml:Exists#2"] = ExistsIsA,
         ["macro.yml:Macro expansion 2#2"] = ExistsIsA,
     };
