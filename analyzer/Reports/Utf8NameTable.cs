@@ -1,0 +1,79 @@
+using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Unicode;
+
+namespace DmarcAnalyzer.Reports;
+
+/// <summary>
+/// Atomises element names for <see cref="Utf8XmlReader"/>: the UTF-8 bytes of a qualified name map to one
+/// string instance of its local name, so a name seen again costs a lookup and no allocation. Bounded: past
+/// <see cref="MaxNames"/> distinct names, further ones are decoded each time instead of remembered.
+/// </summary>
+internal sealed class Utf8NameTable
+{
+    private const int MaxNames = 1024;
+    private const int Slots = MaxNames * 2;
+
+    private readonly Entry[] _entries = new Entry[Slots];
+    private int _count;
+
+    private readonly record struct Entry(byte[] QualifiedName, string LocalName);
+
+    /// <summary>
+    /// The local name of <paramref name="qualifiedName"/> (the part after its prefix), or null when the bytes
+    /// are no valid UTF-8 or no QName (Namespaces in XML 1.0 §4: at most one ':', with a name either side).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public string? LocalName(ReadOnlySpan<byte> qualifiedName)
+    {
+        var slot = (int)(Hash(qualifiedName) & (Slots - 1));
+        while (_entries[slot].QualifiedName is { } known)
+        {
+            if (ShortBytes.Equal(qualifiedName, known))
+                return _entries[slot].LocalName;
+            slot = (slot + 1) & (Slots - 1);
+        }
+        return Remember(qualifiedName);
+    }
+
+    private string? Remember(ReadOnlySpan<byte> qualifiedName)
+    {
+        var colon = qualifiedName.IndexOf((byte)':');
+        var local = colon < 0 ? qualifiedName : qualifiedName[(colon + 1)..];
+        if (colon == 0 || local is [] or [(>= (byte)'0' and <= (byte)'9') or (byte)'-' or (byte)'.', ..]
+            || local.Contains((byte)':') || !Utf8.IsValid(qualifiedName))
+            return null;
+        // A prefixed name shares its local name's instance (remembering that, too).
+        var name = colon < 0 ? Encoding.UTF8.GetString(local) : LocalName(local)!;
+        if (_count < MaxNames)
+            Add(qualifiedName, name);
+        return name;
+    }
+
+    private void Add(ReadOnlySpan<byte> qualifiedName, string localName)
+    {
+        var slot = (int)(Hash(qualifiedName) & (Slots - 1));
+        while (_entries[slot].QualifiedName is not null)
+            slot = (slot + 1) & (Slots - 1);
+        _entries[slot] = new Entry(qualifiedName.ToArray(), localName);
+        _count++;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static uint Hash(ReadOnlySpan<byte> name)
+    {
+        var h = (uint)name.Length * 0x9E3779B1;
+        if (name.Length >= 4)
+        {
+            h = (h ^ BinaryPrimitives.ReadUInt32LittleEndian(name)) * 0x85EBCA6B;
+            h = (h ^ BinaryPrimitives.ReadUInt32LittleEndian(name[^4..])) * 0xC2B2AE35;
+        }
+        else
+        {
+            foreach (var b in name)
+                h = (h ^ b) * 0x85EBCA6B;
+        }
+        return h ^ (h >> 15);
+    }
+}
