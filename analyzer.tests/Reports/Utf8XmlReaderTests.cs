@@ -293,6 +293,14 @@ public partial class Utf8XmlReaderTests
         Assert.Throws<XmlSyntaxException>(() => Ours(name));
     }
 
+    [Theory]
+    [InlineData("<a> &#32; </a>")]
+    [InlineData("<a>&#x20;&#9;</a>")]
+    [InlineData("<a> <![CDATA[ ]]> </a>")]
+    [InlineData("<a>\r\n</a>")]
+    [InlineData("<a>x]]y]></a>")]
+    public void TreatsWhitespaceFromReferencesAndCDataAsXmlReaderDoes(string xml) => AssertSameAsXmlReader(xml);
+
     [Fact]
     public void SkipsCommentsAndProcessingInstructionsInsideText()
     {

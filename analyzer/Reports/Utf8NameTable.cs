@@ -1,4 +1,3 @@
-using System.Buffers.Binary;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Unicode;
@@ -24,10 +23,10 @@ internal sealed class Utf8NameTable
     /// The local name of <paramref name="qualifiedName"/> (the part after its prefix), or null when the bytes
     /// are no valid UTF-8 or no QName (Namespaces in XML 1.0 §4: at most one ':', with a name either side).
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public string? LocalName(ReadOnlySpan<byte> qualifiedName)
     {
-        var slot = (int)(Hash(qualifiedName) & (Slots - 1));
+        var slot = (int)(ShortBytes.Hash(qualifiedName) & (Slots - 1));
         while (_entries[slot].QualifiedName is { } known)
         {
             if (ShortBytes.Equal(qualifiedName, known))
@@ -53,27 +52,10 @@ internal sealed class Utf8NameTable
 
     private void Add(ReadOnlySpan<byte> qualifiedName, string localName)
     {
-        var slot = (int)(Hash(qualifiedName) & (Slots - 1));
+        var slot = (int)(ShortBytes.Hash(qualifiedName) & (Slots - 1));
         while (_entries[slot].QualifiedName is not null)
             slot = (slot + 1) & (Slots - 1);
         _entries[slot] = new Entry(qualifiedName.ToArray(), localName);
         _count++;
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static uint Hash(ReadOnlySpan<byte> name)
-    {
-        var h = (uint)name.Length * 0x9E3779B1;
-        if (name.Length >= 4)
-        {
-            h = (h ^ BinaryPrimitives.ReadUInt32LittleEndian(name)) * 0x85EBCA6B;
-            h = (h ^ BinaryPrimitives.ReadUInt32LittleEndian(name[^4..])) * 0xC2B2AE35;
-        }
-        else
-        {
-            foreach (var b in name)
-                h = (h ^ b) * 0x85EBCA6B;
-        }
-        return h ^ (h >> 15);
     }
 }

@@ -30,6 +30,7 @@ internal sealed class Utf8XmlReader
     private readonly ArraySegment<byte> _xml;
     private readonly int _documentStart;
     private readonly Utf8NameTable _names = new();
+    private readonly AsciiValueCache _values = new();
     private OpenElement[] _open = new OpenElement[16];
     private int _openCount;
     private int _pos;
@@ -62,6 +63,9 @@ internal sealed class Utf8XmlReader
 
         /// <summary>With references (text only) or line ends to normalise.</summary>
         Escaped,
+
+        /// <summary>Only white space, some of it written as references: no node.</summary>
+        Whitespace,
     }
 
     private readonly record struct OpenElement(int NameStart, int NameLength, string LocalName);
@@ -134,7 +138,7 @@ internal sealed class Utf8XmlReader
     }
 
     /// <summary>Reads character data up to the next '&lt;'; false when it is whitespace only (skipped).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private bool ReadText(ReadOnlySpan<byte> xml, int pos)
     {
         var classes = XmlByteClasses.Table;
@@ -154,9 +158,12 @@ internal sealed class Utf8XmlReader
         if (i == xml.Length)
             throw Truncated(xml);
         var length = i - pos;
-        _valueForm = (seen & XmlByteClasses.TextSpecial) == 0 ? ValueForm.Ascii
-            : CheckText(xml, pos, length) ? ValueForm.Escaped
-            : ValueForm.Utf8;
+        _valueForm = (seen & XmlByteClasses.TextSpecial) == 0 ? ValueForm.Ascii : CheckText(xml, pos, length);
+        if (_valueForm == ValueForm.Whitespace)
+        {
+            _pos = i;
+            return false;
+        }
         _nodeType = XmlNodeType.Text;
         _nodeStart = pos;
         _depth = _openCount;
@@ -167,35 +174,41 @@ internal sealed class Utf8XmlReader
         return true;
     }
 
-    /// <summary>Checks text off the fast path; true when it needs decoding (references or CR).</summary>
-    private bool CheckText(ReadOnlySpan<byte> xml, int start, int length)
+    /// <summary>Checks text off the fast path and says how to decode it, or that it is white space (skipped).</summary>
+    private ValueForm CheckText(ReadOnlySpan<byte> xml, int start, int length)
     {
         var text = xml.Slice(start, length);
         if (!Utf8.IsValid(text))
             throw Error(start, "the text is not valid UTF-8");
         var decode = false;
+        // White space written as character references is white space too, as XmlReader has it.
+        var whitespace = true;
         for (var i = 0; i < text.Length; i++)
         {
             switch (text[i])
             {
                 case (byte)'&':
-                    var reference = XmlReferences.Read(text[i..], out _);
+                    var reference = XmlReferences.Read(text[i..], out var value);
                     if (reference == 0)
                         throw BadReference(xml, start + i);
                     i += reference - 1;
                     decode = true;
+                    whitespace &= value.Value is ' ' or '\t' or '\r' or '\n';
                     break;
                 case (byte)'\r':
                     decode = true;
                     break;
                 case (byte)'>' when text[..i].EndsWith("]]"u8):
                     throw Error(start + i, "']]>' may not appear in text (XML 1.0 §2.4)");
+                case var b:
+                    whitespace &= IsWhitespace(b);
+                    break;
             }
         }
-        return decode;
+        return whitespace ? ValueForm.Whitespace : decode ? ValueForm.Escaped : ValueForm.Utf8;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ReadStartTag(ReadOnlySpan<byte> xml, int lt)
     {
         var nameStart = lt + 1;
@@ -304,7 +317,7 @@ internal sealed class Utf8XmlReader
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private void ReadEndTag(ReadOnlySpan<byte> xml, int lt)
     {
         var nameStart = lt + 2;
@@ -419,29 +432,17 @@ internal sealed class Utf8XmlReader
     private string DecodeValue()
     {
         var raw = _xml.AsSpan(_valueStart, _valueLength);
-        if (_valueForm == ValueForm.Utf8)
+        if (_valueForm == ValueForm.Ascii && raw.Length <= AsciiValueCache.MaxLength)
+            return _values.Get(raw);
+        if (_valueForm != ValueForm.Escaped)
             return Encoding.UTF8.GetString(raw);
-        if (_valueForm == ValueForm.Ascii)
-            return string.Create(raw.Length, (_xml.Array!, _xml.Offset + _valueStart), WidenAscii);
         if (_scratch.Length < raw.Length)
             _scratch = new char[Math.Max(raw.Length, _scratch.Length * 2)];
         return new string(_scratch, 0, XmlCharacterData.Decode(raw, references: _nodeType == XmlNodeType.Text, _scratch));
     }
 
-    /// <summary>
-    /// Widened here rather than by Encoding.UTF8: a fresh process runs the framework's decoder slowly until
-    /// tiered compilation has re-compiled it, and report values are short ASCII.
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void WidenAscii(Span<char> chars, (byte[] Array, int Start) value)
-    {
-        var bytes = value.Array.AsSpan(value.Start, chars.Length);
-        for (var i = 0; i < chars.Length; i++)
-            chars[i] = (char)bytes[i];
-    }
-
     /// <summary>The length of the name at <paramref name="start"/>, which must be there.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private int NameLength(ReadOnlySpan<byte> xml, int start)
     {
         var first = At(xml, start);
@@ -461,9 +462,11 @@ internal sealed class Utf8XmlReader
         return xml[start..Skip(xml, start, XmlByteClasses.Name)];
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int SkipWhitespace(ReadOnlySpan<byte> xml, int p) => Skip(xml, p, XmlByteClasses.Whitespace);
 
     /// <summary>The position of the first byte from <paramref name="p"/> on that is not of the class, or the end.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int Skip(ReadOnlySpan<byte> xml, int p, byte byteClass)
     {
         var classes = XmlByteClasses.Table;
@@ -472,10 +475,13 @@ internal sealed class Utf8XmlReader
         return p;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static int At(ReadOnlySpan<byte> xml, int i) => (uint)i < (uint)xml.Length ? xml[i] : -1;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool Is(int c, byte byteClass) => c >= 0 && (XmlByteClasses.Table[c] & byteClass) != 0;
 
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static bool IsWhitespace(int c) => Is(c, XmlByteClasses.Whitespace);
 
     /// <summary>The line of byte <paramref name="offset"/>, counting on from the last answer (a forward reader asks in order).</summary>

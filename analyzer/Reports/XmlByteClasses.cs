@@ -19,7 +19,10 @@ internal static class XmlByteClasses
     /// <summary>Takes text off the fast path: a reference, a CR to normalise, a possible "]]>", non-ASCII.</summary>
     public const byte TextSpecial = 8;
 
-    public static readonly byte[] Table = Build();
+    /// <summary>The flags of each byte value.</summary>
+    public static ReadOnlySpan<byte> Table => Flags;
+
+    private static readonly byte[] Flags = Build();
 
     private static byte[] Build()
     {
