@@ -8,7 +8,7 @@ namespace DmarcAnalyzer.Tests.Reports;
 
 public partial class Utf8XmlReaderTests
 {
-    private sealed record Node(XmlNodeType Type, int Depth, string LocalName, bool IsEmpty, string Value);
+    private sealed record Node(XmlNodeType Type, int Depth, string LocalName, bool IsEmpty, string Value, string Name = "", string Namespace = "");
 
     private static readonly XmlReaderSettings Settings = new()
     {
@@ -24,7 +24,7 @@ public partial class Utf8XmlReaderTests
         var nodes = new List<Node>();
         var reader = new Utf8XmlReader(xml);
         while (reader.Read())
-            nodes.Add(new Node(reader.NodeType, reader.Depth, reader.LocalName, reader.IsEmptyElement, reader.Value));
+            nodes.Add(new Node(reader.NodeType, reader.Depth, reader.LocalName, reader.IsEmptyElement, reader.Value, reader.Name, reader.NamespaceURI));
         Assert.Equal(XmlNodeType.None, reader.NodeType);
         return nodes;
     }
@@ -36,7 +36,7 @@ public partial class Utf8XmlReaderTests
         while (reader.Read())
         {
             if (reader.NodeType != XmlNodeType.XmlDeclaration)
-                nodes.Add(new Node(reader.NodeType, reader.Depth, reader.LocalName, reader.IsEmptyElement, reader.Value));
+                nodes.Add(new Node(reader.NodeType, reader.Depth, reader.LocalName, reader.IsEmptyElement, reader.Value, reader.Name, reader.NamespaceURI));
         }
         return nodes;
     }
@@ -89,7 +89,7 @@ public partial class Utf8XmlReaderTests
                 new(XmlNodeType.EndElement, 1, "record", false, ""),
                 new(XmlNodeType.EndElement, 0, "feedback", false, ""),
             ],
-            nodes);
+            nodes.Select(n => n with { Name = "" }));
     }
 
     [Fact]
@@ -143,6 +143,25 @@ public partial class Utf8XmlReaderTests
             <x:feedback xmlns:x="urn:ietf:params:xml:ns:dmarc-2.0" xmlns="urn:other"><x:record>1</x:record><record/></x:feedback>
             """);
         Assert.Equal(["feedback", "record", "", "record", "record", "feedback"], nodes.Select(n => n.LocalName));
+    }
+
+    [Fact]
+    public void ResolvesNamespacesInScope()
+    {
+        var nodes = AssertSameAsXmlReader("""
+            <feedback xmlns="urn:ietf:params:xml:ns:dmarc-2.0" xmlns:x="urn:x?a=1&amp;b"><x:a><b xmlns=""><c/></b><x:d xmlns:x="urn:z"><x:e/></x:d><x:f/></x:a><g/></feedback>
+            """);
+        Assert.Equal("urn:x?a=1&b", nodes[1].Namespace);
+        Assert.Equal("x:a", nodes[1].Name);
+    }
+
+    [Theory]
+    [InlineData("<x:a/>")]
+    [InlineData("<a><b xmlns:x='urn:x'/><x:c/></a>")]
+    [InlineData("<a><x:b xmlns:x='urn:x'></x:b><x:c/></a>")]
+    public void RefusesAnUndeclaredPrefix(string xml)
+    {
+        Assert.Contains("is not declared", AssertBothReject(xml).Message);
     }
 
     [Fact]

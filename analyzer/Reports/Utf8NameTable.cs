@@ -17,45 +17,49 @@ internal sealed class Utf8NameTable
     private readonly Entry[] _entries = new Entry[Slots];
     private int _count;
 
-    private readonly record struct Entry(byte[] QualifiedName, string LocalName);
+    private readonly record struct Entry(byte[] QualifiedName, string LocalName, int PrefixLength);
 
     /// <summary>
     /// The local name of <paramref name="qualifiedName"/> (the part after its prefix), or null when the bytes
     /// are no valid UTF-8 or no QName (Namespaces in XML 1.0 §4: at most one ':', with a name either side).
+    /// <paramref name="prefixLength"/> is the prefix's length in bytes, 0 without one.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public string? LocalName(ReadOnlySpan<byte> qualifiedName)
+    public string? LocalName(ReadOnlySpan<byte> qualifiedName, out int prefixLength)
     {
         var slot = (int)(ShortBytes.Hash(qualifiedName) & (Slots - 1));
         while (_entries[slot].QualifiedName is { } known)
         {
             if (ShortBytes.Equal(qualifiedName, known))
+            {
+                prefixLength = _entries[slot].PrefixLength;
                 return _entries[slot].LocalName;
+            }
             slot = (slot + 1) & (Slots - 1);
         }
-        return Remember(qualifiedName);
+        prefixLength = Math.Max(qualifiedName.IndexOf((byte)':'), 0);
+        return Remember(qualifiedName, prefixLength);
     }
 
-    private string? Remember(ReadOnlySpan<byte> qualifiedName)
+    private string? Remember(ReadOnlySpan<byte> qualifiedName, int prefixLength)
     {
-        var colon = qualifiedName.IndexOf((byte)':');
-        var local = colon < 0 ? qualifiedName : qualifiedName[(colon + 1)..];
-        if (colon == 0 || local is [] or [(>= (byte)'0' and <= (byte)'9') or (byte)'-' or (byte)'.', ..]
+        var local = prefixLength == 0 ? qualifiedName : qualifiedName[(prefixLength + 1)..];
+        if (qualifiedName is [(byte)':', ..] || local is [] or [(>= (byte)'0' and <= (byte)'9') or (byte)'-' or (byte)'.', ..]
             || local.Contains((byte)':') || !Utf8.IsValid(qualifiedName))
             return null;
         // A prefixed name shares its local name's instance (remembering that, too).
-        var name = colon < 0 ? Encoding.UTF8.GetString(local) : LocalName(local)!;
+        var name = prefixLength == 0 ? Encoding.UTF8.GetString(local) : LocalName(local, out _)!;
         if (_count < MaxNames)
-            Add(qualifiedName, name);
+            Add(qualifiedName, name, prefixLength);
         return name;
     }
 
-    private void Add(ReadOnlySpan<byte> qualifiedName, string localName)
+    private void Add(ReadOnlySpan<byte> qualifiedName, string localName, int prefixLength)
     {
         var slot = (int)(ShortBytes.Hash(qualifiedName) & (Slots - 1));
         while (_entries[slot].QualifiedName is not null)
             slot = (slot + 1) & (Slots - 1);
-        _entries[slot] = new Entry(qualifiedName.ToArray(), localName);
+        _entries[slot] = new Entry(qualifiedName.ToArray(), localName, prefixLength);
         _count++;
     }
 }

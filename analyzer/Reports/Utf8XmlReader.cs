@@ -26,6 +26,11 @@ internal sealed class Utf8XmlReader
     /// <summary>The deepest nesting of open elements; the caller's own depth limit is normally far lower.</summary>
     public const int MaxDepth = 10_000;
 
+    /// <summary>The most namespace declarations in scope at once.</summary>
+    public const int MaxNamespaces = 10_000;
+
+    private const string XmlNamespace = "http://www.w3.org/XML/1998/namespace";
+
     /// <summary>The document as an array segment: a span over it is cheaper to make than Memory's, once a node.</summary>
     private readonly ArraySegment<byte> _xml;
     private readonly int _documentStart;
@@ -33,6 +38,8 @@ internal sealed class Utf8XmlReader
     private readonly AsciiValueCache _values = new();
     private OpenElement[] _open = new OpenElement[16];
     private int _openCount;
+    private NamespaceDeclaration[] _namespaces = new NamespaceDeclaration[4];
+    private int _namespaceCount;
     private int _pos;
     private bool _rootSeen;
     private bool _rootClosed;
@@ -40,6 +47,9 @@ internal sealed class Utf8XmlReader
     private XmlNodeType _nodeType;
     private int _depth;
     private string _localName = "";
+    private int _nameStart;
+    private int _nameLength;
+    private int _prefixLength;
     private bool _isEmptyElement;
     private int _nodeStart;
     private int _valueStart;
@@ -68,7 +78,10 @@ internal sealed class Utf8XmlReader
         Whitespace,
     }
 
-    private readonly record struct OpenElement(int NameStart, int NameLength, string LocalName);
+    private readonly record struct OpenElement(int NameStart, int NameLength, int PrefixLength, string LocalName);
+
+    /// <summary>An xmlns or xmlns:prefix attribute of the element at <see cref="Depth"/> (prefix length 0: the default).</summary>
+    private readonly record struct NamespaceDeclaration(int PrefixStart, int PrefixLength, string Uri, int Depth);
 
     public Utf8XmlReader(ReadOnlyMemory<byte> xml)
     {
@@ -90,6 +103,16 @@ internal sealed class Utf8XmlReader
     /// <summary>The element's name without its prefix; "" on other nodes.</summary>
     public string LocalName => _localName;
 
+    /// <summary>The element's name as written, prefix and all; "" on other nodes. Made anew at each call.</summary>
+    public string Name => _nodeType is XmlNodeType.Element or XmlNodeType.EndElement
+        ? Encoding.UTF8.GetString(_xml.AsSpan(_nameStart, _nameLength))
+        : "";
+
+    /// <summary>The element's namespace (Namespaces in XML 1.0 §6); "" without one and on other nodes.</summary>
+    public string NamespaceURI => _nodeType is XmlNodeType.Element or XmlNodeType.EndElement
+        ? Namespace(_xml.AsSpan(), _nameStart, _prefixLength) ?? ""
+        : "";
+
     /// <summary>True on an element written &lt;x/&gt;, which has no end tag node.</summary>
     public bool IsEmptyElement => _isEmptyElement;
 
@@ -106,6 +129,9 @@ internal sealed class Utf8XmlReader
         var xml = _xml.AsSpan();
         _value = null;
         _isEmptyElement = false;
+        // Declarations go out of scope after their element's end tag, or after it when it is empty.
+        while (_namespaceCount > 0 && _namespaces[_namespaceCount - 1].Depth >= _openCount)
+            _namespaceCount--;
         while (true)
         {
             var pos = _pos;
@@ -232,16 +258,21 @@ internal sealed class Utf8XmlReader
         }
         if (_rootClosed)
             throw Error(lt, $"a second root element <{Text(xml.Slice(nameStart, nameLength))}> (XML 1.0 §2.1: a document has one)");
-        var localName = _names.LocalName(xml.Slice(nameStart, nameLength))
+        var localName = _names.LocalName(xml.Slice(nameStart, nameLength), out var prefixLength)
             ?? throw Error(lt, $"<{Text(xml.Slice(nameStart, nameLength))}> is no valid element name");
+        if (prefixLength > 0 && Namespace(xml, nameStart, prefixLength) is null)
+            throw Error(lt, $"the prefix of <{Text(xml.Slice(nameStart, nameLength))}> is not declared (Namespaces in XML 1.0 §5)");
         _nodeType = XmlNodeType.Element;
         _depth = _openCount;
         _localName = localName;
+        _nameStart = nameStart;
+        _nameLength = nameLength;
+        _prefixLength = prefixLength;
         _isEmptyElement = empty;
         _rootSeen = true;
         _pos = p;
         if (!empty)
-            Push(new OpenElement(nameStart, nameLength, localName), lt);
+            Push(new OpenElement(nameStart, nameLength, prefixLength, localName), lt);
         else if (_openCount == 0)
             _rootClosed = true;
     }
@@ -284,7 +315,9 @@ internal sealed class Utf8XmlReader
             }
             if (!hadWhitespace)
                 throw Error(p, $"{Describe(At(xml, p))} in a tag where whitespace, '>' or '/>' belongs");
+            var nameStart = p;
             p += NameLength(xml, p);
+            var name = xml[nameStart..p];
             p = SkipWhitespace(xml, p);
             if (At(xml, p) != '=')
                 throw Unexpected(xml, p, "an attribute name must be followed by '='");
@@ -296,8 +329,38 @@ internal sealed class Utf8XmlReader
             if (length < 0)
                 throw Truncated(xml);
             CheckAttributeValue(xml, p + 1, length);
+            if (name.SequenceEqual("xmlns"u8))
+                Declare(nameStart, 0, xml.Slice(p + 1, length));
+            else if (name.StartsWith("xmlns:"u8))
+                Declare(nameStart + 6, name.Length - 6, xml.Slice(p + 1, length));
             p += length + 2;
         }
+    }
+
+    private void Declare(int prefixStart, int prefixLength, ReadOnlySpan<byte> uri)
+    {
+        if (_namespaceCount == _namespaces.Length)
+        {
+            if (_namespaceCount == MaxNamespaces)
+                throw Error(prefixStart, $"the XML declares more than {MaxNamespaces:N0} namespaces in scope");
+            Array.Resize(ref _namespaces, Math.Min(_namespaces.Length * 2, MaxNamespaces));
+        }
+        var chars = new char[uri.Length];
+        var value = new string(chars, 0, XmlCharacterData.Decode(uri, references: true, chars));
+        _namespaces[_namespaceCount++] = new NamespaceDeclaration(prefixStart, prefixLength, value, _openCount);
+    }
+
+    /// <summary>The namespace the prefix at <paramref name="prefixStart"/> stands for (length 0: the default), or null when undeclared.</summary>
+    private string? Namespace(ReadOnlySpan<byte> xml, int prefixStart, int prefixLength)
+    {
+        var prefix = xml.Slice(prefixStart, prefixLength);
+        for (var i = _namespaceCount - 1; i >= 0; i--)
+        {
+            var declaration = _namespaces[i];
+            if (ShortBytes.Equal(xml.Slice(declaration.PrefixStart, declaration.PrefixLength), prefix))
+                return declaration.Uri;
+        }
+        return prefixLength == 0 ? "" : prefix.SequenceEqual("xml"u8) ? XmlNamespace : null;
     }
 
     private void CheckAttributeValue(ReadOnlySpan<byte> xml, int start, int length)
@@ -341,6 +404,9 @@ internal sealed class Utf8XmlReader
         _nodeType = XmlNodeType.EndElement;
         _depth = _openCount;
         _localName = open.LocalName;
+        _nameStart = open.NameStart;
+        _nameLength = open.NameLength;
+        _prefixLength = open.PrefixLength;
         _pos = p + 1;
         if (_openCount == 0)
             _rootClosed = true;
