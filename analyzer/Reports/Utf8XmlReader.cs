@@ -16,9 +16,9 @@ namespace DmarcAnalyzer.Reports;
 /// instructions and the XML declaration are checked and skipped, as are attributes; names are atomised, so
 /// the only allocations are <see cref="Value"/> strings, made when asked for. Well-formedness is enforced
 /// (tags match, one root, references valid, valid UTF-8) and every violation throws
-/// <see cref="XmlSyntaxException"/>; a DTD is refused, so nothing is ever resolved or expanded. Not checked:
-/// that namespace prefixes are declared, duplicate attributes, and XML's excluded control characters
-/// (as <c>XmlReaderSettings.CheckCharacters = false</c>).
+/// <see cref="XmlSyntaxException"/>; a DTD is refused, so nothing is ever resolved or expanded. Elements'
+/// namespaces are resolved and their prefixes must be declared. Not checked: attributes' prefixes, duplicate
+/// attributes, and XML's excluded control characters (as <c>XmlReaderSettings.CheckCharacters = false</c>).
 /// </para>
 /// </summary>
 internal sealed class Utf8XmlReader
