@@ -184,6 +184,17 @@ public partial class Utf8XmlReaderTests
     }
 
     [Fact]
+    public void ReadsAPartOfAnArray()
+    {
+        var bytes = "junk<a>x</a>junk"u8.ToArray();
+        var reader = new Utf8XmlReader(bytes.AsMemory(4, 8));
+        var values = new List<string>();
+        while (reader.Read())
+            values.Add(reader.NodeType == XmlNodeType.Text ? reader.Value : reader.Name);
+        Assert.Equal(["a", "x", "a"], values);
+    }
+
+    [Fact]
     public void RefusesUtf16()
     {
         var e = Assert.Throws<XmlSyntaxException>(() => Ours(Encoding.Unicode.GetPreamble().Concat(Encoding.Unicode.GetBytes("<a/>")).ToArray()));
