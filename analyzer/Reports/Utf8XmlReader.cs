@@ -257,11 +257,11 @@ internal sealed class Utf8XmlReader
                 break;
         }
         if (_rootClosed)
-            throw Error(lt, $"a second root element <{Text(xml.Slice(nameStart, nameLength))}> (XML 1.0 §2.1: a document has one)");
+            throw AboutElement(lt, xml.Slice(nameStart, nameLength), "a second root element ", " (XML 1.0 §2.1: a document has one)");
         var localName = _names.LocalName(xml.Slice(nameStart, nameLength), out var prefixLength)
-            ?? throw Error(lt, $"<{Text(xml.Slice(nameStart, nameLength))}> is no valid element name");
+            ?? throw AboutElement(lt, xml.Slice(nameStart, nameLength), "", " is no valid element name");
         if (prefixLength > 0 && Namespace(xml, nameStart, prefixLength) is null)
-            throw Error(lt, $"the prefix of <{Text(xml.Slice(nameStart, nameLength))}> is not declared (Namespaces in XML 1.0 §5)");
+            throw AboutElement(lt, xml.Slice(nameStart, nameLength), "the prefix of ", " is not declared (Namespaces in XML 1.0 §5)");
         _nodeType = XmlNodeType.Element;
         _depth = _openCount;
         _localName = localName;
@@ -385,18 +385,13 @@ internal sealed class Utf8XmlReader
     {
         var nameStart = lt + 2;
         if (_openCount == 0)
-            throw Error(lt, $"the end tag </{Text(NameAt(xml, nameStart))}> closes no open element");
+            throw EndTagMismatch(xml, lt, null);
         var open = _open[_openCount - 1];
         var end = nameStart + open.NameLength;
         if (end > xml.Length)
             throw Truncated(xml);
         if (!ShortBytes.Equal(xml[nameStart..end], xml.Slice(open.NameStart, open.NameLength)) || Is(At(xml, end), XmlByteClasses.Name))
-        {
-            if (nameStart + NameAt(xml, nameStart).Length >= xml.Length)
-                throw Truncated(xml);
-            throw Error(lt, $"the end tag </{Text(NameAt(xml, nameStart))}> does not match the start tag "
-                + $"<{Text(xml.Slice(open.NameStart, open.NameLength))}> of line {LineAt(open.NameStart)}");
-        }
+            throw EndTagMismatch(xml, lt, open);
         var p = SkipWhitespace(xml, end);
         if (At(xml, p) != '>')
             throw Unexpected(xml, p, "an end tag must end with '>'");
@@ -515,7 +510,7 @@ internal sealed class Utf8XmlReader
         if (first < 0)
             throw Truncated(xml);
         if (!Is(first, XmlByteClasses.NameStart))
-            throw Error(start, $"{Describe(first)} cannot start a name");
+            throw CannotStartName(start, first);
         var end = Skip(xml, start, XmlByteClasses.Name);
         if (end == xml.Length)
             throw Truncated(xml);
@@ -573,6 +568,21 @@ internal sealed class Utf8XmlReader
     }
 
     private XmlSyntaxException Error(int offset, string message) => new(message, LineAt(offset));
+
+    private XmlSyntaxException AboutElement(int lt, ReadOnlySpan<byte> name, string before, string after) =>
+        Error(lt, $"{before}<{Text(name)}>{after}");
+
+    private XmlSyntaxException CannotStartName(int offset, int first) => Error(offset, $"{Describe(first)} cannot start a name");
+
+    private XmlSyntaxException EndTagMismatch(ReadOnlySpan<byte> xml, int lt, OpenElement? open)
+    {
+        var name = NameAt(xml, lt + 2);
+        if (lt + 2 + name.Length >= xml.Length)
+            return Truncated(xml);
+        return open is { } o
+            ? Error(lt, $"the end tag </{Text(name)}> does not match the start tag <{Text(xml.Slice(o.NameStart, o.NameLength))}> of line {LineAt(o.NameStart)}")
+            : Error(lt, $"the end tag </{Text(name)}> closes no open element");
+    }
 
     private XmlSyntaxException Unexpected(ReadOnlySpan<byte> xml, int offset, string message) =>
         offset >= xml.Length ? Truncated(xml) : Error(offset, $"{message}, not {Describe(xml[offset])}");
