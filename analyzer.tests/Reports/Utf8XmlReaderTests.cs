@@ -367,6 +367,24 @@ public partial class Utf8XmlReaderTests
         Assert.Equal(7, Assert.Throws<XmlSyntaxException>(() => Ours("<a>\n\r\n\r<b>\n\n\n</a>")).LineNumber);
     }
 
+    [Fact]
+    public void ClassifiesBytesByXmlsRules()
+    {
+        for (var b = 0; b < 256; b++)
+        {
+            var c = (char)b;
+            var expected = b >= 0x80 ? XmlByteClasses.Name | XmlByteClasses.NameStart | XmlByteClasses.TextSpecial
+                : char.IsAsciiLetter(c) || c is '_' or ':' ? XmlByteClasses.Name | XmlByteClasses.NameStart
+                : char.IsAsciiDigit(c) || c is '-' or '.' ? XmlByteClasses.Name
+                : 0;
+            if (c is ' ' or '\t' or '\r' or '\n')
+                expected |= XmlByteClasses.Whitespace;
+            if (c is '&' or '\r' or '>')
+                expected |= XmlByteClasses.TextSpecial;
+            Assert.True(expected == XmlByteClasses.Table[b], $"byte 0x{b:X2}: {XmlByteClasses.Table[b]}, not {expected}");
+        }
+    }
+
     /// <summary>
     /// Every plain or gzip-compressed XML report of the corpus reads to the same nodes as with XmlReader, or
     /// both readers refuse it. A document declaring another encoding is transcoded to UTF-8 for ours.
