@@ -155,6 +155,16 @@ public partial class Utf8XmlReaderTests
         Assert.Equal("x:a", nodes[1].Name);
     }
 
+    [Fact]
+    public void RefusesMoreNamespacesInScopeThanTheCap()
+    {
+        static string Declaring(int count) =>
+            "<a " + string.Concat(Enumerable.Range(0, count).Select(i => $"xmlns:p{i}='urn:{i}' ")) + "><p0:b/></a>";
+        Assert.Equal("urn:0", Ours(Declaring(Utf8XmlReader.MaxNamespaces))[1].Namespace);
+        var e = Assert.Throws<XmlSyntaxException>(() => Ours(Declaring(Utf8XmlReader.MaxNamespaces + 1)));
+        Assert.Contains("more than 64 namespaces", e.Message);
+    }
+
     [Theory]
     [InlineData("<x:a/>")]
     [InlineData("<a><b xmlns:x='urn:x'/><x:c/></a>")]
@@ -174,6 +184,16 @@ public partial class Utf8XmlReaderTests
         Assert.Same(names[1], names[2]);
         Assert.Same(names[1], names[3]);
         Assert.Same(names[0], names[4]);
+    }
+
+    [Fact]
+    public void ReadsManyDistinctAndCollidingNames()
+    {
+        // Same length, first and last four bytes: one hash for all, past what the name table remembers.
+        var names = Enumerable.Range(0, 3000).Select(i => $"abcd{i:D6}wxyz").ToList();
+        var xml = "<r>" + string.Concat(names.Select(n => $"<{n}/><{n}></{n}>")) + "</r>";
+        var nodes = Ours(xml);
+        Assert.Equal(names.SelectMany(n => new[] { n, n, n }), nodes.Skip(1).SkipLast(1).Select(n => n.LocalName));
     }
 
     [Fact]

@@ -7,12 +7,14 @@ namespace DmarcAnalyzer.Reports;
 /// <summary>
 /// Atomises element names for <see cref="Utf8XmlReader"/>: the UTF-8 bytes of a qualified name map to one
 /// string instance of its local name, so a name seen again costs a lookup and no allocation. Bounded: past
-/// <see cref="MaxNames"/> distinct names, further ones are decoded each time instead of remembered.
+/// <see cref="MaxNames"/> distinct names, or where <see cref="MaxProbes"/> slots from a name's own are taken
+/// (names made to collide), further names are decoded each time instead of remembered.
 /// </summary>
 internal sealed class Utf8NameTable
 {
     private const int MaxNames = 1024;
     private const int Slots = MaxNames * 2;
+    private const int MaxProbes = 8;
 
     private readonly Entry[] _entries = new Entry[Slots];
     private int _count;
@@ -28,7 +30,7 @@ internal sealed class Utf8NameTable
     public string? LocalName(ReadOnlySpan<byte> qualifiedName, out int prefixLength)
     {
         var slot = (int)(ShortBytes.Hash(qualifiedName) & (Slots - 1));
-        while (_entries[slot].QualifiedName is { } known)
+        for (var probe = 0; probe < MaxProbes && _entries[slot].QualifiedName is { } known; probe++)
         {
             if (ShortBytes.Equal(qualifiedName, known))
             {
@@ -57,9 +59,15 @@ internal sealed class Utf8NameTable
     private void Add(ReadOnlySpan<byte> qualifiedName, string localName, int prefixLength)
     {
         var slot = (int)(ShortBytes.Hash(qualifiedName) & (Slots - 1));
-        while (_entries[slot].QualifiedName is not null)
+        for (var probe = 0; probe < MaxProbes; probe++)
+        {
+            if (_entries[slot].QualifiedName is null)
+            {
+                _entries[slot] = new Entry(qualifiedName.ToArray(), localName, prefixLength);
+                _count++;
+                return;
+            }
             slot = (slot + 1) & (Slots - 1);
-        _entries[slot] = new Entry(qualifiedName.ToArray(), localName, prefixLength);
-        _count++;
+        }
     }
 }

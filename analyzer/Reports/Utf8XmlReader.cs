@@ -26,8 +26,11 @@ internal sealed class Utf8XmlReader
     /// <summary>The deepest nesting of open elements; the caller's own depth limit is normally far lower.</summary>
     public const int MaxDepth = 10_000;
 
-    /// <summary>The most namespace declarations in scope at once.</summary>
-    public const int MaxNamespaces = 10_000;
+    /// <summary>
+    /// The most namespace declarations in scope at once: a report needs a few, and each prefixed element
+    /// looks through them.
+    /// </summary>
+    public const int MaxNamespaces = 64;
 
     private const string XmlNamespace = "http://www.w3.org/XML/1998/namespace";
 
