@@ -13,7 +13,7 @@ internal sealed record ParsedReport(ReportHeader Header, List<ReportRecord> Reco
 
     public static ParsedReport Parse(ReadOnlyMemory<byte> xml)
     {
-        using var reader = AggregateReportReader.Open(xml, IngestLimits.Default);
+        var reader = AggregateReportReader.Open(xml, IngestLimits.Default);
         return new ParsedReport(reader.Header, reader.ReadRecords().ToList());
     }
 }

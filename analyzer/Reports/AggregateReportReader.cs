@@ -1,8 +1,7 @@
 using System.Globalization;
 using System.Net;
+using System.Runtime.CompilerServices;
 using System.Text;
-using System.Text.RegularExpressions;
-using System.Text.Unicode;
 using System.Xml;
 
 namespace DmarcAnalyzer.Reports;
@@ -15,11 +14,9 @@ namespace DmarcAnalyzer.Reports;
 /// elements (extensions, stray tags) are skipped; values are trimmed and enumerations lower-cased. DTDs are
 /// refused and nothing is resolved (XXE, entity bombs). Every method throws <see cref="ReportFormatException"/>.
 /// </summary>
-internal sealed partial class AggregateReportReader : IDisposable
+internal sealed class AggregateReportReader
 {
-    static AggregateReportReader() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-
-    private readonly XmlReader _reader;
+    private readonly Utf8XmlReader _reader;
     private readonly IngestLimits _limits;
     private ChildWalk _feedback;
     /// <summary>Records that came before the header was complete (out of the schema's order).</summary>
@@ -28,7 +25,7 @@ internal sealed partial class AggregateReportReader : IDisposable
 
     public ReportHeader Header { get; }
 
-    private AggregateReportReader(XmlReader reader, IngestLimits limits)
+    private AggregateReportReader(Utf8XmlReader reader, IngestLimits limits)
     {
         _reader = reader;
         _limits = limits;
@@ -62,24 +59,13 @@ internal sealed partial class AggregateReportReader : IDisposable
     {
         if (xml.IsEmpty)
             throw new ReportFormatException("the input is empty (0 bytes)");
-        // Real reporters declare UTF-8 and then write windows-1252 bytes (a 0x91 quote in a header_from):
-        // such a document is decoded leniently rather than lost.
-        var reader = DeclaresUtf8(xml.Span) && !Utf8.IsValid(xml.Span)
-            ? XmlReader.Create(new StringReader(LenientText.Decode(xml.Span)), Settings)
-            : XmlReader.Create(MemoryStreams.Open(xml), Settings);
         try
         {
-            return new AggregateReportReader(reader, limits);
+            return new AggregateReportReader(new Utf8XmlReader(XmlUtf8.From(xml)), limits);
         }
-        catch (XmlException e)
+        catch (XmlSyntaxException e)
         {
-            reader.Dispose();
             throw Explain(e);
-        }
-        catch
-        {
-            reader.Dispose();
-            throw;
         }
     }
 
@@ -104,7 +90,7 @@ internal sealed partial class AggregateReportReader : IDisposable
             }
             return null;
         }
-        catch (XmlException e)
+        catch (XmlSyntaxException e)
         {
             throw Explain(e);
         }
@@ -117,52 +103,12 @@ internal sealed partial class AggregateReportReader : IDisposable
         return ReadRecord(_reader, _limits, _records);
     }
 
-    public void Dispose() => _reader.Dispose();
-
-    private static readonly XmlReaderSettings Settings = new()
-    {
-        DtdProcessing = DtdProcessing.Prohibit,
-        XmlResolver = null,
-        IgnoreComments = true,
-        IgnoreProcessingInstructions = true,
-        IgnoreWhitespace = true,
-        CheckCharacters = false,
-        MaxCharactersFromEntities = 0,
-        CloseInput = true,
-    };
-
-    /// <summary>True when the XML declaration names UTF-8 or no encoding (XML 1.0 §4.3.3: then it is UTF-8).</summary>
-    private static bool DeclaresUtf8(ReadOnlySpan<byte> xml)
-    {
-        if (xml is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
-            return false;
-        if (xml is [0xEF, 0xBB, 0xBF, ..])
-            xml = xml[3..];
-        var declaration = Encoding.ASCII.GetString(xml[..Math.Min(xml.Length, 200)]);
-        if (!declaration.TrimStart().StartsWith("<?xml", StringComparison.Ordinal))
-            return true;
-        var end = declaration.IndexOf("?>", StringComparison.Ordinal);
-        var encoding = EncodingAttribute().Match(end < 0 ? declaration : declaration[..end]);
-        return !encoding.Success || encoding.Groups[1].Value.Equals("utf-8", StringComparison.OrdinalIgnoreCase)
-            || encoding.Groups[1].Value.Equals("utf8", StringComparison.OrdinalIgnoreCase);
-    }
-
-    [GeneratedRegex(@"encoding\s*=\s*[""']([^""']+)[""']")]
-    private static partial Regex EncodingAttribute();
-
-    private static ReportFormatException Explain(XmlException e)
-    {
-        if (e.Message.Contains("DTD", StringComparison.Ordinal))
-            return new ReportFormatException(
-                "the XML carries a DTD (<!DOCTYPE>), which is refused: DTDs and entities allow XXE and entity-expansion attacks", e);
-        if (e.Message.Contains("Unexpected end of file", StringComparison.Ordinal))
-            return new ReportFormatException(
-                $"the XML ends before the document is complete (truncated?) at line {e.LineNumber}", e);
-        return new ReportFormatException($"the XML is not well-formed: {e.Message}", e);
-    }
+    /// <summary>Utf8XmlReader's messages name the problem; most begin "the XML ...", the rest get that beginning here.</summary>
+    private static ReportFormatException Explain(XmlSyntaxException e) =>
+        new(e.Message.StartsWith("the XML ", StringComparison.Ordinal) ? e.Message : $"the XML is not well-formed: {e.Message}", e);
 
     /// <summary>Moves the reader onto the &lt;feedback&gt; start tag, looking past one stray wrapper element.</summary>
-    private static void FindFeedback(XmlReader r, IngestLimits limits)
+    private static void FindFeedback(Utf8XmlReader r, IngestLimits limits)
     {
         string? root = null;
         while (r.Read())
@@ -202,7 +148,7 @@ internal sealed partial class AggregateReportReader : IDisposable
         }
     }
 
-    private static MetadataBuilder ReadMetadata(XmlReader r, IngestLimits limits)
+    private static MetadataBuilder ReadMetadata(Utf8XmlReader r, IngestLimits limits)
     {
         var m = new MetadataBuilder();
         for (var children = new ChildWalk(r, limits); children.Next(out var name);)
@@ -232,7 +178,7 @@ internal sealed partial class AggregateReportReader : IDisposable
         return m;
     }
 
-    private static PolicyPublished ReadPolicy(XmlReader r, IngestLimits limits)
+    private static PolicyPublished ReadPolicy(Utf8XmlReader r, IngestLimits limits)
     {
         string? domain = null, adkim = null, aspf = null, p = null, sp = null, np = null, fo = null,
             testing = null, discovery = null, psd = null;
@@ -260,7 +206,8 @@ internal sealed partial class AggregateReportReader : IDisposable
         return new PolicyPublished(domain, adkim, aspf, p, sp, np, pct, fo, testing, discovery, psd);
     }
 
-    private static ReportRecord ReadRecord(XmlReader r, IngestLimits limits, int number)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static ReportRecord ReadRecord(Utf8XmlReader r, IngestLimits limits, int number)
     {
         string sourceIp = "";
         long count = 0;
@@ -324,7 +271,7 @@ internal sealed partial class AggregateReportReader : IDisposable
             headerFrom, envelopeFrom, envelopeTo, dkim, spf);
     }
 
-    private static PolicyOverride? ReadReason(XmlReader r, IngestLimits limits)
+    private static PolicyOverride? ReadReason(Utf8XmlReader r, IngestLimits limits)
     {
         string? type = null, comment = null;
         for (var children = new ChildWalk(r, limits); children.Next(out var name);)
@@ -336,7 +283,7 @@ internal sealed partial class AggregateReportReader : IDisposable
         return type is null && comment is null ? null : new PolicyOverride(type ?? "other", comment);
     }
 
-    private static DkimAuthResult? ReadDkim(XmlReader r, IngestLimits limits)
+    private static DkimAuthResult? ReadDkim(Utf8XmlReader r, IngestLimits limits)
     {
         string? domain = null, selector = null, result = null, human = null;
         for (var children = new ChildWalk(r, limits); children.Next(out var name);)
@@ -353,7 +300,7 @@ internal sealed partial class AggregateReportReader : IDisposable
         return domain is null && result is null ? null : new DkimAuthResult(domain ?? "", selector, result ?? "none", human);
     }
 
-    private static SpfAuthResult? ReadSpf(XmlReader r, IngestLimits limits)
+    private static SpfAuthResult? ReadSpf(Utf8XmlReader r, IngestLimits limits)
     {
         string? domain = null, scope = null, result = null, human = null;
         for (var children = new ChildWalk(r, limits); children.Next(out var name);)
@@ -378,13 +325,13 @@ internal sealed partial class AggregateReportReader : IDisposable
     /// </summary>
     private struct ChildWalk
     {
-        private readonly XmlReader _r;
+        private readonly Utf8XmlReader _r;
         private readonly IngestLimits _limits;
         private readonly bool _readPastEnd;
         /// <summary>The parent's depth, or -1 once its end tag is reached.</summary>
         private int _depth;
 
-        public ChildWalk(XmlReader r, IngestLimits limits, bool readPastEnd = true)
+        public ChildWalk(Utf8XmlReader r, IngestLimits limits, bool readPastEnd = true)
         {
             _r = r;
             _limits = limits;
@@ -394,6 +341,7 @@ internal sealed partial class AggregateReportReader : IDisposable
                 r.Read();
         }
 
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
         public bool Next(out string name)
         {
             name = "";
@@ -422,7 +370,8 @@ internal sealed partial class AggregateReportReader : IDisposable
     }
 
     /// <summary>The trimmed text of the element the reader is on; child elements inside it are skipped.</summary>
-    private static string Text(XmlReader r, IngestLimits limits)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static string Text(Utf8XmlReader r, IngestLimits limits)
     {
         if (r.IsEmptyElement)
         {
@@ -457,7 +406,8 @@ internal sealed partial class AggregateReportReader : IDisposable
     }
 
     /// <summary>Skips the element the reader is on, bounded in depth (XmlReader.Skip is not).</summary>
-    private static void Skip(XmlReader r, IngestLimits limits)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Skip(Utf8XmlReader r, IngestLimits limits)
     {
         if (r.IsEmptyElement)
         {

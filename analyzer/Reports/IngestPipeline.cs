@@ -63,7 +63,7 @@ internal sealed class IngestPipeline : IAsyncDisposable
     {
         try
         {
-            using var report = AggregateReportReader.Open(xml, _limits);
+            var report = AggregateReportReader.Open(xml, _limits);
             var m = report.Header.Metadata;
             if (await _writer.AddAsync(report.Header, report.ReadRecords(), xml, where, ct) is not { } records)
             {

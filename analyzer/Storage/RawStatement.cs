@@ -14,17 +14,36 @@ internal sealed class RawStatement : IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+    /// <summary>
+    /// What each parameter holds (SQLite keeps bindings from one run to the next): a value the same as the last
+    /// is not bound again. Strings count as the same when they are the same instance, as the XML reader's
+    /// repeated short values are.
+    /// </summary>
+    private readonly object?[] _bound;
 
     public RawStatement(SqliteConnection connection, string sql)
     {
         _db = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
         Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
+        _bound = new object?[raw.sqlite3_bind_parameter_count(_statement) + 1];
     }
 
-    public void Bind(int index, long value) => Check(raw.sqlite3_bind_int64(_statement, index, value));
+    public void Bind(int index, long value)
+    {
+        if (_bound[index] is long last && last == value)
+            return;
+        Check(raw.sqlite3_bind_int64(_statement, index, value));
+        _bound[index] = value;
+    }
 
-    public void Bind(int index, string? value) =>
+    public void Bind(int index, string? value)
+    {
+        var bound = value ?? (object)DBNull.Value;
+        if (ReferenceEquals(_bound[index], bound))
+            return;
         Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text(_statement, index, value));
+        _bound[index] = bound;
+    }
 
     /// <summary>Runs a statement that returns no rows, ready to run again with new values.</summary>
     public void Execute()
