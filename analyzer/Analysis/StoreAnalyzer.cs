@@ -87,19 +87,17 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
             var days = _days.OrderBy(d => d.Key).Select(d => new DayTally(ReportPeriod.DayFromUnixDay(d.Key), d.Value)).ToList();
             var weeks = days.GroupBy(d => IsoWeek.Of(d.Day)).OrderBy(w => w.Key)
                 .Select(w => new WeekTally(w.Key, Sum(w.Select(d => d.Tally)))).ToList();
-            var sources = _sources
-                .Select(s => (Ip: s.Key, Tally: s.Value, Who: identities[s.Key]))
-                .OrderByDescending(s => s.Tally.Volume).ThenBy(s => s.Ip, StringComparer.Ordinal)
-                .ToList();
+            // Only the busiest are listed: sorted partly (OrderBy then Take), not the hundred thousand one-off spoofers.
+            var sources = _sources.Select(s => (Ip: s.Key, Tally: s.Value, Who: identities[s.Key])).ToList();
             var senders = sources
                 .GroupBy(s => (s.Who.Sender, s.Who.Known))
                 .Select(g => new SenderSummary(g.Key.Sender, g.Key.Known, g.Count(), Sum(g.Select(s => s.Tally))))
-                .OrderByDescending(s => s.Tally.Volume).ThenBy(s => s.Name, StringComparer.Ordinal)
                 .ToList();
             return new DomainAnalysis(
                 Domain, policy, Total, days, weeks, spf, dkim, Counts(_dispositions), reasons, Counts(_reporters),
-                sources.Take(MaxListed).Select(s => new SourceSummary(s.Ip, s.Who.PtrName, s.Who.BaseDomain, s.Who.Sender, s.Tally)).ToList(),
-                senders.Take(MaxListed).ToList(),
+                sources.OrderByDescending(s => s.Tally.Volume).ThenBy(s => s.Ip, StringComparer.Ordinal).Take(MaxListed)
+                    .Select(s => new SourceSummary(s.Ip, s.Who.PtrName, s.Who.BaseDomain, s.Who.Sender, s.Tally)).ToList(),
+                senders.OrderByDescending(s => s.Tally.Volume).ThenBy(s => s.Name, StringComparer.Ordinal).Take(MaxListed).ToList(),
                 PolicyReadiness.Assess(Domain, Total, senders, policy));
         }
 
