@@ -149,7 +149,8 @@ public sealed class SevenZipHeaderTests
 
         var huge = (byte[])archive.Clone();
         BinaryPrimitives.WriteUInt64LittleEndian(huge.AsSpan(20), 1UL << 40);
-        Assert.Equal(NotInspected("7z header larger than 16777216 bytes"), Detector.Inspect(huge, "a.7z"));
+        Assert.Equal(NotInspected("7z start header CRC mismatch"), Detector.Inspect(huge, "a.7z"));
+        Assert.Equal(NotInspected("7z header larger than 16777216 bytes"), Detector.Inspect(TestMessages.WithStartHeaderCrc(huge), "a.7z"));
 
         var lzma = await CompressionTools.XzAsync(header, "--format=lzma");
         byte[] lzmaCoder = [0x23, 0x03, 0x01, 0x01, 0x05, .. lzma.AsSpan(0, 5)];
@@ -168,8 +169,24 @@ public sealed class SevenZipHeaderTests
     public void An_empty_7z_is_not_encrypted()
     {
         var empty = new byte[32];
-        TestMessages.SevenZip(false).AsSpan(0, 12).CopyTo(empty);
-        Assert.Null(Detector.Inspect(empty, "empty.7z"));
+        TestMessages.SevenZip(false).AsSpan(0, 8).CopyTo(empty);
+        Assert.Null(Detector.Inspect(TestMessages.WithStartHeaderCrc(empty), "empty.7z"));
+    }
+
+    [Fact]
+    public async Task An_encrypted_7z_with_a_zeroed_start_header_is_not_inspected()
+    {
+        // 7-Zip opens such a file anyway: it takes the zeroed start header for damage and finds the header at the tail.
+        var archive = await CompressionTools.SevenZipAsync(Files(), "-pSECRET");
+        var zeroed = (byte[])archive.Clone();
+        zeroed.AsSpan(8, 24).Clear();
+        Assert.Equal(NotInspected("7z start header zeroed"), Detector.Inspect(zeroed, "a.7z"));
+
+        var plain = await CompressionTools.SevenZipAsync(Files());
+        var damaged = (byte[])plain.Clone();
+        damaged[9] ^= 1;
+        Assert.Equal(NotInspected("7z start header CRC mismatch"), Detector.Inspect(damaged, "a.7z"));
+        Assert.Null(Detector.Inspect(plain, "a.7z"));
     }
 
     private static EncryptedFinding NotInspected(string why) => new("a.7z", why, NotInspected: true);
@@ -177,7 +194,8 @@ public sealed class SevenZipHeaderTests
     /// <summary>
     /// <paramref name="archive"/> with its next header replaced by a kEncodedHeader (7zFormat.txt) whose one folder of
     /// one <paramref name="coder"/> (flags, id, properties) unpacks <paramref name="packed"/> to
-    /// <paramref name="unpackSize"/> bytes. The CRCs are left stale: the reader does not check them.
+    /// <paramref name="unpackSize"/> bytes. The start header's CRC is set; the others are left stale, as the reader
+    /// does not check them.
     /// </summary>
     private static byte[] WithEncodedHeader(byte[] archive, byte[] packed, byte[] coder, ulong unpackSize)
     {
@@ -187,7 +205,7 @@ public sealed class SevenZipHeaderTests
         byte[] file = [.. archive.AsSpan(0, 32 + (int)packPosition), .. packed, .. info];
         BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(12), packPosition + (ulong)packed.Length);
         BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(20), (ulong)info.Length);
-        return file;
+        return TestMessages.WithStartHeaderCrc(file);
     }
 
     /// <summary>7z's UINT64 in its longest form: 0xFF, then eight little-endian bytes.</summary>

@@ -87,10 +87,19 @@ internal static class SevenZipHeader
         }
     }
 
+    /// <summary>
+    /// The next header the start header points to. Its CRC (7zFormat.txt: StartHeaderCRC, over the 20 bytes after
+    /// it) must hold: 7-Zip takes a zeroed or damaged start header for damage and searches the archive's tail for a
+    /// header to open anyway, so an archive judged by anything but its real header would pass unread.
+    /// </summary>
     private static ReadOnlySpan<byte> NextHeader(ReadOnlySpan<byte> archive)
     {
         if (archive.Length < StartHeaderSize)
             throw new DamagedException("7z file cut short");
+        if (Crc32.Compute(archive[12..StartHeaderSize]) != BinaryPrimitives.ReadUInt32LittleEndian(archive[8..]))
+            throw new DamagedException(archive[8..StartHeaderSize].ContainsAnyExcept((byte)0)
+                ? "7z start header CRC mismatch"
+                : "7z start header zeroed");
         var offset = BinaryPrimitives.ReadUInt64LittleEndian(archive[12..]);
         var size = BinaryPrimitives.ReadUInt64LittleEndian(archive[20..]);
         if (size > MaxHeaderBytes)
