@@ -218,17 +218,20 @@ public sealed class AuthenticationRuleTests
     }
 
     [Theory]
-    [InlineData(null, "Accept")]
-    [InlineData("OK", "Accept")]
-    [InlineData("FORGED", "Reject")]
-    [InlineData("FAIL", "Reject")]
-    [InlineData("TEMP", "Reject")]
-    public async Task A_client_name_counts_for_the_never_reject_list_only_when_the_MTA_confirmed_it(string? resolve, string action)
+    [InlineData(null, "Postfix 3.7.11", "Accept")]
+    [InlineData(null, "8.17.1", "Reject")]
+    [InlineData(null, null, "Reject")]
+    [InlineData("OK", "8.17.1", "Accept")]
+    [InlineData("OK", null, "Accept")]
+    [InlineData("FORGED", "8.17.1", "Reject")]
+    [InlineData("FAIL", "8.17.1", "Reject")]
+    [InlineData("TEMP", "8.17.1", "Reject")]
+    public async Task A_client_name_counts_for_the_never_reject_list_only_when_the_MTA_confirmed_it(string? resolve, string? mta, string action)
     {
         // Postfix sends no {client_resolve}: its client name is confirmed or "unknown". Sendmail passes the PTR name
-        // whatever the forward lookup said, and says so in {client_resolve}.
+        // whatever the forward lookup said, and says so in {client_resolve}, unless it ignored our macro request.
         var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true, NeverReject = [".lists.example.org"] } };
-        var envelope = Envelope(ip: "198.51.100.9") with { ClientName = "relay.lists.example.org", ClientResolve = resolve };
+        var envelope = Envelope(ip: "198.51.100.9") with { ClientName = "relay.lists.example.org", ClientResolve = resolve, MtaVersion = mta };
         var verdict = await DecideAsync(Dns(), Unsigned(), options, envelope);
         Assert.Equal(Enum.Parse<VerdictAction>(action), verdict.Action);
     }

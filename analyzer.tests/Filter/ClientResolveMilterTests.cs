@@ -39,20 +39,25 @@ public sealed class ClientResolveMilterTests : IAsyncDisposable
     }
 
     [Theory]
-    [InlineData("OK", 'a')]
-    [InlineData(null, 'a')]
-    [InlineData("FORGED", 'y')]
-    [InlineData("FAIL", 'y')]
-    [InlineData("TEMP", 'y')]
-    public async Task A_never_reject_host_name_is_believed_only_when_client_resolve_is_absent_or_OK(string? resolve, char reply)
+    [InlineData("OK", "8.17.1", 'a')]
+    [InlineData(null, "Postfix 3.7.11", 'a')]
+    [InlineData(null, "8.17.1", 'y')]
+    [InlineData(null, null, 'y')]
+    [InlineData("FORGED", "8.17.1", 'y')]
+    [InlineData("FAIL", "8.17.1", 'y')]
+    [InlineData("TEMP", "8.17.1", 'y')]
+    public async Task A_never_reject_host_name_is_believed_only_when_client_resolve_is_OK_or_absent_from_Postfix(string? resolve, string? mta, char reply)
     {
         await using var client = await MilterTestClient.ConnectAsync(_server.LocalEndPoint!, Ct);
         var (_, _, _, wanted) = await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
         Assert.Contains("{client_resolve}", Encoding.ASCII.GetString(wanted));
+        Assert.Contains("j v ", Encoding.ASCII.GetString(wanted));
 
         string[] connect = ["j", "mx.example.net", "{daemon_name}", "MTA", "{client_name}", "relay.lists.example.org"];
         if (resolve is not null)
             connect = [.. connect, "{client_resolve}", resolve];
+        if (mta is not null)
+            connect = [.. connect, "v", mta];
         await client.SendAsync('D', MilterTestClient.MacroData('C', connect), Ct);
         await client.SendAsync('C', MilterTestClient.ConnectData("relay.lists.example.org", "198.51.100.9", 4321), Ct);
         await client.SendStringsAsync('H', Ct, "relay.lists.example.org");

@@ -75,5 +75,5 @@ internal sealed class FilterMilterHandler(FilterEngine engine, VerdictLog verdic
     private static MessageEnvelope ToEnvelope(MilterEnvelope e) => new(
         e.QueueId, e.ClientAddress ?? e.Macro("client_addr"), e.ClientName ?? e.Macro("client_name"), e.Helo,
         e.Sender.Trim().Trim('<', '>'), e.Recipients.Select(r => r.Trim().Trim('<', '>')).ToArray(),
-        e.Macro("auth_authen"), e.Macro("daemon_name"), e.Macro("client_resolve"));
+        e.Macro("auth_authen"), e.Macro("daemon_name"), e.Macro("client_resolve"), e.Macro("v"));
 }

@@ -26,7 +26,7 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
     /// <summary>Macros we ask for per stage (Postfix sends most of them by default anyway).</summary>
     public static readonly IReadOnlyList<(MilterMacroStage, string)> WantedMacros =
     [
-        (MilterMacroStage.Connect, "j {daemon_name} {daemon_port} {client_addr} {client_name} {client_resolve} {if_addr}"),
+        (MilterMacroStage.Connect, "j v {daemon_name} {daemon_port} {client_addr} {client_name} {client_resolve} {if_addr}"),
         (MilterMacroStage.MailFrom, "i {auth_authen} {auth_type} {mail_addr}"),
         (MilterMacroStage.EndOfMessage, "i"),
     ];
