@@ -53,7 +53,8 @@ public sealed class AuthenticationRuleTests
             message = [.. Encoding.Latin1.GetBytes(prefix), .. message];
         }
         var kept = truncated ? message[..200] : message;
-        return await engine.DecideAsync(envelope ?? Envelope(), Headers(message), new MemoryStream(kept), truncated, Ct);
+        return await engine.DecideAsync(envelope ?? Envelope(), Headers(message), new MemoryStream(kept),
+            truncated ? MessageCompleteness.Truncated : MessageCompleteness.Whole, Ct);
     }
 
     /// <summary>Top-level fields as the MTA sends them: unfolded names, values with their continuation lines.</summary>

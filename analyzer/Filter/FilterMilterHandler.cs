@@ -20,7 +20,10 @@ internal sealed class FilterMilterHandler(FilterEngine engine, VerdictLog verdic
         try
         {
             await using var content = message.OpenRead();
-            verdict = await engine.DecideAsync(filterEnvelope, message.Headers, content, message.Truncated, ct);
+            var completeness = message.FieldsLost ? MessageCompleteness.FieldsLost
+                : message.Truncated ? MessageCompleteness.Truncated
+                : MessageCompleteness.Whole;
+            verdict = await engine.DecideAsync(filterEnvelope, message.Headers, content, completeness, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {

@@ -86,10 +86,10 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
                 return true;
             case MilterCommandCode.Header:
                 var (name, value) = ReadHeader(frame.Data);
-                if (_spool is not null && _spool.Headers.Count < options.MaxHeaders)
+                if (_spool is not null && _spool.FieldCount < options.MaxHeaders)
                     await _spool.AddHeaderAsync(name, value, _protocol.HasFlag(MilterProtocolFlags.HeaderLeadingSpace), ct);
                 else
-                    _spool?.MarkTruncated();
+                    _spool?.AddHeaderPastCap(name, value);
                 Reply(output, MilterProtocolFlags.NoReplyHeader);
                 return true;
             case MilterCommandCode.EndOfHeaders:
