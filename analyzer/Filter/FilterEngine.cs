@@ -83,6 +83,8 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         // Accepted despite DNS trouble: the undecided DMARC result neither enforces a policy nor marks the sender forged.
         var verdict = (undecided is null ? DmarcPolicy(checks, envelope, authentication) : null)
             ?? await content(undecided is null ? authentication : null);
+        if (authentication.DmarcNotEvaluated is { } why)
+            verdict = verdict with { Reason = $"{verdict.Reason}; DMARC not evaluated: {why}" };
         return WithAuthenticationResults(verdict, authentication, headers);
     }
 
@@ -280,7 +282,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     }
 
     /// <summary>Relaxed alignment (RFC 9989): the same organisational domain as the From domain.</summary>
-    private static bool CouldAlign(string domain, DmarcResult dmarc)
+    public static bool CouldAlign(string domain, DmarcResult dmarc)
     {
         if ((dmarc.OrganizationalDomain ?? dmarc.FromDomain) is not { } organisational)
             return false;
