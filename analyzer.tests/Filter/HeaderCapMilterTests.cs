@@ -2,10 +2,7 @@ using System.Buffers.Binary;
 using System.Text;
 using DmarcAnalyzer.Filter;
 using DmarcAnalyzer.Milter;
-using DmarcAnalyzer.Storage;
 using DmarcAnalyzer.Tests.Auth;
-using DmarcAnalyzer.Tests.Milter;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DmarcAnalyzer.Tests.Filter;
 
@@ -15,34 +12,17 @@ namespace DmarcAnalyzer.Tests.Filter;
 /// </summary>
 public sealed class HeaderCapMilterTests : IAsyncDisposable
 {
-    private const uint AllActions = 0x1FF;
-    private const uint NoReplyFlags = 0x1000 | 0x2000 | 0x4000 | 0x8000 | 0x10000 | 0x20000 | 0x40000 | 0x80000 | 0x80;
     private const string Ours = "mx.example.net";
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
-    private readonly CancellationTokenSource _stop = new();
-    private readonly MilterServer _server;
-    private readonly Task _run;
-
-    public HeaderCapMilterTests()
-    {
-        var dns = new FakeDnsResolver()
+    // Tag: the truncated message is delivered, so what its header keeps matters.
+    private readonly FilterMilterHarness _filter = new(
+        new FakeDnsResolver()
             .Txt("_dmarc.football.example.com", "v=DMARC1; p=reject").A("football.example.com")
             .Txt("football.example.com", "v=spf1 ip4:192.0.2.0/24 -all")
-            .Txt("_dmarc.bank.example", "v=DMARC1; p=reject").A("bank.example");
-        // Tag: the truncated message is delivered, so what its header keeps matters.
-        var options = new FilterOptions
-        {
-            EncryptedArchiveAction = EncryptedArchiveAction.Tag,
-            Authentication = new AuthenticationOptions { EnforceDmarc = true },
-        };
-        var engine = new FilterEngine(() => options, TimeProvider.System, NullLogger<FilterEngine>.Instance, new SenderAuthenticator(dns, Ours));
-        var verdicts = new VerdictLog(ct => Database.OpenAsync(":memory:", ct), 100, 10, NullLogger<VerdictLog>.Instance);
-        var handler = new FilterMilterHandler(engine, verdicts, TimeProvider.System, NullLogger<FilterMilterHandler>.Instance);
-        _server = new MilterServer(handler, new MilterOptions { MaxHeaders = 20 }, NullLogger<MilterServer>.Instance);
-        _server.Start(MilterEndpoint.Parse("inet:127.0.0.1:0"));
-        _run = _server.RunAsync(_stop.Token);
-    }
+            .Txt("_dmarc.bank.example", "v=DMARC1; p=reject").A("bank.example"),
+        new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Tag, Authentication = new AuthenticationOptions { EnforceDmarc = true } },
+        new MilterOptions { MaxHeaders = 20 });
 
     private static IEnumerable<(string, string)> Padding(int count) =>
         Enumerable.Range(0, count).Select(i => ("X-Padding", $"{i}"));
@@ -85,33 +65,8 @@ public sealed class HeaderCapMilterTests : IAsyncDisposable
     private static string Field(byte[] data) => Encoding.UTF8.GetString(data.AsSpan(0, Array.IndexOf(data, (byte)0)));
 
     /// <summary>One message from a client SPF allows for football.example.com; the packets of the reply.</summary>
-    private async Task<List<(char Command, byte[] Data)>> SendAsync(IEnumerable<(string Name, string Value)> headers)
-    {
-        await using var client = await MilterTestClient.ConnectAsync(_server.LocalEndPoint!, Ct);
-        await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
-        await client.SendAsync('D', MilterTestClient.MacroData('C', "j", Ours, "v", "Postfix 3.7.11"), Ct);
-        await client.SendAsync('C', MilterTestClient.ConnectData("mail.football.example.com", "192.0.2.10", 4321), Ct);
-        await client.SendStringsAsync('H', Ct, "mail.football.example.com");
-        await client.SendAsync('D', MilterTestClient.MacroData('M', "i", "Q1"), Ct);
-        await client.SendStringsAsync('M', Ct, "<joe@football.example.com>");
-        await client.SendStringsAsync('R', Ct, "<bob@example.net>");
-        foreach (var (name, value) in headers)
-            await client.SendStringsAsync('L', Ct, name, value);
-        await client.SendStringsAsync('L', Ct, "Subject", "hi");
-        await client.SendAsync('N', [], Ct);
-        await client.SendAsync('B', "body\r\n"u8.ToArray(), Ct);
-        await client.SendAsync('E', [], Ct);
-        var packets = new List<(char Command, byte[] Data)>();
-        do
-            packets.Add((await client.ReadAsync(Ct))!.Value);
-        while (packets[^1].Command is 'h' or 'i' or 'm' or 'q' or 'b');
-        return packets;
-    }
+    private async Task<List<(char Command, byte[] Data)>> SendAsync(IEnumerable<(string Name, string Value)> headers) =>
+        (await _filter.SendAsync(["j", Ours, "v", "Postfix 3.7.11"], "mail.football.example.com", "192.0.2.10", headers, Ct)).Reply;
 
-    public async ValueTask DisposeAsync()
-    {
-        await _stop.CancelAsync();
-        await _run;
-        _stop.Dispose();
-    }
+    public ValueTask DisposeAsync() => _filter.DisposeAsync();
 }
