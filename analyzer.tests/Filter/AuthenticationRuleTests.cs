@@ -229,7 +229,7 @@ public sealed class AuthenticationRuleTests
     [InlineData("TEMP", "8.17.1", "Reject")]
     public async Task A_client_name_counts_for_the_never_reject_list_only_when_the_MTA_confirmed_it(string? resolve, string? mta, string action)
     {
-        // Postfix sends no {client_resolve}: its client name is confirmed or "unknown". Sendmail passes the PTR name
+        // Without {client_resolve} a Postfix client name is confirmed or "unknown". Sendmail passes the PTR name
         // whatever the forward lookup said, and says so in {client_resolve}, unless it ignored our macro request.
         var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true, NeverReject = [".lists.example.org"] } };
         var envelope = Envelope(ip: "198.51.100.9") with { ClientName = "relay.lists.example.org", ClientResolve = resolve, MtaVersion = mta };

@@ -16,7 +16,8 @@ internal enum VerdictAction
 /// <summary>
 /// The envelope and client of one message, as the filter sees it (independent of the wire). <paramref name="ClientResolve"/>
 /// is Sendmail's <c>{client_resolve}</c> (OK, FAIL, FORGED, TEMP), which says whether <paramref name="ClientName"/> was
-/// confirmed by a forward lookup; Postfix does not send it, as its client name is already confirmed or "unknown".
+/// confirmed by a forward lookup. Postfix 3.7 sends it when asked; where Postfix does not, its client name is already
+/// confirmed or "unknown".
 /// <paramref name="MtaVersion"/> is the MTA's <c>v</c> macro: "Postfix 3.7.11" from Postfix, a bare version from Sendmail.
 /// </summary>
 internal sealed record MessageEnvelope(
