@@ -53,7 +53,8 @@ public sealed class AuthenticationRuleTests
             message = [.. Encoding.Latin1.GetBytes(prefix), .. message];
         }
         var kept = truncated ? message[..200] : message;
-        return await engine.DecideAsync(envelope ?? Envelope(), Headers(message), new MemoryStream(kept), truncated, Ct);
+        return await engine.DecideAsync(envelope ?? Envelope(), Headers(message), new MemoryStream(kept),
+            truncated ? MessageCompleteness.Truncated : MessageCompleteness.Whole, Ct);
     }
 
     /// <summary>Top-level fields as the MTA sends them: unfolded names, values with their continuation lines.</summary>
@@ -218,17 +219,20 @@ public sealed class AuthenticationRuleTests
     }
 
     [Theory]
-    [InlineData(null, "Accept")]
-    [InlineData("OK", "Accept")]
-    [InlineData("FORGED", "Reject")]
-    [InlineData("FAIL", "Reject")]
-    [InlineData("TEMP", "Reject")]
-    public async Task A_client_name_counts_for_the_never_reject_list_only_when_the_MTA_confirmed_it(string? resolve, string action)
+    [InlineData(null, "Postfix 3.7.11", "Accept")]
+    [InlineData(null, "8.17.1", "Reject")]
+    [InlineData(null, null, "Reject")]
+    [InlineData("OK", "8.17.1", "Accept")]
+    [InlineData("OK", null, "Accept")]
+    [InlineData("FORGED", "8.17.1", "Reject")]
+    [InlineData("FAIL", "8.17.1", "Reject")]
+    [InlineData("TEMP", "8.17.1", "Reject")]
+    public async Task A_client_name_counts_for_the_never_reject_list_only_when_the_MTA_confirmed_it(string? resolve, string? mta, string action)
     {
-        // Postfix sends no {client_resolve}: its client name is confirmed or "unknown". Sendmail passes the PTR name
-        // whatever the forward lookup said, and says so in {client_resolve}.
+        // Without {client_resolve} a Postfix client name is confirmed or "unknown". Sendmail passes the PTR name
+        // whatever the forward lookup said, and says so in {client_resolve}, unless it ignored our macro request.
         var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true, NeverReject = [".lists.example.org"] } };
-        var envelope = Envelope(ip: "198.51.100.9") with { ClientName = "relay.lists.example.org", ClientResolve = resolve };
+        var envelope = Envelope(ip: "198.51.100.9") with { ClientName = "relay.lists.example.org", ClientResolve = resolve, MtaVersion = mta };
         var verdict = await DecideAsync(Dns(), Unsigned(), options, envelope);
         Assert.Equal(Enum.Parse<VerdictAction>(action), verdict.Action);
     }
@@ -296,23 +300,39 @@ public sealed class AuthenticationRuleTests
     {
         var options = new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Tag };
         var forged = new[] { ("Authentication-Results", $"{AuthservId}; dmarc=pass") };
-        // From an address SPF authorises: DMARC passes through SPF alone.
+        // From an address SPF authorises: DMARC passes through SPF alone; the signature that was not checked is neutral.
         var verdict = await DecideAsync(Dns(), await SignedAsync(Pdf), options, extraHeaders: forged, truncated: true);
         Assert.Equal(VerdictAction.Tag, verdict.Action);
         Assert.StartsWith("archive could not be fully inspected: larger than the filter's limits", verdict.Reason);
-        Assert.Equal(("pass", "none", "pass"), (verdict.Spf, verdict.Dkim, verdict.Dmarc));
+        Assert.Equal(("pass", "neutral", "pass"), (verdict.Spf, verdict.Dkim, verdict.Dmarc));
         var field = OurField(verdict);
-        Assert.Contains("dkim=none (not verified: larger than the filter's limits, Filter:Milter:MaxMessageBytes or MaxHeaders)", field);
+        Assert.Contains($"dkim=neutral (not verified: larger than the filter's limits, Filter:Milter:MaxMessageBytes or MaxHeaders) header.d={Partner} header.s=sel", field);
         Assert.Contains("dmarc=pass", field);
         Assert.Contains(verdict.HeaderEdits, e => e is { Name: "Authentication-Results", Value: null, Index: 1 });
         Assert.Contains(verdict.HeaderEdits, e => e.Name == options.TagHeader);
+    }
 
-        // From elsewhere, the DKIM signature that would have passed aligned cannot save it: DMARC fails and is enforced.
+    [Fact]
+    public async Task A_message_past_the_size_limit_with_a_signature_that_could_align_is_not_failed_by_dmarc()
+    {
+        // From elsewhere, SPF does not align; the signature would have passed aligned, but was not checked: DMARC is
+        // not evaluated, neither a fail to enforce nor one to record.
         var enforcing = new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Tag, Authentication = new AuthenticationOptions { EnforceDmarc = true } };
-        var rejected = await DecideAsync(Dns(), await SignedAsync(Pdf), enforcing, Envelope(ip: "198.51.100.9"), truncated: true);
-        Assert.Equal(VerdictAction.Reject, rejected.Action);
-        Assert.Equal(("fail", "none", "fail"), (rejected.Spf, rejected.Dkim, rejected.Dmarc));
-        Assert.StartsWith($"DMARC fail for {Partner}", rejected.Reason);
+        var large = await DecideAsync(Dns(), await SignedAsync(Pdf), enforcing, Envelope(ip: "198.51.100.9"), truncated: true);
+        Assert.Equal(VerdictAction.Tag, large.Action);
+        Assert.Equal(("fail", "neutral", "none"), (large.Spf, large.Dkim, large.Dmarc));
+        Assert.EndsWith("DMARC not evaluated: a DKIM signature that could align was not verified and SPF does not align", large.Reason);
+        Assert.Contains($"dmarc=none (p=reject dis=none) (not evaluated: a DKIM signature that could align was not verified and SPF does not align) header.from={Partner}", OurField(large));
+
+        // Unsigned, or signed only by a third party, DMARC fails as before and is enforced.
+        var unsigned = await DecideAsync(Dns(), Unsigned(Pdf), enforcing, Envelope(ip: "198.51.100.9"), truncated: true);
+        Assert.Equal(VerdictAction.Reject, unsigned.Action);
+        Assert.Equal(("fail", "none", "fail"), (unsigned.Spf, unsigned.Dkim, unsigned.Dmarc));
+        Assert.StartsWith($"DMARC fail for {Partner}", unsigned.Reason);
+        var thirdParty = new[] { ("DKIM-Signature", "v=1; a=rsa-sha256; d=mailer.example.org; s=s1; h=from; bh=AAAA; b=AAAA") };
+        var signedElsewhere = await DecideAsync(Dns(), Unsigned(Pdf), enforcing, Envelope(ip: "198.51.100.9"), thirdParty, truncated: true);
+        Assert.Equal(VerdictAction.Reject, signedElsewhere.Action);
+        Assert.Equal(("neutral", "fail"), (signedElsewhere.Dkim, signedElsewhere.Dmarc));
     }
 
     [Fact]

@@ -16,7 +16,7 @@ public sealed class FilterEngineTests
     private static async Task<Verdict> DecideAsync(FilterOptions options, byte[] message, MessageEnvelope? envelope = null)
     {
         var engine = new FilterEngine(() => options, new FixedTime(Now), NullLogger<FilterEngine>.Instance);
-        return await engine.DecideAsync(envelope ?? Envelope(), TestMessages.Headers(message), new MemoryStream(message), truncated: false, Ct);
+        return await engine.DecideAsync(envelope ?? Envelope(), TestMessages.Headers(message), new MemoryStream(message), MessageCompleteness.Whole, Ct);
     }
 
     private static byte[] WithEncryptedZip(string fileName = "invoice.zip") =>
@@ -137,13 +137,13 @@ public sealed class FilterEngineTests
         using var first = new GatedStream(message);
         using var second = new GatedStream(message);
 
-        var firstVerdict = engine.DecideAsync(Envelope(), TestMessages.Headers(message), first, truncated: false, Ct);
+        var firstVerdict = engine.DecideAsync(Envelope(), TestMessages.Headers(message), first, MessageCompleteness.Whole, Ct);
         await first.ReadStarted.Task.WaitAsync(Ct);
-        var secondVerdict = engine.DecideAsync(Envelope(), TestMessages.Headers(message), second, truncated: false, Ct);
+        var secondVerdict = engine.DecideAsync(Envelope(), TestMessages.Headers(message), second, MessageCompleteness.Whole, Ct);
         // The engine gets to the parser's first read synchronously: not reaching it means waiting for the turn.
         Assert.False(second.ReadStarted.Task.IsCompleted);
 
-        var submission = engine.DecideAsync(Envelope(auth: "alice"), TestMessages.Headers(message), new MemoryStream(message), truncated: false, Ct);
+        var submission = engine.DecideAsync(Envelope(auth: "alice"), TestMessages.Headers(message), new MemoryStream(message), MessageCompleteness.Whole, Ct);
         Assert.True(submission.IsCompleted);
         Assert.Equal(VerdictAction.Accept, (await submission).Action);
 
@@ -259,7 +259,7 @@ public sealed class FilterEngineTests
     public async Task A_message_padded_past_the_limits_gets_the_encrypted_archive_action_and_exceptions_still_apply()
     {
         var engine = new FilterEngine(() => new FilterOptions(), new FixedTime(Now), NullLogger<FilterEngine>.Instance);
-        var verdict = await engine.DecideAsync(Envelope(), [], new MemoryStream(WithEncryptedZip()), truncated: true, Ct);
+        var verdict = await engine.DecideAsync(Envelope(), [], new MemoryStream(WithEncryptedZip()), MessageCompleteness.Truncated, Ct);
         Assert.Equal(VerdictAction.Reject, verdict.Action);
         Assert.StartsWith("archive could not be fully inspected: larger than the filter's limits", verdict.Reason);
 
@@ -267,7 +267,7 @@ public sealed class FilterEngineTests
         {
             Exceptions = [new FilterException { Sender = "partner.example", ApprovedBy = "it", Reason = "large files" }],
         }, new FixedTime(Now), NullLogger<FilterEngine>.Instance);
-        var allowed = await excepted.DecideAsync(Envelope(), [], new MemoryStream(WithEncryptedZip()), truncated: true, Ct);
+        var allowed = await excepted.DecideAsync(Envelope(), [], new MemoryStream(WithEncryptedZip()), MessageCompleteness.Truncated, Ct);
         Assert.Equal(VerdictAction.Accept, allowed.Action);
         Assert.NotNull(allowed.ExceptionUsed);
     }

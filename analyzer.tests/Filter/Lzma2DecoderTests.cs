@@ -42,6 +42,57 @@ public sealed class Lzma2DecoderTests
         Assert.Contains("larger than", Decode(stream, 100_000, out _));
         Assert.Equal("LZMA2 chunk type 03 unknown", Decode([0x03, 0x00], 100, out _));
         Assert.Equal("LZMA2 data does not start with a dictionary reset", Decode([0x02, 0x00, 0x00, 0x41, 0x00], 100, out _));
-        Assert.Equal("LZMA2 data does not set its properties", Decode([0x01, 0x00, 0x00, 0x41, 0xA0, 0x00, 0x00, 0x00, 0x04, 0, 0, 0, 0, 0, 0x00], 100, out _));
+        Assert.Equal("LZMA2 chunk after a dictionary reset does not set its properties", Decode([0x01, 0x00, 0x00, 0x41, 0xA0, 0x00, 0x00, 0x00, 0x04, 0, 0, 0, 0, 0, 0x00], 100, out _));
+    }
+
+    private static readonly byte[] Text = "The quick brown fox jumps over the lazy dog; the lazy dog sleeps on. "u8.ToArray();
+
+    /// <summary>One LZMA chunk from xz (dictionary and properties reset, control E0-FF), without the end byte.</summary>
+    private static async Task<byte[]> ChunkAsync(string options)
+    {
+        var stream = await CompressionTools.XzAsync(Text, "--format=raw", $"--lzma2={options}");
+        Assert.True(stream[0] >= 0xE0 && stream[^1] == 0x00 && 6 + (stream[3] << 8 | stream[4]) + 1 == stream.Length - 1);
+        return stream[..^1];
+    }
+
+    [Fact]
+    public async Task Chunks_that_reset_the_properties_reuse_the_tables_and_their_number_is_capped()
+    {
+        var chunk = await ChunkAsync("preset=6");
+        byte[] stream = [.. Enumerable.Range(0, 1000).SelectMany(_ => chunk), 0x00];
+        var decoder = new LzmaDecoder(1000 * Text.Length);
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        Assert.Null(Lzma2Decoder.Decode(stream, decoder));
+        // Output of 69 kB; a literal table of 12 kB per chunk would be 12 MB.
+        Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 1 << 20);
+        Assert.Equal(Enumerable.Range(0, 1000).SelectMany(_ => Text), decoder.Output.ToArray());
+
+        byte[] tiny = [0x01, 0x00, 0x00, 0x41, .. Enumerable.Range(0, Lzma2Decoder.MaxChunks).SelectMany(_ => (byte[])[0x02, 0x00, 0x00, 0x41]), 0x00];
+        Assert.Equal("LZMA2 data of more than 4096 chunks", Decode(tiny, 1 << 20, out _));
+        Assert.Null(Decode([.. tiny[..^5], 0x00], 1 << 20, out _));
+    }
+
+    [Fact]
+    public async Task After_a_stored_chunk_that_resets_the_dictionary_the_next_lzma_chunk_sets_properties()
+    {
+        // lc=0 lp=0 pb=0: the chunk decodes alike wherever it stands, so only the control byte decides.
+        var chunk = await ChunkAsync("preset=6,lc=0,lp=0,pb=0");
+        byte[] stored = [0x01, 0x00, 0x02, (byte)'a', (byte)'b', (byte)'c'];
+        byte[] StreamWith(int control) => [.. chunk, .. stored, (byte)(control | (chunk[0] & 0x1F)), .. chunk[1..], 0x00];
+        Assert.Equal("LZMA2 chunk after a dictionary reset does not set its properties", Decode(StreamWith(0xA0), 1 << 20, out _));
+        Assert.Equal("LZMA2 chunk after a dictionary reset does not set its properties", Decode(StreamWith(0x80)[..^(chunk.Length - 5)], 1 << 20, out _));
+        Assert.Null(Decode(StreamWith(0xC0), 1 << 20, out var output));
+        Assert.Equal([.. Text, .. "abc"u8, .. Text], output);
+    }
+
+    [Fact]
+    public async Task An_end_marker_inside_a_chunk_is_an_error()
+    {
+        // xz's .lzma format ends its data with the end marker; as an LZMA2 chunk of the same size it is refused.
+        var lzma = await CompressionTools.XzAsync(Text, "--format=lzma", "--lzma1=preset=6");
+        var data = lzma[13..];
+        int unpacked = Text.Length - 1, packed = data.Length - 1;
+        byte[] stream = [0xE0, (byte)(unpacked >> 8), (byte)unpacked, (byte)(packed >> 8), (byte)packed, lzma[0], .. data, 0x00];
+        Assert.Equal("LZMA end marker where the size is given", Decode(stream, 1 << 20, out _));
     }
 }

@@ -112,4 +112,25 @@ public sealed class LzmaDecoderTests
     [InlineData(1 * 9 + 4)]
     public void Properties_out_of_range_are_refused(byte properties) =>
         Assert.False(new LzmaDecoder(100).SetProperties(properties));
+
+    [Theory]
+    [InlineData(false, null)]
+    [InlineData(true, "LZMA match reaches before the start of the data")]
+    public void A_short_rep_may_not_reach_before_a_dictionary_reset(bool reset, string? error)
+    {
+        // "ababcd" leaves the last distance at 1; after a reset that keeps the state, a literal and a short rep of
+        // distance 1 would copy a byte from before the reset.
+        var encoder = new LzmaTestEncoder().Literal((byte)'a').Literal((byte)'b').Match(1).Literal((byte)'c').Literal((byte)'d');
+        var first = encoder.Finish();
+        var second = encoder.Literal((byte)'x').ShortRep().Finish();
+        var decoder = new LzmaDecoder(100);
+        Assert.True(decoder.SetProperties(0));
+        Assert.Null(decoder.Decode(first, 6));
+        Assert.Equal("ababcd"u8.ToArray(), decoder.Output.ToArray());
+        if (reset)
+            decoder.ResetDictionary();
+        Assert.Equal(error, decoder.Decode(second, 2));
+        if (!reset)
+            Assert.Equal("ababcdxd"u8.ToArray(), decoder.Output.ToArray());
+    }
 }

@@ -149,7 +149,8 @@ public sealed class SevenZipHeaderTests
 
         var huge = (byte[])archive.Clone();
         BinaryPrimitives.WriteUInt64LittleEndian(huge.AsSpan(20), 1UL << 40);
-        Assert.Equal(NotInspected("7z header larger than 16777216 bytes"), Detector.Inspect(huge, "a.7z"));
+        Assert.Equal(NotInspected("7z start header CRC mismatch"), Detector.Inspect(huge, "a.7z"));
+        Assert.Equal(NotInspected("7z header larger than 16777216 bytes"), Detector.Inspect(TestMessages.WithStartHeaderCrc(huge), "a.7z"));
 
         var lzma = await CompressionTools.XzAsync(header, "--format=lzma");
         byte[] lzmaCoder = [0x23, 0x03, 0x01, 0x01, 0x05, .. lzma.AsSpan(0, 5)];
@@ -168,8 +169,90 @@ public sealed class SevenZipHeaderTests
     public void An_empty_7z_is_not_encrypted()
     {
         var empty = new byte[32];
-        TestMessages.SevenZip(false).AsSpan(0, 12).CopyTo(empty);
-        Assert.Null(Detector.Inspect(empty, "empty.7z"));
+        TestMessages.SevenZip(false).AsSpan(0, 8).CopyTo(empty);
+        Assert.Null(Detector.Inspect(TestMessages.WithStartHeaderCrc(empty), "empty.7z"));
+    }
+
+    [Fact]
+    public async Task An_encrypted_7z_with_a_zeroed_start_header_is_not_inspected()
+    {
+        // 7-Zip opens such a file anyway: it takes the zeroed start header for damage and finds the header at the tail.
+        var archive = await CompressionTools.SevenZipAsync(Files(), "-pSECRET");
+        var zeroed = (byte[])archive.Clone();
+        zeroed.AsSpan(8, 24).Clear();
+        Assert.Equal(NotInspected("7z start header zeroed"), Detector.Inspect(zeroed, "a.7z"));
+
+        var plain = await CompressionTools.SevenZipAsync(Files());
+        var damaged = (byte[])plain.Clone();
+        damaged[9] ^= 1;
+        Assert.Equal(NotInspected("7z start header CRC mismatch"), Detector.Inspect(damaged, "a.7z"));
+        Assert.Null(Detector.Inspect(plain, "a.7z"));
+    }
+
+    [Theory]
+    [InlineData(SevenZipHeader.MaxFolders, "7z (AES)")]
+    [InlineData(SevenZipHeader.MaxFolders + 1, "7z header with 65537 folders, more than the 65536 inspected")]
+    [InlineData(2_000_000, "7z header with 2000000 folders, more than the 65536 inspected")]
+    public void A_header_of_very_many_folders_is_read_in_bounded_memory(int folders, string kind)
+    {
+        // Minimal folders of one copy coder (three bytes each), the last one AES, each unpacking to zero bytes.
+        List<byte> header = [0x01, 0x04, 0x07, 0x0B, .. SevenZipNumber((ulong)folders), 0x00];
+        for (var i = 1; i < folders; i++)
+            header.AddRange([0x01, 0x01, 0x00]);
+        header.AddRange([0x01, 0x04, .. AesCoder]);
+        header.Add(0x0C);
+        header.AddRange(Enumerable.Repeat((byte)0x00, folders));
+        header.AddRange([0x00, 0x00, 0x00]);
+        var archive = SevenZipFile([.. header]);
+
+        var before = GC.GetAllocatedBytesForCurrentThread();
+        var finding = Detector.Inspect(archive, "a.7z");
+        var allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+        Assert.Equal(kind, finding?.Kind);
+        Assert.Equal(folders > SevenZipHeader.MaxFolders, finding?.NotInspected);
+        Assert.True(allocated < 1 << 20, $"{allocated} bytes allocated");
+    }
+
+    [Fact]
+    public void Declared_counts_larger_than_the_header_allocate_nothing()
+    {
+        // A pack info and a folder list that each claim far more entries than the header holds.
+        byte[][] headers =
+        [
+            [0x01, 0x04, 0x06, 0x00, .. SevenZipNumber(200_000), 0x09, 0x00, 0x00, 0x00],
+            [0x01, 0x04, 0x07, 0x0B, .. SevenZipNumber(60_000), 0x00, 0x01, 0x01, 0x00],
+            [0x01, 0x04, 0x06, 0x00, 0x01, 0x09, 0x00, 0x00, 0x07, 0x0B, 0x01, 0x00, 0x01, 0x01, 0x00, 0x0C, 0x00, 0x00, 0x08, 0x0D, .. SevenZipNumber(1UL << 40)],
+        ];
+        foreach (var header in headers)
+        {
+            var archive = SevenZipFile(header);
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            var finding = Detector.Inspect(archive, "a.7z");
+            Assert.True(GC.GetAllocatedBytesForCurrentThread() - before < 64 << 10);
+            Assert.True(finding?.NotInspected);
+        }
+    }
+
+    /// <summary>A 7z file whose next header is <paramref name="header"/>, right after the start header.</summary>
+    private static byte[] SevenZipFile(byte[] header)
+    {
+        var file = new byte[32 + header.Length];
+        TestMessages.SevenZip(false).AsSpan(0, 8).CopyTo(file);
+        BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(20), (ulong)header.Length);
+        header.CopyTo(file, 32);
+        return TestMessages.WithStartHeaderCrc(file);
+    }
+
+    /// <summary>7z's UINT64 in its shortest form (7zFormat.txt).</summary>
+    private static byte[] SevenZipNumber(ulong value)
+    {
+        if (value < 0x80)
+            return [(byte)value];
+        if (value < 0x4000)
+            return [(byte)(0x80 | (value >> 8)), (byte)value];
+        if (value < 0x20_0000)
+            return [(byte)(0xC0 | (value >> 16)), (byte)value, (byte)(value >> 8)];
+        return Number(value);
     }
 
     private static EncryptedFinding NotInspected(string why) => new("a.7z", why, NotInspected: true);
@@ -177,7 +260,8 @@ public sealed class SevenZipHeaderTests
     /// <summary>
     /// <paramref name="archive"/> with its next header replaced by a kEncodedHeader (7zFormat.txt) whose one folder of
     /// one <paramref name="coder"/> (flags, id, properties) unpacks <paramref name="packed"/> to
-    /// <paramref name="unpackSize"/> bytes. The CRCs are left stale: the reader does not check them.
+    /// <paramref name="unpackSize"/> bytes. The start header's CRC is set; the others are left stale, as the reader
+    /// does not check them.
     /// </summary>
     private static byte[] WithEncodedHeader(byte[] archive, byte[] packed, byte[] coder, ulong unpackSize)
     {
@@ -187,7 +271,7 @@ public sealed class SevenZipHeaderTests
         byte[] file = [.. archive.AsSpan(0, 32 + (int)packPosition), .. packed, .. info];
         BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(12), packPosition + (ulong)packed.Length);
         BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(20), (ulong)info.Length);
-        return file;
+        return TestMessages.WithStartHeaderCrc(file);
     }
 
     /// <summary>7z's UINT64 in its longest form: 0xFF, then eight little-endian bytes.</summary>

@@ -1,6 +1,7 @@
 using System.Buffers.Binary;
 using System.IO.Compression;
 using System.Text;
+using DmarcAnalyzer.Filter;
 
 namespace DmarcAnalyzer.Tests.Filter;
 
@@ -126,6 +127,13 @@ internal static class TestMessages
         BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(12), 16);
         BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(20), (ulong)header.Length);
         header.CopyTo(file, 48);
+        return WithStartHeaderCrc(file);
+    }
+
+    /// <summary>A 7z file's start header CRC (bytes 8-11, over bytes 12-31) set to match, as after an edit of the start header.</summary>
+    public static byte[] WithStartHeaderCrc(byte[] file)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(8), Crc32.Compute(file.AsSpan(12, 20)));
         return file;
     }
 

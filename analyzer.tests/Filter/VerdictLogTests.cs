@@ -117,6 +117,17 @@ public sealed class VerdictLogTests : IDisposable
     }
 
     [Fact]
+    public async Task A_verdict_that_fails_for_a_bug_is_kept_for_a_retry_not_dropped_as_refused()
+    {
+        // A null list stands for a bug: writing it throws NullReferenceException, which is not the store refusing it.
+        var log = new VerdictLog(ct => Database.OpenAsync(DatabasePath, ct), capacity: 100, batchSize: 4, NullLogger<VerdictLog>.Instance);
+        for (var i = 0; i < 8; i++)
+            log.Add(i == 5 ? Record(i) with { Verdict = new Verdict(VerdictAction.Accept, "why") { RemovedAttachments = null! } } : Record(i));
+        await log.RunAsync(new CancellationToken(canceled: true));
+        Assert.Equal((5, 0), (log.Written, log.Refused));
+    }
+
+    [Fact]
     public async Task A_verdict_the_store_refuses_is_dropped_and_logged_once_and_the_others_are_stored()
     {
         await PoisonAsync();

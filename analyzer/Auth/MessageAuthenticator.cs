@@ -8,6 +8,9 @@ namespace DmarcAnalyzer.Auth;
 /// <summary>What a message's DKIM signatures and DMARC policy say, with the SPF outcome it was given.</summary>
 internal sealed record MessageAuthentication(SpfOutcome Spf, IReadOnlyList<DkimResult> Dkim, DmarcResult Dmarc)
 {
+    /// <summary>Why DMARC was left unevaluated (its result none), when it was; null when it was evaluated.</summary>
+    public string? DmarcNotEvaluated { get; init; }
+
     /// <summary>The Authentication-Results value to add (RFC 8601), folded.</summary>
     public string AuthenticationResults(string authservId) => AuthenticationResultsWriter.Write(authservId, Spf, Dkim, Dmarc);
 }

@@ -24,12 +24,22 @@ internal sealed record EncryptedFinding(string Path, string Kind, bool NotInspec
 /// </summary>
 internal sealed class EncryptedContentDetector(int maxDepth, int maxMembers, long maxInflatedBytes)
 {
-    /// <summary>Inspects one attachment; at most <c>maxInflatedBytes</c> are inflated for it in all.</summary>
+    /// <summary>
+    /// Inspects one attachment; at most <c>maxInflatedBytes</c> are inflated for it in all. An unexpected failure
+    /// (a bug, memory the runtime refused) makes the attachment not inspected: it must not let an archive through.
+    /// </summary>
     public EncryptedFinding? Inspect(ReadOnlySpan<byte> content, string name)
     {
         var budget = maxInflatedBytes;
         EncryptedFinding? notInspected = null;
-        return Inspect(content, name, 0, ref budget, ref notInspected) ?? notInspected;
+        try
+        {
+            return Inspect(content, name, 0, ref budget, ref notInspected) ?? notInspected;
+        }
+        catch (Exception e)
+        {
+            return new EncryptedFinding(name, $"inspection failed ({e.GetType().Name}: {e.Message})", NotInspected: true);
+        }
     }
 
     private EncryptedFinding? Inspect(ReadOnlySpan<byte> content, string path, int depth, ref long budget, ref EncryptedFinding? notInspected)

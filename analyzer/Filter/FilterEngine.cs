@@ -19,6 +19,9 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
 {
     private const string TooLarge = "larger than the filter's limits, Filter:Milter:MaxMessageBytes or MaxHeaders";
 
+    private static readonly string FieldsLost = $"its header cannot be read: more than {Milter.MessageSpool.MaxFieldsPastCap} "
+        + "Authentication-Results or From fields past Filter:Milter:MaxHeaders";
+
     /// <summary>
     /// Bounds the memory of content checks across connections (<see cref="Milter.MilterOptions.MaxConcurrentChecks"/>):
     /// only the MIME parsing and archive inspection wait for a turn, never the submission bypass, a truncated message,
@@ -34,12 +37,13 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     /// <summary>
     /// Decides one message. <paramref name="message"/> is the whole message (header block, blank line, body);
     /// <paramref name="headers"/> are its top-level header fields in order, as the MTA sent them. The stream must
-    /// be seekable: the authentication checks and the MIME rules each read it from the start. When it is
-    /// <paramref name="truncated"/> (past the size or header-count cap), only the header fields are checked.
+    /// be seekable: the authentication checks and the MIME rules each read it from the start. When it is not
+    /// <see cref="MessageCompleteness.Whole"/> (past the size or header-count cap), only the header fields are checked.
     /// </summary>
     public async Task<Verdict> DecideAsync(MessageEnvelope envelope, IReadOnlyList<(string Name, string Value)> headers,
-        Stream message, bool truncated, CancellationToken ct)
+        Stream message, MessageCompleteness completeness, CancellationToken ct)
     {
+        var truncated = completeness != MessageCompleteness.Whole;
         var settings = options();
         if (IsSubmission(envelope))
             return new Verdict(VerdictAction.Accept, envelope.AuthenticatedUser is not null
@@ -48,7 +52,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         // Padding a message past the limits (size or header count) must not be a way around every check: its content
         // meets the rule for what could not be inspected, and SPF, DMARC and forged-field removal run on its header.
         Func<MessageAuthentication?, Task<Verdict>> content = truncated
-            ? _ => Task.FromResult(NotInspected(settings, envelope))
+            ? _ => Task.FromResult(NotInspected(settings, envelope, completeness))
             : authentication => DecideContentAsync(settings, envelope, headers, message, authentication, ct);
         if (authenticator is null || !settings.Authentication.Enabled)
             return await content(null);
@@ -79,14 +83,20 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         // Accepted despite DNS trouble: the undecided DMARC result neither enforces a policy nor marks the sender forged.
         var verdict = (undecided is null ? DmarcPolicy(checks, envelope, authentication) : null)
             ?? await content(undecided is null ? authentication : null);
+        if (authentication.DmarcNotEvaluated is { } why)
+            verdict = verdict with { Reason = $"{verdict.Reason}; DMARC not evaluated: {why}" };
         return WithAuthenticationResults(verdict, authentication, headers);
     }
 
-    /// <summary>The verdict for a message past the limits: the encrypted-archive action, unless an exception covers it.</summary>
-    private Verdict NotInspected(FilterOptions settings, MessageEnvelope envelope) =>
+    /// <summary>
+    /// The verdict for a message past the limits: the encrypted-archive action, unless an exception covers it. One
+    /// whose Authentication-Results or From fields were not all kept has a header that cannot be read, the rule for
+    /// a message whose structure cannot be read.
+    /// </summary>
+    private Verdict NotInspected(FilterOptions settings, MessageEnvelope envelope, MessageCompleteness completeness) =>
         FindException(settings, envelope) is { } exception
             ? new Verdict(VerdictAction.Accept, "message not fully inspected, allowed by exception") { ExceptionUsed = exception.ToString() }
-            : ArchiveVerdict(new EncryptedFinding("the message", TooLarge, NotInspected: true), settings);
+            : ArchiveVerdict(new EncryptedFinding("the message", completeness == MessageCompleteness.FieldsLost ? FieldsLost : TooLarge, NotInspected: true), settings);
 
     private async Task<Verdict> DecideContentAsync(FilterOptions settings, MessageEnvelope envelope,
         IReadOnlyList<(string Name, string Value)> headers, Stream message, MessageAuthentication? authentication, CancellationToken ct)
@@ -272,7 +282,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     }
 
     /// <summary>Relaxed alignment (RFC 9989): the same organisational domain as the From domain.</summary>
-    private static bool CouldAlign(string domain, DmarcResult dmarc)
+    public static bool CouldAlign(string domain, DmarcResult dmarc)
     {
         if ((dmarc.OrganizationalDomain ?? dmarc.FromDomain) is not { } organisational)
             return false;

@@ -20,7 +20,10 @@ internal sealed class FilterMilterHandler(FilterEngine engine, VerdictLog verdic
         try
         {
             await using var content = message.OpenRead();
-            verdict = await engine.DecideAsync(filterEnvelope, message.Headers, content, message.Truncated, ct);
+            var completeness = message.FieldsLost ? MessageCompleteness.FieldsLost
+                : message.Truncated ? MessageCompleteness.Truncated
+                : MessageCompleteness.Whole;
+            verdict = await engine.DecideAsync(filterEnvelope, message.Headers, content, completeness, ct);
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
@@ -75,5 +78,5 @@ internal sealed class FilterMilterHandler(FilterEngine engine, VerdictLog verdic
     private static MessageEnvelope ToEnvelope(MilterEnvelope e) => new(
         e.QueueId, e.ClientAddress ?? e.Macro("client_addr"), e.ClientName ?? e.Macro("client_name"), e.Helo,
         e.Sender.Trim().Trim('<', '>'), e.Recipients.Select(r => r.Trim().Trim('<', '>')).ToArray(),
-        e.Macro("auth_authen"), e.Macro("daemon_name"), e.Macro("client_resolve"));
+        e.Macro("auth_authen"), e.Macro("daemon_name"), e.Macro("client_resolve"), e.Macro("v"));
 }

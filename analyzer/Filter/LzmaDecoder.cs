@@ -24,6 +24,7 @@ internal sealed class LzmaDecoder(int limit)
     private int literalPosMask;
     private int posMask;
     private ushort[] literals = [];
+    private int literalsUsed;
     private readonly ushort[] isMatch = new ushort[States << MaxPosBits];
     private readonly ushort[] isRep = new ushort[States];
     private readonly ushort[] isRepG0 = new ushort[States];
@@ -45,7 +46,8 @@ internal sealed class LzmaDecoder(int limit)
     /// Takes lc, lp and pb from the properties byte ((pb * 5 + lp) * 9 + lc) and resets the state; false when a
     /// value is out of range. lc + lp above 4 is refused too: LZMA2 forbids it, xz and 7-Zip never write it, and its
     /// literal tables would take up to 6 MB. The dictionary size needs no setting: all output is kept, so any
-    /// distance back into it is reachable.
+    /// distance back into it is reachable. The literal table is reused while lc + lp does not grow: LZMA2 may set
+    /// properties at every chunk.
     /// </summary>
     public bool SetProperties(byte properties)
     {
@@ -58,7 +60,9 @@ internal sealed class LzmaDecoder(int limit)
             return false;
         literalPosMask = (1 << literalPosBits) - 1;
         posMask = (1 << posBits) - 1;
-        literals = new ushort[0x300 << (literalContextBits + literalPosBits)];
+        literalsUsed = 0x300 << (literalContextBits + literalPosBits);
+        if (literals.Length < literalsUsed)
+            literals = new ushort[literalsUsed];
         ResetState();
         return true;
     }
@@ -66,7 +70,8 @@ internal sealed class LzmaDecoder(int limit)
     /// <summary>All probabilities back to one half, the state and the repeated distances to their start.</summary>
     public void ResetState()
     {
-        foreach (var table in (ushort[][])[literals, isMatch, isRep, isRepG0, isRepG1, isRepG2, isRep0Long, posSlots, posSpecial, align])
+        literals.AsSpan(0, literalsUsed).Fill(RangeDecoder.HalfProbability);
+        foreach (var table in (ushort[][])[isMatch, isRep, isRepG0, isRepG1, isRepG2, isRep0Long, posSlots, posSpecial, align])
             Array.Fill(table, RangeDecoder.HalfProbability);
         lengths.Reset();
         repLengths.Reset();
@@ -89,10 +94,10 @@ internal sealed class LzmaDecoder(int limit)
 
     /// <summary>
     /// Decodes one range-coded stream from <paramref name="input"/>: exactly <paramref name="size"/> bytes when
-    /// given (an end marker may still close them), else up to the end marker. Null when it ended as the
-    /// specification says, else why not.
+    /// given (an end marker may still close them unless <paramref name="endMarkerAllowed"/> is false, as in LZMA2),
+    /// else up to the end marker. Null when it ended as the specification says, else why not.
     /// </summary>
-    public string? Decode(ReadOnlySpan<byte> input, long? size)
+    public string? Decode(ReadOnlySpan<byte> input, long? size, bool endMarkerAllowed = true)
     {
         var rc = new RangeDecoder(input);
         var left = size ?? long.MaxValue;
@@ -121,6 +126,9 @@ internal sealed class LzmaDecoder(int limit)
                     return "LZMA repeats a match before any data";
                 if (rc.Bit(ref isRepG0[state]) == 0)
                 {
+                    // The last distance may predate a dictionary reset that kept the state.
+                    if (rep0 >= (uint)position)
+                        return "LZMA match reaches before the start of the data";
                     if (rc.Bit(ref isRep0Long[(state << MaxPosBits) + posState]) == 0)
                     {
                         // A short rep: one byte from the last distance.
@@ -166,7 +174,11 @@ internal sealed class LzmaDecoder(int limit)
                 state = state < 7 ? 7 : 10;
                 rep0 = DecodeDistance(ref rc, matchLength);
                 if (rep0 == uint.MaxValue)
+                {
+                    if (!endMarkerAllowed)
+                        return "LZMA end marker where the size is given";
                     return rc.FinishedCleanly && !rc.Corrupt ? null : "LZMA end marker in damaged data";
+                }
                 if (left == 0)
                     return "LZMA data goes on past its size";
                 if (rep0 >= (uint)position)

@@ -32,7 +32,9 @@ internal sealed class SenderAuthenticator(IDnsResolver dns, string authservId, D
     /// <summary>
     /// SPF and DMARC from the envelope and the header fields alone, for a message too large to read whole
     /// (<paramref name="headers"/> as the MTA sent them, raw bytes as Latin-1 chars). DKIM cannot be verified without
-    /// the body, so no signature counts: one dkim=none result says <paramref name="why"/>.
+    /// the body. Without a signature that is dkim=none; a signature that could not be checked is dkim=neutral
+    /// (RFC 8601 §2.7.1), its comment saying <paramref name="why"/>. A DMARC fail that such a signature could have
+    /// turned into a pass is no result: DMARC is left unevaluated, dmarc=none, never a fail to enforce.
     /// </summary>
     public async Task<MessageAuthentication> AuthenticateHeaderAsync(MessageEnvelope envelope, IReadOnlyList<(string Name, string Value)> headers,
         string why, CancellationToken ct)
@@ -43,7 +45,36 @@ internal sealed class SenderAuthenticator(IDnsResolver dns, string authservId, D
             .Select(h => Encoding.UTF8.GetString(Encoding.Latin1.GetBytes(h.Value)))
             .ToList();
         var dmarc = await _dmarc.EvaluateAsync(from, spf, [], ct);
-        return new MessageAuthentication(spf, [new DkimResult(DkimResult.None, "", "", null, why)], dmarc);
+        var dkim = headers.Where(h => h.Name.Equals("DKIM-Signature", StringComparison.OrdinalIgnoreCase))
+            .Take(DkimVerifier.MaxSignatures)
+            .Select(h => Unverified(h.Value, why))
+            .ToList();
+        if (dkim.Count == 0)
+            return new MessageAuthentication(spf, [new DkimResult(DkimResult.None, "", "", null, why)], dmarc);
+        if (dmarc.Result != DmarcResult.Fail || !dkim.Any(d => d.Result == DkimResult.Neutral && FilterEngine.CouldAlign(d.Domain, dmarc)))
+            return new MessageAuthentication(spf, dkim, dmarc);
+        // DMARC's "none" (RFC 9989's Authentication-Results registration): no aligned identifier could be extracted,
+        // as the signature that may be one could not be verified. "fail" would say none of the mechanisms passed,
+        // which is not known; the errors speak of DNS and of records, which are not at fault.
+        var notEvaluated = "a DKIM signature that could align was not verified and SPF does not align";
+        return new MessageAuthentication(spf, dkim, dmarc with { Result = DmarcResult.None, Disposition = DmarcRecord.None, Reason = $"not evaluated: {notEvaluated}" })
+        {
+            DmarcNotEvaluated = notEvaluated,
+        };
+    }
+
+    /// <summary>A signature the body was not read for: neutral with its d= and s=; one that cannot be parsed is a permerror.</summary>
+    private static DkimResult Unverified(string value, string why)
+    {
+        try
+        {
+            var tags = DkimTagList.Parse(value);
+            return new DkimResult(DkimResult.Neutral, tags["d"] ?? "", tags["s"] ?? "", null, why);
+        }
+        catch (DkimFormatException e)
+        {
+            return new DkimResult(DkimResult.PermError, "", "", null, e.Message);
+        }
     }
 
     /// <summary>RFC 7208 §2.4: the MAIL FROM identity, or the HELO identity (§2.3) for the null sender.</summary>

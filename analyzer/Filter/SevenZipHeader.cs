@@ -21,6 +21,15 @@ internal static class SevenZipHeader
     /// <summary>7-Zip's own limit on coders in a folder, and on streams of one coder.</summary>
     private const int MaxCoders = 64;
 
+    /// <summary>
+    /// 7-Zip makes a folder per solid block (per file with -ms=off): an archive of more is not an attachment's, and
+    /// the cap bounds the work a small, highly compressed header can ask for.
+    /// </summary>
+    public const int MaxFolders = 1 << 16;
+
+    /// <summary>A folder has one packed stream, four at most with BCJ2.</summary>
+    private const int MaxPackedStreams = 4 * MaxFolders;
+
     private const byte End = 0x00;
     private const byte Header = 0x01;
     private const byte ArchiveProperties = 0x02;
@@ -43,14 +52,20 @@ internal static class SevenZipHeader
     private static ReadOnlySpan<byte> Lzma2Coder => [0x21];
     private static ReadOnlySpan<byte> CopyCoder => [0x00];
 
-    private sealed record Coder(byte[] Id, byte[] Properties);
+    /// <summary>
+    /// A folder as the reader keeps it: its counts, whether a coder is AES, and for the first folder only (what an
+    /// encoded header's decoding needs) its first coder's id and properties.
+    /// </summary>
+    private readonly record struct FolderInfo(int Coders, int PackedStreams, int OutStreams, bool UsesAes, byte[] CoderId, byte[] CoderProperties);
 
-    private sealed record FolderInfo(IReadOnlyList<Coder> Coders, int PackedStreams, int OutStreams)
-    {
-        public ulong[] UnpackSizes { get; init; } = [];
-    }
+    /// <summary>
+    /// What is kept of a streams info while it is read folder by folder: whether any coder is AES, and what decoding
+    /// an encoded header needs (its one folder, packed stream and unpack size). Nothing grows with the counts.
+    /// </summary>
+    private readonly record struct StreamsInfo(bool UsesAes, ulong PackPosition, ulong? FirstPackSize, int Folders, FolderInfo FirstFolder, ulong? FirstUnpackSize);
 
-    private sealed record StreamsInfo(ulong PackPosition, ulong[] PackSizes, IReadOnlyList<FolderInfo> Folders);
+    /// <summary>Where a digest list's "defined" bits are: all set, or a bit vector at a position of the header.</summary>
+    private readonly record struct Digests(bool All, int BitsAt);
 
     /// <summary>
     /// Whether a coder of the archive, for its files or its header, is AES-256 (06F10701). Null when the headers
@@ -74,7 +89,7 @@ internal static class SevenZipHeader
                 if (encodings == MaxEncodings)
                     throw new DamagedException($"7z header encoded more than {MaxEncodings} times");
                 var streams = ReadStreamsInfo(ref reader);
-                if (HasAes(streams))
+                if (streams.UsesAes)
                     return true;
                 header = Unpack(archive, streams, ref budget);
             }
@@ -87,10 +102,19 @@ internal static class SevenZipHeader
         }
     }
 
+    /// <summary>
+    /// The next header the start header points to. Its CRC (7zFormat.txt: StartHeaderCRC, over the 20 bytes after
+    /// it) must hold: 7-Zip takes a zeroed or damaged start header for damage and searches the archive's tail for a
+    /// header to open anyway, so an archive judged by anything but its real header would pass unread.
+    /// </summary>
     private static ReadOnlySpan<byte> NextHeader(ReadOnlySpan<byte> archive)
     {
         if (archive.Length < StartHeaderSize)
             throw new DamagedException("7z file cut short");
+        if (Crc32.Compute(archive[12..StartHeaderSize]) != BinaryPrimitives.ReadUInt32LittleEndian(archive[8..]))
+            throw new DamagedException(archive[8..StartHeaderSize].ContainsAnyExcept((byte)0)
+                ? "7z start header CRC mismatch"
+                : "7z start header zeroed");
         var offset = BinaryPrimitives.ReadUInt64LittleEndian(archive[12..]);
         var size = BinaryPrimitives.ReadUInt64LittleEndian(archive[20..]);
         if (size > MaxHeaderBytes)
@@ -100,9 +124,6 @@ internal static class SevenZipHeader
             throw new DamagedException("7z file cut short");
         return archive.Slice(StartHeaderSize + (int)offset, (int)size);
     }
-
-    private static bool HasAes(StreamsInfo streams) =>
-        streams.Folders.Any(folder => folder.Coders.Any(coder => coder.Id.AsSpan().SequenceEqual(AesCoder)));
 
     /// <summary>The header's folders are what matter; the file list after them says nothing of encryption.</summary>
     private static bool ReadHeader(ref Reader reader)
@@ -116,12 +137,12 @@ internal static class SevenZipHeader
         }
         if (id == AdditionalStreamsInfo)
         {
-            if (HasAes(ReadStreamsInfo(ref reader)))
+            if (ReadStreamsInfo(ref reader).UsesAes)
                 return true;
             id = reader.ReadByte();
         }
         if (id == MainStreamsInfo)
-            return HasAes(ReadStreamsInfo(ref reader));
+            return ReadStreamsInfo(ref reader).UsesAes;
         if (id is FilesInfo or End)
             return false;
         throw new DamagedException($"7z header has unknown id {id:X2}");
@@ -130,17 +151,22 @@ internal static class SevenZipHeader
     private static StreamsInfo ReadStreamsInfo(ref Reader reader)
     {
         ulong packPosition = 0;
-        ulong[] packSizes = [];
-        var folders = new List<FolderInfo>();
+        ulong? firstPackSize = null;
         var id = reader.ReadByte();
         if (id == PackInfo)
         {
             packPosition = reader.ReadNumber();
-            var count = reader.ReadCount();
+            var count = reader.ReadCount(MaxPackedStreams, "packed streams");
             while ((id = reader.ReadByte()) != End)
             {
                 if (id == Size)
-                    packSizes = ReadNumbers(ref reader, count);
+                {
+                    for (var i = 0; i < count; i++)
+                    {
+                        var size = reader.ReadNumber();
+                        firstPackSize ??= size;
+                    }
+                }
                 else if (id == Crc)
                     SkipDigests(ref reader, count);
                 else
@@ -148,44 +174,61 @@ internal static class SevenZipHeader
             }
             id = reader.ReadByte();
         }
-        var folderCrcs = Array.Empty<bool>();
+        var folders = 0;
+        var usesAes = false;
+        FolderInfo first = default;
+        ulong? firstUnpackSize = null;
+        var folderCrcs = new Digests(false, -1);
         if (id == UnpackInfo)
         {
             reader.Expect(Folder);
-            var count = reader.ReadCount();
+            folders = reader.ReadCount(MaxFolders, "folders");
             if (reader.ReadByte() != 0)
                 throw new DamagedException("7z folders kept outside the header are not supported");
-            for (var i = 0; i < count; i++)
-                folders.Add(ReadFolder(ref reader));
+            long unpackSizes = 0;
+            for (var i = 0; i < folders; i++)
+            {
+                var folder = ReadFolder(ref reader, keep: i == 0);
+                if (i == 0)
+                    first = folder;
+                usesAes |= folder.UsesAes;
+                unpackSizes += folder.OutStreams;
+            }
             reader.Expect(CodersUnpackSize);
-            for (var i = 0; i < count; i++)
-                folders[i] = folders[i] with { UnpackSizes = ReadNumbers(ref reader, folders[i].OutStreams) };
-            folderCrcs = new bool[count];
+            for (long i = 0; i < unpackSizes; i++)
+            {
+                var size = reader.ReadNumber();
+                firstUnpackSize ??= size;
+            }
             while ((id = reader.ReadByte()) != End)
             {
                 if (id != Crc)
                     throw new DamagedException($"7z coders info has unknown id {id:X2}");
-                SkipDigests(ref reader, count, folderCrcs);
+                folderCrcs = SkipDigests(ref reader, folders);
             }
             id = reader.ReadByte();
         }
         if (id == SubStreamsInfo)
         {
-            SkipSubStreamsInfo(ref reader, folderCrcs);
+            SkipSubStreamsInfo(ref reader, folders, folderCrcs);
             id = reader.ReadByte();
         }
         if (id != End)
             throw new DamagedException($"7z streams info has unknown id {id:X2}");
-        return new StreamsInfo(packPosition, packSizes, folders);
+        return new StreamsInfo(usesAes, packPosition, firstPackSize, folders, first, firstUnpackSize);
     }
 
-    /// <summary>One folder's coders; bind pairs join all but one output, the unbound inputs are packed streams.</summary>
-    private static FolderInfo ReadFolder(ref Reader reader)
+    /// <summary>
+    /// One folder's coders; bind pairs join all but one output, the unbound inputs are packed streams. The first
+    /// coder's id and properties are copied only when <paramref name="keep"/>.
+    /// </summary>
+    private static FolderInfo ReadFolder(ref Reader reader, bool keep)
     {
         var count = reader.ReadNumber();
         if (count is 0 or > MaxCoders)
             throw new DamagedException($"7z folder with {count} coders");
-        var coders = new List<Coder>();
+        var usesAes = false;
+        byte[] firstId = [], firstProperties = [];
         var inStreams = 0;
         var outStreams = 0;
         for (var i = 0; i < (int)count; i++)
@@ -193,7 +236,8 @@ internal static class SevenZipHeader
             var flags = reader.ReadByte();
             if ((flags & 0x80) != 0)
                 throw new DamagedException("7z coder with alternative methods");
-            var id = reader.ReadBytes(flags & 0x0F).ToArray();
+            var id = reader.ReadBytes(flags & 0x0F);
+            usesAes |= id.SequenceEqual(AesCoder);
             ulong coderIn = 1, coderOut = 1;
             if ((flags & 0x10) != 0)
             {
@@ -202,8 +246,9 @@ internal static class SevenZipHeader
                 if (coderIn > MaxCoders || coderOut > MaxCoders)
                     throw new DamagedException("7z coder with too many streams");
             }
-            var properties = (flags & 0x20) != 0 ? reader.ReadBytes(reader.ReadCount()).ToArray() : [];
-            coders.Add(new Coder(id, properties));
+            var properties = (flags & 0x20) != 0 ? reader.ReadBytes(reader.ReadCount()) : [];
+            if (keep && i == 0)
+                (firstId, firstProperties) = (id.ToArray(), properties.ToArray());
             inStreams += (int)coderIn;
             outStreams += (int)coderOut;
         }
@@ -218,36 +263,43 @@ internal static class SevenZipHeader
             for (var i = 0; i < packedStreams; i++)
                 reader.ReadNumber();
         }
-        return new FolderInfo(coders, packedStreams, outStreams);
+        return new FolderInfo((int)count, packedStreams, outStreams, usesAes, firstId, firstProperties);
     }
 
-    /// <summary>How the folders split into files; read only to get past it to what follows.</summary>
-    private static void SkipSubStreamsInfo(ref Reader reader, bool[] folderCrcs)
+    /// <summary>
+    /// How the folders split into files; read only to get past it to what follows. The per-folder file counts are
+    /// read again from where they stand rather than kept, so nothing is allocated for them.
+    /// </summary>
+    private static void SkipSubStreamsInfo(ref Reader reader, int folders, Digests folderCrcs)
     {
-        var streams = new int[folderCrcs.Length];
-        Array.Fill(streams, 1);
+        var countsAt = -1;
         var id = reader.ReadByte();
         if (id == NumUnpackStream)
         {
-            for (var i = 0; i < streams.Length; i++)
-                streams[i] = reader.ReadCount();
+            countsAt = reader.Position;
+            for (var i = 0; i < folders; i++)
+                reader.ReadCount();
             id = reader.ReadByte();
         }
         if (id == Size)
         {
-            foreach (var count in streams)
+            var counts = reader.At(countsAt);
+            for (var folder = 0; folder < folders; folder++)
             {
-                for (var i = 1; i < count; i++)
+                var files = countsAt < 0 ? 1 : counts.ReadCount();
+                for (var i = 1; i < files; i++)
                     reader.ReadNumber();
             }
             id = reader.ReadByte();
         }
         // A folder holding one file with a known CRC gives that file its CRC; every other file lists its own.
         long digests = 0;
-        for (var i = 0; i < streams.Length; i++)
+        var again = reader.At(countsAt);
+        for (var folder = 0; folder < folders; folder++)
         {
-            if (streams[i] != 1 || !folderCrcs[i])
-                digests += streams[i];
+            var files = countsAt < 0 ? 1 : again.ReadCount();
+            if (files != 1 || !(folderCrcs.All || folderCrcs.BitsAt >= 0 && reader.Bit(folderCrcs.BitsAt, folder)))
+                digests += files;
         }
         for (; id != End; id = reader.ReadByte())
         {
@@ -257,63 +309,48 @@ internal static class SevenZipHeader
         }
     }
 
-    /// <summary>Skips the CRCs of <paramref name="count"/> streams, noting in <paramref name="defined"/> which have one.</summary>
-    private static void SkipDigests(ref Reader reader, long count, bool[]? defined = null)
+    /// <summary>Skips the CRCs of <paramref name="count"/> streams; says where the bits of those defined are.</summary>
+    private static Digests SkipDigests(ref Reader reader, long count)
     {
-        long present = 0;
-        if (reader.ReadByte() != 0)
-        {
-            present = count;
-            defined?.AsSpan().Fill(true);
-        }
-        else
+        var all = reader.ReadByte() != 0;
+        var bitsAt = reader.Position;
+        long present = count;
+        if (!all)
         {
             if ((count + 7) / 8 > reader.Remaining)
                 throw new DamagedException("7z header cut short");
             var bits = reader.ReadBytes((int)((count + 7) / 8));
+            present = 0;
             for (var i = 0; i < count; i++)
-            {
-                var has = (bits[i / 8] & (0x80 >> (i % 8))) != 0;
-                present += has ? 1 : 0;
-                if (defined is not null)
-                    defined[i] = has;
-            }
+                present += (bits[i / 8] >> (7 - i % 8)) & 1;
         }
         if (present > reader.Remaining / 4)
             throw new DamagedException("7z header cut short");
         reader.Skip(4 * (ulong)present);
-    }
-
-    private static ulong[] ReadNumbers(ref Reader reader, int count)
-    {
-        var numbers = new ulong[count];
-        for (var i = 0; i < count; i++)
-            numbers[i] = reader.ReadNumber();
-        return numbers;
+        return new Digests(all, bitsAt);
     }
 
     /// <summary>Decodes an encoded header: one folder of one coder, LZMA, LZMA2 or copy, from one packed stream.</summary>
     private static ReadOnlySpan<byte> Unpack(ReadOnlySpan<byte> archive, StreamsInfo streams, scoped ref long budget)
     {
-        if (streams.Folders.Count != 1 || streams.PackSizes.Length < 1)
-            throw new DamagedException($"7z header in {streams.Folders.Count} folders");
-        var folder = streams.Folders[0];
-        if (folder.Coders.Count != 1 || folder.PackedStreams != 1 || folder.UnpackSizes.Length != 1)
-            throw new DamagedException($"7z header coded with {string.Join('+', folder.Coders.Select(c => Convert.ToHexString(c.Id)))} not supported");
+        if (streams.Folders != 1 || streams.FirstPackSize is not { } packedSize || streams.FirstUnpackSize is not { } size)
+            throw new DamagedException($"7z header in {streams.Folders} folders");
+        var folder = streams.FirstFolder;
+        if (folder.Coders != 1 || folder.PackedStreams != 1 || folder.OutStreams != 1)
+            throw new DamagedException($"7z header coded with {folder.Coders} coders not supported");
         var rest = (ulong)(archive.Length - StartHeaderSize);
-        var packedSize = streams.PackSizes[0];
         if (streams.PackPosition > rest || packedSize > rest - streams.PackPosition)
             throw new DamagedException("7z file cut short");
         var packed = archive.Slice(StartHeaderSize + (int)streams.PackPosition, (int)packedSize);
-        var size = folder.UnpackSizes[0];
         if (size > MaxHeaderBytes)
             throw new DamagedException($"7z header larger than {MaxHeaderBytes} bytes");
         if ((long)size > budget)
             throw new DamagedException($"inflate limit reached, {budget} bytes left");
         budget -= (long)size;
 
-        var coder = folder.Coders[0];
-        if (coder.Id.AsSpan().SequenceEqual(CopyCoder))
+        var coder = folder.CoderId.AsSpan();
+        var properties = folder.CoderProperties;
+        if (coder.SequenceEqual(CopyCoder))
         {
             if (packedSize != size)
                 throw new DamagedException("7z stored header of the wrong size");
@@ -321,16 +358,16 @@ internal static class SevenZipHeader
         }
         var decoder = new LzmaDecoder((int)size);
         string? error;
-        if (coder.Id.AsSpan().SequenceEqual(LzmaCoder))
-            error = coder.Properties.Length == 5 && decoder.SetProperties(coder.Properties[0])
+        if (coder.SequenceEqual(LzmaCoder))
+            error = properties.Length == 5 && decoder.SetProperties(properties[0])
                 ? decoder.Decode(packed, (long)size)
                 : "LZMA properties out of range";
-        else if (coder.Id.AsSpan().SequenceEqual(Lzma2Coder))
-            error = coder.Properties.Length == 1 && coder.Properties[0] <= 40
+        else if (coder.SequenceEqual(Lzma2Coder))
+            error = properties.Length == 1 && properties[0] <= 40
                 ? Lzma2Decoder.Decode(packed, decoder)
                 : "LZMA2 properties out of range";
         else
-            throw new DamagedException($"7z header coded with {Convert.ToHexString(coder.Id)} not supported");
+            throw new DamagedException($"7z header coded with {Convert.ToHexString(coder)} not supported");
         if (error is null && decoder.Output.Length != (int)size)
             error = "header shorter than it says";
         return error is null ? decoder.Output : throw new DamagedException($"7z header: {error}");
@@ -347,6 +384,14 @@ internal static class SevenZipHeader
         public Reader(ReadOnlySpan<byte> data) => this.data = data;
 
         public readonly int Remaining => data.Length - position;
+
+        public readonly int Position => position;
+
+        /// <summary>A reader over the same header from <paramref name="at"/>, to read a list again.</summary>
+        public readonly Reader At(int at) => new(data) { position = Math.Max(at, 0) };
+
+        /// <summary>Bit <paramref name="index"/> of a bit vector at <paramref name="at"/>, most significant first.</summary>
+        public readonly bool Bit(int at, int index) => (data[at + index / 8] & (0x80 >> (index % 8))) != 0;
 
         public byte ReadByte() =>
             position < data.Length ? data[position++] : throw new DamagedException("7z header cut short");
@@ -381,6 +426,13 @@ internal static class SevenZipHeader
         {
             var count = ReadNumber();
             return count <= (ulong)Remaining ? (int)count : throw new DamagedException("7z header count larger than the header");
+        }
+
+        /// <summary>A count of <paramref name="what"/>, refused above <paramref name="max"/>.</summary>
+        public int ReadCount(int max, string what)
+        {
+            var count = ReadCount();
+            return count <= max ? count : throw new DamagedException($"7z header with {count} {what}, more than the {max} inspected");
         }
 
         public ReadOnlySpan<byte> ReadBytes(int count)

@@ -16,7 +16,9 @@ internal enum VerdictAction
 /// <summary>
 /// The envelope and client of one message, as the filter sees it (independent of the wire). <paramref name="ClientResolve"/>
 /// is Sendmail's <c>{client_resolve}</c> (OK, FAIL, FORGED, TEMP), which says whether <paramref name="ClientName"/> was
-/// confirmed by a forward lookup; Postfix does not send it, as its client name is already confirmed or "unknown".
+/// confirmed by a forward lookup. Postfix 3.7 sends it when asked; where Postfix does not, its client name is already
+/// confirmed or "unknown".
+/// <paramref name="MtaVersion"/> is the MTA's <c>v</c> macro: "Postfix 3.7.11" from Postfix, a bare version from Sendmail.
 /// </summary>
 internal sealed record MessageEnvelope(
     string? QueueId,
@@ -27,14 +29,22 @@ internal sealed record MessageEnvelope(
     IReadOnlyList<string> Recipients,
     string? AuthenticatedUser,
     string? DaemonName,
-    string? ClientResolve = null)
+    string? ClientResolve = null,
+    string? MtaVersion = null)
 {
-    /// <summary>The client's host name when the MTA confirmed it (forward lookup of its PTR name), else null.</summary>
+    /// <summary>
+    /// The client's host name when the MTA confirmed it (forward lookup of its PTR name), else null. A missing
+    /// <c>{client_resolve}</c> vouches for the name only from Postfix (its client name is confirmed or "unknown"); a
+    /// Sendmail that ignored our macro request passes the unconfirmed PTR name.
+    /// </summary>
     public string? VerifiedClientName =>
         ClientName is { Length: > 0 } name && name != "unknown"
-        && (ClientResolve is null || ClientResolve.Equals("OK", StringComparison.OrdinalIgnoreCase))
+        && (ClientResolve?.Equals("OK", StringComparison.OrdinalIgnoreCase) ?? IsPostfix)
             ? name
             : null;
+
+    /// <summary>Postfix's <c>v</c> macro is its mail_name and version (milter_macro_v), "Postfix" unless renamed.</summary>
+    private bool IsPostfix => MtaVersion?.StartsWith("Postfix ", StringComparison.OrdinalIgnoreCase) ?? false;
 }
 
 /// <summary>

@@ -154,14 +154,12 @@ internal sealed class VerdictLog(Func<CancellationToken, Task<SqliteConnection>>
 
     /// <summary>
     /// A failure that belongs to the one verdict: SQLite refused its values (constraint or trigger, too big, type
-    /// mismatch), or it could not even be turned into values. Everything else is the store's own trouble.
+    /// mismatch). Everything else, the store's own trouble or a bug of ours, is retried: dropping verdicts one by one
+    /// would hide a bug that fails them all. No serialization failure is particular to one verdict: the JSON is of
+    /// strings decoded with replacement characters, so never of lone surrogates.
     /// </summary>
-    private static bool IsRefusal(Exception e) => e switch
-    {
-        SqliteException sqlite => (sqlite.SqliteErrorCode & 0xFF) is SqliteConstraint or SqliteTooBig or SqliteMismatch,
-        OperationCanceledException or IOException or InvalidOperationException or UnauthorizedAccessException => false,
-        _ => true,
-    };
+    private static bool IsRefusal(Exception e) =>
+        e is SqliteException sqlite && (sqlite.SqliteErrorCode & 0xFF) is SqliteConstraint or SqliteTooBig or SqliteMismatch;
 
     /// <summary>Text from a message or the store, on one log line and at most <see cref="MaxLoggedChars"/> long.</summary>
     private static string Bounded(string? text)

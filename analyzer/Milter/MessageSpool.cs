@@ -12,7 +12,14 @@ internal sealed class MessageSpool(long memoryBytes, long maxBytes) : IAsyncDisp
     /// <summary>A spool that records the header fields but keeps no content (no rule will read it).</summary>
     public static MessageSpool HeadersOnly() => new(0, 0);
 
+    /// <summary>
+    /// Authentication-Results and From fields kept past the header cap, at most: forged results must still be
+    /// removed (by their index among the fields of their name, RFC 8601 §5) and DMARC must see every author.
+    /// </summary>
+    public const int MaxFieldsPastCap = 100;
+
     private readonly List<(string Name, string Value)> _headers = [];
+    private int _keptPastCap;
     private readonly MemoryStream _memory = new();
     private FileStream? _file;
     private bool _headersEnded;
@@ -24,8 +31,14 @@ internal sealed class MessageSpool(long memoryBytes, long maxBytes) : IAsyncDisp
 
     public bool Truncated { get; private set; }
 
-    /// <summary>Says that part of the message was not kept (a cap was reached): it is not inspected.</summary>
-    public void MarkTruncated() => Truncated = true;
+    /// <summary>Header fields the MTA sent, kept or not.</summary>
+    public int FieldCount { get; private set; }
+
+    /// <summary>
+    /// More than <see cref="MaxFieldsPastCap"/> Authentication-Results or From fields came past the header cap, and
+    /// those not kept can be neither removed nor checked.
+    /// </summary>
+    public bool FieldsLost { get; private set; }
 
     /// <summary>
     /// Adds a header field. <paramref name="leadingSpaceKept"/> says whether the MTA sent the value with its
@@ -33,11 +46,32 @@ internal sealed class MessageSpool(long memoryBytes, long maxBytes) : IAsyncDisp
     /// </summary>
     public ValueTask AddHeaderAsync(string name, string value, bool leadingSpaceKept, CancellationToken ct)
     {
+        FieldCount++;
         _headers.Add((name, value));
         // Only CR, LF and CRLF are line ends here: the value holds raw bytes as Latin-1, and ReplaceLineEndings would also
         // break U+0085, which is the second byte of UTF-8 letters such as Å, and so every DKIM signature over them.
         var line = name + ":" + (leadingSpaceKept ? "" : " ") + value.Replace("\r\n", "\n").Replace('\r', '\n').Replace("\n", "\r\n") + "\r\n";
         return WriteAsync(Encoding.Latin1.GetBytes(line), ct);
+    }
+
+    /// <summary>
+    /// A header field past the header cap: the message is truncated, but an Authentication-Results or From field is
+    /// still kept in <see cref="Headers"/> (so that the indexes of those names stay right), up to
+    /// <see cref="MaxFieldsPastCap"/>.
+    /// </summary>
+    public void AddHeaderPastCap(string name, string value)
+    {
+        FieldCount++;
+        Truncated = true;
+        if (!name.Equals("Authentication-Results", StringComparison.OrdinalIgnoreCase) && !name.Equals("From", StringComparison.OrdinalIgnoreCase))
+            return;
+        if (_keptPastCap == MaxFieldsPastCap)
+        {
+            FieldsLost = true;
+            return;
+        }
+        _keptPastCap++;
+        _headers.Add((name, value));
     }
 
     public ValueTask EndHeadersAsync(CancellationToken ct)

@@ -26,7 +26,7 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
     /// <summary>Macros we ask for per stage (Postfix sends most of them by default anyway).</summary>
     public static readonly IReadOnlyList<(MilterMacroStage, string)> WantedMacros =
     [
-        (MilterMacroStage.Connect, "j {daemon_name} {daemon_port} {client_addr} {client_name} {client_resolve} {if_addr}"),
+        (MilterMacroStage.Connect, "j v {daemon_name} {daemon_port} {client_addr} {client_name} {client_resolve} {if_addr}"),
         (MilterMacroStage.MailFrom, "i {auth_authen} {auth_type} {mail_addr}"),
         (MilterMacroStage.EndOfMessage, "i"),
     ];
@@ -86,10 +86,10 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
                 return true;
             case MilterCommandCode.Header:
                 var (name, value) = ReadHeader(frame.Data);
-                if (_spool is not null && _spool.Headers.Count < options.MaxHeaders)
+                if (_spool is not null && _spool.FieldCount < options.MaxHeaders)
                     await _spool.AddHeaderAsync(name, value, _protocol.HasFlag(MilterProtocolFlags.HeaderLeadingSpace), ct);
                 else
-                    _spool?.MarkTruncated();
+                    _spool?.AddHeaderPastCap(name, value);
                 Reply(output, MilterProtocolFlags.NoReplyHeader);
                 return true;
             case MilterCommandCode.EndOfHeaders:
