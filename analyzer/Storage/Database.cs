@@ -19,7 +19,7 @@ internal static class Database
         await connection.OpenAsync(ct);
         try
         {
-            await ExecuteAsync(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000; PRAGMA cache_size=-65536;", ct);
+            await ExecuteAsync(connection, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=30000;", ct);
             await MigrateAsync(connection, ct);
             return connection;
         }
