@@ -51,7 +51,8 @@ internal sealed class TestStore : IAsyncDisposable
             [.. (r.Reasons ?? []).Select(t => new PolicyOverride(t, null))], r.HeaderFrom ?? domain, null, null,
             [.. (r.Dkim ?? []).Select(d => new DkimAuthResult(d.Domain, null, d.Result, null))],
             [.. (r.Spf ?? []).Select(d => new SpfAuthResult(d.Domain, null, d.Result, null))]));
-        await new IngestWriter(Db).AddAsync(header, stored, ReadOnlyMemory<byte>.Empty, "test", TestContext.Current.CancellationToken);
+        using var writer = new IngestWriter(Db);
+        await writer.AddAsync(header, stored, ReadOnlyMemory<byte>.Empty, "test", TestContext.Current.CancellationToken);
     }
 
     public async ValueTask DisposeAsync()

@@ -120,5 +120,9 @@ internal sealed class IngestPipeline : IAsyncDisposable
 
     private static string Megabytes(long bytes) => $"{bytes / (1024.0 * 1024):0.#} MB";
 
-    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+    public ValueTask DisposeAsync()
+    {
+        _writer.Dispose();
+        return _connection.DisposeAsync();
+    }
 }

@@ -9,11 +9,16 @@ namespace DmarcAnalyzer.Storage;
 /// the whole report or none of it; its identity (reporter, report id, domain, begin, end) is a unique key,
 /// so the same report ingested again is a duplicate that changes nothing.
 /// </summary>
-internal sealed class IngestWriter(SqliteConnection connection)
+internal sealed class IngestWriter(SqliteConnection connection) : IDisposable
 {
+    private readonly RecordInserter _records = new(connection);
+
     /// <summary>Records wait for SQLite in batches of this many, at most <see cref="BatchesAhead"/> batches ahead.</summary>
     private const int BatchSize = 256;
     private const int BatchesAhead = 8;
+
+    /// <summary>Reports of at least this much XML are parsed on another thread while SQLite stores them.</summary>
+    private const int ParallelFrom = 1 << 20;
 
     /// <summary>
     /// Stores the report as its records stream from the reader: they are parsed on one thread while SQLite
@@ -29,19 +34,20 @@ internal sealed class IngestWriter(SqliteConnection connection)
         var reportId = await InsertReportAsync(header, source, transaction, ct);
         if (reportId is null)
             return null;
-        var raw = Task.Run(() => Gzip(xml), CancellationToken.None);
-        long stored;
+        // A small report is parsed and compressed here: handing it to other threads would cost more than it saves.
+        var large = xml.Length >= ParallelFrom;
+        var raw = large ? Task.Run(() => Gzip(xml), CancellationToken.None) : Task.FromResult(Gzip(xml));
+        var batches = large ? ReadAhead.BatchesAsync(records, BatchSize, BatchesAhead, ct) : records.Chunk(BatchSize).ToAsyncEnumerable();
         try
         {
-            using var inserter = new RecordInserter(transaction, reportId.Value);
-            await foreach (var batch in ReadAhead.BatchesAsync(records, BatchSize, BatchesAhead, ct))
+            _records.Start(reportId.Value);
+            await foreach (var batch in batches)
             {
                 ct.ThrowIfCancellationRequested();
                 foreach (var record in batch)
-                    inserter.Insert(record);
+                    _records.Insert(record);
             }
-            inserter.InsertResultCounts(connection);
-            stored = inserter.Inserted;
+            _records.InsertResultCounts();
         }
         finally
         {
@@ -57,7 +63,7 @@ internal sealed class IngestWriter(SqliteConnection connection)
             await update.ExecuteNonQueryAsync(ct);
         }
         await transaction.CommitAsync(ct);
-        return stored;
+        return _records.Inserted;
     }
 
     /// <summary>The report's row, its raw XML still to come (compressed meanwhile); null when the store already has the report.</summary>
@@ -146,4 +152,6 @@ internal sealed class IngestWriter(SqliteConnection connection)
             gzip.Write(xml.Span);
         return buffer.ToArray();
     }
+
+    public void Dispose() => _records.Dispose();
 }

@@ -65,6 +65,14 @@ internal sealed class RawStatement : IDisposable
         return false;
     }
 
+    /// <summary>Runs a query for its one number (the first column of the first row), ready to run again.</summary>
+    public long Scalar()
+    {
+        var value = Step() ? Int64(0) : 0;
+        raw.sqlite3_reset(_statement);
+        return value;
+    }
+
     public long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
 
     /// <summary>The column's text as UTF-8, valid until the next <see cref="Step"/>; empty for NULL.</summary>

@@ -5,73 +5,75 @@ namespace DmarcAnalyzer.Storage;
 
 /// <summary>
 /// The hot path of a large report: one row per record (its first DKIM and SPF result inline, migration 2),
-/// prepared statements driven through SQLite's own API, record ids assigned here (the caller's transaction
-/// holds the write lock) instead of read back, and the report's result counts summed on the way.
+/// prepared statements driven through SQLite's own API and kept from one report to the next (a poller's reports
+/// are mostly small), record ids assigned here (the caller's transaction holds the write lock) instead of read
+/// back, and the report's result counts summed on the way.
 /// </summary>
-internal sealed class RecordInserter : IDisposable
+internal sealed class RecordInserter(SqliteConnection connection) : IDisposable
 {
-    private readonly RawStatement _record;
-    private readonly RawStatement _reason;
-    private readonly RawStatement _dkim;
-    private readonly RawStatement _spf;
-    private readonly long _report;
-    private readonly long _first;
+    private RawStatement? _lastId;
+    private RawStatement? _record;
+    private RawStatement? _reason;
+    private RawStatement? _dkim;
+    private RawStatement? _spf;
+    private RawStatement? _counts;
+    private long _report;
+    private long _first;
     private long _id;
     private readonly Dictionary<(string Kind, string Value), long> _messages = [];
 
-    public RecordInserter(SqliteTransaction transaction, long report)
+    /// <summary>Starts the records of a report, inside the transaction that stores it.</summary>
+    public void Start(long report)
     {
-        var connection = transaction.Connection!;
-        using (var next = connection.CreateCommand())
-        {
-            next.Transaction = transaction;
-            next.CommandText = "SELECT ifnull(max(id), 0) FROM records";
-            _first = _id = (long)next.ExecuteScalar()!;
-        }
-        _report = report;
-        _record = new RawStatement(connection, """
+        _lastId ??= new RawStatement(connection, "SELECT ifnull(max(id), 0) FROM records");
+        _record ??= new RawStatement(connection, """
             INSERT INTO records (id, report, source_ip, count, disposition, dkim_eval, spf_eval, header_from, envelope_from, envelope_to,
                 dkim_domain, dkim_selector, dkim_result, dkim_human_result, spf_domain, spf_scope, spf_result, spf_human_result)
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)
             """);
-        _reason = new RawStatement(connection, "INSERT INTO record_reasons (record, type, comment) VALUES (?1, ?2, ?3)");
-        _dkim = new RawStatement(connection,
+        _reason ??= new RawStatement(connection, "INSERT INTO record_reasons (record, type, comment) VALUES (?1, ?2, ?3)");
+        _dkim ??= new RawStatement(connection,
             "INSERT INTO record_dkim (record, domain, selector, result, human_result) VALUES (?1, ?2, ?3, ?4, ?5)");
-        _spf = new RawStatement(connection,
+        _spf ??= new RawStatement(connection,
             "INSERT INTO record_spf (record, domain, scope, result, human_result) VALUES (?1, ?2, ?3, ?4, ?5)");
+        _counts ??= new RawStatement(connection, "INSERT INTO report_results (report, kind, value, messages) VALUES (?1, ?2, ?3, ?4)");
+        _report = report;
+        _first = _id = _lastId.Scalar();
+        _messages.Clear();
     }
 
     public long Inserted => _id - _first;
 
     public void Insert(ReportRecord r)
     {
+        var record = _record ?? throw new InvalidOperationException("Start first");
         var id = ++_id;
         var dkim = r.Dkim.Count > 0 ? r.Dkim[0] : null;
         var spf = r.Spf.Count > 0 ? r.Spf[0] : null;
-        _record.Bind(1, id);
-        _record.Bind(2, _report);
-        _record.Bind(3, r.SourceIp);
-        _record.Bind(4, r.Count);
-        _record.Bind(5, r.Disposition);
-        _record.Bind(6, r.DkimEvaluated);
-        _record.Bind(7, r.SpfEvaluated);
-        _record.Bind(8, r.HeaderFrom);
-        _record.Bind(9, r.EnvelopeFrom);
-        _record.Bind(10, r.EnvelopeTo);
-        _record.Bind(11, dkim?.Domain);
-        _record.Bind(12, dkim?.Selector);
-        _record.Bind(13, dkim?.Result);
-        _record.Bind(14, dkim?.HumanResult);
-        _record.Bind(15, spf?.Domain);
-        _record.Bind(16, spf?.Scope);
-        _record.Bind(17, spf?.Result);
-        _record.Bind(18, spf?.HumanResult);
-        _record.Execute();
+        record.Bind(1, id);
+        record.Bind(2, _report);
+        record.Bind(3, r.SourceIp);
+        record.Bind(4, r.Count);
+        record.Bind(5, r.Disposition);
+        record.Bind(6, r.DkimEvaluated);
+        record.Bind(7, r.SpfEvaluated);
+        record.Bind(8, r.HeaderFrom);
+        record.Bind(9, r.EnvelopeFrom);
+        record.Bind(10, r.EnvelopeTo);
+        record.Bind(11, dkim?.Domain);
+        record.Bind(12, dkim?.Selector);
+        record.Bind(13, dkim?.Result);
+        record.Bind(14, dkim?.HumanResult);
+        record.Bind(15, spf?.Domain);
+        record.Bind(16, spf?.Scope);
+        record.Bind(17, spf?.Result);
+        record.Bind(18, spf?.HumanResult);
+        record.Execute();
 
         var messages = Math.Clamp(r.Count, 0, RecordQueries.MaxCount);
         foreach (var o in r.Reasons)
         {
-            _reason.Bind(1, id);
+            _reason!.Bind(1, id);
             _reason.Bind(2, o.Type);
             _reason.Bind(3, o.Comment);
             _reason.Execute();
@@ -81,29 +83,28 @@ internal sealed class RecordInserter : IDisposable
         {
             var d = r.Dkim[i];
             if (i > 0)
-                Extra(_dkim, id, d.Domain, d.Selector, d.Result, d.HumanResult);
+                Extra(_dkim!, id, d.Domain, d.Selector, d.Result, d.HumanResult);
             Count("dkim", d.Result, messages);
         }
         for (var i = 0; i < r.Spf.Count; i++)
         {
             var s = r.Spf[i];
             if (i > 0)
-                Extra(_spf, id, s.Domain, s.Scope, s.Result, s.HumanResult);
+                Extra(_spf!, id, s.Domain, s.Scope, s.Result, s.HumanResult);
             Count("spf", s.Result, messages);
         }
     }
 
     /// <summary>Stores the report's summed result and reason counts (report_results).</summary>
-    public void InsertResultCounts(SqliteConnection connection)
+    public void InsertResultCounts()
     {
-        using var insert = new RawStatement(connection, "INSERT INTO report_results (report, kind, value, messages) VALUES (?1, ?2, ?3, ?4)");
         foreach (var ((kind, value), messages) in _messages)
         {
-            insert.Bind(1, _report);
-            insert.Bind(2, kind);
-            insert.Bind(3, value);
-            insert.Bind(4, messages);
-            insert.Execute();
+            _counts!.Bind(1, _report);
+            _counts.Bind(2, kind);
+            _counts.Bind(3, value);
+            _counts.Bind(4, messages);
+            _counts.Execute();
         }
     }
 
@@ -127,9 +128,7 @@ internal sealed class RecordInserter : IDisposable
 
     public void Dispose()
     {
-        _record.Dispose();
-        _reason.Dispose();
-        _dkim.Dispose();
-        _spf.Dispose();
+        foreach (var statement in new[] { _lastId, _record, _reason, _dkim, _spf, _counts })
+            statement?.Dispose();
     }
 }
