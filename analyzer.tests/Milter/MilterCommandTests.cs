@@ -16,10 +16,12 @@ public sealed class MilterCommandTests : IDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Rejects_then_after_SIGHUP_applies_a_new_exception_and_stops_cleanly_on_SIGTERM()
+    public async Task Rejects_then_after_SIGHUP_applies_a_new_exception_and_rereads_the_zone_files_and_stops_cleanly_on_SIGTERM()
     {
         var config = Path.Combine(_folder, "dmarc.json");
-        await File.WriteAllTextAsync(config, """{ "Filter": { "Exceptions": [] }, "Dns": { "Offline": true } }""", Ct);
+        var zone = Path.Combine(_folder, "partners.zone");
+        await File.WriteAllTextAsync(zone, "partner.example. 3600 IN TXT \"v=spf1 -all\"\n", Ct);
+        await File.WriteAllTextAsync(config, $$"""{ "Filter": { "Exceptions": [] }, "Dns": { "Offline": true, "Zones": [ "{{zone}}" ] } }""", Ct);
         var port = FreePort();
         using var process = Process.Start(DmarcProcess.StartInfo(_folder, "milter", "--listen", $"inet:127.0.0.1:{port}", "--config", config, "--db", "v.db"))!;
         var stderr = process.StandardError.ReadToEndAsync(Ct);
@@ -28,8 +30,8 @@ public sealed class MilterCommandTests : IDisposable
             await WaitForPortAsync(port);
             Assert.Equal('y', await SendEncryptedZipAsync(port));
 
-            await File.WriteAllTextAsync(config, """
-                { "Filter": { "Exceptions": [ { "Sender": "partner.example", "ApprovedBy": "ciso", "Reason": "test" } ] }, "Dns": { "Offline": true } }
+            await File.WriteAllTextAsync(config, $$"""
+                { "Filter": { "Exceptions": [ { "Sender": "partner.example", "ApprovedBy": "ciso", "Reason": "test" } ] }, "Dns": { "Offline": true, "Zones": [ "{{zone}}" ] } }
                 """, Ct);
             await SignalAsync(process.Id, "HUP");
             var deadline = DateTime.UtcNow.AddSeconds(30);
@@ -40,7 +42,9 @@ public sealed class MilterCommandTests : IDisposable
 
             await SignalAsync(process.Id, "TERM");
             await process.WaitForExitAsync(Ct);
-            Assert.True(process.ExitCode == 0, await stderr);
+            var log = await stderr;
+            Assert.True(process.ExitCode == 0, log);
+            Assert.Contains("zone files reloaded: " + zone, log);
         }
         finally
         {

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net.Sockets;
 using DmarcAnalyzer.Auth.Dmarc;
+using DmarcAnalyzer.Dns;
 using DmarcAnalyzer.Filter;
 using DmarcAnalyzer.Milter;
 using DmarcAnalyzer.Storage;
@@ -47,8 +48,9 @@ internal static class MilterCommand
             if (options.Milter.MaxConcurrentChecks < 1)
                 throw new UsageException("Filter:Milter:MaxConcurrentChecks must be at least 1");
             var databasePath = AppConfiguration.DatabasePath(result.GetValue(database), configuration);
-            var authenticator = await AuthenticatorAsync(result, dns, configuration, ct);
-            using var host = Build(configuration, options, databasePath, authenticator);
+            var resolver = await dns.CreateResolverAsync(result, configuration, ct);
+            var authenticator = await AuthenticatorAsync(resolver, configuration, ct);
+            using var host = Build(configuration, options, databasePath, authenticator, resolver, dns.Read(result, configuration).ZoneFiles);
             // Listening before the host runs: a port in use or a socket path we may not write is exit 1 with its
             // reason, not a service fault that merely stops the host.
             try
@@ -71,10 +73,9 @@ internal static class MilterCommand
         return command;
     }
 
-    private static async Task<SenderAuthenticator> AuthenticatorAsync(ParseResult result, DnsCommandOptions dns, IConfiguration configuration, CancellationToken ct)
+    private static async Task<SenderAuthenticator> AuthenticatorAsync(DnsResolver resolver, IConfiguration configuration, CancellationToken ct)
     {
         var settings = AuthSettings.From(configuration);
-        var resolver = await dns.CreateResolverAsync(result, configuration, ct);
         PublicSuffixList? psl = null;
         if (settings.Discovery == DmarcDiscoveryMode.PublicSuffixList)
         {
@@ -91,7 +92,7 @@ internal static class MilterCommand
     }
 
     private static IHost Build(IConfigurationRoot configuration, FilterOptions options, string databasePath,
-        SenderAuthenticator authenticator)
+        SenderAuthenticator authenticator, DnsResolver resolver, IReadOnlyList<string> zoneFiles)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSystemd();
@@ -106,6 +107,7 @@ internal static class MilterCommand
             authenticator));
         builder.Services.AddSingleton(sp => new VerdictLog(ct => Database.OpenAsync(databasePath, ct),
             options.VerdictQueueCapacity, options.VerdictBatchSize, sp.GetRequiredService<ILogger<VerdictLog>>()));
+        builder.Services.AddSingleton(sp => new ZoneReloader(resolver, zoneFiles, sp.GetRequiredService<ILogger<ZoneReloader>>()));
         builder.Services.AddSingleton<IMilterHandler, FilterMilterHandler>();
         builder.Services.AddSingleton<MilterServer>();
         builder.Services.AddHostedService<MilterService>();

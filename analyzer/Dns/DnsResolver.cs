@@ -11,6 +11,15 @@ internal sealed class DnsResolver(LocalZone zone, DnsCache cache, DnsTransport? 
 {
     public const int MaxCnameChain = 8;
 
+    private volatile LocalZone _zone = zone;
+
+    /// <summary>The zone records in force; replaced whole when the zone files are read again (SIGHUP).</summary>
+    public LocalZone Zone
+    {
+        get => _zone;
+        set => _zone = value;
+    }
+
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(string Name, DnsType Type), Task<DnsAnswer>> _inFlight = new();
 
     public async Task<DnsLookup<string>> TxtAsync(string name, CancellationToken ct)
@@ -55,7 +64,7 @@ internal sealed class DnsResolver(LocalZone zone, DnsCache cache, DnsTransport? 
 
     private async Task<DnsAnswer> AnswerAsync(string name, DnsType type, CancellationToken ct)
     {
-        if (zone.TryAnswer(name, type, out var local))
+        if (_zone.TryAnswer(name, type, out var local))
             return local;
         if (transport is null)
             return new DnsAnswer(DnsOutcome.NxDomain, [], 0);

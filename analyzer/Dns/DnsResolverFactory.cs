@@ -13,10 +13,16 @@ internal static class DnsResolverFactory
     /// </summary>
     public static async Task<DnsResolver> CreateAsync(DnsOptions options, CancellationToken ct, DnsCache? cache = null)
     {
-        var records = new List<DnsRecord>();
-        foreach (var file in options.ZoneFiles)
-            records.AddRange(await ZoneFile.LoadAsync(file, ct));
         var transport = options.Offline ? null : new DnsTransport(options.Servers, options.Timeout, options.Retries);
-        return new DnsResolver(new LocalZone(records), cache ?? SharedCache, transport);
+        return new DnsResolver(await LoadZoneAsync(options.ZoneFiles, ct), cache ?? SharedCache, transport);
+    }
+
+    /// <summary>The records of the zone files; a bad one throws <see cref="ZoneFileException"/>.</summary>
+    public static async Task<LocalZone> LoadZoneAsync(IReadOnlyList<string> zoneFiles, CancellationToken ct)
+    {
+        var records = new List<DnsRecord>();
+        foreach (var file in zoneFiles)
+            records.AddRange(await ZoneFile.LoadAsync(file, ct));
+        return new LocalZone(records);
     }
 }
