@@ -129,6 +129,23 @@ public class RecordLayoutTests
     }
 
     [Fact]
+    public async Task AReportWithEndlesslyNewResultValuesKeepsABoundedNumberOfCounts()
+    {
+        var records = string.Concat(Enumerable.Range(0, 1000).Select(i => $"""
+            <record><row><source_ip>192.0.2.1</source_ip><count>1</count></row>
+              <auth_results><dkim><domain>example.com</domain><result>made-up-{i}</result></dkim></auth_results></record>
+            """));
+        var xml = TwoOfEach[..TwoOfEach.IndexOf("<record>", StringComparison.Ordinal)] + records + "</feedback>";
+        await using var store = new IngestHarness();
+        Assert.Equal(1000, (await store.IngestAsync(ReportXml.Bytes(xml))).Records);
+
+        Assert.Equal(RecordInserter.MaxDistinctValues + 1, await store.ScalarAsync("SELECT count(*) FROM report_results"));
+        Assert.Equal(1000, await store.ScalarAsync("SELECT sum(messages) FROM report_results"));
+        Assert.Equal(1000 - RecordInserter.MaxDistinctValues,
+            await store.ScalarAsync($"SELECT messages FROM report_results WHERE value = '{RecordInserter.OtherValues}'"));
+    }
+
+    [Fact]
     public async Task ExportJoinsInlineAndExtraResultsInOrder()
     {
         await using var store = new IngestHarness();

@@ -25,8 +25,6 @@ internal sealed record StoredRecords(
 /// </summary>
 internal static class StoredRecordReader
 {
-    public const string Unrecognised = "(unrecognised)";
-
     private readonly record struct Slice(string Domain, long Day, string Reporter);
 
     public static async Task<StoredRecords> ReadAsync(SqliteConnection db, RecordFilter filter, CancellationToken ct)
@@ -110,7 +108,7 @@ internal static class StoredRecordReader
                 sums.Add(slice, sourceIp, flags, count);
         }, ct);
 
-    /// <summary>Messages per value of one kind, per domain; values outside <paramref name="values"/> add up as <see cref="Unrecognised"/>.</summary>
+    /// <summary>Messages per value of one kind, per domain; values outside <paramref name="values"/> add up as <see cref="RecordInserter.OtherValues"/>.</summary>
     private static IReadOnlyDictionary<string, IReadOnlyList<NamedCount>> ByDomain(
         IReadOnlyList<ResultCountOfReport> rows, string kind, IReadOnlyList<string> values, IReadOnlyDictionary<long, string> domainOf)
     {
@@ -121,7 +119,7 @@ internal static class StoredRecordReader
                 continue;
             if (!sums.TryGetValue(domain, out var sum))
                 sums[domain] = sum = new Dictionary<string, long>(StringComparer.Ordinal);
-            var name = values.Contains(row.Value) ? row.Value : Unrecognised;
+            var name = values.Contains(row.Value) ? row.Value : RecordInserter.OtherValues;
             sum[name] = sum.GetValueOrDefault(name) + row.Messages;
         }
         return sums.ToDictionary(

@@ -108,11 +108,22 @@ internal sealed class RecordInserter(SqliteConnection connection) : IDisposable
         }
     }
 
-    /// <summary>Saturates instead of overflowing: a report may claim absurd counts (each is clamped to 2^40).</summary>
+    /// <summary>Distinct values kept per report; RFC 9990 defines fewer than ten of each kind.</summary>
+    public const int MaxDistinctValues = 256;
+
+    /// <summary>What values past <see cref="MaxDistinctValues"/> are counted as, and how the analysis names every value RFC 9990 does not define.</summary>
+    public const string OtherValues = "(unrecognised)";
+
+    /// <summary>
+    /// Saturates instead of overflowing: a report may claim absurd counts (each is clamped to 2^40). A hostile
+    /// report that gives every record a new result value cannot make the counts grow with it.
+    /// </summary>
     private void Count(string kind, string value, long messages)
     {
         const long Saturated = 9_000_000_000_000_000_000;
         var key = (kind, value);
+        if (_messages.Count >= MaxDistinctValues && !_messages.ContainsKey(key))
+            key = (kind, OtherValues);
         _messages[key] = Math.Min(_messages.GetValueOrDefault(key) + messages, Saturated);
     }
 
