@@ -14,6 +14,7 @@ public class BadInputTests
         Assert.Equal(0, outcome.New);
         Assert.True(outcome.Failed >= 1, "the input should be stored as a failure");
         Assert.Equal(0, await store.ScalarAsync("SELECT count(*) FROM reports"));
+        Assert.Equal(0, await store.ScalarAsync("SELECT count(*) FROM records"));
         return string.Join(" | ", await store.StringsAsync("SELECT reason FROM failures"));
     }
 
@@ -99,6 +100,26 @@ public class BadInputTests
     {
         var gzip = Gzip(ReportXml.Bytes(ReportXml.Report(records: 50)));
         Assert.Contains("truncated", await FailureReasonAsync(gzip[..(gzip.Length / 2)]));
+    }
+
+    [Fact]
+    public async Task ALargeReportBrokenPartWayIsAFailureAndKeepsNothing()
+    {
+        // Over a megabyte: parsed on another thread while SQLite stores the records already read.
+        var xml = ReportXml.Bytes(ReportXml.Report(records: 6000));
+        Assert.True(xml.Length > 1 << 20);
+        var reason = await FailureReasonAsync(xml[..(xml.Length - 300)]);
+        Assert.Contains("ends before the document is complete", reason);
+    }
+
+    [Fact]
+    public async Task ALargeReportIsStoredWhole()
+    {
+        var xml = ReportXml.Bytes(ReportXml.Report(records: 6000));
+        await using var store = new IngestHarness();
+        Assert.Equal(6000, (await store.IngestAsync(xml)).Records);
+        Assert.Equal(6000 * 6001 / 2, await store.ScalarAsync("SELECT sum(count) FROM records"));
+        Assert.Equal(6000 * 6001 / 2, await store.ScalarAsync("SELECT messages FROM report_results WHERE kind = 'dkim' AND value = 'pass'"));
     }
 
     [Fact]
