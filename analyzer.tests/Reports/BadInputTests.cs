@@ -113,6 +113,28 @@ public class BadInputTests
     }
 
     [Fact]
+    public async Task RecordsPiledUpBeforeTheHeaderAreCapped()
+    {
+        var xml = "<feedback>" + string.Concat(Enumerable.Repeat("<record/>", 10_001)) + "</feedback>";
+        Assert.Contains("more than 10,000 records come before <report_metadata>", await FailureReasonAsync(ReportXml.Bytes(xml)));
+    }
+
+    [Fact]
+    public async Task AValueLongerThan64KilobytesIsRefused()
+    {
+        var xml = ReportXml.Report(org: new string('x', 70_000));
+        Assert.Contains("a value longer than 64 KB", await FailureReasonAsync(ReportXml.Bytes(xml)));
+    }
+
+    [Fact]
+    public async Task AnEnormousRootNameIsShortenedInTheReason()
+    {
+        var reason = await FailureReasonAsync(ReportXml.Bytes($"<{new string('a', 100_000)}/>"));
+        Assert.Contains("not <feedback>", reason);
+        Assert.True(reason.Length < 300, reason);
+    }
+
+    [Fact]
     public async Task ALargeReportIsStoredWhole()
     {
         var xml = ReportXml.Bytes(ReportXml.Report(records: 6000));

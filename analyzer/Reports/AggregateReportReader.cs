@@ -19,6 +19,8 @@ internal sealed class AggregateReportReader
     private readonly Utf8XmlReader _reader;
     private readonly IngestLimits _limits;
     private ChildWalk _feedback;
+    private const int MaxEarlyRecords = 10_000;
+
     /// <summary>Records that came before the header was complete (out of the schema's order).</summary>
     private readonly Queue<ReportRecord> _early = new();
     private int _records;
@@ -44,7 +46,12 @@ internal sealed class AggregateReportReader
                 case "version": version = Text(reader, limits); break;
                 case "report_metadata": metadata = ReadMetadata(reader, limits); break;
                 case "policy_published": policy = ReadPolicy(reader, limits); break;
-                case "record": _early.Enqueue(ReadRecordCounted()); break;
+                case "record":
+                    // Held until the header is complete, so only a few: the schema puts the header first.
+                    if (_early.Count == MaxEarlyRecords)
+                        throw new ReportFormatException($"more than {MaxEarlyRecords:N0} records come before <report_metadata> and <policy_published>");
+                    _early.Enqueue(ReadRecordCounted());
+                    break;
                 default: Skip(reader, limits); break;
             }
         }
@@ -119,7 +126,7 @@ internal sealed class AggregateReportReader
                 throw new ReportFormatException($"the XML nests deeper than {limits.MaxXmlDepth} levels");
             if (r.LocalName == "feedback")
                 return;
-            root ??= r.Name;
+            root ??= Shorten(r.Name);
             if (r.Depth >= 2)
                 Skip(r, limits);
         }
@@ -369,6 +376,9 @@ internal sealed class AggregateReportReader
         }
     }
 
+    /// <summary>Longer values are refused before they become strings: extra_contact_info, a comment or an error is a line or two.</summary>
+    private const int MaxValueBytes = 64 * 1024;
+
     /// <summary>The trimmed text of the element the reader is on; child elements inside it are skipped.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static string Text(Utf8XmlReader r, IngestLimits limits)
@@ -379,6 +389,7 @@ internal sealed class AggregateReportReader
             return "";
         }
         var depth = r.Depth;
+        var length = 0L;
         string? single = null;
         StringBuilder? many = null;
         r.Read();
@@ -388,16 +399,17 @@ internal sealed class AggregateReportReader
             {
                 case XmlNodeType.None:
                     throw new ReportFormatException("the XML ends before the document is complete (truncated?)");
-                case XmlNodeType.Text or XmlNodeType.CDATA or XmlNodeType.SignificantWhitespace or XmlNodeType.Whitespace:
+                case XmlNodeType.Text or XmlNodeType.CDATA:
+                    length += r.ValueByteLength;
+                    if (length > MaxValueBytes)
+                        throw new ReportFormatException($"line {r.LineNumber}: a value longer than {MaxValueBytes / 1024} KB, more than any field of a report needs");
                     if (single is null) single = r.Value;
                     else (many ??= new StringBuilder(single)).Append(r.Value);
                     r.Read();
                     break;
-                case XmlNodeType.Element:
-                    Skip(r, limits);
-                    break;
                 default:
-                    r.Read();
+                    // An element inside a value: skipped (Utf8XmlReader gives no other kind of node here).
+                    Skip(r, limits);
                     break;
             }
         }

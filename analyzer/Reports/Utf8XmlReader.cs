@@ -122,6 +122,9 @@ internal sealed class Utf8XmlReader
     /// <summary>The decoded text of a Text or CDATA node; "" on other nodes.</summary>
     public string Value => _nodeType is XmlNodeType.Text or XmlNodeType.CDATA ? _value ??= DecodeValue() : "";
 
+    /// <summary>The length in bytes of a Text or CDATA node as written, before references are decoded: known before <see cref="Value"/> makes the string.</summary>
+    public int ValueByteLength => _nodeType is XmlNodeType.Text or XmlNodeType.CDATA ? _valueLength : 0;
+
     /// <summary>The line the current node starts on, counted from 1.</summary>
     public int LineNumber => LineAt(_nodeStart);
 
