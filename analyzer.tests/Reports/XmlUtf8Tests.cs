@@ -40,6 +40,17 @@ public class XmlUtf8Tests
         Assert.Equal("<feedback><org_name>\u201Cq\u201Dx</org_name></feedback>", Encoding.UTF8.GetString(XmlUtf8.From(broken.ToArray()).Span));
     }
 
+    [Theory]
+    [InlineData("utf-16", false)]
+    [InlineData("UCS-2", false)]
+    [InlineData("windows-1252", true)]
+    public void An8BitStartOrAUtf8MarkOutweighsTheDeclaration(string declared, bool bom)
+    {
+        var text = string.Format(Document, declared);
+        var bytes = (bom ? new byte[] { 0xEF, 0xBB, 0xBF } : []).Concat(Encoding.UTF8.GetBytes(text)).ToArray();
+        Assert.EndsWith("<org_name>Bücher & Söhne</org_name></feedback>", Encoding.UTF8.GetString(XmlUtf8.From(bytes).Span));
+    }
+
     [Fact]
     public void AnUnknownEncodingIsAReportFormatError()
     {

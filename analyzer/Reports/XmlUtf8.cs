@@ -21,8 +21,10 @@ internal static partial class XmlUtf8
             return Transcode(Encoding.Unicode, bytes);
         if (bytes is [0xFE, 0xFF, ..] or [0, (byte)'<', ..])
             return Transcode(Encoding.BigEndianUnicode, bytes);
+        // A UTF-8 byte order mark says more than a declaration, and so does an 8-bit start of the document against a
+        // declared UTF-16 or UTF-32 (XML 1.0 Appendix F; .NET's StringWriter writes "utf-16" into what is saved as UTF-8).
         var declared = DeclaredEncoding(bytes);
-        if (declared is null || IsUtf8(declared))
+        if (declared is null || IsUtf8(declared) || bytes is [0xEF, 0xBB, 0xBF, ..] || IsWide(declared))
             return Utf8.IsValid(bytes) ? xml : Encoding.UTF8.GetBytes(LenientText.Decode(bytes));
         Encoding encoding;
         try
@@ -38,6 +40,10 @@ internal static partial class XmlUtf8
 
     private static byte[] Transcode(Encoding encoding, ReadOnlySpan<byte> bytes) =>
         Encoding.UTF8.GetBytes(encoding.GetString(bytes).TrimStart('\uFEFF'));
+
+    private static bool IsWide(string name) =>
+        name.StartsWith("utf-16", StringComparison.OrdinalIgnoreCase) || name.StartsWith("utf-32", StringComparison.OrdinalIgnoreCase)
+        || name.StartsWith("ucs-", StringComparison.OrdinalIgnoreCase) || name.Equals("unicode", StringComparison.OrdinalIgnoreCase);
 
     private static bool IsUtf8(string name) =>
         name.Equals("utf-8", StringComparison.OrdinalIgnoreCase) || name.Equals("utf8", StringComparison.OrdinalIgnoreCase);
