@@ -50,7 +50,8 @@ internal static class MilterCommand
             var databasePath = AppConfiguration.DatabasePath(result.GetValue(database), configuration);
             var resolver = await dns.CreateResolverAsync(result, configuration, ct);
             var authenticator = await AuthenticatorAsync(resolver, configuration, ct);
-            using var host = Build(configuration, options, databasePath, authenticator, resolver, dns.Read(result, configuration).ZoneFiles);
+            using var host = Build(configuration, options, databasePath, authenticator, resolver, () => dns.Read(result, configuration).ZoneFiles);
+            var service = host.Services.GetServices<IHostedService>().OfType<MilterService>().Single();
             // Listening before the host runs: a port in use or a socket path we may not write is exit 1 with its
             // reason, not a service fault that merely stops the host.
             try
@@ -62,7 +63,6 @@ internal static class MilterCommand
                 Console.Error.WriteLine($"dmarc: cannot listen on {address}: {e.Message}");
                 return ExitCodes.Fatal;
             }
-            var service = host.Services.GetServices<IHostedService>().OfType<MilterService>().Single();
             await host.RunAsync(ct);
             // A failing service stops the host (BackgroundServiceExceptionBehavior.StopHost) and RunAsync returns as
             // after SIGTERM; awaiting the failed task rethrows its error, which exits 1.
@@ -92,7 +92,7 @@ internal static class MilterCommand
     }
 
     private static IHost Build(IConfigurationRoot configuration, FilterOptions options, string databasePath,
-        SenderAuthenticator authenticator, DnsResolver resolver, IReadOnlyList<string> zoneFiles)
+        SenderAuthenticator authenticator, DnsResolver resolver, Func<IReadOnlyList<string>> zoneFiles)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSystemd();

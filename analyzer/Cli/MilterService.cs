@@ -12,31 +12,45 @@ namespace DmarcAnalyzer.Cli;
 /// The milter daemon under the generic host: the server (already listening), the verdict writer beside it, SIGHUP
 /// to reload the configuration and the zone files. SIGTERM stops accepting, lets messages in progress finish, then drains the verdict queue.
 /// </summary>
-internal sealed class MilterService(MilterServer server, VerdictLog verdicts, FilterSettings settings, ZoneReloader zones,
-    ILogger<MilterService> logger) : BackgroundService
+internal sealed class MilterService : BackgroundService
 {
-    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    private readonly MilterServer _server;
+    private readonly VerdictLog _verdicts;
+    private readonly FilterSettings _settings;
+    private readonly ZoneReloader _zones;
+    private readonly ILogger<MilterService> _logger;
+    private readonly Channel<bool> _hangups = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
+    private readonly PosixSignalRegistration _hangup;
+
+    /// <summary>
+    /// Takes SIGHUP from here on, before the server listens: an early HUP (logrotate's postrotate) must not kill
+    /// the process by the default action. The handler only asks; the reload runs in <see cref="ExecuteAsync"/>.
+    /// </summary>
+    public MilterService(MilterServer server, VerdictLog verdicts, FilterSettings settings, ZoneReloader zones, ILogger<MilterService> logger)
     {
-        // The signal handler only asks; the reload (zone files are read asynchronously) runs here, one at a time.
-        var hangups = Channel.CreateBounded<bool>(new BoundedChannelOptions(1) { FullMode = BoundedChannelFullMode.DropWrite });
-        using var hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
+        (_server, _verdicts, _settings, _zones, _logger) = (server, verdicts, settings, zones, logger);
+        _hangup = PosixSignalRegistration.Create(PosixSignal.SIGHUP, context =>
         {
             context.Cancel = true;
-            hangups.Writer.TryWrite(true);
+            _hangups.Writer.TryWrite(true);
         });
+    }
+
+    protected override async Task ExecuteAsync(CancellationToken stoppingToken)
+    {
         using var writerStop = new CancellationTokenSource();
-        var writer = verdicts.RunAsync(writerStop.Token);
-        var reloads = ReloadOnHangupAsync(hangups.Reader, writerStop.Token);
+        var writer = _verdicts.RunAsync(writerStop.Token);
+        var reloads = ReloadOnHangupAsync(_hangups.Reader, writerStop.Token);
         try
         {
-            await server.RunAsync(stoppingToken);
+            await _server.RunAsync(stoppingToken);
         }
         finally
         {
             await writerStop.CancelAsync();
             await reloads;
             await writer;
-            logger.LogInformation("milter stopped; {Written} verdicts stored, {Dropped} dropped", verdicts.Written, verdicts.Dropped);
+            _logger.LogInformation("milter stopped; {Written} verdicts stored, {Dropped} dropped", _verdicts.Written, _verdicts.Dropped);
         }
     }
 
@@ -46,14 +60,28 @@ internal sealed class MilterService(MilterServer server, VerdictLog verdicts, Fi
         {
             await foreach (var _ in hangups.ReadAllAsync(ct))
             {
-                logger.LogInformation("SIGHUP: reloading the configuration and the zone files");
-                settings.Reload();
-                await zones.ReloadAsync(ct);
+                _logger.LogInformation("SIGHUP: reloading the configuration and the zone files");
+                try
+                {
+                    _settings.Reload();
+                    await _zones.ReloadAsync(ct);
+                }
+                catch (Exception e) when (e is not OperationCanceledException)
+                {
+                    // Whatever goes wrong, the milter keeps what is in force and the next SIGHUP tries again.
+                    _logger.LogError(e, "reload failed; the configuration and zone files in force stay");
+                }
             }
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
         {
             // Stopping: a reload asked for now is moot.
         }
+    }
+
+    public override void Dispose()
+    {
+        _hangup.Dispose();
+        base.Dispose();
     }
 }

@@ -20,6 +20,8 @@ internal static class DnsResolverFactory
     /// <summary>The records of the zone files; a bad one throws <see cref="ZoneFileException"/>.</summary>
     public static async Task<LocalZone> LoadZoneAsync(IReadOnlyList<string> zoneFiles, CancellationToken ct)
     {
+        if (zoneFiles.Count == 0)
+            return LocalZone.Empty;
         var records = new List<DnsRecord>();
         foreach (var file in zoneFiles)
             records.AddRange(await ZoneFile.LoadAsync(file, ct));
