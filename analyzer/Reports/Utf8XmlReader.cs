@@ -15,7 +15,7 @@ namespace DmarcAnalyzer.Reports;
 /// Nodes are elements, end tags, text and CDATA sections. Whitespace-only text, comments, processing
 /// instructions and the XML declaration are checked and skipped, as are attributes; names are atomised, so
 /// the only allocations are <see cref="Value"/> strings, made when asked for. Well-formedness is enforced
-/// (tags match, one root, references valid, valid UTF-8) and every violation throws
+/// (tags match, one root, references valid, valid UTF-8 in element names, text and attribute values) and every violation throws
 /// <see cref="XmlSyntaxException"/>; a DTD is refused, so nothing is ever resolved or expanded. Elements'
 /// namespaces are resolved and their prefixes must be declared. Not checked: attributes' prefixes, duplicate
 /// attributes, and XML's excluded control characters (as <c>XmlReaderSettings.CheckCharacters = false</c>).
