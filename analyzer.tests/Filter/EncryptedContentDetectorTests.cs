@@ -91,8 +91,8 @@ public sealed class EncryptedContentDetectorTests
         Assert.Equal("PDF", Detector.Inspect(TestMessages.Pdf("/Encrypt 5 0 R"), "a.pdf")?.Kind);
         Assert.Null(Detector.Inspect(TestMessages.Pdf("/EncryptMetadata false"), "a.pdf"));
         Assert.Null(Detector.Inspect(TestMessages.Pdf(""), "a.pdf"));
-        Assert.Equal("Office (encrypted package)", Detector.Inspect(TestMessages.Ole2("EncryptedPackage"), "a.docx")?.Kind);
-        Assert.Null(Detector.Inspect(TestMessages.Ole2("WordDocument"), "a.doc"));
+        Assert.Equal("Office (encrypted package)", Detector.Inspect(CompoundFileBuilder.Build(("EncryptionInfo", new byte[100]), ("EncryptedPackage", new byte[100])), "a.docx")?.Kind);
+        Assert.Null(Detector.Inspect(CompoundFileBuilder.Build(("WordDocument", [0xEC, 0xA5, .. new byte[30]])), "a.doc"));
     }
 
     [Fact]

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Text;
 
 namespace DmarcAnalyzer.Filter;
 
@@ -9,19 +8,19 @@ internal sealed record FormatFinding(string Kind, bool NotInspected = false);
 
 /// <summary>
 /// Recognises encrypted 7z, RAR, PDF and Office files from their bytes, only where the format says so plainly.
-/// A 7z file is read to its coders (compressed headers included), so one whose headers cannot be read is not
-/// taken as clean, as with ZIP; for the others anything unclear counts as not encrypted.
+/// A 7z file is read to its coders (compressed headers included) and an Office compound file to its directory and
+/// document streams (<see cref="OfficeEncryption"/>), so either one that cannot be read is not taken as clean, as with
+/// ZIP; for the others anything unclear counts as not encrypted.
 /// </summary>
 internal static class EncryptedFormats
 {
     private static ReadOnlySpan<byte> SevenZipSignature => [(byte)'7', (byte)'z', 0xBC, 0xAF, 0x27, 0x1C];
     private static ReadOnlySpan<byte> Rar4Signature => [(byte)'R', (byte)'a', (byte)'r', (byte)'!', 0x1A, 0x07, 0x00];
     private static ReadOnlySpan<byte> Rar5Signature => [(byte)'R', (byte)'a', (byte)'r', (byte)'!', 0x1A, 0x07, 0x01, 0x00];
-    private static ReadOnlySpan<byte> OleSignature => [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
 
     /// <summary>
-    /// The finding when <paramref name="data"/> is an encrypted file of a known kind or a 7z file that could not be
-    /// read, else null. Decoding a 7z header spends <paramref name="budget"/>, the bytes the caller may still inflate.
+    /// The finding when <paramref name="data"/> is an encrypted file of a known kind or a 7z or compound file that
+    /// could not be read, else null. Decoding a 7z header spends <paramref name="budget"/>, the bytes the caller may still inflate.
     /// </summary>
     public static FormatFinding? Detect(ReadOnlySpan<byte> data, ref long budget)
     {
@@ -40,8 +39,8 @@ internal static class EncryptedFormats
             return Rar4Encrypted(data) ? new FormatFinding("RAR 4") : null;
         if (data.StartsWith("%PDF-"u8))
             return PdfEncrypted(data) ? new FormatFinding("PDF") : null;
-        if (data.StartsWith(OleSignature))
-            return OfficeEncrypted(data) ? new FormatFinding("Office (encrypted package)") : null;
+        if (data.StartsWith(CompoundFile.Signature))
+            return OfficeEncryption.Detect(data);
         return null;
     }
 
@@ -146,11 +145,4 @@ internal static class EncryptedFormats
             rest = rest[after..];
         }
     }
-
-    /// <summary>
-    /// Office: a password-protected OOXML file is an OLE2 compound file holding an "EncryptedPackage" stream
-    /// (MS-OFFCRYPTO §2.3.4.4); the directory stores the name in UTF-16LE.
-    /// </summary>
-    private static bool OfficeEncrypted(ReadOnlySpan<byte> data) =>
-        data.IndexOf(Encoding.Unicode.GetBytes("EncryptedPackage\0")) >= 0;
 }
