@@ -173,13 +173,4 @@ internal static class TestMessages
 
     public static byte[] Pdf(string trailer) =>
         Encoding.ASCII.GetBytes($"%PDF-1.7\n1 0 obj << /Type /Catalog >> endobj\ntrailer\n<< /Size 2 /Root 1 0 R {trailer} >>\n%%EOF\n");
-
-    public static byte[] Ole2(string streamName)
-    {
-        var bytes = new byte[1024];
-        byte[] signature = [0xD0, 0xCF, 0x11, 0xE0, 0xA1, 0xB1, 0x1A, 0xE1];
-        signature.CopyTo(bytes, 0);
-        Encoding.Unicode.GetBytes(streamName + "\0").CopyTo(bytes, 512);
-        return bytes;
-    }
 }
