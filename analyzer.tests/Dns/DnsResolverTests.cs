@@ -150,6 +150,20 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
+    public async Task A_zone_record_for_a_name_the_network_chain_passes_through_wins_even_from_the_cache()
+    {
+        var network = new TestZone().Cname("partner.example", "spf.provider.example").Txt("spf.provider.example", "v=spf1 ip4:198.51.100.1 -all");
+        await using var server = new LoopbackDnsServer(network);
+        var dns = Resolver(server);
+        Assert.Equal(["v=spf1 ip4:198.51.100.1 -all"], (await dns.TxtAsync("partner.example", Ct)).Records);
+
+        // As a SIGHUP does: the cached network answer must not hide the zone's record for the alias target.
+        dns.Zone = new LocalZone(ZoneFile.Parse("spf.provider.example. 3600 IN TXT \"v=spf1 ip4:192.0.2.7 -all\"\n"));
+        Assert.Equal(["v=spf1 ip4:192.0.2.7 -all"], (await dns.TxtAsync("partner.example", Ct)).Records);
+        Assert.Equal(1, server.UdpQueries);
+    }
+
+    [Fact]
     public async Task Cache_answers_until_the_ttl_runs_out_negative_answers_too()
     {
         await using var server = new LoopbackDnsServer(new TestZone().A("host.example", "192.0.2.1", ttl: 300));

@@ -3,7 +3,8 @@ namespace DmarcAnalyzer.Dns;
 /// <summary>
 /// The answer for one name and type, before aliases are followed: the records, or an outcome, or the
 /// CNAME target to ask next. <paramref name="Ttl"/> is how long the answer may be cached; <paramref name="Aliases"/>
-/// counts the CNAME links the server already followed for us.
+/// counts the CNAME links the server already followed for us, and <paramref name="Chain"/> names the alias targets
+/// it passed through, in order (so that a local zone record for one of them can win).
 /// </summary>
 internal sealed record DnsAnswer(
     DnsOutcome Outcome,
@@ -11,7 +12,8 @@ internal sealed record DnsAnswer(
     uint Ttl,
     string? CnameTarget = null,
     string? Error = null,
-    int Aliases = 0)
+    int Aliases = 0,
+    IReadOnlyList<string>? Chain = null)
 {
     public static DnsAnswer Temporary(string why) => new(DnsOutcome.TempError, [], 0, Error: why);
 }

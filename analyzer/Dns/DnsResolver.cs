@@ -69,14 +69,32 @@ internal sealed class DnsResolver(LocalZone zone, DnsCache cache, DnsTransport? 
         if (transport is null)
             return new DnsAnswer(DnsOutcome.NxDomain, [], 0);
         if (cache.TryGet(name, type, out var cached))
-            return cached;
+            return ZoneFirst(cached);
         // Callers asking the same question at once share one query. It runs without any caller's token (the
         // transport's timeouts bound it), so one caller giving up does not fail the others.
         var mine = new TaskCompletionSource<DnsAnswer>(TaskCreationOptions.RunContinuationsAsynchronously);
         var shared = _inFlight.GetOrAdd((name, type), mine.Task);
         if (shared == mine.Task)
             _ = QueryAsync(name, type, mine);
-        return await shared.WaitAsync(ct);
+        return ZoneFirst(await shared.WaitAsync(ct));
+    }
+
+    /// <summary>
+    /// A zone record for a name the network's alias chain passes through wins over the network's records for it: the
+    /// chain is cut there and followed in the zone. Checked at each use, so a cached answer does not hide a zone
+    /// reloaded since.
+    /// </summary>
+    private DnsAnswer ZoneFirst(DnsAnswer answer)
+    {
+        if (answer.Chain is not { } chain)
+            return answer;
+        var zone = _zone;
+        for (var i = 0; i < chain.Count; i++)
+        {
+            if (zone.Knows(chain[i]))
+                return new DnsAnswer(DnsOutcome.NoData, [], answer.Ttl, chain[i], Aliases: i);
+        }
+        return answer;
     }
 
     private async Task QueryAsync(string name, DnsType type, TaskCompletionSource<DnsAnswer> completion)
@@ -115,23 +133,25 @@ internal sealed class DnsResolver(LocalZone zone, DnsCache cache, DnsTransport? 
         }
         var owner = name;
         var ttl = uint.MaxValue;
+        List<string>? chain = null;
         for (var links = 0; ; links++)
         {
             var records = response.Answers.Where(r => r.Type == type && r.Name == owner).ToList();
             if (records.Count > 0)
-                return new DnsAnswer(DnsOutcome.Found, records, Math.Min(ttl, records.Min(r => r.Ttl)), Aliases: links);
+                return new DnsAnswer(DnsOutcome.Found, records, Math.Min(ttl, records.Min(r => r.Ttl)), Aliases: links, Chain: chain);
             var alias = type == DnsType.Cname ? null : response.Answers.FirstOrDefault(r => r.Type == DnsType.Cname && r.Name == owner);
             if (alias is null)
             {
                 if (owner != name && response.Rcode == DnsRcode.NoError)
                     return new DnsAnswer(DnsOutcome.NoData, [], ttl, owner, Aliases: links - 1); // the alias target is asked on its own
                 var outcome = response.Rcode == DnsRcode.NxDomain ? DnsOutcome.NxDomain : DnsOutcome.NoData;
-                return new DnsAnswer(outcome, [], Math.Min(ttl, response.NegativeTtl ?? 0), Aliases: links);
+                return new DnsAnswer(outcome, [], Math.Min(ttl, response.NegativeTtl ?? 0), Aliases: links, Chain: chain);
             }
             if (links >= MaxCnameChain)
                 return DnsAnswer.Temporary($"CNAME chain from {name} longer than {MaxCnameChain}");
             ttl = Math.Min(ttl, alias.Ttl);
             owner = alias.Text;
+            (chain ??= []).Add(DnsName.Normalize(owner));
         }
     }
 

@@ -20,6 +20,8 @@ internal sealed class LocalZone
         }
     }
 
+    public bool Knows(string name) => _byName.ContainsKey(name);
+
     public bool TryAnswer(string name, DnsType type, out DnsAnswer answer)
     {
         if (!_byName.TryGetValue(name, out var records))
