@@ -51,6 +51,12 @@ public sealed class OfficeEncryptionTests(LibreOfficeDocuments libreOffice) : IC
     public void Word_is_encrypted_by_the_fib_flags(int flags, string? kind) =>
         Assert.Equal(kind, OfficeEncryption.Detect(CompoundFileBuilder.Build(("WordDocument", Fib((ushort)flags)), ("1Table", new byte[100])))?.Kind);
 
+    [Theory]
+    [InlineData(0x0000, null)]
+    [InlineData(0x0100, "Word 6.0/95 (encrypted)")]
+    public void Word_95_is_read_by_the_same_header(int flags, string? kind) =>
+        Assert.Equal(kind, OfficeEncryption.Detect(CompoundFileBuilder.Build(("WordDocument", Fib((ushort)flags, ident: 0xA5DC))))?.Kind);
+
     [Fact]
     public void A_word_stream_without_a_fib_is_not_inspected()
     {

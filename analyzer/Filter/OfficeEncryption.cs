@@ -13,6 +13,9 @@ internal static class OfficeEncryption
     private const int StreamStartBytes = 4096;
 
     private const ushort WordIdent = 0xA5EC;
+
+    /// <summary>Word 6.0 and 95 wrote 0xA5DC; the FIB's header, fEncrypted included, was the same before Word 97 reorganised the rest.</summary>
+    private const ushort Word6Ident = 0xA5DC;
     private const ushort FibEncrypted = 0x0100;
     private const ushort FibObfuscated = 0x8000;
     private const ushort BofRecord = 0x0809;
@@ -47,11 +50,14 @@ internal static class OfficeEncryption
             return new FormatFinding(failure, NotInspected: true);
         if (fib is null)
             return null;
-        if (fib.Length < 0x0C || BinaryPrimitives.ReadUInt16LittleEndian(fib) != WordIdent)
+        var ident = fib.Length < 0x0C ? 0 : BinaryPrimitives.ReadUInt16LittleEndian(fib);
+        if (ident is not (WordIdent or Word6Ident))
             return new FormatFinding("WordDocument stream without a Word 97-2003 FIB", NotInspected: true);
         var flags = BinaryPrimitives.ReadUInt16LittleEndian(fib.AsSpan(0x0A));
         if ((flags & FibEncrypted) == 0)
             return null;
+        if (ident == Word6Ident)
+            return new FormatFinding("Word 6.0/95 (encrypted)");
         return new FormatFinding((flags & FibObfuscated) != 0 ? "Word 97-2003 (XOR obfuscation)" : "Word 97-2003 (encrypted)");
     }
 
