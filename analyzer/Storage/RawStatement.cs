@@ -15,9 +15,8 @@ internal sealed class RawStatement : IDisposable
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
     /// <summary>
-    /// What each parameter holds (SQLite keeps bindings from one run to the next): a value the same as the last
-    /// is not bound again. Strings count as the same when they are the same instance, as the XML reader's
-    /// repeated short values are.
+    /// The string (or DBNull for null) each parameter holds (SQLite keeps bindings from one run to the next): the
+    /// same instance as the last is not bound again, as the XML reader's repeated short values are.
     /// </summary>
     private readonly object?[] _bound;
 
@@ -28,12 +27,11 @@ internal sealed class RawStatement : IDisposable
         _bound = new object?[raw.sqlite3_bind_parameter_count(_statement) + 1];
     }
 
+    /// <summary>Numbers are always bound (cheap, and caching them would box one per row).</summary>
     public void Bind(int index, long value)
     {
-        if (_bound[index] is long last && last == value)
-            return;
         Check(raw.sqlite3_bind_int64(_statement, index, value));
-        _bound[index] = value;
+        _bound[index] = null;
     }
 
     public void Bind(int index, string? value)
