@@ -100,10 +100,20 @@ internal sealed class IngestPipeline : IAsyncDisposable
             var read = await input.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, ct);
             return (prefix.AsMemory(0, read), size);
         }
-        // A file's length is known: one buffer of that size instead of doubling copies.
-        var buffer = new MemoryStream(input.CanSeek ? (int)(input.Length - input.Position) : 0);
+        var buffer = new MemoryStream();
+        if (input.CanSeek)
+        {
+            // A file's length is known: read it straight into one buffer of that size.
+            var expected = PrefaultedArray.Allocate((int)(input.Length - input.Position));
+            var read = await input.ReadAtLeastAsync(expected, expected.Length, throwOnEndOfStream: false, ct);
+            if (read == expected.Length && input.Position >= input.Length)
+                return (expected, read);
+            // The file changed size while it was read: go on as for a stream.
+            buffer = new MemoryStream(expected.Length);
+            buffer.Write(expected, 0, read);
+        }
         var chunk = new byte[81920];
-        long total = 0;
+        long total = buffer.Length;
         int n;
         while ((n = await input.ReadAsync(chunk, ct)) > 0)
         {

@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using System.Text;
 using SQLitePCL;
 
 namespace DmarcAnalyzer.Storage;
@@ -19,6 +20,7 @@ internal sealed class RawStatement : IDisposable
     /// same instance as the last is not bound again, as the XML reader's repeated short values are.
     /// </summary>
     private readonly object?[] _bound;
+    private byte[] _utf8 = new byte[256];
 
     public RawStatement(SqliteConnection connection, string sql)
     {
@@ -39,8 +41,19 @@ internal sealed class RawStatement : IDisposable
         var bound = value ?? (object)DBNull.Value;
         if (ReferenceEquals(_bound[index], bound))
             return;
-        Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text(_statement, index, value));
+        Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text(_statement, index, Encode(value)));
         _bound[index] = bound;
+    }
+
+    /// <summary>
+    /// The value as UTF-8 in a buffer reused from one call to the next (SQLite copies what is bound), instead of
+    /// a new array per value.
+    /// </summary>
+    private ReadOnlySpan<byte> Encode(string value)
+    {
+        if (_utf8.Length < value.Length * 3)
+            _utf8 = new byte[Math.Max(value.Length * 3, 2 * _utf8.Length)];
+        return _utf8.AsSpan(0, Encoding.UTF8.GetBytes(value, _utf8));
     }
 
     /// <summary>Runs a statement that returns no rows, ready to run again with new values.</summary>
