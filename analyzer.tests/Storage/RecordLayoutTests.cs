@@ -139,10 +139,10 @@ public class RecordLayoutTests
         await using var store = new IngestHarness();
         Assert.Equal(1000, (await store.IngestAsync(ReportXml.Bytes(xml))).Records);
 
-        Assert.Equal(RecordInserter.MaxDistinctValues + 1, await store.ScalarAsync("SELECT count(*) FROM report_results"));
+        Assert.Equal(ResultCounts.MaxDistinctValues + 1, await store.ScalarAsync("SELECT count(*) FROM report_results"));
         Assert.Equal(1000, await store.ScalarAsync("SELECT sum(messages) FROM report_results"));
-        Assert.Equal(1000 - RecordInserter.MaxDistinctValues,
-            await store.ScalarAsync($"SELECT messages FROM report_results WHERE value = '{RecordInserter.OtherValues}'"));
+        Assert.Equal(1000 - ResultCounts.MaxDistinctValues,
+            await store.ScalarAsync($"SELECT messages FROM report_results WHERE value = '{ResultCounts.OtherValues}'"));
     }
 
     [Fact]

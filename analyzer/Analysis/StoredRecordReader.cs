@@ -108,7 +108,7 @@ internal static class StoredRecordReader
                 sums.Add(slice, sourceIp, flags, count);
         }, ct);
 
-    /// <summary>Messages per value of one kind, per domain; values outside <paramref name="values"/> add up as <see cref="RecordInserter.OtherValues"/>.</summary>
+    /// <summary>Messages per value of one kind, per domain; values outside <paramref name="values"/> add up as <see cref="ResultCounts.OtherValues"/>.</summary>
     private static IReadOnlyDictionary<string, IReadOnlyList<NamedCount>> ByDomain(
         IReadOnlyList<ResultCountOfReport> rows, string kind, IReadOnlyList<string> values, IReadOnlyDictionary<long, string> domainOf)
     {
@@ -119,7 +119,7 @@ internal static class StoredRecordReader
                 continue;
             if (!sums.TryGetValue(domain, out var sum))
                 sums[domain] = sum = new Dictionary<string, long>(StringComparer.Ordinal);
-            var name = values.Contains(row.Value) ? row.Value : RecordInserter.OtherValues;
+            var name = values.Contains(row.Value) ? row.Value : ResultCounts.OtherValues;
             sum[name] = sum.GetValueOrDefault(name) + row.Messages;
         }
         return sums.ToDictionary(

@@ -58,7 +58,9 @@ internal sealed class IngestWriter(SqliteConnection connection) : IDisposable
         {
             update.Transaction = transaction;
             update.CommandText = "UPDATE reports SET raw_gzip = $raw WHERE id = $id";
-            Add(update, "$raw", await raw);
+            // The compressed bytes straight from the stream's buffer: Size binds only its used part, without a copy.
+            var compressed = await raw;
+            update.Parameters.Add(new SqliteParameter("$raw", compressed.GetBuffer()) { Size = (int)compressed.Length });
             Add(update, "$id", reportId.Value);
             await update.ExecuteNonQueryAsync(ct);
         }
@@ -145,12 +147,12 @@ internal sealed class IngestWriter(SqliteConnection connection) : IDisposable
     private static void Add(SqliteCommand command, string name, object? value) =>
         command.Parameters.AddWithValue(name, value ?? DBNull.Value);
 
-    private static byte[] Gzip(ReadOnlyMemory<byte> xml)
+    private static MemoryStream Gzip(ReadOnlyMemory<byte> xml)
     {
-        using var buffer = new MemoryStream(xml.Length / 8 + 64);
+        var buffer = new MemoryStream(xml.Length / 16 + 64);
         using (var gzip = new GZipStream(buffer, CompressionLevel.Fastest, leaveOpen: true))
             gzip.Write(xml.Span);
-        return buffer.ToArray();
+        return buffer;
     }
 
     public void Dispose() => _records.Dispose();

@@ -20,7 +20,7 @@ internal sealed class RecordInserter(SqliteConnection connection) : IDisposable
     private long _report;
     private long _first;
     private long _id;
-    private readonly Dictionary<(string Kind, string Value), long> _messages = [];
+    private readonly ResultCounts _counted = new();
 
     /// <summary>Starts the records of a report, inside the transaction that stores it.</summary>
     public void Start(long report)
@@ -39,7 +39,7 @@ internal sealed class RecordInserter(SqliteConnection connection) : IDisposable
         _counts ??= new RawStatement(connection, "INSERT INTO report_results (report, kind, value, messages) VALUES (?1, ?2, ?3, ?4)");
         _report = report;
         _first = _id = _lastId.Scalar();
-        _messages.Clear();
+        _counted.Clear();
     }
 
     public long Inserted => _id - _first;
@@ -77,28 +77,28 @@ internal sealed class RecordInserter(SqliteConnection connection) : IDisposable
             _reason.Bind(2, o.Type);
             _reason.Bind(3, o.Comment);
             _reason.Execute();
-            Count("reason", o.Type, messages);
+            _counted.Add(ResultCounts.Reason, o.Type, messages);
         }
         for (var i = 0; i < r.Dkim.Count; i++)
         {
             var d = r.Dkim[i];
             if (i > 0)
                 Extra(_dkim!, id, d.Domain, d.Selector, d.Result, d.HumanResult);
-            Count("dkim", d.Result, messages);
+            _counted.Add(ResultCounts.Dkim, d.Result, messages);
         }
         for (var i = 0; i < r.Spf.Count; i++)
         {
             var s = r.Spf[i];
             if (i > 0)
                 Extra(_spf!, id, s.Domain, s.Scope, s.Result, s.HumanResult);
-            Count("spf", s.Result, messages);
+            _counted.Add(ResultCounts.Spf, s.Result, messages);
         }
     }
 
     /// <summary>Stores the report's summed result and reason counts (report_results).</summary>
     public void InsertResultCounts()
     {
-        foreach (var ((kind, value), messages) in _messages)
+        foreach (var ((kind, value), messages) in _counted.Sums())
         {
             _counts!.Bind(1, _report);
             _counts.Bind(2, kind);
@@ -106,25 +106,6 @@ internal sealed class RecordInserter(SqliteConnection connection) : IDisposable
             _counts.Bind(4, messages);
             _counts.Execute();
         }
-    }
-
-    /// <summary>Distinct values kept per report; RFC 9990 defines fewer than ten of each kind.</summary>
-    public const int MaxDistinctValues = 256;
-
-    /// <summary>What values past <see cref="MaxDistinctValues"/> are counted as, and how the analysis names every value RFC 9990 does not define.</summary>
-    public const string OtherValues = "(unrecognised)";
-
-    /// <summary>
-    /// Saturates instead of overflowing: a report may claim absurd counts (each is clamped to 2^40). A hostile
-    /// report that gives every record a new result value cannot make the counts grow with it.
-    /// </summary>
-    private void Count(string kind, string value, long messages)
-    {
-        const long Saturated = 9_000_000_000_000_000_000;
-        var key = (kind, value);
-        if (_messages.Count >= MaxDistinctValues && !_messages.ContainsKey(key))
-            key = (kind, OtherValues);
-        _messages[key] = Math.Min(_messages.GetValueOrDefault(key) + messages, Saturated);
     }
 
     private static void Extra(RawStatement insert, long recordId, string domain, string? selectorOrScope, string result, string? human)
