@@ -18,8 +18,9 @@ stop() {
 pg=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1 || true)
 trap stop EXIT
 
-dotnet build "$repo/analyzer" -c Release -nologo -clp:ErrorsOnly >/dev/null
-dmarc=(dotnet "$repo/analyzer/bin/Release/net10.0/dmarc.dll")
+# The installed form (README: Installing): published, ReadyToRun.
+dotnet publish "$repo/analyzer" -c Release -o "$work/dmarc" -nologo -clp:ErrorsOnly >/dev/null
+dmarc=("$work/dmarc/dmarc")
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)

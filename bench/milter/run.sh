@@ -20,8 +20,9 @@ root=$(mktemp -d /tmp/milter-bench.XXXX)
 chmod 755 "$root"
 mkdir -p "$root/conf" "$root/queue" "$root/data"
 chown postfix "$root/data"
-dotnet build analyzer -c Release -nologo -clp:ErrorsOnly >/dev/null
-dmarc=analyzer/bin/Release/net10.0/dmarc
+# The installed form (README: Installing): published, ReadyToRun.
+dotnet publish analyzer -c Release -o "$root/dmarc" -nologo -clp:ErrorsOnly >/dev/null
+dmarc="$root/dmarc/dmarc"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 smtp_port=$(free_port)

@@ -6,8 +6,9 @@ here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/../.." && pwd)
 work=${1:-/tmp/dmarc-bench-report}
 mkdir -p "$work"
-dotnet build "$root/analyzer" -c Release -nologo -clp:ErrorsOnly >/dev/null
-dmarc="$root/analyzer/bin/Release/net10.0/dmarc"
+# The installed form (README: Installing): published, ReadyToRun.
+dotnet publish "$root/analyzer" -c Release -o "$work/dmarc" -nologo -clp:ErrorsOnly >/dev/null
+dmarc="$work/dmarc/dmarc"
 if [ ! -f "$work/dmarc.db" ]; then
     "$dmarc" report --db "$work/dmarc.db" --out "$work/empty" --no-dns >/dev/null   # creates the schema
     python3 "$here/make-store.py" "$work/dmarc.db" 5000 200
