@@ -15,6 +15,8 @@ internal sealed class RawStatement : IDisposable
 {
     private readonly sqlite3 _db;
     private readonly sqlite3_stmt _statement;
+    /// <summary>The statement's native handle, for <see cref="SqliteNative"/>; valid while <see cref="_statement"/> is not disposed.</summary>
+    private readonly nint _handle;
     /// <summary>
     /// The string (or DBNull for null) each parameter holds (SQLite keeps bindings from one run to the next): the
     /// same instance as the last is not bound again, as the XML reader's repeated short values are.
@@ -26,13 +28,14 @@ internal sealed class RawStatement : IDisposable
     {
         _db = connection.Handle ?? throw new InvalidOperationException("the connection is not open");
         Check(raw.sqlite3_prepare_v2(_db, sql, out _statement));
+        _handle = _statement.DangerousGetHandle();
         _bound = new object?[raw.sqlite3_bind_parameter_count(_statement) + 1];
     }
 
     /// <summary>Numbers are always bound (cheap, and caching them would box one per row).</summary>
     public void Bind(int index, long value)
     {
-        Check(raw.sqlite3_bind_int64(_statement, index, value));
+        Check(SqliteNative.BindInt64(_handle, index, value));
         _bound[index] = null;
     }
 
@@ -41,26 +44,27 @@ internal sealed class RawStatement : IDisposable
         var bound = value ?? (object)DBNull.Value;
         if (ReferenceEquals(_bound[index], bound))
             return;
-        Check(value is null ? raw.sqlite3_bind_null(_statement, index) : raw.sqlite3_bind_text(_statement, index, Encode(value)));
+        Check(value is null ? SqliteNative.BindNull(_handle, index) : BindText(index, value));
         _bound[index] = bound;
     }
 
     /// <summary>
-    /// The value as UTF-8 in a buffer reused from one call to the next (SQLite copies what is bound), instead of
-    /// a new array per value.
+    /// The value as UTF-8 from a buffer reused from one call to the next (SQLite copies what is bound), instead of
+    /// a new array per value. The buffer is never empty, so an empty string is bound as '' and not as NULL.
     /// </summary>
-    private ReadOnlySpan<byte> Encode(string value)
+    private int BindText(int index, string value)
     {
         if (_utf8.Length < value.Length * 3)
             _utf8 = new byte[Math.Max(value.Length * 3, 2 * _utf8.Length)];
-        return _utf8.AsSpan(0, Encoding.UTF8.GetBytes(value, _utf8));
+        var length = Encoding.UTF8.GetBytes(value, _utf8);
+        return SqliteNative.BindText(_handle, index, ref _utf8[0], length, SqliteNative.Transient);
     }
 
     /// <summary>Runs a statement that returns no rows, ready to run again with new values.</summary>
     public void Execute()
     {
-        var result = raw.sqlite3_step(_statement);
-        raw.sqlite3_reset(_statement);
+        var result = SqliteNative.Step(_handle);
+        SqliteNative.Reset(_handle);
         if (result != raw.SQLITE_DONE)
             Check(result);
     }
@@ -68,7 +72,7 @@ internal sealed class RawStatement : IDisposable
     /// <summary>Moves to the next row of a query; false after the last.</summary>
     public bool Step()
     {
-        var result = raw.sqlite3_step(_statement);
+        var result = SqliteNative.Step(_handle);
         if (result == raw.SQLITE_ROW)
             return true;
         if (result != raw.SQLITE_DONE)
@@ -84,7 +88,7 @@ internal sealed class RawStatement : IDisposable
         return value;
     }
 
-    public long Int64(int column) => raw.sqlite3_column_int64(_statement, column);
+    public long Int64(int column) => SqliteNative.ColumnInt64(_handle, column);
 
     /// <summary>The column's text as UTF-8, valid until the next <see cref="Step"/>; empty for NULL.</summary>
     public ReadOnlySpan<byte> Utf8(int column) => raw.sqlite3_column_blob(_statement, column);

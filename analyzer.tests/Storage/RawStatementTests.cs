@@ -1,0 +1,59 @@
+using DmarcAnalyzer.Storage;
+using Microsoft.Data.Sqlite;
+
+namespace DmarcAnalyzer.Tests.Storage;
+
+public class RawStatementTests
+{
+    private static async Task<List<(long Id, string? Text)>> RoundTripAsync(params (long Id, string? Text)[] rows)
+    {
+        await using var connection = new SqliteConnection("Data Source=:memory:");
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await Database.ExecuteAsync(connection, "CREATE TABLE t (id INTEGER, text TEXT)", TestContext.Current.CancellationToken);
+        using (var insert = new RawStatement(connection, "INSERT INTO t (id, text) VALUES (?1, ?2)"))
+        {
+            foreach (var (id, text) in rows)
+            {
+                insert.Bind(1, id);
+                insert.Bind(2, text);
+                insert.Execute();
+            }
+        }
+        var read = new List<(long, string?)>();
+        await using var select = connection.CreateCommand();
+        select.CommandText = "SELECT id, text FROM t ORDER BY rowid";
+        await using var reader = await select.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        while (await reader.ReadAsync(TestContext.Current.CancellationToken))
+            read.Add((reader.GetInt64(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
+        return read;
+    }
+
+    [Fact]
+    public async Task EmptyTextStaysEmptyAndNullStaysNull()
+    {
+        (long, string?)[] rows = [(1, ""), (2, null), (3, ""), (4, "x"), (5, null)];
+        Assert.Equal(rows, await RoundTripAsync(rows));
+    }
+
+    [Fact]
+    public async Task NonAsciiAndLongValuesArriveWhole()
+    {
+        var pass = "pass";
+        var long1 = new string('é', 40_000);
+        (long, string?)[] rows = [(1, "Bücher.example"), (2, long1), (3, pass), (4, pass), (5, "日本語"), (6, pass)];
+        Assert.Equal(rows, await RoundTripAsync(rows));
+    }
+
+    [Fact]
+    public async Task AStatementFailureNamesSQLitesReason()
+    {
+        await using var connection = new SqliteConnection("Data Source=:memory:");
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await Database.ExecuteAsync(connection, "CREATE TABLE t (id INTEGER PRIMARY KEY)", TestContext.Current.CancellationToken);
+        using var insert = new RawStatement(connection, "INSERT INTO t (id) VALUES (?1)");
+        insert.Bind(1, 7);
+        insert.Execute();
+        var e = Assert.Throws<SqliteException>(insert.Execute);
+        Assert.Contains("UNIQUE constraint failed", e.Message);
+    }
+}

@@ -1,0 +1,36 @@
+using System.Runtime.InteropServices;
+
+namespace DmarcAnalyzer.Storage;
+
+/// <summary>
+/// The few SQLite calls made per row of a large report or of `dmarc report`'s query, bound directly: through SQLitePCLRaw each call also goes
+/// through an interface, a SafeHandle reference count and a marshalling stub, which cost more than binding a
+/// short value. The statement handle stays owned (and finalized) by SQLitePCLRaw; see <see cref="RawStatement"/>.
+/// </summary>
+internal static class SqliteNative
+{
+    private const string Library = "e_sqlite3";
+
+    /// <summary>SQLITE_TRANSIENT: SQLite copies the value before the call returns.</summary>
+    public static readonly nint Transient = -1;
+
+    // Binding only copies a value into the statement: short enough to run without a GC transition.
+    [DllImport(Library, EntryPoint = "sqlite3_bind_int64"), SuppressGCTransition]
+    public static extern int BindInt64(nint statement, int index, long value);
+
+    [DllImport(Library, EntryPoint = "sqlite3_bind_null"), SuppressGCTransition]
+    public static extern int BindNull(nint statement, int index);
+
+    [DllImport(Library, EntryPoint = "sqlite3_bind_text"), SuppressGCTransition]
+    public static extern int BindText(nint statement, int index, ref byte utf8, int length, nint destructor);
+
+    [DllImport(Library, EntryPoint = "sqlite3_column_int64"), SuppressGCTransition]
+    public static extern long ColumnInt64(nint statement, int column);
+
+    // Running a statement does I/O: the GC must be free to run meanwhile.
+    [DllImport(Library, EntryPoint = "sqlite3_step")]
+    public static extern int Step(nint statement);
+
+    [DllImport(Library, EntryPoint = "sqlite3_reset")]
+    public static extern int Reset(nint statement);
+}
