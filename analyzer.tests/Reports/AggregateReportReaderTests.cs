@@ -133,6 +133,30 @@ public class AggregateReportReaderTests
         Assert.Equal(stored, Assert.Single(report.Records).SourceIp);
     }
 
+    /// <summary>Canonical IPv4 skips parsing; every other form must still come out as IPAddress writes it.</summary>
+    [Theory]
+    [InlineData("0.0.0.0")]
+    [InlineData("255.255.255.255")]
+    [InlineData("10.0.0.1")]
+    [InlineData("010.0.0.1")]
+    [InlineData("1.02.3.4")]
+    [InlineData("256.1.1.1")]
+    [InlineData("1.2.3")]
+    [InlineData("1.2.3.4.5")]
+    [InlineData("1..3.4")]
+    [InlineData("1.2.3.")]
+    [InlineData(".1.2.3")]
+    [InlineData("1.2.3.4a")]
+    [InlineData("0x7f.0.0.1")]
+    [InlineData("1234.1.1.1")]
+    [InlineData("unknown")]
+    public void StoresEachIPv4FormAsIPAddressWritesIt(string written)
+    {
+        var expected = System.Net.IPAddress.TryParse(written, out var ip) ? ip.ToString() : written;
+        var xml = ReportXml.Report().Replace("<source_ip>192.0.2.1</source_ip>", $"<source_ip>{written}</source_ip>");
+        Assert.Equal(expected, Assert.Single(ParsedReport.Parse(ReportXml.Bytes(xml)).Records).SourceIp);
+    }
+
     [Fact]
     public void KeepsOverrideReasonsAndSeveralDkimResults()
     {

@@ -45,6 +45,30 @@ public class RawStatementTests
     }
 
     [Fact]
+    public async Task ABlobReadInPlaceIsStoredUpToItsLengthAndNotKeptBound()
+    {
+        await using var connection = new SqliteConnection("Data Source=:memory:");
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await Database.ExecuteAsync(connection, "CREATE TABLE t (id INTEGER, data BLOB)", TestContext.Current.CancellationToken);
+        var buffer = Enumerable.Range(0, 300_000).Select(i => (byte)i).ToArray();
+        using (var insert = new RawStatement(connection, "INSERT INTO t (id, data) VALUES (?1, ?2)"))
+        {
+            insert.Bind(1, 1);
+            insert.ExecuteWithBlob(2, buffer, 200_000);
+            Array.Clear(buffer);
+            insert.Bind(1, 2);
+            insert.Execute();
+        }
+        await using var select = connection.CreateCommand();
+        select.CommandText = "SELECT data FROM t ORDER BY id";
+        await using var reader = await select.ExecuteReaderAsync(TestContext.Current.CancellationToken);
+        Assert.True(await reader.ReadAsync(TestContext.Current.CancellationToken));
+        Assert.Equal(Enumerable.Range(0, 200_000).Select(i => (byte)i), (byte[])reader.GetValue(0));
+        Assert.True(await reader.ReadAsync(TestContext.Current.CancellationToken));
+        Assert.True(reader.IsDBNull(0));
+    }
+
+    [Fact]
     public async Task AStatementFailureNamesSQLitesReason()
     {
         await using var connection = new SqliteConnection("Data Source=:memory:");

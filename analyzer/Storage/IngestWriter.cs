@@ -54,15 +54,12 @@ internal sealed class IngestWriter(SqliteConnection connection) : IDisposable
             // Finished before the transaction goes, without replacing an error of the records with one of its own.
             await Task.WhenAny(raw);
         }
-        await using (var update = connection.CreateCommand())
+        var compressed = await raw;
+        using (var update = new RawStatement(connection, "UPDATE reports SET raw_gzip = ?1 WHERE id = ?2"))
         {
-            update.Transaction = transaction;
-            update.CommandText = "UPDATE reports SET raw_gzip = $raw WHERE id = $id";
-            // The compressed bytes straight from the stream's buffer: Size binds only its used part, without a copy.
-            var compressed = await raw;
-            update.Parameters.Add(new SqliteParameter("$raw", compressed.GetBuffer()) { Size = (int)compressed.Length });
-            Add(update, "$id", reportId.Value);
-            await update.ExecuteNonQueryAsync(ct);
+            update.Bind(2, reportId.Value);
+            // Read by SQLite from the stream's own buffer: neither a trimmed copy nor one of SQLite's.
+            update.ExecuteWithBlob(1, compressed.GetBuffer(), (int)compressed.Length);
         }
         await transaction.CommitAsync(ct);
         return _records.Inserted;

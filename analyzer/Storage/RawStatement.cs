@@ -1,4 +1,5 @@
 using Microsoft.Data.Sqlite;
+using System.Runtime.InteropServices;
 using System.Text;
 using SQLitePCL;
 
@@ -58,6 +59,27 @@ internal sealed class RawStatement : IDisposable
             _utf8 = new byte[Math.Max(value.Length * 3, 2 * _utf8.Length)];
         var length = Encoding.UTF8.GetBytes(value, _utf8);
         return SqliteNative.BindText(_handle, index, ref _utf8[0], length, SqliteNative.Transient);
+    }
+
+    /// <summary>
+    /// Runs the statement with a large blob that SQLite reads where it is instead of copying it first: the array
+    /// is pinned for the run only, and unbound before it is let go.
+    /// </summary>
+    public void ExecuteWithBlob(int index, byte[] blob, int length)
+    {
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(length, blob.Length);
+        var pin = GCHandle.Alloc(blob, GCHandleType.Pinned);
+        try
+        {
+            Check(SqliteNative.BindBlob(_handle, index, pin.AddrOfPinnedObject(), length, SqliteNative.Static));
+            Execute();
+        }
+        finally
+        {
+            SqliteNative.BindNull(_handle, index);
+            _bound[index] = null;
+            pin.Free();
+        }
     }
 
     /// <summary>Runs a statement that returns no rows, ready to run again with new values.</summary>

@@ -14,6 +14,9 @@ internal static class SqliteNative
     /// <summary>SQLITE_TRANSIENT: SQLite copies the value before the call returns.</summary>
     public static readonly nint Transient = -1;
 
+    /// <summary>SQLITE_STATIC: SQLite reads the value where it is, until it is bound again.</summary>
+    public static readonly nint Static = 0;
+
     // Binding only copies a value into the statement: short enough to run without a GC transition.
     [DllImport(Library, EntryPoint = "sqlite3_bind_int64"), SuppressGCTransition]
     public static extern int BindInt64(nint statement, int index, long value);
@@ -23,6 +26,9 @@ internal static class SqliteNative
 
     [DllImport(Library, EntryPoint = "sqlite3_bind_text"), SuppressGCTransition]
     public static extern int BindText(nint statement, int index, ref byte utf8, int length, nint destructor);
+
+    [DllImport(Library, EntryPoint = "sqlite3_bind_blob"), SuppressGCTransition]
+    public static extern int BindBlob(nint statement, int index, nint data, int length, nint destructor);
 
     [DllImport(Library, EntryPoint = "sqlite3_column_int64"), SuppressGCTransition]
     public static extern long ColumnInt64(nint statement, int column);
