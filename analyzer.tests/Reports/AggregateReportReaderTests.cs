@@ -43,7 +43,7 @@ public class AggregateReportReaderTests
             Assert.Equal(Lower(evaluated.GetProperty("disposition")), got.Disposition);
             Assert.Equal(Lower(evaluated.GetProperty("dkim")), got.DkimEvaluated);
             Assert.Equal(Lower(evaluated.GetProperty("spf")), got.SpfEvaluated);
-            Assert.Equal(evaluated.GetProperty("reason").GetArrayLength(), got.Reasons.Count);
+            Assert.Equal(evaluated.GetProperty("reason").GetArrayLength(), got.Reasons.Length);
             Assert.Equal(want.GetProperty("identifiers").GetProperty("header_from").GetString(), got.HeaderFrom);
             var auth = want.GetProperty("auth_results");
             Assert.Equal(
@@ -165,7 +165,7 @@ public class AggregateReportReaderTests
             .Replace("</auth_results>", "<dkim><domain>Other.Example.</domain><selector>s2</selector><result>FAIL</result></dkim></auth_results>");
         var record = Assert.Single(ParsedReport.Parse(ReportXml.Bytes(xml)).Records);
         Assert.Equal([new PolicyOverride("forwarded", "via list"), new PolicyOverride("mailing_list", null)], record.Reasons);
-        Assert.Equal(2, record.Dkim.Count);
+        Assert.Equal(2, record.Dkim.Length);
         Assert.Equal(new DkimAuthResult("other.example", "s2", "fail", null), record.Dkim[1]);
     }
 

@@ -40,12 +40,12 @@ internal sealed record ReportRecord(
     string? Disposition,
     string? DkimEvaluated,
     string? SpfEvaluated,
-    IReadOnlyList<PolicyOverride> Reasons,
+    PolicyOverride[] Reasons,
     string? HeaderFrom,
     string? EnvelopeFrom,
     string? EnvelopeTo,
-    IReadOnlyList<DkimAuthResult> Dkim,
-    IReadOnlyList<SpfAuthResult> Spf);
+    DkimAuthResult[] Dkim,
+    SpfAuthResult[] Spf);
 
 internal sealed record PolicyOverride(string Type, string? Comment);
 

@@ -48,8 +48,8 @@ internal sealed class RecordInserter(SqliteConnection connection) : IDisposable
     {
         var record = _record ?? throw new InvalidOperationException("Start first");
         var id = ++_id;
-        var dkim = r.Dkim.Count > 0 ? r.Dkim[0] : null;
-        var spf = r.Spf.Count > 0 ? r.Spf[0] : null;
+        var dkim = r.Dkim.Length > 0 ? r.Dkim[0] : null;
+        var spf = r.Spf.Length > 0 ? r.Spf[0] : null;
         record.Bind(1, id);
         record.Bind(2, _report);
         record.Bind(3, r.SourceIp);
@@ -79,14 +79,14 @@ internal sealed class RecordInserter(SqliteConnection connection) : IDisposable
             _reason.Execute();
             _counted.Add(ResultCounts.Reason, o.Type, messages);
         }
-        for (var i = 0; i < r.Dkim.Count; i++)
+        for (var i = 0; i < r.Dkim.Length; i++)
         {
             var d = r.Dkim[i];
             if (i > 0)
                 Extra(_dkim!, id, d.Domain, d.Selector, d.Result, d.HumanResult);
             _counted.Add(ResultCounts.Dkim, d.Result, messages);
         }
-        for (var i = 0; i < r.Spf.Count; i++)
+        for (var i = 0; i < r.Spf.Length; i++)
         {
             var s = r.Spf[i];
             if (i > 0)
