@@ -5,7 +5,7 @@ namespace DmarcAnalyzer.Tests.Reports;
 
 /// <summary>
 /// The pipeline reads a file of known length straight into one buffer; a file that grows or shrinks while it
-/// is read is still read as it is, whole.
+/// is read, or whose length is not its size (as /proc's are), is still read as it is, whole.
 /// </summary>
 public class InputReadingTests
 {
@@ -28,6 +28,7 @@ public class InputReadingTests
     }
 
     [Theory]
+    [InlineData(0)]
     [InlineData(1 << 10)]
     [InlineData(1 << 21)]
     public async Task AFileThatGrewWhileReadIsReadWhole(int listedLength)

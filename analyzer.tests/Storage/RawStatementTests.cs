@@ -69,6 +69,19 @@ public class RawStatementTests
     }
 
     [Fact]
+    public async Task AValueThatFailedToBindIsBoundAgainNotTakenAsBound()
+    {
+        await using var connection = new SqliteConnection("Data Source=:memory:");
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await Database.ExecuteAsync(connection, "CREATE TABLE t (text TEXT)", TestContext.Current.CancellationToken);
+        using var insert = new RawStatement(connection, "INSERT INTO t (text) VALUES (?1)");
+        SQLitePCL.raw.sqlite3_limit(connection.Handle, SQLitePCL.raw.SQLITE_LIMIT_LENGTH, 10);
+        var big = new string('x', 50);
+        Assert.Throws<SqliteException>(() => insert.Bind(1, big));
+        Assert.Throws<SqliteException>(() => insert.Bind(1, big));
+    }
+
+    [Fact]
     public async Task AStatementFailureNamesSQLitesReason()
     {
         await using var connection = new SqliteConnection("Data Source=:memory:");

@@ -34,6 +34,17 @@ public class ResultCountsTests
     }
 
     [Fact]
+    public void RunsThatAreEachNearTheCeilingSaturateWhenTheyMeet()
+    {
+        const long Saturated = 9_000_000_000_000_000_000;
+        var counts = new ResultCounts();
+        counts.Add(ResultCounts.Dkim, "pass", Saturated);
+        counts.Add(ResultCounts.Dkim, "fail", 0);
+        counts.Add(ResultCounts.Dkim, "pass", Saturated);
+        Assert.Equal(Saturated, Sums(counts)[("dkim", "pass")]);
+    }
+
+    [Fact]
     public void ValuesPastTheCapAreCountedTogetherAndClearStartsAgain()
     {
         var counts = new ResultCounts();

@@ -100,29 +100,38 @@ internal sealed class IngestPipeline : IAsyncDisposable
             var read = await input.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, ct);
             return (prefix.AsMemory(0, read), size);
         }
+        var chunk = new byte[81920];
         var buffer = new MemoryStream();
+        long total = 0;
         if (input.CanSeek)
         {
             // A file's length is known: read it straight into one buffer of that size.
             var expected = PrefaultedArray.Allocate((int)(input.Length - input.Position));
             var read = await input.ReadAtLeastAsync(expected, expected.Length, throwOnEndOfStream: false, ct);
-            if (read == expected.Length && input.Position >= input.Length)
+            // Fewer bytes than its length: the file shrank while it was read, and its end is reached.
+            if (read < expected.Length)
+                return (expected.AsMemory(0, read), read);
+            var more = await input.ReadAsync(chunk, ct);
+            if (more == 0)
                 return (expected, read);
-            // The file changed size while it was read: go on as for a stream.
-            buffer = new MemoryStream(expected.Length);
+            // More than its length: the file grew while it was read, or gives no true length (as /proc's do).
+            buffer = new MemoryStream(read + more);
             buffer.Write(expected, 0, read);
+            total = read;
+            Keep(more);
         }
-        var chunk = new byte[81920];
-        long total = buffer.Length;
         int n;
         while ((n = await input.ReadAsync(chunk, ct)) > 0)
-        {
-            total += n;
-            if (total <= _limits.MaxInputBytes)
-                buffer.Write(chunk, 0, n);
-        }
+            Keep(n);
         var kept = total > _limits.MaxInputBytes ? Math.Min(buffer.Length, _limits.MaxStoredFailureBytes) : buffer.Length;
         return (buffer.GetBuffer().AsMemory(0, (int)kept), total);
+
+        void Keep(int count)
+        {
+            total += count;
+            if (total <= _limits.MaxInputBytes)
+                buffer.Write(chunk, 0, count);
+        }
     }
 
     /// <summary>Names from strangers' archives reach the log: no control characters (terminal escapes) in it.</summary>

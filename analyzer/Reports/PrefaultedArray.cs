@@ -12,8 +12,6 @@ internal static class PrefaultedArray
     /// <summary>Below this, page faults cost too little to be worth a system call.</summary>
     private const int From = 1 << 20;
 
-    private const int PageSize = 4096;
-
     /// <summary>Linux 5.14+; older kernels answer EINVAL and the pages fault in one by one as before.</summary>
     private const int MadvPopulateWrite = 23;
 
@@ -23,10 +21,18 @@ internal static class PrefaultedArray
             return GC.AllocateUninitializedArray<byte>(length);
         // Pinned, so the address given to the kernel stays the array's.
         var array = GC.AllocateUninitializedArray<byte>(length, pinned: true);
-        var start = (Marshal.UnsafeAddrOfPinnedArrayElement(array, 0) + PageSize - 1) & ~(nint)(PageSize - 1);
-        var end = (Marshal.UnsafeAddrOfPinnedArrayElement(array, 0) + length) & ~(nint)(PageSize - 1);
-        if (end > start)
-            _ = Madvise(start, (nuint)(end - start), MadvPopulateWrite);
+        var page = (nint)Environment.SystemPageSize;
+        var start = (Marshal.UnsafeAddrOfPinnedArrayElement(array, 0) + page - 1) & ~(page - 1);
+        var end = (Marshal.UnsafeAddrOfPinnedArrayElement(array, 0) + length) & ~(page - 1);
+        try
+        {
+            if (end > start)
+                _ = Madvise(start, (nuint)(end - start), MadvPopulateWrite);
+        }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+        {
+            // Only a speed-up: without it the pages fault in one by one.
+        }
         return array;
     }
 

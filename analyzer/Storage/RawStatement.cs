@@ -45,6 +45,8 @@ internal sealed class RawStatement : IDisposable
         var bound = value ?? (object)DBNull.Value;
         if (ReferenceEquals(_bound[index], bound))
             return;
+        // Forgotten first: a bind that fails has already unbound the parameter.
+        _bound[index] = null;
         Check(value is null ? SqliteNative.BindNull(_handle, index) : BindText(index, value));
         _bound[index] = bound;
     }

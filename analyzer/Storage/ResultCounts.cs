@@ -74,7 +74,8 @@ internal sealed class ResultCounts
         if (run.Value is null)
             return;
         ref var sum = ref CollectionsMarshal.GetValueRefOrNullRef(_messages, run.Key);
-        sum = Math.Min(sum + run.Pending, Saturated);
+        // Both may be near the ceiling already: compared first, never added past it.
+        sum = run.Pending >= Saturated - sum ? Saturated : sum + run.Pending;
         run.Pending = 0;
     }
 }

@@ -17,17 +17,18 @@ internal static class SqliteNative
     /// <summary>SQLITE_STATIC: SQLite reads the value where it is, until it is bound again.</summary>
     public static readonly nint Static = 0;
 
-    // Binding only copies a value into the statement: short enough to run without a GC transition.
-    [DllImport(Library, EntryPoint = "sqlite3_bind_int64"), SuppressGCTransition]
+    // Binding frees the previous value and may allocate for the new one (a system call for a large one), so it
+    // keeps its GC transition; only reading a number is trivial enough to go without.
+    [DllImport(Library, EntryPoint = "sqlite3_bind_int64")]
     public static extern int BindInt64(nint statement, int index, long value);
 
-    [DllImport(Library, EntryPoint = "sqlite3_bind_null"), SuppressGCTransition]
+    [DllImport(Library, EntryPoint = "sqlite3_bind_null")]
     public static extern int BindNull(nint statement, int index);
 
-    [DllImport(Library, EntryPoint = "sqlite3_bind_text"), SuppressGCTransition]
+    [DllImport(Library, EntryPoint = "sqlite3_bind_text")]
     public static extern int BindText(nint statement, int index, ref byte utf8, int length, nint destructor);
 
-    [DllImport(Library, EntryPoint = "sqlite3_bind_blob"), SuppressGCTransition]
+    [DllImport(Library, EntryPoint = "sqlite3_bind_blob")]
     public static extern int BindBlob(nint statement, int index, nint data, int length, nint destructor);
 
     [DllImport(Library, EntryPoint = "sqlite3_column_int64"), SuppressGCTransition]
