@@ -100,8 +100,8 @@ internal sealed class IngestPipeline : IAsyncDisposable
             var read = await input.ReadAtLeastAsync(prefix, prefix.Length, throwOnEndOfStream: false, ct);
             return (prefix.AsMemory(0, read), size);
         }
-        var chunk = new byte[81920];
-        var buffer = new MemoryStream();
+        byte[] chunk;
+        MemoryStream buffer;
         long total = 0;
         if (input.CanSeek)
         {
@@ -111,14 +111,24 @@ internal sealed class IngestPipeline : IAsyncDisposable
             // Fewer bytes than its length: the file shrank while it was read, and its end is reached.
             if (read < expected.Length)
                 return (expected.AsMemory(0, read), read);
+            // Asked again (a system call, cheaper than a read past the end for each of many small files); a length
+            // of 0 is also read past, as /proc's files give no true length.
+            if (read > 0 && input.Position >= input.Length)
+                return (expected, read);
+            chunk = new byte[81920];
             var more = await input.ReadAsync(chunk, ct);
             if (more == 0)
                 return (expected, read);
-            // More than its length: the file grew while it was read, or gives no true length (as /proc's do).
+            // More than its length: the file grew while it was read, or gave no true length.
             buffer = new MemoryStream(read + more);
             buffer.Write(expected, 0, read);
             total = read;
             Keep(more);
+        }
+        else
+        {
+            chunk = new byte[81920];
+            buffer = new MemoryStream();
         }
         int n;
         while ((n = await input.ReadAsync(chunk, ct)) > 0)
