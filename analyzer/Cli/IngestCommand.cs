@@ -34,9 +34,12 @@ internal static class IngestCommand
     /// <summary>Ingests the files into the store, with a progress bar when stdout is a terminal.</summary>
     public static async Task<IngestOutcome> IngestAsync(IConfiguration configuration, string database, IReadOnlyList<string> files, CancellationToken ct)
     {
+        var limits = Limits(configuration);
+        // The first file is read while logging starts and the store opens: for a large report they take about as long.
+        var first = files.Count > 0 ? ReadAheadAsync(files[0], limits, ct) : null;
         using var logs = Logging.CreateFactory();
-        await using var pipeline = await IngestPipeline.OpenAsync(database, Limits(configuration), logs.CreateLogger("ingest"), ct);
-        return await IngestAllAsync(pipeline, files, ct);
+        await using var pipeline = await IngestPipeline.OpenAsync(database, limits, logs.CreateLogger("ingest"), ct);
+        return await IngestAllAsync(pipeline, files, first, ct);
     }
 
     public static IngestLimits Limits(IConfiguration configuration) =>
@@ -73,67 +76,88 @@ internal static class IngestCommand
             AddFolder(sub, files);
     }
 
-    private static async Task<IngestOutcome> IngestAllAsync(IngestPipeline pipeline, IReadOnlyList<string> files, CancellationToken ct)
+    private static async Task<IngestOutcome> IngestAllAsync(
+        IngestPipeline pipeline, IReadOnlyList<string> files, Task<InputFile>? first, CancellationToken ct)
     {
         if (Console.IsOutputRedirected || files.Count < 2)
-            return await IngestFilesAsync(pipeline, files, null, ct);
+            return await IngestFilesAsync(pipeline, files, first, null, ct);
         var outcome = IngestOutcome.None;
         await AnsiConsole.Progress().AutoClear(true).StartAsync(async progress =>
         {
             var task = progress.AddTask("ingest", maxValue: files.Count);
-            outcome = await IngestFilesAsync(pipeline, files, task, ct);
+            outcome = await IngestFilesAsync(pipeline, files, first, task, ct);
         });
         return outcome;
     }
 
+    /// <summary>The next file is read while one up to this size is stored: two large inputs are never held at once.</summary>
+    private const int ReadAheadAfterAtMost = 16 << 20;
+
     private static async Task<IngestOutcome> IngestFilesAsync(
-        IngestPipeline pipeline, IReadOnlyList<string> files, ProgressTask? progress, CancellationToken ct)
+        IngestPipeline pipeline, IReadOnlyList<string> files, Task<InputFile>? first, ProgressTask? progress, CancellationToken ct)
     {
         var outcome = IngestOutcome.None;
-        foreach (var file in files)
+        var next = first;
+        for (var i = 0; i < files.Count; i++)
         {
-            try
+            var input = await (next ?? ReadAheadAsync(files[i], pipeline.Limits, ct));
+            next = i + 1 < files.Count && input is not InputFile.Whole { Raw.Bytes.Length: > ReadAheadAfterAtMost }
+                ? ReadAheadAsync(files[i + 1], pipeline.Limits, ct)
+                : null;
+            outcome += input switch
             {
-                await using var stream = new FileStream(file, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
-                outcome += await IngestFileAsync(pipeline, stream, file, ct);
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Gone since the folder was listed, or not ours to read: a failure of this file, not of the run.
-                outcome += await pipeline.RecordFailureAsync(Stream.Null, file, $"the file cannot be read: {e.Message}", ct);
-            }
+                InputFile.Whole whole => await pipeline.IngestAsync(whole.Raw, whole.Path, ct),
+                InputFile.Mbox mbox => await IngestMboxAsync(pipeline, mbox.Path, ct),
+                InputFile.Unreadable unreadable => await pipeline.RecordFailureAsync(Stream.Null, unreadable.Path, unreadable.Reason, ct),
+                _ => throw new InvalidOperationException(input.GetType().Name),
+            };
             progress?.Increment(1);
         }
         return outcome;
     }
 
-    /// <summary>An mbox file (mail exported from elsewhere, RFC 4155) is ingested message by message; any other file whole.</summary>
-    private static async Task<IngestOutcome> IngestFileAsync(IngestPipeline pipeline, FileStream stream, string file, CancellationToken ct)
+    /// <summary>Reads on the thread pool, so the caller goes on at once.</summary>
+    private static Task<InputFile> ReadAheadAsync(string file, IngestLimits limits, CancellationToken ct) =>
+        Task.Run(() => InputFile.ReadAsync(file, limits, ct), ct);
+
+    /// <summary>An mbox file (mail exported from elsewhere, RFC 4155) is ingested message by message.</summary>
+    private static async Task<IngestOutcome> IngestMboxAsync(IngestPipeline pipeline, string file, CancellationToken ct)
     {
-        var head = new byte[5];
-        var read = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
-        stream.Position = 0;
-        if (!head.AsSpan(0, read).SequenceEqual("From "u8))
-            return await pipeline.IngestAsync(stream, file, ct);
         var outcome = IngestOutcome.None;
+        FileStream stream;
         try
         {
-            await foreach (var message in MboxReader.ReadAsync(stream, pipeline.Limits.MaxInputBytes, ct))
-            {
-                var source = $"{file}#{message.Number}";
-                using var bytes = new MemoryStream(message.Bytes, writable: false);
-                outcome += message.Oversized
-                    ? await pipeline.RecordFailureAsync(bytes, source,
-                        $"the mbox message is larger than Ingest:MaxInputBytes ({pipeline.Limits.MaxInputBytes:N0} bytes); its beginning is kept", ct)
-                    : await pipeline.IngestAsync(bytes, source, ct);
-            }
+            stream = InputFile.Open(file);
         }
-        catch (InvalidDataException e)
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            // The messages before the damage are in; the file itself is kept as a failure (re-ingesting it later
-            // only adds what is new).
-            stream.Position = 0;
-            outcome += await pipeline.RecordFailureAsync(stream, file, $"the mbox file cannot be read further: {e.Message}", ct);
+            return await pipeline.RecordFailureAsync(Stream.Null, file, $"the file cannot be read: {e.Message}", ct);
+        }
+        await using (stream)
+        {
+            try
+            {
+                await foreach (var message in MboxReader.ReadAsync(stream, pipeline.Limits.MaxInputBytes, ct))
+                {
+                    var source = $"{file}#{message.Number}";
+                    using var bytes = new MemoryStream(message.Bytes, writable: false);
+                    outcome += message.Oversized
+                        ? await pipeline.RecordFailureAsync(bytes, source,
+                            $"the mbox message is larger than Ingest:MaxInputBytes ({pipeline.Limits.MaxInputBytes:N0} bytes); its beginning is kept", ct)
+                        : await pipeline.IngestAsync(bytes, source, ct);
+                }
+            }
+            catch (InvalidDataException e)
+            {
+                // The messages before the damage are in; the file itself is kept as a failure (re-ingesting it later
+                // only adds what is new).
+                stream.Position = 0;
+                outcome += await pipeline.RecordFailureAsync(stream, file, $"the mbox file cannot be read further: {e.Message}", ct);
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                outcome += await pipeline.RecordFailureAsync(Stream.Null, file, $"the file cannot be read: {e.Message}", ct);
+            }
         }
         return outcome;
     }
