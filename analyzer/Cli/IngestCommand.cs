@@ -124,17 +124,9 @@ internal static class IngestCommand
     private static async Task<IngestOutcome> IngestMboxAsync(IngestPipeline pipeline, string file, CancellationToken ct)
     {
         var outcome = IngestOutcome.None;
-        FileStream stream;
         try
         {
-            stream = InputFile.Open(file);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            return await pipeline.RecordFailureAsync(Stream.Null, file, $"the file cannot be read: {e.Message}", ct);
-        }
-        await using (stream)
-        {
+            await using var stream = InputFile.Open(file);
             try
             {
                 await foreach (var message in MboxReader.ReadAsync(stream, pipeline.Limits.MaxInputBytes, ct))
@@ -154,10 +146,10 @@ internal static class IngestCommand
                 stream.Position = 0;
                 outcome += await pipeline.RecordFailureAsync(stream, file, $"the mbox file cannot be read further: {e.Message}", ct);
             }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                outcome += await pipeline.RecordFailureAsync(Stream.Null, file, $"the file cannot be read: {e.Message}", ct);
-            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            outcome += await pipeline.RecordFailureAsync(Stream.Null, file, InputFile.CannotRead(e), ct);
         }
         return outcome;
     }

@@ -27,9 +27,11 @@ internal abstract record InputFile(string Path)
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             // Gone since the folder was listed, or not ours to read: a failure of this file, not of the run.
-            return new Unreadable(path, $"the file cannot be read: {e.Message}");
+            return new Unreadable(path, CannotRead(e));
         }
     }
+
+    public static string CannotRead(Exception e) => $"the file cannot be read: {e.Message}";
 
     public static FileStream Open(string path) => new(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
 }
