@@ -5,11 +5,18 @@ namespace DmarcAnalyzer.Tests.Storage;
 
 public class RawStatementTests
 {
+    /// <summary>A connection to a new in-memory database holding one table.</summary>
+    private static async Task<SqliteConnection> TableAsync(string createTable)
+    {
+        var connection = new SqliteConnection("Data Source=:memory:");
+        await connection.OpenAsync(TestContext.Current.CancellationToken);
+        await Database.ExecuteAsync(connection, createTable, TestContext.Current.CancellationToken);
+        return connection;
+    }
+
     private static async Task<List<(long Id, string? Text)>> RoundTripAsync(params (long Id, string? Text)[] rows)
     {
-        await using var connection = new SqliteConnection("Data Source=:memory:");
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await Database.ExecuteAsync(connection, "CREATE TABLE t (id INTEGER, text TEXT)", TestContext.Current.CancellationToken);
+        await using var connection = await TableAsync("CREATE TABLE t (id INTEGER, text TEXT)");
         using (var insert = new RawStatement(connection, "INSERT INTO t (id, text) VALUES (?1, ?2)"))
         {
             foreach (var (id, text) in rows)
@@ -47,9 +54,7 @@ public class RawStatementTests
     [Fact]
     public async Task ABlobReadInPlaceIsStoredUpToItsLengthAndNotKeptBound()
     {
-        await using var connection = new SqliteConnection("Data Source=:memory:");
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await Database.ExecuteAsync(connection, "CREATE TABLE t (id INTEGER, data BLOB)", TestContext.Current.CancellationToken);
+        await using var connection = await TableAsync("CREATE TABLE t (id INTEGER, data BLOB)");
         var buffer = Enumerable.Range(0, 300_000).Select(i => (byte)i).ToArray();
         using (var insert = new RawStatement(connection, "INSERT INTO t (id, data) VALUES (?1, ?2)"))
         {
@@ -71,9 +76,7 @@ public class RawStatementTests
     [Fact]
     public async Task AValueThatFailedToBindIsBoundAgainNotTakenAsBound()
     {
-        await using var connection = new SqliteConnection("Data Source=:memory:");
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await Database.ExecuteAsync(connection, "CREATE TABLE t (text TEXT)", TestContext.Current.CancellationToken);
+        await using var connection = await TableAsync("CREATE TABLE t (text TEXT)");
         using var insert = new RawStatement(connection, "INSERT INTO t (text) VALUES (?1)");
         SQLitePCL.raw.sqlite3_limit(connection.Handle, SQLitePCL.raw.SQLITE_LIMIT_LENGTH, 10);
         var big = new string('x', 50);
@@ -84,9 +87,7 @@ public class RawStatementTests
     [Fact]
     public async Task AStatementFailureNamesSQLitesReason()
     {
-        await using var connection = new SqliteConnection("Data Source=:memory:");
-        await connection.OpenAsync(TestContext.Current.CancellationToken);
-        await Database.ExecuteAsync(connection, "CREATE TABLE t (id INTEGER PRIMARY KEY)", TestContext.Current.CancellationToken);
+        await using var connection = await TableAsync("CREATE TABLE t (id INTEGER PRIMARY KEY)");
         using var insert = new RawStatement(connection, "INSERT INTO t (id) VALUES (?1)");
         insert.Bind(1, 7);
         insert.Execute();
