@@ -3,9 +3,10 @@ using System.Runtime.InteropServices;
 namespace DmarcAnalyzer.Storage;
 
 /// <summary>
-/// The few SQLite calls made per row of a large report or of `dmarc report`'s query, bound directly: through SQLitePCLRaw each call also goes
-/// through an interface, a SafeHandle reference count and a marshalling stub, which cost more than binding a
-/// short value. The statement handle stays owned (and finalized) by SQLitePCLRaw; see <see cref="RawStatement"/>.
+/// The few SQLite calls made per row of a large report or of `dmarc report`'s query, bound directly: through
+/// SQLitePCLRaw each call also goes through an interface, a SafeHandle reference count and a marshalling stub,
+/// which cost more than binding a short value. The statement handle stays owned (and finalized) by SQLitePCLRaw;
+/// see <see cref="RawStatement"/>. The library is the one SQLitePCLRaw.bundle_e_sqlite3 ships.
 /// </summary>
 internal static class SqliteNative
 {
