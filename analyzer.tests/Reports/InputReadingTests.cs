@@ -45,10 +45,33 @@ public class InputReadingTests
         Assert.Equal(12_000, (await IngestAsync(new ChangingFile(xml, xml.Length + (1 << 20)))).Records);
     }
 
-    private static async Task<IngestOutcome> IngestAsync(Stream input)
+    /// <summary>A device such as /dev/zero: seekable, of length 0, and never at its end.</summary>
+    private sealed class EndlessDevice : Stream
+    {
+        public override bool CanRead => true;
+        public override bool CanSeek => true;
+        public override bool CanWrite => false;
+        public override long Length => 0;
+        public override long Position { get; set; }
+        public override int Read(byte[] buffer, int offset, int count) => count;
+        public override void Flush() { }
+        public override long Seek(long offset, SeekOrigin origin) => Position = offset;
+        public override void SetLength(long value) => throw new NotSupportedException();
+        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
+    }
+
+    [Fact]
+    public async Task AnEndlessDeviceIsReadOnlyUpToTheCap()
+    {
+        var limits = IngestLimits.Default with { MaxInputBytes = 1 << 20 };
+        var outcome = await IngestAsync(new EndlessDevice(), limits);
+        Assert.Equal(new IngestOutcome(0, 0, 1, 0), outcome);
+    }
+
+    private static async Task<IngestOutcome> IngestAsync(Stream input, IngestLimits? limits = null)
     {
         await using var store = new IngestHarness();
-        await using var pipeline = await IngestPipeline.OpenAsync(store.DatabasePath, IngestLimits.Default, NullLogger.Instance, TestContext.Current.CancellationToken);
+        await using var pipeline = await IngestPipeline.OpenAsync(store.DatabasePath, limits ?? IngestLimits.Default, NullLogger.Instance, TestContext.Current.CancellationToken);
         return await pipeline.IngestAsync(input, "changing.xml", TestContext.Current.CancellationToken);
     }
 }

@@ -36,10 +36,10 @@ internal static class IngestCommand
     {
         var limits = Limits(configuration);
         // The first file is read while logging starts and the store opens: for a large report they take about as long.
-        var first = files.Count > 0 ? ReadAheadAsync(files[0], limits, ct) : null;
+        var queue = new InputQueue(files, limits, ct);
         using var logs = Logging.CreateFactory();
         await using var pipeline = await IngestPipeline.OpenAsync(database, limits, logs.CreateLogger("ingest"), ct);
-        return await IngestAllAsync(pipeline, files, first, ct);
+        return await IngestAllAsync(pipeline, queue, ct);
     }
 
     public static IngestLimits Limits(IConfiguration configuration) =>
@@ -76,80 +76,66 @@ internal static class IngestCommand
             AddFolder(sub, files);
     }
 
-    private static async Task<IngestOutcome> IngestAllAsync(
-        IngestPipeline pipeline, IReadOnlyList<string> files, Task<InputFile>? first, CancellationToken ct)
+    private static async Task<IngestOutcome> IngestAllAsync(IngestPipeline pipeline, InputQueue queue, CancellationToken ct)
     {
-        if (Console.IsOutputRedirected || files.Count < 2)
-            return await IngestFilesAsync(pipeline, files, first, null, ct);
+        if (Console.IsOutputRedirected || queue.Count < 2)
+            return await IngestFilesAsync(pipeline, queue, null, ct);
         var outcome = IngestOutcome.None;
         await AnsiConsole.Progress().AutoClear(true).StartAsync(async progress =>
         {
-            var task = progress.AddTask("ingest", maxValue: files.Count);
-            outcome = await IngestFilesAsync(pipeline, files, first, task, ct);
+            var task = progress.AddTask("ingest", maxValue: queue.Count);
+            outcome = await IngestFilesAsync(pipeline, queue, task, ct);
         });
         return outcome;
     }
 
-    /// <summary>The next file is read while one up to this size is stored: two large inputs are never held at once.</summary>
-    private const int ReadAheadAfterAtMost = 16 << 20;
-
-    private static async Task<IngestOutcome> IngestFilesAsync(
-        IngestPipeline pipeline, IReadOnlyList<string> files, Task<InputFile>? first, ProgressTask? progress, CancellationToken ct)
+    private static async Task<IngestOutcome> IngestFilesAsync(IngestPipeline pipeline, InputQueue queue, ProgressTask? progress, CancellationToken ct)
     {
         var outcome = IngestOutcome.None;
-        var next = first;
-        for (var i = 0; i < files.Count; i++)
+        for (var i = 0; i < queue.Count; i++)
         {
-            var input = await (next ?? ReadAheadAsync(files[i], pipeline.Limits, ct));
-            next = i + 1 < files.Count && input is not InputFile.Whole { Raw.Bytes.Length: > ReadAheadAfterAtMost }
-                ? ReadAheadAsync(files[i + 1], pipeline.Limits, ct)
-                : null;
-            outcome += input switch
-            {
-                InputFile.Whole whole => await pipeline.IngestAsync(whole.Raw, whole.Path, ct),
-                InputFile.Mbox mbox => await IngestMboxAsync(pipeline, mbox.Path, ct),
-                InputFile.Unreadable unreadable => await pipeline.RecordFailureAsync(Stream.Null, unreadable.Path, unreadable.Reason, ct),
-                _ => throw new InvalidOperationException(input.GetType().Name),
-            };
+            // Handed straight on, never kept in a local of this loop: a stored file's bytes are let go at once.
+            outcome += await IngestFileAsync(pipeline, await queue.TakeAsync(), ct);
             progress?.Increment(1);
         }
         return outcome;
     }
 
-    /// <summary>Reads on the thread pool, so the caller goes on at once.</summary>
-    private static Task<InputFile> ReadAheadAsync(string file, IngestLimits limits, CancellationToken ct) =>
-        Task.Run(() => InputFile.ReadAsync(file, limits, ct), ct);
+    private static async Task<IngestOutcome> IngestFileAsync(IngestPipeline pipeline, InputFile input, CancellationToken ct) => input switch
+    {
+        InputFile.Whole whole => await pipeline.IngestAsync(whole.Raw, whole.Path, ct),
+        InputFile.Mbox mbox => await IngestMboxAsync(pipeline, mbox, ct),
+        InputFile.Unreadable unreadable => await pipeline.RecordFailureAsync(Stream.Null, unreadable.Path, unreadable.Reason, ct),
+        _ => throw new InvalidOperationException(input.GetType().Name),
+    };
 
     /// <summary>An mbox file (mail exported from elsewhere, RFC 4155) is ingested message by message.</summary>
-    private static async Task<IngestOutcome> IngestMboxAsync(IngestPipeline pipeline, string file, CancellationToken ct)
+    private static async Task<IngestOutcome> IngestMboxAsync(IngestPipeline pipeline, InputFile.Mbox mbox, CancellationToken ct)
     {
         var outcome = IngestOutcome.None;
+        await using var stream = mbox.Stream;
         try
         {
-            await using var stream = InputFile.Open(file);
-            try
+            await foreach (var message in MboxReader.ReadAsync(stream, pipeline.Limits.MaxInputBytes, ct))
             {
-                await foreach (var message in MboxReader.ReadAsync(stream, pipeline.Limits.MaxInputBytes, ct))
-                {
-                    var source = $"{file}#{message.Number}";
-                    using var bytes = new MemoryStream(message.Bytes, writable: false);
-                    outcome += message.Oversized
-                        ? await pipeline.RecordFailureAsync(bytes, source,
-                            $"the mbox message is larger than Ingest:MaxInputBytes ({pipeline.Limits.MaxInputBytes:N0} bytes); its beginning is kept", ct)
-                        : await pipeline.IngestAsync(bytes, source, ct);
-                }
+                var source = $"{mbox.Path}#{message.Number}";
+                using var bytes = new MemoryStream(message.Bytes, writable: false);
+                outcome += message.Oversized
+                    ? await pipeline.RecordFailureAsync(bytes, source,
+                        $"the mbox message is larger than Ingest:MaxInputBytes ({pipeline.Limits.MaxInputBytes:N0} bytes); its beginning is kept", ct)
+                    : await pipeline.IngestAsync(bytes, source, ct);
             }
-            catch (InvalidDataException e)
-            {
-                // The messages before the damage are in; the file itself is kept as a failure (re-ingesting it later
-                // only adds what is new).
-                stream.Position = 0;
-                outcome += await pipeline.RecordFailureAsync(stream, file, $"the mbox file cannot be read further: {e.Message}", ct);
-            }
+        }
+        catch (InvalidDataException e)
+        {
+            // The messages before the damage are in; the file itself is kept as a failure (re-ingesting it later
+            // only adds what is new).
+            stream.Position = 0;
+            outcome += await pipeline.RecordFailureAsync(stream, mbox.Path, $"the mbox file cannot be read further: {e.Message}", ct);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            outcome += await pipeline.RecordFailureAsync(Stream.Null, file, InputFile.CannotRead(e), ct);
+            outcome += await pipeline.RecordFailureAsync(Stream.Null, mbox.Path, InputFile.CannotRead(e), ct);
         }
         return outcome;
     }

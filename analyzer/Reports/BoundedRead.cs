@@ -48,8 +48,11 @@ internal static class BoundedRead
             chunk = new byte[81920];
             buffer = new MemoryStream();
         }
+        // A file that gave no length (a device, /proc) may never end: read no further than the cap, and its size is
+        // then what was read. Any other input is drained past the cap to learn its size, without holding it.
+        var endless = input.CanSeek && input.Length == 0;
         int n;
-        while ((n = await input.ReadAsync(chunk, ct)) > 0)
+        while ((!endless || total <= limits.MaxInputBytes) && (n = await input.ReadAsync(chunk, ct)) > 0)
             Keep(n);
         var kept = total > limits.MaxInputBytes ? Math.Min(buffer.Length, limits.MaxStoredFailureBytes) : buffer.Length;
         return new RawInput(buffer.GetBuffer().AsMemory(0, (int)kept), total);
