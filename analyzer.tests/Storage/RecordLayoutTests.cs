@@ -1,5 +1,6 @@
 using DmarcAnalyzer.Storage;
 using DmarcAnalyzer.Tests.Reports;
+using DmarcAnalyzer.Reports;
 using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Tests.Storage;
@@ -154,6 +155,62 @@ public class RecordLayoutTests
         var first = await ExportQueries.RecordsAsync(db, TestContext.Current.CancellationToken).FirstAsync(TestContext.Current.CancellationToken);
         Assert.Equal("example.com:s1:pass esp.example:s2:fail", first.DkimResults);
         Assert.Equal("bounce.example.com:mfrom:fail helo.example:helo:pass", first.SpfResults);
+    }
+
+    /// <summary>Records go to SQLite sixteen to a statement: ids, order and the rows that refer to them must not care.</summary>
+    [Fact]
+    public async Task RecordsStoredManyToAStatementKeepTheirOrderAndTheirOwnDetails()
+    {
+        var count = RecordInserter.RowsPerInsert * 2 + 5;
+        var records = string.Concat(Enumerable.Range(1, count).Select(i => $"""
+            <record><row><source_ip>192.0.2.{i}</source_ip><count>{i}</count>
+              <policy_evaluated>{(i % 3 == 0 ? $"<reason><type>forwarded</type><comment>r{i}</comment></reason>" : "")}</policy_evaluated></row>
+              <auth_results><dkim><domain>example.com</domain><result>pass</result></dkim>
+                {(i % 3 == 0 ? $"<dkim><domain>d{i}.example</domain><result>fail</result></dkim>" : "")}
+                <spf><domain>example.com</domain><result>pass</result></spf>
+                {(i % 4 == 0 ? $"<spf><domain>s{i}.example</domain><scope>helo</scope><result>fail</result></spf>" : "")}</auth_results></record>
+            """));
+        var xml = TwoOfEach[..TwoOfEach.IndexOf("<record>", StringComparison.Ordinal)] + records + "</feedback>";
+        await using var store = new IngestHarness();
+        Assert.Equal(count, (await store.IngestAsync(ReportXml.Bytes(xml))).Records);
+
+        Assert.Equal(Enumerable.Range(1, count).Select(i => $"192.0.2.{i} {i}"),
+            await store.StringsAsync("SELECT concat_ws(' ', source_ip, count) FROM records ORDER BY id"));
+        Assert.Equal(Enumerable.Range(1, count).Where(i => i % 3 == 0).Select(i => $"192.0.2.{i} d{i}.example r{i}"),
+            await store.StringsAsync("""
+                SELECT concat_ws(' ', r.source_ip, d.domain, x.comment) FROM records r
+                JOIN record_dkim d ON d.record = r.id JOIN record_reasons x ON x.record = r.id ORDER BY r.id
+                """));
+        Assert.Equal(Enumerable.Range(1, count).Where(i => i % 4 == 0).Select(i => $"192.0.2.{i} s{i}.example"),
+            await store.StringsAsync("SELECT concat_ws(' ', r.source_ip, s.domain) FROM records r JOIN record_spf s ON s.record = r.id ORDER BY r.id"));
+        Assert.Equal(Enumerable.Range(1, count).Where(i => i % 3 == 0).Sum(),
+            await store.ScalarAsync("SELECT messages FROM report_results WHERE kind = 'reason'"));
+    }
+
+    /// <summary>Records that waited for a full statement when their report was abandoned are not stored with the next one.</summary>
+    [Fact]
+    public async Task RecordsOfAnAbandonedReportDoNotReachTheNextOne()
+    {
+        await using var store = new IngestHarness();
+        await using var db = await Database.OpenAsync(store.DatabasePath, TestContext.Current.CancellationToken);
+        await Database.ExecuteAsync(db, """
+            INSERT INTO reports (id, org_name, report_id, domain, begin_utc, end_utc, source, ingested_utc, raw_gzip)
+                VALUES (1, 'Reporter', 'abandoned', 'example.com', 0, 1, 'test', 0, x''), (2, 'Reporter', 'next', 'example.com', 0, 1, 'test', 0, x'')
+            """, TestContext.Current.CancellationToken);
+        var record = new ReportRecord("192.0.2.1", 1, "none", "pass", "pass", [], "example.com", null, null, [], []);
+        using (var inserter = new RecordInserter(db))
+        {
+            inserter.Start(1);
+            for (var i = 0; i < RecordInserter.RowsPerInsert - 1; i++)
+                inserter.Insert(record);
+            inserter.Start(2);
+            inserter.Insert(record with { SourceIp = "192.0.2.2" });
+            inserter.Finish();
+            Assert.Equal(1, inserter.Inserted);
+        }
+
+        Assert.Equal(["next 192.0.2.2"],
+            await store.StringsAsync("SELECT concat_ws(' ', p.report_id, r.source_ip) FROM records r JOIN reports p ON p.id = r.report ORDER BY r.id"));
     }
 
     private static async Task<List<string>> ViewsAndCountsAsync(IngestHarness store) =>

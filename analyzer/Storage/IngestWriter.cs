@@ -47,7 +47,7 @@ internal sealed class IngestWriter(SqliteConnection connection) : IDisposable
                 foreach (var record in batch)
                     _records.Insert(record);
             }
-            _records.InsertResultCounts();
+            _records.Finish();
         }
         finally
         {
