@@ -405,6 +405,74 @@ public partial class Utf8XmlReaderTests
         }
     }
 
+    /// <summary>A reader moved onto the first &lt;a&gt; start tag of the document.</summary>
+    private static Utf8XmlReader OnA(string xml)
+    {
+        var reader = new Utf8XmlReader(Encoding.UTF8.GetBytes(xml));
+        while (reader.Read() && !(reader.NodeType == XmlNodeType.Element && reader.LocalName == "a"))
+        {
+        }
+        return reader;
+    }
+
+    private static List<Node> Rest(Utf8XmlReader reader)
+    {
+        var nodes = new List<Node>();
+        while (reader.Read())
+            nodes.Add(new Node(reader.NodeType, reader.Depth, reader.LocalName, reader.IsEmptyElement, reader.Value, reader.Name, reader.NamespaceURI));
+        return nodes;
+    }
+
+    [Theory]
+    [InlineData("<r><a>pass</a><b/></r>", "pass")]
+    [InlineData("<r><p:a xmlns:p='urn:x'> 192.0.2.1 \n </p:a><b/></r>", " 192.0.2.1 \n ")]
+    [InlineData("<r><a></a><b/></r>", "")]
+    [InlineData("<r><a x='1'>a]b</a><b/></r>", "a]b")]
+    public void PlainTextContentIsReadInOneStep(string xml, string text)
+    {
+        var reader = OnA(xml);
+        Assert.True(reader.TryReadTextContent(64, out var value));
+        Assert.Equal(text, value);
+        Assert.Equal((XmlNodeType.EndElement, 1, "a"), (reader.NodeType, reader.Depth, reader.LocalName));
+        var general = OnA(xml);
+        while (general.Read() && general.NodeType != XmlNodeType.EndElement)
+        {
+        }
+        Assert.Equal(Rest(general), Rest(reader));
+    }
+
+    /// <summary>Anything but plain text up to the end tag is left to Read, from where the reader was.</summary>
+    [Theory]
+    [InlineData("<r><a>a&amp;b</a><b/></r>")]
+    [InlineData("<r><a>a\rb</a><b/></r>")]
+    [InlineData("<r><a>é</a><b/></r>")]
+    [InlineData("<r><a>x<c/>y</a><b/></r>")]
+    [InlineData("<r><a><![CDATA[x]]></a><b/></r>")]
+    [InlineData("<r><a>x<!-- c --></a><b/></r>")]
+    [InlineData("<r><a>x</a ><b/></r>")]
+    [InlineData("<r><a>x]]&gt;</a><b/></r>")]
+    [InlineData("<r><a>longer than eight</a><b/></r>")]
+    [InlineData("<r><a/><b/></r>")]
+    public void OtherContentIsLeftToRead(string xml)
+    {
+        var reader = OnA(xml);
+        Assert.False(reader.TryReadTextContent(8, out _));
+        Assert.Equal((XmlNodeType.Element, "a"), (reader.NodeType, reader.LocalName));
+        Assert.Equal(Rest(OnA(xml)), Rest(reader));
+    }
+
+    [Theory]
+    [InlineData("<r><a>x</b></r>", "does not match")]
+    [InlineData("<r><a>x</ab></r>", "does not match")]
+    [InlineData("<r><a>x</a", "truncated")]
+    [InlineData("<r><a>x", "truncated")]
+    public void BrokenEndTagsAreStillReportedByRead(string xml, string message)
+    {
+        var reader = OnA(xml);
+        Assert.False(reader.TryReadTextContent(64, out _));
+        Assert.Contains(message, Assert.Throws<XmlSyntaxException>(() => Rest(reader)).Message);
+    }
+
     /// <summary>
     /// Every plain or gzip-compressed XML report of the corpus reads to the same nodes as with XmlReader, or
     /// both readers refuse it. A document declaring another encoding is transcoded to UTF-8 for ours.

@@ -406,6 +406,11 @@ internal sealed class AggregateReportReader
             r.Read();
             return "";
         }
+        if (r.TryReadTextContent(MaxValueBytes, out var plain))
+        {
+            r.Read();
+            return plain.Trim();
+        }
         var depth = r.Depth;
         var length = 0L;
         string? single = null;
