@@ -194,13 +194,8 @@ internal sealed class Utf8XmlReader
             return false;
         var value = xml[_pos..lt];
         text = value.Length <= AsciiValueCache.MaxLength ? _values.Get(value) : Encoding.ASCII.GetString(value);
-        _openCount--;
-        _nodeType = XmlNodeType.EndElement;
-        _depth = _openCount;
         _nodeStart = lt;
-        _pos = end + 1;
-        if (_openCount == 0)
-            _rootClosed = true;
+        CloseElement(open, end + 1);
         return true;
     }
 
@@ -436,6 +431,13 @@ internal sealed class Utf8XmlReader
         var p = SkipWhitespace(xml, end);
         if (At(xml, p) != '>')
             throw Unexpected(xml, p, "an end tag must end with '>'");
+        CloseElement(open, p + 1);
+    }
+
+    /// <summary>Makes the end tag of the innermost open element the current node; <paramref name="next"/> is the position after it.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private void CloseElement(in OpenElement open, int next)
+    {
         _openCount--;
         _nodeType = XmlNodeType.EndElement;
         _depth = _openCount;
@@ -443,7 +445,7 @@ internal sealed class Utf8XmlReader
         _nameStart = open.NameStart;
         _nameLength = open.NameLength;
         _prefixLength = open.PrefixLength;
-        _pos = p + 1;
+        _pos = next;
         if (_openCount == 0)
             _rootClosed = true;
     }
