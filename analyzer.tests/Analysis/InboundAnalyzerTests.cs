@@ -66,7 +66,11 @@ public sealed class InboundAnalyzerTests : IDisposable
         Assert.Equal(6, inbound.Total.Messages);
         Assert.Equal(["2026-W09", "2026-W10"], inbound.Weeks.Select(w => w.Label));
         Assert.Equal(["2026-02", "2026-03"], inbound.Months.Select(m => m.Label));
-        Assert.Equal(InboundAnalysis.ResultWords, inbound.Total.Spf.Select(c => c.Name));
+        Assert.Equal(InboundAnalysis.SpfWords, inbound.Total.Spf.Select(c => c.Name));
+        // Each check shows its own RFC 8601 words: softfail is SPF's alone, and DMARC has no neutral either.
+        Assert.DoesNotContain("softfail", inbound.Total.Dkim.Select(c => c.Name));
+        Assert.Equal(InboundAnalysis.DmarcWords, inbound.Total.Dmarc.Select(c => c.Name).Take(InboundAnalysis.DmarcWords.Count));
+        Assert.DoesNotContain(inbound.Total.Dmarc, c => c.Name is "softfail" or "neutral");
         Assert.Equal([3L, 1, 1, 0, 1, 0, 0], inbound.Total.Spf.Select(c => c.Count));
         Assert.Equal(2, InboundTally.Of(inbound.Months[0].Tally.Dmarc, "pass"));
         Assert.Equal(1, InboundTally.Of(inbound.Weeks[1].Tally.Dmarc, "temperror"));

@@ -194,6 +194,23 @@ public sealed class AuthenticationRuleTests
         Assert.Contains("(p=reject dis=quarantine t=y) (pct=0 read as t=y", OurField(verdict));
     }
 
+    [Fact]
+    public async Task With_enforcement_off_the_field_says_the_failing_message_was_delivered()
+    {
+        var verdict = await DecideAsync(Dns("v=DMARC1; p=reject"), Unsigned(), new FilterOptions(), Envelope(ip: "198.51.100.9"));
+        Assert.Equal(VerdictAction.Accept, verdict.Action);
+        Assert.Contains("dmarc=fail (p=reject dis=none)", OurField(verdict));
+    }
+
+    [Fact]
+    public async Task A_sender_on_the_never_reject_list_gets_dis_none_in_the_field()
+    {
+        var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true, NeverReject = ["198.51.100.9"] } };
+        var verdict = await DecideAsync(Dns("v=DMARC1; p=reject"), Unsigned(), options, Envelope(ip: "198.51.100.9"));
+        Assert.Equal(VerdictAction.Accept, verdict.Action);
+        Assert.Contains("dmarc=fail (p=reject dis=none)", OurField(verdict));
+    }
+
     [Theory]
     [InlineData("198.51.100.0/24")]
     [InlineData("198.51.100.77/24")]

@@ -114,19 +114,20 @@ internal static class InboundAnalyzer
         {
             Messages++;
             // Words come from our own filter; anything else is folded into one bucket so the tables stay small.
-            Increment(_spf, Known(spf));
-            Increment(_dkim, Known(dkim));
-            Increment(_dmarc, Known(dmarc));
+            Increment(_spf, Known(InboundAnalysis.SpfWords, spf));
+            Increment(_dkim, Known(InboundAnalysis.DkimWords, dkim));
+            Increment(_dmarc, Known(InboundAnalysis.DmarcWords, dmarc));
         }
 
-        public InboundTally Build() => new(Messages, Counts(_spf), Counts(_dkim), Counts(_dmarc));
+        public InboundTally Build() => new(Messages,
+            Counts(InboundAnalysis.SpfWords, _spf), Counts(InboundAnalysis.DkimWords, _dkim), Counts(InboundAnalysis.DmarcWords, _dmarc));
 
-        private static string Known(string word) =>
-            InboundAnalysis.ResultWords.Contains(word) || word is InboundAnalysis.NotChecked or "policy" ? word : "other";
+        private static string Known(IReadOnlyList<string> words, string word) =>
+            words.Contains(word) || word is InboundAnalysis.NotChecked ? word : "other";
 
-        private static List<NamedCount> Counts(Dictionary<string, long> counts) =>
-            InboundAnalysis.ResultWords.Select(w => new NamedCount(w, counts.GetValueOrDefault(w)))
-                .Concat(counts.Where(c => !InboundAnalysis.ResultWords.Contains(c.Key)).OrderBy(c => c.Key, StringComparer.Ordinal)
+        private static List<NamedCount> Counts(IReadOnlyList<string> words, Dictionary<string, long> counts) =>
+            words.Select(w => new NamedCount(w, counts.GetValueOrDefault(w)))
+                .Concat(counts.Where(c => !words.Contains(c.Key)).OrderBy(c => c.Key, StringComparer.Ordinal)
                     .Select(c => new NamedCount(c.Key, c.Value)))
                 .ToList();
     }

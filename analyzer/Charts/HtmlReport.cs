@@ -153,9 +153,10 @@ internal static class HtmlReport
         foreach (var chart in charts)
             html.Append("<figure>").Append(chart.Svg).Append($"<figcaption><a href=\"{E(ChartFile(InboundSlug, chart))}\">{E(chart.Title)} (SVG)</a></figcaption></figure>\n");
 
-        foreach (var (name, pick) in new (string, Func<InboundTally, IReadOnlyList<NamedCount>>)[] { ("SPF", x => x.Spf), ("DKIM", x => x.Dkim), ("DMARC", x => x.Dmarc) })
+        foreach (var (name, known, pick) in new (string, IReadOnlyList<string>, Func<InboundTally, IReadOnlyList<NamedCount>>)[]
+                 { ("SPF", InboundAnalysis.SpfWords, x => x.Spf), ("DKIM", InboundAnalysis.DkimWords, x => x.Dkim), ("DMARC", InboundAnalysis.DmarcWords, x => x.Dmarc) })
         {
-            var words = InboundAnalysis.ResultWords.Concat(pick(t).Select(c => c.Name).Where(w => !InboundAnalysis.ResultWords.Contains(w))).ToList();
+            var words = known.Concat(pick(t).Select(c => c.Name).Where(w => !known.Contains(w))).ToList();
             foreach (var (caption, periods) in new[] { ("by month", inbound.Months), ("by ISO week", inbound.Weeks) })
                 Table(html, $"{name} results of received mail {caption} (share of messages)", [caption == "by month" ? "month" : "week", "messages", .. words],
                     periods.Select(p => (string[])[E(p.Label), Count(p.Tally.Messages), .. words.Select(w => E(Share(InboundTally.Of(pick(p.Tally), w), p.Tally.Messages)))]),

@@ -2,12 +2,14 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using CsvHelper;
+using DmarcAnalyzer.Charts;
 
 namespace DmarcAnalyzer.Cli;
 
 /// <summary>
 /// Writes rows of a record type as CSV: one snake_case column per property, times as ISO-8601 UTC.
-/// Report data is written by strangers, so text that a spreadsheet would run as a formula is escaped.
+/// Report data is written by strangers, so text that a spreadsheet would run as a formula is escaped, and control and
+/// directional formatting characters (terminal escapes, bidi overrides) are neutralised (<see cref="SafeText"/>).
 /// </summary>
 internal static class CsvOutput
 {
@@ -30,6 +32,7 @@ internal static class CsvOutput
         null => "",
         DateTimeOffset time => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture),
         IFormattable formattable => formattable.ToString(null, CultureInfo.InvariantCulture),
-        _ => value.ToString() ?? "",
+        string text => SafeText.Neutralise(text),
+        _ => SafeText.Neutralise(value.ToString() ?? ""),
     };
 }

@@ -1,5 +1,7 @@
 using System.CommandLine;
+using System.Globalization;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using DmarcAnalyzer.Storage;
 
 namespace DmarcAnalyzer.Cli;
@@ -47,5 +49,22 @@ internal static class ExportCommand
         return command;
     }
 
-    private static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower, WriteIndented = true };
+    // System.Text.Json's default encoder writes control characters and every non-ASCII character (bidi overrides among
+    // them) as \u escapes, so report text cannot reach a terminal raw from JSON.
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Converters = { new UtcTimeConverter() },
+    };
+
+    /// <summary>Times as the CSV export writes them, in UTC with a Z (not +00:00): one form for both formats.</summary>
+    private sealed class UtcTimeConverter : JsonConverter<DateTimeOffset>
+    {
+        public override DateTimeOffset Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.GetDateTimeOffset();
+
+        public override void Write(Utf8JsonWriter writer, DateTimeOffset value, JsonSerializerOptions options) =>
+            writer.WriteStringValue(value.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", CultureInfo.InvariantCulture));
+    }
 }

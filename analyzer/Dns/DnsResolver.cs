@@ -67,7 +67,9 @@ internal sealed class DnsResolver(LocalZone zone, DnsCache cache, DnsTransport? 
         if (_zone.TryAnswer(name, type, out var local))
             return local;
         if (transport is null)
-            return new DnsAnswer(DnsOutcome.NxDomain, [], 0);
+            // Offline, the zones are all there is. A name with names below it exists (an empty non-terminal, RFC 8020):
+            // NODATA, not NXDOMAIN, which would make DMARC read it as a non-existent domain (np=).
+            return new DnsAnswer(_zone.HasNamesBelow(name) ? DnsOutcome.NoData : DnsOutcome.NxDomain, [], 0);
         if (cache.TryGet(name, type, out var cached))
             return ZoneFirst(cached);
         // Callers asking the same question at once share one query. It runs without any caller's token (the

@@ -22,6 +22,9 @@ internal sealed class LocalZone
 
     public bool Knows(string name) => _byName.ContainsKey(name);
 
+    /// <summary>True when the zones hold a name below <paramref name="name"/> (it is then an empty non-terminal, or owns records).</summary>
+    public bool HasNamesBelow(string name) => _byName.Keys.Any(n => n.EndsWith("." + name, StringComparison.Ordinal));
+
     public bool TryAnswer(string name, DnsType type, out DnsAnswer answer)
     {
         if (!_byName.TryGetValue(name, out var records))

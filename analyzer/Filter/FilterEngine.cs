@@ -81,11 +81,14 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         if (undecided is { } trouble && checks.OnDnsError == DnsErrorAction.Tempfail)
             return WithResults(new Verdict(VerdictAction.Tempfail, $"DNS temporary error: {trouble}") { RejectText = checks.TempfailText }, authentication);
         // Accepted despite DNS trouble: the undecided DMARC result neither enforces a policy nor marks the sender forged.
-        var verdict = (undecided is null ? DmarcPolicy(checks, envelope, authentication) : null)
-            ?? await content(undecided is null ? authentication : null);
+        var policy = undecided is null ? DmarcPolicy(checks, envelope, authentication) : null;
+        var verdict = policy ?? await content(undecided is null ? authentication : null);
         if (authentication.DmarcNotEvaluated is { } why)
             verdict = verdict with { Reason = $"{verdict.Reason}; DMARC not evaluated: {why}" };
-        return WithAuthenticationResults(verdict, authentication, headers);
+        // The header's dis= says what was done (RFC 9990 §3.1.5, disposition applied), not what the policy asked for:
+        // with enforcement off, or a sender on the never-reject list, a failing p=reject message is delivered: dis=none.
+        var applied = policy is null ? authentication with { Dmarc = authentication.Dmarc with { Disposition = DmarcRecord.None } } : authentication;
+        return WithAuthenticationResults(verdict, applied, headers);
     }
 
     /// <summary>

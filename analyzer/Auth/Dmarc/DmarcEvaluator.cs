@@ -38,8 +38,12 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
             var lookup = await discovery.FindPolicyAsync(domain, ct);
             if (lookup.TempError is not null)
                 return new DmarcResult(DmarcResult.TempError, domain, null, null, null, DmarcRecord.None, Reason: lookup.TempError, DiscoveryMode: mode);
-            if (lookup.Record is not { } record)
+            if (lookup.Record is not { } published)
                 return new DmarcResult(DmarcResult.None, domain, null, null, null, DmarcRecord.None, Reason: "no DMARC policy record", DiscoveryMode: mode);
+            if (published.Usable is not { } record)
+                return new DmarcResult(DmarcResult.None, domain, null, null, null, DmarcRecord.None, lookup.RecordDomain,
+                    Reason: $"the record at _dmarc.{lookup.RecordDomain} has {published.PolicyError} and no valid rua=: no DMARC processing (RFC 9989 §4.10.1)",
+                    DiscoveryMode: mode);
 
             var organization = await discovery.OrganizationalDomainAsync(domain, ct);
             var spfAligned = spf.Result.Equals("pass", StringComparison.OrdinalIgnoreCase)
@@ -62,7 +66,8 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
                 pass ? DmarcRecord.None : testing ? OneLevelLower(policy) : policy,
                 lookup.RecordDomain, testing, record.Percent, spfAligned, dkimDomain is not null, dkimDomain, DiscoveryMode: mode);
             var failure = pass ? null : "neither SPF nor DKIM passed aligned with the From domain";
-            var notes = new[] { failure, result.PercentNote }.OfType<string>().ToList();
+            var substituted = published.PolicyError is { } error ? $"{error} in the record: read as p=none, as it has a valid rua= (RFC 9989 §4.10.1)" : null;
+            var notes = new[] { failure, substituted, result.PercentNote }.OfType<string>().ToList();
             return result with { Reason = notes.Count == 0 ? null : string.Join("; ", notes) };
         }
         catch (DmarcTempErrorException e)
@@ -98,23 +103,15 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
         return record.SubdomainPolicy is { } sp ? (sp, "sp") : (record.Policy, "p");
     }
 
-    // RFC 9989 (np): a domain with no A, AAAA or MX record (NXDOMAIN or NODATA for each) does not exist.
+    // RFC 9989 §3.2.13 and Appendix A.4: a domain does not exist only when the DNS answers NXDOMAIN (RFC 8020). Any
+    // record makes it exist: a NODATA answer (a name with only TXT, or an empty non-terminal) is an existing domain, so
+    // the old "no A, AAAA or MX" test of RFC 9091 is not applied. One query of any type tells NXDOMAIN apart.
     private async Task<bool> NonExistentAsync(string domain, CancellationToken ct)
     {
         var a = await dns.AAsync(domain, ct);
         if (a.Outcome == DnsOutcome.TempError)
             throw new DmarcTempErrorException($"{domain} A: {a.Error}");
-        if (a.Outcome == DnsOutcome.Found)
-            return false;
-        var aaaa = await dns.AaaaAsync(domain, ct);
-        if (aaaa.Outcome == DnsOutcome.TempError)
-            throw new DmarcTempErrorException($"{domain} AAAA: {aaaa.Error}");
-        if (aaaa.Outcome == DnsOutcome.Found)
-            return false;
-        var mx = await dns.MxAsync(domain, ct);
-        if (mx.Outcome == DnsOutcome.TempError)
-            throw new DmarcTempErrorException($"{domain} MX: {mx.Error}");
-        return mx.Outcome != DnsOutcome.Found;
+        return a.Outcome == DnsOutcome.NxDomain;
     }
 
     private static string OneLevelLower(string policy) => policy switch

@@ -4,7 +4,8 @@ namespace DmarcAnalyzer.Auth.Dmarc;
 
 /// <summary>
 /// A DMARC policy record (RFC 9989 record format). Tags RFC 9989 removed (pct, rf, ri) are still read from old records;
-/// <see cref="Warnings"/> says what a lint should tell the domain owner.
+/// <see cref="Warnings"/> says what a lint should tell the domain owner. <see cref="PolicyError"/> says why the record
+/// has no usable policy (p= missing or invalid, sp= or np= invalid); <see cref="Usable"/> says what a receiver makes of it.
 /// </summary>
 internal sealed record DmarcRecord(
     string Policy,
@@ -18,7 +19,8 @@ internal sealed record DmarcRecord(
     IReadOnlyList<string> FailureUris,
     int? Percent,
     IReadOnlyList<string> Warnings,
-    string Text)
+    string Text,
+    string? PolicyError = null)
 {
     public const string None = "none";
     public const string Quarantine = "quarantine";
@@ -52,6 +54,7 @@ internal sealed record DmarcRecord(
                 warnings.Add($"tag {name} appears more than once; the first is used");
         }
 
+        var invalid = new List<string>();
         string? PolicyTag(string name)
         {
             if (!tags.TryGetValue(name, out var value))
@@ -59,16 +62,18 @@ internal sealed record DmarcRecord(
             var lower = value.ToLowerInvariant();
             if (lower is None or Quarantine or Reject)
                 return lower;
-            warnings.Add($"{name}={value} is not none, quarantine or reject; ignored");
+            invalid.Add($"{name}={value}");
+            warnings.Add($"{name}={value} is not none, quarantine or reject");
             return null;
         }
 
         var policy = PolicyTag("p");
-        if (policy is null)
+        var subdomainPolicy = PolicyTag("sp");
+        var nonExistentPolicy = PolicyTag("np");
+        if (policy is null && !tags.ContainsKey("p"))
         {
-            // RFC 9989: a record without a usable p= is treated as p=none.
-            warnings.Add("no valid p= tag; treated as p=none");
-            policy = None;
+            invalid.Insert(0, "no p=");
+            warnings.Add("no p= tag");
         }
         var psd = 'u';
         if (tags.TryGetValue("psd", out var psdValue))
@@ -110,9 +115,22 @@ internal sealed record DmarcRecord(
             if (tags.ContainsKey(removed))
                 warnings.Add($"{removed} was removed by RFC 9989 and is ignored");
 
-        return new DmarcRecord(policy, PolicyTag("sp"), PolicyTag("np"), psd, testing, Strict("adkim"), Strict("aspf"),
-            Uris(tags, "rua", warnings), Uris(tags, "ruf", warnings), percent, warnings, text);
+        var aggregate = Uris(tags, "rua", warnings);
+        var error = invalid.Count == 0 ? null : string.Join(", ", invalid);
+        if (error is not null && aggregate.Count > 0)
+            warnings.Add($"{error}: receivers act as if the record said p=none (it has a valid rua=, RFC 9989 §4.10.1)");
+        return new DmarcRecord(policy ?? None, subdomainPolicy, nonExistentPolicy, psd, testing, Strict("adkim"), Strict("aspf"),
+            aggregate, Uris(tags, "ruf", warnings), percent, warnings, text, error);
     }
+
+    /// <summary>
+    /// The record a receiver applies (RFC 9989 §4.10.1, DMARC Policy Discovery): this one when its p=, sp= and np= are
+    /// valid; with one of them missing (p=) or invalid, a record saying only p=none when rua= has a valid URI, so that
+    /// reports still flow; otherwise null: no DMARC processing.
+    /// </summary>
+    public DmarcRecord? Usable => PolicyError is null ? this
+        : AggregateUris.Count > 0 ? this with { Policy = None, SubdomainPolicy = null, NonExistentPolicy = null }
+        : null;
 
     private static List<string> Uris(Dictionary<string, string> tags, string name, List<string> warnings)
     {

@@ -79,6 +79,9 @@ internal sealed class DmarcRecordCheck(IDnsResolver dns, PublicSuffixList? psl, 
         Add(DmarcCheckFinding.Info, $"organisational domain (tree walk): {organization}");
         foreach (var warning in record.Warnings)
             Add(DmarcCheckFinding.Warning, warning);
+        if (record.Usable is null)
+            Add(DmarcCheckFinding.Error,
+                $"{record.PolicyError} and no valid rua=: receivers apply no DMARC processing to mail from {domain} (RFC 9989 §4.10.1)");
         Add(DmarcCheckFinding.Info,
             $"p={record.Policy} sp={record.SubdomainPolicy ?? record.Policy} np={record.NonExistentPolicy ?? record.SubdomainPolicy ?? record.Policy} " +
             $"adkim={(record.StrictDkim ? "s" : "r")} aspf={(record.StrictSpf ? "s" : "r")} t={(record.Testing ? "y" : "n")} psd={record.Psd}");
