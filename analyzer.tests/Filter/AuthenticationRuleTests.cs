@@ -323,7 +323,7 @@ public sealed class AuthenticationRuleTests
         Assert.StartsWith("archive could not be fully inspected: larger than the filter's limits", verdict.Reason);
         Assert.Equal(("pass", "neutral", "pass"), (verdict.Spf, verdict.Dkim, verdict.Dmarc));
         var field = OurField(verdict);
-        Assert.Contains($"dkim=neutral (not verified: larger than the filter's limits, Filter:Milter:MaxMessageBytes or MaxHeaders) header.d={Partner} header.s=sel", field);
+        Assert.Contains($"dkim=neutral (not verified: larger than the filter's limits, Filter:Milter:MaxMessageBytes, MaxHeaders or MaxHeaderBytes) header.d={Partner} header.s=sel", field);
         Assert.Contains("dmarc=pass", field);
         Assert.Contains(verdict.HeaderEdits, e => e is { Name: "Authentication-Results", Value: null, Index: 1 });
         Assert.Contains(verdict.HeaderEdits, e => e.Name == options.TagHeader);

@@ -62,6 +62,28 @@ public sealed class HeaderCapMilterTests : IAsyncDisposable
         Assert.Contains("its header cannot be read: more than 100 Authentication-Results or From fields", Encoding.UTF8.GetString(tag.Data));
     }
 
+    [Theory]
+    [InlineData("X-Padding")]
+    [InlineData("Authentication-Results")]
+    public async Task Header_bytes_past_MaxHeaderBytes_make_the_message_too_large_to_inspect_and_the_session_holds_little(string name)
+    {
+        // Reject: the fail-closed action for what cannot be inspected; 300 fields of 100 KB, each within MaxPacketSize.
+        var limits = new MilterOptions();
+        await using var filter = new FilterMilterHarness(new FakeDnsResolver()
+                .Txt("football.example.com", "v=spf1 ip4:192.0.2.0/24 -all"),
+            new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Reject }, limits);
+        var value = new string('a', 100 * 1024);
+        var (_, reply) = await filter.SendAsync(["j", Ours], "mail.football.example.com", "192.0.2.10",
+            [("From", "Joe <joe@football.example.com>"), .. Enumerable.Repeat((name, value), 300)], Ct);
+
+        var final = Assert.Single(reply);
+        Assert.Equal('y', final.Command);
+        Assert.StartsWith("550 ", Encoding.ASCII.GetString(final.Data));
+        // 30 MB sent; what the message holds stays within the header cap (as text: two bytes a char, kept and past
+        // the cap) and the in-memory spool.
+        Assert.InRange(Assert.Single(filter.HeldBytes), 1, 4 * limits.MaxHeaderBytes + 2 * limits.SpoolMemoryBytes);
+    }
+
     private static string Field(byte[] data) => Encoding.UTF8.GetString(data.AsSpan(0, Array.IndexOf(data, (byte)0)));
 
     /// <summary>One message from a client SPF allows for football.example.com; the packets of the reply.</summary>

@@ -237,6 +237,19 @@ public sealed class MilterProtocolTests
     [InlineData("oversized")]
     [InlineData("unterminated string")]
     [InlineData("short negotiation")]
+    [InlineData("negotiation below version 2")]
+    [InlineData("repeated negotiation")]
+    [InlineData("macros with an odd count")]
+    [InlineData("macros for an unknown stage")]
+    [InlineData("macros without a stage")]
+    [InlineData("connect with an unknown family")]
+    [InlineData("connect cut short")]
+    [InlineData("header without a value")]
+    [InlineData("recipient outside a message")]
+    [InlineData("header outside a message")]
+    [InlineData("end of message outside a message")]
+    [InlineData("header after the body")]
+    [InlineData("helo inside a message")]
     public async Task A_malformed_packet_closes_only_its_own_connection(string kind)
     {
         await using var fixture = new MilterServerFixture(new MilterOptions { MaxPacketSize = 1024 });
@@ -263,18 +276,79 @@ public sealed class MilterProtocolTests
                 await bad.SendAsync('H', "no-nul"u8.ToArray(), Ct);
                 break;
             case "short negotiation":
+            case "negotiation below version 2":
                 await using (var fresh = await fixture.ConnectAsync(Ct))
                 {
-                    await fresh.SendAsync('O', [0, 0, 0, 6], Ct);
+                    await fresh.SendAsync('O', kind == "short negotiation" ? [0, 0, 0, 6] : new byte[12], Ct);
                     Assert.True(await fresh.IsClosedAsync(Ct));
                 }
                 await bad.SendAsync('Z', [], Ct);
                 break;
+            case "repeated negotiation":
+                await bad.SendAsync('O', [0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0, 0], Ct);
+                break;
+            case "macros with an odd count":
+                await bad.SendAsync('D', MilterTestClient.MacroData('C', "j", "mx.example.net", "{daemon_name}"), Ct);
+                break;
+            case "macros for an unknown stage":
+                await bad.SendAsync('D', MilterTestClient.MacroData('Z', "j", "mx.example.net"), Ct);
+                break;
+            case "macros without a stage":
+                await bad.SendAsync('D', [], Ct);
+                break;
+            case "connect with an unknown family":
+                await bad.SendAsync('C', [.. MilterTestClient.Strings("client.example"), (byte)'X', 0, 25, .. MilterTestClient.Strings("192.0.2.1")], Ct);
+                break;
+            case "connect cut short":
+                await bad.SendAsync('C', [.. MilterTestClient.Strings("client.example"), (byte)'4', 0], Ct);
+                break;
+            case "header without a value":
+                await bad.SendStringsAsync('M', Ct, "<a@example.org>");
+                Assert.Equal('c', await bad.ReadCommandAsync(Ct));
+                await bad.SendStringsAsync('L', Ct, "Subject");
+                break;
+            case "recipient outside a message":
+                await bad.SendStringsAsync('R', Ct, "<b@example.net>");
+                break;
+            case "header outside a message":
+                await bad.SendStringsAsync('L', Ct, "Subject", "x");
+                break;
+            case "end of message outside a message":
+                await bad.SendAsync('E', [], Ct);
+                break;
+            case "header after the body":
+                await bad.SendStringsAsync('M', Ct, "<a@example.org>");
+                Assert.Equal('c', await bad.ReadCommandAsync(Ct));
+                await bad.SendAsync('B', "body\r\n"u8.ToArray(), Ct);
+                Assert.Equal('c', await bad.ReadCommandAsync(Ct));
+                await bad.SendStringsAsync('L', Ct, "Bcc", "x@example.net");
+                break;
+            case "helo inside a message":
+                await bad.SendStringsAsync('M', Ct, "<a@example.org>");
+                Assert.Equal('c', await bad.ReadCommandAsync(Ct));
+                await bad.SendStringsAsync('H', Ct, "again.example");
+                break;
         }
         Assert.True(await bad.IsClosedAsync(Ct));
+        Assert.Contains(fixture.Log.Entries, e => e.Level == Microsoft.Extensions.Logging.LogLevel.Warning
+            && e.Message.Contains("closing the connection", StringComparison.Ordinal));
 
         await good.SendStringsAsync('H', Ct, "still.here");
         Assert.Equal('c', await good.ReadCommandAsync(Ct));
+    }
+
+    [Fact]
+    public async Task Absurd_negotiation_values_get_our_version_and_only_what_we_know()
+    {
+        await using var fixture = new MilterServerFixture();
+        await using var client = await fixture.ConnectAsync(Ct);
+        var (version, actions, protocol, _) = await client.NegotiateAsync(uint.MaxValue, uint.MaxValue, uint.MaxValue, Ct);
+        Assert.Equal(MilterSession.Version, version);
+        Assert.Equal((uint)MilterSession.WantedActions, actions);
+        Assert.Equal((uint)MilterSession.WantedProtocol, protocol);
+        await client.SendStringsAsync('M', Ct, "<a@example.org>");
+        await client.SendAsync('E', [], Ct);
+        Assert.Equal('a', await client.ReadCommandAsync(Ct));
     }
 
     [Fact]

@@ -1,7 +1,6 @@
 using System.Collections.Concurrent;
 using System.Net;
 using DmarcAnalyzer.Milter;
-using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DmarcAnalyzer.Tests.Milter;
 
@@ -11,20 +10,29 @@ internal sealed class MilterServerFixture : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _run;
 
-    public MilterServerFixture(MilterOptions? options = null)
+    public MilterServerFixture(MilterOptions? options = null, TimeProvider? time = null, System.Buffers.MemoryPool<byte>? pool = null)
     {
-        Server = new MilterServer(Handler, options ?? new MilterOptions(), NullLogger<MilterServer>.Instance);
+        Server = new MilterServer(Handler, options ?? new MilterOptions(), Log, time, pool);
         Server.Start(MilterEndpoint.Parse("inet:127.0.0.1:0"));
         _run = Server.RunAsync(_stop.Token);
     }
 
     public RecordingHandler Handler { get; } = new();
 
+    public DmarcAnalyzer.Tests.Filter.ListLogger<MilterServer> Log { get; } = new();
+
     public MilterServer Server { get; }
 
     public EndPoint EndPoint => Server.LocalEndPoint!;
 
     public Task<MilterTestClient> ConnectAsync(CancellationToken ct) => MilterTestClient.ConnectAsync(EndPoint, ct);
+
+    /// <summary>Waits (without a time limit of its own: the test's token bounds it) until the server's state meets <paramref name="condition"/>.</summary>
+    public static async Task WaitUntilAsync(Func<bool> condition, CancellationToken ct)
+    {
+        while (!condition())
+            await Task.Delay(5, ct);
+    }
 
     public async Task StopAsync()
     {
@@ -50,8 +58,17 @@ internal sealed class MilterServerFixture : IAsyncDisposable
 
         public bool NeedsContent(MilterEnvelope envelope) => WantContent;
 
+        /// <summary>When set, each message's checks start by waiting on it: a test holds a message in its checks.</summary>
+        public Func<CancellationToken, Task>? Checks { get; set; }
+
+        /// <summary>The tokens the handler was given, to see which were cancelled.</summary>
+        public ConcurrentQueue<CancellationToken> Tokens { get; } = new();
+
         public async ValueTask<MilterDecision> EndOfMessageAsync(MilterEnvelope envelope, MessageSpool message, CancellationToken ct)
         {
+            Tokens.Enqueue(ct);
+            if (Checks is { } checks)
+                await checks(ct);
             using var copy = new MemoryStream();
             await using (var read = message.OpenRead())
                 await read.CopyToAsync(copy, ct);

@@ -17,7 +17,7 @@ namespace DmarcAnalyzer.Filter;
 internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider time, ILogger<FilterEngine> logger,
     SenderAuthenticator? authenticator = null)
 {
-    private const string TooLarge = "larger than the filter's limits, Filter:Milter:MaxMessageBytes or MaxHeaders";
+    private const string TooLarge = "larger than the filter's limits, Filter:Milter:MaxMessageBytes, MaxHeaders or MaxHeaderBytes";
 
     private static readonly string FieldsLost = $"its header cannot be read: more than {Milter.MessageSpool.MaxFieldsPastCap} "
         + "Authentication-Results or From fields past Filter:Milter:MaxHeaders";

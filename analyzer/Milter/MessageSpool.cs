@@ -5,21 +5,25 @@ namespace DmarcAnalyzer.Milter;
 
 /// <summary>
 /// The message as the MTA hands it over: header fields, then the body. Kept in memory up to a threshold and in
-/// a temporary file (deleted on close) beyond it; anything past the size cap is dropped and marked truncated.
+/// a temporary file (deleted on close) beyond it; anything past the size caps is dropped and marked truncated, so
+/// what one message holds is bounded by <see cref="MilterOptions.MaxHeaderBytes"/> (twice: the fields as text and
+/// kept past the cap) and <see cref="MilterOptions.SpoolMemoryBytes"/>.
 /// </summary>
-internal sealed class MessageSpool(long memoryBytes, long maxBytes) : IAsyncDisposable
+/// <param name="keepContent">False when no rule will read the content: only the header fields are recorded.</param>
+internal sealed class MessageSpool(MilterOptions limits, bool keepContent) : IAsyncDisposable
 {
-    /// <summary>A spool that records the header fields but keeps no content (no rule will read it).</summary>
-    public static MessageSpool HeadersOnly() => new(0, 0);
-
     /// <summary>
     /// Authentication-Results and From fields kept past the header cap, at most: forged results must still be
     /// removed (by their index among the fields of their name, RFC 8601 §5) and DMARC must see every author.
     /// </summary>
     public const int MaxFieldsPastCap = 100;
 
+    private readonly long _memoryBytes = keepContent ? limits.SpoolMemoryBytes : 0;
+    private readonly long _maxBytes = keepContent ? limits.MaxMessageBytes : 0;
     private readonly List<(string Name, string Value)> _headers = [];
     private int _keptPastCap;
+    private long _headerBytes;
+    private long _pastCapBytes;
     private readonly MemoryStream _memory = new();
     private FileStream? _file;
     private bool _headersEnded;
@@ -41,11 +45,36 @@ internal sealed class MessageSpool(long memoryBytes, long maxBytes) : IAsyncDisp
     public bool FieldsLost { get; private set; }
 
     /// <summary>
+    /// What this message keeps in memory: the header fields as text (two bytes a char) and the in-memory spool.
+    /// A spool file is on disk and not counted.
+    /// </summary>
+    public long HeldBytes
+    {
+        get
+        {
+            long chars = 0;
+            foreach (var (name, value) in _headers)
+                chars += name.Length + value.Length;
+            return chars * sizeof(char) + _memory.Capacity;
+        }
+    }
+
+    /// <summary>
     /// Adds a header field. <paramref name="leadingSpaceKept"/> says whether the MTA sent the value with its
-    /// leading white space (SMFIP_HDR_LEADSPC); without it one space is put back after the colon.
+    /// leading white space (SMFIP_HDR_LEADSPC); without it one space is put back after the colon. Past
+    /// <see cref="MilterOptions.MaxHeaders"/> fields or <see cref="MilterOptions.MaxHeaderBytes"/> bytes the field
+    /// goes to <see cref="AddHeaderPastCap"/>.
     /// </summary>
     public ValueTask AddHeaderAsync(string name, string value, bool leadingSpaceKept, CancellationToken ct)
     {
+        // Latin-1: one char per byte the MTA sent; the colon and CRLF are counted as the spool writes them.
+        var size = name.Length + value.Length + 3L;
+        if (FieldCount >= limits.MaxHeaders || _headerBytes + size > limits.MaxHeaderBytes)
+        {
+            AddHeaderPastCap(name, value, size);
+            return ValueTask.CompletedTask;
+        }
+        _headerBytes += size;
         FieldCount++;
         _headers.Add((name, value));
         // Only CR, LF and CRLF are line ends here: the value holds raw bytes as Latin-1, and ReplaceLineEndings would also
@@ -57,20 +86,21 @@ internal sealed class MessageSpool(long memoryBytes, long maxBytes) : IAsyncDisp
     /// <summary>
     /// A header field past the header cap: the message is truncated, but an Authentication-Results or From field is
     /// still kept in <see cref="Headers"/> (so that the indexes of those names stay right), up to
-    /// <see cref="MaxFieldsPastCap"/>.
+    /// <see cref="MaxFieldsPastCap"/> of them and <see cref="MilterOptions.MaxHeaderBytes"/> in all.
     /// </summary>
-    public void AddHeaderPastCap(string name, string value)
+    private void AddHeaderPastCap(string name, string value, long size)
     {
         FieldCount++;
         Truncated = true;
         if (!name.Equals("Authentication-Results", StringComparison.OrdinalIgnoreCase) && !name.Equals("From", StringComparison.OrdinalIgnoreCase))
             return;
-        if (_keptPastCap == MaxFieldsPastCap)
+        if (_keptPastCap == MaxFieldsPastCap || _pastCapBytes + size > limits.MaxHeaderBytes)
         {
             FieldsLost = true;
             return;
         }
         _keptPastCap++;
+        _pastCapBytes += size;
         _headers.Add((name, value));
     }
 
@@ -102,14 +132,15 @@ internal sealed class MessageSpool(long memoryBytes, long maxBytes) : IAsyncDisp
     {
         if (Truncated)
             return;
-        if (Length + bytes.Length > maxBytes)
+        if (Length + bytes.Length > _maxBytes)
         {
             Truncated = true;
             return;
         }
-        if (_file is null && _memory.Length + bytes.Length > memoryBytes)
+        if (_file is null && _memory.Length + bytes.Length > _memoryBytes)
         {
-            _file = new FileStream(Path.GetTempFileName(), FileMode.Create, FileAccess.ReadWrite, FileShare.None,
+            var directory = limits.SpoolDirectory ?? Path.GetTempPath();
+            _file = new FileStream(Path.Combine(directory, $"dmarc-milter-{Guid.NewGuid():N}.eml"), FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None,
                 81920, FileOptions.Asynchronous | FileOptions.DeleteOnClose);
             _memory.Position = 0;
             await _memory.CopyToAsync(_file, ct);

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Collections.Concurrent;
 using System.IO.Pipelines;
 using System.Net;
@@ -8,17 +9,35 @@ namespace DmarcAnalyzer.Milter;
 
 /// <summary>
 /// Accepts MTA connections and runs one <see cref="MilterSession"/> per connection. Framing follows Kestrel:
-/// read what the pipe has, take off whole frames in place, tell the pipe what was consumed and examined.
+/// read what the pipe has, take off whole frames in place, tell the pipe what was consumed and examined. A heartbeat
+/// (Kestrel's too) closes connections past their overall deadlines (<see cref="MilterConnection"/>), and near
+/// <see cref="MilterOptions.MaxConnections"/> the connections idle longest make room for new ones.
 /// </summary>
-internal sealed class MilterServer(IMilterHandler handler, MilterOptions options, ILogger<MilterServer> logger) : IAsyncDisposable
+/// <param name="pool">The pipes' buffers (default: the shared pool); a test counts what is rented and returned.</param>
+internal sealed class MilterServer(IMilterHandler handler, MilterOptions options, ILogger<MilterServer> logger,
+    TimeProvider? time = null, MemoryPool<byte>? pool = null) : IAsyncDisposable
 {
-    private readonly ConcurrentDictionary<long, Task> _connections = new();
+    private static readonly TimeSpan HeartbeatPeriod = TimeSpan.FromSeconds(1);
+
+    private readonly TimeProvider _time = time ?? TimeProvider.System;
+    private readonly ConcurrentDictionary<long, (MilterConnection Connection, Task Serving)> _connections = new();
     private readonly CancellationTokenSource _abort = new();
+    private readonly object _reportGate = new();
     private Socket? _listener;
     private long _nextId;
+    private int _refused;
+    private int _evicted;
+    private int _late;
+    private long _lastReport = long.MinValue / 2;
 
     /// <summary>The bound address (with the real port when 0 was asked for).</summary>
     public EndPoint? LocalEndPoint => _listener?.LocalEndPoint;
+
+    /// <summary>The connections being served, for the tests' view of what each holds.</summary>
+    public IReadOnlyList<MilterConnection> Connections => _connections.Values.Select(c => c.Connection).ToArray();
+
+    /// <summary>From this many connections on, a new one closes the one idle the longest: nine tenths of the limit.</summary>
+    private int EvictionThreshold => Math.Max(1, options.MaxConnections - options.MaxConnections / 10);
 
     public void Start(MilterEndpoint endpoint)
     {
@@ -52,126 +71,197 @@ internal sealed class MilterServer(IMilterHandler handler, MilterOptions options
     public async Task RunAsync(CancellationToken stopping)
     {
         var listener = _listener ?? throw new InvalidOperationException("Start the server first");
-        try
+        await using var heartbeat = _time.CreateTimer(_ => Heartbeat(), null, HeartbeatPeriod, HeartbeatPeriod);
+        await using (stopping.Register(CloseIdleConnections))
         {
-            while (!stopping.IsCancellationRequested)
+            try
             {
-                Socket socket;
-                try
+                while (!stopping.IsCancellationRequested)
                 {
-                    socket = await listener.AcceptAsync(stopping);
+                    Socket socket;
+                    try
+                    {
+                        socket = await listener.AcceptAsync(stopping);
+                    }
+                    catch (OperationCanceledException)
+                    {
+                        break;
+                    }
+                    catch (SocketException e)
+                    {
+                        logger.LogWarning("accept failed: {Error}", e.SocketErrorCode);
+                        continue;
+                    }
+                    if (!MakeRoom())
+                    {
+                        Interlocked.Increment(ref _refused);
+                        socket.Dispose();
+                        continue;
+                    }
+                    Serve(socket, stopping);
                 }
-                catch (OperationCanceledException)
-                {
-                    break;
-                }
-                catch (SocketException e)
-                {
-                    logger.LogWarning("accept failed: {Error}", e.SocketErrorCode);
-                    continue;
-                }
-                if (_connections.Count >= options.MaxConnections)
-                {
-                    logger.LogWarning("connection limit {Limit} reached; closing a new connection", options.MaxConnections);
-                    socket.Dispose();
-                    continue;
-                }
-                var id = Interlocked.Increment(ref _nextId);
-                // The connection starts only once it is registered, so its own removal cannot come first.
-                var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-                _connections[id] = ServeAsync(id, socket, registered.Task, stopping);
-                registered.SetResult();
+            }
+            finally
+            {
+                var unixPath = (listener.LocalEndPoint as UnixDomainSocketEndPoint)?.ToString();
+                listener.Dispose();
+                if (unixPath is not null)
+                    File.Delete(unixPath);
+            }
+            var all = Task.WhenAll(_connections.Values.Select(c => c.Serving));
+            if (await Task.WhenAny(all, Task.Delay(options.ShutdownTimeout, _time, CancellationToken.None)) != all)
+            {
+                logger.LogWarning("{Count} connections still busy after {Timeout}; closing them", _connections.Count, options.ShutdownTimeout);
+                await _abort.CancelAsync();
+                foreach (var (connection, _) in _connections.Values)
+                    connection.Close(MilterCloseReason.Shutdown);
+                await all;
             }
         }
-        finally
+        Report(force: true);
+    }
+
+    private void Serve(Socket socket, CancellationToken stopping)
+    {
+        var id = Interlocked.Increment(ref _nextId);
+        var connection = new MilterConnection(id, socket.RemoteEndPoint?.ToString() ?? "unix", options, _time);
+        // The connection starts only once it is registered, so its own removal cannot come first.
+        var registered = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _connections[id] = (connection, ServeAsync(connection, socket, registered.Task, stopping));
+        registered.SetResult();
+    }
+
+    /// <summary>
+    /// Near the limit, closes the connection idle between messages the longest (an attacker's idle connections go
+    /// before an MTA's that just finished a message); false when at the limit with nothing to close.
+    /// </summary>
+    private bool MakeRoom()
+    {
+        if (_connections.Count < EvictionThreshold)
+            return true;
+        MilterConnection? oldest = null;
+        foreach (var (connection, _) in _connections.Values)
         {
-            var unixPath = (listener.LocalEndPoint as UnixDomainSocketEndPoint)?.ToString();
-            listener.Dispose();
-            if (unixPath is not null)
-                File.Delete(unixPath);
+            if (!connection.InMessage && connection.ClosedBecause == MilterCloseReason.None
+                && (oldest is null || connection.IdleSince < oldest.IdleSince))
+                oldest = connection;
         }
-        var all = Task.WhenAll(_connections.Values);
-        if (await Task.WhenAny(all, Task.Delay(options.ShutdownTimeout, CancellationToken.None)) != all)
+        if (oldest is not null && oldest.CloseIfIdle(MilterCloseReason.Evicted))
         {
-            logger.LogWarning("{Count} connections still busy after {Timeout}; closing them", _connections.Count, options.ShutdownTimeout);
-            await _abort.CancelAsync();
-            await all;
+            Interlocked.Increment(ref _evicted);
+            return true;
+        }
+        return _connections.Count < options.MaxConnections;
+    }
+
+    private void CloseIdleConnections()
+    {
+        foreach (var (connection, _) in _connections.Values)
+            connection.CloseIfIdle(MilterCloseReason.Shutdown);
+    }
+
+    /// <summary>Closes connections past their deadline and, once a minute at most, says what was closed or refused.</summary>
+    internal void Heartbeat()
+    {
+        var now = _time.GetTimestamp();
+        foreach (var (connection, _) in _connections.Values)
+        {
+            if (connection.CloseIfLate(now))
+                Interlocked.Increment(ref _late);
+        }
+        Report(force: false);
+    }
+
+    /// <summary>
+    /// One line a minute at most, however many connections an attack makes: a line per refused connection would be
+    /// the attacker's way to fill the log.
+    /// </summary>
+    private void Report(bool force)
+    {
+        lock (_reportGate)
+        {
+            var now = _time.GetTimestamp();
+            if (!force && now - _lastReport < _time.TimestampFrequency * 60)
+                return;
+            var (refused, evicted, late) = (Interlocked.Exchange(ref _refused, 0), Interlocked.Exchange(ref _evicted, 0), Interlocked.Exchange(ref _late, 0));
+            if (refused + evicted + late == 0)
+                return;
+            _lastReport = now;
+            logger.LogWarning("milter connections since the last report: {Refused} refused at the limit of {Limit}, "
+                + "{Evicted} idle ones closed to make room, {Late} closed past their deadline", refused, options.MaxConnections, evicted, late);
         }
     }
 
-    private async Task ServeAsync(long id, Socket socket, Task registered, CancellationToken stopping)
+    private async Task ServeAsync(MilterConnection connection, Socket socket, Task registered, CancellationToken stopping)
     {
         await registered;
         try
         {
-            await ServeConnectionAsync(socket, stopping);
+            await ServeConnectionAsync(connection, socket, stopping);
         }
         finally
         {
-            _connections.TryRemove(id, out _);
+            _connections.TryRemove(connection.Id, out _);
         }
     }
 
-    private async Task ServeConnectionAsync(Socket socket, CancellationToken stopping)
+    private async Task ServeConnectionAsync(MilterConnection connection, Socket socket, CancellationToken stopping)
     {
         var tcp = socket.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6;
         if (tcp)
             socket.NoDelay = true;
-        var peer = socket.RemoteEndPoint?.ToString() ?? "unix";
+        var peer = connection.Peer;
         await using var stream = new NetworkStream(socket, ownsSocket: true);
-        var reader = PipeReader.Create(stream);
-        var writer = PipeWriter.Create(stream);
-        await using var session = new MilterSession(handler, options, logger);
-        var partial = false;
+        var reader = PipeReader.Create(stream, new StreamPipeReaderOptions(pool));
+        var writer = PipeWriter.Create(stream, new StreamPipeWriterOptions(pool));
+        var session = new MilterSession(handler, options, logger);
         try
         {
             while (true)
             {
-                var busy = partial || session.InMessage;
-                using var wait = busy
-                    ? CancellationTokenSource.CreateLinkedTokenSource(_abort.Token)
-                    : CancellationTokenSource.CreateLinkedTokenSource(_abort.Token, stopping);
-                wait.CancelAfter(busy ? options.CommandTimeout : options.IdleTimeout);
-                ReadResult result;
-                try
-                {
-                    result = await reader.ReadAsync(wait.Token);
-                }
-                catch (OperationCanceledException)
-                {
-                    if (!stopping.IsCancellationRequested)
-                        logger.LogWarning("milter peer {Peer} silent for {Timeout}; closing", peer, busy ? options.CommandTimeout : options.IdleTimeout);
-                    break;
-                }
+                var result = await ReadAsync(reader, session, connection.Closing);
                 if (tcp)
                     AcknowledgeNow(socket);
                 var buffer = result.Buffer;
                 var open = true;
+                var taken = false;
                 try
                 {
                     while (open && MilterFrame.TryRead(ref buffer, options.MaxPacketSize, out var frame))
+                    {
+                        taken = true;
                         open = await session.HandleAsync(frame, writer, _abort.Token);
-                    partial = !buffer.IsEmpty;
+                    }
+                    if (open && session.Decision is { IsCompleted: true })
+                        await session.WriteDecisionAsync(writer);
                     if (result.IsCompleted && open)
                     {
-                        if (partial)
+                        if (session.Decision is not null)
+                            logger.LogInformation("milter peer {Peer} closed the connection during the checks; they are cancelled", peer);
+                        else if (!buffer.IsEmpty)
                             logger.LogWarning("milter peer {Peer} closed inside a packet", peer);
                         open = false;
                     }
+                    connection.Update(session.InMessage, buffer.Length, taken);
                 }
                 finally
                 {
                     reader.AdvanceTo(buffer.Start, buffer.End);
                 }
                 if (writer.UnflushedBytes > 0)
-                    await writer.FlushAsync(_abort.Token);
-                if (!open)
+                    await writer.FlushAsync(connection.Closing);
+                if (!open || stopping.IsCancellationRequested && !session.InMessage)
                     break;
             }
         }
         catch (MilterProtocolException e)
         {
             logger.LogWarning("milter peer {Peer}: {Error}; closing the connection", peer, e.Message);
+        }
+        catch (OperationCanceledException) when (connection.ClosedBecause != MilterCloseReason.None)
+        {
+            // Counted for the minute's report; one line per connection would let an attacker fill the log.
+            logger.LogDebug("milter peer {Peer} closed: {Reason}", peer, connection.ClosedBecause);
         }
         catch (Exception e) when (e is IOException or SocketException or OperationCanceledException)
         {
@@ -183,9 +273,27 @@ internal sealed class MilterServer(IMilterHandler handler, MilterOptions options
         }
         finally
         {
+            // Checks still running are cancelled and the message let go before the pipes return their buffers.
+            await session.DisposeAsync();
             await reader.CompleteAsync();
             await writer.CompleteAsync();
         }
+    }
+
+    /// <summary>
+    /// Reads the next bytes. While the handler decides a message the read stays pending beside it, so that an abort,
+    /// a quit or a closed socket cancels the checks at once; when the verdict comes first the read is called off
+    /// (its result is then marked cancelled and holds whatever did arrive).
+    /// </summary>
+    private static async ValueTask<ReadResult> ReadAsync(PipeReader reader, MilterSession session, CancellationToken ct)
+    {
+        var read = reader.ReadAsync(ct);
+        if (read.IsCompleted || session.Decision is not { IsCompleted: false } decision)
+            return await read;
+        var reading = read.AsTask();
+        if (await Task.WhenAny(decision, reading) != reading)
+            reader.CancelPendingRead();
+        return await reading;
     }
 
     /// <summary>
@@ -216,7 +324,9 @@ internal sealed class MilterServer(IMilterHandler handler, MilterOptions options
     {
         await _abort.CancelAsync();
         _listener?.Dispose();
-        await Task.WhenAll(_connections.Values);
+        foreach (var (connection, _) in _connections.Values)
+            connection.Close(MilterCloseReason.Shutdown);
+        await Task.WhenAll(_connections.Values.Select(c => c.Serving));
         _abort.Dispose();
     }
 }

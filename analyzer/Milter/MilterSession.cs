@@ -41,72 +41,111 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
     private string? _clientAddress;
     private string? _helo;
     private string? _sender;
+    private MessagePhase _phase;
     private MessageSpool? _spool;
+    private Task<MilterDecision?>? _decision;
+    private CancellationTokenSource? _decisionCancel;
+
+    /// <summary>Where a message is: each command may only come in the phases the MTA sends it in.</summary>
+    private enum MessagePhase
+    {
+        None,
+        Envelope,
+        Header,
+        Body,
+    }
 
     /// <summary>True between MAIL FROM and the end (or abort) of that message.</summary>
     public bool InMessage => _sender is not null;
 
-    /// <summary>Handles one packet, writing any reply to <paramref name="output"/>; false closes the connection.</summary>
+    /// <summary>
+    /// The handler's verdict on the message that ended, while it is being made: the MTA may only abort or quit
+    /// meanwhile, and either cancels it. The server writes it with <see cref="WriteDecisionAsync"/> once done.
+    /// </summary>
+    public Task? Decision => _decision;
+
+    /// <summary>
+    /// Handles one packet, writing any reply to <paramref name="output"/>; false closes the connection. An end of
+    /// message starts the handler and returns before its verdict unless that is ready at once (see <see cref="Decision"/>).
+    /// </summary>
     public async ValueTask<bool> HandleAsync(MilterFrame frame, IBufferWriter<byte> output, CancellationToken ct)
     {
         if (!_negotiated && frame.Command != MilterCommandCode.OptionNegotiation)
-            throw new MilterProtocolException($"command '{(char)frame.Command}' before option negotiation");
+            throw new MilterProtocolException($"command '{Printable(frame.Command)}' before option negotiation");
+        if (_decision is not null)
+        {
+            // The MTA waits for our verdict; giving up on the message is all it may do (Postfix on its content timeout).
+            if (frame.Command is not (MilterCommandCode.Abort or MilterCommandCode.Quit or MilterCommandCode.QuitNewConnection))
+                throw new MilterProtocolException($"command '{Printable(frame.Command)}' before the reply to end of message");
+            logger.LogInformation("the MTA gave up on message {QueueId} during the checks; they are cancelled", Envelope().QueueId);
+            await CancelDecisionAsync();
+        }
         switch (frame.Command)
         {
             case MilterCommandCode.OptionNegotiation:
+                if (_negotiated)
+                    throw new MilterProtocolException("option negotiation repeated");
                 Negotiate(frame.Data, output);
                 return true;
             case MilterCommandCode.Macro:
                 ReadMacros(frame.Data);
                 return true;
             case MilterCommandCode.Connect:
-                await ResetMessageAsync();
+                Expect(frame.Command, MessagePhase.None);
                 ReadConnect(frame.Data);
                 Reply(output, MilterProtocolFlags.NoReplyConnect);
                 return true;
             case MilterCommandCode.Helo:
+                Expect(frame.Command, MessagePhase.None);
                 _helo = FirstString(frame.Data);
                 Reply(output, MilterProtocolFlags.NoReplyHelo);
                 return true;
             case MilterCommandCode.Mail:
+                // A new MAIL FROM inside a message ends it as an abort would (libmilter does the same).
                 await StartMessageAsync(FirstString(frame.Data));
                 Reply(output, MilterProtocolFlags.NoReplyMail);
                 return true;
             case MilterCommandCode.Recipient:
+                Expect(frame.Command, MessagePhase.Envelope);
                 var recipient = FirstString(frame.Data);
                 if (_recipients.Count < options.MaxRecipients)
                     _recipients.Add(recipient);
                 Reply(output, MilterProtocolFlags.NoReplyRecipient);
                 return true;
             case MilterCommandCode.Data:
+                Expect(frame.Command, MessagePhase.Envelope);
                 Reply(output, MilterProtocolFlags.NoReplyData);
                 return true;
             case MilterCommandCode.Unknown:
                 Reply(output, MilterProtocolFlags.NoReplyUnknown);
                 return true;
             case MilterCommandCode.Header:
+                Expect(frame.Command, MessagePhase.Envelope, MessagePhase.Header);
+                _phase = MessagePhase.Header;
                 var (name, value) = ReadHeader(frame.Data);
-                if (_spool is not null && _spool.FieldCount < options.MaxHeaders)
-                    await _spool.AddHeaderAsync(name, value, _protocol.HasFlag(MilterProtocolFlags.HeaderLeadingSpace), ct);
-                else
-                    _spool?.AddHeaderPastCap(name, value);
+                await _spool!.AddHeaderAsync(name, value, _protocol.HasFlag(MilterProtocolFlags.HeaderLeadingSpace), ct);
                 Reply(output, MilterProtocolFlags.NoReplyHeader);
                 return true;
             case MilterCommandCode.EndOfHeaders:
-                if (_spool is not null)
-                    await _spool.EndHeadersAsync(ct);
+                Expect(frame.Command, MessagePhase.Envelope, MessagePhase.Header);
+                _phase = MessagePhase.Body;
+                await _spool!.EndHeadersAsync(ct);
                 Reply(output, MilterProtocolFlags.NoReplyEndOfHeaders);
                 return true;
             case MilterCommandCode.Body:
-                if (_spool is not null)
-                    await _spool.AppendBodyAsync(frame.Data, ct);
+                Expect(frame.Command, MessagePhase.Envelope, MessagePhase.Header, MessagePhase.Body);
+                _phase = MessagePhase.Body;
+                await _spool!.AppendBodyAsync(frame.Data, ct);
                 Reply(output, MilterProtocolFlags.NoReplyBody);
                 return true;
             case MilterCommandCode.EndOfBody:
+                Expect(frame.Command, MessagePhase.Envelope, MessagePhase.Header, MessagePhase.Body);
                 // The last body bytes may ride on the end-of-body packet itself.
-                if (_spool is not null && !frame.Data.IsEmpty)
-                    await _spool.AppendBodyAsync(frame.Data, ct);
-                await EndOfMessageAsync(output, ct);
+                if (!frame.Data.IsEmpty)
+                    await _spool!.AppendBodyAsync(frame.Data, ct);
+                StartDecision(ct);
+                if (_decision!.IsCompleted)
+                    await WriteDecisionAsync(output);
                 return true;
             case MilterCommandCode.Abort:
                 await ResetMessageAsync();
@@ -122,6 +161,16 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
                 throw new MilterProtocolException($"unknown command 0x{frame.Command:x2}");
         }
     }
+
+    private void Expect(byte command, params ReadOnlySpan<MessagePhase> phases)
+    {
+        if (!phases.Contains(_phase))
+            throw new MilterProtocolException(_phase == MessagePhase.None
+                ? $"command '{Printable(command)}' outside a message"
+                : $"command '{Printable(command)}' out of order ({_phase.ToString().ToLowerInvariant()} of a message)");
+    }
+
+    private static char Printable(byte command) => command is >= 0x21 and < 0x7F ? (char)command : '?';
 
     private static string FirstString(ReadOnlySequence<byte> data) => new MilterPayload(data).ReadString();
 
@@ -143,6 +192,8 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
             payload.ReadUInt16();
             _clientAddress = payload.ReadString();
         }
+        else if (family != (byte)'U')
+            throw new MilterProtocolException($"connect with unknown address family 0x{family:x2}");
     }
 
     private void Negotiate(ReadOnlySequence<byte> data, IBufferWriter<byte> output)
@@ -153,6 +204,7 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
         var offeredProtocol = (MilterProtocolFlags)payload.ReadUInt32();
         if (version < 2)
             throw new MilterProtocolException($"MTA speaks milter protocol version {version}; at least 2 is needed");
+        // Bits we do not know are never granted back: only what we want and the MTA offered.
         _actions = WantedActions & offeredActions;
         _protocol = WantedProtocol & offeredProtocol;
         var macros = _actions.HasFlag(MilterActions.SetMacroList) ? WantedMacros : [];
@@ -160,15 +212,22 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
         MilterReplyWriter.WriteNegotiation(output, Math.Min(version, Version), _actions, _protocol, macros);
     }
 
+    /// <summary>The stage's command letter, then name/value pairs (libmilter's st_macros).</summary>
     private void ReadMacros(ReadOnlySequence<byte> data)
     {
         var payload = new MilterPayload(data);
         var stage = payload.ReadByte();
+        if (stage is not (MilterCommandCode.Connect or MilterCommandCode.Helo or MilterCommandCode.Mail or MilterCommandCode.Recipient
+            or MilterCommandCode.Data or MilterCommandCode.Header or MilterCommandCode.EndOfHeaders or MilterCommandCode.Body
+            or MilterCommandCode.EndOfBody or MilterCommandCode.Unknown))
+            throw new MilterProtocolException($"macros for unknown stage '{Printable(stage)}'");
         var table = stage is MilterCommandCode.Connect or MilterCommandCode.Helo ? _connectionMacros : _messageMacros;
         while (!payload.End)
         {
             var name = payload.ReadString();
-            var value = payload.End ? "" : payload.ReadString();
+            if (payload.End)
+                throw new MilterProtocolException($"macro {name} has no value");
+            var value = payload.ReadString();
             var key = name.Trim('{', '}');
             if (table.Count < 256 || table.ContainsKey(key))
                 table[key] = value;
@@ -179,26 +238,46 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
     {
         await ResetMessageAsync(keepMacros: true);
         _sender = sender;
-        _spool = handler.NeedsContent(Envelope())
-            ? new MessageSpool(options.SpoolMemoryBytes, options.MaxMessageBytes)
-            : MessageSpool.HeadersOnly();
+        _phase = MessagePhase.Envelope;
+        _spool = new MessageSpool(options, keepContent: handler.NeedsContent(Envelope()));
     }
 
-    private async ValueTask EndOfMessageAsync(IBufferWriter<byte> output, CancellationToken ct)
+    /// <summary>
+    /// Starts the handler on the message. Its token is cancelled when the MTA aborts or quits, when the connection
+    /// closes or times out, and at the end of shutdown (<paramref name="ct"/>).
+    /// </summary>
+    private void StartDecision(CancellationToken ct)
     {
-        if (_spool is null)
-            throw new MilterProtocolException("end of message without MAIL FROM");
-        MilterDecision decision;
+        _decisionCancel = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        _decision = DecideAsync(Envelope(), _spool!, _decisionCancel.Token);
+    }
+
+    private async Task<MilterDecision?> DecideAsync(MilterEnvelope envelope, MessageSpool spool, CancellationToken ct)
+    {
         try
         {
-            decision = await handler.EndOfMessageAsync(Envelope(), _spool, ct);
+            return await handler.EndOfMessageAsync(envelope, spool, ct);
+        }
+        catch (OperationCanceledException) when (ct.IsCancellationRequested)
+        {
+            return null;
         }
         catch (Exception e) when (e is not OperationCanceledException)
         {
             // One message's trouble must not cost the MTA its filter: accept it and say why.
-            logger.LogError(e, "filter failed on message {QueueId}; accepting it", Envelope().QueueId);
-            decision = MilterDecision.Accept;
+            logger.LogError(e, "filter failed on message {QueueId}; accepting it", envelope.QueueId);
+            return MilterDecision.Accept;
         }
+    }
+
+    /// <summary>Writes the verdict of the finished <see cref="Decision"/> (modifications, then the final reply) and ends the message.</summary>
+    public async ValueTask WriteDecisionAsync(IBufferWriter<byte> output)
+    {
+        var decision = await _decision!;
+        ForgetDecision();
+        // Cancelled only by the end of shutdown: the connection is cut, no verdict goes out.
+        if (decision is null)
+            throw new OperationCanceledException("the checks were cancelled");
         foreach (var modification in decision.Modifications)
         {
             if ((_actions & modification.RequiredAction) != 0)
@@ -208,6 +287,30 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
         }
         MilterReplyWriter.Write(output, decision.Reply);
         await ResetMessageAsync();
+    }
+
+    /// <summary>Cancels the checks in progress and waits for the handler to let go of the message.</summary>
+    private async ValueTask CancelDecisionAsync()
+    {
+        if (_decision is null)
+            return;
+        await _decisionCancel!.CancelAsync();
+        try
+        {
+            await _decision;
+        }
+        catch (OperationCanceledException)
+        {
+            // A handler that ends with its own cancellation: the verdict is not wanted either way.
+        }
+        ForgetDecision();
+    }
+
+    private void ForgetDecision()
+    {
+        _decision = null;
+        _decisionCancel?.Dispose();
+        _decisionCancel = null;
     }
 
     /// <summary>
@@ -244,7 +347,9 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
     /// <summary>Forgets the message in progress: after abort or end of message the next one starts clean.</summary>
     private async ValueTask ResetMessageAsync(bool keepMacros = false)
     {
+        await CancelDecisionAsync();
         _sender = null;
+        _phase = MessagePhase.None;
         _recipients.Clear();
         if (!keepMacros)
             _messageMacros.Clear();
@@ -255,5 +360,6 @@ internal sealed class MilterSession(IMilterHandler handler, MilterOptions option
         }
     }
 
+    /// <summary>The connection is gone: checks still running are cancelled and the message's memory and file are let go.</summary>
     public ValueTask DisposeAsync() => ResetMessageAsync();
 }

@@ -1,0 +1,109 @@
+using DmarcAnalyzer.Milter;
+
+namespace DmarcAnalyzer.Tests.Milter;
+
+/// <summary>
+/// The checks of a message are cancelled as soon as the MTA gives up on it: an abort, a quit, a closed socket, or the
+/// message's own deadline; the connection stays in step (no verdict is written for a message the MTA abandoned).
+/// </summary>
+public sealed class MilterCancellationTests
+{
+    private const uint AllActions = 0x1FF;
+    private const uint NoReplyFlags = 0x1000 | 0x2000 | 0x4000 | 0x8000 | 0x10000 | 0x20000 | 0x40000 | 0x80000 | 0x80;
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+
+    [Theory]
+    [InlineData('A')]
+    [InlineData('K')]
+    public async Task An_abort_during_the_checks_cancels_them_and_the_next_message_gets_its_own_reply(char abort)
+    {
+        await using var fixture = new MilterServerFixture();
+        var started = HoldChecks(fixture);
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
+        await SendMessageAsync(client, "<first@example.org>");
+        await started.Task;
+
+        fixture.Handler.Checks = null;
+        await client.SendAsync(abort, [], Ct);
+        await SendMessageAsync(client, "<second@example.org>");
+        Assert.Equal('a', await client.ReadCommandAsync(Ct));
+
+        var tokens = fixture.Handler.Tokens.ToArray();
+        Assert.Equal(2, tokens.Length);
+        Assert.True(tokens[0].IsCancellationRequested);
+        Assert.False(tokens[1].IsCancellationRequested);
+        Assert.Equal("<second@example.org>", Assert.Single(fixture.Handler.Messages).Envelope.Sender);
+    }
+
+    [Theory]
+    [InlineData("quit")]
+    [InlineData("socket closed")]
+    [InlineData("command out of order")]
+    public async Task A_connection_ending_during_the_checks_cancels_them(string how)
+    {
+        await using var fixture = new MilterServerFixture();
+        var started = HoldChecks(fixture);
+        var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
+        await SendMessageAsync(client, "<a@example.org>");
+        await started.Task;
+
+        switch (how)
+        {
+            case "quit":
+                await client.SendAsync('Q', [], Ct);
+                Assert.True(await client.IsClosedAsync(Ct));
+                break;
+            case "socket closed":
+                break;
+            case "command out of order":
+                await client.SendStringsAsync('M', Ct, "<next@example.org>");
+                Assert.True(await client.IsClosedAsync(Ct));
+                break;
+        }
+        await client.DisposeAsync();
+        await MilterServerFixture.WaitUntilAsync(() => fixture.Server.Connections.Count == 0, Ct);
+        Assert.True(Assert.Single(fixture.Handler.Tokens).IsCancellationRequested);
+        if (how == "command out of order")
+            Assert.Contains(fixture.Log.Entries, e => e.Message.Contains("before the reply to end of message", StringComparison.Ordinal));
+    }
+
+    [Fact]
+    public async Task Checks_past_the_message_deadline_are_cancelled_with_the_connection()
+    {
+        var clock = new MilterClock();
+        await using var fixture = new MilterServerFixture(new MilterOptions { MessageTimeout = TimeSpan.FromMinutes(1) }, clock);
+        var started = HoldChecks(fixture);
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
+        await SendMessageAsync(client, "<a@example.org>");
+        await started.Task;
+
+        clock.Advance(TimeSpan.FromMinutes(2));
+        Assert.True(await client.IsClosedAsync(Ct));
+        await MilterServerFixture.WaitUntilAsync(() => fixture.Server.Connections.Count == 0, Ct);
+        Assert.True(Assert.Single(fixture.Handler.Tokens).IsCancellationRequested);
+    }
+
+    /// <summary>Makes the handler's checks wait until cancelled; the task completes when a message's checks begin.</summary>
+    private static TaskCompletionSource HoldChecks(MilterServerFixture fixture)
+    {
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Handler.Checks = async ct =>
+        {
+            started.TrySetResult();
+            await Task.Delay(Timeout.Infinite, ct);
+        };
+        return started;
+    }
+
+    private static async Task SendMessageAsync(MilterTestClient client, string sender)
+    {
+        await client.SendStringsAsync('M', Ct, sender);
+        await client.SendStringsAsync('R', Ct, "<b@example.net>");
+        await client.SendStringsAsync('L', Ct, "Subject", " hi");
+        await client.SendAsync('N', [], Ct);
+        await client.SendAsync('E', "body\r\n"u8.ToArray(), Ct);
+    }
+}
