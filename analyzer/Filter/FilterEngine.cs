@@ -77,6 +77,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         message.Position = start;
         if (authentication is null)
             return await TimedOutAsync(checks, headers, content);
+        authentication = TrustedSealers.Apply(authentication, settings.Arc.TrustedSealers);
         var undecided = Undecided(authentication);
         if (undecided is { } trouble && checks.OnDnsError == DnsErrorAction.Tempfail)
             return WithResults(new Verdict(VerdictAction.Tempfail, $"DNS temporary error: {trouble}") { RejectText = checks.TempfailText }, authentication);
@@ -85,7 +86,12 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             ?? await content(undecided is null ? authentication : null);
         if (authentication.DmarcNotEvaluated is { } why)
             verdict = verdict with { Reason = $"{verdict.Reason}; DMARC not evaluated: {why}" };
-        return WithAuthenticationResults(verdict, authentication, headers);
+        if (authentication.ForwardedBy is { } sealer)
+            verdict = verdict with { Reason = $"{verdict.Reason}; {TrustedSealers.Overridden(sealer)}" };
+        verdict = WithAuthenticationResults(verdict, authentication, headers);
+        return settings.Arc.Seal?.Key is { } seal && !truncated
+            ? await ArcSealing.SealAsync(seal, verdict, headers, message, start, time.GetUtcNow(), ct)
+            : verdict;
     }
 
     /// <summary>
@@ -246,7 +252,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         if (authentication is not null)
         {
             var when = settings.Authentication.ForgedWhen;
-            if (when is ForgedWhen.DmarcFail or ForgedWhen.Either && authentication.Dmarc.Result == DmarcResult.Fail)
+            if (when is ForgedWhen.DmarcFail or ForgedWhen.Either && authentication.Dmarc.Result == DmarcResult.Fail && authentication.ForwardedBy is null)
                 return $"forged sender: DMARC fail for {authentication.Dmarc.FromDomain}";
             if (when is ForgedWhen.SpfFail or ForgedWhen.Either && authentication.Spf.Result == "fail")
                 return $"forged sender: SPF fail for {authentication.Spf.Domain}";
@@ -307,6 +313,11 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             reason += $" in testing mode, {disposition} applied";
         if (dmarc.PercentNote is { } percent)
             reason += $" ({percent})";
+        if (a.ForwardedBy is { } sealer)
+        {
+            logger.LogInformation("{QueueId}: {Reason} not applied: forwarded, ARC chain sealed by trusted {Sealer}", envelope.QueueId, reason, sealer);
+            return null;
+        }
         if (NeverRejected(checks, envelope, a) is { } listed)
         {
             logger.LogInformation("{QueueId}: {Reason} not applied: {Listed} is on the never-reject list", envelope.QueueId, reason, listed);
