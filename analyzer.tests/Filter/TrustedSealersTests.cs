@@ -60,3 +60,15 @@ public sealed class TrustedSealersTests
         Assert.Contains("arc=none", AuthenticationResultsWriter.Write("mx.us.example", null, [], null, ArcResult.None));
     }
 }
+
+public sealed class ForwardedInboundTests
+{
+    [Fact]
+    public void TheInboundReportCountsAnOverrideAsForwarded()
+    {
+        var reason = "no rule applied; " + TrustedSealers.Overridden("lists.example.org");
+        Assert.True(DmarcAnalyzer.Analysis.InboundAnalyzer.IsForwarded(reason));
+        Assert.Equal("delivered: forwarded (trusted ARC sealer)", DmarcAnalyzer.Analysis.InboundAnalyzer.ActionName("accept", reason));
+        Assert.Equal("delivered", DmarcAnalyzer.Analysis.InboundAnalyzer.ActionName("accept", "no rule applied"));
+    }
+}

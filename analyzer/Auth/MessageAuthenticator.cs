@@ -52,7 +52,16 @@ internal sealed class MessageAuthenticator(IDnsResolver dns, DmarcDiscoveryMode 
         var dkim = await new DkimVerifier(dns, time).VerifyAsync(reader, ct);
         var dmarc = await new DmarcEvaluator(dns, mode, psl).EvaluateAsync(from, spf, dkim, ct);
         message.Position = start;
-        var arc = await _arc.VerifyAsync(await MimeMessage.LoadAsync(message, ct), ct);
+        ArcResult arc;
+        try
+        {
+            arc = await _arc.VerifyAsync(await MimeMessage.LoadAsync(message, ct), ct);
+        }
+        catch (FormatException e)
+        {
+            // A message MimeKit cannot read (no header block at all) carries no chain we could check; none grants no trust.
+            arc = ArcResult.None with { Reason = $"not checked: {e.Message}" };
+        }
         return new MessageAuthentication(spf, dkim, dmarc) { Arc = arc, ClientAddress = clientAddress };
     }
 }

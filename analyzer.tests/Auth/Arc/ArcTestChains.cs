@@ -56,7 +56,7 @@ internal static class ArcTestChains
             BodyCanonicalizationAlgorithm = DkimCanonicalizationAlgorithm.Relaxed,
         }.Sign(parsed, ["from", "to", "subject", "date", "message-id"]);
         using var output = new MemoryStream();
-        parsed.WriteTo(output);
+        parsed.WriteTo(new FormatOptions { NewLineFormat = NewLineFormat.Dos }, output);
         return Encoding.Latin1.GetString(output.ToArray());
     }
 

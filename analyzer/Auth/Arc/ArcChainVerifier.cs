@@ -23,8 +23,10 @@ internal sealed class ArcChainVerifier(IDnsResolver dns)
         var result = await new ArcVerifier(locator).VerifyAsync(message, ct);
         // MimeKit turns every exception into a failed signature, our deadline's cancellation too.
         ct.ThrowIfCancellationRequested();
+        // MimeKit drops ARC fields it cannot number (i= missing, unreadable or outside 1..50) and then reports no chain
+        // (ArcVerifierRulesTests.InstanceAbove50IsRefused); RFC 8617 §5.2 makes such a chain fail.
         if (result.Chain == ArcSignatureValidationResult.None)
-            return ArcResult.None;
+            return message.Headers.Any(IsArc) ? new ArcResult(ArcChainState.Fail, 0, "ARC fields without a valid instance (i= from 1 to 50)") : ArcResult.None;
         var sets = result.Seals?.Length ?? 0;
         var newestSeal = result.Seals is { Length: > 0 } seals ? seals[^1].Header : null;
         var sealer = newestSeal is null ? null : Tag(newestSeal, "d");

@@ -53,8 +53,8 @@ internal static class ArcSealer
         return parsed.Headers.Take(3).Select(h => (h.Field, Unfolded(h))).ToList();
     }
 
-    /// <summary>The value as MimeKit folded it, without the leading space and the last line end.</summary>
-    private static string Unfolded(Header h) => Encoding.ASCII.GetString(h.RawValue).Trim();
+    /// <summary>The value as MimeKit folded it (with the platform's line end), folded with CRLF, without the leading space and the last line end.</summary>
+    private static string Unfolded(Header h) => Encoding.ASCII.GetString(h.RawValue).Trim().ReplaceLineEndings("\r\n");
 
     private sealed class Signer(ArcSealKey key, AuthenticationResults results, DateTimeOffset now)
         : ArcSigner(key.PrivateKey, key.Domain, key.Selector, key.Algorithm)
