@@ -26,7 +26,7 @@ public sealed class MessageAuthenticatorTests
         Assert.Equal((DmarcResult.Pass, "football.example.com"), (result.Dmarc.Result, result.Dmarc.FromDomain));
         var header = result.AuthenticationResults("mx.test");
         Assert.StartsWith("mx.test;\r\n\tspf=none (not checked);\r\n\tdkim=pass header.d=football.example.com header.s=sel header.b=", header);
-        Assert.EndsWith("dmarc=pass (p=reject dis=none) header.from=football.example.com policy.dmarc=reject", header);
+        Assert.EndsWith("dmarc=pass (p=reject dis=none) header.from=football.example.com policy.dmarc=reject;\r\n\tarc=none", header);
     }
 
     [Fact]

@@ -38,7 +38,7 @@ internal static class InboundAnalyzer
             Get(weeks, IsoWeek.Of(day)).Add(spf, dkim, dmarc);
             Get(months, new DateOnly(day.Year, day.Month, 1)).Add(spf, dkim, dmarc);
             Increment(actions, ActionName(action, reason));
-            if ((dmarc == "fail" || reason.StartsWith("forged sender", StringComparison.Ordinal))
+            if ((dmarc == "fail" && !IsForwarded(reason) || reason.StartsWith("forged sender", StringComparison.Ordinal))
                 && FromDomain(Text(reader, 6)) is { } domain && (forged.Count < MaxForgedDomains || forged.ContainsKey(domain)))
                 Increment(forged, domain);
         }
@@ -61,6 +61,7 @@ internal static class InboundAnalyzer
             : "";
         return action switch
         {
+            "accept" when IsForwarded(reason) => "delivered: forwarded (trusted ARC sealer)",
             "accept" => "delivered",
             "reject" => "rejected" + rule,
             "quarantine" => "quarantined" + rule,
@@ -70,6 +71,9 @@ internal static class InboundAnalyzer
             _ => action,
         };
     }
+
+    /// <summary>A DMARC fail the filter let through as forwarded: a trusted sealer's passing ARC chain (TrustedSealers.Overridden).</summary>
+    public static bool IsForwarded(string reason) => reason.Contains("DMARC fail overridden: forwarded (arc=pass", StringComparison.Ordinal);
 
     /// <summary>The domain of the first address in a From field, lower case; null when there is none.</summary>
     public static string? FromDomain(string? from)

@@ -1,4 +1,5 @@
 using System.Text;
+using DmarcAnalyzer.Auth.Arc;
 using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Auth.Dmarc;
 
@@ -6,7 +7,8 @@ namespace DmarcAnalyzer.Auth;
 
 /// <summary>
 /// Writes the Authentication-Results field (RFC 8601 §2.2) for our checks: spf, one dkim per signature
-/// (none when there was none), dmarc. Each resinfo goes on its own folded line.
+/// (none when there was none), dmarc, arc (RFC 8617 §10: with header.oldest-pass and smtp.remote-ip). Each resinfo
+/// goes on its own folded line.
 /// </summary>
 internal static class AuthenticationResultsWriter
 {
@@ -14,7 +16,8 @@ internal static class AuthenticationResultsWriter
     private const string Fold = "\r\n\t";
 
     /// <summary>The field value (what follows "Authentication-Results:"), folded with CRLF TAB.</summary>
-    public static string Write(string authservId, SpfOutcome? spf, IReadOnlyList<DkimResult> dkim, DmarcResult? dmarc)
+    public static string Write(string authservId, SpfOutcome? spf, IReadOnlyList<DkimResult> dkim, DmarcResult? dmarc,
+        ArcResult? arc = null, string? remoteIp = null, string? forwardedBy = null)
     {
         var results = new List<string>();
         if (spf is not null)
@@ -55,10 +58,25 @@ internal static class AuthenticationResultsWriter
                 AppendComment(entry, percent);
             if (dmarc.Result is not (DmarcResult.Pass or DmarcResult.Fail))
                 AppendComment(entry, dmarc.Reason);
+            if (forwardedBy is not null)
+                AppendComment(entry, $"arc override: forwarded, ARC chain sealed by trusted {forwardedBy}");
             if (dmarc.FromDomain is not null)
                 entry.Append(" header.from=").Append(Value(dmarc.FromDomain));
             if (dmarc.Policy is not null)
                 entry.Append(" policy.dmarc=").Append(Value(dmarc.Policy));
+            results.Add(entry.ToString());
+        }
+
+        if (arc is not null)
+        {
+            var entry = new StringBuilder("arc=").Append(arc.Word);
+            if (arc.Sets > 0)
+                AppendComment(entry, $"i={arc.Sets}" + (arc.Sealer is null ? "" : $" sealed by {arc.Sealer}"));
+            AppendComment(entry, arc.Reason);
+            if (arc.OldestPass is { } oldest)
+                entry.Append(" header.oldest-pass=").Append(oldest);
+            if (!string.IsNullOrEmpty(remoteIp))
+                entry.Append(" smtp.remote-ip=").Append(Value(remoteIp));
             results.Add(entry.ToString());
         }
 

@@ -77,6 +77,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         message.Position = start;
         if (authentication is null)
             return await TimedOutAsync(checks, headers, content);
+        authentication = TrustedSealers.Apply(authentication, settings.Arc.TrustedSealers);
         var undecided = Undecided(authentication);
         if (undecided is { } trouble && checks.OnDnsError == DnsErrorAction.Tempfail)
             return WithResults(new Verdict(VerdictAction.Tempfail, $"DNS temporary error: {trouble}") { RejectText = checks.TempfailText }, authentication);
@@ -85,10 +86,16 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         var verdict = policy ?? await content(undecided is null ? authentication : null);
         if (authentication.DmarcNotEvaluated is { } why)
             verdict = verdict with { Reason = $"{verdict.Reason}; DMARC not evaluated: {why}" };
+        if (authentication.ForwardedBy is { } sealer)
+            verdict = verdict with { Reason = $"{verdict.Reason}; {TrustedSealers.Overridden(sealer)}" };
         // The header's dis= says what was done (RFC 9990 §3.1.5, disposition applied), not what the policy asked for:
-        // with enforcement off, or a sender on the never-reject list, a failing p=reject message is delivered: dis=none.
+        // with enforcement off, a sender on the never-reject list or a trusted ARC sealer, a failing p=reject message
+        // is delivered: dis=none.
         var applied = policy is null ? authentication with { Dmarc = authentication.Dmarc with { Disposition = DmarcRecord.None } } : authentication;
-        return WithAuthenticationResults(verdict, applied, headers);
+        verdict = WithAuthenticationResults(verdict, applied, headers);
+        return settings.Arc.Seal?.Key is { } seal && !truncated
+            ? await ArcSealing.SealAsync(seal, verdict, headers, message, start, time.GetUtcNow(), ct)
+            : verdict;
     }
 
     /// <summary>
@@ -249,7 +256,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         if (authentication is not null)
         {
             var when = settings.Authentication.ForgedWhen;
-            if (when is ForgedWhen.DmarcFail or ForgedWhen.Either && authentication.Dmarc.Result == DmarcResult.Fail)
+            if (when is ForgedWhen.DmarcFail or ForgedWhen.Either && authentication.Dmarc.Result == DmarcResult.Fail && authentication.ForwardedBy is null)
                 return $"forged sender: DMARC fail for {authentication.Dmarc.FromDomain}";
             if (when is ForgedWhen.SpfFail or ForgedWhen.Either && authentication.Spf.Result == "fail")
                 return $"forged sender: SPF fail for {authentication.Spf.Domain}";
@@ -310,6 +317,11 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             reason += $" in testing mode, {disposition} applied";
         if (dmarc.PercentNote is { } percent)
             reason += $" ({percent})";
+        if (a.ForwardedBy is { } sealer)
+        {
+            logger.LogInformation("{QueueId}: {Reason} not applied: forwarded, ARC chain sealed by trusted {Sealer}", envelope.QueueId, reason, sealer);
+            return null;
+        }
         if (NeverRejected(checks, envelope, a) is { } listed)
         {
             logger.LogInformation("{QueueId}: {Reason} not applied: {Listed} is on the never-reject list", envelope.QueueId, reason, listed);

@@ -47,6 +47,9 @@ internal sealed class FilterOptions
     /// <summary>SPF, DKIM and DMARC checks, what counts as forged, DMARC enforcement, DNS trouble.</summary>
     public AuthenticationOptions Authentication { get; init; } = new();
 
+    /// <summary>ARC (RFC 8617): trusted sealers, and our own seal.</summary>
+    public ArcOptions Arc { get; init; } = new();
+
     /// <summary>
     /// Besides the authentication verdict, these switches mark a sender forged: every sender, listed addresses or
     /// domains, or any message carrying the named header (for tests).

@@ -15,8 +15,13 @@ internal sealed class FilterSettings(IConfigurationRoot configuration, ILogger<F
 
     public FilterOptions Current => _current;
 
-    public static FilterOptions Bind(IConfiguration configuration) =>
-        configuration.GetSection(Section).Get<FilterOptions>() ?? new FilterOptions();
+    /// <summary>The options, with the ARC sealing key read (a key that cannot be is an <see cref="InvalidOperationException"/>).</summary>
+    public static FilterOptions Bind(IConfiguration configuration)
+    {
+        var options = configuration.GetSection(Section).Get<FilterOptions>() ?? new FilterOptions();
+        options.Arc.Seal?.Load();
+        return options;
+    }
 
     public void Reload()
     {

@@ -26,7 +26,7 @@ internal sealed class SenderAuthenticator(IDnsResolver dns, string authservId, D
     public async Task<MessageAuthentication> AuthenticateAsync(MessageEnvelope envelope, Stream message, CancellationToken ct)
     {
         var spf = await SpfAsync(envelope, ct);
-        return await _message.AuthenticateAsync(message, spf, ct);
+        return await _message.AuthenticateAsync(message, spf, ct, envelope.ClientAddress);
     }
 
     /// <summary>
