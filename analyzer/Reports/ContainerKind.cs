@@ -23,7 +23,7 @@ internal static class ContainerSniffer
         // Local file header, or the end-of-central-directory record of an empty archive.
         if (data is [(byte)'P', (byte)'K', 3, 4, ..] or [(byte)'P', (byte)'K', 5, 6, ..])
             return ContainerKind.Zip;
-        if (data is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
+        if (XmlUtf8.WideEncoding(data) is not null)
             return ContainerKind.Xml;
         if (data is [0xEF, 0xBB, 0xBF, ..])
             data = data[3..];
