@@ -25,14 +25,12 @@ internal static class ContainerSniffer
             return ContainerKind.Zip;
         if (XmlUtf8.WideEncoding(data) is not null)
             return ContainerKind.Xml;
-        if (data is [0xEF, 0xBB, 0xBF, ..])
-            data = data[3..];
-        var text = data.TrimStart(" \t\r\n"u8);
+        var text = data[XmlUtf8.MarkupStart(data)..];
         if (text is [(byte)'<', ..])
             return ContainerKind.Xml;
         if (text is [(byte)'{', ..])
             return ContainerKind.Json;
-        return LooksLikeHeaderField(data) ? ContainerKind.Email : ContainerKind.Unknown;
+        return LooksLikeHeaderField(text) ? ContainerKind.Email : ContainerKind.Unknown;
     }
 
     /// <summary>RFC 5322 §2.2: a field name of printable ASCII but the colon, then a colon; or an mbox "From " line.</summary>

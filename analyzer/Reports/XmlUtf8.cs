@@ -67,7 +67,7 @@ internal static partial class XmlUtf8
     private static readonly char[] BeforeMarkup = ['\uFEFF', ' ', '\t', '\r', '\n'];
 
     /// <summary>Where the markup starts in UTF-8: past byte order marks and white space.</summary>
-    private static int MarkupStart(ReadOnlySpan<byte> bytes)
+    public static int MarkupStart(ReadOnlySpan<byte> bytes)
     {
         var i = 0;
         while (true)
