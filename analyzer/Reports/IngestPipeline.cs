@@ -122,8 +122,12 @@ internal sealed class IngestPipeline : IAsyncDisposable
     private static bool IsTheStores(Exception e) => e is SqliteException;
 
     /// <summary>An error of the input at hand: neither the store's nor the cancellation of the whole run.</summary>
-    private static bool IsTheInputs(Exception e, CancellationToken ct) =>
+    public static bool IsTheInputs(Exception e, CancellationToken ct) =>
         !IsTheStores(e) && !(e is OperationCanceledException && ct.IsCancellationRequested);
+
+    /// <summary>Stores an input whose reading (an mbox file's, message by message) ended in an error nobody foresaw.</summary>
+    public async Task<IngestOutcome> RecordUnexpectedFailureAsync(Stream input, string source, Exception e, CancellationToken ct) =>
+        await FailUnexpectedlyAsync(source, IngestStage.Unpack, e, await BoundedRead.ReadAsync(input, _limits, ct), ct);
 
     /// <summary>
     /// An error nobody foresaw (a bug of ours or of a library, met by a hostile input): the input is kept as a failure
