@@ -53,6 +53,49 @@ public class IngestCommandTests
         Assert.Contains("reason: the file cannot be read", failures.Stdout);
     }
 
+    /// <summary>Issue 14: a report whose declared encoding .NET refuses stopped ingest and run with a stack trace.</summary>
+    [Theory]
+    [InlineData("ingest")]
+    [InlineData("run")]
+    public async Task AReportInAnEncodingThatCannotBeUsedIsAFailureAndTheRestIsStored(string command)
+    {
+        using var folder = new TempFolder();
+        var inputs = Directory.CreateDirectory(folder.File("in")).FullName;
+        var utf7 = ReportXml.Report(reportId: "utf7").Replace("encoding=\"UTF-8\"", "encoding=\"UTF-7\"");
+        await File.WriteAllTextAsync(Path.Combine(inputs, "a-first.xml"), ReportXml.Report(reportId: "first", records: 2), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(inputs, "b-utf7.xml"), utf7, TestContext.Current.CancellationToken);
+        await File.WriteAllBytesAsync(Path.Combine(inputs, "c-utf7.zip"), BadInputTests.Zip(("r.xml", ReportXml.Bytes(utf7))), TestContext.Current.CancellationToken);
+        await File.WriteAllTextAsync(Path.Combine(inputs, "d-last.xml"), ReportXml.Report(reportId: "last", records: 3), TestContext.Current.CancellationToken);
+        var result = await DmarcProcess.RunAsync(folder.Path, command == "run" ? [command, inputs, "--no-dns"] : [command, inputs]);
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("reports: 2 new, 0 duplicate, 2 failed; records: 5", result.Stdout.Split('\n').Select(l => l.TrimEnd('\r')));
+        Assert.Contains("its declared encoding 'UTF-7' is not supported", result.Stderr);
+        Assert.DoesNotContain("Exception", result.Stderr);
+    }
+
+    /// <summary>Issue 14: nothing a folder holds ends the walk or hangs it; each such entry is a failure with a reason.</summary>
+    [Fact]
+    public async Task PipesLinkLoopsAndDanglingLinksInAFolderAreFailuresNotTheEndOfTheRun()
+    {
+        using var folder = new TempFolder();
+        var inputs = Directory.CreateDirectory(folder.File("in")).FullName;
+        Directory.CreateDirectory(Path.Combine(inputs, "sub", "deeper"));
+        Directory.CreateDirectory(Path.Combine(inputs, "folder.xml"));
+        await File.WriteAllTextAsync(Path.Combine(inputs, "sub", "good.xml"), ReportXml.Report(records: 2), TestContext.Current.CancellationToken);
+        File.CreateSymbolicLink(Path.Combine(inputs, "sub", "deeper", "up"), "..");
+        File.CreateSymbolicLink(Path.Combine(inputs, "sub", "self"), "self");
+        File.CreateSymbolicLink(Path.Combine(inputs, "sub", "dangling.xml"), "/no/such/report.xml");
+        using (var mkfifo = Process.Start("mkfifo", Path.Combine(inputs, "sub", "pipe.xml")))
+            await mkfifo.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        var result = await DmarcProcess.RunAsync(folder.Path, "ingest", inputs, Path.Combine(inputs, "sub", "pipe.xml"), "--db", folder.File("x.db"));
+        Assert.Equal(3, result.ExitCode);
+        Assert.Equal("reports: 1 new, 0 duplicate, 4 failed; records: 2", result.LastLine);
+        Assert.Contains("dangling.xml: the file cannot be read: it does not exist", result.Stderr);
+        Assert.Contains("pipe.xml: this is a named pipe, not a file: it is not read", result.Stderr);
+        Assert.Contains("self: the file cannot be read: an input/output error", result.Stderr);
+    }
+
     [Theory]
     [InlineData("ingest")]
     [InlineData("ingest", "/no/such/path")]

@@ -55,6 +55,6 @@ public class XmlUtf8Tests
     public void AnUnknownEncodingIsAReportFormatError()
     {
         var e = Assert.Throws<ReportFormatException>(() => XmlUtf8.From(Encoding.ASCII.GetBytes(string.Format(Document, "x-klingon"))));
-        Assert.Equal("the XML declares the encoding 'x-klingon', which is not known", e.Message);
+        Assert.Equal("the report could not be read: its declared encoding 'x-klingon' is not known", e.Message);
     }
 }

@@ -23,24 +23,33 @@ internal static class IngestCommand
         command.SetAction(async (result, ct) =>
         {
             var configuration = AppConfiguration.Load(result.GetValue(config));
-            var files = ExpandInputs(result.GetValue(paths)!);
-            var outcome = await IngestAsync(configuration, AppConfiguration.DatabasePath(result.GetValue(db), configuration), files, ct);
+            var inputs = ExpandInputs(result.GetValue(paths)!);
+            var outcome = await IngestAsync(configuration, AppConfiguration.DatabasePath(result.GetValue(db), configuration), inputs, ct);
             Console.Out.WriteLine(outcome.ToSummaryLine());
             return ExitCodes.Of(outcome);
         });
         return command;
     }
 
-    /// <summary>Ingests the files into the store, with a progress bar when stdout is a terminal.</summary>
-    public static async Task<IngestOutcome> IngestAsync(IConfiguration configuration, string database, IReadOnlyList<string> files, CancellationToken ct)
+    /// <summary>
+    /// Ingests the files into the store, with a progress bar when stdout is a terminal. What was found but cannot be
+    /// read (a folder that cannot be listed) is stored as a failure first, like a file that cannot be read.
+    /// </summary>
+    public static async Task<IngestOutcome> IngestAsync(IConfiguration configuration, string database, InputSet inputs, CancellationToken ct)
     {
         var limits = Limits(configuration);
         // The first file is read while logging starts and the store opens: for a large report they take about as long.
-        var queue = new InputQueue(files, limits, ct);
+        var queue = new InputQueue(inputs.Files, limits, ct);
         using var logs = Logging.CreateFactory();
         await using var pipeline = await IngestPipeline.OpenAsync(database, limits, logs.CreateLogger("ingest"), ct);
-        return await IngestAllAsync(pipeline, queue, ct);
+        var outcome = IngestOutcome.None;
+        foreach (var unreadable in inputs.Unreadable)
+            outcome += await pipeline.RecordFailureAsync(Stream.Null, unreadable.Path, unreadable.Reason, ct);
+        return outcome + await IngestAllAsync(pipeline, queue, ct);
     }
+
+    /// <summary>The inputs of one run: the files to read, and folders under those named that cannot be listed.</summary>
+    internal sealed record InputSet(IReadOnlyList<string> Files, IReadOnlyList<InputFile.Unreadable> Unreadable);
 
     public static IngestLimits Limits(IConfiguration configuration) =>
         configuration.GetSection("Ingest").Get<IngestLimits>() ?? IngestLimits.Default;
@@ -48,32 +57,45 @@ internal static class IngestCommand
     /// <summary>
     /// Files named, and every file under folders named, in a stable order. A Maildir (mail exported from
     /// elsewhere) contributes the messages in its <c>new/</c> and <c>cur/</c>, never the deliveries in progress in <c>tmp/</c>.
+    /// A folder is walked once however many symbolic links lead to it (a link to a folder above is no endless walk);
+    /// one that cannot be listed (gone meanwhile, not ours to read, a link loop) is an unreadable input, not the end of the run.
     /// </summary>
-    public static IReadOnlyList<string> ExpandInputs(IEnumerable<string> paths)
+    public static InputSet ExpandInputs(IEnumerable<string> paths)
     {
         var files = new List<string>();
+        var unreadable = new List<InputFile.Unreadable>();
+        var walked = new HashSet<string>(StringComparer.Ordinal);
         foreach (var path in paths)
         {
             if (File.Exists(path))
                 files.Add(path);
             else if (Directory.Exists(path))
-                AddFolder(path, files);
+                AddFolder(path, files, unreadable, walked);
             else
                 throw new UsageException($"no such file or folder: {path}");
         }
-        return files;
+        return new InputSet(files, unreadable);
     }
 
-    private static void AddFolder(string folder, List<string> files)
+    private static void AddFolder(string folder, List<string> files, List<InputFile.Unreadable> unreadable, HashSet<string> walked)
     {
-        if (MaildirReader.IsMaildir(folder))
+        try
         {
-            files.AddRange(MaildirReader.MessageFiles(folder));
-            return;
+            if (!walked.Add(Directory.ResolveLinkTarget(folder, returnFinalTarget: true)?.FullName ?? Path.GetFullPath(folder)))
+                return;
+            if (MaildirReader.IsMaildir(folder))
+            {
+                files.AddRange(MaildirReader.MessageFiles(folder));
+                return;
+            }
+            files.AddRange(Directory.EnumerateFiles(folder).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal));
+            foreach (var sub in Directory.EnumerateDirectories(folder).Where(d => !Path.GetFileName(d).StartsWith('.')).Order(StringComparer.Ordinal).ToList())
+                AddFolder(sub, files, unreadable, walked);
         }
-        files.AddRange(Directory.EnumerateFiles(folder).Where(f => !Path.GetFileName(f).StartsWith('.')).Order(StringComparer.Ordinal));
-        foreach (var sub in Directory.EnumerateDirectories(folder).Where(d => !Path.GetFileName(d).StartsWith('.')).Order(StringComparer.Ordinal))
-            AddFolder(sub, files);
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            unreadable.Add(new InputFile.Unreadable(folder, $"the folder cannot be read: {FileProblem.Reason(e)}"));
+        }
     }
 
     private static async Task<IngestOutcome> IngestAllAsync(IngestPipeline pipeline, InputQueue queue, CancellationToken ct)
@@ -136,6 +158,11 @@ internal static class IngestCommand
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
             outcome += await pipeline.RecordFailureAsync(Stream.Null, mbox.Path, InputFile.CannotRead(e), ct);
+        }
+        catch (Exception e) when (IngestPipeline.IsTheInputs(e, ct))
+        {
+            stream.Position = 0;
+            outcome += await pipeline.RecordUnexpectedFailureAsync(stream, mbox.Path, e, ct);
         }
         return outcome;
     }

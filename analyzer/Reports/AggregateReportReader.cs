@@ -81,13 +81,17 @@ internal sealed class AggregateReportReader
         Header = new ReportHeader(metadata.Build(), policy, version, ns);
     }
 
-    public static AggregateReportReader Open(ReadOnlyMemory<byte> xml, IngestLimits limits)
+    public static AggregateReportReader Open(ReadOnlyMemory<byte> xml, IngestLimits limits) =>
+        OpenUtf8(XmlUtf8.From(xml), limits);
+
+    /// <summary>Opens a report already brought to UTF-8 by <see cref="XmlUtf8.From"/>.</summary>
+    public static AggregateReportReader OpenUtf8(ReadOnlyMemory<byte> utf8, IngestLimits limits)
     {
-        if (xml.IsEmpty)
+        if (utf8.IsEmpty)
             throw new ReportFormatException("the input is empty (0 bytes)");
         try
         {
-            return new AggregateReportReader(new Utf8XmlReader(XmlUtf8.From(xml)), limits);
+            return new AggregateReportReader(new Utf8XmlReader(utf8), limits);
         }
         catch (XmlSyntaxException e)
         {

@@ -23,16 +23,14 @@ internal static class ContainerSniffer
         // Local file header, or the end-of-central-directory record of an empty archive.
         if (data is [(byte)'P', (byte)'K', 3, 4, ..] or [(byte)'P', (byte)'K', 5, 6, ..])
             return ContainerKind.Zip;
-        if (data is [0xFF, 0xFE, ..] or [0xFE, 0xFF, ..])
+        if (XmlUtf8.WideEncoding(data) is not null)
             return ContainerKind.Xml;
-        if (data is [0xEF, 0xBB, 0xBF, ..])
-            data = data[3..];
-        var text = data.TrimStart(" \t\r\n"u8);
+        var text = data[XmlUtf8.MarkupStart(data)..];
         if (text is [(byte)'<', ..])
             return ContainerKind.Xml;
         if (text is [(byte)'{', ..])
             return ContainerKind.Json;
-        return LooksLikeHeaderField(data) ? ContainerKind.Email : ContainerKind.Unknown;
+        return LooksLikeHeaderField(text) ? ContainerKind.Email : ContainerKind.Unknown;
     }
 
     /// <summary>RFC 5322 §2.2: a field name of printable ASCII but the colon, then a colon; or an mbox "From " line.</summary>

@@ -18,6 +18,8 @@ internal abstract record InputFile(string Path)
         FileStream? stream = null;
         try
         {
+            if (FileProblem.IsPipe(path))
+                return new Unreadable(path, "this is a named pipe, not a file: it is not read");
             stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
             var head = new byte[5];
             var read = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
@@ -42,5 +44,5 @@ internal abstract record InputFile(string Path)
         }
     }
 
-    public static string CannotRead(Exception e) => $"the file cannot be read: {e.Message}";
+    public static string CannotRead(Exception e) => $"the file cannot be read: {FileProblem.Reason(e)}";
 }

@@ -63,8 +63,7 @@ internal static class ReportUnpacker
                         "this is JSON (an SMTP TLS report, RFC 8460?), not a DMARC aggregate report"));
                     break;
                 default:
-                    u.Pieces.Add(new ExtractionFailure(where,
-                        $"not a DMARC report: neither XML, gzip, zip nor an e-mail (starts with {Describe(data.Span)})"));
+                    u.Pieces.Add(new ExtractionFailure(where, $"not a DMARC report: {InputPreview.Describe(data.Span)}"));
                     break;
             }
         }
@@ -89,31 +88,35 @@ internal static class ReportUnpacker
         }
         catch (InvalidDataException e)
         {
-            throw new ReportFormatException($"the gzip stream is corrupt: {e.Message}", e);
+            throw new ReportFormatException("the gzip stream is damaged: its compressed data cannot be inflated", e);
         }
     }
 
     private static async Task UnzipAsync(
         ReadOnlyMemory<byte> data, string where, int depth, Unpacking u)
     {
+        var count = ZipEntryCount.Of(data.Span, u.Limits.MaxZipEntries);
+        if (count is not null && count.Entries > u.Limits.MaxZipEntries)
+            throw new ReportFormatException(count.AtLeast
+                ? $"the zip archive has more than {u.Limits.MaxZipEntries:N0} entries, the most read (Ingest:MaxZipEntries)"
+                : $"the zip archive has {count.Entries:N0} entries, more than the {u.Limits.MaxZipEntries:N0} read (Ingest:MaxZipEntries)");
         ZipArchive archive;
+        IReadOnlyList<ZipArchiveEntry> entries;
         try
         {
             archive = new ZipArchive(MemoryStreams.Open(data), ZipArchiveMode.Read);
+            entries = archive.Entries;
         }
         catch (InvalidDataException e)
         {
-            throw new ReportFormatException($"the zip archive is truncated or corrupt: {e.Message}", e);
+            throw new ReportFormatException("the zip archive is damaged: its central directory cannot be read (truncated?)", e);
         }
         using (archive)
         {
-            if (archive.Entries.Count > u.Limits.MaxZipEntries)
-                throw new ReportFormatException(
-                    $"the zip archive has {archive.Entries.Count:N0} entries, more than the {u.Limits.MaxZipEntries:N0} read");
             var before = u.Pieces.Count;
             var skipped = new List<string>();
             var index = 0;
-            foreach (var entry in archive.Entries)
+            foreach (var entry in entries)
             {
                 index++;
                 if (entry.FullName.EndsWith('/'))
@@ -130,9 +133,9 @@ internal static class ReportUnpacker
                     await using var stream = await entry.OpenAsync(u.Ct);
                     content = BoundedRead(stream, u, "zip archive");
                 }
-                catch (InvalidDataException e)
+                catch (InvalidDataException)
                 {
-                    u.Pieces.Add(new ExtractionFailure(Join(where, name), $"the zip entry is corrupt: {e.Message}"));
+                    u.Pieces.Add(new ExtractionFailure(Join(where, name), DamagedEntry(count?.Methods.ElementAtOrDefault(index - 1))));
                     continue;
                 }
                 if (MayHoldReport(content.Span))
@@ -146,6 +149,26 @@ internal static class ReportUnpacker
                     : $"the zip archive holds no XML report (entries: {string.Join(", ", skipped.Take(5))}{(skipped.Count > 5 ? ", …" : "")})"));
         }
     }
+
+    /// <summary>
+    /// What is wrong with a zip entry that cannot be read: .NET says "unsupported compression method" for a damaged
+    /// deflate stream too, so the method the entry names decides (APPNOTE 4.4.5).
+    /// </summary>
+    private static string DamagedEntry(int? method) => method switch
+    {
+        null or 0 or 8 or 9 => "the zip entry is damaged: its data cannot be read or inflated",
+        int other => $"the zip entry is compressed with method {other}{MethodName(other)}, which is not supported (only stored and deflate are)",
+    };
+
+    private static string MethodName(int method) => method switch
+    {
+        12 => " (bzip2)",
+        14 => " (LZMA)",
+        93 => " (Zstandard)",
+        95 => " (xz)",
+        98 => " (PPMd)",
+        _ => "",
+    };
 
     /// <summary>
     /// Every leaf part of the message that holds a report, whatever its declared type: senders label
@@ -174,6 +197,9 @@ internal static class ReportUnpacker
             var content = part.DecodedContent;
             if (HoldsReport(part, content.Span))
                 await UnpackAsync(content, Join(where, part.FileName ?? part.ContentType.MimeType), depth + 1, u);
+            else if (DeclaredArchive.Of(part.FileName, part.ContentType.MimeType) is { } archive)
+                u.Pieces.Add(new ExtractionFailure(Join(where, part.FileName ?? part.ContentType.MimeType),
+                    $"the {archive} attachment is damaged: its content is not a {archive} archive ({InputPreview.Describe(content.Span)})"));
             else
                 passedOver.Add(part.ToString());
         }
@@ -209,10 +235,4 @@ internal static class ReportUnpacker
 
     public static string Join(string where, string name) =>
         where.Length == 0 ? name : name.Length == 0 ? where : $"{where} › {name}";
-
-    private static string Describe(ReadOnlySpan<byte> data)
-    {
-        var head = data[..Math.Min(8, data.Length)];
-        return "bytes " + Convert.ToHexString(head);
-    }
 }

@@ -26,8 +26,10 @@ internal sealed class IngestWriter(SqliteConnection connection) : IDisposable
     /// and the transaction rolls back: nothing of a broken report is kept but its failure.
     /// </summary>
     /// <returns>The number of records stored, or null when the store already had the report (its records are then not read).</returns>
+    /// <param name="beforeCommit">Test seam: runs in the transaction just before its commit.</param>
     public async Task<long?> AddAsync(
-        ReportHeader header, IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, string source, CancellationToken ct)
+        ReportHeader header, IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, string source, CancellationToken ct,
+        Action? beforeCommit = null)
     {
         // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): the write lock is held from here, so ids can be assigned.
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
@@ -61,6 +63,7 @@ internal sealed class IngestWriter(SqliteConnection connection) : IDisposable
             // Read by SQLite from the stream's own buffer: neither a trimmed copy nor one of SQLite's.
             update.ExecuteWithBlob(1, compressed.GetBuffer(), (int)compressed.Length);
         }
+        beforeCommit?.Invoke();
         await transaction.CommitAsync(ct);
         return _records.Inserted;
     }
