@@ -16,8 +16,11 @@ internal static class SevenZipHeader
     /// <summary>7-Zip's headers are kilobytes, a few megabytes for huge archives: a larger one is refused.</summary>
     public const int MaxHeaderBytes = 16 << 20;
 
-    /// <summary>7-Zip encodes a header once; a chain of encoded headers is cut short here.</summary>
-    private const int MaxEncodings = 4;
+    /// <summary>
+    /// 7-Zip encodes a header once and its reader wants a plain header after decoding one ("Headers Error"
+    /// otherwise): a chain of encoded headers is damage, refused before it costs a second decoding.
+    /// </summary>
+    private const int MaxEncodings = 1;
 
     /// <summary>7-Zip's own limit on coders in a folder, and on streams of one coder.</summary>
     private const int MaxCoders = 64;
@@ -88,7 +91,7 @@ internal static class SevenZipHeader
                 if (id != EncodedHeader)
                     throw new DamagedException($"7z header starts with unknown id {id:X2}");
                 if (encodings == MaxEncodings)
-                    throw new DamagedException($"7z header encoded more than {MaxEncodings} times");
+                    throw new DamagedException($"7z header encoded more than {MaxEncodings} time");
                 var streams = ReadStreamsInfo(ref reader);
                 if (streams.UsesAes)
                     return true;
