@@ -22,6 +22,12 @@ internal static class SevenZipHeader
     /// </summary>
     private const int MaxEncodings = 1;
 
+    /// <summary>
+    /// What a byte of decoded header takes from the message's budget: LZMA, range-decoded bit by bit, costs several
+    /// times the work per byte that inflating does (bench/content measures it), and the budget bounds work.
+    /// </summary>
+    private const int LzmaCostPerByte = 8;
+
     /// <summary>7-Zip's own limit on coders in a folder, and on streams of one coder.</summary>
     private const int MaxCoders = 64;
 
@@ -352,7 +358,7 @@ internal static class SevenZipHeader
         var packed = archive.Slice(StartHeaderSize + (int)streams.PackPosition, (int)packedSize);
         if (size > MaxHeaderBytes)
             throw new DamagedException($"7z header larger than {MaxHeaderBytes} bytes");
-        if (!budget.TrySpend((long)size))
+        if (!budget.TrySpend((long)size * LzmaCostPerByte))
             throw new DamagedException($"inflate limit reached, {budget.Remaining} bytes left for the message");
 
         var coder = folder.CoderId.AsSpan();
