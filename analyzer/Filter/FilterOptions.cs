@@ -40,7 +40,7 @@ internal sealed class FilterOptions
 
     /// <summary>
     /// Bytes inflated or decoded at most while looking into one message, all its attachments together: many small
-    /// costly archives in one message cost no more than one large one.
+    /// costly archives in one message cost no more than one large one. A decoded 7z header byte counts eight.
     /// </summary>
     public long MaxInflatedBytes { get; init; } = 64L * 1024 * 1024;
 
