@@ -106,8 +106,8 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     {
         await _contentChecks.WaitAsync(ct);
         // The checks end at the MTA's abort or disconnect (ct) and at Filter:ContentTimeLimit, which fails closed.
-        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        limit.CancelAfter(settings.ContentTimeLimit);
+        using var timeLimit = new CancellationTokenSource(settings.ContentTimeLimit, time);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct, timeLimit.Token);
         try
         {
             return await InspectContentAsync(settings, envelope, headers, message, authentication, limit.Token);
