@@ -4,7 +4,7 @@ namespace DmarcAnalyzer.Tests.Filter;
 
 public sealed class EncryptedContentDetectorTests
 {
-    private static readonly EncryptedContentDetector Detector = new(maxDepth: 3, maxMembers: 1000, maxInflatedBytes: 1 << 20);
+    private static readonly EncryptedContentDetector Detector = new(maxDepth: 3, maxMembers: 1000);
 
     [Fact]
     public void A_plain_zip_is_not_encrypted() =>
@@ -27,7 +27,7 @@ public sealed class EncryptedContentDetectorTests
         var outer = TestMessages.PlainZip(("middle.zip", middle));
         Assert.Equal("outer.zip/middle.zip/inner.zip/payload.exe", Detector.Inspect(outer, "outer.zip")?.Path);
         Assert.Equal(new EncryptedFinding("outer.zip/middle.zip/inner.zip", "ZIP nested more than 1 deep", NotInspected: true),
-            new EncryptedContentDetector(maxDepth: 1, 1000, 1 << 20).Inspect(outer, "outer.zip"));
+            new EncryptedContentDetector(maxDepth: 1, 1000).Inspect(outer, "outer.zip"));
     }
 
     [Fact]
@@ -35,10 +35,10 @@ public sealed class EncryptedContentDetectorTests
     {
         var members = TestMessages.PlainZip(("a.txt", "a"u8.ToArray()), ("b.txt", "b"u8.ToArray()), ("c.zip", TestMessages.EncryptedZip("e")));
         Assert.Equal(new EncryptedFinding("many.zip", "more than 2 members", NotInspected: true),
-            new EncryptedContentDetector(3, maxMembers: 2, 1 << 20).Inspect(members, "many.zip"));
+            new EncryptedContentDetector(3, maxMembers: 2).Inspect(members, "many.zip"));
 
         var spent = TestMessages.PlainZip(("big.bin", new byte[1 << 20]), ("x.zip", TestMessages.EncryptedZip("e")));
-        var finding = new EncryptedContentDetector(3, 1000, maxInflatedBytes: 1 << 20).Inspect(spent, "spent.zip");
+        var finding = new EncryptedContentDetector(3, 1000).Inspect(spent, "spent.zip", budget: 1 << 20);
         Assert.NotNull(finding);
         Assert.True(finding.NotInspected);
         Assert.Equal("spent.zip/x.zip", finding.Path);
@@ -75,7 +75,7 @@ public sealed class EncryptedContentDetectorTests
     public void Inflation_is_bounded_a_bomb_is_skipped_and_the_search_goes_on()
     {
         var bomb = TestMessages.PlainZip(("zeros.zip", new byte[64 << 20]), ("x.zip", TestMessages.EncryptedZip("e")));
-        Assert.Equal("bomb.zip/x.zip/e", new EncryptedContentDetector(3, 1000, maxInflatedBytes: 1 << 20).Inspect(bomb, "bomb.zip")?.Path);
+        Assert.Equal("bomb.zip/x.zip/e", new EncryptedContentDetector(3, 1000).Inspect(bomb, "bomb.zip", budget: 1 << 20)?.Path);
     }
 
     [Fact]

@@ -20,6 +20,7 @@ public sealed class FilterSettingsTests : IDisposable
         Assert.Equal((true, ForgedWhen.DmarcFail, DnsErrorAction.Accept, false), (options.Authentication.Enabled,
             options.Authentication.ForgedWhen, options.Authentication.OnDnsError, options.Authentication.EnforceDmarc));
         Assert.Equal(["192.0.2.0/24", "lists.example.org"], options.Authentication.NeverReject);
+        Assert.Equal((67108864L, TimeSpan.FromSeconds(20)), (options.MaxInflatedBytes, options.ContentTimeLimit));
     }
 
     [Fact]

@@ -9,7 +9,7 @@ namespace DmarcAnalyzer.Tests.Filter;
 /// </summary>
 public sealed class OfficeEncryptionTests(LibreOfficeDocuments libreOffice) : IClassFixture<LibreOfficeDocuments>
 {
-    private static readonly EncryptedContentDetector Detector = new(maxDepth: 3, maxMembers: 1000, maxInflatedBytes: 1 << 20);
+    private static readonly EncryptedContentDetector Detector = new(maxDepth: 3, maxMembers: 1000);
 
     [Fact]
     public void Password_protected_files_written_by_LibreOffice_are_found()

@@ -9,7 +9,7 @@ namespace DmarcAnalyzer.Tests.Filter;
 /// </summary>
 public sealed class SevenZipHeaderTests
 {
-    private static readonly EncryptedContentDetector Detector = new(maxDepth: 3, maxMembers: 1000, maxInflatedBytes: 1 << 24);
+    private static readonly EncryptedContentDetector Detector = new(maxDepth: 3, maxMembers: 1000);
 
     private static ReadOnlySpan<byte> AesCoder => [0x06, 0xF1, 0x07, 0x01];
 
@@ -160,8 +160,8 @@ public sealed class SevenZipHeaderTests
         byte[] bcj = [0x04, 0x03, 0x03, 0x01, 0x03];
         Assert.Equal(NotInspected("7z header coded with 03030103 not supported"), Detector.Inspect(WithEncodedHeader(archive, header, bcj, (ulong)header.Length), "a.7z"));
 
-        var small = new EncryptedContentDetector(3, 1000, maxInflatedBytes: 10);
-        Assert.Equal(NotInspected("inflate limit reached, 10 bytes left"), small.Inspect(WithEncodedHeader(archive, lzma[13..], lzmaCoder, (ulong)header.Length), "a.7z"));
+        Assert.Equal(NotInspected("inflate limit reached, 10 bytes left for the message"),
+            Detector.Inspect(WithEncodedHeader(archive, lzma[13..], lzmaCoder, (ulong)header.Length), "a.7z", budget: 10));
         Assert.Null(Detector.Inspect(WithEncodedHeader(archive, lzma[13..], lzmaCoder, (ulong)header.Length), "a.7z"));
     }
 

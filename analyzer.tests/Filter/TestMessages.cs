@@ -133,7 +133,7 @@ internal static class TestMessages
     /// <summary>A 7z file's start header CRC (bytes 8-11, over bytes 12-31) set to match, as after an edit of the start header.</summary>
     public static byte[] WithStartHeaderCrc(byte[] file)
     {
-        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(8), Crc32.Compute(file.AsSpan(12, 20)));
+        BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(8), System.IO.Hashing.Crc32.HashToUInt32(file.AsSpan(12, 20)));
         return file;
     }
 

@@ -104,17 +104,27 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     /// a message whose structure cannot be read.
     /// </summary>
     private Verdict NotInspected(FilterOptions settings, MessageEnvelope envelope, MessageCompleteness completeness) =>
+        NotInspected(settings, envelope, completeness == MessageCompleteness.FieldsLost ? FieldsLost : TooLarge);
+
+    private Verdict NotInspected(FilterOptions settings, MessageEnvelope envelope, string why) =>
         FindException(settings, envelope) is { } exception
             ? new Verdict(VerdictAction.Accept, "message not fully inspected, allowed by exception") { ExceptionUsed = exception.ToString() }
-            : ArchiveVerdict(new EncryptedFinding("the message", completeness == MessageCompleteness.FieldsLost ? FieldsLost : TooLarge, NotInspected: true), settings);
+            : ArchiveVerdict(new EncryptedFinding("the message", why, NotInspected: true), settings);
 
     private async Task<Verdict> DecideContentAsync(FilterOptions settings, MessageEnvelope envelope,
         IReadOnlyList<(string Name, string Value)> headers, Stream message, MessageAuthentication? authentication, CancellationToken ct)
     {
         await _contentChecks.WaitAsync(ct);
+        // The checks end at the MTA's abort or disconnect (ct) and at Filter:ContentTimeLimit, which fails closed.
+        using var timeLimit = new CancellationTokenSource(settings.ContentTimeLimit, time);
+        using var limit = CancellationTokenSource.CreateLinkedTokenSource(ct, timeLimit.Token);
         try
         {
-            return await InspectContentAsync(settings, envelope, headers, message, authentication, ct);
+            return await InspectContentAsync(settings, envelope, headers, message, authentication, limit.Token);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return NotInspected(settings, envelope, $"content checks took longer than Filter:ContentTimeLimit ({settings.ContentTimeLimit.TotalSeconds:0.#} s)");
         }
         finally
         {
@@ -143,7 +153,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         string? exceptionUsed = null;
         var allowed = "encrypted attachment allowed by exception";
         string? tagged = null;
-        if ((unreadable ?? FindEncrypted(attachments, settings)) is { } finding)
+        if ((unreadable ?? FindEncrypted(attachments, settings, new InspectionBudget(settings.MaxInflatedBytes, ct))) is { } finding)
         {
             var reason = finding.Reason;
             var exception = FindException(settings, envelope);
@@ -189,15 +199,18 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         };
     }
 
-    /// <summary>The first encrypted file among the attachments, else the first archive that could not be fully inspected.</summary>
-    private static EncryptedFinding? FindEncrypted(IEnumerable<MimeEntity> attachments, FilterOptions settings)
+    /// <summary>
+    /// The first encrypted file among the attachments, else the first archive that could not be fully inspected; all
+    /// of them spend from one <paramref name="budget"/> for the message.
+    /// </summary>
+    private static EncryptedFinding? FindEncrypted(IEnumerable<MimeEntity> attachments, FilterOptions settings, InspectionBudget budget)
     {
-        var detector = new EncryptedContentDetector(settings.MaxArchiveDepth, settings.MaxArchiveMembers, settings.MaxInflatedBytes);
+        var detector = new EncryptedContentDetector(settings.MaxArchiveDepth, settings.MaxArchiveMembers);
         EncryptedFinding? notInspected = null;
         foreach (var attachment in attachments)
         {
             var name = attachment.FileName ?? attachment.ContentType.MimeType;
-            if (detector.Inspect(attachment.DecodedContent.Span, name) is not { } finding)
+            if (detector.Inspect(attachment.DecodedContent.Span, name, budget) is not { } finding)
                 continue;
             if (!finding.NotInspected)
                 return finding;

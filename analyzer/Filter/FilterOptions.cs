@@ -38,8 +38,18 @@ internal sealed class FilterOptions
 
     public int MaxArchiveMembers { get; init; } = 10_000;
 
-    /// <summary>Bytes inflated at most while looking into one attachment.</summary>
+    /// <summary>
+    /// Bytes inflated or decoded at most while looking into one message, all its attachments together: many small
+    /// costly archives in one message cost no more than one large one. A decoded 7z header byte counts eight.
+    /// </summary>
     public long MaxInflatedBytes { get; init; } = 64L * 1024 * 1024;
+
+    /// <summary>
+    /// Wall-clock limit on the content checks of one message (MIME parsing and the archive rule), as
+    /// <see cref="AuthenticationOptions.TimeLimit"/> is on authentication; past it the message "could not be fully
+    /// inspected" and gets <see cref="EncryptedArchiveAction"/>.
+    /// </summary>
+    public TimeSpan ContentTimeLimit { get; init; } = TimeSpan.FromSeconds(20);
 
     /// <summary>Senders allowed to send encrypted archives, with who approved it, why and until when.</summary>
     public List<FilterException> Exceptions { get; init; } = [];

@@ -4,10 +4,13 @@ namespace DmarcAnalyzer.Filter;
 /// An LZMA decoder written from Igor Pavlov's "LZMA specification", for the small compressed headers of 7z files.
 /// It decodes into memory, at most <c>limit</c> bytes, and never reads past its input: damaged data ends with an
 /// error text, never an exception or a loop (every step but the end marker writes at least one byte). The
-/// probabilities, state and output persist between calls so that LZMA2 chunks can continue one another.
+/// probabilities, state and output persist between calls so that LZMA2 chunks can continue one another. The work is
+/// bounded by the limit; <paramref name="cancellation"/> is asked every 65,536 steps so that it ends early too.
 /// </summary>
-internal sealed class LzmaDecoder(int limit)
+internal sealed class LzmaDecoder(int limit, CancellationToken cancellation = default)
 {
+    private const int CancellationCheckMask = (1 << 16) - 1;
+
     private const int States = 12;
     private const int MaxPosBits = 4;
     private const int MatchMinLength = 2;
@@ -101,8 +104,10 @@ internal sealed class LzmaDecoder(int limit)
     {
         var rc = new RangeDecoder(input);
         var left = size ?? long.MaxValue;
-        while (!rc.Corrupt)
+        for (var steps = 0; !rc.Corrupt; steps++)
         {
+            if ((steps & CancellationCheckMask) == 0)
+                cancellation.ThrowIfCancellationRequested();
             if (size is not null && left == 0 && rc.FinishedCleanly)
                 return null;
             var position = length - dictionaryStart;

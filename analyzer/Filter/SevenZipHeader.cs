@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.IO.Hashing;
 
 namespace DmarcAnalyzer.Filter;
 
@@ -15,8 +16,17 @@ internal static class SevenZipHeader
     /// <summary>7-Zip's headers are kilobytes, a few megabytes for huge archives: a larger one is refused.</summary>
     public const int MaxHeaderBytes = 16 << 20;
 
-    /// <summary>7-Zip encodes a header once; a chain of encoded headers is cut short here.</summary>
-    private const int MaxEncodings = 4;
+    /// <summary>
+    /// 7-Zip encodes a header once and its reader wants a plain header after decoding one ("Headers Error"
+    /// otherwise): a chain of encoded headers is damage, refused before it costs a second decoding.
+    /// </summary>
+    private const int MaxEncodings = 1;
+
+    /// <summary>
+    /// What a byte of decoded header takes from the message's budget: LZMA, range-decoded bit by bit, costs several
+    /// times the work per byte that inflating does (bench/content measures it), and the budget bounds work.
+    /// </summary>
+    private const int LzmaCostPerByte = 8;
 
     /// <summary>7-Zip's own limit on coders in a folder, and on streams of one coder.</summary>
     private const int MaxCoders = 64;
@@ -69,10 +79,10 @@ internal static class SevenZipHeader
 
     /// <summary>
     /// Whether a coder of the archive, for its files or its header, is AES-256 (06F10701). Null when the headers
-    /// cannot be read, and <paramref name="unreadable"/> says why. Decoding a compressed header spends
+    /// cannot be read, and <paramref name="unreadable"/> says why. Decoding a compressed header spends from
     /// <paramref name="budget"/>; a header larger than what is left is not decoded.
     /// </summary>
-    public static bool? UsesAes(ReadOnlySpan<byte> archive, ref long budget, out string? unreadable)
+    public static bool? UsesAes(ReadOnlySpan<byte> archive, InspectionBudget budget, out string? unreadable)
     {
         unreadable = null;
         try
@@ -87,11 +97,11 @@ internal static class SevenZipHeader
                 if (id != EncodedHeader)
                     throw new DamagedException($"7z header starts with unknown id {id:X2}");
                 if (encodings == MaxEncodings)
-                    throw new DamagedException($"7z header encoded more than {MaxEncodings} times");
+                    throw new DamagedException($"7z header encoded more than {MaxEncodings} time");
                 var streams = ReadStreamsInfo(ref reader);
                 if (streams.UsesAes)
                     return true;
-                header = Unpack(archive, streams, ref budget);
+                header = Unpack(archive, streams, budget);
             }
             return false;
         }
@@ -111,7 +121,7 @@ internal static class SevenZipHeader
     {
         if (archive.Length < StartHeaderSize)
             throw new DamagedException("7z file cut short");
-        if (Crc32.Compute(archive[12..StartHeaderSize]) != BinaryPrimitives.ReadUInt32LittleEndian(archive[8..]))
+        if (!StartHeaderHolds(archive))
             throw new DamagedException(archive[8..StartHeaderSize].ContainsAnyExcept((byte)0)
                 ? "7z start header CRC mismatch"
                 : "7z start header zeroed");
@@ -124,6 +134,10 @@ internal static class SevenZipHeader
             throw new DamagedException("7z file cut short");
         return archive.Slice(StartHeaderSize + (int)offset, (int)size);
     }
+
+    /// <summary>Whether the start header's CRC holds: what tells a 7z archive found past byte 0 from bytes that look like its signature.</summary>
+    public static bool StartHeaderHolds(ReadOnlySpan<byte> archive) =>
+        archive.Length >= StartHeaderSize && Crc32.HashToUInt32(archive[12..StartHeaderSize]) == BinaryPrimitives.ReadUInt32LittleEndian(archive[8..]);
 
     /// <summary>The header's folders are what matter; the file list after them says nothing of encryption.</summary>
     private static bool ReadHeader(ref Reader reader)
@@ -331,7 +345,7 @@ internal static class SevenZipHeader
     }
 
     /// <summary>Decodes an encoded header: one folder of one coder, LZMA, LZMA2 or copy, from one packed stream.</summary>
-    private static ReadOnlySpan<byte> Unpack(ReadOnlySpan<byte> archive, StreamsInfo streams, scoped ref long budget)
+    private static ReadOnlySpan<byte> Unpack(ReadOnlySpan<byte> archive, StreamsInfo streams, InspectionBudget budget)
     {
         if (streams.Folders != 1 || streams.FirstPackSize is not { } packedSize || streams.FirstUnpackSize is not { } size)
             throw new DamagedException($"7z header in {streams.Folders} folders");
@@ -344,9 +358,8 @@ internal static class SevenZipHeader
         var packed = archive.Slice(StartHeaderSize + (int)streams.PackPosition, (int)packedSize);
         if (size > MaxHeaderBytes)
             throw new DamagedException($"7z header larger than {MaxHeaderBytes} bytes");
-        if ((long)size > budget)
-            throw new DamagedException($"inflate limit reached, {budget} bytes left");
-        budget -= (long)size;
+        if (!budget.TrySpend((long)size * LzmaCostPerByte))
+            throw new DamagedException($"inflate limit reached, {budget.Remaining} bytes left for the message");
 
         var coder = folder.CoderId.AsSpan();
         var properties = folder.CoderProperties;
@@ -356,7 +369,7 @@ internal static class SevenZipHeader
                 throw new DamagedException("7z stored header of the wrong size");
             return packed;
         }
-        var decoder = new LzmaDecoder((int)size);
+        var decoder = new LzmaDecoder((int)size, budget.Cancellation);
         string? error;
         if (coder.SequenceEqual(LzmaCoder))
             error = properties.Length == 5 && decoder.SetProperties(properties[0])
