@@ -179,7 +179,7 @@ public sealed partial class DkimDifferentialTests
         job = json.load(sys.stdin)
         out = []
         for case in job:
-            records = {k: v for k, v in case["records"].items()}
+            records = case["records"]
             failing = set(case["failing"])
             def dnsfunc(name, timeout=5):
                 n = name.decode().rstrip(".").lower()
