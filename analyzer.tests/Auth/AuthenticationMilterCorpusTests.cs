@@ -69,7 +69,7 @@ public sealed partial class AuthenticationMilterCorpusTests
     }
 
     /// <summary>The corpus zone file: "name [ttl] [IN] TYPE data", TXT data as quoted or bare strings, maybe in parentheses.</summary>
-    private static FakeDnsResolver LoadZone(string path)
+    internal static FakeDnsResolver LoadZone(string path)
     {
         var dns = new FakeDnsResolver();
         foreach (var line in File.ReadLines(path))

@@ -12,6 +12,11 @@ internal sealed class FakeDnsResolver : IDnsResolver
 
     public List<string> Queries { get; } = [];
 
+    /// <summary>The TXT records and the failing names, for handing the same DNS to another verifier.</summary>
+    public IReadOnlyDictionary<string, List<string>> TxtRecords => _txt;
+
+    public IReadOnlyCollection<string> FailingNames => _failing;
+
     public FakeDnsResolver Txt(string name, string value)
     {
         Key(name, _txt).Add(value);

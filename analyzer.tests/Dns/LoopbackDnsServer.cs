@@ -9,7 +9,8 @@ namespace DmarcAnalyzer.Tests.Dns;
 /// <summary>
 /// A small authoritative DNS server on 127.0.0.1 (UDP and TCP on one free port) serving a <see cref="TestZone"/>.
 /// Written apart from the resolver's codec so the two check each other. Misbehaviours for resolver tests:
-/// truncate every UDP answer, send a wrong-ID answer first. UDP answers larger than the client's EDNS0 size
+/// truncate every UDP answer, send a wrong-ID answer first, send a forged NXDOMAIN with the right ID from another
+/// port first (an off-path spoofer who guessed the ID, RFC 5452 §9.1). UDP answers larger than the client's EDNS0 size
 /// (512 without EDNS0) come back truncated, as RFC 1035 §4.2.1 and RFC 6891 §6.2.5 say.
 /// </summary>
 internal sealed class LoopbackDnsServer : IAsyncDisposable
@@ -50,6 +51,7 @@ internal sealed class LoopbackDnsServer : IAsyncDisposable
     public IPEndPoint EndPoint { get; }
     public bool TruncateAllUdp { get; set; }
     public bool WrongIdFirst { get; set; }
+    public bool ForgedFromOtherPortFirst { get; set; }
     public int UdpQueries => Volatile.Read(ref _udpQueries);
     public int TcpQueries => Volatile.Read(ref _tcpQueries);
 
@@ -97,8 +99,25 @@ internal sealed class LoopbackDnsServer : IAsyncDisposable
                 forged[0] ^= 0x5A;
                 await _udp.SendToAsync(forged, received.RemoteEndPoint);
             }
+            if (ForgedFromOtherPortFirst)
+                await SendForgeryAsync(query, received.RemoteEndPoint);
             await _udp.SendToAsync(response, received.RemoteEndPoint);
         }
+    }
+
+    /// <summary>An NXDOMAIN for the question, right ID, sent from a socket on another port of the same address.</summary>
+    private static async Task SendForgeryAsync(byte[] query, EndPoint client)
+    {
+        var forged = query.ToArray();
+        forged[2] = (byte)(0x84 | (query[2] & 0x01));
+        forged[3] = 0x83;
+        forged[6] = forged[7] = forged[8] = forged[9] = forged[10] = forged[11] = 0;
+        var at = 12;
+        while (forged[at] != 0)
+            at += forged[at] + 1;
+        using var spoofer = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
+        spoofer.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        await spoofer.SendToAsync(forged.AsMemory(0, at + 5), client);
     }
 
     private async Task TcpLoopAsync()

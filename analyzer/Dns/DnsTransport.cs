@@ -11,6 +11,7 @@ namespace DmarcAnalyzer.Dns;
 /// (RFC 1035 §4.2, RFC 7766 §5). Each query has a random ID and a fresh socket, so a random source port
 /// (RFC 5452 §9.2); an answer whose ID or question differs from ours is ignored and we keep listening.
 /// </summary>
+// Kept over DnsClient 1.8.0 (DnsClientComparisonTests): it takes a UDP answer from any source port and fails the attempt on a wrong ID.
 internal sealed class DnsTransport(IReadOnlyList<IPEndPoint> servers, TimeSpan timeout, int retries)
 {
     private const int MaxMessage = 65535;

@@ -108,7 +108,7 @@ public sealed class DkimCorpusTests
     }
 
     /// <summary>mail-dkim's FAKE_DNS.dat: "name value"; NXDOMAIN for no record; ~~text~~ for a DNS error.</summary>
-    private static FakeDnsResolver LoadFakeDns(string path)
+    internal static FakeDnsResolver LoadFakeDns(string path)
     {
         var dns = new FakeDnsResolver();
         foreach (var line in File.ReadLines(path))

@@ -8,6 +8,7 @@ namespace DmarcAnalyzer.Auth.Dkim;
 /// Verifies every DKIM-Signature of a message (RFC 6376 §6, RFC 8301, RFC 8463), each with its own result.
 /// The header block is read once, then the body streams through one hasher per signature.
 /// </summary>
+// Kept over MimeKit 4.18.2 (DkimDifferentialTests): one bool per signature, x=, q= and key t=/h= unchecked, key errors as fail, whole message parsed.
 internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
 {
     /// <summary>Signatures beyond this many are reported as permerror unverified, so a message cannot make us do unbounded work.</summary>
