@@ -82,6 +82,30 @@ public sealed class StoreAnalyzerTests
         Assert.Equal(2, relays.Sources);
     }
 
+    [Fact]
+    public async Task Failures_a_receiver_accepted_on_an_ARC_chain_count_as_forwarded_and_not_at_risk()
+    {
+        await using var store = await TestStore.CreateAsync();
+        await store.AddReportAsync("example.com", Monday,
+        [
+            new("192.0.2.10", 1000),
+            // Google and Microsoft: local_policy with an ARC comment; RFC 7489's trusted_forwarder and mailing_list.
+            new("198.51.100.1", 30, DkimEval: "fail", SpfEval: "fail", Reasons: ["local_policy:arc=pass"]),
+            new("198.51.100.2", 20, DkimEval: "fail", SpfEval: "fail", Reasons: ["trusted_forwarder"]),
+            new("198.51.100.3", 5, DkimEval: "fail", SpfEval: "fail", Reasons: ["local_policy:ARC=pass as=2"]),
+            new("203.0.113.9", 10, DkimEval: "fail", SpfEval: "fail", Reasons: ["local_policy:rate limited"]),
+        ]);
+
+        var analysis = await Analyzer(Known()).AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken);
+
+        var domain = Assert.Single(analysis.Domains);
+        Assert.Equal(55, domain.Total.Of(SenderClass.Forwarded));
+        Assert.Equal(10, domain.Total.Of(SenderClass.UnknownFailing));
+        Assert.Equal(35, domain.Total.ArcAccepted);
+        // Only the trusted_forwarder mail is at risk: a receiver that accepted on ARC does so under p=reject too.
+        Assert.Equal(20, domain.Readiness.AtRisk);
+    }
+
     [Theory]
     [InlineData(5, "Ready")]
     [InlineData(30, "Nearly")]

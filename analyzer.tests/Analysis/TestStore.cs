@@ -48,7 +48,7 @@ internal sealed class TestStore : IAsyncDisposable
             new ReportMetadata(org, null, null, $"r{++_reports}", begin, begin.AddSeconds(86399), [], null),
             new PolicyPublished(domain, null, null, p, sp, np, null, null, null, null, null), null, null);
         var stored = records.Select(r => new ReportRecord(r.Ip, r.Count, r.Disposition, r.DkimEval, r.SpfEval,
-            [.. (r.Reasons ?? []).Select(t => new PolicyOverride(t, null))], r.HeaderFrom ?? domain, null, null,
+            [.. (r.Reasons ?? []).Select(t => t.Split(':', 2) is [var type, var comment] ? new PolicyOverride(type, comment) : new PolicyOverride(t, null))], r.HeaderFrom ?? domain, null, null,
             [.. (r.Dkim ?? []).Select(d => new DkimAuthResult(d.Domain, null, d.Result, null))],
             [.. (r.Spf ?? []).Select(d => new SpfAuthResult(d.Domain, null, d.Result, null))]));
         using var writer = new IngestWriter(Db);

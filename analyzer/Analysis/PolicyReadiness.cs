@@ -5,7 +5,8 @@ namespace DmarcAnalyzer.Analysis;
 /// <summary>
 /// Judges whether a domain can tighten its DMARC policy. Legitimate mail is everything but unknown
 /// failing; what a stricter policy would hit is the legitimate mail that fails DMARC (authorised but
-/// failing, and forwarded). Verdict: <b>ready</b> when at most <see cref="ReadyShare"/> of legitimate mail
+/// failing, and forwarded, but for forwarded mail the receiver accepted on an ARC chain: a receiver that
+/// trusts the forwarder's seal delivers it under p=reject too). Verdict: <b>ready</b> when at most <see cref="ReadyShare"/> of legitimate mail
 /// fails, <b>nearly</b> up to <see cref="NearlyShare"/>, <b>not ready</b> above. The policy steps are
 /// RFC 9989's: p=none (monitor), quarantine, reject, one at a time.
 /// </summary>
@@ -20,7 +21,7 @@ internal static class PolicyReadiness
     public static Readiness Assess(string domain, Tally total, IReadOnlyList<SenderSummary> senders, PublishedPolicy? policy)
     {
         var legitimate = total.Legitimate;
-        var atRisk = total.Of(SenderClass.AuthorisedFailing) + total.Of(SenderClass.Forwarded);
+        var atRisk = total.Of(SenderClass.AuthorisedFailing) + total.Of(SenderClass.Forwarded) - total.ArcAccepted;
         double? share = legitimate == 0 ? null : (double)atRisk / legitimate;
         var verdict = share switch
         {

@@ -73,9 +73,9 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
 
         public void Add(RecordGroup g, SenderClass cls)
         {
-            Total.Add(cls, g.DkimAligned, g.SpfAligned, g.Count);
-            Slot(_days, g.Day).Add(cls, g.DkimAligned, g.SpfAligned, g.Count);
-            Slot(_sources, g.SourceIp).Add(cls, g.DkimAligned, g.SpfAligned, g.Count);
+            Total.Add(cls, g.DkimAligned, g.SpfAligned, g.Count, g.ArcAccepted);
+            Slot(_days, g.Day).Add(cls, g.DkimAligned, g.SpfAligned, g.Count, g.ArcAccepted);
+            Slot(_sources, g.SourceIp).Add(cls, g.DkimAligned, g.SpfAligned, g.Count, g.ArcAccepted);
             _reporters[g.Reporter] = _reporters.GetValueOrDefault(g.Reporter) + g.Count;
             _dispositions[g.Disposition] = _dispositions.GetValueOrDefault(g.Disposition) + g.Count;
         }

@@ -9,7 +9,8 @@ namespace DmarcAnalyzer.Analysis;
 /// because aggregate reports say nothing finer (RFC 9990: one report covers one period, usually a day).
 /// </summary>
 internal sealed record RecordGroup(
-    string Domain, long Day, string SourceIp, string Reporter, bool DkimAligned, bool SpfAligned, string Disposition, bool Forwarded, long Count);
+    string Domain, long Day, string SourceIp, string Reporter, bool DkimAligned, bool SpfAligned, string Disposition, bool Forwarded, long Count,
+    bool ArcAccepted = false);
 
 /// <summary>The period's records grouped, the raw result distributions per domain, and each domain's newest published policy.</summary>
 internal sealed record StoredRecords(
@@ -52,7 +53,7 @@ internal static class StoredRecordReader
             list.Add(new RecordGroup(slice.Domain, slice.Day, sums.Ip(key.Ip), slice.Reporter,
                 (key.Flags & RecordFlags.DkimAligned) != 0, (key.Flags & RecordFlags.SpfAligned) != 0,
                 RecordFlags.Dispositions[(key.Flags & RecordFlags.DispositionMask) >> RecordFlags.DispositionShift],
-                (key.Flags & RecordFlags.Forwarded) != 0, count));
+                (key.Flags & RecordFlags.Forwarded) != 0, count, (key.Flags & RecordFlags.ArcAccepted) != 0));
         }
 
         var policies = reports.GroupBy(r => r.Domain, StringComparer.Ordinal)

@@ -14,6 +14,9 @@ internal sealed class Tally
 
     public long SpfAligned { get; private set; }
 
+    /// <summary>Forwarded messages the receiver accepted on the strength of an ARC chain: p=reject does not lose them there.</summary>
+    public long ArcAccepted { get; private set; }
+
     public long Of(SenderClass c) => _byClass[(int)c];
 
     /// <summary>Messages that failed DMARC.</summary>
@@ -28,9 +31,11 @@ internal sealed class Tally
 
     public double? SpfAlignedRate => Rate(SpfAligned);
 
-    public void Add(SenderClass c, bool dkimAligned, bool spfAligned, long count)
+    public void Add(SenderClass c, bool dkimAligned, bool spfAligned, long count, bool arcAccepted = false)
     {
         Volume += count;
+        if (arcAccepted && c == SenderClass.Forwarded)
+            ArcAccepted += count;
         _byClass[(int)c] += count;
         if (c == SenderClass.Aligned)
             DmarcPass += count;
@@ -46,6 +51,7 @@ internal sealed class Tally
         DmarcPass += other.DmarcPass;
         DkimAligned += other.DkimAligned;
         SpfAligned += other.SpfAligned;
+        ArcAccepted += other.ArcAccepted;
         for (var i = 0; i < _byClass.Length; i++)
             _byClass[i] += other._byClass[i];
     }

@@ -26,6 +26,9 @@ internal static class RecordFlags
     public const int DispositionShift = 3;
     public const int DispositionMask = 3 << DispositionShift;
 
+    /// <summary>A forwarded failure the receiver accepted on the strength of an ARC chain (local_policy "arc=pass").</summary>
+    public const int ArcAccepted = 32;
+
     /// <summary>The dispositions of RFC 9990 by their code; anything else reads as "other".</summary>
     public static readonly IReadOnlyList<string> Dispositions = ["none", "quarantine", "reject", "other"];
 }
@@ -73,9 +76,12 @@ internal static class RecordQueries
         return reports;
     }
 
-    // A DMARC failure counts as forwarded when the receiver said so (override types forwarded and
-    // mailing_list), or when SPF failed while a DKIM signature of the From domain (or of a parent or child
-    // of it) verified: relayed mail whose signature survived, though not aligned as the receiver required.
+    // A DMARC failure counts as forwarded when the receiver said so (override types forwarded, trusted_forwarder
+    // and mailing_list, or local_policy with an ARC comment such as "arc=pass": an ARC-aware receiver's word that
+    // a forwarder vouched for it), or when SPF failed while a DKIM signature of the From domain (or of a parent or
+    // child of it) verified: relayed mail whose signature survived, though not aligned as the receiver required.
+    // ArcAccepted marks the failures the receiver let through on an ARC chain: mail that p=reject would not lose
+    // there.
     // CASE is lazy, so the lookups run for failures only. The first results are the record's own columns and
     // the rest are looked up by record: the views dkim_results and spf_results would be materialised whole
     // inside a correlated subquery.
@@ -83,15 +89,22 @@ internal static class RecordQueries
         SELECT r.report, r.source_ip, r.count,
                (r.dkim_eval IS 'pass') | ((r.spf_eval IS 'pass') << 1)
              | (CASE WHEN r.dkim_eval IS 'pass' OR r.spf_eval IS 'pass' THEN 0
-                     WHEN EXISTS (SELECT 1 FROM record_reasons x WHERE x.record = r.id AND x.type IN ('forwarded', 'mailing_list'))
+                     WHEN EXISTS (SELECT 1 FROM record_reasons x WHERE x.record = r.id
+                                  AND (x.type IN ('forwarded', 'trusted_forwarder', 'mailing_list') OR {ArcComment}))
                        OR ((r.spf_result IS 'fail' OR EXISTS (SELECT 1 FROM record_spf s WHERE s.record = r.id AND s.result = 'fail'))
                            AND ({FromDomainPass("r.dkim_result", "r.dkim_domain")}
                                 OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND {FromDomainPass("d.result", "d.domain")}))) THEN 4
+                     ELSE 0 END)
+             | (CASE WHEN r.dkim_eval IS 'pass' OR r.spf_eval IS 'pass' THEN 0
+                     WHEN EXISTS (SELECT 1 FROM record_reasons x WHERE x.record = r.id AND {ArcComment}) THEN 32
                      ELSE 0 END)
              | (CASE r.disposition WHEN 'none' THEN 0 WHEN 'quarantine' THEN 8 WHEN 'reject' THEN 16 ELSE 24 END)
           FROM reports rp CROSS JOIN records r ON r.report = rp.id
          WHERE rp.begin_utc >= ?1 AND rp.begin_utc < ?2 AND (?3 IS NULL OR rp.domain = ?3) AND rp.id >= ?4 AND rp.id < ?5
         """;
+
+    /// <summary>An override reason that names a passing ARC chain (Google and Microsoft write local_policy "arc=pass").</summary>
+    private const string ArcComment = "(x.type = 'local_policy' AND x.comment LIKE '%arc=pass%')";
 
     /// <summary>A DKIM pass for the record's From domain, a parent or a child of it.</summary>
     private const string FromDomainPassTemplate = """
