@@ -99,4 +99,6 @@ nice -n 19 afl-fuzz -i "$seeds" -o "$findings" -t 1000+ -m none -V "$seconds" --
   > "$work/$target/afl.log" 2>&1 || { tail -30 "$work/$target/afl.log"; exit 1; }
 grep -E '^(run_time|execs_done|execs_per_sec|corpus_count|saved_crashes|saved_hangs|unique_crashes|unique_hangs) ' \
   "$findings/default/fuzzer_stats" || true
-echo "findings: $findings/default/crashes and $findings/default/hangs (replay: dotnet $bin/fuzz.dll replay $target <file>)"
+# Replay with an uninstrumented build: instrumented code outside afl-fuzz writes to a coverage map that is not there.
+echo "findings: $findings/default/crashes and $findings/default/hangs"
+echo "replay: dotnet run --project fuzz -c Release -- replay $target $findings/default/crashes"

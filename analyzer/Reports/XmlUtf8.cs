@@ -35,6 +35,11 @@ internal static partial class XmlUtf8
         {
             throw new ReportFormatException($"the XML declares the encoding '{Shorten(declared)}', which is not known");
         }
+        catch (NotSupportedException)
+        {
+            // .NET knows UTF-7 by all its names but refuses it (SYSLIB0001); found by fuzzing (fuzz/crashes/xml).
+            throw new ReportFormatException($"the XML declares the encoding '{Shorten(declared)}', which is not supported");
+        }
         return Transcode(encoding, bytes);
     }
 
