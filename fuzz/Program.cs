@@ -12,7 +12,16 @@ if (args.Length >= 2 && args[0] == "fuzz" && FuzzTargets.Names.Contains(args[1])
     {
         using var copy = new MemoryStream();
         stream.CopyTo(copy);
-        FuzzTargets.RunAsync(target, copy.ToArray(), CancellationToken.None).GetAwaiter().GetResult();
+        try
+        {
+            FuzzTargets.RunAsync(target, copy.ToArray(), CancellationToken.None).GetAwaiter().GetResult();
+        }
+        catch (Exception e)
+        {
+            // afl-fuzz shows it with AFL_DEBUG_CHILD=1 (README.md: A finding); the rethrow is what it counts.
+            Console.Error.WriteLine(e);
+            throw;
+        }
     });
     return 0;
 }
