@@ -38,7 +38,7 @@ internal static partial class XmlUtf8
         }
         catch (NotSupportedException)
         {
-            // UTF-7 above all: .NET refuses it (SYSLIB0001), and no reporter has a reason to use it.
+            // UTF-7 above all: .NET refuses it (SYSLIB0001), and no reporter has a reason to use it (also found by fuzzing: fuzz/crashes/xml).
             throw new ReportFormatException($"the report could not be read: its declared encoding '{Shorten(declared)}' is not supported");
         }
         return Transcode(encoding, bytes, declared);
