@@ -50,11 +50,10 @@ public class MailboxClientTests(DovecotServer dovecot) : IClassFixture<DovecotSe
     [Fact]
     public async Task RefusesACertificateForAnotherName()
     {
-        // The certificate names localhost and 127.0.0.1; "127.1" reaches the same address (inet_aton's short form)
-        // but is not a name the certificate holds.
+        // The certificate names 127.0.0.1 only; localhost reaches the same server.
         var mailbox = dovecot.Mailbox(dovecot.NewUser());
         var e = await Assert.ThrowsAsync<SslHandshakeException>(() => MailboxClient.ConnectAsync(
-            mailbox with { Server = mailbox.Server with { Host = "127.1" } }, ImapLimits.Default, NullLogger.Instance, Ct));
+            mailbox with { Server = mailbox.Server with { Host = "localhost" } }, ImapLimits.Default, NullLogger.Instance, Ct));
         Assert.Contains("name", e.Message + e.InnerException?.Message, StringComparison.OrdinalIgnoreCase);
     }
 
