@@ -35,8 +35,8 @@ internal sealed class RuaMailboxPoller(RuaMailbox mailbox, IngestMessage ingest,
     private const int BreakingAttempts = 2;
 
     /// <summary>
-    /// Runs just before a message is fetched: a test's way to break the connection at that point, as a message the
-    /// server cannot deliver does.
+    /// Runs for each message just before a batch is fetched: a test's way to break the connection at that point, as a
+    /// message the server cannot deliver does.
     /// </summary>
     internal Func<uint, Task>? BeforeFetch { get; init; }
 
@@ -215,11 +215,9 @@ internal sealed class RuaMailboxPoller(RuaMailbox mailbox, IngestMessage ingest,
                 .ToDictionary(s => s.UniqueId.Id, s => (long)s.Size!.Value);
             var archive = new List<UniqueId>();
             var failed = new List<UniqueId>();
+            var wanted = new List<UniqueId>();
             foreach (var uid in batch)
             {
-                if (stop.IsCancellationRequested)
-                    break;
-                next = uid.Id + 1L;
                 // No size: the message went away since the search; the next pass sees whether it is back.
                 if (!sizes.TryGetValue(uid.Id, out var size))
                     continue;
@@ -229,23 +227,19 @@ internal sealed class RuaMailboxPoller(RuaMailbox mailbox, IngestMessage ingest,
                     total.Breaking.Remove(uid.Id);
                     total.Outcome += await UnreadAsync(folders, uid, $"fetching it broke the connection {BreakingAttempts} times");
                     failed.Add(uid);
-                    continue;
                 }
-                bool? stored;
-                try
+                else if (size > limits.MaxMessageBytes)
                 {
-                    // The message is finished even when a stop arrives meanwhile: I/O stays bounded by the timeout.
-                    stored = await ProcessAsync(folders, uid, size, CancellationToken.None);
+                    total.Outcome += await UnreadAsync(folders, uid, $"it is {size:N0} bytes, over the {limits.MaxMessageBytes:N0} fetched");
+                    failed.Add(uid);
                 }
-                catch (Exception e) when (Classify(e) is Failure.Transient)
+                else
                 {
-                    total.Breaking[uid.Id] = total.Breaking.GetValueOrDefault(uid.Id) + 1;
-                    throw;
+                    wanted.Add(uid);
                 }
-                total.Breaking.Remove(uid.Id);
-                if (stored is { } s)
-                    (s ? archive : failed).Add(uid);
             }
+            next = batch[^1].Id + 1L;
+            await FetchAndIngestAsync(folders, wanted, archive, failed, stop);
             await FolderMove.MoveAsync(client, source, archive, folders.Archive, log, CancellationToken.None);
             await FolderMove.MoveAsync(client, source, failed, folders.Failed, log, CancellationToken.None);
         }
@@ -262,41 +256,59 @@ internal sealed class RuaMailboxPoller(RuaMailbox mailbox, IngestMessage ingest,
     }
 
     /// <summary>
-    /// Ingests one message and counts it; true when every report in it is stored (it goes to the archive),
-    /// false when it goes to the failed folder, null when it vanished meanwhile. An exception from the ingest other
-    /// than the store's makes the message a failure with its raw bytes (issue 14: one report never stops collection).
+    /// Fetches the batch's messages with one <c>UID FETCH</c> and ingests each as it arrives, while the server sends
+    /// the next: to <paramref name="archive"/> when every report in it is stored, else to <paramref name="failed"/>.
+    /// The batch is fetched whole even when a stop arrives meanwhile (I/O stays bounded by the timeout); messages
+    /// after the stop are left for the next run. When the connection breaks, the first message not yet received is
+    /// the one blamed.
     /// </summary>
-    private async Task<bool?> ProcessAsync(Folders folders, UniqueId uid, long size, CancellationToken ct)
+    private async Task FetchAndIngestAsync(Folders folders, List<UniqueId> wanted, List<UniqueId> archive, List<UniqueId> failed, CancellationToken stop)
     {
-        if (size > limits.MaxMessageBytes)
-        {
-            total.Outcome += await UnreadAsync(folders, uid, $"it is {size:N0} bytes, over the {limits.MaxMessageBytes:N0} fetched");
-            return false;
-        }
+        if (wanted.Count == 0)
+            return;
         if (BeforeFetch is { } hook)
-            await hook(uid.Id);
-        Stream fetched;
+            foreach (var uid in wanted)
+                await hook(uid.Id);
+        var received = new HashSet<uint>();
         try
         {
-            fetched = await folders.Source.GetStreamAsync(uid, ct);
+            await folders.Source.GetStreamsAsync(wanted, async (_, _, uid, stream, _) =>
+            {
+                received.Add(uid.Id);
+                if (stop.IsCancellationRequested)
+                    return;
+                (await IngestOneAsync(folders, uid, stream) ? archive : failed).Add(uid);
+                total.Breaking.Remove(uid.Id);
+            }, CancellationToken.None);
         }
-        catch (MessageNotFoundException)
+        catch (Exception e) when (Classify(e) is Failure.Transient)
         {
-            return null;
+            if (wanted.FirstOrDefault(u => !received.Contains(u.Id)) is { IsValid: true } culprit)
+                total.Breaking[culprit.Id] = total.Breaking.GetValueOrDefault(culprit.Id) + 1;
+            throw;
         }
+    }
+
+    /// <summary>
+    /// Ingests one message and counts it; true when every report in it is stored. An exception from the ingest other
+    /// than the store's makes the message a failure with its raw bytes (issue 14: one report never stops collection).
+    /// </summary>
+    private async Task<bool> IngestOneAsync(Folders folders, UniqueId uid, Stream fetched)
+    {
         var source = Source(folders, uid);
         IngestOutcome outcome;
-        await using (var content = await SeekableAsync(fetched, ct))
+        await using (var content = await SeekableAsync(fetched, CancellationToken.None))
         {
             try
             {
-                outcome = await ingest(content, source, ct);
+                outcome = await ingest(content, source, CancellationToken.None);
             }
             catch (Exception e) when (e is not DbException)
             {
                 log.LogError(e, "{Mailbox}: {Source}: reading it failed; it goes to {Failed}", mailbox, source, folders.Failed.FullName);
                 content.Position = 0;
-                outcome = await recordFailure(content, source, $"reading it failed on an unexpected error ({e.GetType().Name}); moved to {folders.Failed.FullName}", ct);
+                outcome = await recordFailure(content, source,
+                    $"reading it failed on an unexpected error ({e.GetType().Name}); moved to {folders.Failed.FullName}", CancellationToken.None);
             }
         }
         total.Outcome += outcome;
