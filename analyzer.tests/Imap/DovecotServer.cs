@@ -30,6 +30,8 @@ public class DovecotServer : IAsyncLifetime
     public X509Certificate2Collection Ca { get; } = [];
     public string Password => "s3cret pass";
 
+    protected string Root => root.FullName;
+
     private string ConfigPath => Path.Combine(root.FullName, "dovecot.conf");
     private string UsersPath => Path.Combine(root.FullName, "users");
     public string LogPath => Path.Combine(root.FullName, "dovecot.log");
@@ -37,10 +39,20 @@ public class DovecotServer : IAsyncLifetime
     /// <summary>Settings appended to the configuration (a subclass's variant).</summary>
     protected virtual string ExtraConfiguration => "";
 
+    /// <summary>The <c>auth_mechanisms</c> Dovecot offers.</summary>
+    protected virtual string AuthMechanisms => "plain login";
+
+    /// <summary>A <c>passdb</c> block tried after the passwd-file one (a subclass's variant).</summary>
+    protected virtual string ExtraPassdb => "";
+
     internal ImapServer Endpoint(ImapTls tls) =>
         new(Host, tls == ImapTls.Implicit ? ImapsPort : ImapPort, tls, Ca);
 
-    public async ValueTask InitializeAsync()
+    /// <summary>A user's mailbox as the poller sees it, logging in with the fixture's password.</summary>
+    internal RuaMailbox Mailbox(string user, ImapTls tls = ImapTls.Implicit) =>
+        new(user, Endpoint(tls), user, new PasswordCredentials(Password));
+
+    public virtual async ValueTask InitializeAsync()
     {
         if (!File.Exists(Binary))
             Assert.Fail($"{Binary} not found: install the Debian package dovecot-imapd (test.sh does)");
@@ -72,12 +84,9 @@ public class DovecotServer : IAsyncLifetime
         return "user" + n;
     }
 
-    internal async Task<ImapClient> LoginAsync(string user, ImapTls tls = ImapTls.Implicit, ImapLoginMethod method = ImapLoginMethod.Auto)
-    {
-        var client = await ImapClient.ConnectAsync(Endpoint(tls), ImapLimits.Default, NullLogger.Instance, TestContext.Current.CancellationToken);
-        await client.LoginAsync(user, Password, method, TestContext.Current.CancellationToken);
-        return client;
-    }
+    /// <summary>A MailKit client logged in as <paramref name="user"/>, to fill or inspect a mailbox.</summary>
+    internal Task<MailboxClient> LoginAsync(string user, ImapTls tls = ImapTls.Implicit) =>
+        MailboxClient.ConnectAsync(Mailbox(user, tls), ImapLimits.Default, NullLogger.Instance, TestContext.Current.CancellationToken);
 
     public async Task StartAsync()
     {
@@ -166,7 +175,7 @@ public class DovecotServer : IAsyncLifetime
         return found;
     }
 
-    public async ValueTask DisposeAsync()
+    public virtual async ValueTask DisposeAsync()
     {
         await StopAsync();
         try
@@ -221,11 +230,12 @@ public class DovecotServer : IAsyncLifetime
             ssl_cert = <{{dir}}/server.pem
             ssl_key = <{{dir}}/server.key
             disable_plaintext_auth = no
-            auth_mechanisms = plain login
+            auth_mechanisms = {{AuthMechanisms}}
             passdb {
               driver = passwd-file
               args = scheme=PLAIN username_format=%u {{dir}}/users
             }
+            {{ExtraPassdb}}
             userdb {
               driver = passwd-file
               args = username_format=%u {{dir}}/users
@@ -249,7 +259,10 @@ public class DovecotServer : IAsyncLifetime
             """;
     }
 
-    /// <summary>A CA and a server certificate for localhost and 127.0.0.1 signed by it, valid for two days.</summary>
+    /// <summary>
+    /// A CA and a server certificate for 127.0.0.1 alone signed by it, valid for two days: "localhost" reaches the
+    /// server but is not its name.
+    /// </summary>
     private void WriteCertificates()
     {
         var now = DateTimeOffset.UtcNow;
@@ -261,9 +274,8 @@ public class DovecotServer : IAsyncLifetime
         var ca = caRequest.CreateSelfSigned(now.AddDays(-1), now.AddDays(2));
 
         using var key = RSA.Create(2048);
-        var request = new CertificateRequest("CN=localhost", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var request = new CertificateRequest("CN=DmarcAnalyzer test IMAP server", key, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
         var names = new SubjectAlternativeNameBuilder();
-        names.AddDnsName("localhost");
         names.AddIpAddress(IPAddress.Loopback);
         request.CertificateExtensions.Add(names.Build());
         request.CertificateExtensions.Add(new X509BasicConstraintsExtension(false, false, 0, false));
@@ -283,7 +295,7 @@ public class DovecotServer : IAsyncLifetime
 
     public string CaPath => Path.Combine(root.FullName, "ca.pem");
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();

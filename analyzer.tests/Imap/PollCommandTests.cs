@@ -36,6 +36,41 @@ public sealed class PollCommandTests : IDisposable
         Assert.Equal(ExitCodes.Usage, await CommandLine.RunAsync(args));
     }
 
+    [Theory]
+    [InlineData("--mailbox", "reports")]
+    [InlineData("--auth", "password", "--token-file", "TOKEN")]
+    [InlineData("--auth", "oauth2")]
+    [InlineData("--auth", "kerberos")]
+    [InlineData("--token-file", "TOKEN", "--token-command", "echo x")]
+    [InlineData("--token-file", "/nonexistent/token")]
+    [InlineData("--token-command", "helper 'unterminated")]
+    public async Task RefusesIncompleteOrConflictingCredentials(params string[] options)
+    {
+        string[] args = ["poll", "--host", "127.0.0.1", "--user", "u", .. options.Select(o => o == "TOKEN" ? passwordFile : o)];
+        Assert.Equal(ExitCodes.Usage, await CommandLine.RunAsync(args));
+    }
+
+    [Theory]
+    [InlineData("--host", "127.0.0.1")]
+    [InlineData("--mailbox", "nonexistent")]
+    public async Task WithSeveralMailboxesConfiguredTheCommandLineChangesOnlyTheOnePicked(params string[] options)
+    {
+        var config = Path.GetTempFileName();
+        try
+        {
+            await File.WriteAllTextAsync(config, $$"""
+                { "Imap": { "Host": "127.0.0.1", "Mailboxes": [
+                  { "Name": "a", "User": "a", "PasswordFile": "{{passwordFile}}" },
+                  { "Name": "b", "User": "b", "PasswordFile": "{{passwordFile}}" } ] } }
+                """, TestContext.Current.CancellationToken);
+            Assert.Equal(ExitCodes.Usage, await CommandLine.RunAsync(["poll", "--config", config, .. options]));
+        }
+        finally
+        {
+            File.Delete(config);
+        }
+    }
+
     [Fact]
     public async Task WantsAPasswordFromAFileOrTheEnvironmentOnly()
     {

@@ -2,8 +2,11 @@ using System.Diagnostics;
 using System.Text;
 using DmarcAnalyzer.Imap;
 using DmarcAnalyzer.Reports;
+using MailKit;
+using MailKit.Net.Imap;
 using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging.Abstractions;
+using MimeKit;
 
 namespace DmarcAnalyzer.Tests.Imap;
 
@@ -55,36 +58,78 @@ public sealed class PollerDovecotTests(DovecotServer dovecot) : IClassFixture<Do
         return (long)(await command.ExecuteScalarAsync(Ct))!;
     }
 
-    private async Task FillInboxAsync(string user, IEnumerable<string> mails)
+    internal static async Task AppendAsync(ImapClient client, byte[] bytes) =>
+        await client.Inbox!.AppendAsync(MimeMessage.Load(new MemoryStream(bytes)), cancellationToken: Ct);
+
+    private async Task FillInboxAsync(string user, IEnumerable<string> mails, bool junk = true)
     {
-        await using var client = await dovecot.LoginAsync(user);
-        foreach (var bytes in mails.Select(File.ReadAllBytes).Concat(Junk))
-            await client.AppendAsync("INBOX", new MemoryStream(bytes), bytes.Length, Ct);
+        using var client = await dovecot.LoginAsync(user);
+        foreach (var bytes in mails.Select(File.ReadAllBytes).Concat(junk ? Junk : []))
+            await AppendAsync(client, bytes);
     }
 
-    private async Task<(long Inbox, long Archive, long Failed)> CountMessagesAsync(string user)
+    internal static async Task<(long Inbox, long Archive, long Failed)> CountMessagesAsync(DovecotServer dovecot, string user)
     {
-        await using var client = await dovecot.LoginAsync(user);
-        return ((await client.SelectAsync("INBOX", Ct)).Exists,
-                (await client.SelectAsync("DMARC.Processed", Ct)).Exists,
-                (await client.SelectAsync("DMARC.Failed", Ct)).Exists);
+        using var client = await dovecot.LoginAsync(user);
+        async Task<long> CountAsync(string name)
+        {
+            var folder = await client.GetFolderAsync(name, Ct);
+            await folder.StatusAsync(StatusItems.Count, Ct);
+            return folder.Count;
+        }
+        return (await CountAsync("INBOX"), await CountAsync("DMARC.Processed"), await CountAsync("DMARC.Failed"));
     }
+
+    private Task<(long Inbox, long Archive, long Failed)> CountMessagesAsync(string user) => CountMessagesAsync(dovecot, user);
+
+    /// <summary>Waits until the poller has made its folders: then it is idling or sleeping.</summary>
+    internal static async Task WaitForFoldersAsync(DovecotServer dovecot, string user)
+    {
+        using var client = await dovecot.LoginAsync(user);
+        while (true)
+        {
+            try
+            {
+                await client.GetFolderAsync("DMARC.Failed", Ct);
+                return;
+            }
+            catch (FolderNotFoundException)
+            {
+                await Task.Delay(50, Ct);
+            }
+        }
+    }
+
+    private static readonly ReconnectPolicy Quick = new(TimeSpan.FromMilliseconds(10), TimeSpan.FromMilliseconds(50), 6);
 
     private RuaMailboxPoller Poller(string user, IngestMessage ingest, RecordFailure? recordFailure = null, ImapLimits? limits = null) =>
-        new(dovecot.Endpoint(ImapTls.StartTls), new RuaMailbox(user, dovecot.Password, BatchSize: 4), ingest,
-            recordFailure ?? ((_, _, _, _) => Task.FromResult(new IngestOutcome(0, 0, 1, 0))), limits ?? ImapLimits.Default, NullLogger.Instance);
+        new(dovecot.Mailbox(user, ImapTls.StartTls) with { BatchSize = 4 }, ingest,
+            recordFailure ?? ((_, _, _, _) => Task.FromResult(new IngestOutcome(0, 0, 1, 0))), limits ?? ImapLimits.Default, Quick, NullLogger.Instance);
+
+    private static async Task<List<(string Source, string Reason, long Size)>> FailuresAsync(string db)
+    {
+        await using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT source, reason, size FROM failures ORDER BY id";
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var rows = new List<(string, string, long)>();
+        while (await reader.ReadAsync(Ct))
+            rows.Add((reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        return rows;
+    }
 
     [Fact]
     public async Task AMessageTooLargeToFetchGoesToTheFailedFolderAndTheFailuresTable()
     {
         var user = dovecot.NewUser();
         var big = Encoding.ASCII.GetBytes("From: x@example.net\r\nSubject: huge\r\n\r\n" + new string('x', 20_000) + "\r\n");
-        await using (var client = await dovecot.LoginAsync(user))
-            await client.AppendAsync("INBOX", new MemoryStream(big), big.Length, Ct);
+        using (var client = await dovecot.LoginAsync(user))
+            await AppendAsync(client, big);
         var db = Path.Combine(work.FullName, "big.db");
         await using (var pipeline = await IngestPipeline.OpenAsync(db, IngestLimits.Default, NullLogger.Instance, Ct))
         {
-            var outcome = await Poller(user, pipeline.IngestAsync, pipeline.RecordFailureAsync, ImapLimits.Default with { MaxLiteralBytes = 10_000 })
+            var outcome = await Poller(user, pipeline.IngestAsync, pipeline.RecordFailureAsync, ImapLimits.Default with { MaxMessageBytes = 10_000 })
                 .RunAsync(PollSchedule.Once, Ct);
             Assert.Equal(new IngestOutcome(0, 0, 1, 0), outcome);
         }
@@ -124,28 +169,99 @@ public sealed class PollerDovecotTests(DovecotServer dovecot) : IClassFixture<Do
         var user = dovecot.NewUser();
         var mails = Directory.EnumerateFiles(Path.Combine(Corpus.RepoRoot, "samples", "rua"), "*.eml", SearchOption.AllDirectories)
             .Order(StringComparer.Ordinal).Take(2).ToList();
-        await using (var client = await dovecot.LoginAsync(user))
-            foreach (var bytes in mails.Select(File.ReadAllBytes))
-                await client.AppendAsync("INBOX", new MemoryStream(bytes), bytes.Length, Ct);
+        await FillInboxAsync(user, mails, junk: false);
         var db = Path.Combine(work.FullName, "poison.db");
         await using (var pipeline = await IngestPipeline.OpenAsync(db, IngestLimits.Default, NullLogger.Instance, Ct))
         {
             var attempts = 0;
-            var outcome = await Poller(user, (message, source, ct) =>
+            var poller = new RuaMailboxPoller(dovecot.Mailbox(user, ImapTls.StartTls), pipeline.IngestAsync, pipeline.RecordFailureAsync,
+                ImapLimits.Default, Quick, NullLogger.Instance)
             {
-                // The first message stands for one whose fetch always breaks the connection.
-                if (source.EndsWith(";UID=1", StringComparison.Ordinal))
+                // The first message stands for one whose fetch always breaks the connection: the server goes away.
+                BeforeFetch = async uid =>
                 {
+                    if (uid != 1)
+                        return;
                     attempts++;
-                    throw new IOException("connection reset while reading the message");
-                }
-                return pipeline.IngestAsync(message, source, ct);
-            }, pipeline.RecordFailureAsync).RunAsync(PollSchedule.Once, Ct);
+                    await dovecot.StopAsync();
+                    await dovecot.StartAsync();
+                },
+            };
+            var outcome = await poller.RunAsync(PollSchedule.Once, Ct);
 
             Assert.Equal(2, attempts);
             Assert.Equal(new IngestOutcome(1, 0, 1, outcome.Records), outcome);
         }
         Assert.Equal((0L, 1L, 1L), await CountMessagesAsync(user));
+        Assert.Contains("broke the connection 2 times", Assert.Single(await FailuresAsync(db)).Reason);
+    }
+
+    /// <summary>Issue 14: whatever the ingest throws for one message, that message is a failure and the pass goes on.</summary>
+    [Theory]
+    [InlineData(typeof(InvalidOperationException))]
+    [InlineData(typeof(System.Xml.XmlException))]
+    [InlineData(typeof(OperationCanceledException))]
+    [InlineData(typeof(IOException))]
+    public async Task AMessageWhoseIngestThrowsIsAFailureWithItsBytesAndThePassGoesOn(Type thrown)
+    {
+        var (mails, _) = await ReferenceAsync();
+        var user = dovecot.NewUser();
+        await FillInboxAsync(user, StoringMails((mails, 0)).Take(3), junk: false);
+        var db = Path.Combine(work.FullName, "throws.db");
+        IngestOutcome outcome;
+        await using (var pipeline = await IngestPipeline.OpenAsync(db, IngestLimits.Default, NullLogger.Instance, Ct))
+        {
+            outcome = await Poller(user, async (message, source, ct) =>
+            {
+                if (source.EndsWith(";UID=2", StringComparison.Ordinal))
+                {
+                    // Part of the message is read before the ingest gives way, as a real defect would.
+                    await message.ReadExactlyAsync(new byte[100], ct);
+                    throw (Exception)Activator.CreateInstance(thrown, "unexpected")!;
+                }
+                return await pipeline.IngestAsync(message, source, ct);
+            }, pipeline.RecordFailureAsync).RunAsync(PollSchedule.Once, Ct);
+        }
+        Assert.Equal((2, 1), (outcome.New, outcome.Failed));
+        Assert.Equal((0L, 2L, 1L), await CountMessagesAsync(user));
+        var failure = Assert.Single(await FailuresAsync(db));
+        Assert.EndsWith(";UID=2", failure.Source);
+        Assert.Contains($"unexpected error ({thrown.Name})", failure.Reason);
+        // The whole message is kept, also the part the ingest had read when it gave way.
+        using var client = await dovecot.LoginAsync(user);
+        var failed = await client.GetFolderAsync("DMARC.Failed", Ct);
+        await failed.OpenAsync(FolderAccess.ReadOnly, Ct);
+        Assert.Equal((long?)failure.Size, (await failed.FetchAsync(0, -1, MessageSummaryItems.Size, Ct)).Single().Size);
+    }
+
+    [Fact]
+    public async Task AFailingStoreEndsASinglePassWithoutMovingAndTheLoopModesTryAgain()
+    {
+        var (mails, _) = await ReferenceAsync();
+        var user = dovecot.NewUser();
+        await FillInboxAsync(user, StoringMails((mails, 0)).Take(1), junk: false);
+        await using var pipeline = await IngestPipeline.OpenAsync(Path.Combine(work.FullName, "store.db"), IngestLimits.Default, NullLogger.Instance, Ct);
+        var calls = 0;
+        IngestMessage failingOnce = async (message, source, ct) =>
+        {
+            if (++calls == 1)
+                throw new SqliteException("disk I/O error", 10);
+            return await pipeline.IngestAsync(message, source, ct);
+        };
+
+        await Assert.ThrowsAsync<SqliteException>(() => Poller(user, failingOnce).RunAsync(PollSchedule.Once, Ct));
+        Assert.Equal((1L, 0L, 0L), await CountMessagesAsync(user));
+
+        calls = 0;
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(Ct);
+        var outcome = await Poller(user, async (message, source, ct) =>
+        {
+            var result = await failingOnce(message, source, ct);
+            await stop.CancelAsync();
+            return result;
+        }).RunAsync(new PollSchedule(PollMode.Every, TimeSpan.FromMinutes(10)), stop.Token);
+        Assert.Equal((2, 1, 0), (calls, outcome.New, outcome.Failed));
+        Assert.Equal((0L, 1L, 0L), await CountMessagesAsync(user));
     }
 
     [Fact]
@@ -217,13 +333,9 @@ public sealed class PollerDovecotTests(DovecotServer dovecot) : IClassFixture<Do
         }).RunAsync(new PollSchedule(PollMode.Idle, TimeSpan.FromMinutes(10)), stop.Token);
 
         // The poller creates its folders once connected; then the mail arrives while it idles.
-        await using (var client = await dovecot.LoginAsync(user))
-        {
-            while ((await client.ListAsync("", "DMARC.Failed", Ct)).Count == 0)
-                await Task.Delay(50, Ct);
-            var bytes = await File.ReadAllBytesAsync(mail, Ct);
-            await client.AppendAsync("INBOX", new MemoryStream(bytes), bytes.Length, Ct);
-        }
+        await WaitForFoldersAsync(dovecot, user);
+        using (var client = await dovecot.LoginAsync(user))
+            await AppendAsync(client, await File.ReadAllBytesAsync(mail, Ct));
         await arrived.Task.WaitAsync(TimeSpan.FromSeconds(60), Ct);
         await stop.CancelAsync();
         var outcome = await run.WaitAsync(TimeSpan.FromSeconds(60), Ct);
@@ -231,7 +343,7 @@ public sealed class PollerDovecotTests(DovecotServer dovecot) : IClassFixture<Do
         Assert.Equal((0L, 1L, 0L), await CountMessagesAsync(user));
     }
 
-    private static IEnumerable<string> StoringMails((List<(string Path, bool Stores)> Mails, long Reports) reference) =>
+    internal static IEnumerable<string> StoringMails((List<(string Path, bool Stores)> Mails, long Reports) reference) =>
         reference.Mails.Where(m => m.Stores).Select(m => m.Path);
 
     [Fact]
@@ -254,9 +366,7 @@ public sealed class PollerDovecotTests(DovecotServer dovecot) : IClassFixture<Do
         var (exit, stdout, stderr) = await RunPollAsync(user, ["--idle"], async process =>
         {
             // Once the poller has made its folders it is idling: then systemd stops it.
-            await using var client = await dovecot.LoginAsync(user);
-            while ((await client.ListAsync("", "DMARC.Failed", Ct)).Count == 0)
-                await Task.Delay(50, Ct);
+            await WaitForFoldersAsync(dovecot, user);
             using var kill = Process.Start("kill", ["-TERM", process.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)]);
             await kill.WaitForExitAsync(Ct);
         });
@@ -269,19 +379,25 @@ public sealed class PollerDovecotTests(DovecotServer dovecot) : IClassFixture<Do
     {
         var passwordFile = Path.Combine(work.FullName, "password");
         await File.WriteAllTextAsync(passwordFile, dovecot.Password + "\n", Ct);
+        return await RunDmarcAsync(work.FullName, [
+            "poll", .. mode, "--host", dovecot.Host,
+            "--port", dovecot.Endpoint(ImapTls.Implicit).Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tls", "implicit", "--ca-file", dovecot.CaPath, "--user", user, "--password-file", passwordFile,
+            "--db", Path.Combine(work.FullName, "cli.db"),
+        ], whileRunning);
+    }
+
+    /// <summary>Runs the real <c>dmarc</c> with <paramref name="arguments"/> in <paramref name="folder"/>.</summary>
+    internal static async Task<(int Exit, string Stdout, string Stderr)> RunDmarcAsync(string folder, string[] arguments, Func<Process, Task>? whileRunning = null)
+    {
         var start = new ProcessStartInfo("dotnet")
         {
-            WorkingDirectory = work.FullName,
+            WorkingDirectory = folder,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
         };
-        foreach (var argument in (string[])
-                 [
-                     Path.Combine(AppContext.BaseDirectory, "dmarc.dll"), "poll", .. mode, "--host", dovecot.Host,
-                     "--port", dovecot.Endpoint(ImapTls.Implicit).Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                     "--tls", "implicit", "--ca-file", dovecot.CaPath, "--user", user, "--password-file", passwordFile,
-                     "--db", Path.Combine(work.FullName, "cli.db"),
-                 ])
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "dmarc.dll"));
+        foreach (var argument in arguments)
             start.ArgumentList.Add(argument);
         using var process = Process.Start(start)!;
         var stdout = process.StandardOutput.ReadToEndAsync(Ct);

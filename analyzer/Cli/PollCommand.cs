@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
-using System.Security.Cryptography.X509Certificates;
 using DmarcAnalyzer.Imap;
 using DmarcAnalyzer.Reports;
 using Microsoft.Extensions.Configuration;
@@ -10,21 +9,23 @@ using Microsoft.Extensions.Logging;
 namespace DmarcAnalyzer.Cli;
 
 /// <summary>
-/// <c>dmarc poll</c>: collects reports from the rua mailbox over IMAP. Every option can also come from the
-/// configuration section <c>Imap</c> (<c>DMARC_Imap__Host</c>…); the password only from a file or
-/// <c>DMARC_IMAP_PASSWORD</c>, never from the command line.
+/// <c>dmarc poll</c>: collects reports from the rua mailboxes over IMAP (MailKit). Every option can also come from the
+/// configuration section <c>Imap</c> (<c>DMARC_Imap__Host</c>…), and <c>Imap:Mailboxes</c> lists several mailboxes
+/// (<see cref="PollMailboxes"/>); a password only from a file or the environment, never from the command line.
 /// </summary>
 internal static class PollCommand
 {
-    private const string PasswordVariable = "DMARC_IMAP_PASSWORD";
-
     public static Command Create()
     {
+        var mailbox = new Option<string?>("--mailbox") { Description = "Serve only this one of Imap:Mailboxes (the options below then change its settings)" };
         var host = new Option<string?>("--host") { Description = "IMAP server (Imap:Host)" };
         var port = new Option<int?>("--port") { Description = "Port (Imap:Port; default 993 for implicit TLS, else 143)" };
         var tls = new Option<string?>("--tls") { Description = "implicit, starttls or none (Imap:Tls; default implicit); none only to a loopback address" };
         var user = new Option<string?>("--user") { Description = "Login name (Imap:User)" };
-        var passwordFile = new Option<FileInfo?>("--password-file") { Description = $"File holding the password (Imap:PasswordFile); else ${PasswordVariable}" };
+        var passwordFile = new Option<FileInfo?>("--password-file") { Description = $"File holding the password (Imap:PasswordFile); else ${PollMailboxes.PasswordVariable}" };
+        var auth = new Option<string?>("--auth") { Description = "password or oauth2 (Imap:Auth; default password, oauth2 when a token source is given)" };
+        var tokenFile = new Option<FileInfo?>("--token-file") { Description = "File holding the OAuth2 access token, re-read at every connection (Imap:TokenFile)" };
+        var tokenCommand = new Option<string?>("--token-command") { Description = "Command printing the OAuth2 access token, run without a shell at every connection (Imap:TokenCommand)" };
         var folder = new Option<string?>("--folder") { Description = "Folder the reports arrive in (Imap:Folder; default INBOX)" };
         var archive = new Option<string?>("--archive-folder") { Description = "Where stored reports go (Imap:ArchiveFolder; default DMARC/Processed)" };
         var failed = new Option<string?>("--failed-folder") { Description = "Where unreadable messages go (Imap:FailedFolder; default DMARC/Failed)" };
@@ -34,26 +35,29 @@ internal static class PollCommand
         var caFile = new Option<FileInfo?>("--ca-file") { Description = "PEM file of the CA to trust instead of the system's (Imap:CaFile)" };
         var db = CommonOptions.Database();
         var config = CommonOptions.Config();
-        var command = new Command("poll", "Collect DMARC aggregate reports from an IMAP mailbox into the database")
+        var command = new Command("poll", "Collect DMARC aggregate reports from IMAP mailboxes into the database")
         {
-            host, port, tls, user, passwordFile, folder, archive, failed, once, every, idle, caFile, db, config,
+            mailbox, host, port, tls, user, passwordFile, auth, tokenFile, tokenCommand, folder, archive, failed, once, every, idle, caFile, db, config,
         };
         command.SetAction(async (result, ct) =>
         {
             var configuration = AppConfiguration.Load(result.GetValue(config));
             var imap = configuration.GetSection("Imap");
             var schedule = Schedule(result.GetValue(once), result.GetValue(idle), result.GetValue(every), imap["Every"]);
-            var server = Server(
-                result.GetValue(host) ?? imap["Host"] ?? throw new UsageException("no IMAP server: give --host or Imap:Host"),
-                result.GetValue(port) ?? (imap["Port"] is { } p ? ParsePort(p) : null),
-                result.GetValue(tls) ?? imap["Tls"] ?? "implicit",
-                result.GetValue(caFile)?.FullName ?? imap["CaFile"]);
-            var mailbox = new RuaMailbox(
-                result.GetValue(user) ?? imap["User"] ?? throw new UsageException("no IMAP user: give --user or Imap:User"),
-                Password(result.GetValue(passwordFile)?.FullName ?? imap["PasswordFile"]),
-                result.GetValue(folder) ?? imap["Folder"] ?? "INBOX",
-                result.GetValue(archive) ?? imap["ArchiveFolder"] ?? "DMARC/Processed",
-                result.GetValue(failed) ?? imap["FailedFolder"] ?? "DMARC/Failed");
+            var commandLine = new MailboxSettings(
+                Host: result.GetValue(host),
+                Port: result.GetValue(port)?.ToString(CultureInfo.InvariantCulture),
+                Tls: result.GetValue(tls),
+                User: result.GetValue(user),
+                PasswordFile: result.GetValue(passwordFile)?.FullName,
+                Auth: result.GetValue(auth),
+                TokenFile: result.GetValue(tokenFile)?.FullName,
+                TokenCommand: result.GetValue(tokenCommand),
+                Folder: result.GetValue(folder),
+                ArchiveFolder: result.GetValue(archive),
+                FailedFolder: result.GetValue(failed),
+                CaFile: result.GetValue(caFile)?.FullName);
+            var mailboxes = PollMailboxes.Resolve(imap, commandLine, result.GetValue(mailbox));
 
             using var logs = Logging.CreateFactory();
             var log = logs.CreateLogger("poll");
@@ -61,7 +65,7 @@ internal static class PollCommand
             {
                 await using var pipeline = await IngestPipeline.OpenAsync(
                     AppConfiguration.DatabasePath(result.GetValue(db), configuration), IngestCommand.Limits(configuration), log, ct);
-                var poller = new RuaMailboxPoller(server, mailbox, pipeline.IngestAsync, pipeline.RecordFailureAsync, ImapLimits.Default, log);
+                var poller = new MailboxesPoller(mailboxes, pipeline.IngestAsync, pipeline.RecordFailureAsync, ImapLimits.Default, ReconnectPolicy.Default, log);
                 // SIGTERM (systemd's stop) asks for the same clean stop as Ctrl-C: finish the current message, then exit.
                 using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
@@ -70,10 +74,13 @@ internal static class PollCommand
                     stopping.Cancel();
                 });
                 var outcome = await poller.RunAsync(schedule, stopping.Token);
-                Console.Out.WriteLine(outcome.ToSummaryLine());
-                return schedule.Mode == PollMode.Once ? ExitCodes.Of(outcome) : ExitCodes.Ok;
+                // The summary covers every mailbox served, also when another could not be: its reports are stored.
+                Console.Out.WriteLine(outcome.Ingested.ToSummaryLine());
+                if (outcome.FailedMailboxes.Count > 0)
+                    return ExitCodes.Fatal;
+                return schedule.Mode == PollMode.Once ? ExitCodes.Of(outcome.Ingested) : ExitCodes.Ok;
             }
-            catch (Exception e) when (e is ImapException or Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
             {
                 log.LogError("{Message}", e.Message);
                 return ExitCodes.Fatal;
@@ -115,48 +122,5 @@ internal static class PollCommand
         if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var span) && span > TimeSpan.Zero)
             return span;
         throw new UsageException($"not an interval: {text} (try 30s, 15m or 1h)");
-    }
-
-    private static int ParsePort(string text) =>
-        int.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var port) && port is > 0 and < 65536
-            ? port
-            : throw new UsageException($"not a port: {text}");
-
-    private static ImapServer Server(string host, int? port, string tlsText, string? caFile)
-    {
-        var tls = tlsText.ToLowerInvariant() switch
-        {
-            "implicit" => ImapTls.Implicit,
-            "starttls" => ImapTls.StartTls,
-            "none" => ImapTls.None,
-            _ => throw new UsageException($"--tls must be implicit, starttls or none, not {tlsText}"),
-        };
-        X509Certificate2Collection? trusted = null;
-        if (caFile is not null)
-        {
-            if (!File.Exists(caFile))
-                throw new UsageException($"CA file not found: {caFile}");
-            trusted = [];
-            trusted.ImportFromPemFile(caFile);
-            if (trusted.Count == 0)
-                throw new UsageException($"no PEM certificate in {caFile}");
-        }
-        var server = new ImapServer(host, port ?? (tls == ImapTls.Implicit ? 993 : 143), tls, trusted);
-        if (tls == ImapTls.None && !server.IsLoopback)
-            throw new UsageException("--tls none sends the password in clear: only allowed to a loopback address");
-        return server;
-    }
-
-    private static string Password(string? file)
-    {
-        if (file is not null)
-        {
-            if (!File.Exists(file))
-                throw new UsageException($"password file not found: {file}");
-            // One line; a trailing newline from an editor or echo is not part of the password.
-            return File.ReadAllText(file).TrimEnd('\r', '\n');
-        }
-        return Environment.GetEnvironmentVariable(PasswordVariable)
-               ?? throw new UsageException($"no IMAP password: give --password-file or set {PasswordVariable}");
     }
 }

@@ -1,60 +1,73 @@
+using System.Data.Common;
 using System.Globalization;
+using System.Net.Sockets;
 using DmarcAnalyzer.Reports;
+using MailKit;
+using MailKit.Net.Imap;
+using MailKit.Security;
 using Microsoft.Extensions.Logging;
 
 namespace DmarcAnalyzer.Imap;
 
-/// <summary>Hands one message's raw bytes to the ingest pipeline (<see cref="IngestPipeline.IngestAsync"/>).</summary>
+/// <summary>Hands one message's raw bytes to the ingest pipeline (<see cref="IngestPipeline.IngestAsync(Stream, string, CancellationToken)"/>).</summary>
 internal delegate Task<IngestOutcome> IngestMessage(Stream message, string source, CancellationToken ct);
 
 /// <summary>Keeps a message that cannot be ingested in the failures table, with what bytes there are and why.</summary>
 internal delegate Task<IngestOutcome> RecordFailure(Stream raw, string source, string reason, CancellationToken ct);
 
 /// <summary>
-/// Collects aggregate reports from the rua mailbox. Each message is fetched whole, ingested (each report committed in
-/// its own transaction), and only then moved, with the rest of its batch: to the archive folder when every report in
-/// it is stored (new or duplicate), else to the failed folder. Nothing is deleted. A crash between commit and move is
-/// harmless: the next pass finds the reports already stored and moves the message. Transient failures (a dropped
-/// connection, BYE, a timeout, a server restart) reconnect with backoff; a stop request ends the run after the
-/// current message.
+/// Collects reports from one rua mailbox over MailKit's IMAP client. Each message is fetched whole, ingested (each
+/// report committed in its own transaction), and only then moved, with the rest of its batch: to the archive folder
+/// when every report in it is stored (new or duplicate), else to the failed folder. Nothing is deleted. A crash
+/// between commit and move is harmless: the next pass finds the reports already stored and moves the message.
+/// Whatever goes wrong while reading one message makes that message a failure; only the mailbox connection and the
+/// store can fail a pass, and the loop modes try again with backoff. A stop request ends the run after the current message.
 /// </summary>
-internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, IngestMessage ingest, RecordFailure recordFailure, ImapLimits limits, ILogger log)
+internal sealed class RuaMailboxPoller(RuaMailbox mailbox, IngestMessage ingest, RecordFailure recordFailure, ImapLimits limits, ReconnectPolicy reconnect, ILogger log)
 {
     /// <summary>RFC 2177 §3: servers may drop an IDLE after 30 minutes; renew well before.</summary>
     private static readonly TimeSpan IdleRenewal = TimeSpan.FromMinutes(25);
 
-    private static readonly TimeSpan FirstBackoff = TimeSpan.FromSeconds(1);
-    private static readonly TimeSpan MaxBackoff = TimeSpan.FromMinutes(5);
-
     /// <summary>UIDs per SEARCH: a reply lists at most this many, about 70 KB.</summary>
     private const long SearchWindow = 10_000;
 
-    /// <summary>A single pass gives up after this many transient failures.</summary>
-    private const int OnceAttempts = 6;
+    /// <summary>A message that breaks the connection this often is a poison message, not a network fault.</summary>
+    private const int BreakingAttempts = 2;
 
     /// <summary>
-    /// Runs until the mailbox is empty (<see cref="PollMode.Once"/>) or until <paramref name="stop"/> is cancelled.
-    /// Returns what was ingested. Wrong credentials and store failures end the run whatever the mode.
+    /// Runs for each message just before a batch is fetched: a test's way to break the connection at that point, as a
+    /// message the server cannot deliver does.
+    /// </summary>
+    internal Func<uint, Task>? BeforeFetch { get; init; }
+
+    private readonly Tally total = new();
+
+    /// <summary>What this poller has ingested so far, also when <see cref="RunAsync"/> ended in an exception.</summary>
+    public IngestOutcome Ingested => total.Outcome;
+
+    /// <summary>
+    /// Runs until the mailbox is empty (<see cref="PollMode.Once"/>) or until <paramref name="stop"/> is cancelled, and
+    /// returns what was ingested. Call it once per poller. A single pass gives up on refused credentials or certificates, on a failing store, and
+    /// after <see cref="ReconnectPolicy.OnceAttempts"/> dropped connections; the loop modes retry all of them.
     /// </summary>
     public async Task<IngestOutcome> RunAsync(PollSchedule schedule, CancellationToken stop)
     {
-        var total = new Tally();
-        var backoff = FirstBackoff;
+        var backoff = reconnect.FirstDelay;
         var failures = 0;
         while (!stop.IsCancellationRequested)
         {
             try
             {
-                await using var client = await ConnectAsync(stop);
+                using var client = await MailboxClient.ConnectAsync(mailbox, limits, log, stop);
                 var folders = await PrepareAsync(client, stop);
                 while (!stop.IsCancellationRequested)
                 {
                     var before = total.Outcome;
-                    await DrainAsync(client, folders, total, stop);
+                    await DrainAsync(client, folders, stop);
                     // Only progress resets the backoff: a message that breaks the connection every time must not
                     // make the loop spin.
                     if (total.Outcome != before)
-                        backoff = FirstBackoff;
+                        backoff = reconnect.FirstDelay;
                     if (schedule.Mode == PollMode.Once)
                     {
                         await LogoutQuietlyAsync(client);
@@ -62,7 +75,7 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
                     }
                     if (total.Outcome != before)
                         log.LogInformation("{Mailbox}: {Summary} so far", mailbox, total.Outcome.ToSummaryLine());
-                    await WaitForMailAsync(client, schedule, stop);
+                    await WaitForMailAsync(client, folders.Source, schedule, stop);
                 }
                 await LogoutQuietlyAsync(client);
             }
@@ -70,12 +83,12 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
             {
                 break;
             }
-            catch (Exception e) when (IsTransient(e) && !stop.IsCancellationRequested)
+            catch (Exception e) when (Classify(e) is not Failure.Other && !stop.IsCancellationRequested)
             {
                 failures++;
-                if (schedule.Mode == PollMode.Once && failures >= OnceAttempts)
+                if (schedule.Mode == PollMode.Once && (Classify(e) is not Failure.Transient || failures >= reconnect.OnceAttempts))
                     throw;
-                log.LogWarning("{Message}; reconnecting in {Seconds:0} s", e.Message, backoff.TotalSeconds);
+                log.LogWarning("{Mailbox}: {Message}; trying again in {Seconds:0} s", mailbox, Describe(e), backoff.TotalSeconds);
                 try
                 {
                     await Task.Delay(backoff, stop);
@@ -84,11 +97,48 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
                 {
                     break;
                 }
-                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, MaxBackoff.Ticks));
+                backoff = TimeSpan.FromTicks(Math.Min(backoff.Ticks * 2, reconnect.MaxDelay.Ticks));
             }
         }
         return total.Outcome;
     }
+
+    private enum Failure
+    {
+        /// <summary>The connection dropped, timed out, or the server said BYE or NO: reconnecting may help.</summary>
+        Transient,
+
+        /// <summary>The server refused our credentials or could not prove who it is; the token source failed.</summary>
+        Refused,
+
+        /// <summary>The store failed: nothing can be kept until it works again.</summary>
+        Store,
+
+        /// <summary>A defect of ours: it propagates.</summary>
+        Other,
+    }
+
+    private static Failure Classify(Exception e) => e switch
+    {
+        DbException => Failure.Store,
+        AuthenticationException or SslHandshakeException or MailboxCredentialException or FolderNotFoundException => Failure.Refused,
+        // MailKit throws NotSupportedException when --tls starttls meets a server that does not offer it.
+        NotSupportedException => Failure.Refused,
+        IOException or SocketException or TimeoutException or ImapProtocolException or ImapCommandException
+            or ServiceNotConnectedException or ServiceNotAuthenticatedException => Failure.Transient,
+        _ => Failure.Other,
+    };
+
+    /// <summary>The mailbox or the store failed, as can happen; not a defect of ours.</summary>
+    internal static bool IsExpected(Exception e) => Classify(e) is not Failure.Other;
+
+    /// <summary>The message to log: a refused login names the mailbox's user, a TLS failure what was wrong.</summary>
+    internal static string Describe(Exception e) => e switch
+    {
+        AuthenticationException => $"login refused: {e.Message}",
+        SslHandshakeException { InnerException: { } inner } => $"TLS failed: {inner.Message}",
+        _ => e.Message,
+    };
 
     /// <summary>What a run has ingested, and which messages broke the connection, kept across reconnections.</summary>
     private sealed class Tally
@@ -99,153 +149,209 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
         public Dictionary<uint, int> Breaking { get; } = [];
     }
 
-    /// <summary>A message that breaks the connection this often is a poison message, not a network fault.</summary>
-    private const int BreakingAttempts = 2;
+    private sealed record Folders(IImapFolder Source, IMailFolder Archive, IMailFolder Failed);
 
-    private static bool IsTransient(Exception e) =>
-        e is ImapConnectionException or ImapProtocolException or ImapCommandException or IOException or System.Net.Sockets.SocketException;
-
-    private async Task<ImapClient> ConnectAsync(CancellationToken ct)
-    {
-        var client = await ImapClient.ConnectAsync(server, limits, log, ct);
-        try
-        {
-            if (!client.IsAuthenticated)
-                await client.LoginAsync(mailbox.User, mailbox.Password, ImapLoginMethod.Auto, ct);
-            return client;
-        }
-        catch
-        {
-            await client.DisposeAsync();
-            throw;
-        }
-    }
-
-    private sealed record Folders(string Source, string Archive, string Failed);
-
-    /// <summary>Resolves folder names to the server's hierarchy, creates the missing ones, selects the source.</summary>
+    /// <summary>Finds the source folder, creates the archive and failed folders when missing, and opens the source.</summary>
     private async Task<Folders> PrepareAsync(ImapClient client, CancellationToken ct)
     {
-        // RFC 3501 §6.3.8: LIST "" "" returns the hierarchy delimiter.
-        var delimiter = (await client.ListAsync("", "", ct)).FirstOrDefault()?.Delimiter;
-        var folders = new Folders(OnServer(mailbox.Folder, delimiter), OnServer(mailbox.ArchiveFolder, delimiter), OnServer(mailbox.FailedFolder, delimiter));
-        foreach (var folder in new[] { folders.Archive, folders.Failed })
-        {
-            if ((await client.ListAsync("", folder, ct)).Any(m => m.Name == folder && m.CanSelect))
-                continue;
-            if (await client.CreateAsync(folder, ct))
-                log.LogInformation("created folder {Folder}", folder);
-        }
-        await client.SelectAsync(folders.Source, ct);
+        var found = mailbox.Folder.Equals("INBOX", StringComparison.OrdinalIgnoreCase) && client.Inbox is { } inbox
+            ? inbox
+            : await client.GetFolderAsync(OnServer(client, mailbox.Folder), ct);
+        // MailKit's IMAP folders are IImapFolder: its raw UID SEARCH is what keeps a search reply small.
+        var source = (IImapFolder)found;
+        var folders = new Folders(source, await EnsureFolderAsync(client, mailbox.ArchiveFolder, ct), await EnsureFolderAsync(client, mailbox.FailedFolder, ct));
+        await source.OpenAsync(FolderAccess.ReadWrite, ct);
         return folders;
     }
 
-    private static string OnServer(string name, char? delimiter) =>
-        delimiter is { } d && d != '/' ? name.Replace('/', d) : name;
+    private static string OnServer(ImapClient client, string name) =>
+        client.PersonalNamespaces.FirstOrDefault()?.DirectorySeparator is { } d && d != '/' ? name.Replace('/', d) : name;
+
+    /// <summary>Walks <paramref name="name"/> level by level from the personal namespace, creating what is missing.</summary>
+    private async Task<IMailFolder> EnsureFolderAsync(ImapClient client, string name, CancellationToken ct)
+    {
+        var folder = client.GetFolder(client.PersonalNamespaces[0]);
+        foreach (var level in name.Split('/', StringSplitOptions.RemoveEmptyEntries))
+        {
+            try
+            {
+                folder = await folder.GetSubfolderAsync(level, ct);
+            }
+            catch (FolderNotFoundException)
+            {
+                folder = await folder.CreateAsync(level, isMessageFolder: true, ct) ?? throw new FolderNotFoundException(level);
+                log.LogInformation("{Mailbox}: created folder {Folder}", mailbox, folder.FullName);
+            }
+        }
+        return folder;
+    }
 
     /// <summary>
     /// Every message now in the folder, by UID, in batches; new arrivals are picked up by the next search. A batch
     /// is moved after all its messages are ingested: one MOVE per folder instead of one per message (Maildir
     /// servers rewrite their index on each). A crash before the move only means duplicates on the next pass.
     /// </summary>
-    private async Task DrainAsync(ImapClient client, Folders folders, Tally total, CancellationToken stop)
+    private async Task DrainAsync(ImapClient client, Folders folders, CancellationToken stop)
     {
+        var source = folders.Source;
         long next = 1;
         while (!stop.IsCancellationRequested)
         {
             // Searching a window of UIDs keeps each SEARCH reply small whatever the size of the folder.
-            var highest = (await client.UidSearchAsync("UID *", stop)).LastOrDefault();
+            var found = (await source.SearchAsync("UID *", stop)).UniqueIds;
+            var highest = found.Count == 0 ? 0 : found.Max(u => u.Id);
             if (highest < next)
                 break;
             var last = Math.Min(next + SearchWindow - 1, highest);
-            var uids = await client.UidSearchAsync(string.Create(CultureInfo.InvariantCulture, $"UID {next}:{last} UNDELETED"), stop);
-            var batch = uids.Where(u => u >= next).Take(mailbox.BatchSize).ToList();
+            var uids = (await source.SearchAsync(string.Create(CultureInfo.InvariantCulture, $"UID {next}:{last} UNDELETED"), stop)).UniqueIds;
+            var batch = uids.Where(u => u.Id >= next).OrderBy(u => u.Id).Take(mailbox.BatchSize).ToList();
             if (batch.Count == 0)
             {
                 next = last + 1;
                 continue;
             }
-            var sizes = await client.UidFetchSizesAsync(batch, stop);
-            var archive = new List<uint>();
-            var failed = new List<uint>();
+            var sizes = (await source.FetchAsync(batch, MessageSummaryItems.UniqueId | MessageSummaryItems.Size, stop))
+                .Where(s => s.Size is not null)
+                .ToDictionary(s => s.UniqueId.Id, s => (long)s.Size!.Value);
+            var archive = new List<UniqueId>();
+            var failed = new List<UniqueId>();
+            var wanted = new List<UniqueId>();
             foreach (var uid in batch)
             {
-                if (stop.IsCancellationRequested)
-                    break;
-                next = uid + 1L;
                 // No size: the message went away since the search; the next pass sees whether it is back.
-                if (!sizes.TryGetValue(uid, out var size))
+                if (!sizes.TryGetValue(uid.Id, out var size))
                     continue;
-                if (total.Breaking.GetValueOrDefault(uid) >= BreakingAttempts)
+                if (total.Breaking.GetValueOrDefault(uid.Id) >= BreakingAttempts)
                 {
                     // Fetching it again would only break the connection again, for ever: it goes to the failed folder unread.
-                    total.Breaking.Remove(uid);
+                    total.Breaking.Remove(uid.Id);
                     total.Outcome += await UnreadAsync(folders, uid, $"fetching it broke the connection {BreakingAttempts} times");
                     failed.Add(uid);
-                    continue;
                 }
-                bool? stored;
-                try
+                else if (size > limits.MaxMessageBytes)
                 {
-                    // The message is finished even when a stop arrives meanwhile: I/O stays bounded by the timeouts.
-                    stored = await ProcessAsync(client, folders, uid, size, total, CancellationToken.None);
+                    total.Outcome += await UnreadAsync(folders, uid, $"it is {size:N0} bytes, over the {limits.MaxMessageBytes:N0} fetched");
+                    failed.Add(uid);
                 }
-                catch (Exception e) when (IsTransient(e))
+                else
                 {
-                    total.Breaking[uid] = total.Breaking.GetValueOrDefault(uid) + 1;
-                    throw;
+                    wanted.Add(uid);
                 }
-                total.Breaking.Remove(uid);
-                if (stored is { } s)
-                    (s ? archive : failed).Add(uid);
             }
-            await client.UidMoveAsync(archive, folders.Archive, CancellationToken.None);
-            await client.UidMoveAsync(failed, folders.Failed, CancellationToken.None);
+            next = batch[^1].Id + 1L;
+            await FetchAndIngestAsync(folders, wanted, archive, failed, stop);
+            await FolderMove.MoveAsync(client, source, archive, folders.Archive, log, CancellationToken.None);
+            await FolderMove.MoveAsync(client, source, failed, folders.Failed, log, CancellationToken.None);
         }
     }
 
-    private string Source(Folders folders, uint uid) =>
-        string.Create(CultureInfo.InvariantCulture, $"imap://{mailbox.User}@{server.Host}/{folders.Source};UID={uid}");
+    private string Source(Folders folders, UniqueId uid) =>
+        string.Create(CultureInfo.InvariantCulture, $"imap://{mailbox.User}@{mailbox.Server.Host}/{folders.Source.FullName};UID={uid.Id}");
 
     /// <summary>A message moved to the failed folder without being read still leaves its row in the failures table.</summary>
-    private async Task<IngestOutcome> UnreadAsync(Folders folders, uint uid, string why)
+    private async Task<IngestOutcome> UnreadAsync(Folders folders, UniqueId uid, string why)
     {
-        log.LogError("{Folder} UID {Uid}: {Why}; moved to {Failed} unread", folders.Source, uid, why, folders.Failed);
-        return await recordFailure(Stream.Null, Source(folders, uid), $"{why}; moved to {folders.Failed} unread", CancellationToken.None);
+        log.LogError("{Mailbox}: {Folder} UID {Uid}: {Why}; moved to {Failed} unread", mailbox, folders.Source.FullName, uid.Id, why, folders.Failed.FullName);
+        return await recordFailure(Stream.Null, Source(folders, uid), $"{why}; moved to {folders.Failed.FullName} unread", CancellationToken.None);
     }
 
     /// <summary>
-    /// Ingests one message and counts it; true when every report in it is stored (it goes to the archive),
-    /// false when it goes to the failed folder, null when it vanished meanwhile.
+    /// Fetches the batch's messages with one <c>UID FETCH</c> and ingests each as it arrives, while the server sends
+    /// the next: to <paramref name="archive"/> when every report in it is stored, else to <paramref name="failed"/>.
+    /// The batch is fetched whole even when a stop arrives meanwhile (I/O stays bounded by the timeout); messages
+    /// after the stop are left for the next run. When the connection breaks, the first message not yet received is
+    /// the one blamed.
     /// </summary>
-    private async Task<bool?> ProcessAsync(ImapClient client, Folders folders, uint uid, long size, Tally total, CancellationToken ct)
+    private async Task FetchAndIngestAsync(Folders folders, List<UniqueId> wanted, List<UniqueId> archive, List<UniqueId> failed, CancellationToken stop)
     {
-        if (size > limits.MaxLiteralBytes)
+        if (wanted.Count == 0)
+            return;
+        if (BeforeFetch is { } hook)
+            foreach (var uid in wanted)
+                await hook(uid.Id);
+        var received = new HashSet<uint>();
+        try
         {
-            total.Outcome += await UnreadAsync(folders, uid, $"it is {size:N0} bytes, over the {limits.MaxLiteralBytes:N0} fetched");
-            return false;
+            await folders.Source.GetStreamsAsync(wanted, async (_, _, uid, stream, _) =>
+            {
+                received.Add(uid.Id);
+                if (stop.IsCancellationRequested)
+                    return;
+                (await IngestOneAsync(folders, uid, stream) ? archive : failed).Add(uid);
+                total.Breaking.Remove(uid.Id);
+            }, CancellationToken.None);
         }
-        using var message = await client.UidFetchMessageAsync(uid, ct);
-        if (message is null)
-            return null;
+        catch (Exception e) when (Classify(e) is Failure.Transient)
+        {
+            if (wanted.FirstOrDefault(u => !received.Contains(u.Id)) is { IsValid: true } culprit)
+                total.Breaking[culprit.Id] = total.Breaking.GetValueOrDefault(culprit.Id) + 1;
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Ingests one message and counts it; true when every report in it is stored. An exception from the ingest other
+    /// than the store's makes the message a failure with its raw bytes (issue 14: one report never stops collection).
+    /// </summary>
+    private async Task<bool> IngestOneAsync(Folders folders, UniqueId uid, Stream fetched)
+    {
         var source = Source(folders, uid);
         IngestOutcome outcome;
-        await using (var content = message.Content.OpenRead())
-            outcome = await ingest(content, source, ct);
+        await using (var content = await SeekableAsync(fetched, CancellationToken.None))
+        {
+            try
+            {
+                outcome = await ingest(content, source, CancellationToken.None);
+            }
+            catch (Exception e) when (e is not DbException)
+            {
+                log.LogError(e, "{Mailbox}: {Source}: reading it failed; it goes to {Failed}", mailbox, source, folders.Failed.FullName);
+                content.Position = 0;
+                outcome = await recordFailure(content, source,
+                    $"reading it failed on an unexpected error ({e.GetType().Name}); moved to {folders.Failed.FullName}", CancellationToken.None);
+            }
+        }
         total.Outcome += outcome;
         log.LogDebug("{Source}: {Summary}", source, outcome.ToSummaryLine());
         return outcome.Failed == 0 && outcome.New + outcome.Duplicate > 0;
     }
 
-    private async Task WaitForMailAsync(ImapClient client, PollSchedule schedule, CancellationToken stop)
+    /// <summary>MailKit hands the fetched message as a seekable in-memory stream; anything else is copied so a failure can keep the bytes.</summary>
+    private static async Task<Stream> SeekableAsync(Stream stream, CancellationToken ct)
     {
-        if (schedule.Mode == PollMode.Idle && client.Has("IDLE"))
+        if (stream.CanSeek)
+            return stream;
+        await using (stream)
         {
-            await client.IdleAsync(IdleRenewal, stop);
+            var copy = new MemoryStream();
+            await stream.CopyToAsync(copy, ct);
+            copy.Position = 0;
+            return copy;
+        }
+    }
+
+    private async Task WaitForMailAsync(ImapClient client, IImapFolder source, PollSchedule schedule, CancellationToken stop)
+    {
+        if (schedule.Mode == PollMode.Idle && client.Capabilities.HasFlag(ImapCapabilities.Idle))
+        {
+            using var done = CancellationTokenSource.CreateLinkedTokenSource(stop);
+            done.CancelAfter(IdleRenewal);
+            // MailKit reports EXISTS during IDLE as a count change; cancelling the done token sends DONE.
+            void OnCountChanged(object? sender, EventArgs e) => done.Cancel();
+            source.CountChanged += OnCountChanged;
+            try
+            {
+                // Only the wait is cancelled (through DONE); the exchange itself is bounded by the timeout.
+                await client.IdleAsync(done.Token, CancellationToken.None);
+            }
+            finally
+            {
+                source.CountChanged -= OnCountChanged;
+            }
             return;
         }
         if (schedule.Mode == PollMode.Idle)
-            log.LogInformation("server lacks IDLE: polling every {Interval}", schedule.Interval);
+            log.LogInformation("{Mailbox}: server lacks IDLE: polling every {Interval}", mailbox, schedule.Interval);
         try
         {
             await Task.Delay(schedule.Interval, stop);
@@ -255,18 +361,18 @@ internal sealed class RuaMailboxPoller(ImapServer server, RuaMailbox mailbox, In
             return;
         }
         // A long sleep may have outlived the server's autologout: NOOP finds out before the next search.
-        await client.NoopAsync(stop);
+        await client.NoOpAsync(stop);
     }
 
     private async Task LogoutQuietlyAsync(ImapClient client)
     {
         try
         {
-            await client.LogoutAsync(CancellationToken.None);
+            await client.DisconnectAsync(quit: true, CancellationToken.None);
         }
-        catch (ImapException e)
+        catch (Exception e) when (Classify(e) is Failure.Transient)
         {
-            log.LogDebug("logout: {Message}", e.Message);
+            log.LogDebug("{Mailbox}: logout: {Message}", mailbox, e.Message);
         }
     }
 }

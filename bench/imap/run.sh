@@ -4,6 +4,8 @@
 # reading a copy of the same mailbox into a private PostgreSQL (it stores into MySQL or PostgreSQL only) when
 # dmarcts-report-parser, postgresql and libdbd-pg-perl are installed. Prints messages per second.
 # Needs root (Dovecot and PostgreSQL switch to their own users) and dovecot-imapd.  bench/imap/run.sh [MAILS]
+# DMARC=DIR/dmarc times that published build instead of publishing this tree (two versions, one after the other,
+# under the same load); PEER=no leaves dmarcts-report-parser out.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -19,8 +21,12 @@ pg=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | tail -1 || true)
 trap stop EXIT
 
 # The installed form (README: Installing): published, ReadyToRun.
-dotnet publish "$repo/analyzer" -c Release -o "$work/dmarc" -nologo -clp:ErrorsOnly >/dev/null
-dmarc=("$work/dmarc/dmarc")
+if [ -n "${DMARC:-}" ]; then
+  dmarc=("$DMARC")
+else
+  dotnet publish "$repo/analyzer" -c Release -o "$work/dmarc" -nologo -clp:ErrorsOnly >/dev/null
+  dmarc=("$work/dmarc/dmarc")
+fi
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 port=$(free_port)
@@ -78,7 +84,7 @@ seconds=$(echo "$end - $start" | bc -l)
 again=$("${poll[@]}" 2>/dev/null | tail -1) || true
 
 peer_seconds=nan; peer_summary="not run: needs dmarcts-report-parser, postgresql and libdbd-pg-perl"
-if [ -x /usr/sbin/dmarcts-report-parser ] && [ -n "$pg" ] && perl -MDBD::Pg -e1 2>/dev/null; then
+if [ "${PEER:-yes}" != no ] && [ -x /usr/sbin/dmarcts-report-parser ] && [ -n "$pg" ] && perl -MDBD::Pg -e1 2>/dev/null; then
   pgport=$(free_port)
   mkdir "$work/pg" "$work/dmarcts" && chown postgres "$work/pg"
   runuser -u postgres -- "$pg/initdb" -D "$work/pg" -A trust >/dev/null
