@@ -191,8 +191,7 @@ internal static class FuzzTargets
 
     private static void SevenZip(byte[] input)
     {
-        var budget = 16L << 20;
-        SevenZipHeader.UsesAes(input, ref budget, out _);
+        SevenZipHeader.UsesAes(input, new InspectionBudget(16L << 20, CancellationToken.None), out _);
     }
 
     /// <summary>
@@ -218,11 +217,11 @@ internal static class FuzzTargets
     /// <summary>The central directory and every member's data, as the archive rule reads them.</summary>
     private static void Zip(byte[] input)
     {
-        if (!ZipDirectory.LooksLikeZip(input))
+        if (ZipDirectory.Read(input, 1000, CancellationToken.None) is not { } listing)
             return;
-        var listing = ZipDirectory.Read(input, 1000);
+        var budget = new InspectionBudget(16L << 20, CancellationToken.None);
         foreach (var member in listing.Members)
-            ZipDirectory.Extract(input, member, 16L << 20, out _);
+            ZipDirectory.Extract(input, member, budget, out _);
     }
 }
 
