@@ -80,6 +80,9 @@ public sealed class MilterCancellationTests
         await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
         await SendMessageAsync(client, "<a@example.org>");
         await started.Task;
+        // The checks start while the server handles the read's packets; the message's clock is set after them.
+        var connection = Assert.Single(fixture.Server.Connections);
+        await MilterServerFixture.WaitUntilAsync(() => connection.InMessage, Ct);
 
         clock.Advance(TimeSpan.FromMinutes(2));
         Assert.True(await client.IsClosedAsync(Ct));
