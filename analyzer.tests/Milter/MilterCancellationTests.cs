@@ -3,8 +3,9 @@ using DmarcAnalyzer.Milter;
 namespace DmarcAnalyzer.Tests.Milter;
 
 /// <summary>
-/// The checks of a message are cancelled as soon as the MTA gives up on it: an abort, a quit, a closed socket, or the
-/// message's own deadline; the connection stays in step (no verdict is written for a message the MTA abandoned).
+/// The checks of a message run beside a pending read. They are cancelled as soon as the MTA gives up on it: an abort,
+/// a quit, a closed socket, or the message's own deadline; the connection stays in step (no verdict is written for a
+/// message the MTA abandoned). A verdict is written whenever it comes, the MTA sending nothing meanwhile.
 /// </summary>
 public sealed class MilterCancellationTests
 {
@@ -79,11 +80,43 @@ public sealed class MilterCancellationTests
         await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
         await SendMessageAsync(client, "<a@example.org>");
         await started.Task;
+        // The checks start while the server handles the read's packets; the message's clock is set after them.
+        var connection = Assert.Single(fixture.Server.Connections);
+        await MilterServerFixture.WaitUntilAsync(() => connection.InMessage, Ct);
 
         clock.Advance(TimeSpan.FromMinutes(2));
         Assert.True(await client.IsClosedAsync(Ct));
         await MilterServerFixture.WaitUntilAsync(() => fixture.Server.Connections.Count == 0, Ct);
         Assert.True(Assert.Single(fixture.Handler.Tokens).IsCancellationRequested);
+    }
+
+    /// <summary>
+    /// The verdict comes after the server looked for a finished one and before it reads again (at its clock reading
+    /// between the two). The MTA sends nothing until it has the reply, so that read must not wait for the MTA alone:
+    /// it did, and the message hung until its deadline (seen under heavy CPU load with a spooled message).
+    /// </summary>
+    [Fact(Timeout = 120_000)]
+    public async Task A_verdict_that_comes_just_before_the_server_reads_again_is_written()
+    {
+        var clock = new MilterClock();
+        await using var fixture = new MilterServerFixture(time: clock);
+        var started = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        fixture.Handler.Checks = _ =>
+        {
+            // Continuations run inline: the verdict is made on the server's own thread, at its next clock reading.
+            var verdict = new TaskCompletionSource();
+            clock.OnNextReading(verdict.SetResult);
+            started.SetResult();
+            return verdict.Task;
+        };
+        await using var client = await fixture.ConnectAsync(Ct);
+        await client.NegotiateAsync(6, AllActions, NoReplyFlags, Ct);
+        await SendMessageAsync(client, "<a@example.org>");
+        await started.Task;
+
+        Assert.Equal('a', await client.ReadCommandAsync(Ct));
+        Assert.False(Assert.Single(fixture.Handler.Tokens).IsCancellationRequested);
+        Assert.Equal("<a@example.org>", Assert.Single(fixture.Handler.Messages).Envelope.Sender);
     }
 
     /// <summary>Makes the handler's checks wait until cancelled; the task completes when a message's checks begin.</summary>

@@ -8,10 +8,21 @@ internal sealed class MilterClock : TimeProvider
 {
     private readonly List<ManualTimer> _timers = [];
     private long _ticks;
+    private Action? _onNextReading;
 
     public override long TimestampFrequency => TimeSpan.TicksPerSecond;
 
-    public override long GetTimestamp() => Interlocked.Read(ref _ticks);
+    public override long GetTimestamp()
+    {
+        Interlocked.Exchange(ref _onNextReading, null)?.Invoke();
+        return Interlocked.Read(ref _ticks);
+    }
+
+    /// <summary>
+    /// Runs <paramref name="action"/> on the thread that next reads the clock, before it gets the time: a test makes
+    /// something happen at an exact point of the server's work (the server reads the clock after each read's packets).
+    /// </summary>
+    public void OnNextReading(Action action) => Volatile.Write(ref _onNextReading, action);
 
     public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
     {

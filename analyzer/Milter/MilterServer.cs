@@ -283,12 +283,13 @@ internal sealed class MilterServer(IMilterHandler handler, MilterOptions options
     /// <summary>
     /// Reads the next bytes. While the handler decides a message the read stays pending beside it, so that an abort,
     /// a quit or a closed socket cancels the checks at once; when the verdict comes first the read is called off
-    /// (its result is then marked cancelled and holds whatever did arrive).
+    /// (its result is then marked cancelled and holds whatever did arrive). A verdict that came after the loop last
+    /// looked for one calls the read off too: the MTA sends nothing until it has the reply, so nothing else would end it.
     /// </summary>
     private static async ValueTask<ReadResult> ReadAsync(PipeReader reader, MilterSession session, CancellationToken ct)
     {
         var read = reader.ReadAsync(ct);
-        if (read.IsCompleted || session.Decision is not { IsCompleted: false } decision)
+        if (read.IsCompleted || session.Decision is not { } decision)
             return await read;
         var reading = read.AsTask();
         if (await Task.WhenAny(decision, reading) != reading)
