@@ -70,6 +70,35 @@ public sealed class AuthCommandTests : IDisposable
         Assert.Contains("info: Public Suffix List comparison skipped: Public Suffix List not found at /nonexistent/psl.dat", output);
     }
 
+    [Theory]
+    // RFC 9989 §3.2.13: only NXDOMAIN makes a subdomain non-existent (np=); one with only a TXT record exists (sp=).
+    [InlineData("joe@nowhere.example.org", "dmarc=fail (p=quarantine dis=quarantine)", "policy.dmarc=quarantine")]
+    [InlineData("joe@txt-only.example.org", "dmarc=fail (p=none dis=none)", "policy.dmarc=none")]
+    // §4.10.1: an invalid p= with no valid rua= means no DMARC processing; with one it is read as p=none.
+    [InlineData("joe@bogus.example", "dmarc=none", "the record at _dmarc.bogus.example has p=bogus and no valid rua=")]
+    [InlineData("joe@bogus-rua.example", "dmarc=fail (p=none dis=none)", "policy.dmarc=none")]
+    public async Task Verify_message_applies_RFC_9989_to_non_existent_domains_and_invalid_policies(string from, string result, string detail)
+    {
+        var zone = await WriteAsync("rfc9989.zone", """
+            $ORIGIN example.org.
+            @                TXT "v=spf1 -all"
+            _dmarc           TXT "v=DMARC1; p=reject; sp=none; np=quarantine"
+            txt-only         TXT "v=spf1 -all"
+            $ORIGIN example.
+            _dmarc.bogus     TXT "v=DMARC1; p=bogus"
+            bogus            TXT "v=spf1 -all"
+            _dmarc.bogus-rua TXT "v=DMARC1; p=bogus; rua=mailto:agg@bogus-rua.example"
+            bogus-rua        TXT "v=spf1 -all"
+            """);
+        var message = await WriteAsync("m.eml", $"From: {from}\r\nTo: a@example.net\r\nSubject: hi\r\n\r\nbody\r\n");
+        var config = await WriteAsync("dmarc.json", """{ "Auth": { "AuthservId": "mx.example.net" } }""");
+
+        var (_, output) = await RunAsync("verify", "message", message, "--config", config, "--zone", zone, "--offline",
+            "--ip", "192.0.2.7", "--mail-from", from);
+        Assert.Contains(result, output);
+        Assert.Contains(detail, output);
+    }
+
     private static async Task<(int Code, string Output)> RunAsync(params string[] args)
     {
         var root = new RootCommand { VerifyCommand.Create(), CheckCommand.Create() };
