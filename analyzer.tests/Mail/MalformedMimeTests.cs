@@ -100,7 +100,7 @@ public class MalformedMimeTests
     public async Task OversizedMessageIsRejectedWhileReading()
     {
         var error = await Assert.ThrowsAsync<MimeFormatException>(() =>
-            MimeParser.ParseAsync(new UnseekableStream(new byte[200_000]), new MimeLimits(MaxMessageBytes: 100_000),
+            BoundedMimeParser.ParseAsync(new UnseekableStream(new byte[200_000]), new MimeLimits(MaxMessageBytes: 100_000),
                 TestContext.Current.CancellationToken));
         Assert.Contains("MaxMessageBytes", error.Message);
     }

@@ -89,7 +89,7 @@ public class PythonCrossCheckTests
             foreach (var source in sources)
             {
                 var message = await ParseAsync(source);
-                var rewritten = AttachmentStripperTests.Reassemble(message, AttachmentStripper.Strip(message));
+                var rewritten = AttachmentStripperTests.Reassemble(message.Headers, AttachmentStripperTests.Strip(message));
                 var path = Path.Combine(folder.FullName, $"{files.Count}.eml");
                 await File.WriteAllBytesAsync(path, rewritten, TestContext.Current.CancellationToken);
                 files.Add(path);
@@ -129,15 +129,14 @@ public class PythonCrossCheckTests
     private static string[] CorpusMessages() =>
         [.. Directory.GetFiles(Corpus.Require("aggregate"), "*.eml"), .. Directory.GetFiles(Corpus.Require("forensic"), "*.eml")];
 
-    private static Task<MimeEntity> ParseAsync(byte[] bytes) =>
-        MimeParser.ParseAsync(new MemoryStream(bytes), MimeLimits.Default, TestContext.Current.CancellationToken);
+    private static Task<TestEntity> ParseAsync(byte[] bytes) => MimeText.ParseAsync(bytes);
 
-    private static IEnumerable<string> Describe(MimeEntity message)
+    private static IEnumerable<string> Describe(TestEntity message)
     {
         foreach (var entity in message.Descendants())
         {
-            var type = entity.ContentType.MimeType;
-            var leaf = entity.ContentType.MediaType is not ("multipart" or "message" or "text");
+            var type = entity.MimeType;
+            var leaf = entity.ContentType.MediaType.ToLowerInvariant() is not ("multipart" or "message" or "text");
             yield return $"{type}\t{entity.FileName ?? ""}\t{(leaf ? entity.DecodedLength.ToString() : "-")}";
         }
         yield return "==";

@@ -4,6 +4,7 @@ using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Auth.Dmarc;
 using DmarcAnalyzer.Mail;
+using MimeKit;
 using Microsoft.Extensions.Logging;
 
 namespace DmarcAnalyzer.Filter;
@@ -115,11 +116,11 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     private async Task<Verdict> InspectContentAsync(FilterOptions settings, MessageEnvelope envelope,
         IReadOnlyList<(string Name, string Value)> headers, Stream message, MessageAuthentication? authentication, CancellationToken ct)
     {
-        MimeEntity? root = null;
+        ParsedMessage? root = null;
         EncryptedFinding? unreadable = null;
         try
         {
-            root = await MimeParser.ParseAsync(message, MimeLimits.Default, ct);
+            root = await BoundedMimeParser.ParseAsync(message, MimeLimits.Default, ct);
         }
         catch (MimeFormatException e)
         {
@@ -127,13 +128,13 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             // as an archive the limits keep us from inspecting (exceptions still apply).
             unreadable = new EncryptedFinding("the message", $"its MIME structure cannot be read ({e.Message})", NotInspected: true);
         }
-        var attachments = root?.Descendants().Where(e => e.IsAttachment).ToList() ?? [];
+        var attachments = root?.Descendants().Where(MimeEntityFacts.CountsAsAttachment).ToList() ?? [];
 
         var edits = new List<HeaderEdit>();
         string? exceptionUsed = null;
         var allowed = "encrypted attachment allowed by exception";
         string? tagged = null;
-        if ((unreadable ?? FindEncrypted(attachments, settings)) is { } finding)
+        if ((unreadable ?? FindEncrypted(attachments, settings, ct)) is { } finding)
         {
             var reason = finding.Reason;
             var exception = FindException(settings, envelope);
@@ -155,7 +156,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
 
         if (root is not null && attachments.Count > 0 && ForgedBecause(settings, envelope, headers, authentication) is { } forged)
         {
-            var stripped = AttachmentStripper.Strip(root, settings.RemovedListFileName);
+            var stripped = AttachmentStripper.Strip(root, settings.RemovedListFileName, ct);
             if (stripped.Removed.Count > 0)
             {
                 edits.AddRange(HeaderEdits(stripped.HeaderChanges, headers));
@@ -180,14 +181,14 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     }
 
     /// <summary>The first encrypted file among the attachments, else the first archive that could not be fully inspected.</summary>
-    private static EncryptedFinding? FindEncrypted(IEnumerable<MimeEntity> attachments, FilterOptions settings)
+    private static EncryptedFinding? FindEncrypted(IEnumerable<MimeEntity> attachments, FilterOptions settings, CancellationToken ct)
     {
         var detector = new EncryptedContentDetector(settings.MaxArchiveDepth, settings.MaxArchiveMembers, settings.MaxInflatedBytes);
         EncryptedFinding? notInspected = null;
         foreach (var attachment in attachments)
         {
-            var name = attachment.FileName ?? attachment.ContentType.MimeType;
-            if (detector.Inspect(attachment.DecodedContent.Span, name) is not { } finding)
+            var name = MimeEntityFacts.FileNameOf(attachment) ?? MimeEntityFacts.MimeTypeOf(attachment);
+            if (detector.Inspect(MimeEntityFacts.DecodedContent(attachment, ct), name) is not { } finding)
                 continue;
             if (!finding.NotInspected)
                 return finding;

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using DmarcAnalyzer.Mail;
+using MimeKit;
 
 namespace DmarcAnalyzer.Reports;
 
@@ -154,10 +155,10 @@ internal static class ReportUnpacker
     private static async Task UnpackEmailAsync(
         ReadOnlyMemory<byte> data, string where, int depth, Unpacking u)
     {
-        MimeEntity message;
+        ParsedMessage message;
         try
         {
-            message = await MimeParser.ParseAsync(MemoryStreams.Open(data), MimeLimits.Default with { MaxMessageBytes = u.Limits.MaxInputBytes }, u.Ct);
+            message = await BoundedMimeParser.ParseAsync(MemoryStreams.Open(data), MimeLimits.Default with { MaxMessageBytes = u.Limits.MaxInputBytes }, u.Ct);
         }
         catch (MimeFormatException e)
         {
@@ -167,15 +168,15 @@ internal static class ReportUnpacker
         var passedOver = new List<string>();
         foreach (var part in message.Descendants())
         {
-            if (part.IsMultipart || part.EmbeddedMessage is not null)
+            if (part is Multipart || message.EmbeddedMessage(part) is not null)
                 continue;
-            if (part.ContentType.Is("message", "feedback-report"))
+            if (part.ContentType.IsMimeType("message", "feedback-report"))
                 throw new ReportFormatException("this is a DMARC failure report (ARF, RFC 9991), not an aggregate report");
-            var content = part.DecodedContent;
-            if (HoldsReport(part, content.Span))
-                await UnpackAsync(content, Join(where, part.FileName ?? part.ContentType.MimeType), depth + 1, u);
+            var content = MimeEntityFacts.DecodedContent(part, u.Ct);
+            if (HoldsReport(part, content))
+                await UnpackAsync(content, Join(where, MimeEntityFacts.FileNameOf(part) ?? MimeEntityFacts.MimeTypeOf(part)), depth + 1, u);
             else
-                passedOver.Add(part.ToString());
+                passedOver.Add(MimeEntityFacts.Describe(part));
         }
         if (u.Pieces.Count == before)
             u.Pieces.Add(new ExtractionFailure(where,
@@ -185,7 +186,7 @@ internal static class ReportUnpacker
     private static bool HoldsReport(MimeEntity part, ReadOnlySpan<byte> content) => ContainerSniffer.Sniff(content) switch
     {
         ContainerKind.Gzip or ContainerKind.Zip => true,
-        ContainerKind.Xml => !part.ContentType.Is("text", "html") && content.IndexOf("feedback"u8) >= 0,
+        ContainerKind.Xml => !part.ContentType.IsMimeType("text", "html") && content.IndexOf("feedback"u8) >= 0,
         _ => false,
     };
 
