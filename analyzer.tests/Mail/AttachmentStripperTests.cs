@@ -1,22 +1,28 @@
 using System.Text;
 using DmarcAnalyzer.Mail;
-using MimeKit;
 
 namespace DmarcAnalyzer.Tests.Mail;
 
 public class AttachmentStripperTests
 {
     /// <summary>The message as the milter would leave it: header changes applied, then the new body.</summary>
-    internal static byte[] Reassemble(HeaderList original, StrippedMessage stripped)
+    internal static byte[] Reassemble(TestEntity original, StrippedMessage stripped)
     {
-        var fields = original.Select(h => (Encoding.UTF8.GetString(h.RawField) + ":" + Encoding.UTF8.GetString(h.RawValue)).TrimEnd('\r', '\n')).ToList();
+        if (stripped.Body is null)
+        {
+            using var unchanged = new MemoryStream();
+            original.Parsed.Message.WriteTo(unchanged, TestContext.Current.CancellationToken);
+            return unchanged.ToArray();
+        }
+        var fields = original.Parsed.Message.Headers.Concat(original.Parsed.Message.Body?.Headers ?? [])
+            .Select(h => (Encoding.UTF8.GetString(h.RawField) + ":" + Encoding.UTF8.GetString(h.RawValue)).TrimEnd('\r', '\n')).ToList();
         foreach (var (name, value) in stripped.HeaderChanges)
         {
             fields.RemoveAll(f => f.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase));
             if (value is not null)
                 fields.Add($"{name}: {value}");
         }
-        return Encoding.UTF8.GetBytes(string.Join("\r\n", fields) + "\r\n\r\n").Concat(stripped.Body!).ToArray();
+        return Encoding.UTF8.GetBytes(string.Join("\r\n", fields) + "\r\n\r\n").Concat(stripped.Body).ToArray();
     }
 
     internal static StrippedMessage Strip(TestEntity message, string listFileName = "removed-attachments.txt") =>
@@ -26,7 +32,7 @@ public class AttachmentStripperTests
     {
         var message = await MimeText.ParseAsync(text);
         var stripped = Strip(message);
-        return (stripped, await MimeText.ParseAsync(Reassemble(message.Headers, stripped)));
+        return (stripped, await MimeText.ParseAsync(Reassemble(message, stripped)));
     }
 
     private static Task<string> ListTextAsync(TestEntity reparsed)
@@ -274,7 +280,7 @@ public class AttachmentStripperTests
     {
         var message = await MimeText.ParseAsync("Content-Type: application/zip\n\nPK");
         var stripped = Strip(message, "削除された添付ファイル.txt");
-        var reparsed = await MimeText.ParseAsync(Reassemble(message.Headers, stripped));
+        var reparsed = await MimeText.ParseAsync(Reassemble(message, stripped));
         Assert.Equal("削除された添付ファイル.txt", Assert.Single(reparsed.Children).FileName);
     }
 

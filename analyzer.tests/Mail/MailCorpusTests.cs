@@ -67,7 +67,7 @@ public class MailCorpusTests
             {
                 var message = await ParseFileAsync(file);
                 var stripped = AttachmentStripperTests.Strip(message);
-                var reparsed = await MimeText.ParseAsync(AttachmentStripperTests.Reassemble(message.Headers, stripped));
+                var reparsed = await MimeText.ParseAsync(AttachmentStripperTests.Reassemble(message, stripped));
                 Assert.DoesNotContain(reparsed.Descendants(), d => d.IsAttachment && d.FileName != "removed-attachments.txt");
                 if (stripped.Removed.Count > 0)
                     Assert.Single(reparsed.Descendants(), d => d.FileName == "removed-attachments.txt");

@@ -48,7 +48,8 @@ internal static class AttachmentStripper
         wrapper.Add(listPart);
 
         var changes = new List<(string Name, string? Value)> { ("Content-Type", $"multipart/mixed; boundary=\"{wrapper.Boundary}\"") };
-        foreach (var name in message.Headers.Select(h => h.Field)
+        // MimeKit keeps a message's Content- fields with its top-level entity, not among the message's own.
+        foreach (var name in message.Body.Headers.Select(h => h.Field)
                      .Where(n => n.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) && !n.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
                      .Distinct(StringComparer.OrdinalIgnoreCase))
             changes.Add((name, null));
@@ -123,7 +124,7 @@ internal static class AttachmentStripper
     private static FormatOptions FormatFor(MimeMessage message)
     {
         var format = FormatOptions.Default.Clone();
-        var first = message.Headers.Count > 0 ? message.Headers[0].RawValue : [];
+        var first = message.Headers.Concat(message.Body?.Headers ?? []).FirstOrDefault()?.RawValue ?? [];
         format.NewLineFormat = first.Length > 0 && first[^1] == '\n' && (first.Length < 2 || first[^2] != '\r')
             ? NewLineFormat.Unix
             : NewLineFormat.Dos;

@@ -9,6 +9,9 @@ namespace DmarcAnalyzer.Mail;
 /// </summary>
 internal static class BoundedMimeParser
 {
+    // Charsets such as ISO-2022-JP and Shift_JIS (Japanese file names, RFC 2047 and RFC 2231) come from the code-pages provider.
+    static BoundedMimeParser() => System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
+
     private static readonly string[] EncodedMessageTypes = ["rfc822", "global"];
 
     public static async Task<ParsedMessage> ParseAsync(Stream input, MimeLimits limits, CancellationToken ct)
@@ -42,14 +45,31 @@ internal static class BoundedMimeParser
                 throw new MimeFormatException($"multipart boundary longer than {MimeLimits.MaxBoundaryLength} characters at byte {e.BeginOffset}");
         };
         parser.MimeEntityEnd += (_, _) => open--;
+        var start = input.Position;
         try
         {
             return await parser.ParseMessageAsync(ct);
         }
-        catch (FormatException e)
+        catch (FormatException)
         {
-            throw new MimeFormatException($"the message cannot be read: {e.Message}");
+            return WithoutHeader(input, start);
         }
+    }
+
+    /// <summary>
+    /// MimeKit refuses input that does not start with a header field (or is empty); mail readers show such a
+    /// message as text, so it is read as a message with no header fields whose whole content is a text/plain body.
+    /// </summary>
+    private static MimeMessage WithoutHeader(Stream input, long start)
+    {
+        input.Position = start;
+        var body = new MemoryStream();
+        input.CopyTo(body);
+        body.Position = 0;
+        var message = new MimeMessage();
+        message.Headers.Clear();
+        message.Body = new TextPart("plain") { Content = new MimeContent(body) };
+        return message;
     }
 
     /// <summary>RFC 2046 §5.2.1 forbids encoding message/rfc822, but forwarding clients do; MimeKit leaves such parts opaque.</summary>
@@ -124,9 +144,6 @@ internal static class BoundedMimeParser
             foreach (var header in headers)
             {
                 var raw = header.RawValue;
-                _headerBytes += header.RawField.Length + 1 + raw.Length;
-                if (_headerBytes > Limits.MaxHeaderBytes)
-                    throw new MimeFormatException($"more than {Limits.MaxHeaderBytes} header bytes, at byte {offset} (MaxHeaderBytes)");
                 var line = header.RawField.Length + 1;
                 foreach (var b in raw)
                 {
@@ -135,6 +152,9 @@ internal static class BoundedMimeParser
                     else if (++line > Limits.MaxLineBytes)
                         throw new MimeFormatException($"header line longer than {Limits.MaxLineBytes} bytes at byte {offset} (MaxLineBytes)");
                 }
+                _headerBytes += header.RawField.Length + 1 + raw.Length;
+                if (_headerBytes > Limits.MaxHeaderBytes)
+                    throw new MimeFormatException($"more than {Limits.MaxHeaderBytes} header bytes, at byte {offset} (MaxHeaderBytes)");
             }
         }
     }
