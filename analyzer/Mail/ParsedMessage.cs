@@ -15,8 +15,13 @@ internal sealed class ParsedMessage(MimeMessage message, IReadOnlyDictionary<Mim
     public MimeMessage Message { get; } = message;
 
     /// <summary>The message inside a message/rfc822 (or message/global) part, encoded or not; null for other entities.</summary>
-    public MimeMessage? EmbeddedMessage(MimeEntity entity) =>
-        entity is MessagePart part ? part.Message : decodedEmbedded.GetValueOrDefault(entity);
+    /// <remarks>MimeKit reads text/rfc822-headers as a message part too; it holds header fields only, no message.</remarks>
+    public MimeMessage? EmbeddedMessage(MimeEntity entity) => entity switch
+    {
+        TextRfc822Headers => null,
+        MessagePart part => part.Message,
+        _ => decodedEmbedded.GetValueOrDefault(entity),
+    };
 
     /// <summary>Depth first: the top-level entity, then children and embedded messages' entities, recursively.</summary>
     public IEnumerable<MimeEntity> Descendants() => Descendants(Message.Body);
