@@ -75,9 +75,9 @@ public class PythonCrossCheckTests
         "Content-Type: multipart/mixed; boundary=b\n\npreamble\n--b \t\nContent-Type: image/png; name=a.png\nContent-Transfer-Encoding: base64\n\niVBORw0KGgo=\n--b\n\ntext\n--bb\n--b\nContent-Type: application/zip\n\nPK",
         // Nested multiparts with digest defaults and an embedded message.
         "Content-Type: multipart/mixed; boundary=o\n\n--o\nContent-Type: multipart/digest; boundary=d\n\n--d\n\nSubject: one\nContent-Type: application/pdf; name=\"one.pdf\"\n\n%PDF\n--d--\n--o\nContent-Type: message/rfc822\n\nSubject: two\nContent-Type: multipart/alternative; boundary=a\n\n--a\n\nplain\n--a\nContent-Type: application/octet-stream\nContent-Transfer-Encoding: quoted-printable\n\n=00=01=\n=02\n--a--\n--o--\n",
-        // RFC 2231 continuations with a charset, RFC 2047 in a quoted name, bad base64 padding (the PDF's is
+        // RFC 2231 continuations with a charset, RFC 2047 in a quoted name, base64 (the PDF's and the zip's are
         // padded: MimeKit drops an unpadded final group, see above).
-        "Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: application/pdf\nContent-Disposition: attachment; filename*0*=utf-8''%E5%A0%B1; filename*1*=%E5%91%8A.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0=\n--x\nContent-Type: application/zip; name=\"=?ISO-2022-JP?B?GyRCRTpJVSVVJSElJCVrGyhCLnppcA==?=\"\nContent-Transfer-Encoding: base64\n\nUEsDBA=\n--x--\n",
+        "Content-Type: multipart/mixed; boundary=x\n\n--x\nContent-Type: application/pdf\nContent-Disposition: attachment; filename*0*=utf-8''%E5%A0%B1; filename*1*=%E5%91%8A.pdf\nContent-Transfer-Encoding: base64\n\nJVBERi0=\n--x\nContent-Type: application/zip; name=\"=?ISO-2022-JP?B?GyRCRTpJVSVVJSElJCVrGyhCLnppcA==?=\"\nContent-Transfer-Encoding: base64\n\nUEsDBA==\n--x--\n",
     ];
 
     [Fact]
