@@ -6,9 +6,16 @@ namespace DmarcAnalyzer.Tests.Mail;
 public class AttachmentStripperTests
 {
     /// <summary>The message as the milter would leave it: header changes applied, then the new body.</summary>
-    internal static byte[] Reassemble(MimeEntity original, StrippedMessage stripped)
+    internal static byte[] Reassemble(TestEntity original, StrippedMessage stripped)
     {
-        var fields = original.Headers.Select(h => Encoding.UTF8.GetString(h.Raw.Span).TrimEnd('\r', '\n')).ToList();
+        if (stripped.Body is null)
+        {
+            using var unchanged = new MemoryStream();
+            original.Parsed.Message.WriteTo(unchanged, TestContext.Current.CancellationToken);
+            return unchanged.ToArray();
+        }
+        var fields = original.Parsed.Message.Headers.Concat(original.Parsed.Message.Body?.Headers ?? [])
+            .Select(h => (Encoding.UTF8.GetString(h.RawField) + ":" + Encoding.UTF8.GetString(h.RawValue)).TrimEnd('\r', '\n')).ToList();
         foreach (var (name, value) in stripped.HeaderChanges)
         {
             fields.RemoveAll(f => f.StartsWith(name + ":", StringComparison.OrdinalIgnoreCase));
@@ -18,19 +25,22 @@ public class AttachmentStripperTests
         return Encoding.UTF8.GetBytes(string.Join("\r\n", fields) + "\r\n\r\n").Concat(stripped.Body).ToArray();
     }
 
-    private static async Task<(StrippedMessage Stripped, MimeEntity Reparsed)> StripAsync(string text)
+    internal static StrippedMessage Strip(TestEntity message, string listFileName = "removed-attachments.txt") =>
+        AttachmentStripper.Strip(message.Parsed, listFileName, TestContext.Current.CancellationToken);
+
+    private static async Task<(StrippedMessage Stripped, TestEntity Reparsed)> StripAsync(string text)
     {
         var message = await MimeText.ParseAsync(text);
-        var stripped = AttachmentStripper.Strip(message);
+        var stripped = Strip(message);
         return (stripped, await MimeText.ParseAsync(Reassemble(message, stripped)));
     }
 
-    private static async Task<string> ListTextAsync(MimeEntity reparsed)
+    private static Task<string> ListTextAsync(TestEntity reparsed)
     {
         var list = Assert.Single(reparsed.Descendants(), d => d.FileName == "removed-attachments.txt");
-        Assert.Equal("text/plain", list.ContentType.MimeType);
+        Assert.Equal("text/plain", list.MimeType);
         Assert.Equal("attachment", list.Disposition);
-        return await list.ReadTextAsync(TestContext.Current.CancellationToken);
+        return Task.FromResult(list.Text);
     }
 
     [Fact]
@@ -70,7 +80,7 @@ public class AttachmentStripperTests
              new RemovedAttachment("", "application/octet-stream", 6)],
             stripped.Removed);
         Assert.Empty(stripped.HeaderChanges);
-        Assert.Equal("multipart/mixed", reparsed.ContentType.MimeType);
+        Assert.Equal("multipart/mixed", reparsed.MimeType);
         Assert.Equal(2, reparsed.Children.Count);
         Assert.Equal("Please pay.", MimeText.DecodedAscii(reparsed.Children[0]));
         var list = await ListTextAsync(reparsed);
@@ -85,9 +95,9 @@ public class AttachmentStripperTests
         const string text = "Content-Type: text/plain; charset=iso-8859-1\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\ncaf=E9\r\nline two";
         var message = await MimeText.ParseAsync(
             $"Content-Type: multipart/mixed; boundary=m\n\n--m\n{text}\n--m\nContent-Type: image/png\n\nPNG\n--m--\n");
-        var stripped = AttachmentStripper.Strip(message);
-        Assert.Contains(text, Encoding.ASCII.GetString(stripped.Body));
-        Assert.DoesNotContain("PNG", Encoding.ASCII.GetString(stripped.Body));
+        var stripped = Strip(message);
+        Assert.Contains(text, Encoding.ASCII.GetString(stripped.Body!));
+        Assert.DoesNotContain("PNG", Encoding.ASCII.GetString(stripped.Body!));
     }
 
     [Fact]
@@ -110,7 +120,7 @@ public class AttachmentStripperTests
         Assert.Contains(stripped.HeaderChanges, c => c.Name == "Content-Type" && c.Value!.StartsWith("multipart/mixed; boundary="));
         Assert.Contains(("Content-Transfer-Encoding", (string?)null), stripped.HeaderChanges);
         Assert.Contains(("Content-Disposition", (string?)null), stripped.HeaderChanges);
-        Assert.Equal("multipart/mixed", reparsed.ContentType.MimeType);
+        Assert.Equal("multipart/mixed", reparsed.MimeType);
         Assert.Null(reparsed.TransferEncoding);
         Assert.Contains("google.com!example.com!1!2.zip (application/zip, 10 bytes)", await ListTextAsync(reparsed));
         Assert.Single(reparsed.Children);
@@ -120,10 +130,10 @@ public class AttachmentStripperTests
     public async Task PlainTextMessageIsUnchanged()
     {
         var message = await MimeText.ParseAsync("Subject: hi\n\nJust text.\n");
-        var stripped = AttachmentStripper.Strip(message);
+        var stripped = Strip(message);
         Assert.Empty(stripped.Removed);
         Assert.Empty(stripped.HeaderChanges);
-        Assert.Equal(message.RawBody.ToArray(), stripped.Body);
+        Assert.Null(stripped.Body);
     }
 
     [Fact]
@@ -172,7 +182,7 @@ public class AttachmentStripperTests
         Assert.Equal(["invite.ics", "", "x.zip"], stripped.Removed.Select(r => r.FileName));
         Assert.Equal(
             ["multipart/mixed", "multipart/related", "multipart/alternative", "text/plain", "text/html", "text/plain"],
-            reparsed.Descendants().Select(d => d.ContentType.MimeType));
+            reparsed.Descendants().Select(d => d.MimeType));
         var alternative = reparsed.Children[0].Children[0];
         Assert.Equal("plain", MimeText.DecodedAscii(alternative.Children[0]));
         Assert.Equal("<img src=\"cid:logo\">", MimeText.DecodedAscii(alternative.Children[1]));
@@ -197,12 +207,12 @@ public class AttachmentStripperTests
             """);
 
         Assert.Equal("a.gif", Assert.Single(stripped.Removed).FileName);
-        Assert.Equal("multipart/mixed", reparsed.ContentType.MimeType);
+        Assert.Equal("multipart/mixed", reparsed.MimeType);
         Assert.Equal(2, reparsed.Children.Count);
         var related = reparsed.Children[0];
-        Assert.Equal("multipart/related", related.ContentType.MimeType);
+        Assert.Equal("multipart/related", related.MimeType);
         Assert.Equal("7bit", related.TransferEncoding);
-        Assert.Equal("text/html", Assert.Single(related.Children).ContentType.MimeType);
+        Assert.Equal("text/html", Assert.Single(related.Children).MimeType);
         Assert.Equal("removed-attachments.txt", reparsed.Children[1].FileName);
     }
 
@@ -269,7 +279,7 @@ public class AttachmentStripperTests
     public async Task NonAsciiListFileNameIsEncodedPerRfc2231()
     {
         var message = await MimeText.ParseAsync("Content-Type: application/zip\n\nPK");
-        var stripped = AttachmentStripper.Strip(message, "削除された添付ファイル.txt");
+        var stripped = Strip(message, "削除された添付ファイル.txt");
         var reparsed = await MimeText.ParseAsync(Reassemble(message, stripped));
         Assert.Equal("削除された添付ファイル.txt", Assert.Single(reparsed.Children).FileName);
     }
@@ -294,7 +304,7 @@ public class AttachmentStripperTests
             --m--
             """);
         Assert.Equal("multipart/mixed", Assert.Single(stripped.Removed).MimeType);
-        Assert.DoesNotContain("hidden.zip", Encoding.ASCII.GetString(stripped.Body));
+        Assert.DoesNotContain("hidden.zip", Encoding.ASCII.GetString(stripped.Body!));
         Assert.Equal(2, reparsed.Children.Count);
     }
 
@@ -302,7 +312,30 @@ public class AttachmentStripperTests
     public async Task LfOnlyMessagesGetLfOnlyStructure()
     {
         var message = await MimeText.ParseAsync("Content-Type: multipart/mixed; boundary=m\n\n--m\n\ntext\n--m\nContent-Type: image/png\n\nPNG\n--m--\n", crlf: false);
-        var stripped = AttachmentStripper.Strip(message);
-        Assert.DoesNotContain((byte)'\r', stripped.Body);
+        var stripped = Strip(message);
+        Assert.DoesNotContain((byte)'\r', stripped.Body!);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task EveryUntouchedPartIsWrittenByteForByte(bool crlf)
+    {
+        string[] kept =
+        [
+            "Content-Type: text/plain; charset=iso-8859-1\nContent-Transfer-Encoding: quoted-printable\nX-Odd:   spacing\t kept\n\ncaf=E9 =\nsoft break\n\n",
+            "Content-Type: text/html;\n charset=\"utf-8\"\nContent-Transfer-Encoding: base64\n\nPGI+aGk8L2I+\n",
+            "Content-Type: multipart/alternative; boundary=\"alt\"\n\nalt preamble\n--alt\nContent-Type: text/plain\n\nplain\n--alt\nContent-Type: text/enriched\n\n<bold>x</bold>\n--alt--\nalt epilogue",
+        ];
+        var text = "Content-Type: multipart/mixed; boundary=m\n\npreamble\n--m\n" + kept[0] + "\n--m\n" + kept[1]
+            + "\n--m\nContent-Type: application/zip; name=x.zip\nContent-Transfer-Encoding: base64\n\nUEsDBA==\n--m\n" + kept[2] + "\n--m--\nepilogue\n";
+        var message = await MimeText.ParseAsync(text, crlf);
+        var body = Encoding.UTF8.GetString(Strip(message).Body!);
+        var newLine = crlf ? "\r\n" : "\n";
+        foreach (var part in kept)
+            Assert.Contains("--m" + newLine + part.ReplaceLineEndings(newLine) + newLine + "--m" + newLine, body);
+        Assert.StartsWith("preamble" + newLine, body);
+        Assert.EndsWith("--m--" + newLine + "epilogue" + newLine, body);
+        Assert.DoesNotContain("UEsDBA", body);
     }
 }

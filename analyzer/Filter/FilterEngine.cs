@@ -4,6 +4,7 @@ using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Auth.Dmarc;
 using DmarcAnalyzer.Mail;
+using MimeKit;
 using Microsoft.Extensions.Logging;
 
 namespace DmarcAnalyzer.Filter;
@@ -135,11 +136,11 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     private async Task<Verdict> InspectContentAsync(FilterOptions settings, MessageEnvelope envelope,
         IReadOnlyList<(string Name, string Value)> headers, Stream message, MessageAuthentication? authentication, CancellationToken ct)
     {
-        MimeEntity? root = null;
+        ParsedMessage? root = null;
         EncryptedFinding? unreadable = null;
         try
         {
-            root = await MimeParser.ParseAsync(message, MimeLimits.Default, ct);
+            root = await BoundedMimeParser.ParseAsync(message, MimeLimits.Default, ct);
         }
         catch (MimeFormatException e)
         {
@@ -147,7 +148,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             // as an archive the limits keep us from inspecting (exceptions still apply).
             unreadable = new EncryptedFinding("the message", $"its MIME structure cannot be read ({e.Message})", NotInspected: true);
         }
-        var attachments = root?.Descendants().Where(e => e.IsAttachment).ToList() ?? [];
+        var attachments = root?.Descendants().Where(MimeEntityFacts.CountsAsAttachment).ToList() ?? [];
 
         var edits = new List<HeaderEdit>();
         string? exceptionUsed = null;
@@ -175,7 +176,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
 
         if (root is not null && attachments.Count > 0 && ForgedBecause(settings, envelope, headers, authentication) is { } forged)
         {
-            var stripped = AttachmentStripper.Strip(root, settings.RemovedListFileName);
+            var stripped = AttachmentStripper.Strip(root, settings.RemovedListFileName, ct);
             if (stripped.Removed.Count > 0)
             {
                 edits.AddRange(HeaderEdits(stripped.HeaderChanges, headers));
@@ -209,8 +210,8 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         EncryptedFinding? notInspected = null;
         foreach (var attachment in attachments)
         {
-            var name = attachment.FileName ?? attachment.ContentType.MimeType;
-            if (detector.Inspect(attachment.DecodedContent.Span, name, budget) is not { } finding)
+            var name = MimeEntityFacts.FileNameOf(attachment) ?? MimeEntityFacts.MimeTypeOf(attachment);
+            if (detector.Inspect(MimeEntityFacts.DecodedContent(attachment, budget.Cancellation), name, budget) is not { } finding)
                 continue;
             if (!finding.NotInspected)
                 return finding;

@@ -1,7 +1,7 @@
 using System.Text;
-using DmarcAnalyzer.Mail;
 using DmarcAnalyzer.Milter;
 using Microsoft.Extensions.Logging;
+using MimeKit.Utils;
 
 namespace DmarcAnalyzer.Filter;
 
@@ -47,7 +47,7 @@ internal sealed class FilterMilterHandler(FilterEngine engine, VerdictLog verdic
         if (raw is null)
             return null;
         var text = Encoding.UTF8.GetString(Encoding.Latin1.GetBytes(raw)).ReplaceLineEndings(" ").Trim();
-        return EncodedWords.Decode(text);
+        return Rfc2047.DecodeText(Encoding.UTF8.GetBytes(text));
     }
 
     public static MilterDecision ToDecision(Verdict verdict)

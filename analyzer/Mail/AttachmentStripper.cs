@@ -1,122 +1,104 @@
-using System.Security.Cryptography;
 using System.Text;
+using MimeKit;
 
 namespace DmarcAnalyzer.Mail;
 
 /// <summary>
 /// Removes every attachment from a message and adds one text/plain attachment that lists what was removed (name,
-/// type, decoded size), keeping the rest of the MIME structure byte for byte. Used by the milter's rule for forged
-/// senders (issue 7, rule 3).
+/// type, decoded size). Used by the milter's rule for forged senders (issue 7, rule 3).
 /// </summary>
 /// <remarks>
-/// Kept parts are copied as received, so their encodings and signatures-in-part stay intact; only the multipart
-/// bodies that lost a part are re-joined with their own boundary (RFC 2046 §5.1.1). A message/rfc822 part counts
-/// as removable when it is an attachment or carries one: its inner attachments cannot be cut out without
-/// re-encoding it. A nested multipart left without parts is dropped, since RFC 2046 §5.1.1 requires at least one.
-/// The list goes at the end of a top-level multipart/mixed; any other top level is wrapped in a new
-/// multipart/mixed with the list beside it, which is the one case that changes top-level headers.
+/// The rewrite edits MimeKit's tree in place and lets MimeKit write it: parts left alone are written as parsed
+/// (their raw header fields, their content still encoded as received, the boundary lines, preamble and epilogue
+/// it kept), so only the multiparts that lost a part change. A message/rfc822 part counts as removable when it is
+/// an attachment or carries one: its inner attachments cannot be cut out without re-encoding it. A nested
+/// multipart left without parts is dropped, since RFC 2046 §5.1.1 requires at least one. The list goes at the end
+/// of a top-level multipart/mixed; any other top level is wrapped in a new multipart/mixed with the list beside
+/// it, which is the one case that changes top-level header fields.
 /// </remarks>
 internal static class AttachmentStripper
 {
     private const string UnnamedLabel = "(unnamed)";
 
-    public static StrippedMessage Strip(MimeEntity message, string listFileName = "removed-attachments.txt")
+    /// <summary>Edits <paramref name="parsed"/>'s tree; the message is not to be used after.</summary>
+    public static StrippedMessage Strip(ParsedMessage parsed, string listFileName, CancellationToken ct)
     {
+        var message = parsed.Message;
         var removed = new List<RemovedAttachment>();
-        CollectRemoved(message, removed);
-        if (removed.Count == 0)
-            return new StrippedMessage([], [], message.RawBody.ToArray());
+        CollectRemoved(parsed, message.Body, removed, ct);
+        if (removed.Count == 0 || message.Body is null)
+            return new StrippedMessage([], [], null);
 
-        var newLine = DetectNewLine(message.RawHeaderBlock.Span);
-        var output = new MimeWriter(newLine);
-        var listPart = BuildListPart(removed, listFileName, newLine);
-        if (message.IsMultipart && message.Children.Count > 0 && message.ContentType.Is("multipart", "mixed"))
+        var format = FormatFor(message);
+        var listPart = BuildListPart(removed, listFileName);
+        if (message.Body is Multipart top && top.Count > 0 && top.ContentType.IsMimeType("multipart", "mixed"))
         {
-            WriteMultipartBody(message, output, listPart);
-            return new StrippedMessage(removed, [], output.ToArray());
+            Prune(parsed, top);
+            top.Add(listPart);
+            return new StrippedMessage(removed, [], Write(top, format, ct));
         }
 
-        var boundary = NewBoundary(message);
-        var changes = new List<(string Name, string? Value)> { ("Content-Type", $"multipart/mixed; boundary=\"{boundary}\"") };
-        var contentFields = message.Headers.Where(IsContentField).ToList();
-        foreach (var name in contentFields.Select(h => h.Name).Where(n => !n.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
-                     .Distinct(StringComparer.OrdinalIgnoreCase))
-            changes.Add((name, null));
-        if (message.Headers["MIME-Version"] is null)
-            changes.Add(("MIME-Version", "1.0"));
-
-        if (!IsRemoved(message) && KeepsSomething(message))
+        var wrapper = new Multipart("mixed");
+        if (!IsRemoved(parsed, message.Body) && message.Body is Multipart original && KeepsSomething(parsed, original))
         {
             // The original top level (a multipart other than mixed) becomes the first part of the wrapper.
-            output.Line("--" + boundary);
-            foreach (var field in contentFields)
-                output.Raw(field.Raw.Span, ensureLineEnd: true);
-            output.Line("");
-            WriteMultipartBody(message, output, listPart: null);
-            output.Line("");
+            Prune(parsed, original);
+            wrapper.Add(original);
         }
-        output.Line("--" + boundary);
-        output.Raw(listPart, ensureLineEnd: false);
-        output.Line("");
-        output.Line("--" + boundary + "--");
-        return new StrippedMessage(removed, changes, output.ToArray());
-    }
+        wrapper.Add(listPart);
 
-    private static bool IsContentField(Header header) =>
-        header.Name.StartsWith("Content-", StringComparison.OrdinalIgnoreCase);
+        var changes = new List<(string Name, string? Value)> { ("Content-Type", $"multipart/mixed; boundary=\"{wrapper.Boundary}\"") };
+        // MimeKit keeps a message's Content- fields with its top-level entity, not among the message's own.
+        foreach (var name in message.Body.Headers.Select(h => h.Field)
+                     .Where(n => n.StartsWith("Content-", StringComparison.OrdinalIgnoreCase) && !n.Equals("Content-Type", StringComparison.OrdinalIgnoreCase))
+                     .Distinct(StringComparer.OrdinalIgnoreCase))
+            changes.Add((name, null));
+        if (!message.Headers.Contains(HeaderId.MimeVersion))
+            changes.Add(("MIME-Version", "1.0"));
+        return new StrippedMessage(removed, changes, Write(wrapper, format, ct));
+    }
 
     /// <summary>
-    /// Attachments, messages carrying attachments, and multiparts whose parts could not be found (no boundary, or
-    /// a boundary that never appears): a reader more lenient than RFC 2046 might still find attachments in those.
+    /// Attachments, messages carrying attachments, and multiparts whose parts could not be found (a boundary that
+    /// never appears): a reader more lenient than RFC 2046 might still find attachments in those.
     /// </summary>
-    private static bool IsRemoved(MimeEntity entity) =>
-        entity.IsAttachment
-        || (entity.EmbeddedMessage?.Descendants().Any(d => d.IsAttachment) ?? false)
-        || (entity.IsMultipart && entity.Children.Count == 0 && !entity.RawBody.Span.Trim(" \t\r\n"u8).IsEmpty);
-
-    private static bool HasParts(MimeEntity entity) => entity.IsMultipart && entity.Children.Count > 0;
+    private static bool IsRemoved(ParsedMessage parsed, MimeEntity entity) =>
+        MimeEntityFacts.CountsAsAttachment(entity)
+        || (parsed.EmbeddedMessage(entity) is { } inner && parsed.Descendants(inner.Body).Any(MimeEntityFacts.CountsAsAttachment))
+        || (entity is Multipart { Count: 0 } empty && !string.IsNullOrWhiteSpace(empty.Preamble));
 
     /// <summary>Whether a multipart still has a part once removable ones (and multiparts left empty) are gone.</summary>
-    private static bool KeepsSomething(MimeEntity multipart) =>
-        multipart.Children.Any(c => !IsRemoved(c) && (!HasParts(c) || KeepsSomething(c)));
+    private static bool KeepsSomething(ParsedMessage parsed, Multipart multipart) =>
+        multipart.Any(c => !IsRemoved(parsed, c) && (c is not Multipart { Count: > 0 } inner || KeepsSomething(parsed, inner)));
 
-    private static void CollectRemoved(MimeEntity entity, List<RemovedAttachment> removed)
+    private static void CollectRemoved(ParsedMessage parsed, MimeEntity? entity, List<RemovedAttachment> removed, CancellationToken ct)
     {
-        if (IsRemoved(entity))
+        if (entity is null)
+            return;
+        if (IsRemoved(parsed, entity))
         {
-            removed.Add(new RemovedAttachment(entity.FileName ?? "", entity.ContentType.MimeType, entity.DecodedLength));
+            var size = entity is Multipart empty ? empty.Preamble?.Length ?? 0 : MimeEntityFacts.DecodedContent(entity, ct).LongLength;
+            removed.Add(new RemovedAttachment(MimeEntityFacts.FileNameOf(entity) ?? "", MimeEntityFacts.MimeTypeOf(entity), size));
             return;
         }
-        foreach (var child in entity.Children)
-            CollectRemoved(child, removed);
+        if (entity is Multipart multipart)
+            foreach (var child in multipart)
+                CollectRemoved(parsed, child, removed, ct);
     }
 
-    private static void WriteMultipartBody(MimeEntity multipart, MimeWriter output, byte[]? listPart)
+    private static void Prune(ParsedMessage parsed, Multipart multipart)
     {
-        var boundary = multipart.ContentType.Boundary!;
-        foreach (var child in multipart.Children)
+        for (var i = multipart.Count - 1; i >= 0; i--)
         {
-            if (IsRemoved(child) || (HasParts(child) && !KeepsSomething(child)))
-                continue;
-            output.Line("--" + boundary);
-            output.Raw(child.RawHeaderBlock.Span, ensureLineEnd: true);
-            output.Line("");
-            if (HasParts(child) && child.Descendants().Any(IsRemoved))
-                WriteMultipartBody(child, output, listPart: null);
-            else
-                output.Raw(child.RawBody.Span, ensureLineEnd: false);
-            output.Line("");
+            var child = multipart[i];
+            if (IsRemoved(parsed, child) || (child is Multipart { Count: > 0 } inner && !KeepsSomething(parsed, inner)))
+                multipart.RemoveAt(i);
+            else if (child is Multipart nested)
+                Prune(parsed, nested);
         }
-        if (listPart is not null)
-        {
-            output.Line("--" + boundary);
-            output.Raw(listPart, ensureLineEnd: false);
-            output.Line("");
-        }
-        output.Line("--" + boundary + "--");
     }
 
-    private static byte[] BuildListPart(List<RemovedAttachment> removed, string listFileName, string newLine)
+    private static MimePart BuildListPart(List<RemovedAttachment> removed, string listFileName)
     {
         var text = new StringBuilder();
         text.Append("The following attachments were removed from this message:").Append("\r\n\r\n");
@@ -125,72 +107,34 @@ internal static class AttachmentStripper
             var name = attachment.FileName.Length == 0 ? UnnamedLabel : Printable(attachment.FileName);
             text.Append($"- {name} ({attachment.MimeType}, {attachment.Size} bytes)\r\n");
         }
-        var part = new StringBuilder();
-        part.Append($"Content-Type: text/plain; charset=utf-8; {FileNameParameter("name", listFileName)}").Append(newLine);
-        part.Append($"Content-Disposition: attachment; {FileNameParameter("filename", listFileName)}").Append(newLine);
-        part.Append("Content-Transfer-Encoding: base64").Append(newLine);
-        part.Append(newLine);
-        var encoded = Convert.ToBase64String(Encoding.UTF8.GetBytes(text.ToString()));
-        // RFC 2045 §6.8: encoded lines of at most 76 characters.
-        for (var i = 0; i < encoded.Length; i += 76)
+        var part = new TextPart("plain")
         {
-            if (i > 0)
-                part.Append(newLine);
-            part.Append(encoded, i, Math.Min(76, encoded.Length - i));
-        }
-        return Encoding.ASCII.GetBytes(part.ToString());
-    }
-
-    /// <summary>A plain quoted value when it is printable ASCII, else RFC 2231 §4 <c>name*=utf-8''%XX</c>.</summary>
-    private static string FileNameParameter(string parameter, string fileName)
-    {
-        if (fileName.All(c => c is >= ' ' and < (char)127 and not '"' and not '\\'))
-            return $"{parameter}=\"{fileName}\"";
-        var encoded = new StringBuilder();
-        foreach (var b in Encoding.UTF8.GetBytes(fileName))
-        {
-            if (char.IsAsciiLetterOrDigit((char)b) || b is (byte)'.' or (byte)'-' or (byte)'_')
-                encoded.Append((char)b);
-            else
-                encoded.Append('%').Append(b.ToString("X2"));
-        }
-        return $"{parameter}*=utf-8''{encoded}";
+            FileName = listFileName,
+            ContentTransferEncoding = ContentEncoding.Base64,
+        };
+        part.SetText(Encoding.UTF8, text.ToString());
+        part.ContentDisposition!.Disposition = ContentDisposition.Attachment;
+        return part;
     }
 
     private static string Printable(string name) =>
         new(name.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
 
-    private static string NewBoundary(MimeEntity message)
+    /// <summary>The line breaks the message came with (CRLF from SMTP, LF from a file), so kept parts are written unchanged.</summary>
+    private static FormatOptions FormatFor(MimeMessage message)
     {
-        while (true)
-        {
-            var boundary = "=_removed_" + RandomNumberGenerator.GetHexString(24, lowercase: true);
-            if (message.RawBody.Span.IndexOf(Encoding.ASCII.GetBytes(boundary)) < 0)
-                return boundary;
-        }
+        var format = FormatOptions.Default.Clone();
+        var first = message.Headers.Concat(message.Body?.Headers ?? []).FirstOrDefault()?.RawValue ?? [];
+        format.NewLineFormat = first.Length > 0 && first[^1] == '\n' && (first.Length < 2 || first[^2] != '\r')
+            ? NewLineFormat.Unix
+            : NewLineFormat.Dos;
+        return format;
     }
 
-    private static string DetectNewLine(ReadOnlySpan<byte> headerBlock) =>
-        headerBlock.IndexOf("\r\n"u8) >= 0 || headerBlock.IndexOf((byte)'\n') < 0 ? "\r\n" : "\n";
-
-    private sealed class MimeWriter(string newLine)
+    private static byte[] Write(Multipart body, FormatOptions format, CancellationToken ct)
     {
-        private readonly MemoryStream _stream = new();
-        private readonly byte[] _newLine = Encoding.ASCII.GetBytes(newLine);
-
-        public void Line(string text)
-        {
-            _stream.Write(Encoding.UTF8.GetBytes(text));
-            _stream.Write(_newLine);
-        }
-
-        public void Raw(ReadOnlySpan<byte> bytes, bool ensureLineEnd)
-        {
-            _stream.Write(bytes);
-            if (ensureLineEnd && bytes.Length > 0 && bytes[^1] != '\n')
-                _stream.Write(_newLine);
-        }
-
-        public byte[] ToArray() => _stream.ToArray();
+        using var output = new MemoryStream();
+        body.WriteTo(format, output, contentOnly: true, ct);
+        return output.ToArray();
     }
 }

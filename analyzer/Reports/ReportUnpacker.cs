@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using DmarcAnalyzer.Mail;
+using MimeKit;
 
 namespace DmarcAnalyzer.Reports;
 
@@ -177,10 +178,10 @@ internal static class ReportUnpacker
     private static async Task UnpackEmailAsync(
         ReadOnlyMemory<byte> data, string where, int depth, Unpacking u)
     {
-        MimeEntity message;
+        ParsedMessage message;
         try
         {
-            message = await MimeParser.ParseAsync(MemoryStreams.Open(data), MimeLimits.Default with { MaxMessageBytes = u.Limits.MaxInputBytes }, u.Ct);
+            message = await BoundedMimeParser.ParseAsync(MemoryStreams.Open(data), MimeLimits.Default with { MaxMessageBytes = u.Limits.MaxInputBytes }, u.Ct);
         }
         catch (MimeFormatException e)
         {
@@ -190,18 +191,20 @@ internal static class ReportUnpacker
         var passedOver = new List<string>();
         foreach (var part in message.Descendants())
         {
-            if (part.IsMultipart || part.EmbeddedMessage is not null)
+            if (part is Multipart || message.EmbeddedMessage(part) is not null)
                 continue;
-            if (part.ContentType.Is("message", "feedback-report"))
+            if (part.ContentType.IsMimeType("message", "feedback-report"))
                 throw new ReportFormatException("this is a DMARC failure report (ARF, RFC 9991), not an aggregate report");
-            var content = part.DecodedContent;
-            if (HoldsReport(part, content.Span))
-                await UnpackAsync(content, Join(where, part.FileName ?? part.ContentType.MimeType), depth + 1, u);
-            else if (DeclaredArchive.Of(part.FileName, part.ContentType.MimeType) is { } archive)
-                u.Pieces.Add(new ExtractionFailure(Join(where, part.FileName ?? part.ContentType.MimeType),
-                    $"the {archive} attachment is damaged: its content is not a {archive} archive ({InputPreview.Describe(content.Span)})"));
+            var content = MimeEntityFacts.DecodedContent(part, u.Ct);
+            var name = MimeEntityFacts.FileNameOf(part);
+            var type = MimeEntityFacts.MimeTypeOf(part);
+            if (HoldsReport(part, content))
+                await UnpackAsync(content, Join(where, name ?? type), depth + 1, u);
+            else if (DeclaredArchive.Of(name, type) is { } archive)
+                u.Pieces.Add(new ExtractionFailure(Join(where, name ?? type),
+                    $"the {archive} attachment is damaged: its content is not a {archive} archive ({InputPreview.Describe(content)})"));
             else
-                passedOver.Add(part.ToString());
+                passedOver.Add(MimeEntityFacts.Describe(part));
         }
         if (u.Pieces.Count == before)
             u.Pieces.Add(new ExtractionFailure(where,
@@ -211,7 +214,7 @@ internal static class ReportUnpacker
     private static bool HoldsReport(MimeEntity part, ReadOnlySpan<byte> content) => ContainerSniffer.Sniff(content) switch
     {
         ContainerKind.Gzip or ContainerKind.Zip => true,
-        ContainerKind.Xml => !part.ContentType.Is("text", "html") && content.IndexOf("feedback"u8) >= 0,
+        ContainerKind.Xml => !part.ContentType.IsMimeType("text", "html") && content.IndexOf("feedback"u8) >= 0,
         _ => false,
     };
 

@@ -165,5 +165,20 @@ internal static class Schema
             SELECT r.report, 'reason', x.type, CAST(min(total(r.count), 9e18) AS INTEGER)
               FROM record_reasons x JOIN records r ON r.id = x.record GROUP BY r.report, x.type;
         """,
+        // 3: the outbox spool. A mail stays here until the relay has accepted it; attempts and next_attempt_utc
+        // drive the retry backoff, last_error says why the last attempt failed.
+        """
+        CREATE TABLE outbox (
+            id               INTEGER PRIMARY KEY,
+            created_utc      INTEGER NOT NULL,
+            sender           TEXT NOT NULL,
+            recipients       TEXT NOT NULL,     -- one address a line
+            message          BLOB NOT NULL,     -- the whole message as sent
+            attempts         INTEGER NOT NULL DEFAULT 0,
+            next_attempt_utc INTEGER NOT NULL,
+            last_error       TEXT
+        );
+        CREATE INDEX outbox_due ON outbox (next_attempt_utc);
+        """,
     ];
 }
