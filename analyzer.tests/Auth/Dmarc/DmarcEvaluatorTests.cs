@@ -139,6 +139,8 @@ public sealed class DmarcEvaluatorTests
     [InlineData(new[] { "undisclosed-recipients:;" }, "no address")]
     [InlineData(new[] { "joe" }, "has no domain")]
     [InlineData(new[] { "joe@[192.0.2.1]" }, "unusable domain")]
+    [InlineData(new[] { "Friends: ;, Others: ;" }, "no address")]
+    [InlineData(new[] { "joe@example.com joe@evil.example" }, "cannot be parsed")]
     public async Task UnusableFromIsPermError(string[] from, string reason)
     {
         var r = await new DmarcEvaluator(Zone()).EvaluateAsync(from, NoSpf, [], CancellationToken.None);
@@ -152,6 +154,11 @@ public sealed class DmarcEvaluatorTests
     [InlineData("\"a@b\"@example.com (comment with <angle@evil.example>)", "example.com")]
     [InlineData("Friends: joe@example.com, ann@example.com;", "example.com")]
     [InlineData("joe@bücher.example", "xn--bcher-kva.example")]
+    [InlineData("joe@xn--bcher-kva.example", "xn--bcher-kva.example")]
+    [InlineData("<@relay.example:joe@example.com>", "example.com")]
+    [InlineData("joe . q @ example . com", "example.com")]
+    [InlineData("Joe Q. Public <joe@example.com>", "example.com")]
+    [InlineData("Pete(A nice \\) chap) <pete(his account)@example.com(his host)>", "example.com")]
     public void AuthorDomainParsing(string from, string domain) =>
         Assert.Equal([domain], AuthorDomains.Find([from]).Domains);
 

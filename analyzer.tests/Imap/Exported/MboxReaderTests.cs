@@ -70,4 +70,14 @@ public class MboxReaderTests
             SplitAsync("From a@b Sat Nov 21 10:00:00 2026\n" + new string('x', 50_000), max: 1000));
         Assert.Contains("a line over 1000 bytes", e.Message);
     }
+
+    // Why MboxReader is ours: when MimeKit's mbox mode starts to unescape, this fails and MboxReader can go.
+    [Fact]
+    public void MimeKitsMboxModeLeavesEscapedFromLinesEscaped()
+    {
+        var mbox = "From a@b Sat Nov 21 10:00:00 2026\nSubject: one\n\n>From the start\n";
+        var parser = new MimeKit.MimeParser(new MemoryStream(Encoding.UTF8.GetBytes(mbox)), MimeKit.MimeFormat.Mbox);
+        var body = Assert.IsType<MimeKit.TextPart>(parser.ParseMessage(TestContext.Current.CancellationToken).Body);
+        Assert.Equal(">From the start\n", body.Text);
+    }
 }
