@@ -9,7 +9,11 @@
 # put in its Authentication-Results field. Those two daemons get the zone from bench/milter/zone-dns.py on
 # 127.0.0.2:53 (opendkim through its Nameservers option, opendmarc through a private /etc/resolv.conf bind-mounted
 # in its own mount namespace), since they have no zone-file option.
-# Usage: [PEERS=1] bench/milter/run.sh [COUNT]
+# With ARC=1 it also sends the messages with an ARC chain of ARC_HOPS sets (default 2; bench/milter/arc-message.py,
+# python3-dkim's arc_sign), first to the milter above (ARC verification is always on), then to a milter with
+# Filter:Arc (TrustedSealers, and our own rsa-sha256 Seal), and checks a few delivered messages' chains, our seal
+# on top, with python3-dkim's arc_verify (bench/milter/arc-check.py).
+# Usage: [PEERS=1] [ARC=1 [ARC_HOPS=N]] bench/milter/run.sh [COUNT]
 #   (run as root; needs postfix, smtp-source, python3-dkim, python3-dnspython, openssl, dotnet; PEERS=1 also
 #   opendkim, opendmarc and publicsuffix)
 set -euo pipefail
@@ -145,6 +149,47 @@ import sqlite3, sys
 rows = sqlite3.connect(sys.argv[1]).execute("SELECT spf, dkim, dmarc, count(*) FROM verdicts GROUP BY 1, 2, 3").fetchall()
 print("verdicts (spf, dkim, dmarc, messages):", rows)
 PY
+
+if [ "${ARC:-0}" = 1 ]; then
+  # The same messages after ARC_HOPS forwarders (forwarder1.example ...) sealed them with python3-dkim. ARC
+  # verification is always on in our milter, so the milter above verifies the chain; then a second milter with
+  # Filter:Arc (the newest forwarder trusted, our own rsa-sha256 seal over our results) verifies and seals.
+  hops=${ARC_HOPS:-2}
+  /usr/bin/python3 bench/milter/arc-message.py "$root/bench.key" "$root/bench.zone" "$root/5k.eml" "$root/5k-arc.eml" "$hops"
+  /usr/bin/python3 bench/milter/arc-message.py "$root/bench.key" "$root/bench.zone" "$root/100k.eml" "$root/100k-arc.eml" "$hops"
+  openssl genrsa -out "$root/seal.key" 2048 2>/dev/null
+  seal_record=$(printf 'v=DKIM1; k=rsa; p=%s' "$(openssl pkey -in "$root/seal.key" -pubout -outform DER | base64 -w0)")
+  echo "arc._domainkey.mx.bench.example. IN TXT $(echo "$seal_record" | fold -w 250 | sed 's/.*/"&"/' | tr '\n' ' ')" >> "$root/bench.zone"
+  run "5 KB, ARC $hops sets, dmarc milter (verify)" "$root/5k-arc.eml" "inet:127.0.0.1:$milter_port"
+  cat > "$root/dmarc-arc.json" <<CF
+{ "Auth": { "AuthservId": "mx.bench.example" },
+  "Dns": { "Offline": true, "Zones": [ "$root/bench.zone" ] },
+  "Filter": { "Milter": { "MaxConnections": 1000 },
+    "Arc": { "TrustedSealers": [ "forwarder$hops.example" ],
+      "Seal": { "Domain": "mx.bench.example", "Selector": "arc", "KeyFile": "$root/seal.key", "Algorithm": "rsa-sha256" } } } }
+CF
+  kill -TERM "$milter_pid"; wait "$milter_pid" 2>/dev/null || true
+  "$dmarc" milter --listen "inet:127.0.0.1:$milter_port" --config "$root/dmarc-arc.json" --db "$root/dmarc-arc.db" 2>"$root/milter.log" &
+  milter_pid=$!
+  measured=("$milter_pid")
+  sleep 2
+  run "5 KB, no ARC, dmarc milter (seal)" "$root/5k.eml" "inet:127.0.0.1:$milter_port"
+  run "5 KB, ARC $hops sets, dmarc milter (verify + seal)" "$root/5k-arc.eml" "inet:127.0.0.1:$milter_port"
+  run "100 KB, ARC $hops sets, dmarc milter (verify + seal)" "$root/100k-arc.eml" "inet:127.0.0.1:$milter_port"
+  grep -i "fail\|error" "$root/milter.log" | head -5 || true
+  # A few of each delivered to files: our arc= result, and our seal on top of the chain verified by python3-dkim.
+  mkdir -p "$root/out"; chmod 1777 "$root/out"
+  write_config "inet:127.0.0.1:$milter_port" capture
+  postfix -c "$root/conf" start >/dev/null
+  sleep 1
+  for file in 5k 5k-arc 100k-arc; do
+    smtp-source -s 2 -m 10 -f bench@sender.example -t rcpt@example.net -F "$root/$file.eml" "127.0.0.1:$smtp_port"
+  done
+  sleep 5
+  postfix -c "$root/conf" stop >/dev/null
+  /usr/bin/python3 bench/milter/arc-check.py mx.bench.example "$root/bench.zone" "$root"/out/*.eml
+  rm -rf "$root/out"
+fi
 
 [ "${PEERS:-0}" = 1 ] || exit 0
 
