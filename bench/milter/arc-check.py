@@ -24,7 +24,8 @@ for path in paths:
     arc = re.search(rb"\barc=(\w+)", ours[0]).group(1).decode() if ours and re.search(rb"\barc=(\w+)", ours[0]) else "-"
     result, sets, _ = dkim.arc_verify(raw, dnsfunc=dnsfunc)
     newest = sets[0] if sets else {}
-    outcomes[(arc, result.decode(), len(sets), (newest.get("as-domain") or b"-").decode(), (newest.get("cv") or b"-").decode())] += 1
-print("ours: arc= | python3-dkim arc_verify | sets | newest sealer | its cv= | messages")
-for (arc, result, sets, sealer, cv), n in sorted(outcomes.items()):
-    print(arc, "|", result, "|", sets, "|", sealer, "|", cv, "|", n)
+    sender = re.search(rb"(?im)^from: *(.*)$", unfolded)
+    outcomes[((sender.group(1).decode(errors="replace").strip() if sender else "-"), arc, result.decode(), len(sets), (newest.get("as-domain") or b"-").decode(), (newest.get("cv") or b"-").decode())] += 1
+print("From | ours: arc= | python3-dkim arc_verify | sets | newest sealer | its cv= | messages")
+for (sender, arc, result, sets, sealer, cv), n in sorted(outcomes.items()):
+    print(sender, "|", arc, "|", result, "|", sets, "|", sealer, "|", cv, "|", n)

@@ -117,7 +117,7 @@ run() { # $1: label, $2: message file or "", $3: milter setting
   [ ${#measured[@]} -gt 0 ] && milter_cpu=$(( $(proc_ticks "${measured[@]}") - milter_before ))
   local hz; hz=$(getconf CLK_TCK)
   awk -v l="$1" -v n="$count" -v s="$start" -v e="$end" -v c=$((cpu_after - cpu_before)) -v m="$milter_cpu" -v hz="$hz" \
-    'BEGIN { printf "%-32s %6d msgs %7.1f s %8.1f msg/s  machine CPU %6.1f s  filter CPU %6.1f s\n", l, n, e-s, n/(e-s), c/hz, m/hz }'
+    'BEGIN { printf "%-50s %6d msgs %7.1f s %8.1f msg/s  machine CPU %6.1f s  filter CPU %6.1f s\n", l, n, e-s, n/(e-s), c/hz, m/hz }'
   postfix -c "$root/conf" stop >/dev/null
   sleep 1
 }
