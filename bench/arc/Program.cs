@@ -53,6 +53,10 @@ await TimeAsync("Load + ArcChainVerifier (milter's verification)", () => verifie
 await TimeAsync("Load + MimeKit ArcVerifier alone", () => arcVerifier.VerifyAsync(MimeMessage.Load(new MemoryStream(bytes)), default));
 await TimeAsync("Load + MimeKit ArcVerifier, keys parsed once", () => cachedVerifier.VerifyAsync(MimeMessage.Load(new MemoryStream(bytes)), default));
 await TimeAsync("RSA-2048 key record to key (MimeKit GetPublicKey)", () => Task.FromResult(new MemoryKeyLocator(records).LocatePublicKey("dns/txt", "forwarder1.example", "arc")));
+var der = Convert.FromBase64String(Regex.Match(records["arc._domainkey.forwarder1.example"], "p=([^;]+)").Groups[1].Value);
+var parsedKey = (RsaKeyParameters)Org.BouncyCastle.Security.PublicKeyFactory.CreateKey(der);
+await TimeAsync("RSA-2048 DER to key (BouncyCastle PublicKeyFactory)", () => Task.FromResult(Org.BouncyCastle.Security.PublicKeyFactory.CreateKey(der)));
+await TimeAsync("RSA-2048 new RsaKeyParameters(n, e) (BouncyCastle)", () => Task.FromResult(new RsaKeyParameters(false, parsedKey.Modulus, parsedKey.Exponent)));
 await TimeAsync("ArcSealer rsa-sha256 2048 (Load included)", () => ArcSealer.SealAsync(rsaSeal, new MemoryStream(bytes), Ours, now, default));
 await TimeAsync("ArcSealer ed25519-sha256 (Load included)", () => ArcSealer.SealAsync(edSeal, new MemoryStream(bytes), Ours, now, default));
 await TimeAsync("RSA-2048 sign, BouncyCastle", () => Task.FromResult(BcSign()));
