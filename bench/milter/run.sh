@@ -9,7 +9,11 @@
 # put in its Authentication-Results field. Those two daemons get the zone from bench/milter/zone-dns.py on
 # 127.0.0.2:53 (opendkim through its Nameservers option, opendmarc through a private /etc/resolv.conf bind-mounted
 # in its own mount namespace), since they have no zone-file option.
-# Usage: [PEERS=1] bench/milter/run.sh [COUNT]
+# With ARC=1 it also sends the messages with an ARC chain of ARC_HOPS sets (default 2; bench/milter/arc-message.py,
+# python3-dkim's arc_sign), first to the milter above (ARC verification is always on), then to a milter with
+# Filter:Arc (TrustedSealers, and our own rsa-sha256 Seal), and checks a few delivered messages' chains, our seal
+# on top, with python3-dkim's arc_verify (bench/milter/arc-check.py).
+# Usage: [PEERS=1] [ARC=1 [ARC_HOPS=N] [ARC_COUNT=N]] bench/milter/run.sh [COUNT]
 #   (run as root; needs postfix, smtp-source, python3-dkim, python3-dnspython, openssl, dotnet; PEERS=1 also
 #   opendkim, opendmarc and publicsuffix)
 set -euo pipefail
@@ -97,11 +101,12 @@ proc_ticks() { # the CPU ticks of the given processes together
   echo "$total"
 }
 
-run() { # $1: label, $2: message file or "", $3: milter setting
+run() { # $1: label, $2: message file or "", $3: milter setting, $4: messages (default COUNT)
+  local n=${4:-$count}
   write_config "$3"
   postfix -c "$root/conf" start >/dev/null
   sleep 1
-  local args=(-s "$sessions" -m "$count" -f bench@sender.example -t rcpt@example.net)
+  local args=(-s "$sessions" -m "$n" -f bench@sender.example -t rcpt@example.net)
   args+=(-F "$2")
   local milter_before=0
   [ ${#measured[@]} -gt 0 ] && milter_before=$(proc_ticks "${measured[@]}")
@@ -112,8 +117,8 @@ run() { # $1: label, $2: message file or "", $3: milter setting
   local milter_cpu=0
   [ ${#measured[@]} -gt 0 ] && milter_cpu=$(( $(proc_ticks "${measured[@]}") - milter_before ))
   local hz; hz=$(getconf CLK_TCK)
-  awk -v l="$1" -v n="$count" -v s="$start" -v e="$end" -v c=$((cpu_after - cpu_before)) -v m="$milter_cpu" -v hz="$hz" \
-    'BEGIN { printf "%-32s %6d msgs %7.1f s %8.1f msg/s  machine CPU %6.1f s  filter CPU %6.1f s\n", l, n, e-s, n/(e-s), c/hz, m/hz }'
+  awk -v l="$1" -v n="$n" -v s="$start" -v e="$end" -v c=$((cpu_after - cpu_before)) -v m="$milter_cpu" -v hz="$hz" \
+    'BEGIN { printf "%-50s %6d msgs %7.1f s %8.1f msg/s  machine CPU %6.1f s  filter CPU %6.1f s\n", l, n, e-s, n/(e-s), c/hz, m/hz }'
   postfix -c "$root/conf" stop >/dev/null
   sleep 1
 }
@@ -123,6 +128,31 @@ python3 bench/milter/make-message.py 102400 "$root/100k-plain.eml"
 openssl genrsa -out "$root/bench.key" 2048 2>/dev/null
 /usr/bin/python3 bench/milter/sign-message.py "$root/bench.key" sender.example "$root/5k-plain.eml" "$root/5k.eml" "$root/bench.zone"
 /usr/bin/python3 bench/milter/sign-message.py "$root/bench.key" sender.example "$root/100k-plain.eml" "$root/100k.eml" "$root/bench.zone"
+
+arc_check() { # $@: message files; 10 of each through the milter to files: our arc= result, the chain by python3-dkim
+  mkdir -p "$root/out"; chmod 1777 "$root/out"
+  write_config "inet:127.0.0.1:$milter_port" capture
+  postfix -c "$root/conf" start >/dev/null
+  sleep 1
+  local file
+  for file in "$@"; do
+    smtp-source -s 2 -m 10 -f bench@sender.example -t rcpt@example.net -F "$root/$file.eml" "127.0.0.1:$smtp_port"
+  done
+  sleep 5
+  postfix -c "$root/conf" stop >/dev/null
+  /usr/bin/python3 bench/milter/arc-check.py mx.bench.example "$root/bench.zone" "$root"/out/*.eml
+  rm -rf "$root/out"
+}
+
+# ARC=1: the forwarders' keys and ours go into the zone before the milter reads it.
+if [ "${ARC:-0}" = 1 ]; then
+  hops=${ARC_HOPS:-2}
+  /usr/bin/python3 bench/milter/arc-message.py "$root/bench.key" "$root/bench.zone" "$root/5k.eml" "$root/5k-arc.eml" "$hops"
+  /usr/bin/python3 bench/milter/arc-message.py "$root/bench.key" "$root/bench.zone" "$root/100k.eml" "$root/100k-arc.eml" "$hops"
+  openssl genrsa -out "$root/seal.key" 2048 2>/dev/null
+  seal_record=$(printf 'v=DKIM1; k=rsa; p=%s' "$(openssl pkey -in "$root/seal.key" -pubout -outform DER | base64 -w0)")
+  echo "arc._domainkey.mx.bench.example. IN TXT $(echo "$seal_record" | fold -w 250 | sed 's/.*/"&"/' | tr '\n' ' ')" >> "$root/bench.zone"
+fi
 
 run "5 KB, no milter" "$root/5k.eml" ""
 run "100 KB + attachment, no milter" "$root/100k.eml" ""
@@ -145,6 +175,33 @@ import sqlite3, sys
 rows = sqlite3.connect(sys.argv[1]).execute("SELECT spf, dkim, dmarc, count(*) FROM verdicts GROUP BY 1, 2, 3").fetchall()
 print("verdicts (spf, dkim, dmarc, messages):", rows)
 PY
+
+if [ "${ARC:-0}" = 1 ]; then
+  # The same messages after ARC_HOPS forwarders (forwarder1.example ...) sealed them with python3-dkim. ARC
+  # verification is always on in our milter, so the milter above verifies the chain; then a second milter with
+  # Filter:Arc (the newest forwarder trusted, our own rsa-sha256 seal over our results) verifies and seals.
+  # ARC_COUNT messages per run (default COUNT): sealing is slow enough to want shorter runs.
+  arc_count=${ARC_COUNT:-$count}
+  run "5 KB, ARC $hops sets, dmarc milter (verify)" "$root/5k-arc.eml" "inet:127.0.0.1:$milter_port" "$arc_count"
+  arc_check 5k-arc
+  cat > "$root/dmarc-arc.json" <<CF
+{ "Auth": { "AuthservId": "mx.bench.example" },
+  "Dns": { "Offline": true, "Zones": [ "$root/bench.zone" ] },
+  "Filter": { "Milter": { "MaxConnections": 1000 },
+    "Arc": { "TrustedSealers": [ "forwarder$hops.example" ],
+      "Seal": { "Domain": "mx.bench.example", "Selector": "arc", "KeyFile": "$root/seal.key", "Algorithm": "rsa-sha256" } } } }
+CF
+  kill -TERM "$milter_pid"; wait "$milter_pid" 2>/dev/null || true
+  "$dmarc" milter --listen "inet:127.0.0.1:$milter_port" --config "$root/dmarc-arc.json" --db "$root/dmarc-arc.db" 2>"$root/milter.log" &
+  milter_pid=$!
+  measured=("$milter_pid")
+  sleep 2
+  run "5 KB, no ARC, dmarc milter (seal)" "$root/5k.eml" "inet:127.0.0.1:$milter_port" "$arc_count"
+  run "5 KB, ARC $hops sets, dmarc milter (verify + seal)" "$root/5k-arc.eml" "inet:127.0.0.1:$milter_port" "$arc_count"
+  run "100 KB, ARC $hops sets, dmarc milter (verify + seal)" "$root/100k-arc.eml" "inet:127.0.0.1:$milter_port" "$arc_count"
+  grep -i "fail\|error" "$root/milter.log" | head -5 || true
+  arc_check 5k 5k-arc 100k-arc
+fi
 
 [ "${PEERS:-0}" = 1 ] || exit 0
 
