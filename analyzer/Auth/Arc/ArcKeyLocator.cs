@@ -13,6 +13,16 @@ namespace DmarcAnalyzer.Auth.Arc;
 /// </summary>
 internal sealed class ArcKeyLocator(IDnsResolver dns) : DkimPublicKeyLocatorBase
 {
+    /// <summary>Parsed keys shared by every message, most held at once (a flood of new keys only empties it).</summary>
+    private const int MaxParsedKeys = 10_000;
+
+    /// <summary>
+    /// Parsed keys by their record's text, for the whole process: BouncyCastle 2.7.0 runs a primality test on every
+    /// RSA key it builds (about 23 ms each, bench/README.md), which per signature per message made ARC cost over
+    /// 100 ms of CPU a message. A key record's text is the key, so a changed record is simply a new entry.
+    /// </summary>
+    private static readonly ConcurrentDictionary<string, AsymmetricKeyParameter> Parsed = new(StringComparer.Ordinal);
+
     private readonly ConcurrentDictionary<string, string> _temporary = new(StringComparer.OrdinalIgnoreCase);
 
     /// <summary>Why the key of <paramref name="selector"/> at <paramref name="domain"/> could not be looked up now; null when it could.</summary>
@@ -41,9 +51,18 @@ internal sealed class ArcKeyLocator(IDnsResolver dns) : DkimPublicKeyLocatorBase
         foreach (var record in lookup.Records)
         {
             if (ArcKeyRecord.Parse(record, out problem) is { } key)
-                return GetPublicKey(key);
+                return Parse(key);
         }
         throw new ArcKeyException($"key {name}: {problem}");
+    }
+
+    private AsymmetricKeyParameter Parse(string key)
+    {
+        if (Parsed.TryGetValue(key, out var parsed))
+            return parsed;
+        if (Parsed.Count >= MaxParsedKeys)
+            Parsed.Clear();
+        return Parsed[key] = GetPublicKey(key);
     }
 
     private static string KeyName(string domain, string selector) => $"{selector}._domainkey.{domain.TrimEnd('.')}";
