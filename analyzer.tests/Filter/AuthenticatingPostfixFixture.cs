@@ -12,7 +12,7 @@ namespace DmarcAnalyzer.Tests.Filter;
 /// answers first and gives SPF to <see cref="NoSpfPartner"/>, which publishes none. DMARC queries for
 /// <see cref="SlowDomain"/> never get an answer; DNS trouble is configured to tempfail.
 /// </summary>
-public sealed class AuthenticatingPostfixFixture : PostfixFixture
+public class AuthenticatingPostfixFixture : PostfixFixture
 {
     public const string AuthservId = "mx.test.example";
     public const string Signer = "signed.example";
@@ -28,6 +28,11 @@ public sealed class AuthenticatingPostfixFixture : PostfixFixture
         Authentication = new AuthenticationOptions { OnDnsError = DnsErrorAction.Tempfail },
     };
 
+    /// <summary>Records a subclass adds to the "public" zone.</summary>
+    private protected virtual void AddRecords(TestZone zone)
+    {
+    }
+
     private protected override async Task<SenderAuthenticator?> AuthenticatorAsync()
     {
         using var key = DkimTestMessages.Key(DkimSignature.Ed25519Sha256);
@@ -40,6 +45,7 @@ public sealed class AuthenticatingPostfixFixture : PostfixFixture
             .Txt($"_dmarc.{NoSpfPartner}", "v=DMARC1; p=quarantine")
             .Txt(SlowDomain, "v=spf1 ip4:127.0.0.1 -all");
         zone[$"_dmarc.{SlowDomain}"].TimesOut = true;
+        AddRecords(zone);
         _dns = new LoopbackDnsServer(zone);
         var localZone = Path.Combine(Root, "partners.zone");
         await File.WriteAllTextAsync(localZone, $"{NoSpfPartner}. IN TXT \"v=spf1 ip4:127.0.0.1 -all\"\n");

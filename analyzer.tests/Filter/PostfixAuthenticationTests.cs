@@ -20,7 +20,7 @@ public sealed class PostfixAuthenticationTests(AuthenticatingPostfixFixture post
     private static TestMessages.Part Pdf => TestMessages.Attachment("report.pdf", TestMessages.Pdf(""), "application/pdf");
 
     /// <summary>The header block of a delivered message, continuation lines joined to their field.</summary>
-    private static List<string> Fields(string delivered)
+    internal static List<string> Fields(string delivered)
     {
         var text = delivered.ReplaceLineEndings("\n");
         var fields = new List<string>();
@@ -34,7 +34,7 @@ public sealed class PostfixAuthenticationTests(AuthenticatingPostfixFixture post
         return fields;
     }
 
-    private static string OurField(string delivered) =>
+    internal static string OurField(string delivered) =>
         Assert.Single(Fields(delivered), f => f.StartsWith($"Authentication-Results: {F.AuthservId};", StringComparison.OrdinalIgnoreCase));
 
     [Fact]

@@ -1,10 +1,6 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
-using System.Text.RegularExpressions;
-using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Arc;
-using DmarcAnalyzer.Auth.Dmarc;
 using static DmarcAnalyzer.Tests.Auth.Arc.ArcTestChains;
 
 namespace DmarcAnalyzer.Tests.Auth.Arc;
@@ -109,7 +105,7 @@ public sealed class ArcInteropTests
             ourChain.Replace("Joe.", "Jim."),
             WithoutSeal(chain, 2),
             WithoutSeal(ourChain, 3),
-            Regex.Replace(chain, @"\bi=([23]);", m => m.Groups[1].Value == "2" ? "i=3;" : "i=2;"),
+            SwappedInstances(chain),
         ];
         var python = await PythonVerifyAsync(broken);
         for (var n = 0; n < broken.Length; n++)
@@ -120,27 +116,7 @@ public sealed class ArcInteropTests
         }
     }
 
-    /// <summary>Our verification, Authentication-Results and seal on top, as the milter adds them.</summary>
-    private async Task<string> OurSealAsync(string message)
-    {
-        var arc = await VerifyAsync(message, Dns());
-        var results = AuthenticationResultsWriter.Write("mx.us.example", new SpfOutcome("pass", "example.com"), [], null, arc, "192.0.2.1");
-        var withResults = $"Authentication-Results: {results}\r\n{message}";
-        using var folder = new TempFolder();
-        var keyFile = Path.Combine(folder.Path, "arc.pem");
-        await File.WriteAllTextAsync(keyFile, _keys["us.example"]);
-        var key = ArcSealKey.Read("us.example", "py", keyFile, "rsa-sha256");
-        var set = await ArcSealer.SealAsync(key, new MemoryStream(Encoding.Latin1.GetBytes(withResults)), results, DateTimeOffset.UtcNow, CancellationToken.None);
-        Assert.NotNull(set);
-        return string.Concat(set.Select(f => $"{f.Name}: {f.Value}\r\n")) + withResults;
-    }
-
-    private static string WithoutSeal(string message, int instance)
-    {
-        var lines = Regex.Replace(message, "\r\n([ \t])", "\u0001$1").Split("\r\n");
-        return string.Join("\r\n", lines.Where(l => !(l.StartsWith("ARC-Seal:", StringComparison.OrdinalIgnoreCase) && Regex.IsMatch(l, $@"\bi={instance};"))))
-            .Replace("\u0001", "\r\n");
-    }
+    private Task<string> OurSealAsync(string message) => ArcTestChains.OurSealAsync(message, _keys["us.example"], "py", Dns());
 
     private static async Task<T> RunAsync<T>(object input)
     {

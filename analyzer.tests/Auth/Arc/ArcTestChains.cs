@@ -1,6 +1,9 @@
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.RegularExpressions;
+using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Arc;
+using DmarcAnalyzer.Auth.Dmarc;
 using MimeKit;
 using MimeKit.Cryptography;
 using Org.BouncyCastle.Crypto;
@@ -62,6 +65,36 @@ internal static class ArcTestChains
 
     public static async Task<ArcResult> VerifyAsync(string message, FakeDnsResolver dns) =>
         await new ArcChainVerifier(dns).VerifyAsync(MimeMessage.Load(new MemoryStream(Encoding.Latin1.GetBytes(message))), CancellationToken.None);
+
+    /// <summary>
+    /// Our verification, Authentication-Results and seal on top (as us.example, selector <paramref name="selector"/>),
+    /// as the milter adds them.
+    /// </summary>
+    public static async Task<string> OurSealAsync(string message, string keyPem, string selector, FakeDnsResolver dns)
+    {
+        var arc = await VerifyAsync(message, dns);
+        var results = AuthenticationResultsWriter.Write("mx.us.example", new SpfOutcome("pass", "example.com"), [], null, arc, "192.0.2.1");
+        var withResults = $"Authentication-Results: {results}\r\n{message}";
+        using var folder = new TempFolder();
+        var keyFile = folder.File("arc.pem");
+        await File.WriteAllTextAsync(keyFile, keyPem);
+        var key = ArcSealKey.Read("us.example", selector, keyFile, "rsa-sha256");
+        var set = await ArcSealer.SealAsync(key, new MemoryStream(Encoding.Latin1.GetBytes(withResults)), results, DateTimeOffset.UtcNow, CancellationToken.None);
+        Assert.NotNull(set);
+        return string.Concat(set.Select(f => $"{f.Name}: {f.Value}\r\n")) + withResults;
+    }
+
+    /// <summary>The message without its ARC-Seal of <paramref name="instance"/>.</summary>
+    public static string WithoutSeal(string message, int instance)
+    {
+        var lines = Regex.Replace(message, "\r\n([ \t])", "\u0001$1").Split("\r\n");
+        return string.Join("\r\n", lines.Where(l => !(l.StartsWith("ARC-Seal:", StringComparison.OrdinalIgnoreCase) && Regex.IsMatch(l, $@"\bi={instance};"))))
+            .Replace("\u0001", "\r\n");
+    }
+
+    /// <summary>Instances 2 and 3 swapped in every ARC field: the sets out of order.</summary>
+    public static string SwappedInstances(string message) =>
+        Regex.Replace(message, @"\bi=([23]);", m => m.Groups[1].Value == "2" ? "i=3;" : "i=2;");
 
     private sealed class TestSigner(AsymmetricKeyParameter key, string domain, string selector, DkimSignatureAlgorithm algorithm, AuthenticationResults results)
         : ArcSigner(key, domain, selector, algorithm)
