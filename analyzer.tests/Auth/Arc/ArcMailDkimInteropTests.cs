@@ -1,16 +1,12 @@
 using System.Diagnostics;
-using System.Text.Json;
-using DmarcAnalyzer.Auth.Arc;
-using static DmarcAnalyzer.Tests.Auth.Arc.ArcTestChains;
 
 namespace DmarcAnalyzer.Tests.Auth.Arc;
 
 /// <summary>
-/// Both ways with Debian's Perl Mail::DKIM (Mail::DKIM::ARC::Signer and ::Verifier), keys from one test zone that a
-/// fake resolver installed with Mail::DKIM::DNS::resolver() serves to it: its chains of 1 to 3 hops verify with us, our
-/// seal on top of its chains verifies with it, and broken chains fail with both.
+/// ARC both ways with Debian's Perl Mail::DKIM (Mail::DKIM::ARC::Signer and ::Verifier), the test zone served to it by
+/// a fake resolver installed with Mail::DKIM::DNS::resolver().
 /// </summary>
-public sealed class ArcMailDkimInteropTests
+public sealed class ArcMailDkimInteropTests() : ArcPeerInteropTests("pl")
 {
     private const string Perl = "/usr/bin/perl";
 
@@ -78,111 +74,14 @@ public sealed class ArcMailDkimInteropTests
         }
         """;
 
-    private static readonly string[] Hops = ["lists.example.org", "forward.example.net", "relay.example.com"];
+    protected override string Peer => "Mail::DKIM";
 
-    private readonly Dictionary<string, string> _records = [];
-    private readonly Dictionary<string, string> _keys = [];
-
-    public ArcMailDkimInteropTests()
-    {
-        foreach (var hop in Hops.Append("us.example"))
-        {
-            var (pem, record) = RsaKey(2048);
-            _keys[hop] = pem;
-            _records[$"pl._domainkey.{hop}"] = record;
-        }
-    }
-
-    private FakeDnsResolver Dns()
-    {
-        var dns = new FakeDnsResolver();
-        foreach (var (name, value) in _records)
-            dns.Txt(name, value);
-        return dns;
-    }
-
-    private async Task<string> PerlChainAsync(int hops) => Assert.Single(await RunAsync(new
-    {
-        mode = "sign",
-        message = Message,
-        records = _records,
-        hops = Hops.Take(hops).Select(h => new { domain = h, selector = "pl", key = _keys[h], srv_id = "mx." + h }),
-    }));
-
-    private Task<List<string>> PerlVerifyAsync(params string[] messages) => RunAsync(new { mode = "verify", messages, records = _records });
-
-    private Task<string> OurSealAsync(string message) => ArcTestChains.OurSealAsync(message, _keys["us.example"], "pl", Dns());
-
-    [Theory]
-    [InlineData(1)]
-    [InlineData(2)]
-    [InlineData(3)]
-    public async Task MailDkimChainsVerifyWithUs(int hops)
-    {
-        var chain = await PerlChainAsync(hops);
-        Assert.Contains($"i={hops}; a=rsa-sha256; cv={(hops == 1 ? "none" : "pass")};", chain);
-        Assert.Equal(["pass"], await PerlVerifyAsync(chain));
-        var ours = await VerifyAsync(chain, Dns());
-        Assert.True(ours.State == ArcChainState.Pass, $"{ours.State}: {ours.Reason}");
-        Assert.Equal(hops, ours.Sets);
-        Assert.Equal(Hops[hops - 1], ours.Sealer);
-        Assert.Equal($"mx.{Hops[hops - 1]}", ours.NewestHop?.AuthservId);
-    }
-
-    [Theory]
-    [InlineData(0)]
-    [InlineData(1)]
-    [InlineData(3)]
-    public async Task OurSealOnTheirChainVerifiesWithMailDkim(int hops)
-    {
-        var chain = hops == 0 ? Message : await PerlChainAsync(hops);
-        var sealed_ = await OurSealAsync(chain);
-        Assert.Contains($"i={hops + 1}", sealed_);
-        Assert.Contains(hops == 0 ? "cv=none" : "cv=pass", sealed_);
-        Assert.Equal(["pass"], await PerlVerifyAsync(sealed_));
-        Assert.Equal(ArcChainState.Pass, (await VerifyAsync(sealed_, Dns())).State);
-    }
-
-    [Fact]
-    public async Task BrokenChainsFailWithBoth()
-    {
-        var chain = await PerlChainAsync(3);
-        var ourChain = await OurSealAsync(await PerlChainAsync(2));
-        string[] broken =
-        [
-            chain.Replace("Joe.", "Jim."),
-            ourChain.Replace("Joe.", "Jim."),
-            WithoutSeal(chain, 2),
-            WithoutSeal(ourChain, 3),
-            SwappedInstances(chain),
-            SwappedInstances(ourChain),
-        ];
-        var perl = await PerlVerifyAsync(broken);
-        for (var n = 0; n < broken.Length; n++)
-        {
-            Assert.True(perl[n] == "fail", $"case {n}: Mail::DKIM says {perl[n]}");
-            var ours = await VerifyAsync(broken[n], Dns());
-            Assert.True(ours.State == ArcChainState.Fail, $"case {n}: we say {ours.State}");
-        }
-    }
-
-    private static async Task<List<string>> RunAsync(object input)
+    protected override async Task<ProcessStartInfo> StartInfoAsync(string folder)
     {
         if (!File.Exists(Perl) || !File.Exists("/usr/share/perl5/Mail/DKIM/ARC/Verifier.pm"))
             Assert.Fail("Perl's Mail::DKIM is missing: install libmail-dkim-perl (test.sh does)");
-        using var folder = new TempFolder();
-        var script = folder.File("arc.pl");
+        var script = Path.Combine(folder, "arc.pl");
         await File.WriteAllTextAsync(script, Script);
-        var start = new ProcessStartInfo(Perl, [script]) { RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = true };
-        using var process = Process.Start(start)!;
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(2));
-        await process.StandardInput.WriteAsync(JsonSerializer.Serialize(input));
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync(timeout.Token);
-        var stderr = process.StandardError.ReadToEndAsync(timeout.Token);
-        await process.WaitForExitAsync(timeout.Token);
-        if (process.ExitCode != 0)
-            Assert.Fail($"Mail::DKIM exited {process.ExitCode}: {await stderr}");
-        return JsonSerializer.Deserialize<List<string>>(await stdout)!;
+        return new ProcessStartInfo(Perl, [script]);
     }
 }
