@@ -9,9 +9,6 @@ namespace DmarcAnalyzer.Mail;
 /// </summary>
 internal static class BoundedMimeParser
 {
-    // Charsets such as ISO-2022-JP and Shift_JIS (Japanese file names, RFC 2047 and RFC 2231) come from the code-pages provider.
-    static BoundedMimeParser() => System.Text.Encoding.RegisterProvider(System.Text.CodePagesEncodingProvider.Instance);
-
     private static readonly string[] EncodedMessageTypes = ["rfc822", "global"];
 
     public static async Task<ParsedMessage> ParseAsync(Stream input, MimeLimits limits, CancellationToken ct)

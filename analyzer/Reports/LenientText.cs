@@ -8,7 +8,7 @@ namespace DmarcAnalyzer.Reports;
 /// </summary>
 internal static class LenientText
 {
-    private static readonly Encoding Windows1252 = GetWindows1252();
+    private static readonly Encoding Windows1252 = Encoding.GetEncoding(1252);
 
     public static string Decode(ReadOnlySpan<byte> bytes)
     {
@@ -30,11 +30,5 @@ internal static class LenientText
         }
         var s = text.ToString();
         return s.Length > 0 && s[0] == '\uFEFF' ? s[1..] : s;
-    }
-
-    private static Encoding GetWindows1252()
-    {
-        Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-        return Encoding.GetEncoding(1252);
     }
 }

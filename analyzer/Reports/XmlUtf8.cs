@@ -13,8 +13,6 @@ namespace DmarcAnalyzer.Reports;
 /// </summary>
 internal static partial class XmlUtf8
 {
-    static XmlUtf8() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
-
     private static readonly Encoding Utf32BigEndian = new UTF32Encoding(bigEndian: true, byteOrderMark: true);
 
     public static ReadOnlyMemory<byte> From(ReadOnlyMemory<byte> xml)
