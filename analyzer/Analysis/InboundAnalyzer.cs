@@ -1,4 +1,5 @@
 using System.Globalization;
+using DmarcAnalyzer.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Analysis;
@@ -16,30 +17,21 @@ internal static class InboundAnalyzer
 
     public static async Task<InboundAnalysis?> AnalyzeAsync(SqliteConnection db, ReportPeriod period, CancellationToken ct)
     {
-        await using var query = db.CreateCommand();
-        query.CommandText = """
-            SELECT time_utc, spf, dkim, dmarc, action, reason, header_from FROM verdicts
-            WHERE time_utc >= $from AND time_utc < $to AND reason NOT LIKE 'submission%'
-            """;
-        query.Parameters.AddWithValue("$from", period.FromUtc);
-        query.Parameters.AddWithValue("$to", period.ToUtcExclusive);
         var total = new TallyBuilder();
         var weeks = new SortedDictionary<IsoWeek, TallyBuilder>();
         var months = new SortedDictionary<DateOnly, TallyBuilder>();
         var actions = new Dictionary<string, long>(StringComparer.Ordinal);
         var forged = new Dictionary<string, long>(StringComparer.Ordinal);
-        await using var reader = await query.ExecuteReaderAsync(ct);
-        while (await reader.ReadAsync(ct))
+        await foreach (var v in VerdictQueries.ReceivedAsync(db, period.FromUtc, period.ToUtcExclusive, ct))
         {
-            var day = ReportPeriod.DayFromUnixDay(Math.DivRem(reader.GetInt64(0), 86400, out var rem) - (rem < 0 ? 1 : 0));
-            var (spf, dkim, dmarc) = (Text(reader, 1), Text(reader, 2), Text(reader, 3));
-            var (action, reason) = (reader.GetString(4), reader.GetString(5));
+            var day = ReportPeriod.DayFromUnixDay(Math.DivRem(v.TimeUtc, 86400, out var rem) - (rem < 0 ? 1 : 0));
+            var (spf, dkim, dmarc) = (Checked(v.Spf), Checked(v.Dkim), Checked(v.Dmarc));
             total.Add(spf, dkim, dmarc);
             Get(weeks, IsoWeek.Of(day)).Add(spf, dkim, dmarc);
             Get(months, new DateOnly(day.Year, day.Month, 1)).Add(spf, dkim, dmarc);
-            Increment(actions, ActionName(action, reason));
-            if ((dmarc == "fail" && !IsForwarded(reason) || reason.StartsWith("forged sender", StringComparison.Ordinal))
-                && FromDomain(Text(reader, 6)) is { } domain && (forged.Count < MaxForgedDomains || forged.ContainsKey(domain)))
+            Increment(actions, ActionName(v.Action, v.Reason));
+            if ((dmarc == "fail" && !IsForwarded(v.Reason) || v.Reason.StartsWith("forged sender", StringComparison.Ordinal))
+                && FromDomain(v.HeaderFrom) is { } domain && (forged.Count < MaxForgedDomains || forged.ContainsKey(domain)))
                 Increment(forged, domain);
         }
         if (total.Messages == 0)
@@ -91,7 +83,7 @@ internal static class InboundAnalyzer
         return domain.Length is > 0 and <= 253 ? domain : null;
     }
 
-    private static string Text(SqliteDataReader reader, int column) => reader.IsDBNull(column) ? InboundAnalysis.NotChecked : reader.GetString(column);
+    private static string Checked(string? result) => result ?? InboundAnalysis.NotChecked;
 
     private static TallyBuilder Get<TKey>(SortedDictionary<TKey, TallyBuilder> table, TKey key) where TKey : notnull
     {
