@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Net;
 using System.Text;
+using DmarcAnalyzer.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Filter;
@@ -56,23 +57,7 @@ internal static class SpfOverrideProposals
 {
     public static async Task<SpfOverrideSearch> FindAsync(SqliteConnection db, DateTimeOffset? since, SpfOverrideCriteria criteria, CancellationToken ct)
     {
-        await using var query = db.CreateCommand();
-        // The domain of the envelope sender, after its last '@' (a quoted local part may hold others); the null
-        // sender (checked with the HELO name) is left out. One row past the cap tells whether the last domain read
-        // is whole: a proposal from part of a domain's addresses would be wrong.
-        query.CommandText = """
-            SELECT lower(replace(envelope_from, rtrim(envelope_from, replace(envelope_from, '@', '')), '')) AS domain, client_ip,
-                   count(*), sum(spf <> 'none'), min(time_utc), max(time_utc)
-            FROM verdicts
-            WHERE instr(envelope_from, '@') > 0 AND spf IS NOT NULL AND client_ip IS NOT NULL AND time_utc >= $since
-            GROUP BY domain, client_ip
-            ORDER BY domain
-            LIMIT $limit
-            """;
-        query.Parameters.AddWithValue("$since", since?.ToUnixTimeSeconds() ?? 0);
-        query.Parameters.AddWithValue("$limit", (long)criteria.MaxPairs + 1);
         var proposals = new List<SpfOverrideProposal>();
-        await using var reader = await query.ExecuteReaderAsync(ct);
         string? domain = null;
         string? notReadFrom = null;
         var read = 0;
@@ -83,9 +68,11 @@ internal static class SpfOverrideProposals
                 proposals.Add(proposal);
             rows.Clear();
         }
-        while (await reader.ReadAsync(ct))
+        // One row past the cap tells whether the last domain read is whole: a proposal from part of a domain's
+        // addresses would be wrong.
+        await foreach (var pair in VerdictQueries.SenderAddressesAsync(db, since?.ToUnixTimeSeconds() ?? 0, criteria.MaxPairs + 1, ct))
         {
-            var name = reader.GetString(0);
+            var name = pair.Domain;
             if (++read > criteria.MaxPairs)
             {
                 // The row past the cap either continues the domain being read (not whole: dropped) or starts the next.
@@ -99,7 +86,7 @@ internal static class SpfOverrideProposals
                 ProposeDomain();
                 domain = name;
             }
-            rows.Add((reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3), reader.GetInt64(4), reader.GetInt64(5)));
+            rows.Add((pair.ClientIp, pair.Messages, pair.Other, pair.FirstUtc, pair.LastUtc));
         }
         ProposeDomain();
         return new SpfOverrideSearch(proposals.OrderByDescending(p => p.Messages).ThenBy(p => p.Domain, StringComparer.Ordinal).ToList(), notReadFrom);

@@ -11,6 +11,9 @@ internal sealed record VerdictRow(
 /// <summary>What the inbound analysis reads of a verdict: its time, results (null: not checked), action, reason and From.</summary>
 internal sealed record InboundVerdict(long TimeUtc, string? Spf, string? Dkim, string? Dmarc, string Action, string Reason, string? HeaderFrom);
 
+/// <summary>One envelope-sender domain and client address of the verdict log, with its messages and those whose SPF result was not none.</summary>
+internal sealed record SenderAddressRow(string Domain, string ClientIp, int Messages, long Other, long FirstUtc, long LastUtc);
+
 /// <summary>The milter's verdict log: batches written in one transaction, received mail read back for a period.</summary>
 internal static class VerdictQueries
 {
@@ -56,6 +59,32 @@ internal static class VerdictQueries
         while (await reader.ReadAsync(ct))
             yield return new InboundVerdict(reader.GetInt64(0), Text(reader, 1), Text(reader, 2), Text(reader, 3),
                 reader.GetString(4), reader.GetString(5), Text(reader, 6));
+    }
+
+    /// <summary>
+    /// Envelope-sender domains (after the last '@': a quoted local part may hold others) and client addresses since
+    /// <paramref name="sinceUtc"/>, ordered by domain, at most <paramref name="limit"/>; the null sender (checked with
+    /// the HELO name) is left out.
+    /// </summary>
+    public static async IAsyncEnumerable<SenderAddressRow> SenderAddressesAsync(SqliteConnection connection, long sinceUtc, long limit,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var query = connection.CreateCommand();
+        query.CommandText = """
+            SELECT lower(replace(envelope_from, rtrim(envelope_from, replace(envelope_from, '@', '')), '')) AS domain, client_ip,
+                   count(*), sum(spf <> 'none'), min(time_utc), max(time_utc)
+            FROM verdicts
+            WHERE instr(envelope_from, '@') > 0 AND spf IS NOT NULL AND client_ip IS NOT NULL AND time_utc >= $since
+            GROUP BY domain, client_ip
+            ORDER BY domain
+            LIMIT $limit
+            """;
+        query.Parameters.AddWithValue("$since", sinceUtc);
+        query.Parameters.AddWithValue("$limit", limit);
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        while (await reader.ReadAsync(ct))
+            yield return new SenderAddressRow(reader.GetString(0), reader.GetString(1), reader.GetInt32(2), reader.GetInt64(3),
+                reader.GetInt64(4), reader.GetInt64(5));
     }
 
     private static string? Text(SqliteDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
