@@ -52,16 +52,23 @@ internal sealed class MessageAuthenticator(IDnsResolver dns, DmarcDiscoveryMode 
         var dkim = await new DkimVerifier(dns, time).VerifyAsync(reader, ct);
         var dmarc = await new DmarcEvaluator(dns, mode, psl).EvaluateAsync(from, spf, dkim, ct);
         message.Position = start;
-        ArcResult arc;
+        // Most mail carries no ARC field: it is not parsed a second time for a chain it cannot have.
+        var arc = reader.Fields.Any(f => f.Name.StartsWith("ARC-", StringComparison.OrdinalIgnoreCase))
+            ? await VerifyArcAsync(message, ct)
+            : ArcResult.None;
+        return new MessageAuthentication(spf, dkim, dmarc) { Arc = arc, ClientAddress = clientAddress };
+    }
+
+    private async Task<ArcResult> VerifyArcAsync(Stream message, CancellationToken ct)
+    {
         try
         {
-            arc = await _arc.VerifyAsync(await MimeMessage.LoadAsync(message, ct), ct);
+            return await _arc.VerifyAsync(await MimeMessage.LoadAsync(message, ct), ct);
         }
         catch (FormatException e)
         {
             // A message MimeKit cannot read (no header block at all) carries no chain we could check; none grants no trust.
-            arc = ArcResult.None with { Reason = $"not checked: {e.Message}" };
+            return ArcResult.None with { Reason = $"not checked: {e.Message}" };
         }
-        return new MessageAuthentication(spf, dkim, dmarc) { Arc = arc, ClientAddress = clientAddress };
     }
 }
