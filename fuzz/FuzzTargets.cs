@@ -1,13 +1,15 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using DmarcAnalyzer.Archives;
 using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dmarc;
 using DmarcAnalyzer.Auth.Spf;
 using DmarcAnalyzer.Dns;
-using DmarcAnalyzer.Filter;
+using DmarcAnalyzer.Ingest;
 using DmarcAnalyzer.Milter;
 using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Xml;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DmarcAnalyzer.Fuzz;
@@ -72,7 +74,7 @@ internal static class FuzzTargets
         catch (XmlSyntaxException)
         {
         }
-        catch (ReportFormatException)
+        catch (XmlEncodingException)
         {
         }
     }
@@ -82,7 +84,7 @@ internal static class FuzzTargets
     {
         try
         {
-            var report = AggregateReportReader.Open(input, IngestLimits.Default);
+            var report = AggregateReportReader.Open(input, ReportReadLimits.Default);
             foreach (var _ in report.ReadRecords())
             {
             }

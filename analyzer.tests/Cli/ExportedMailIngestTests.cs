@@ -1,4 +1,5 @@
 using System.Text;
+using DmarcAnalyzer.Tests.Ingest;
 using DmarcAnalyzer.Tests.Reports;
 
 namespace DmarcAnalyzer.Tests.Cli;

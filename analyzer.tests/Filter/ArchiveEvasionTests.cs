@@ -1,8 +1,10 @@
 using System.Buffers.Binary;
 using System.IO.Hashing;
 using System.Text;
+using DmarcAnalyzer.Archives;
 using DmarcAnalyzer.Filter;
 using DmarcAnalyzer.Mail;
+using DmarcAnalyzer.Tests.Archives;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DmarcAnalyzer.Tests.Filter;

@@ -1,6 +1,6 @@
 using System.Text;
 using DmarcAnalyzer.Imap;
-using DmarcAnalyzer.Imap.Exported;
+using DmarcAnalyzer.Ingest;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Search;

@@ -1,6 +1,6 @@
 using System.Text.Json;
 using DmarcAnalyzer.Imap;
-using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Ingest;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DmarcAnalyzer.Tests.Imap;

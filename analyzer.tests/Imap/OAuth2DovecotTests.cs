@@ -1,5 +1,5 @@
 using DmarcAnalyzer.Imap;
-using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Ingest;
 using MailKit.Security;
 using Microsoft.Extensions.Logging.Abstractions;
 

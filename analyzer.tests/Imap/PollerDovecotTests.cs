@@ -1,7 +1,7 @@
 using System.Diagnostics;
 using System.Text;
 using DmarcAnalyzer.Imap;
-using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Ingest;
 using MailKit;
 using MailKit.Net.Imap;
 using Microsoft.Data.Sqlite;

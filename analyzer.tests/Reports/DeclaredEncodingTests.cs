@@ -1,5 +1,6 @@
 using System.Text;
-using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Ingest;
+using DmarcAnalyzer.Tests.Ingest;
 
 namespace DmarcAnalyzer.Tests.Reports;
 

@@ -1,3 +1,4 @@
+using DmarcAnalyzer.Ingest;
 using DmarcAnalyzer.Reports;
 
 namespace DmarcAnalyzer.Tests.Reports;
@@ -13,7 +14,7 @@ internal sealed record ParsedReport(ReportHeader Header, List<ReportRecord> Reco
 
     public static ParsedReport Parse(ReadOnlyMemory<byte> xml)
     {
-        var reader = AggregateReportReader.Open(xml, IngestLimits.Default);
+        var reader = AggregateReportReader.Open(xml, ReportReadLimits.Default);
         return new ParsedReport(reader.Header, reader.ReadRecords().ToList());
     }
 }

@@ -1,6 +1,8 @@
-using DmarcAnalyzer.Storage;
-using DmarcAnalyzer.Tests.Reports;
+using DmarcAnalyzer.Ingest;
 using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Storage;
+using DmarcAnalyzer.Tests.Ingest;
+using DmarcAnalyzer.Tests.Reports;
 using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Tests.Storage;

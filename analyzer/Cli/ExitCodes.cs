@@ -1,3 +1,4 @@
+using DmarcAnalyzer.Ingest;
 namespace DmarcAnalyzer.Cli;
 
 /// <summary>Exit codes of the design's contract: scripts rely on them.</summary>
@@ -8,7 +9,7 @@ internal static class ExitCodes
     public const int Usage = 2;
     public const int SomeInputsFailed = 3;
 
-    public static int Of(Reports.IngestOutcome outcome) => outcome.Failed > 0 ? SomeInputsFailed : Ok;
+    public static int Of(Ingest.IngestOutcome outcome) => outcome.Failed > 0 ? SomeInputsFailed : Ok;
 }
 
 /// <summary>Bad usage found after parsing (a missing file, conflicting options): exit 2.</summary>

@@ -1,6 +1,5 @@
 using System.CommandLine;
-using DmarcAnalyzer.Imap.Exported;
-using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Ingest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 using Spectre.Console;

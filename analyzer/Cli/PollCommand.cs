@@ -2,7 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Runtime.InteropServices;
 using DmarcAnalyzer.Imap;
-using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Ingest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 

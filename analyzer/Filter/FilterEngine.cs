@@ -1,11 +1,12 @@
 using System.Globalization;
 using System.Net;
+using DmarcAnalyzer.Archives;
 using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Auth.Dmarc;
 using DmarcAnalyzer.Mail;
-using MimeKit;
 using Microsoft.Extensions.Logging;
+using MimeKit;
 
 namespace DmarcAnalyzer.Filter;
 

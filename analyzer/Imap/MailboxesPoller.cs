@@ -1,4 +1,4 @@
-using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Ingest;
 using Microsoft.Extensions.Logging;
 
 namespace DmarcAnalyzer.Imap;

@@ -1,7 +1,7 @@
 using System.Data.Common;
 using System.Globalization;
 using System.Net.Sockets;
-using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Ingest;
 using MailKit;
 using MailKit.Net.Imap;
 using MailKit.Security;

@@ -3,6 +3,7 @@ using System.Net;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Xml;
+using DmarcAnalyzer.Xml;
 
 namespace DmarcAnalyzer.Reports;
 
@@ -17,7 +18,7 @@ namespace DmarcAnalyzer.Reports;
 internal sealed class AggregateReportReader
 {
     private readonly Utf8XmlReader _reader;
-    private readonly IngestLimits _limits;
+    private readonly ReportReadLimits _limits;
     private ChildWalk _feedback;
     private const int MaxEarlyRecords = 10_000;
 
@@ -46,7 +47,7 @@ internal sealed class AggregateReportReader
 
     public ReportHeader Header { get; }
 
-    private AggregateReportReader(Utf8XmlReader reader, IngestLimits limits)
+    private AggregateReportReader(Utf8XmlReader reader, ReportReadLimits limits)
     {
         _reader = reader;
         _limits = limits;
@@ -81,11 +82,22 @@ internal sealed class AggregateReportReader
         Header = new ReportHeader(metadata.Build(), policy, version, ns);
     }
 
-    public static AggregateReportReader Open(ReadOnlyMemory<byte> xml, IngestLimits limits) =>
-        OpenUtf8(XmlUtf8.From(xml), limits);
+    public static AggregateReportReader Open(ReadOnlyMemory<byte> xml, ReportReadLimits limits)
+    {
+        ReadOnlyMemory<byte> utf8;
+        try
+        {
+            utf8 = XmlUtf8.From(xml);
+        }
+        catch (XmlEncodingException e)
+        {
+            throw new ReportFormatException(e.Message, e);
+        }
+        return OpenUtf8(utf8, limits);
+    }
 
     /// <summary>Opens a report already brought to UTF-8 by <see cref="XmlUtf8.From"/>.</summary>
-    public static AggregateReportReader OpenUtf8(ReadOnlyMemory<byte> utf8, IngestLimits limits)
+    public static AggregateReportReader OpenUtf8(ReadOnlyMemory<byte> utf8, ReportReadLimits limits)
     {
         if (utf8.IsEmpty)
             throw new ReportFormatException("the input is empty (0 bytes)");
@@ -138,7 +150,7 @@ internal sealed class AggregateReportReader
         new(e.Message.StartsWith("the XML ", StringComparison.Ordinal) ? e.Message : $"the XML is not well-formed: {e.Message}", e);
 
     /// <summary>Moves the reader onto the &lt;feedback&gt; start tag, looking past one stray wrapper element.</summary>
-    private static void FindFeedback(Utf8XmlReader r, IngestLimits limits)
+    private static void FindFeedback(Utf8XmlReader r, ReportReadLimits limits)
     {
         string? root = null;
         while (r.Read())
@@ -178,7 +190,7 @@ internal sealed class AggregateReportReader
         }
     }
 
-    private static MetadataBuilder ReadMetadata(Utf8XmlReader r, IngestLimits limits)
+    private static MetadataBuilder ReadMetadata(Utf8XmlReader r, ReportReadLimits limits)
     {
         var m = new MetadataBuilder();
         for (var children = new ChildWalk(r, limits); children.Next(out var name);)
@@ -208,7 +220,7 @@ internal sealed class AggregateReportReader
         return m;
     }
 
-    private static PolicyPublished ReadPolicy(Utf8XmlReader r, IngestLimits limits)
+    private static PolicyPublished ReadPolicy(Utf8XmlReader r, ReportReadLimits limits)
     {
         string? domain = null, adkim = null, aspf = null, p = null, sp = null, np = null, fo = null,
             testing = null, discovery = null, psd = null;
@@ -237,7 +249,7 @@ internal sealed class AggregateReportReader
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static ReportRecord ReadRecord(Utf8XmlReader r, IngestLimits limits, int number, RecordScratch scratch)
+    private static ReportRecord ReadRecord(Utf8XmlReader r, ReportReadLimits limits, int number, RecordScratch scratch)
     {
         string sourceIp = "";
         long count = 0;
@@ -300,7 +312,7 @@ internal sealed class AggregateReportReader
             headerFrom, envelopeFrom, envelopeTo, Exact(dkim), Exact(spf));
     }
 
-    private static PolicyOverride? ReadReason(Utf8XmlReader r, IngestLimits limits)
+    private static PolicyOverride? ReadReason(Utf8XmlReader r, ReportReadLimits limits)
     {
         string? type = null, comment = null;
         for (var children = new ChildWalk(r, limits); children.Next(out var name);)
@@ -312,7 +324,7 @@ internal sealed class AggregateReportReader
         return type is null && comment is null ? null : new PolicyOverride(type ?? "other", comment);
     }
 
-    private static DkimAuthResult? ReadDkim(Utf8XmlReader r, IngestLimits limits)
+    private static DkimAuthResult? ReadDkim(Utf8XmlReader r, ReportReadLimits limits)
     {
         string? domain = null, selector = null, result = null, human = null;
         for (var children = new ChildWalk(r, limits); children.Next(out var name);)
@@ -329,7 +341,7 @@ internal sealed class AggregateReportReader
         return domain is null && result is null ? null : new DkimAuthResult(domain ?? "", selector, result ?? "none", human);
     }
 
-    private static SpfAuthResult? ReadSpf(Utf8XmlReader r, IngestLimits limits)
+    private static SpfAuthResult? ReadSpf(Utf8XmlReader r, ReportReadLimits limits)
     {
         string? domain = null, scope = null, result = null, human = null;
         for (var children = new ChildWalk(r, limits); children.Next(out var name);)
@@ -355,12 +367,12 @@ internal sealed class AggregateReportReader
     private struct ChildWalk
     {
         private readonly Utf8XmlReader _r;
-        private readonly IngestLimits _limits;
+        private readonly ReportReadLimits _limits;
         private readonly bool _readPastEnd;
         /// <summary>The parent's depth, or -1 once its end tag is reached.</summary>
         private int _depth;
 
-        public ChildWalk(Utf8XmlReader r, IngestLimits limits, bool readPastEnd = true)
+        public ChildWalk(Utf8XmlReader r, ReportReadLimits limits, bool readPastEnd = true)
         {
             _r = r;
             _limits = limits;
@@ -403,7 +415,7 @@ internal sealed class AggregateReportReader
 
     /// <summary>The trimmed text of the element the reader is on; child elements inside it are skipped.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static string Text(Utf8XmlReader r, IngestLimits limits)
+    private static string Text(Utf8XmlReader r, ReportReadLimits limits)
     {
         if (r.IsEmptyElement)
         {
@@ -446,7 +458,7 @@ internal sealed class AggregateReportReader
 
     /// <summary>Skips the element the reader is on, bounded in depth (XmlReader.Skip is not).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Skip(Utf8XmlReader r, IngestLimits limits)
+    private static void Skip(Utf8XmlReader r, ReportReadLimits limits)
     {
         if (r.IsEmptyElement)
         {

@@ -1,0 +1,167 @@
+using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Storage;
+using DmarcAnalyzer.Xml;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging;
+
+namespace DmarcAnalyzer.Ingest;
+
+/// <summary>
+/// One code path from raw bytes to the store, shared by files, Maildir/mbox and the IMAP poller:
+/// unpack by content, parse each report, commit each in its own transaction; whatever cannot be read is
+/// stored in the failures table with its raw bytes and the reason.
+/// </summary>
+internal sealed class IngestPipeline : IAsyncDisposable
+{
+    private readonly SqliteConnection _connection;
+    private readonly IngestWriter _writer;
+    private readonly IngestLimits _limits;
+    private readonly ILogger _log;
+
+    private IngestPipeline(SqliteConnection connection, IngestLimits limits, ILogger log)
+    {
+        _connection = connection;
+        _writer = new IngestWriter(connection);
+        _limits = limits;
+        _log = log;
+    }
+
+    public IngestLimits Limits => _limits;
+
+    public static async Task<IngestPipeline> OpenAsync(string dbPath, IngestLimits limits, ILogger log, CancellationToken ct) =>
+        new(await Database.OpenAsync(dbPath, ct), limits, log);
+
+    public async Task<IngestOutcome> IngestAsync(Stream input, string source, CancellationToken ct) =>
+        await IngestAsync(await BoundedRead.ReadAsync(input, _limits, ct), source, ct);
+
+    /// <summary>
+    /// Ingests an input already read (<see cref="BoundedRead"/>, with this pipeline's limits). Whatever goes wrong
+    /// with the input makes it, or the report in it, a failure and never ends the batch: only the store's own
+    /// errors (<see cref="IsTheStores"/>) and cancellation leave this method.
+    /// </summary>
+    public async Task<IngestOutcome> IngestAsync(RawInput raw, string source, CancellationToken ct)
+    {
+        if (raw.Size > raw.Bytes.Length)
+            return await FailAsync(source,
+                $"the input is {Megabytes(raw.Size)}, larger than the {Megabytes(_limits.MaxInputBytes)} read (Ingest:MaxInputBytes); " +
+                $"only its first {Megabytes(raw.Bytes.Length)} are kept here", raw, ct);
+
+        IReadOnlyList<ExtractedPiece> pieces;
+        try
+        {
+            StageHook?.Invoke(IngestStage.Unpack, source);
+            pieces = await ReportUnpacker.UnpackAsync(raw.Bytes, _limits, ct);
+        }
+        catch (Exception e) when (IsTheInputs(e, ct))
+        {
+            return await FailUnexpectedlyAsync(source, IngestStage.Unpack, e, raw, ct);
+        }
+        var outcome = IngestOutcome.None;
+        foreach (var piece in pieces)
+        {
+            var where = ReportUnpacker.Join(source, piece.Where);
+            outcome += piece switch
+            {
+                ExtractedXml xml => await StoreAsync(xml.Xml, where, raw, ct),
+                ExtractionFailure failure => await FailAsync(where, failure.Reason, raw, ct),
+                _ => throw new InvalidOperationException(piece.GetType().Name),
+            };
+        }
+        return outcome;
+    }
+
+    /// <summary>
+    /// Test seam: called as each stage of each input or report begins (and for <see cref="IngestStage.Store"/>, just
+    /// before the commit); what it throws is taken as that stage's own error.
+    /// </summary>
+    internal Action<IngestStage, string>? StageHook { get; set; }
+
+    /// <summary>Stores an input that cannot be read at all as a failure, with its raw bytes (bounded) and the reason.</summary>
+    public async Task<IngestOutcome> RecordFailureAsync(Stream input, string source, string reason, CancellationToken ct) =>
+        await FailAsync(source, reason, await BoundedRead.ReadAsync(input, _limits, ct), ct);
+
+    /// <summary>
+    /// Decodes, parses and stores one report. The try covers the report as a whole, never a record: the parse is the
+    /// hot path. A report that fails part-way leaves nothing in the store (its transaction rolls back) but its failure.
+    /// </summary>
+    private async Task<IngestOutcome> StoreAsync(ReadOnlyMemory<byte> xml, string where, RawInput input, CancellationToken ct)
+    {
+        var stage = IngestStage.Decode;
+        try
+        {
+            StageHook?.Invoke(stage, where);
+            var utf8 = XmlUtf8.From(xml);
+            stage = IngestStage.Parse;
+            StageHook?.Invoke(stage, where);
+            var report = AggregateReportReader.OpenUtf8(utf8, _limits.Report);
+            var m = report.Header.Metadata;
+            stage = IngestStage.Store;
+            var beforeCommit = StageHook is { } hook ? () => hook(IngestStage.Store, where) : (Action?)null;
+            if (await _writer.AddAsync(report.Header, report.ReadRecords(), xml, where, ct, beforeCommit) is not { } records)
+            {
+                _log.LogDebug("{Source}: report {ReportId} from {Org} is already stored", where, m.ReportId, m.OrgName);
+                return new IngestOutcome(0, 1, 0, 0);
+            }
+            _log.LogDebug("{Source}: report {ReportId} from {Org} for {Domain}, {Records} records",
+                where, m.ReportId, m.OrgName, report.Header.Policy.Domain, records);
+            return new IngestOutcome(1, 0, 0, records);
+        }
+        catch (Exception e) when (e is ReportFormatException or XmlEncodingException)
+        {
+            return await FailAsync(where, e.Message, input, ct);
+        }
+        catch (Exception e) when (IsTheInputs(e, ct))
+        {
+            return await FailUnexpectedlyAsync(where, stage, e, input, ct);
+        }
+    }
+
+    /// <summary>
+    /// The store's own errors: SQLite's (disk full, database locked, corrupt or read-only). No other input could be
+    /// stored either, so they end the batch. Were one of them taken for an input's error, storing that input's failure
+    /// would meet the same error and end the batch all the same: nothing is lost either way.
+    /// </summary>
+    private static bool IsTheStores(Exception e) => e is SqliteException;
+
+    /// <summary>An error of the input at hand: neither the store's nor the cancellation of the whole run.</summary>
+    public static bool IsTheInputs(Exception e, CancellationToken ct) =>
+        !IsTheStores(e) && !(e is OperationCanceledException && ct.IsCancellationRequested);
+
+    /// <summary>Stores an input whose reading (an mbox file's, message by message) ended in an error nobody foresaw.</summary>
+    public async Task<IngestOutcome> RecordUnexpectedFailureAsync(Stream input, string source, Exception e, CancellationToken ct) =>
+        await FailUnexpectedlyAsync(source, IngestStage.Unpack, e, await BoundedRead.ReadAsync(input, _limits, ct), ct);
+
+    /// <summary>
+    /// An error nobody foresaw (a bug of ours or of a library, met by a hostile input): the input is kept as a failure
+    /// with a reason a person can act on; the exception's own text, meant for developers, goes to the log only.
+    /// </summary>
+    private async Task<IngestOutcome> FailUnexpectedlyAsync(string where, IngestStage stage, Exception e, RawInput raw, CancellationToken ct)
+    {
+        _log.LogError(e, "{Source}: unexpected error at the {Stage} stage", Printable(where), stage);
+        return await FailAsync(where, stage switch
+        {
+            IngestStage.Unpack => "the input could not be unpacked: an unexpected error (logged) while opening it",
+            IngestStage.Decode => "the report could not be read: an unexpected error (logged) while decoding its text",
+            IngestStage.Parse => "the report could not be read: an unexpected error (logged) while parsing it",
+            _ => "the report could not be stored: an unexpected error (logged) while storing it; nothing of it was kept",
+        }, raw, ct);
+    }
+
+    private async Task<IngestOutcome> FailAsync(string where, string reason, RawInput raw, CancellationToken ct)
+    {
+        _log.LogWarning("{Source}: {Reason}", Printable(where), Printable(reason));
+        await _writer.AddFailureAsync(where, reason, raw, ct);
+        return new IngestOutcome(0, 0, 1, 0);
+    }
+
+    /// <summary>Names from strangers' archives reach the log: no control characters (terminal escapes) in it.</summary>
+    private static string Printable(string text) => string.Concat(text.Select(c => char.IsControl(c) ? '\uFFFD' : c));
+
+    private static string Megabytes(long bytes) => $"{bytes / (1024.0 * 1024):0.#} MB";
+
+    public ValueTask DisposeAsync()
+    {
+        _writer.Dispose();
+        return _connection.DisposeAsync();
+    }
+}
