@@ -56,17 +56,9 @@ internal static class AuthenticationResultWords
     };
 
     /// <summary>The SPF result a word names (without case), or null for a word RFC 7208 does not have.</summary>
-    public static SpfResultCode? SpfResult(string word) => Parse<SpfResultCode>(word, Word);
-
-    /// <summary>The DKIM result a word names (without case), or null.</summary>
-    public static DkimResultCode? DkimResult(string word) => Parse<DkimResultCode>(word, Word);
-
-    /// <summary>The DMARC result a word names (without case), or null.</summary>
-    public static DmarcResultCode? DmarcResult(string word) => Parse<DmarcResultCode>(word, Word);
+    public static SpfResultCode? SpfResult(string word) =>
+        Enum.GetValues<SpfResultCode>().Where(v => v.Word().Equals(word, StringComparison.OrdinalIgnoreCase)).Select(v => (SpfResultCode?)v).FirstOrDefault();
 
     /// <summary>True for "pass", the one word every method shares (RFC 8601 §2.7).</summary>
     public static bool IsPass(string word) => word.Equals("pass", StringComparison.OrdinalIgnoreCase);
-
-    private static T? Parse<T>(string word, Func<T, string> toWord) where T : struct, Enum =>
-        Enum.GetValues<T>().Where(v => toWord(v).Equals(word, StringComparison.OrdinalIgnoreCase)).Select(v => (T?)v).FirstOrDefault();
 }
