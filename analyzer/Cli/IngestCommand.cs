@@ -24,6 +24,8 @@ internal static class IngestCommand
             var configuration = AppConfiguration.Load(result.GetValue(config));
             var inputs = ExpandInputs(result.GetValue(paths)!);
             var outcome = await IngestAsync(configuration, AppConfiguration.DatabasePath(result.GetValue(db), configuration), inputs, ct);
+            if (outcome.ToOtherKindsLine() is { } otherKinds)
+                Console.Out.WriteLine(otherKinds);
             Console.Out.WriteLine(outcome.ToSummaryLine());
             return ExitCodes.Of(outcome);
         });

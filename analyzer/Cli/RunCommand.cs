@@ -29,6 +29,8 @@ internal static class RunCommand
             var configuration = AppConfiguration.Load(result.GetValue(config));
             var database = AppConfiguration.DatabasePath(result.GetValue(db), configuration);
             var outcome = await IngestCommand.IngestAsync(configuration, database, IngestCommand.ExpandInputs(result.GetValue(paths)!), ct);
+            if (outcome.ToOtherKindsLine() is { } otherKinds)
+                Console.Out.WriteLine(otherKinds);
             Console.Out.WriteLine(outcome.ToSummaryLine());
             var resolver = result.GetValue(noDns) ? null : await dns.CreateResolverAsync(result, configuration, ct);
             var report = await ReportCommand.WriteAsync(configuration, database, new ReportPeriod(null, null), null,

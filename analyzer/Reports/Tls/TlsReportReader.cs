@@ -86,6 +86,9 @@ internal static class TlsReportReader
                     break;
             }
         }
+        if (org is null && reportId is null && begin is null && policies is null)
+            throw new ReportFormatException(
+                "JSON, but not an SMTP TLS report: none of organization-name, report-id, date-range and policies is in it (RFC 8460 section 4.4)");
         if (string.IsNullOrWhiteSpace(org))
             throw new ReportFormatException("the SMTP TLS report has no organization-name (RFC 8460 section 4.4)");
         if (string.IsNullOrWhiteSpace(reportId))
