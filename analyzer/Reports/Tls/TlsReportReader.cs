@@ -26,10 +26,7 @@ internal static class TlsReportReader
             var counts = new Counts(limits);
             if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
                 throw new ReportFormatException("the SMTP TLS report is not a JSON object (RFC 8460 section 4.4)");
-            var report = ReadReport(ref reader, counts);
-            if (reader.Read())
-                throw new ReportFormatException("the SMTP TLS report has more content after its JSON object");
-            return report;
+            return ReadReport(ref reader, counts);
         }
         catch (JsonException e)
         {
@@ -86,6 +83,9 @@ internal static class TlsReportReader
                     break;
             }
         }
+        // Syntax before meaning: what follows the report's object makes the input no JSON document at all.
+        if (reader.Read())
+            throw new ReportFormatException("the SMTP TLS report has more content after its JSON object");
         if (org is null && reportId is null && begin is null && policies is null)
             throw new ReportFormatException(
                 "JSON, but not an SMTP TLS report: none of organization-name, report-id, date-range and policies is in it (RFC 8460 section 4.4)");
