@@ -65,6 +65,9 @@ internal static class ReportCommand
         var analysis = await analyzer.AnalyzeAsync(connection, period, domain, ct) with
         {
             Inbound = await InboundAnalyzer.AnalyzeAsync(connection, period, ct),
+            Tls = await TlsAnalyzer.AnalyzeAsync(connection, period, domain, ct),
+            FailureReports = await FailureReportAnalyzer.AnalyzeAsync(connection, period, domain,
+                configuration.GetValue<bool>(FailureReportPrivacy.Setting), ct),
         };
         var written = await ReportWriter.WriteAsync(analysis, folder, DateTimeOffset.UtcNow, ct);
 
