@@ -83,9 +83,8 @@ internal static class TlsReportReader
                     break;
             }
         }
-        // Syntax before meaning: what follows the report's object makes the input no JSON document at all.
-        if (reader.Read())
-            throw new ReportFormatException("the SMTP TLS report has more content after its JSON object");
+        // Syntax before meaning: content after the report's object is a JsonException here (one value per document).
+        reader.Read();
         if (org is null && reportId is null && begin is null && policies is null)
             throw new ReportFormatException(
                 "JSON, but not an SMTP TLS report: none of organization-name, report-id, date-range and policies is in it (RFC 8460 section 4.4)");
