@@ -124,6 +124,18 @@ public class TlsAndFailureCorpusTests
         Assert.Null(IngestOutcome.None.ToOtherKindsLine());
     }
 
+    [Fact]
+    public async Task TheSamplesAreStored()
+    {
+        await using var store = new IngestHarness();
+        var outcome = IngestOutcome.None;
+        foreach (var folder in new[] { "tls", "failure" })
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(Corpus.RepoRoot, "samples", folder)).Order(StringComparer.Ordinal))
+                outcome += await store.IngestFileAsync(file);
+        Assert.Equal(new IngestOutcome(0, 0, 0, 0, TlsNew: 7, FailureReportsNew: 2), outcome);
+        Assert.Equal(["dkim", "spf"], await store.StringsAsync("SELECT auth_failure FROM failure_reports ORDER BY arrival_utc"));
+    }
+
     private static async Task<byte[]> RawAsync(IngestHarness store, string table)
     {
         var hex = Assert.Single(await store.StringsAsync($"SELECT hex(raw_gzip) FROM {table}"));
