@@ -15,6 +15,9 @@ internal sealed record IngestOutcome(int New, int Duplicate, int Failed, long Re
             a.TlsNew + b.TlsNew, a.TlsDuplicate + b.TlsDuplicate,
             a.FailureReportsNew + b.FailureReportsNew, a.FailureReportsDuplicate + b.FailureReportsDuplicate);
 
+    /// <summary>Reports of every kind now in the store, new or there before.</summary>
+    public int StoredReports => New + Duplicate + TlsNew + TlsDuplicate + FailureReportsNew + FailureReportsDuplicate;
+
     /// <summary>The contract line scripts read (design.md): the last line of <c>ingest</c> and <c>poll --once</c>.</summary>
     public string ToSummaryLine() => $"reports: {New} new, {Duplicate} duplicate, {Failed} failed; records: {Records}";
 
