@@ -14,11 +14,11 @@ public class TlsAndFailureSectionTests
     private static async Task<string> PageAsync(IngestHarness store, bool showDetails = false, string? domain = null)
     {
         var ct = TestContext.Current.CancellationToken;
-        await using var db = await Database.OpenAsync(store.DatabasePath, ct);
+        await using var db = await Store.OpenAsync(store.DatabasePath, ct);
         var analysis = new ReportAnalysis(ReportPeriod.All, domain, [], 0)
         {
-            Tls = await TlsAnalyzer.AnalyzeAsync(db, ReportPeriod.All, domain, ct),
-            FailureReports = await FailureReportAnalyzer.AnalyzeAsync(db, ReportPeriod.All, domain, showDetails, ct),
+            Tls = await TlsAnalyzer.AnalyzeAsync(db.TlsReports, ReportPeriod.All, domain, ct),
+            FailureReports = await FailureReportAnalyzer.AnalyzeAsync(db.FailureReports, ReportPeriod.All, domain, showDetails, ct),
         };
         return HtmlReport.Render(analysis, [], [], Generated);
     }

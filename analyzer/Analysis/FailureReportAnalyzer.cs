@@ -1,5 +1,4 @@
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Analysis;
 
@@ -10,15 +9,15 @@ internal static class FailureReportAnalyzer
 
     public const int TopListed = 20;
 
-    public static async Task<FailureReportAnalysis?> AnalyzeAsync(SqliteConnection db, ReportPeriod period, string? domain, bool showDetails, CancellationToken ct)
+    public static async Task<FailureReportAnalysis?> AnalyzeAsync(IFailureReportQueries db, ReportPeriod period, string? domain, bool showDetails, CancellationToken ct)
     {
         var days = new SortedDictionary<DateOnly, long>();
         var sources = new Dictionary<string, long>(StringComparer.Ordinal);
         var failures = new Dictionary<string, long>(StringComparer.Ordinal);
         var reporters = new Dictionary<string, long>(StringComparer.Ordinal);
-        var latest = new Queue<FailureReportQueries.FailureReportRow>();
+        var latest = new Queue<FailureReportRow>();
         long total = 0;
-        await foreach (var row in FailureReportQueries.ReadAsync(db, period.FromUtc, period.ToUtcExclusive, domain, ct))
+        await foreach (var row in db.ReadAsync(period.FromUtc, period.ToUtcExclusive, domain, ct))
         {
             total++;
             var seconds = row.Arrival.ToUnixTimeSeconds();
@@ -45,7 +44,7 @@ internal static class FailureReportAnalyzer
             !showDetails);
     }
 
-    private static FailureReportSample Sample(FailureReportQueries.FailureReportRow r, bool showDetails) => new(
+    private static FailureReportSample Sample(FailureReportRow r, bool showDetails) => new(
         r.Arrival, r.ReportingDomain, r.ReportedDomain, r.SourceIp, r.AuthFailure,
         showDetails ? r.HeaderFrom ?? r.OriginalMailFrom : FailureReportPrivacy.MaskAddresses(r.HeaderFrom ?? r.OriginalMailFrom),
         showDetails ? r.HeaderTo ?? r.OriginalRcptTo : FailureReportPrivacy.MaskAddresses(r.HeaderTo ?? r.OriginalRcptTo),

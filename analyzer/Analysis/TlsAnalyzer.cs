@@ -1,5 +1,4 @@
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Analysis;
 
@@ -11,12 +10,12 @@ internal static class TlsAnalyzer
 
     public const string NoDomain = "(none)";
 
-    public static async Task<TlsAnalysis?> AnalyzeAsync(SqliteConnection db, ReportPeriod period, string? domain, CancellationToken ct)
+    public static async Task<TlsAnalysis?> AnalyzeAsync(ITlsReportQueries db, ReportPeriod period, string? domain, CancellationToken ct)
     {
-        var policies = await TlsReportQueries.PoliciesAsync(db, period.FromUtc, period.ToUtcExclusive, domain, ct);
+        var policies = await db.PoliciesAsync(period.FromUtc, period.ToUtcExclusive, domain, ct);
         if (policies.Count == 0)
             return null;
-        var details = (await TlsReportQueries.FailureDetailsAsync(db, period.FromUtc, period.ToUtcExclusive, domain, ct)).ToLookup(d => d.Policy);
+        var details = (await db.FailureDetailsAsync(period.FromUtc, period.ToUtcExclusive, domain, ct)).ToLookup(d => d.Policy);
         var domains = policies
             .GroupBy(p => p.PolicyDomain ?? NoDomain, StringComparer.Ordinal)
             .Select(g => Domain(g.Key, g.ToList(), g.SelectMany(p => details[p.Policy]).ToList()))
@@ -25,7 +24,7 @@ internal static class TlsAnalyzer
         return new TlsAnalysis(domains);
     }
 
-    private static TlsDomainAnalysis Domain(string name, List<TlsReportQueries.TlsPolicyRow> policies, List<TlsReportQueries.TlsDetailRow> details)
+    private static TlsDomainAnalysis Domain(string name, List<TlsPolicyRow> policies, List<TlsDetailRow> details)
     {
         var days = policies
             .GroupBy(p => ReportPeriod.DayFromUnixDay(Math.DivRem(p.BeginUtc, 86400, out var rem) - (rem < 0 ? 1 : 0)))
@@ -46,7 +45,7 @@ internal static class TlsAnalyzer
             Counts(details.Where(d => d.SendingMtaIp is not null).Select(d => (d.SendingMtaIp!, d.FailedSessions))).Take(TopListed).ToList());
     }
 
-    private static TlsSessions Sum(IEnumerable<TlsReportQueries.TlsPolicyRow> policies) =>
+    private static TlsSessions Sum(IEnumerable<TlsPolicyRow> policies) =>
         policies.Aggregate(new TlsSessions(0, 0), (s, p) => new TlsSessions(Add(s.Successful, p.SuccessfulSessions), Add(s.Failed, p.FailedSessions)));
 
     /// <summary>Counts from strangers: absurd ones saturate instead of overflowing.</summary>

@@ -34,25 +34,36 @@ internal static class ExportCommand
             var path = AppConfiguration.DatabasePath(result.GetValue(db), configuration);
             if (!File.Exists(path))
                 throw new UsageException($"no database at {path}: run 'dmarc ingest' first or name one with --db");
-            await using var connection = await Database.OpenAsync(path, ct);
             var file = result.GetValue(output);
             await using var stream = file is null ? Console.OpenStandardOutput() : file.Create();
             var csv = result.GetValue(format) == "csv";
             switch (result.GetValue(what))
             {
+                case "tls":
+                {
+                    await using var store = await Store.OpenAsync(path, ct);
+                    await WriteAsync(stream, csv, store.TlsReports.ExportAsync(ct), ct);
+                    break;
+                }
+                case "failure-reports":
+                {
+                    await using var store = await Store.OpenAsync(path, ct);
+                    var whole = configuration.GetValue<bool>(FailureReportPrivacy.Setting);
+                    await WriteAsync(stream, csv, store.FailureReports.ExportAsync(ct).Select(r => whole ? r : Masked(r)), ct);
+                    break;
+                }
                 case "reports":
+                {
+                    await using var connection = await Database.OpenAsync(path, ct);
                     await WriteAsync(stream, csv, ExportQueries.ReportsAsync(connection, ct), ct);
                     break;
-                case "tls":
-                    await WriteAsync(stream, csv, TlsReportQueries.ExportAsync(connection, ct), ct);
-                    break;
-                case "failure-reports":
-                    var whole = configuration.GetValue<bool>(FailureReportPrivacy.Setting);
-                    await WriteAsync(stream, csv, FailureReportQueries.ExportAsync(connection, ct).Select(r => whole ? r : Masked(r)), ct);
-                    break;
+                }
                 default:
+                {
+                    await using var connection = await Database.OpenAsync(path, ct);
                     await WriteAsync(stream, csv, ExportQueries.RecordsAsync(connection, ct), ct);
                     break;
+                }
             }
             return ExitCodes.Ok;
         });
@@ -68,7 +79,7 @@ internal static class ExportCommand
     }
 
     /// <summary>RFC 9991's privacy considerations: the addresses' local parts and the subject are personal data.</summary>
-    private static FailureReportQueries.FailureReportRow Masked(FailureReportQueries.FailureReportRow r) => r with
+    private static FailureReportRow Masked(FailureReportRow r) => r with
     {
         OriginalMailFrom = FailureReportPrivacy.MaskAddresses(r.OriginalMailFrom),
         OriginalRcptTo = FailureReportPrivacy.MaskAddresses(r.OriginalRcptTo),

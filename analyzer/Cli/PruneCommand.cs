@@ -28,9 +28,9 @@ internal static partial class PruneCommand
             var path = AppConfiguration.DatabasePath(result.GetValue(db), configuration);
             if (!File.Exists(path))
                 throw new UsageException($"no database at {path}: name one with --db");
-            await using var connection = await Database.OpenAsync(path, ct);
+            await using var store = await Store.OpenAsync(path, ct);
             var before = DateTimeOffset.UtcNow.AddDays(-days);
-            var deleted = await FailureReportQueries.PruneAsync(connection, before.ToUnixTimeSeconds(), ct);
+            var deleted = await store.FailureReports.PruneAsync(before.ToUnixTimeSeconds(), ct);
             Console.Out.WriteLine($"failure reports: {deleted} deleted (arrived before {before.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)})");
             return ExitCodes.Ok;
         });

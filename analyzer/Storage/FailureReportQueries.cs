@@ -3,21 +3,12 @@ using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Storage;
 
-/// <summary>Reads and prunes stored DMARC failure reports (RFC 6591): export rows, the report's section, retention.</summary>
-internal static class FailureReportQueries
+/// <summary>The SQLite <see cref="IFailureReportQueries"/>.</summary>
+internal sealed class FailureReportQueries(SqliteConnection connection) : IFailureReportQueries
 {
-    internal sealed record FailureReportRow(
-        DateTimeOffset Arrival, DateTimeOffset? ReportDate, string? ReportingDomain, string FeedbackType, string? UserAgent, string? Version,
-        string? ReportedDomain, string? SourceIp, string? AuthFailure, string? IdentityAlignment, string? DeliveryResult,
-        string? DkimDomain, string? DkimSelector, string? SpfDns, string? OriginalMailFrom, string? OriginalRcptTo, string? ArrivalDate,
-        string? HeaderFrom, string? HeaderTo, string? Subject, string? HeaderDate, string? MessageId, string? AuthenticationResults,
-        string Identity, string Source, DateTimeOffset Ingested);
+    public IAsyncEnumerable<FailureReportRow> ExportAsync(CancellationToken ct) => ReadAsync(long.MinValue, long.MaxValue, null, ct);
 
-    public static IAsyncEnumerable<FailureReportRow> ExportAsync(SqliteConnection connection, CancellationToken ct) =>
-        ReadAsync(connection, long.MinValue, long.MaxValue, null, ct);
-
-    /// <summary>Reports that arrived in the range (about <paramref name="domain"/> when given), oldest first.</summary>
-    public static async IAsyncEnumerable<FailureReportRow> ReadAsync(SqliteConnection connection, long fromUtc, long toUtcExclusive, string? domain,
+    public async IAsyncEnumerable<FailureReportRow> ReadAsync(long fromUtc, long toUtcExclusive, string? domain,
         [EnumeratorCancellation] CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
@@ -43,13 +34,7 @@ internal static class FailureReportQueries
                 Sql.Text(reader, 22), reader.GetString(23), reader.GetString(24), Sql.Time(reader.GetInt64(25)));
     }
 
-    /// <summary>
-    /// Deletes the failure reports that arrived before <paramref name="beforeUtc"/>, their raw bytes with them (one row holds
-    /// both), and returns how many. RFC 9991's privacy section: they hold personal data, kept no longer than needed.
-    /// </summary>
-    /// <remarks>secure_delete overwrites the freed pages, and the checkpoint moves that into the database file and empties the
-    /// write-ahead log: the deleted bytes are not left readable in either file.</remarks>
-    public static async Task<long> PruneAsync(SqliteConnection connection, long beforeUtc, CancellationToken ct)
+    public async Task<long> PruneAsync(long beforeUtc, CancellationToken ct)
     {
         await Database.ExecuteAsync(connection, "PRAGMA secure_delete = ON", ct);
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);

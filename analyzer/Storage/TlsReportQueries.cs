@@ -3,22 +3,10 @@ using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Storage;
 
-/// <summary>Reads stored SMTP TLS reports: flat rows for <c>dmarc export --what tls</c>, and what the report's TLS section tallies.</summary>
-internal static class TlsReportQueries
+/// <summary>The SQLite <see cref="ITlsReportQueries"/>.</summary>
+internal sealed class TlsReportQueries(SqliteConnection connection) : ITlsReportQueries
 {
-    /// <summary>One failure detail with its policy and report; a policy without failure details is one row with the detail's columns empty.</summary>
-    internal sealed record TlsExportRow(
-        string OrganizationName, string ReportId, DateTimeOffset Begin, DateTimeOffset End, string? ContactInfo,
-        string PolicyType, string? PolicyString, string? PolicyDomain, string? MxHost, long SuccessfulSessions, long FailedSessions,
-        string? ResultType, string? SendingMtaIp, string? ReceivingMxHostname, string? ReceivingMxHelo, string? ReceivingIp,
-        long? FailedSessionCount, string? AdditionalInformation, string? FailureReasonCode, string Source, DateTimeOffset Ingested);
-
-    /// <summary>A policy block of a report whose period begins in the range.</summary>
-    internal sealed record TlsPolicyRow(long Policy, string? PolicyDomain, string PolicyType, long BeginUtc, long SuccessfulSessions, long FailedSessions);
-
-    internal sealed record TlsDetailRow(long Policy, string ResultType, string? ReceivingMxHostname, string? SendingMtaIp, long FailedSessions);
-
-    public static async IAsyncEnumerable<TlsExportRow> ExportAsync(SqliteConnection connection, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<TlsExportRow> ExportAsync([EnumeratorCancellation] CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
         query.CommandText = """
@@ -39,7 +27,7 @@ internal static class TlsReportQueries
                 Sql.Time(reader.GetInt64(20)));
     }
 
-    public static async Task<IReadOnlyList<TlsPolicyRow>> PoliciesAsync(SqliteConnection connection, long fromUtc, long toUtcExclusive, string? domain, CancellationToken ct)
+    public async Task<IReadOnlyList<TlsPolicyRow>> PoliciesAsync(long fromUtc, long toUtcExclusive, string? domain, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
         query.CommandText = """
@@ -56,7 +44,7 @@ internal static class TlsReportQueries
         return rows;
     }
 
-    public static async Task<IReadOnlyList<TlsDetailRow>> FailureDetailsAsync(SqliteConnection connection, long fromUtc, long toUtcExclusive, string? domain, CancellationToken ct)
+    public async Task<IReadOnlyList<TlsDetailRow>> FailureDetailsAsync(long fromUtc, long toUtcExclusive, string? domain, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
         query.CommandText = """
