@@ -232,10 +232,13 @@ internal static class ReportUnpacker
         _ => false,
     };
 
-    /// <summary>A multipart/report (RFC 6522) that is neither ARF nor a TLS report: Exim's DMARC forensic report, in prose.</summary>
+    /// <summary>
+    /// A multipart/report (RFC 6522) of no report-type or feedback-report whose report part is missing: Exim's DMARC
+    /// forensic report, in prose. Delivery status notifications and TLS reports name their own report-type.
+    /// </summary>
     private static bool IsProseReport(MimeMessage message) =>
         message.Body is Multipart { ContentType: var type } && type.IsMimeType("multipart", "report")
-        && !string.Equals(type.Parameters["report-type"], "tlsrpt", StringComparison.OrdinalIgnoreCase);
+        && type.Parameters["report-type"] is null or { Length: 0 } or "feedback-report";
 
     /// <summary>Reads a decompressing stream to its end, within what the input may still inflate to (bombs).</summary>
     private static ReadOnlyMemory<byte> BoundedRead(Stream source, Unpacking u, string what)
