@@ -25,13 +25,14 @@ internal static class ExportCommand
         };
         what.AcceptOnlyFromAmong("records", "reports", "tls", "failure-reports");
         var output = new Option<FileInfo?>("--out") { Description = "Write to FILE instead of stdout" };
-        var db = CommonOptions.Database();
-        var config = CommonOptions.Config();
-        var command = new Command("export", "Export stored records, reports, TLS reports or failure reports as CSV or JSON") { format, what, output, db, config };
+        var settings = new CommandConfiguration();
+        settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
+        var command = new Command("export", "Export stored records, reports, TLS reports or failure reports as CSV or JSON") { format, what, output };
+        settings.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
-            var configuration = AppConfiguration.Load(result.GetValue(config));
-            var path = AppConfiguration.DatabasePath(result.GetValue(db), configuration);
+            var configuration = settings.Load(result);
+            var path = AppConfiguration.DatabasePath(configuration);
             if (!File.Exists(path))
                 throw new UsageException($"no database at {path}: run 'dmarc ingest' first or name one with --db");
             var file = result.GetValue(output);

@@ -18,14 +18,14 @@ internal static partial class PruneCommand
             Description = "Delete failure reports that arrived longer ago than this: a number of days, as 90d",
             Required = true,
         };
-        var db = CommonOptions.Database();
-        var config = CommonOptions.Config();
-        var command = new Command("prune", "Delete stored failure reports older than an age (personal data, RFC 9991)") { age, db, config };
+        var settings = new CommandConfiguration();
+        settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
+        var command = new Command("prune", "Delete stored failure reports older than an age (personal data, RFC 9991)") { age };
+        settings.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             var days = Days(result.GetValue(age)!);
-            var configuration = AppConfiguration.Load(result.GetValue(config));
-            var path = AppConfiguration.DatabasePath(result.GetValue(db), configuration);
+            var path = AppConfiguration.DatabasePath(settings.Load(result));
             if (!File.Exists(path))
                 throw new UsageException($"no database at {path}: name one with --db");
             await using var store = await Store.OpenAsync(path, ct);
