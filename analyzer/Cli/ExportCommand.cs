@@ -2,11 +2,15 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using DmarcAnalyzer.Analysis.Enrichment;
 using DmarcAnalyzer.Storage;
 
 namespace DmarcAnalyzer.Cli;
 
-/// <summary><c>dmarc export --format csv|json [--what records|reports] [--out FILE]</c>.</summary>
+/// <summary>
+/// <c>dmarc export --format csv|json [--what records|reports] [--out FILE]</c>. Records end with who their source is:
+/// service, service_type, asn, as_org, country (empty without a catalogue match or a configured database).
+/// </summary>
 internal static class ExportCommand
 {
     public static Command Create()
@@ -29,16 +33,19 @@ internal static class ExportCommand
             var file = result.GetValue(output);
             await using var stream = file is null ? Console.OpenStandardOutput() : file.Create();
             var records = result.GetValue(what) == "records";
+            var enricher = records ? EnrichmentSettings.Load(configuration) : SourceEnricher.None;
+            using var networks = enricher.Networks;
+            var recordRows = RecordEnrichment.EnrichAsync(connection, enricher, ExportQueries.RecordsAsync(connection, ct), ct);
             if (result.GetValue(format) == "csv")
             {
                 if (records)
-                    await CsvOutput.WriteAsync(stream, ExportQueries.RecordsAsync(connection, ct), ct);
+                    await CsvOutput.WriteAsync(stream, recordRows, ct);
                 else
                     await CsvOutput.WriteAsync(stream, ExportQueries.ReportsAsync(connection, ct), ct);
             }
             else if (records)
             {
-                await JsonSerializer.SerializeAsync(stream, ExportQueries.RecordsAsync(connection, ct), Json, ct);
+                await JsonSerializer.SerializeAsync(stream, recordRows, Json, ct);
             }
             else
             {

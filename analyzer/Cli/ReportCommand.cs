@@ -60,8 +60,10 @@ internal static class ReportCommand
         }
         var folder = output?.FullName ?? Path.GetFullPath("reports");
 
+        var enricher = EnrichmentSettings.Load(configuration);
+        using var networks = enricher.Networks;
         await using var connection = await Database.OpenAsync(database, ct);
-        var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
+        var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default, enricher);
         var analysis = await analyzer.AnalyzeAsync(connection, period, domain, ct) with
         {
             Inbound = await InboundAnalyzer.AnalyzeAsync(connection, period, ct),

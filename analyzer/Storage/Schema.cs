@@ -180,5 +180,17 @@ internal static class Schema
         );
         CREATE INDEX outbox_due ON outbox (next_attempt_utc);
         """,
+        // 4: what the network databases (Enrichment:AsnDatabase, Enrichment:CountryDatabase) said about a source
+        // address, so a report looks each address up once. databases names the builds that answered: a new build of
+        // either file makes the row stale.
+        """
+        CREATE TABLE network_cache (
+            ip        TEXT PRIMARY KEY,
+            databases TEXT NOT NULL,
+            asn       INTEGER,
+            as_org    TEXT,
+            country   TEXT
+        ) WITHOUT ROWID;
+        """,
     ];
 }
