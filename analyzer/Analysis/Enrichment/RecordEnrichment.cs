@@ -6,7 +6,8 @@ namespace DmarcAnalyzer.Analysis.Enrichment;
 
 /// <summary>
 /// The records export with who each source is: the catalogued service (by the PTR name cached by the last report,
-/// or the AS number) and the network databases' answer, looked up once per distinct address.
+/// the record's first verified DKIM signing domain, or the AS number) and the network databases' answer, looked
+/// up once per distinct address and signing domain.
 /// </summary>
 internal static class RecordEnrichment
 {
@@ -14,11 +15,17 @@ internal static class RecordEnrichment
         SqliteConnection db, SourceEnricher enricher, IAsyncEnumerable<ExportQueries.RecordRow> rows, [EnumeratorCancellation] CancellationToken ct)
     {
         var names = await PtrCache.LoadAsync(db, ct);
-        var seen = new Dictionary<string, SourceFacts>(StringComparer.Ordinal);
+        var networks = new Dictionary<string, NetworkFacts>(StringComparer.Ordinal);
+        var seen = new Dictionary<(string Ip, string? Dkim), SourceFacts>();
         await foreach (var row in rows.WithCancellation(ct))
         {
-            if (!seen.TryGetValue(row.SourceIp, out var facts))
-                seen[row.SourceIp] = facts = enricher.Facts(enricher.Look(row.SourceIp), names.GetValueOrDefault(row.SourceIp)?.Name);
+            var dkim = VerifiedDkimDomain(row.DkimResults);
+            if (!seen.TryGetValue((row.SourceIp, dkim), out var facts))
+            {
+                if (!networks.TryGetValue(row.SourceIp, out var network))
+                    networks[row.SourceIp] = network = enricher.Look(row.SourceIp);
+                seen[(row.SourceIp, dkim)] = facts = enricher.Facts(network, names.GetValueOrDefault(row.SourceIp)?.Name, dkim);
+            }
             yield return row with
             {
                 Service = facts.Service?.Name,
@@ -28,5 +35,19 @@ internal static class RecordEnrichment
                 Country = facts.Network.Country,
             };
         }
+    }
+
+    /// <summary>The domain of the first passing signature in the export's "domain:selector:result" list.</summary>
+    private static string? VerifiedDkimDomain(string? results)
+    {
+        if (results is null)
+            return null;
+        foreach (var result in results.Split(' ', StringSplitOptions.RemoveEmptyEntries))
+        {
+            var parts = result.Split(':');
+            if (parts.Length == 3 && parts[2] == "pass" && parts[0].Length > 0)
+                return parts[0];
+        }
+        return null;
     }
 }

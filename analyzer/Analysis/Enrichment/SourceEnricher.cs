@@ -47,8 +47,9 @@ internal sealed class SourceEnricher(NetworkDatabases networks, ServiceCatalogue
         return facts;
     }
 
-    /// <summary>The facts of one source from its network and its forward-confirmed PTR name.</summary>
-    public SourceFacts Facts(NetworkFacts network, string? ptrName) => new(network, Catalogue.Match(ptrName, network.Asn));
+    /// <summary>The facts of one source from its network, its forward-confirmed PTR name and a verified DKIM signing domain.</summary>
+    public SourceFacts Facts(NetworkFacts network, string? ptrName, string? dkimDomain = null) =>
+        new(network, Catalogue.Match(ptrName, network.Asn, dkimDomain));
 
     /// <summary>For export: one address at a time, memoised by the caller; no store cache.</summary>
     public NetworkFacts Look(string ip) => Networks.Look(ip);
