@@ -48,6 +48,8 @@ internal static class TestMmdb
             languages => ['en'],
             description => { en => 'DmarcAnalyzer test database' },
             map_key_type_callback => sub { $types{ $_[0] } },
+            # The tests use the documentation ranges (RFC 5737, RFC 3849), which the writer drops by default.
+            remove_reserved_networks => 0,
         );
         $tree->insert_network($_->[0], $_->[1]) for @$networks;
         open my $fh, '>:raw', $out or die "$out: $!";
