@@ -1,3 +1,4 @@
+using System.Text;
 using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Storage;
@@ -8,22 +9,28 @@ internal sealed record NetworkCacheEntry(string Ip, long? Asn, string? AsOrg, st
 /// <summary>The network_cache table: ASN, organisation and country of report source addresses.</summary>
 internal static class NetworkCache
 {
-    /// <summary>The entries answered by the database builds named <paramref name="databases"/>; others are stale and left out.</summary>
-    public static async Task<Dictionary<string, NetworkCacheEntry>> LoadAsync(SqliteConnection db, string databases, CancellationToken ct)
+    /// <summary>
+    /// The entries answered by the database builds named <paramref name="databases"/>; others are stale and left out.
+    /// Read through <see cref="RawStatement"/>: a report over a large store reads one row per distinct source.
+    /// </summary>
+    public static Dictionary<string, NetworkCacheEntry> Load(SqliteConnection db, string databases, CancellationToken ct)
     {
-        await using var command = db.CreateCommand();
-        command.CommandText = "SELECT ip, asn, as_org, country FROM network_cache WHERE databases = $databases";
-        command.Parameters.AddWithValue("$databases", databases);
-        await using var reader = await command.ExecuteReaderAsync(ct);
+        using var query = new RawStatement(db, "SELECT ip, asn, as_org, country FROM network_cache WHERE databases = ?1");
+        query.Bind(1, databases);
         var entries = new Dictionary<string, NetworkCacheEntry>(StringComparer.Ordinal);
-        while (await reader.ReadAsync(ct))
+        for (var row = 1L; query.Step(); row++)
         {
-            var entry = new NetworkCacheEntry(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetInt64(1),
-                reader.IsDBNull(2) ? null : reader.GetString(2), reader.IsDBNull(3) ? null : reader.GetString(3));
+            if (row % 65536 == 0)
+                ct.ThrowIfCancellationRequested();
+            // AS number 0 is reserved (RFC 7607) and never stored: it reads back as NULL does. Empty text is NULL too.
+            var asn = query.Int64(1);
+            var entry = new NetworkCacheEntry(Encoding.UTF8.GetString(query.Utf8(0)), asn == 0 ? null : asn, Text(query.Utf8(2)), Text(query.Utf8(3)));
             entries[entry.Ip] = entry;
         }
         return entries;
     }
+
+    private static string? Text(ReadOnlySpan<byte> utf8) => utf8.IsEmpty ? null : Encoding.UTF8.GetString(utf8);
 
     public static async Task SaveAsync(SqliteConnection db, string databases, IReadOnlyCollection<NetworkCacheEntry> entries, CancellationToken ct)
     {

@@ -50,7 +50,8 @@ internal sealed class NetworkDatabases(NetworkDatabase? asn, NetworkDatabase? co
             address = address.MapToIPv4();
         var asn = AsnDatabase?.Asn(address);
         var country = CountryDatabase?.Country(address);
-        return new NetworkFacts(asn?.Number, Clean(asn?.Organization), Clean(country?.Code)?.ToUpperInvariant());
+        // AS number 0 is reserved for "not routed" (RFC 7607): no network.
+        return new NetworkFacts(asn?.Number is > 0 and var number ? number : null, Clean(asn?.Organization), Clean(country?.Code)?.ToUpperInvariant());
     }
 
     private static string? Clean(string? text) => string.IsNullOrWhiteSpace(text) ? null : text.Trim();

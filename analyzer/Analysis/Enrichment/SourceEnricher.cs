@@ -30,7 +30,7 @@ internal sealed class SourceEnricher(NetworkDatabases networks, ServiceCatalogue
         if (!Networks.Any || addresses.Count == 0)
             return facts;
         var stamp = Networks.Stamp;
-        var cached = await NetworkCache.LoadAsync(db, stamp, ct);
+        var cached = NetworkCache.Load(db, stamp, ct);
         var answered = new List<NetworkCacheEntry>();
         foreach (var ip in addresses)
         {
