@@ -1,7 +1,6 @@
 using System.Net;
 using DmarcAnalyzer.Analysis.Enrichment;
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Analysis;
 
@@ -21,7 +20,7 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
     /// <summary>Sources and senders listed per domain, busiest first; the totals still count them all.</summary>
     public const int MaxListed = 200;
 
-    public async Task<ReportAnalysis> AnalyzeAsync(SqliteConnection db, ReportPeriod period, string? domain, CancellationToken ct)
+    public async Task<ReportAnalysis> AnalyzeAsync(IRecordQueries db, ReportPeriod period, string? domain, CancellationToken ct)
     {
         var domainFilter = domain?.Trim().TrimEnd('.').ToLowerInvariant();
         var filter = new RecordFilter(domainFilter, period.FromUtc, period.ToUtcExclusive);

@@ -35,7 +35,8 @@ internal static class ExportCommand
             var records = result.GetValue(what) == "records";
             var enricher = records ? EnrichmentSettings.Load(configuration) : SourceEnricher.None;
             using var networks = enricher.Networks;
-            var recordRows = RecordEnrichment.EnrichAsync(connection, enricher, ExportQueries.RecordsAsync(connection, ct), ct);
+            var names = records ? await PtrCache.LoadAsync(connection, ct) : [];
+            var recordRows = RecordEnrichment.EnrichAsync(names, enricher, ExportQueries.RecordsAsync(connection, ct), ct);
             if (result.GetValue(format) == "csv")
             {
                 if (records)

@@ -62,11 +62,11 @@ internal static class ReportCommand
 
         var enricher = EnrichmentSettings.Load(configuration);
         using var networks = enricher.Networks;
-        await using var connection = await Database.OpenAsync(database, ct);
+        await using var store = await Store.OpenAsync(database, ct);
         var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default, enricher);
-        var analysis = await analyzer.AnalyzeAsync(connection, period, domain, ct) with
+        var analysis = await analyzer.AnalyzeAsync(store.Records, period, domain, ct) with
         {
-            Inbound = await InboundAnalyzer.AnalyzeAsync(connection, period, ct),
+            Inbound = await InboundAnalyzer.AnalyzeAsync(store.Verdicts, period, ct),
         };
         var written = await ReportWriter.WriteAsync(analysis, folder, DateTimeOffset.UtcNow, ct);
 

@@ -1,4 +1,5 @@
 using System.Text;
+using DmarcAnalyzer.Storage.Fast;
 using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Storage;

@@ -34,7 +34,7 @@ public sealed class EnrichedAnalysisTests : IDisposable
 
     private static Task<ReportAnalysis> AnalyzeAsync(TestStore store, SourceEnricher? enricher, KnownSenders? known = null) =>
         new StoreAnalyzer(known ?? KnownSenders.None, new ReverseDnsNames(null, TimeProvider.System), BaseDomain.Heuristic, enricher)
-            .AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken);
+            .AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken);
 
     [Fact]
     public async Task SourcesCarryServiceNetworkAndCountry()

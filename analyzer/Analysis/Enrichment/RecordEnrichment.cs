@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Analysis.Enrichment;
 
@@ -12,9 +11,9 @@ namespace DmarcAnalyzer.Analysis.Enrichment;
 internal static class RecordEnrichment
 {
     public static async IAsyncEnumerable<ExportQueries.RecordRow> EnrichAsync(
-        SqliteConnection db, SourceEnricher enricher, IAsyncEnumerable<ExportQueries.RecordRow> rows, [EnumeratorCancellation] CancellationToken ct)
+        IReadOnlyDictionary<string, PtrCacheEntry> names, SourceEnricher enricher, IAsyncEnumerable<ExportQueries.RecordRow> rows,
+        [EnumeratorCancellation] CancellationToken ct)
     {
-        var names = await PtrCache.LoadAsync(db, ct);
         var networks = new Dictionary<string, NetworkFacts>(StringComparer.Ordinal);
         var seen = new Dictionary<(string Ip, string? Dkim), SourceFacts>();
         await foreach (var row in rows.WithCancellation(ct))

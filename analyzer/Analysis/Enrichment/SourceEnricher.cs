@@ -1,5 +1,4 @@
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Analysis.Enrichment;
 
@@ -24,13 +23,13 @@ internal sealed class SourceEnricher(NetworkDatabases networks, ServiceCatalogue
 
     /// <summary>The network facts of each address; with no database configured, none (and the store is not touched).</summary>
     public async Task<IReadOnlyDictionary<string, NetworkFacts>> NetworksAsync(
-        SqliteConnection db, IReadOnlyCollection<string> addresses, CancellationToken ct)
+        IRecordQueries db, IReadOnlyCollection<string> addresses, CancellationToken ct)
     {
         var facts = new Dictionary<string, NetworkFacts>(StringComparer.Ordinal);
         if (!Networks.Any || addresses.Count == 0)
             return facts;
         var stamp = Networks.Stamp;
-        var cached = NetworkCache.Load(db, stamp, ct);
+        var cached = await db.NetworkCacheAsync(stamp, ct);
         var answered = new List<NetworkCacheEntry>();
         foreach (var ip in addresses)
         {
@@ -43,7 +42,7 @@ internal sealed class SourceEnricher(NetworkDatabases networks, ServiceCatalogue
             facts[ip] = found;
             answered.Add(new NetworkCacheEntry(ip, found.Asn, found.AsOrg, found.Country));
         }
-        await NetworkCache.SaveAsync(db, stamp, answered, ct);
+        await db.SaveNetworkCacheAsync(stamp, answered, ct);
         return facts;
     }
 
