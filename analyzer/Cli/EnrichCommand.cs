@@ -14,11 +14,12 @@ internal static class EnrichCommand
 {
     public static Command Create()
     {
-        var config = CommonOptions.Config();
-        var check = new Command("check", "Say which network databases and service catalogue are loaded: build date and number of records") { config };
+        var settings = new CommandConfiguration();
+        var check = new Command("check", "Say which network databases and service catalogue are loaded: build date and number of records");
+        settings.AddTo(check);
         check.SetAction((ParseResult r, CancellationToken ct) =>
         {
-            var configuration = AppConfiguration.Load(r.GetValue(config));
+            var configuration = settings.Load(r);
             var catalogue = EnrichmentSettings.Catalogue(configuration);
             NetworkDatabases databases;
             try
