@@ -26,7 +26,8 @@ internal static class ReportConsole
         }
         var enricher = EnrichmentSettings.Load(configuration);
         using var networks = enricher.Networks;
-        var written = await PolicyReport.WriteAsync(AppConfiguration.DatabasePath(configuration), request, known, enricher, resolver, ct);
+        var written = await PolicyReport.WriteAsync(AppConfiguration.DatabasePath(configuration),
+            request with { FailureDetails = configuration.GetValue<bool>(FailureReportPrivacy.Setting) }, known, enricher, resolver, ct);
         foreach (var line in written.Lines)
             Console.WriteLine(line);
         var exit = ExitCodes.Ok;
