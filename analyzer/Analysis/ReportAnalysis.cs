@@ -7,6 +7,12 @@ namespace DmarcAnalyzer.Analysis;
 internal sealed record ReportAnalysis(ReportPeriod Period, string? DomainFilter, IReadOnlyList<DomainAnalysis> Domains, int OmittedDomains)
 {
     public InboundAnalysis? Inbound { get; init; }
+
+    /// <summary>How many senders <c>Analysis:KnownSenders</c> lists: with none, no failing mail can be told to be the organisation's own.</summary>
+    public int KnownSendersListed { get; init; }
+
+    /// <summary>Why reverse DNS names could not be looked up this run (then only cached names are shown), or null.</summary>
+    public string? ReverseDnsTrouble { get; init; }
 }
 
 internal sealed record DomainAnalysis(
@@ -30,14 +36,18 @@ internal sealed record WeekTally(IsoWeek Week, Tally Tally);
 
 internal sealed record NamedCount(string Name, long Count);
 
-/// <summary>One source address: its forward-confirmed PTR name and that name's base domain when known, and its sender.</summary>
-internal sealed record SourceSummary(string Ip, string? PtrName, string? BaseDomain, string Sender, Tally Tally);
+/// <summary>
+/// One source address: its forward-confirmed PTR name and that name's base domain when known, and its sender.
+/// <see cref="LikelyService"/>: unlisted, yet it signs its failing mail with a DKIM domain of its own and sends steadily.
+/// </summary>
+internal sealed record SourceSummary(string Ip, string? PtrName, string? BaseDomain, string Sender, Tally Tally, bool LikelyService = false);
 
 /// <summary>
 /// Sources grouped: by the known sender they match, else by the base domain of their PTR name, else the
-/// address alone. <see cref="Known"/> says the configuration lists it.
+/// address alone. <see cref="Known"/> says the configuration lists it; <see cref="LikelyService"/> that it is not listed
+/// but one of its sources looks like a service the organisation uses (see <see cref="SourceSummary"/>).
 /// </summary>
-internal sealed record SenderSummary(string Name, bool Known, int Sources, Tally Tally);
+internal sealed record SenderSummary(string Name, bool Known, int Sources, Tally Tally, bool LikelyService = false);
 
 /// <summary>The policy the newest report of a domain in the period says was published.</summary>
 internal sealed record PublishedPolicy(string Domain, string? P, string? Sp, string? Np, string? Testing);

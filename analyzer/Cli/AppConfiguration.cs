@@ -26,6 +26,12 @@ internal static class AppConfiguration
         return builder.Build();
     }
 
-    public static string DatabasePath(FileInfo? option, IConfiguration config) =>
-        option?.FullName ?? config["Storage:Database"] ?? CommonOptions.DefaultDatabase;
+    /// <summary>The database file in force; a folder is bad usage, said as such rather than as SQLite's "unable to open".</summary>
+    public static string DatabasePath(FileInfo? option, IConfiguration config)
+    {
+        var path = option?.FullName ?? config["Storage:Database"] ?? CommonOptions.DefaultDatabase;
+        if (Directory.Exists(path))
+            throw new UsageException($"the database {path} is a folder: name a file, such as {Path.Combine(path, CommonOptions.DefaultDatabase)}");
+        return path;
+    }
 }

@@ -10,7 +10,9 @@ internal static class ExceptionsCommand
     public static Command Create()
     {
         var config = CommonOptions.Config();
-        var list = new Command("list", "Show the exceptions with who approved them, why, and whether they are in force") { config };
+        // The exceptions live in the configuration; --db is taken as by every command, so that one command line fits all.
+        var db = CommonOptions.Database();
+        var list = new Command("list", "Show the exceptions with who approved them, why, and whether they are in force") { config, db };
         list.SetAction((ParseResult result) =>
         {
             FilterOptions options;
@@ -23,7 +25,10 @@ internal static class ExceptionsCommand
                 throw new UsageException(e.Message);
             }
             var now = DateTimeOffset.UtcNow;
-            var table = new Table().AddColumns("Sender", "Recipient", "Approved by", "Reason", "Expires", "State");
+            // Addresses and dates are never broken across lines; the reason wraps instead.
+            var table = new Table().AddColumns(
+                new TableColumn("Sender").NoWrap(), new TableColumn("Recipient").NoWrap(), new TableColumn("Approved by"),
+                new TableColumn("Reason"), new TableColumn("Expires").NoWrap(), new TableColumn("State").NoWrap());
             foreach (var exception in options.Exceptions)
             {
                 table.AddRow(

@@ -70,6 +70,8 @@ internal static class IngestCommand
                 files.Add(path);
             else if (Directory.Exists(path))
                 AddFolder(path, files, unreadable, walked);
+            else if (path.StartsWith('-'))
+                throw new UsageException($"unknown option: {path}");
             else
                 throw new UsageException($"no such file or folder: {path}");
         }

@@ -66,6 +66,8 @@ internal static class ReportCommand
         {
             Inbound = await InboundAnalyzer.AnalyzeAsync(connection, period, ct),
         };
+        if (analysis.ReverseDnsTrouble is { } trouble)
+            Console.Error.WriteLine($"dmarc: reverse DNS is unavailable ({SafeText.Clean(trouble)}); going on without it: sources are shown by address");
         var written = await ReportWriter.WriteAsync(analysis, folder, DateTimeOffset.UtcNow, ct);
 
         // Domains come from reports: control characters must not reach the terminal.
