@@ -17,6 +17,9 @@ internal static class HtmlReport
 {
     public const int SourcesShown = 30;
 
+    /// <summary>Columns that fit a phone's width side by side; wider tables reflow there.</summary>
+    private const int NarrowColumns = 4;
+
     /// <summary>The file stem of the inbound section's charts (a domain slug cannot start with "_").</summary>
     public const string InboundSlug = "_inbound";
 
@@ -81,14 +84,14 @@ internal static class HtmlReport
 
     private static void Overview(StringBuilder html, IReadOnlyList<DomainPage> pages, int omitted)
     {
-        html.Append("<div class=\"scroll\"><table class=\"overview\">\n<caption>Domains in this report</caption>\n<thead><tr><th scope=\"col\">domain</th><th scope=\"col\">published p</th>")
+        html.Append("<div class=\"scroll\"><table class=\"overview wide\">\n<caption>Domains in this report</caption>\n<thead><tr><th scope=\"col\">domain</th><th scope=\"col\">published p</th>")
             .Append("<th scope=\"col\" class=\"num\">messages</th><th scope=\"col\" class=\"num\">DMARC pass</th><th scope=\"col\">verdict</th></tr></thead>\n<tbody>\n");
         for (var i = 0; i < pages.Count; i++)
         {
             var d = pages[i].Analysis;
-            html.Append($"<tr><td><a href=\"#domain-{i + 1}\">{E(d.Domain)}</a></td><td>{E(d.Policy?.P ?? "unknown")}</td>")
-                .Append($"<td class=\"num\">{Count(d.Total.Volume)}</td><td class=\"num\">{E(DomainCharts.Rate(d.Total.DmarcPassRate))}</td>")
-                .Append($"<td>{Verdict(d.Readiness.Verdict)}</td></tr>\n");
+            html.Append($"<tr><td data-label=\"domain\"><a href=\"#domain-{i + 1}\">{E(d.Domain)}</a></td><td data-label=\"published p\">{E(d.Policy?.P ?? "unknown")}</td>")
+                .Append($"<td class=\"num\" data-label=\"messages\">{Count(d.Total.Volume)}</td><td class=\"num\" data-label=\"DMARC pass\">{E(DomainCharts.Rate(d.Total.DmarcPassRate))}</td>")
+                .Append($"<td data-label=\"verdict\">{Verdict(d.Readiness.Verdict)}</td></tr>\n");
         }
         html.Append("</tbody>\n</table></div>\n");
         if (omitted > 0)
@@ -197,10 +200,13 @@ internal static class HtmlReport
             counts.Take(20).Select(c => (string[])[E(c.Name), Count(c.Count), E(Share(c.Count, total))]), [false, true, true]);
     }
 
-    /// <summary>A table; cells are already-escaped HTML.</summary>
+    /// <summary>
+    /// A table; cells are already-escaped HTML. One of more than <see cref="NarrowColumns"/> columns is "wide": on a phone
+    /// its rows become blocks of "header: value" lines (each cell carries its header as data-label).
+    /// </summary>
     private static void Table(StringBuilder html, string caption, string[] headers, IEnumerable<string[]> rows, bool[] numeric)
     {
-        html.Append($"<div class=\"scroll\"><table>\n<caption>{E(caption)}</caption>\n<thead><tr>");
+        html.Append($"<div class=\"scroll\"><table{(headers.Length > NarrowColumns ? " class=\"wide\"" : "")}>\n<caption>{E(caption)}</caption>\n<thead><tr>");
         for (var i = 0; i < headers.Length; i++)
             html.Append($"<th scope=\"col\"{(numeric[i] ? " class=\"num\"" : "")}>{E(headers[i])}</th>");
         html.Append("</tr></thead>\n<tbody>\n");
@@ -208,7 +214,7 @@ internal static class HtmlReport
         {
             html.Append("<tr>");
             for (var i = 0; i < row.Length; i++)
-                html.Append($"<td{(numeric[i] ? " class=\"num\"" : "")}>{row[i]}</td>");
+                html.Append($"<td{(numeric[i] ? " class=\"num\"" : "")} data-label=\"{E(headers[i])}\">{row[i]}</td>");
             html.Append("</tr>\n");
         }
         html.Append("</tbody>\n</table></div>\n");
@@ -283,7 +289,7 @@ internal static class HtmlReport
         table{border-collapse:collapse;margin:14px 0;width:100%}
         caption{text-align:left;font-weight:600;padding:4px 0}
         th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word}
-        th.num,td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+        th.num,td.num{text-align:right;font-variant-numeric:tabular-nums} td.num{white-space:nowrap}
         .columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:0 24px}
         figure{margin:18px 0} figure svg{max-width:100%;height:auto;border:1px solid var(--line);border-radius:6px}
         figcaption{font-size:13px;color:var(--muted)}
@@ -292,7 +298,11 @@ internal static class HtmlReport
         .verdict,.notice,.note{overflow-wrap:anywhere}
         @media (max-width:640px){body{font-size:14px} main{padding:10px 12px 32px} h1{font-size:22px} h2{font-size:19px}
           .card{min-width:0;flex:1 1 40%;padding:6px 10px} .card .value{font-size:19px} .columns{grid-template-columns:minmax(0,1fr)}
-          th,td{padding:4px 6px} figure{overflow-x:auto} figure svg{min-width:600px}}
+          th,td{padding:4px 6px} figure{overflow-x:auto} figure svg{min-width:600px}
+          table.wide thead{display:none} table.wide,table.wide tbody,table.wide tr,table.wide td{display:block}
+          table.wide caption{display:block} table.wide tr{border-bottom:1px solid var(--line);padding:4px 0}
+          table.wide td,table.wide td.num{border:0;padding:1px 6px;text-align:left;white-space:normal}
+          table.wide td::before{content:attr(data-label) ": ";color:var(--muted)}}
         code{font-size:14px}
         footer{margin-top:40px;color:var(--muted)}
         """;
