@@ -60,6 +60,16 @@ public sealed class SampleReportTests
     }
 
     [Fact]
+    public async Task TheSampleConfigurationWorksOnAFreshMachine()
+    {
+        using var folder = new TempFolder();
+        var result = await DmarcProcess.RunAsync(folder.Path, "report", "--config", Path.Combine(Samples, "dmarc.json"), "--offline");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Equal(Path.Combine(folder.Path, "reports", "index.html"), result.LastLine);
+    }
+
+    [Fact]
     public async Task ThePageFitsAPhoneAndItsChartTextStaysLegible()
     {
         HeadlessChromium.Require();

@@ -18,7 +18,7 @@ internal static class HtmlReport
     public const int SourcesShown = 30;
 
     /// <summary>Columns that fit a phone's width side by side; wider tables reflow there.</summary>
-    private const int NarrowColumns = 4;
+    private const int NarrowColumns = 3;
 
     /// <summary>The file stem of the inbound section's charts (a domain slug cannot start with "_").</summary>
     public const string InboundSlug = "_inbound";
