@@ -10,7 +10,7 @@ public sealed class PolicyAdviceTests
     private static readonly DateOnly Monday = new(2026, 2, 16);
 
     private static async Task<DomainAnalysis> AnalyzeAsync(TestStore store, KnownSenders? known = null, IDnsResolver? resolver = null) =>
-        Assert.Single((await StoreAnalyzerTests.Analyzer(known, resolver).AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
+        Assert.Single((await StoreAnalyzerTests.Analyzer(known, resolver).AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
 
     [Fact]
     public async Task WhenOnlyForwardedMailWouldBeHitTheAdviceSaysSoAndPointsAtNoEmptyList()
@@ -119,7 +119,7 @@ public sealed class PolicyAdviceTests
             resolver.Ptr[IPAddress.Parse(s.Ip)] = new DnsLookup<string>(DnsOutcome.TempError, [], "timed out");
         await store.AddReportAsync("example.com", Monday, sources);
 
-        var analysis = await StoreAnalyzerTests.Analyzer(null, resolver).AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken);
+        var analysis = await StoreAnalyzerTests.Analyzer(null, resolver).AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken);
 
         Assert.Equal(1, resolver.PtrQuestions);
         Assert.Equal("looking up 192.0.2.1 failed: timed out", analysis.ReverseDnsTrouble);

@@ -1,6 +1,5 @@
 using System.Net;
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Analysis;
 
@@ -23,7 +22,7 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
     /// </summary>
     public const int SteadyDays = 3;
 
-    public async Task<ReportAnalysis> AnalyzeAsync(SqliteConnection db, ReportPeriod period, string? domain, CancellationToken ct)
+    public async Task<ReportAnalysis> AnalyzeAsync(IRecordQueries db, ReportPeriod period, string? domain, CancellationToken ct)
     {
         var domainFilter = domain?.Trim().TrimEnd('.').ToLowerInvariant();
         var filter = new RecordFilter(domainFilter, period.FromUtc, period.ToUtcExclusive);
