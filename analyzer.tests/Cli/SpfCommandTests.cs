@@ -99,4 +99,17 @@ public sealed class SpfCommandTests : IDisposable
         Assert.Equal((1, true), (invalid.Exit, invalid.Output.Contains("invalid.example: invalid record:")));
         Assert.Equal((4, true), (trouble.Exit, trouble.Output.Contains("the DNS could not answer for servfail.example")));
     }
+
+    [Fact]
+    public async Task CheckDmarcGivesDnsTroubleItsOwnExitCode()
+    {
+        var zone = new TestZone().Txt("_dmarc.example.org", "v=DMARC1; p=none");
+        zone["_dmarc.servfail.example"].ServFails = true;
+        await using var server = new LoopbackDnsServer(zone);
+
+        var trouble = await RunAsync("check", "dmarc", "servfail.example", "--dns", server.EndPoint.ToString());
+
+        Assert.Equal(4, trouble.Exit);
+        Assert.Contains("_dmarc.servfail.example: DNS failure", trouble.Output);
+    }
 }
