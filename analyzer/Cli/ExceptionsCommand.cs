@@ -9,16 +9,17 @@ internal static class ExceptionsCommand
 {
     public static Command Create()
     {
-        var config = CommonOptions.Config();
         // The exceptions live in the configuration; --db is taken as by every command, so that one command line fits all.
-        var db = CommonOptions.Database();
-        var list = new Command("list", "Show the exceptions with who approved them, why, and whether they are in force") { config, db };
+        var settings = new CommandConfiguration();
+        settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
+        var list = new Command("list", "Show the exceptions with who approved them, why, and whether they are in force");
+        settings.AddTo(list);
         list.SetAction((ParseResult result) =>
         {
             FilterOptions options;
             try
             {
-                options = FilterSettings.Bind(AppConfiguration.Load(result.GetValue(config)));
+                options = FilterSettings.Bind(settings.Load(result));
             }
             catch (InvalidOperationException e)
             {
