@@ -8,9 +8,9 @@ cd "$(dirname "$0")"
 # and python3-spf (DKIM and SPF cross-checks), Perl's Mail::DKIM (ARC cross-checks), the Public Suffix List (DMARC PSL mode), rsvg-convert (PNG charts),
 # 7-Zip, xz and Info-ZIP zip (real encrypted 7z and ZIP archives and LZMA streams for the archive rule), headless LibreOffice with
 # Python-UNO (real password-protected .doc and .xls files for the same rule), MaxMind's DB writer for Perl (small .mmdb
-# network databases made in the enrichment tests).
+# network databases made in the enrichment tests), Chromium (the report page at a phone's width).
 packages=(dovecot-imapd postfix python3-dkim python3-spf libmail-dkim-perl publicsuffix librsvg2-bin 7zip xz-utils zip
-  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui python3-uno libmaxmind-db-writer-perl)
+  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui python3-uno libmaxmind-db-writer-perl chromium)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -25,8 +25,13 @@ if [ ${#missing[@]} -gt 0 ]; then
   # Postfix asks what kind of mail host this is; the tests run their own instance, so: none.
   echo "postfix postfix/main_mailer_type select No configuration" | debconf-set-selections
   echo "postfix postfix/mailname string localhost" | debconf-set-selections
-  apt-get update -q
-  apt-get install -y -q --no-install-recommends "${missing[@]}"
+  # apt's output goes to a log, shown only when the installation fails.
+  echo "test.sh: installing ${missing[*]} (log: test-apt.log)" >&2
+  if ! { apt-get update -q && apt-get install -y -q --no-install-recommends "${missing[@]}"; } >test-apt.log 2>&1; then
+    cat test-apt.log >&2
+    echo "test.sh: the installation failed (log: test-apt.log)" >&2
+    exit 1
+  fi
   # The packages' own daemons are not ours to run: the tests start private instances.
   for s in dovecot postfix; do
     service "$s" stop >/dev/null 2>&1 || true

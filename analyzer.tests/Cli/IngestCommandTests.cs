@@ -36,7 +36,7 @@ public class IngestCommandTests
         Assert.Contains("bad.xml", result.Stderr);
 
         var failures = await DmarcProcess.RunAsync(folder.Path, "failures", "--db", folder.File("x.db"));
-        Assert.Contains("1 failures", failures.Stdout);
+        Assert.Equal("1 failure", failures.LastLine);
         var raw = await DmarcProcess.RunAsync(folder.Path, "failures", "show", "1", "--raw", "--db", folder.File("x.db"));
         Assert.Equal("<feedback>", raw.Stdout);
     }

@@ -74,4 +74,42 @@ public sealed class SpfCommandTests : IDisposable
         Assert.Equal(1, bad.Exit);
         Assert.Contains("error: include:nowhere.example.com", bad.Output);
     }
+
+    [Fact]
+    public async Task CheckTellsAMissingDomainANameWithoutTxtAnInvalidRecordAndDnsTroubleApart()
+    {
+        var zone = new TestZone()
+            .A("no-txt.example", "192.0.2.1")
+            .Txt("other-txt.example", "google-site-verification=abc")
+            .Txt("invalid.example", "v=spf1 frobnicate -all")
+            .A("servfail.example", "192.0.2.2");
+        zone["servfail.example"].ServFails = true;
+        await using var server = new LoopbackDnsServer(zone);
+        var dns = server.EndPoint.ToString();
+
+        var missing = await RunAsync("check", "spf", "gmail.example", "--dns", dns);
+        var noTxt = await RunAsync("check", "spf", "no-txt.example", "--dns", dns);
+        var otherTxt = await RunAsync("check", "spf", "other-txt.example", "--dns", dns);
+        var invalid = await RunAsync("check", "spf", "invalid.example", "--dns", dns);
+        var trouble = await RunAsync("check", "spf", "servfail.example", "--dns", dns);
+
+        Assert.Equal((1, true), (missing.Exit, missing.Output.Contains("gmail.example: no SPF record: the domain does not exist (NXDOMAIN)")));
+        Assert.Equal((1, true), (noTxt.Exit, noTxt.Output.Contains("no-txt.example: no SPF record: the domain exists but has no TXT records")));
+        Assert.Equal((1, true), (otherTxt.Exit, otherTxt.Output.Contains("none of its 1 TXT record is an SPF record (v=spf1)")));
+        Assert.Equal((1, true), (invalid.Exit, invalid.Output.Contains("invalid.example: invalid record:")));
+        Assert.Equal((4, true), (trouble.Exit, trouble.Output.Contains("the DNS could not answer for servfail.example")));
+    }
+
+    [Fact]
+    public async Task CheckDmarcGivesDnsTroubleItsOwnExitCode()
+    {
+        var zone = new TestZone().Txt("_dmarc.example.org", "v=DMARC1; p=none");
+        zone["_dmarc.servfail.example"].ServFails = true;
+        await using var server = new LoopbackDnsServer(zone);
+
+        var trouble = await RunAsync("check", "dmarc", "servfail.example", "--dns", server.EndPoint.ToString());
+
+        Assert.Equal(4, trouble.Exit);
+        Assert.Contains("_dmarc.servfail.example: DNS failure", trouble.Output);
+    }
 }

@@ -14,6 +14,14 @@ internal sealed record PolicyImpact(string Policy, long Quarantined, long Reject
 /// <summary>A sender to fix: authorised but failing, with what it gets wrong.</summary>
 internal sealed record SenderToFix(string Name, long Failing, double? ShareOfLegitimate, string Advice);
 
+/// <summary>A sender nobody listed that looks like a service in use, with its failing messages and their share of all mail.</summary>
+internal sealed record UnrecognisedSender(string Name, long Failing, double? ShareOfAll, string Advice);
+
+/// <summary>
+/// The verdict for the next policy step. <see cref="Unrecognised"/>: senders nobody listed that look like services in use
+/// (their failing mail is not counted as legitimate, nor as spoofing in <see cref="Spoofed"/>). <see cref="Gain"/> says
+/// what the next step would have stopped, <see cref="NextStep"/> what to do and what it costs.
+/// </summary>
 internal sealed record Readiness(
     Verdict Verdict,
     long Legitimate,
@@ -22,4 +30,11 @@ internal sealed record Readiness(
     IReadOnlyList<PolicyImpact> Impacts,
     IReadOnlyList<SenderToFix> ToFix,
     string NextStep,
-    IReadOnlyList<string> Notes);
+    IReadOnlyList<string> Notes)
+{
+    public IReadOnlyList<UnrecognisedSender> Unrecognised { get; init; } = [];
+
+    public long Spoofed { get; init; }
+
+    public string Gain { get; init; } = "";
+}

@@ -15,6 +15,12 @@ internal sealed record ReportAnalysis(ReportPeriod Period, string? DomainFilter,
 
     /// <summary>DMARC failure reports of the period (RFC 6591); null when there are none.</summary>
     public FailureReportAnalysis? FailureReports { get; init; }
+
+    /// <summary>How many senders <c>Analysis:KnownSenders</c> lists: with none, no failing mail can be told to be the organisation's own.</summary>
+    public int KnownSendersListed { get; init; }
+
+    /// <summary>Why reverse DNS names could not be looked up this run (then only cached names are shown), or null.</summary>
+    public string? ReverseDnsTrouble { get; init; }
 }
 
 internal sealed record DomainAnalysis(
@@ -41,8 +47,9 @@ internal sealed record NamedCount(string Name, long Count);
 /// <summary>
 /// One source address: its forward-confirmed PTR name and that name's base domain when known, its sender, and what
 /// enrichment found: the catalogued service (hosting networks included) and the network databases' answer.
+/// <see cref="LikelyService"/>: unlisted, yet it signs its failing mail with a DKIM domain of its own and sends steadily.
 /// </summary>
-internal sealed record SourceSummary(string Ip, string? PtrName, string? BaseDomain, string Sender, Tally Tally)
+internal sealed record SourceSummary(string Ip, string? PtrName, string? BaseDomain, string Sender, Tally Tally, bool LikelyService = false)
 {
     public Service? Service { get; init; }
 
@@ -51,9 +58,10 @@ internal sealed record SourceSummary(string Ip, string? PtrName, string? BaseDom
 
 /// <summary>
 /// Sources grouped: by the known sender they match, else by the base domain of their PTR name, else the
-/// address alone. <see cref="Known"/> says the configuration lists it.
+/// address alone. <see cref="Known"/> says the configuration lists it; <see cref="LikelyService"/> that it is not listed
+/// but one of its sources looks like a service the organisation uses (see <see cref="SourceSummary"/>).
 /// </summary>
-internal sealed record SenderSummary(string Name, bool Known, int Sources, Tally Tally)
+internal sealed record SenderSummary(string Name, bool Known, int Sources, Tally Tally, bool LikelyService = false)
 {
     /// <summary>The type of the catalogued service this sender is, when it is one (and not a known sender).</summary>
     public ServiceType? ServiceType { get; init; }

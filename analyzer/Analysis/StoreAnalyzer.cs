@@ -20,6 +20,12 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
     /// <summary>Sources and senders listed per domain, busiest first; the totals still count them all.</summary>
     public const int MaxListed = 200;
 
+    /// <summary>
+    /// An unlisted source that fails DMARC while passing DKIM for a signing domain of its own, on at least this many days
+    /// (or every day with data, when there are fewer), looks like a service the organisation uses rather than a spoofer.
+    /// </summary>
+    public const int SteadyDays = 3;
+
     public async Task<ReportAnalysis> AnalyzeAsync(IRecordQueries db, ReportPeriod period, string? domain, CancellationToken ct)
     {
         var domainFilter = domain?.Trim().TrimEnd('.').ToLowerInvariant();
@@ -34,7 +40,7 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
         var ptrNames = await names.NamesAsync(db, busiest, ct);
         var networks = await _enricher.NetworksAsync(db, busiest, ct);
         var identities = busiest.ToDictionary(ip => ip,
-            ip => Identify(ip, ptrNames.GetValueOrDefault(ip), networks.GetValueOrDefault(ip) ?? NetworkFacts.None), StringComparer.Ordinal);
+            ip => Identify(ip, ptrNames.Names.GetValueOrDefault(ip), networks.GetValueOrDefault(ip) ?? NetworkFacts.None), StringComparer.Ordinal);
 
         var builders = new Dictionary<string, DomainBuilder>(StringComparer.Ordinal);
         foreach (var g in stored.Groups)
@@ -55,7 +61,11 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
         var domains = kept.Select(b => b.Build(identities, stored.Policies.GetValueOrDefault(b.Domain),
             stored.SpfResults.GetValueOrDefault(b.Domain, []), stored.DkimResults.GetValueOrDefault(b.Domain, []),
             stored.Reasons.GetValueOrDefault(b.Domain, []))).ToList();
-        return new ReportAnalysis(period, domainFilter, domains, builders.Count - kept.Count);
+        return new ReportAnalysis(period, domainFilter, domains, builders.Count - kept.Count)
+        {
+            KnownSendersListed = known.Senders.Count,
+            ReverseDnsTrouble = ptrNames.Trouble,
+        };
     }
 
     /// <summary>
@@ -88,9 +98,16 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
         private readonly Dictionary<string, Tally> _sources = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long> _reporters = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long> _dispositions = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, HashSet<long>> _sourceDays = new(StringComparer.Ordinal);
+        private readonly HashSet<string> _ownDkim = new(StringComparer.Ordinal);
 
         public void Add(RecordGroup g, SenderClass cls)
         {
+            if (!_sourceDays.TryGetValue(g.SourceIp, out var days))
+                _sourceDays[g.SourceIp] = days = [];
+            days.Add(g.Day);
+            if (cls == SenderClass.UnknownFailing && g.OwnDkimPass)
+                _ownDkim.Add(g.SourceIp);
             Total.Add(cls, g.DkimAligned, g.SpfAligned, g.Count, g.ArcAccepted);
             Slot(_days, g.Day).Add(cls, g.DkimAligned, g.SpfAligned, g.Count, g.ArcAccepted);
             Slot(_sources, g.SourceIp).Add(cls, g.DkimAligned, g.SpfAligned, g.Count, g.ArcAccepted);
@@ -106,15 +123,20 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
             var weeks = days.GroupBy(d => IsoWeek.Of(d.Day)).OrderBy(w => w.Key)
                 .Select(w => new WeekTally(w.Key, Sum(w.Select(d => d.Tally)))).ToList();
             // Only the busiest are listed: sorted partly (OrderBy then Take), not the hundred thousand one-off spoofers.
-            var sources = _sources.Select(s => (Ip: s.Key, Tally: s.Value, Who: identities[s.Key])).ToList();
+            var steady = Math.Min(SteadyDays, days.Count);
+            var sources = _sources.Select(s => (Ip: s.Key, Tally: s.Value, Who: identities[s.Key],
+                LikelyService: _ownDkim.Contains(s.Key) && _sourceDays[s.Key].Count >= steady)).ToList();
             var senders = sources
                 .GroupBy(s => (s.Who.Sender, s.Who.Known, s.Who.SenderType))
-                .Select(g => new SenderSummary(g.Key.Sender, g.Key.Known, g.Count(), Sum(g.Select(s => s.Tally))) { ServiceType = g.Key.SenderType })
+                .Select(g => new SenderSummary(g.Key.Sender, g.Key.Known, g.Count(), Sum(g.Select(s => s.Tally)), g.Any(s => s.LikelyService))
+                {
+                    ServiceType = g.Key.SenderType,
+                })
                 .ToList();
             return new DomainAnalysis(
                 Domain, policy, Total, days, weeks, spf, dkim, Counts(_dispositions), reasons, Counts(_reporters),
                 sources.OrderByDescending(s => s.Tally.Volume).ThenBy(s => s.Ip, StringComparer.Ordinal).Take(MaxListed)
-                    .Select(s => new SourceSummary(s.Ip, s.Who.PtrName, s.Who.BaseDomain, s.Who.Sender, s.Tally)
+                    .Select(s => new SourceSummary(s.Ip, s.Who.PtrName, s.Who.BaseDomain, s.Who.Sender, s.Tally, s.LikelyService)
                     {
                         Service = s.Who.Service,
                         Network = s.Who.Facts.Network,

@@ -6,10 +6,11 @@ namespace DmarcAnalyzer.Analysis;
 /// Records summed over everything the analysis tells apart. <see cref="Day"/> is the unix day number of
 /// the report's begin time: a report's records are all attributed to the UTC day its period begins,
 /// because aggregate reports say nothing finer (RFC 9990: one report covers one period, usually a day).
+/// <see cref="OwnDkimPass"/>: failing mail that passed DKIM for a domain of the sender's own.
 /// </summary>
 internal sealed record RecordGroup(
     string Domain, long Day, string SourceIp, string Reporter, bool DkimAligned, bool SpfAligned, string Disposition, bool Forwarded, long Count,
-    bool ArcAccepted = false);
+    bool ArcAccepted = false, bool OwnDkimPass = false);
 
 /// <summary>The period's records grouped, the raw result distributions per domain, and each domain's newest published policy.</summary>
 internal sealed record StoredRecords(
@@ -52,7 +53,8 @@ internal static class StoredRecordReader
             list.Add(new RecordGroup(slice.Domain, slice.Day, sums.Ip(key.Ip), slice.Reporter,
                 (key.Flags & RecordFlags.DkimAligned) != 0, (key.Flags & RecordFlags.SpfAligned) != 0,
                 RecordFlags.Dispositions[(key.Flags & RecordFlags.DispositionMask) >> RecordFlags.DispositionShift],
-                (key.Flags & RecordFlags.Forwarded) != 0, count, (key.Flags & RecordFlags.ArcAccepted) != 0));
+                (key.Flags & RecordFlags.Forwarded) != 0, count, (key.Flags & RecordFlags.ArcAccepted) != 0,
+                (key.Flags & RecordFlags.OwnDkimPass) != 0));
         }
 
         var policies = reports.GroupBy(r => r.Domain, StringComparer.Ordinal)

@@ -18,6 +18,9 @@ internal static class HtmlReport
 {
     public const int SourcesShown = 30;
 
+    /// <summary>Columns that fit a phone's width side by side; wider tables reflow there.</summary>
+    private const int NarrowColumns = 3;
+
     /// <summary>The file stem of the inbound section's charts (a domain slug cannot start with "_").</summary>
     public const string InboundSlug = "_inbound";
 
@@ -42,9 +45,17 @@ internal static class HtmlReport
         }
         else
         {
+            if (analysis.KnownSendersListed == 0)
+                html.Append("<div class=\"notice\"><p><b>No known senders are configured.</b> <code>Analysis:KnownSenders</code> is empty, so no mail that fails DMARC ")
+                    .Append("can be told to come from your own servers or the services you use: all of it counts as unknown failing (probably spoofing), ")
+                    .Append("and there is no list of senders to fix. List them in the configuration (<code>samples/dmarc.json</code> shows how) and run the report again. ")
+                    .Append("Until then, senders that sign with a DKIM domain of their own and send steadily are shown as <b>unrecognised sender, probably a service you use</b>.</p></div>\n");
+            if (analysis.ReverseDnsTrouble is { } trouble)
+                html.Append("<p class=\"note\">Reverse DNS is unavailable (").Append(E(trouble))
+                    .Append("): sources are shown by address, with only the names cached by earlier runs.</p>\n");
             Overview(html, pages, analysis.OmittedDomains);
             for (var i = 0; i < pages.Count; i++)
-                Domain(html, pages[i], i);
+                Domain(html, pages[i], i, analysis.KnownSendersListed > 0);
         }
         if (analysis.Inbound is { } inbound)
             Inbound(html, inbound, inboundCharts ?? []);
@@ -60,8 +71,11 @@ internal static class HtmlReport
             .Append("<b>known service, not authorised</b>: fails, from a service the catalogue knows (an ESP, CRM or helpdesk) that the configuration does not list: probably a department's own account, not spoofing. ")
             .Append("<b>unknown failing</b>: everything else that fails, probably spoofing, or a sender of yours nobody has listed yet.</li>\n")
             .Append("<li><b>Legitimate mail</b> is everything but unknown failing. Verdict: <b>ready</b> when at most ")
-            .Append(E(PolicyReadiness.Percent(PolicyReadiness.ReadyShare))).Append(" of it fails DMARC, <b>nearly</b> up to ")
-            .Append(E(PolicyReadiness.Percent(PolicyReadiness.NearlyShare))).Append(", <b>not ready</b> above.</li>\n")
+            .Append(E(Wording.Percent(PolicyReadiness.ReadyShare))).Append(" of it fails DMARC, <b>nearly</b> up to ")
+            .Append(E(Wording.Percent(PolicyReadiness.NearlyShare))).Append(", <b>not ready</b> above; when only forwarded mail fails, up to ")
+            .Append(E(Wording.Percent(PolicyReadiness.NearlyShare))).Append(" is ready, as nothing can be fixed at the sender.</li>\n")
+            .Append("<li><b>unrecognised sender</b>: unknown failing, but it signs with a DKIM domain of its own on at least ")
+            .Append(StoreAnalyzer.SteadyDays).Append(" days, as a service you use would; it is counted neither as legitimate nor as spoofing.</li>\n")
             .Append("<li>A report's messages are counted on the UTC day its period begins; weeks are ISO weeks (Monday to Sunday).</li>\n")
             .Append("<li>Source names are forward-confirmed reverse DNS names; an address without one is shown alone. ")
             .Append("Services come from the built-in service catalogue (and <code>Enrichment:Services</code>); networks and countries from the databases ")
@@ -78,21 +92,21 @@ internal static class HtmlReport
 
     private static void Overview(StringBuilder html, IReadOnlyList<DomainPage> pages, int omitted)
     {
-        html.Append("<table class=\"overview\">\n<caption>Domains in this report</caption>\n<thead><tr><th scope=\"col\">domain</th><th scope=\"col\">published p</th>")
+        html.Append("<div class=\"scroll\"><table class=\"overview wide\">\n<caption>Domains in this report</caption>\n<thead><tr><th scope=\"col\">domain</th><th scope=\"col\">published p</th>")
             .Append("<th scope=\"col\" class=\"num\">messages</th><th scope=\"col\" class=\"num\">DMARC pass</th><th scope=\"col\">verdict</th></tr></thead>\n<tbody>\n");
         for (var i = 0; i < pages.Count; i++)
         {
             var d = pages[i].Analysis;
-            html.Append($"<tr><td><a href=\"#domain-{i + 1}\">{E(d.Domain)}</a></td><td>{E(d.Policy?.P ?? "unknown")}</td>")
-                .Append($"<td class=\"num\">{Count(d.Total.Volume)}</td><td class=\"num\">{E(DomainCharts.Rate(d.Total.DmarcPassRate))}</td>")
-                .Append($"<td>{Verdict(d.Readiness.Verdict)}</td></tr>\n");
+            html.Append($"<tr><td data-label=\"domain\"><a href=\"#domain-{i + 1}\">{E(d.Domain)}</a></td><td data-label=\"published p\">{E(d.Policy?.P ?? "unknown")}</td>")
+                .Append($"<td class=\"num\" data-label=\"messages\">{Count(d.Total.Volume)}</td><td class=\"num\" data-label=\"DMARC pass\">{E(DomainCharts.Rate(d.Total.DmarcPassRate))}</td>")
+                .Append($"<td data-label=\"verdict\">{Verdict(d.Readiness.Verdict)}</td></tr>\n");
         }
-        html.Append("</tbody>\n</table>\n");
+        html.Append("</tbody>\n</table></div>\n");
         if (omitted > 0)
             html.Append($"<p class=\"note\">{omitted} more domains with less mail are left out; use <code>--domain</code> to see one of them.</p>\n");
     }
 
-    private static void Domain(StringBuilder html, DomainPage page, int index)
+    private static void Domain(StringBuilder html, DomainPage page, int index, bool knownSendersListed)
     {
         var d = page.Analysis;
         var r = d.Readiness;
@@ -108,7 +122,10 @@ internal static class HtmlReport
         Card(html, "aligned SPF pass", E(DomainCharts.Rate(d.Total.SpfAlignedRate)));
         html.Append("</div>\n");
 
-        html.Append($"<div class=\"verdict {VerdictCss(r.Verdict)}\"><p><b>Verdict: {E(VerdictText(r.Verdict))}.</b> {E(r.NextStep)}</p>\n<ul>\n");
+        html.Append($"<div class=\"verdict {VerdictCss(r.Verdict)}\"><p><b>Verdict: {E(VerdictText(r.Verdict))}.</b> {E(r.NextStep)}</p>\n");
+        if (r.Gain.Length > 0)
+            html.Append($"<p>{E(r.Gain)}</p>\n");
+        html.Append("<ul>\n");
         foreach (var note in r.Notes)
             html.Append($"<li>{E(note)}</li>\n");
         html.Append("</ul>\n</div>\n");
@@ -119,8 +136,11 @@ internal static class HtmlReport
         if (r.ToFix.Count > 0)
             Table(html, "Senders to fix, biggest first", ["sender", "failing messages", "share of legitimate mail", "what to fix"],
                 r.ToFix.Take(50).Select(f => (string[])[E(f.Name), Count(f.Failing), E(DomainCharts.Rate(f.ShareOfLegitimate)), E(f.Advice)]), [false, true, true, false]);
-        else if (r.Verdict != Analysis.Verdict.NoData)
-            html.Append("<p>No authorised sender fails DMARC.</p>\n");
+        else if (r.Verdict != Analysis.Verdict.NoData && knownSendersListed)
+            html.Append("<p>No sender listed under <code>Analysis:KnownSenders</code> fails DMARC.</p>\n");
+        if (r.Unrecognised.Count > 0)
+            Table(html, "Unrecognised senders, probably services you use", ["sender", "failing messages", "share of all mail", "what to do"],
+                r.Unrecognised.Take(50).Select(u => (string[])[E(u.Name), Count(u.Failing), E(DomainCharts.Rate(u.ShareOfAll)), E(u.Advice)]), [false, true, true, false]);
 
         foreach (var chart in page.Charts)
             html.Append("<figure>").Append(chart.Svg).Append($"<figcaption><a href=\"{E(ChartFile(page.Slug, chart))}\">{E(chart.Title)} (SVG)</a></figcaption></figure>\n");
@@ -145,7 +165,7 @@ internal static class HtmlReport
             ["source IP", "reverse DNS name", "base domain", "sender", "service", "network (AS)", "country", "messages", "DMARC pass", "class of failures"],
             d.Sources.Take(SourcesShown).Select(s => (string[])[E(s.Ip), E(s.PtrName ?? "—"), E(s.BaseDomain ?? "—"), E(s.Sender),
                 E(s.Service is { } service ? $"{service.Name} ({service.Type.Label()})" : "—"), E(NetworkText(s.Network)), E(s.Network.Country ?? "—"),
-                Count(s.Tally.Volume), E(DomainCharts.Rate(s.Tally.DmarcPassRate)), E(MainFailure(s.Tally))]),
+                Count(s.Tally.Volume), E(DomainCharts.Rate(s.Tally.DmarcPassRate)), E(s.LikelyService ? "unrecognised sender" : MainFailure(s.Tally))]),
             [false, false, false, false, false, false, false, true, true, false]);
         html.Append("</section>\n");
     }
@@ -192,10 +212,13 @@ internal static class HtmlReport
             counts.Take(20).Select(c => (string[])[E(c.Name), Count(c.Count), E(Share(c.Count, total))]), [false, true, true]);
     }
 
-    /// <summary>A table; cells are already-escaped HTML.</summary>
+    /// <summary>
+    /// A table; cells are already-escaped HTML. One of more than <see cref="NarrowColumns"/> columns is "wide": on a phone
+    /// its rows become blocks of "header: value" lines (each cell carries its header as data-label).
+    /// </summary>
     private static void Table(StringBuilder html, string caption, string[] headers, IEnumerable<string[]> rows, bool[] numeric)
     {
-        html.Append($"<table>\n<caption>{E(caption)}</caption>\n<thead><tr>");
+        html.Append($"<div class=\"scroll\"><table{(headers.Length > NarrowColumns ? " class=\"wide\"" : "")}>\n<caption>{E(caption)}</caption>\n<thead><tr>");
         for (var i = 0; i < headers.Length; i++)
             html.Append($"<th scope=\"col\"{(numeric[i] ? " class=\"num\"" : "")}>{E(headers[i])}</th>");
         html.Append("</tr></thead>\n<tbody>\n");
@@ -203,10 +226,10 @@ internal static class HtmlReport
         {
             html.Append("<tr>");
             for (var i = 0; i < row.Length; i++)
-                html.Append($"<td{(numeric[i] ? " class=\"num\"" : "")}>{row[i]}</td>");
+                html.Append($"<td{(numeric[i] ? " class=\"num\"" : "")} data-label=\"{E(headers[i])}\">{row[i]}</td>");
             html.Append("</tr>\n");
         }
-        html.Append("</tbody>\n</table>\n");
+        html.Append("</tbody>\n</table></div>\n");
     }
 
     private static void Card(StringBuilder html, string label, string escapedValue) =>
@@ -286,10 +309,20 @@ internal static class HtmlReport
         table{border-collapse:collapse;margin:14px 0;width:100%}
         caption{text-align:left;font-weight:600;padding:4px 0}
         th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word}
-        th.num,td.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
+        th.num,td.num{text-align:right;font-variant-numeric:tabular-nums} td.num{white-space:nowrap}
         .columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:0 24px}
         figure{margin:18px 0} figure svg{max-width:100%;height:auto;border:1px solid var(--line);border-radius:6px}
         figcaption{font-size:13px;color:var(--muted)}
+        .scroll{overflow-x:auto;margin:14px 0} .scroll table{margin:0}
+        .notice{border:1px solid var(--nearly);border-left-width:6px;background:var(--card);padding:4px 16px;margin:12px 0}
+        .verdict,.notice,.note{overflow-wrap:anywhere}
+        @media (max-width:640px){body{font-size:14px} main{padding:10px 12px 32px} h1{font-size:22px} h2{font-size:19px}
+          .card{min-width:0;flex:1 1 40%;padding:6px 10px} .card .value{font-size:19px} .columns{grid-template-columns:minmax(0,1fr)}
+          th,td{padding:4px 6px} figure{overflow-x:auto} figure svg{min-width:600px}
+          table.wide thead{display:none} table.wide,table.wide tbody,table.wide tr,table.wide td{display:block}
+          table.wide caption{display:block} table.wide tr{border-bottom:1px solid var(--line);padding:4px 0}
+          table.wide td,table.wide td.num{border:0;padding:1px 6px;text-align:left;white-space:normal}
+          table.wide td::before{content:attr(data-label) ": ";color:var(--muted)}}
         code{font-size:14px}
         footer{margin-top:40px;color:var(--muted)}
         """;

@@ -11,9 +11,12 @@ internal sealed record ReportRequest(ReportPeriod Period, string? Domain, string
 
 /// <summary>
 /// A written report: a line per domain (and one for inbound mail) for the person who asked, the PNG conversion when
-/// asked for, and the path of index.html.
+/// asked for, and the path of index.html. <see cref="ReverseDnsTrouble"/>: why source names could not be looked up, said once.
 /// </summary>
-internal sealed record PolicyReportResult(IReadOnlyList<string> Lines, PngConverter.Result? Png, int Charts, string IndexPath);
+internal sealed record PolicyReportResult(IReadOnlyList<string> Lines, PngConverter.Result? Png, int Charts, string IndexPath)
+{
+    public string? ReverseDnsTrouble { get; init; }
+}
 
 /// <summary><c>dmarc report</c>'s use case: analyse a period of the store and write the charts, tables and index.html.</summary>
 internal static class PolicyReport
@@ -24,7 +27,10 @@ internal static class PolicyReport
         var analysis = await PeriodAnalysis.AnalyzeAsync(database, request.Period, request.Domain, known, enricher, resolver, request.FailureDetails, ct);
         var written = await ReportWriter.WriteAsync(analysis, request.Folder, DateTimeOffset.UtcNow, ct);
         var png = request.Png ? await PngConverter.ConvertAsync(written.SvgPaths, ct) : null;
-        return new PolicyReportResult(Lines(analysis), png, written.SvgPaths.Count, written.IndexPath);
+        return new PolicyReportResult(Lines(analysis), png, written.SvgPaths.Count, written.IndexPath)
+        {
+            ReverseDnsTrouble = analysis.ReverseDnsTrouble is { } trouble ? SafeText.Clean(trouble) : null,
+        };
     }
 
     private static List<string> Lines(ReportAnalysis analysis)

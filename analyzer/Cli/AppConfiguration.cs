@@ -31,7 +31,14 @@ internal static class AppConfiguration
         return builder.Build();
     }
 
-    public static string DatabasePath(IConfiguration config) => config[DatabaseKey] ?? CommonOptions.DefaultDatabase;
+    /// <summary>The database file in force; a folder is bad usage, said as such rather than as SQLite's "unable to open".</summary>
+    public static string DatabasePath(IConfiguration config)
+    {
+        var path = config[DatabaseKey] ?? CommonOptions.DefaultDatabase;
+        if (Directory.Exists(path))
+            throw new UsageException($"the database {path} is a folder: name a file, such as {Path.Combine(path, CommonOptions.DefaultDatabase)}");
+        return path;
+    }
 
     /// <summary>A section bound onto its options record, or <paramref name="fallback"/> when the configuration has none.</summary>
     public static T Bind<T>(IConfiguration config, string section, T fallback) => config.GetSection(section).Get<T>() ?? fallback;

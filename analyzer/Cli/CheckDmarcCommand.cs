@@ -5,7 +5,8 @@ namespace DmarcAnalyzer.Cli;
 
 /// <summary>
 /// <c>dmarc check dmarc DOMAIN</c>: lints the DMARC record that applies to DOMAIN and compares the RFC 9989 tree walk
-/// with the Public Suffix List. Exit 0 when there is no error (warnings allowed), 1 when there is one.
+/// with the Public Suffix List. Exit 0 when there is no error (warnings allowed), 1 when there is one, 4 when the DNS
+/// could not answer for the record.
 /// </summary>
 internal static class CheckDmarcCommand
 {
@@ -41,7 +42,7 @@ internal static class CheckDmarcCommand
                 await output.WriteLineAsync($"_dmarc.{report.RecordDomain}: {report.Record.Text}");
             foreach (var finding in report.Findings)
                 await output.WriteLineAsync($"{finding.Severity}: {finding.Message}");
-            return report.HasErrors ? ExitCodes.Fatal : ExitCodes.Ok;
+            return report.DnsTrouble ? ExitCodes.DnsTrouble : report.HasErrors ? ExitCodes.Fatal : ExitCodes.Ok;
         });
         return command;
     }

@@ -5,7 +5,8 @@ namespace DmarcAnalyzer.Cli;
 
 /// <summary>
 /// <c>dmarc check spf DOMAIN</c>: the record, its include/redirect tree with each node's DNS-querying terms,
-/// the totals against RFC 7208 §4.6.4, warnings and errors. Exit 0 when the record holds, 1 when not.
+/// the totals against RFC 7208 §4.6.4, warnings and errors. Exit 0 when the record holds, 1 when not (or there is none),
+/// 4 when the DNS could not be asked.
 /// </summary>
 internal static class CheckSpfCommand
 {
@@ -27,7 +28,7 @@ internal static class CheckSpfCommand
                 var resolver = await dns.CreateResolverAsync(r, settings.Load(r), ct);
                 var report = await new SpfLinter(resolver).LintAsync(r.GetValue(domain)!, ct);
                 Print(report, r.InvocationConfiguration.Output);
-                return report.Holds ? ExitCodes.Ok : ExitCodes.Fatal;
+                return report.DnsTrouble ? ExitCodes.DnsTrouble : report.Holds ? ExitCodes.Ok : ExitCodes.Fatal;
             }
             catch (UsageException e)
             {

@@ -9,7 +9,9 @@ internal static class ExceptionsCommand
 {
     public static Command Create()
     {
+        // The exceptions live in the configuration; --db is taken as by every command, so that one command line fits all.
         var settings = new CommandConfiguration();
+        settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
         var list = new Command("list", "Show the exceptions with who approved them, why, and whether they are in force");
         settings.AddTo(list);
         list.SetAction((ParseResult result) =>
@@ -24,7 +26,10 @@ internal static class ExceptionsCommand
                 throw new UsageException(e.Message);
             }
             var now = DateTimeOffset.UtcNow;
-            var table = new Table().AddColumns("Sender", "Recipient", "Approved by", "Reason", "Expires", "State");
+            // Addresses and dates are never broken across lines; the reason wraps instead.
+            var table = new Table().AddColumns(
+                new TableColumn("Sender").NoWrap(), new TableColumn("Recipient").NoWrap(), new TableColumn("Approved by"),
+                new TableColumn("Reason"), new TableColumn("Expires").NoWrap(), new TableColumn("State").NoWrap());
             foreach (var exception in options.Exceptions)
             {
                 table.AddRow(

@@ -9,6 +9,9 @@ internal static class ExitCodes
     public const int Usage = 2;
     public const int SomeInputsFailed = 3;
 
+    /// <summary>The DNS could not be asked (timeout, SERVFAIL, no server): the answer is unknown, not negative.</summary>
+    public const int DnsTrouble = 4;
+
     public static int Of(Ingest.IngestOutcome outcome) => outcome.Failed > 0 ? SomeInputsFailed : Ok;
 }
 

@@ -24,7 +24,7 @@ internal static class FailuresCommand
                 table.AddRow(f.Id.ToString(), f.Created.ToString("yyyy-MM-dd HH:mm"), Size(f.Size),
                     Markup.Escape(SafeText.Clean(f.Source, 300)), Markup.Escape(SafeText.Clean(f.Reason, 500)));
             AnsiConsole.Write(table);
-            Console.WriteLine($"{rows.Count} failures");
+            Console.WriteLine(Analysis.Wording.Count(rows.Count, "failure"));
             return ExitCodes.Ok;
         });
 

@@ -17,7 +17,8 @@ internal static class IngestConsole
         }
         catch (FileNotFoundException e)
         {
-            throw new UsageException(e.Message);
+            // A path argument takes any word, options it does not know too: "--bogus" is an unknown option, not a file.
+            throw new UsageException(e.FileName is { } name && name.StartsWith('-') && !File.Exists(name) ? $"unknown option: {name}" : e.Message);
         }
     }
 

@@ -73,11 +73,24 @@ internal static class PollMailboxes
 
     private static RuaMailbox Build(MailboxSettings s, bool listed)
     {
-        var host = s.Host ?? throw new UsageException("no IMAP server: give --host or Imap:Host");
-        var user = s.User ?? throw new UsageException("no IMAP user: give --user or Imap:User");
+        // A listed mailbox always has a name (Resolve checks it).
+        var passwordVariable = listed ? PasswordVariable + "_" + VariableName(s.Name!) : PasswordVariable;
+        // Everything missing in one message, not one per run.
+        var missing = new List<string>();
+        if (s.Host is null)
+            missing.Add("the IMAP server (--host or Imap:Host)");
+        if (s.User is null)
+            missing.Add("the IMAP user (--user or Imap:User)");
+        var usesPassword = s.Auth is null ? s.TokenFile is null && s.TokenCommand is null : s.Auth.Equals("password", StringComparison.OrdinalIgnoreCase);
+        if (usesPassword && s.PasswordFile is null && Environment.GetEnvironmentVariable(passwordVariable) is null)
+            missing.Add($"the password (--password-file or ${passwordVariable})");
+        if (missing.Count > 0)
+            throw new UsageException("missing " + string.Join(", ", missing));
+        var host = s.Host!;
+        var user = s.User!;
         var name = s.Name ?? $"{user}@{host}";
         var server = Server(host, s.Port is { } p ? ParsePort(p) : null, s.Tls ?? "implicit", s.CaFile);
-        return new RuaMailbox(name, server, user, Credentials(s, listed ? PasswordVariable + "_" + VariableName(name) : PasswordVariable),
+        return new RuaMailbox(name, server, user, Credentials(s, passwordVariable),
             s.Folder ?? "INBOX", s.ArchiveFolder ?? "DMARC/Processed", s.FailedFolder ?? "DMARC/Failed");
     }
 

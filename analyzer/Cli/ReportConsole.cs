@@ -28,6 +28,8 @@ internal static class ReportConsole
         using var networks = enricher.Networks;
         var written = await PolicyReport.WriteAsync(AppConfiguration.DatabasePath(configuration),
             request with { FailureDetails = configuration.GetValue<bool>(FailureReportPrivacy.Setting) }, known, enricher, resolver, ct);
+        if (written.ReverseDnsTrouble is { } trouble)
+            Console.Error.WriteLine($"dmarc: reverse DNS is unavailable ({trouble}); the report went on without it: sources are shown by address");
         foreach (var line in written.Lines)
             Console.WriteLine(line);
         var exit = ExitCodes.Ok;

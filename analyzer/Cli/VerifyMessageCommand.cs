@@ -34,6 +34,8 @@ internal static class VerifyMessageCommand
             var path = r.GetValue(file)!;
             if (!path.Exists)
                 throw new UsageException($"message file not found: {path.FullName}");
+            if (!await StartsWithHeaderFieldAsync(path, ct))
+                throw new UsageException($"{path.FullName} is not a message: it does not begin with a header field such as 'From: ...' (RFC 5322 §2.2)");
             var dns = await dnsOptions.CreateResolverAsync(r, configuration, ct);
             var psl = auth.Discovery == DmarcDiscoveryMode.PublicSuffixList
                 ? await LoadPslAsync(auth.PublicSuffixListPath, ct)
@@ -62,6 +64,18 @@ internal static class VerifyMessageCommand
         if (mailFrom.Length == 0 && helo.Length == 0)
             throw new UsageException("--ip needs --mail-from, --helo or both");
         return new SmtpIdentities(ip, helo, mailFrom);
+    }
+
+    /// <summary>RFC 5322 §2.2: a message begins with a field name (printable ASCII but the colon) and a colon.</summary>
+    private static async Task<bool> StartsWithHeaderFieldAsync(FileInfo path, CancellationToken ct)
+    {
+        var start = new byte[1000];
+        await using var file = path.OpenRead();
+        var length = await file.ReadAtLeastAsync(start, start.Length, throwOnEndOfStream: false, ct);
+        var name = 0;
+        while (name < length && start[name] is >= 33 and <= 126 and not (byte)':')
+            name++;
+        return name > 0 && name < length && start[name] == ':';
     }
 
     private static async Task<PublicSuffixList> LoadPslAsync(string path, CancellationToken ct)

@@ -124,6 +124,8 @@ internal sealed class RuaMailboxPoller(RuaMailbox mailbox, IngestMessage ingest,
         AuthenticationException or SslHandshakeException or MailboxCredentialException or FolderNotFoundException => Failure.Refused,
         // MailKit throws NotSupportedException when --tls starttls meets a server that does not offer it.
         NotSupportedException => Failure.Refused,
+        // A name that does not exist and a port nobody listens on do not heal by waiting; a temporary DNS failure may.
+        SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData or SocketError.ConnectionRefused } => Failure.Refused,
         IOException or SocketException or TimeoutException or ImapProtocolException or ImapCommandException
             or ServiceNotConnectedException or ServiceNotAuthenticatedException => Failure.Transient,
         _ => Failure.Other,
@@ -136,6 +138,8 @@ internal sealed class RuaMailboxPoller(RuaMailbox mailbox, IngestMessage ingest,
     internal static string Describe(Exception e) => e switch
     {
         AuthenticationException => $"login refused: {e.Message}",
+        SocketException { SocketErrorCode: SocketError.HostNotFound or SocketError.NoData } => $"the server's name does not resolve: {e.Message}",
+        SocketException { SocketErrorCode: SocketError.ConnectionRefused } => $"the server refused the connection (nothing listens on that port): {e.Message}",
         SslHandshakeException { InnerException: { } inner } => $"TLS failed: {inner.Message}",
         _ => e.Message,
     };

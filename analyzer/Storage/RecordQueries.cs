@@ -30,6 +30,9 @@ internal static class RecordFlags
     /// <summary>A forwarded failure the receiver accepted on the strength of an ARC chain (local_policy "arc=pass").</summary>
     public const int ArcAccepted = 32;
 
+    /// <summary>A DMARC failure that carries a passing DKIM signature of a domain unrelated to the From domain: a sender with a signing domain of its own.</summary>
+    public const int OwnDkimPass = 64;
+
     /// <summary>The dispositions of RFC 9990 by their code; anything else reads as "other".</summary>
     public static readonly IReadOnlyList<string> Dispositions = ["none", "quarantine", "reject", "other"];
 }
@@ -98,6 +101,10 @@ internal static class RecordQueries
                      ELSE 0 END)
              | (CASE WHEN r.dkim_eval IS 'pass' OR r.spf_eval IS 'pass' THEN 0
                      WHEN EXISTS (SELECT 1 FROM record_reasons x WHERE x.record = r.id AND {ArcComment}) THEN 32
+                     ELSE 0 END)
+             | (CASE WHEN r.dkim_eval IS 'pass' OR r.spf_eval IS 'pass' THEN 0
+                     WHEN (r.dkim_result IS 'pass' AND r.dkim_domain IS NOT NULL AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")})
+                       OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND d.result = 'pass' AND NOT {FromDomainPass("d.result", "d.domain")}) THEN 64
                      ELSE 0 END)
              | (CASE r.disposition WHEN 'none' THEN 0 WHEN 'quarantine' THEN 8 WHEN 'reject' THEN 16 ELSE 24 END)
           FROM reports rp CROSS JOIN records r ON r.report = rp.id

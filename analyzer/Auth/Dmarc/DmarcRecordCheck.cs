@@ -14,6 +14,9 @@ internal sealed record DmarcCheckFinding(string Severity, string Message)
 internal sealed record DmarcCheckReport(string Domain, DmarcRecord? Record, string? RecordDomain, IReadOnlyList<DmarcCheckFinding> Findings)
 {
     public bool HasErrors => Findings.Any(f => f.Severity == DmarcCheckFinding.Error);
+
+    /// <summary>The DNS could not answer where the record is looked up: nothing is known about the record, which is not the record's fault.</summary>
+    public bool DnsTrouble { get; init; }
 }
 
 /// <summary>
@@ -40,7 +43,7 @@ internal sealed class DmarcRecordCheck(IDnsResolver dns, PublicSuffixList? psl, 
         if (own.Outcome == DnsOutcome.TempError)
         {
             Add(DmarcCheckFinding.Error, $"_dmarc.{domain}: DNS failure ({own.Error}); try again later");
-            return new DmarcCheckReport(domain, null, null, findings);
+            return new DmarcCheckReport(domain, null, null, findings) { DnsTrouble = true };
         }
         var ownDmarc = own.Records.Count(DmarcRecord.IsDmarc);
         if (ownDmarc > 1)
@@ -59,12 +62,12 @@ internal sealed class DmarcRecordCheck(IDnsResolver dns, PublicSuffixList? psl, 
         catch (DmarcTempErrorException e)
         {
             Add(DmarcCheckFinding.Error, $"DNS failure during the tree walk: {e.Message}");
-            return new DmarcCheckReport(domain, null, null, findings);
+            return new DmarcCheckReport(domain, null, null, findings) { DnsTrouble = true };
         }
         if (lookup.TempError is not null)
         {
             Add(DmarcCheckFinding.Error, $"DNS failure during the tree walk: {lookup.TempError}");
-            return new DmarcCheckReport(domain, null, null, findings);
+            return new DmarcCheckReport(domain, null, null, findings) { DnsTrouble = true };
         }
         if (lookup.Record is not { } record)
         {

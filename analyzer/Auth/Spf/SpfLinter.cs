@@ -12,6 +12,9 @@ internal sealed record SpfLintNode(string Via, string Domain, string? Record, in
 internal sealed record SpfLintReport(SpfLintNode? Root, int DnsTerms, int VoidLookups, IReadOnlyList<string> Warnings, IReadOnlyList<string> Errors)
 {
     public bool Holds => Errors.Count == 0;
+
+    /// <summary>A DNS query of the tree failed (timeout, SERVFAIL, no server): the lint is incomplete, not the record wrong.</summary>
+    public bool DnsTrouble { get; init; }
 }
 
 /// <summary>Expands a domain's SPF record tree and checks it against RFC 7208's limits and common mistakes.</summary>
@@ -30,7 +33,7 @@ internal sealed class SpfLinter(IDnsResolver dns)
             walk.Errors.Add($"{walk.Terms} DNS-querying terms in the tree; RFC 7208 §4.6.4 allows {SpfEvaluator.MaxDnsTerms}, beyond that evaluation gives permerror");
         if (walk.Voids > SpfEvaluator.MaxVoidLookups)
             walk.Errors.Add($"{walk.Voids} void lookups in the tree; RFC 7208 §4.6.4 allows {SpfEvaluator.MaxVoidLookups}, beyond that evaluation gives permerror");
-        return new SpfLintReport(root, walk.Terms, walk.Voids, walk.Warnings, walk.Errors);
+        return new SpfLintReport(root, walk.Terms, walk.Voids, walk.Warnings, walk.Errors) { DnsTrouble = walk.DnsTrouble };
     }
 
     private sealed class Walk(CancellationToken ct)
@@ -38,6 +41,7 @@ internal sealed class SpfLinter(IDnsResolver dns)
         public CancellationToken Ct { get; } = ct;
         public int Terms { get; set; }
         public int Voids { get; set; }
+        public bool DnsTrouble { get; set; }
         public List<string> Warnings { get; } = [];
         public List<string> Errors { get; } = [];
     }
@@ -60,15 +64,23 @@ internal sealed class SpfLinter(IDnsResolver dns)
             var txt = await dns.TxtAsync(domain, walk.Ct);
             if (txt.Outcome == DnsOutcome.TempError)
             {
-                walk.Errors.Add($"{where}: DNS error: {txt.Error}");
+                walk.DnsTrouble = true;
+                walk.Errors.Add($"{where}: the DNS could not answer for {domain} ({txt.Error ?? "temporary error"}); nothing is known about its SPF record");
                 return null;
             }
             var records = txt.Records.Where(SpfRecord.IsSpf).ToList();
             if (records.Count == 0)
             {
+                // RFC 7208 §4.3 and §4.5: a domain that does not exist and one without an SPF record are different answers.
+                var why = txt.Outcome switch
+                {
+                    DnsOutcome.NxDomain => "the domain does not exist (NXDOMAIN)",
+                    DnsOutcome.NoData => "the domain exists but has no TXT records",
+                    _ => $"none of its {txt.Records.Count} TXT record{(txt.Records.Count == 1 ? " is" : "s is")} an SPF record (v=spf1)",
+                };
                 walk.Errors.Add(via.Length == 0
-                    ? $"{domain}: no SPF record"
-                    : $"{via}: {domain} has no SPF record, so evaluation gives permerror (RFC 7208 §5.2, §6.1)");
+                    ? $"{domain}: no SPF record: {why}"
+                    : $"{via}: {domain} has no SPF record ({why}), so evaluation gives permerror (RFC 7208 §5.2, §6.1)");
                 return null;
             }
             if (records.Count > 1)
