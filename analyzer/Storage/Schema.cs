@@ -256,5 +256,17 @@ internal static class Schema
         );
         CREATE INDEX failure_reports_arrival ON failure_reports(arrival_utc);
         """,
+        // 5: what the network databases (Enrichment:AsnDatabase, Enrichment:CountryDatabase) said about a source
+        // address, so a report looks each address up once. databases names the builds that answered: a new build of
+        // either file makes the row stale.
+        """
+        CREATE TABLE network_cache (
+            ip        TEXT PRIMARY KEY,
+            databases TEXT NOT NULL,
+            asn       INTEGER,
+            as_org    TEXT,
+            country   TEXT
+        ) WITHOUT ROWID;
+        """,
     ];
 }
