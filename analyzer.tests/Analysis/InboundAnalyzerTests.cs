@@ -48,15 +48,15 @@ public sealed class InboundAnalyzerTests : IDisposable
     [InlineData("Bank <Info@Bank.Example.>", "bank.example")]
     [InlineData("plain@example.net", "example.net")]
     [InlineData("no address here", null)]
-    public void The_forged_domain_is_the_address_one_not_the_display_name_one(string from, string? domain) =>
+    public void TheForgedDomainIsTheAddressOneNotTheDisplayNameOne(string from, string? domain) =>
         Assert.Equal(domain, InboundAnalyzer.FromDomain(from));
 
     [Fact]
-    public void Archives_that_could_not_be_inspected_are_named_as_such() =>
+    public void ArchivesThatCouldNotBeInspectedAreNamedAsSuch() =>
         Assert.Equal("rejected: not inspectable", InboundAnalyzer.ActionName("reject", "archive could not be fully inspected: inflate limit reached: a.zip"));
 
     [Fact]
-    public async Task Tallies_results_by_week_and_month_actions_and_forged_domains_without_submissions()
+    public async Task TalliesResultsByWeekAndMonthActionsAndForgedDomainsWithoutSubmissions()
     {
         await FillAsync();
         await using var db = await Database.OpenAsync(DatabasePath, Ct);
@@ -83,7 +83,7 @@ public sealed class InboundAnalyzerTests : IDisposable
     }
 
     [Fact]
-    public async Task The_report_shows_the_inbound_section_only_when_the_log_has_rows()
+    public async Task TheReportShowsTheInboundSectionOnlyWhenTheLogHasRows()
     {
         await (await Database.OpenAsync(DatabasePath, Ct)).DisposeAsync();
         Assert.Equal(ExitCodes.Ok, await CommandLine.RunAsync(["report", "--db", DatabasePath, "--out", Out, "--no-dns"]));

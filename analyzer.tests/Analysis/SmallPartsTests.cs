@@ -7,7 +7,7 @@ public sealed class SmallPartsTests
     [Theory]
     [InlineData("2026-W07", 2026, 7)]
     [InlineData("2020-W53", 2020, 53)]
-    public void Iso_weeks_parse(string text, int year, int week)
+    public void IsoWeeksParse(string text, int year, int week)
     {
         Assert.True(IsoWeek.TryParse(text, out var parsed));
         Assert.Equal(new IsoWeek(year, week), parsed);
@@ -20,10 +20,10 @@ public sealed class SmallPartsTests
     [InlineData("2026-W00")]
     [InlineData("2026-07")]
     [InlineData("W07")]
-    public void Bad_iso_weeks_are_refused(string text) => Assert.False(IsoWeek.TryParse(text, out _));
+    public void BadIsoWeeksAreRefused(string text) => Assert.False(IsoWeek.TryParse(text, out _));
 
     [Fact]
-    public void The_first_days_of_january_can_belong_to_the_previous_iso_year() =>
+    public void TheFirstDaysOfJanuaryCanBelongToThePreviousIsoYear() =>
         Assert.Equal(new IsoWeek(2020, 53), IsoWeek.Of(new DateOnly(2021, 1, 3)));
 
     [Theory]
@@ -33,7 +33,7 @@ public sealed class SmallPartsTests
     [InlineData("www.city.kawasaki.jp", "city.kawasaki.jp")]
     [InlineData("co.uk", "co.uk")]
     [InlineData("localhost", "localhost")]
-    public void Base_domains_follow_the_public_suffix_list(string name, string expected)
+    public void BaseDomainsFollowThePublicSuffixList(string name, string expected)
     {
         var list = BaseDomain.Parse(
         [
@@ -44,11 +44,11 @@ public sealed class SmallPartsTests
     }
 
     [Fact]
-    public void Without_the_list_the_last_two_labels_are_the_base_domain() =>
+    public void WithoutTheListTheLastTwoLabelsAreTheBaseDomain() =>
         Assert.Equal("example.net", BaseDomain.Heuristic.Of("a.b.example.net"));
 
     [Fact]
-    public void The_debian_list_when_installed_knows_multi_label_suffixes()
+    public void TheDebianListWhenInstalledKnowsMultiLabelSuffixes()
     {
         if (!File.Exists(BaseDomain.DebianListPath))
             Assert.Skip("publicsuffix is not installed");

@@ -30,7 +30,7 @@ public sealed class StoreAnalyzerTests
     }
 
     [Fact]
-    public async Task Rates_are_computed_from_record_counts()
+    public async Task RatesAreComputedFromRecordCounts()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", Monday,
@@ -55,7 +55,7 @@ public sealed class StoreAnalyzerTests
     }
 
     [Fact]
-    public async Task Senders_are_classified_aligned_authorised_forwarded_or_unknown()
+    public async Task SendersAreClassifiedAlignedAuthorisedForwardedOrUnknown()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", Monday,
@@ -83,7 +83,7 @@ public sealed class StoreAnalyzerTests
     }
 
     [Fact]
-    public async Task Failures_a_receiver_accepted_on_an_ARC_chain_count_as_forwarded_and_not_at_risk()
+    public async Task FailuresAReceiverAcceptedOnAnARCChainCountAsForwardedAndNotAtRisk()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", Monday,
@@ -110,7 +110,7 @@ public sealed class StoreAnalyzerTests
     [InlineData(5, "Ready")]
     [InlineData(30, "Nearly")]
     [InlineData(100, "NotReady")]
-    public async Task Verdict_follows_the_share_of_legitimate_mail_that_fails(long failing, string verdict)
+    public async Task VerdictFollowsTheShareOfLegitimateMailThatFails(long failing, string verdict)
     {
         var expected = Enum.Parse<Verdict>(verdict);
         await using var store = await TestStore.CreateAsync();
@@ -133,7 +133,7 @@ public sealed class StoreAnalyzerTests
     }
 
     [Fact]
-    public async Task Ready_at_quarantine_advises_reject_with_the_general_purpose_caveat_and_fixes_biggest_first()
+    public async Task ReadyAtQuarantineAdvisesRejectWithTheGeneralPurposeCaveatAndFixesBiggestFirst()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", Monday,
@@ -156,7 +156,7 @@ public sealed class StoreAnalyzerTests
     }
 
     [Fact]
-    public async Task Days_group_into_iso_weeks_and_the_period_filters_by_begin_day()
+    public async Task DaysGroupIntoIsoWeeksAndThePeriodFiltersByBeginDay()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", Sunday, [new("192.0.2.1", 10)]);
@@ -177,7 +177,7 @@ public sealed class StoreAnalyzerTests
     }
 
     [Fact]
-    public async Task No_data_gives_no_domains()
+    public async Task NoDataGivesNoDomains()
     {
         await using var store = await TestStore.CreateAsync();
         var analysis = await Analyzer().AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken);
@@ -186,7 +186,7 @@ public sealed class StoreAnalyzerTests
     }
 
     [Fact]
-    public async Task Only_unknown_failing_mail_gives_the_no_data_verdict_without_nan()
+    public async Task OnlyUnknownFailingMailGivesTheNoDataVerdictWithoutNan()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", Monday, [new("203.0.113.1", 50, DkimEval: "fail", SpfEval: "fail")]);
@@ -197,7 +197,7 @@ public sealed class StoreAnalyzerTests
     }
 
     [Fact]
-    public async Task Reverse_dns_names_are_forward_confirmed_cached_and_match_known_ptr_domains()
+    public async Task ReverseDnsNamesAreForwardConfirmedCachedAndMatchKnownPtrDomains()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", Monday,
@@ -234,7 +234,7 @@ public sealed class StoreAnalyzerTests
     }
 
     [Fact]
-    public async Task A_failing_resolver_leaves_names_missing_and_uncached()
+    public async Task AFailingResolverLeavesNamesMissingAndUncached()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", Monday, [new("198.51.100.7", 5)]);
@@ -249,7 +249,7 @@ public sealed class StoreAnalyzerTests
     }
 
     [Fact]
-    public async Task Raw_results_and_reasons_are_weighted_by_message_count()
+    public async Task RawResultsAndReasonsAreWeightedByMessageCount()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", Monday,
@@ -267,7 +267,7 @@ public sealed class StoreAnalyzerTests
     }
 
     [Fact]
-    public async Task Absurd_counts_are_clamped_instead_of_overflowing()
+    public async Task AbsurdCountsAreClampedInsteadOfOverflowing()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", Monday,
@@ -285,7 +285,7 @@ public sealed class StoreAnalyzerTests
     }
 
     [Fact]
-    public void Bad_known_sender_ranges_are_refused_with_the_path()
+    public void BadKnownSenderRangesAreRefusedWithThePath()
     {
         var e = Assert.Throws<FormatException>(() => Known(("relays", ["192.0.2.0/33"], [])));
         Assert.Contains("192.0.2.0/33", e.Message);

@@ -28,7 +28,7 @@ public sealed class CompoundFileTests
     [Theory]
     [InlineData(3)]
     [InlineData(4)]
-    public void Streams_in_the_mini_stream_and_in_sectors_are_read_from_their_start(int majorVersion)
+    public void StreamsInTheMiniStreamAndInSectorsAreReadFromTheirStart(int majorVersion)
     {
         var small = Pattern(1000, 1);
         var large = Pattern(20_000, 2);
@@ -50,7 +50,7 @@ public sealed class CompoundFileTests
     }
 
     [Fact]
-    public void A_fat_longer_than_the_header_lists_is_found_through_the_difat()
+    public void AFatLongerThanTheHeaderListsIsFoundThroughTheDifat()
     {
         // 8 MB of 512-byte sectors needs more than the 109 FAT sectors the header can list.
         var last = Pattern(4096, 3);
@@ -62,7 +62,7 @@ public sealed class CompoundFileTests
     }
 
     [Fact]
-    public void A_fat_chain_that_loops_is_a_failure_not_a_hang()
+    public void AFatChainThatLoopsIsAFailureNotAHang()
     {
         var file = CompoundFileBuilder.Build(("Large", Pattern(8192, 4)));
         // The stream takes sectors 0 to 15: the eighth points back at the first.
@@ -73,7 +73,7 @@ public sealed class CompoundFileTests
     }
 
     [Fact]
-    public void A_directory_chain_that_loops_cannot_be_opened()
+    public void ADirectoryChainThatLoopsCannotBeOpened()
     {
         var file = CompoundFileBuilder.Build(Enumerable.Range(0, 12).Select(i => ($"S{i}", new byte[10])).ToArray());
         var directory = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(0x30));
@@ -82,7 +82,7 @@ public sealed class CompoundFileTests
     }
 
     [Fact]
-    public void A_directory_tree_that_loops_cannot_be_opened()
+    public void ADirectoryTreeThatLoopsCannotBeOpened()
     {
         var file = CompoundFileBuilder.Build(("A", new byte[10]), ("B", new byte[10]));
         BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(CompoundFileBuilder.EntryOffset(file, 2) + 0x48), 1);
@@ -90,7 +90,7 @@ public sealed class CompoundFileTests
     }
 
     [Fact]
-    public void Sectors_outside_the_file_are_a_failure()
+    public void SectorsOutsideTheFileAreAFailure()
     {
         var file = CompoundFileBuilder.Build(("Large", Pattern(8192, 5)));
         BinaryPrimitives.WriteUInt32LittleEndian(file.AsSpan(CompoundFileBuilder.EntryOffset(file, 1) + 0x74), 0x00FFFFFF);
@@ -104,7 +104,7 @@ public sealed class CompoundFileTests
     }
 
     [Fact]
-    public void Sizes_larger_than_the_file_are_a_failure()
+    public void SizesLargerThanTheFileAreAFailure()
     {
         var file = CompoundFileBuilder.Build(4, ("Large", Pattern(8192, 6)));
         BinaryPrimitives.WriteUInt64LittleEndian(file.AsSpan(CompoundFileBuilder.EntryOffset(file, 1) + 0x78), 1UL << 40);
@@ -118,7 +118,7 @@ public sealed class CompoundFileTests
     }
 
     [Fact]
-    public void Version_3_ignores_the_high_half_of_a_stream_size()
+    public void Version3IgnoresTheHighHalfOfAStreamSize()
     {
         var small = Pattern(300, 7);
         var file = CompoundFileBuilder.Build(("Small", small));
@@ -129,7 +129,7 @@ public sealed class CompoundFileTests
     }
 
     [Fact]
-    public void A_mini_chain_that_loops_is_a_failure()
+    public void AMiniChainThatLoopsIsAFailure()
     {
         var file = CompoundFileBuilder.Build(("Small", Pattern(1000, 8)));
         var miniFat = BinaryPrimitives.ReadUInt32LittleEndian(file.AsSpan(0x3C));
@@ -140,7 +140,7 @@ public sealed class CompoundFileTests
     }
 
     [Fact]
-    public void Unsupported_headers_are_named()
+    public void UnsupportedHeadersAreNamed()
     {
         var file = CompoundFileBuilder.Build(("A", new byte[10]));
         file[0x1E] = 10;
@@ -151,7 +151,7 @@ public sealed class CompoundFileTests
     [Theory]
     [InlineData(3)]
     [InlineData(4)]
-    public void Truncated_and_scrambled_files_never_throw(int majorVersion)
+    public void TruncatedAndScrambledFilesNeverThrow(int majorVersion)
     {
         var file = CompoundFileBuilder.Build(majorVersion, ("Small", Pattern(2000, 9)), ("Large", Pattern(9000, 10)));
         for (var length = 0; length <= file.Length; length += 97)

@@ -8,20 +8,20 @@ public sealed class EncryptedContentDetectorTests
     private static readonly EncryptedContentDetector Detector = new(maxDepth: 3, maxMembers: 1000);
 
     [Fact]
-    public void A_plain_zip_is_not_encrypted() =>
+    public void APlainZipIsNotEncrypted() =>
         Assert.Null(Detector.Inspect(TestMessages.PlainZip(("a.txt", "hello"u8.ToArray()), ("b.bin", new byte[5000])), "plain.zip"));
 
     [Theory]
     [InlineData(false, "ZIP (PKWARE)")]
     [InlineData(true, "ZIP (AES)")]
-    public void Encrypted_zip_members_are_found(bool aes, string kind)
+    public void EncryptedZipMembersAreFound(bool aes, string kind)
     {
         var finding = Detector.Inspect(TestMessages.EncryptedZip("invoice.doc", aes), "invoice.zip");
         Assert.Equal(new EncryptedFinding("invoice.zip/invoice.doc", kind), finding);
     }
 
     [Fact]
-    public void An_encrypted_zip_inside_plain_zips_is_found_within_the_depth_limit()
+    public void AnEncryptedZipInsidePlainZipsIsFoundWithinTheDepthLimit()
     {
         var inner = TestMessages.EncryptedZip("payload.exe");
         var middle = TestMessages.PlainZip(("readme.txt", "x"u8.ToArray()), ("inner.zip", inner));
@@ -32,7 +32,7 @@ public sealed class EncryptedContentDetectorTests
     }
 
     [Fact]
-    public void What_the_limits_keep_us_from_inspecting_is_a_finding_not_clean()
+    public void WhatTheLimitsKeepUsFromInspectingIsAFindingNotClean()
     {
         var members = TestMessages.PlainZip(("a.txt", "a"u8.ToArray()), ("b.txt", "b"u8.ToArray()), ("c.zip", TestMessages.EncryptedZip("e")));
         Assert.Equal(new EncryptedFinding("many.zip", "more than 2 members", NotInspected: true),
@@ -51,7 +51,7 @@ public sealed class EncryptedContentDetectorTests
     }
 
     [Fact]
-    public void An_encrypted_member_wins_over_a_member_that_could_not_be_read_before_it()
+    public void AnEncryptedMemberWinsOverAMemberThatCouldNotBeReadBeforeIt()
     {
         var odd = WithMethod(TestMessages.PlainZip(("a.txt", "hello"u8.ToArray())), 12);
         var mixed = TestMessages.PlainZip(("odd.zip", odd), ("x.zip", TestMessages.EncryptedZip("e")));
@@ -73,14 +73,14 @@ public sealed class EncryptedContentDetectorTests
     }
 
     [Fact]
-    public void Inflation_is_bounded_a_bomb_is_skipped_and_the_search_goes_on()
+    public void InflationIsBoundedABombIsSkippedAndTheSearchGoesOn()
     {
         var bomb = TestMessages.PlainZip(("zeros.zip", new byte[64 << 20]), ("x.zip", TestMessages.EncryptedZip("e")));
         Assert.Equal("bomb.zip/x.zip/e", new EncryptedContentDetector(3, 1000).Inspect(bomb, "bomb.zip", budget: 1 << 20)?.Path);
     }
 
     [Fact]
-    public void Other_encrypted_formats_are_recognised_where_the_format_says_so()
+    public void OtherEncryptedFormatsAreRecognisedWhereTheFormatSaysSo()
     {
         Assert.Equal("7z (AES)", Detector.Inspect(TestMessages.SevenZip(encrypted: true), "a.7z")?.Kind);
         Assert.Null(Detector.Inspect(TestMessages.SevenZip(encrypted: false), "a.7z"));
@@ -97,11 +97,11 @@ public sealed class EncryptedContentDetectorTests
     }
 
     [Fact]
-    public void An_encrypted_pdf_inside_a_zip_is_found() =>
+    public void AnEncryptedPdfInsideAZipIsFound() =>
         Assert.Equal("docs.zip/secret.pdf", Detector.Inspect(TestMessages.PlainZip(("secret.pdf", TestMessages.Pdf("/Encrypt 9 0 R"))), "docs.zip")?.Path);
 
     [Fact]
-    public void Garbage_and_truncated_archives_are_not_a_crash()
+    public void GarbageAndTruncatedArchivesAreNotACrash()
     {
         var zip = TestMessages.EncryptedZip("x");
         for (var length = 0; length < zip.Length; length += 7)

@@ -9,14 +9,14 @@ public sealed class LibreOfficeFileTests(LibreOfficeDocuments libreOffice) : ICl
     private static EncryptedContentDetector Detector => OfficeEncryptionTests.Detector;
 
     [Fact]
-    public void Password_protected_files_written_by_LibreOffice_are_found()
+    public void PasswordProtectedFilesWrittenByLibreOfficeAreFound()
     {
         Assert.Equal("Word 97-2003 (encrypted)", Detector.Inspect(libreOffice.Read("encrypted.doc"), "a.doc")?.Kind);
         Assert.Equal("Excel 97-2003 (RC4)", Detector.Inspect(libreOffice.Read("encrypted.xls"), "a.xls")?.Kind);
     }
 
     [Fact]
-    public void Plain_files_written_by_LibreOffice_are_clean()
+    public void PlainFilesWrittenByLibreOfficeAreClean()
     {
         Assert.Null(Detector.Inspect(libreOffice.Read("plain.doc"), "a.doc"));
         Assert.Null(Detector.Inspect(libreOffice.Read("plain.xls"), "a.xls"));
@@ -24,14 +24,14 @@ public sealed class LibreOfficeFileTests(LibreOfficeDocuments libreOffice) : ICl
     }
 
     [Fact]
-    public void An_encrypted_document_inside_a_zip_is_found()
+    public void AnEncryptedDocumentInsideAZipIsFound()
     {
         var zip = TestMessages.PlainZip(("plain.xls", libreOffice.Read("plain.xls")), ("invoice.doc", libreOffice.Read("encrypted.doc")));
         Assert.Equal(new EncryptedFinding("mail.zip/invoice.doc", "Word 97-2003 (encrypted)"), Detector.Inspect(zip, "mail.zip"));
     }
 
     [Fact]
-    public void Hostile_office_files_never_throw()
+    public void HostileOfficeFilesNeverThrow()
     {
         var files = new[]
         {

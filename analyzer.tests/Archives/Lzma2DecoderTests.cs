@@ -24,7 +24,7 @@ public sealed class Lzma2DecoderTests
     [Theory]
     [InlineData("preset=0")]
     [InlineData("preset=6,lc=0,lp=1,pb=0")]
-    public async Task Streams_from_xz_decode_to_the_original_bytes(string options)
+    public async Task StreamsFromXzDecodeToTheOriginalBytes(string options)
     {
         // Several LZMA chunks (each at most 2 MiB unpacked), and stored chunks for the random stretch.
         var original = LzmaDecoderTests.Sample(3_000_000, 4).Concat(Incompressible(200_000)).Concat(LzmaDecoderTests.Sample(100_000, 5)).ToArray();
@@ -34,7 +34,7 @@ public sealed class Lzma2DecoderTests
     }
 
     [Fact]
-    public async Task Cut_short_damaged_or_oversized_streams_end_with_an_error()
+    public async Task CutShortDamagedOrOversizedStreamsEndWithAnError()
     {
         var original = LzmaDecoderTests.Sample(50_000, 8).Concat(Incompressible(70_000)).ToArray();
         var stream = await CompressionTools.XzAsync(original, "--format=raw", "--lzma2=preset=6");
@@ -57,7 +57,7 @@ public sealed class Lzma2DecoderTests
     }
 
     [Fact]
-    public async Task Chunks_that_reset_the_properties_reuse_the_tables_and_their_number_is_capped()
+    public async Task ChunksThatResetThePropertiesReuseTheTablesAndTheirNumberIsCapped()
     {
         var chunk = await ChunkAsync("preset=6");
         byte[] stream = [.. Enumerable.Range(0, 1000).SelectMany(_ => chunk), 0x00];
@@ -74,7 +74,7 @@ public sealed class Lzma2DecoderTests
     }
 
     [Fact]
-    public async Task After_a_stored_chunk_that_resets_the_dictionary_the_next_lzma_chunk_sets_properties()
+    public async Task AfterAStoredChunkThatResetsTheDictionaryTheNextLzmaChunkSetsProperties()
     {
         // lc=0 lp=0 pb=0: the chunk decodes alike wherever it stands, so only the control byte decides.
         var chunk = await ChunkAsync("preset=6,lc=0,lp=0,pb=0");
@@ -87,7 +87,7 @@ public sealed class Lzma2DecoderTests
     }
 
     [Fact]
-    public async Task An_end_marker_inside_a_chunk_is_an_error()
+    public async Task AnEndMarkerInsideAChunkIsAnError()
     {
         // xz's .lzma format ends its data with the end marker; as an LZMA2 chunk of the same size it is refused.
         var lzma = await CompressionTools.XzAsync(Text, "--format=lzma", "--lzma1=preset=6");

@@ -51,7 +51,7 @@ public sealed class LzmaDecoderTests
     [InlineData("--lzma1=preset=6,lc=0,lp=2,pb=0")]
     [InlineData("--lzma1=preset=6,lc=4,lp=0,pb=4")]
     [InlineData("--lzma1=preset=6,lc=1,lp=3,pb=2")]
-    public async Task Streams_from_xz_decode_to_the_original_bytes(string options)
+    public async Task StreamsFromXzDecodeToTheOriginalBytes(string options)
     {
         var original = Sample(300_000, 7);
         var file = await CompressionTools.XzAsync(original, "--format=lzma", options);
@@ -60,7 +60,7 @@ public sealed class LzmaDecoderTests
     }
 
     [Fact]
-    public async Task An_empty_stream_and_a_known_size_decode()
+    public async Task AnEmptyStreamAndAKnownSizeDecode()
     {
         var empty = await CompressionTools.XzAsync([], "--format=lzma");
         Assert.Null(DecodeLzmaAlone(empty, 100, out var nothing));
@@ -75,14 +75,14 @@ public sealed class LzmaDecoderTests
     }
 
     [Fact]
-    public async Task Output_past_the_limit_is_an_error()
+    public async Task OutputPastTheLimitIsAnError()
     {
         var file = await CompressionTools.XzAsync(new byte[100_000], "--format=lzma");
         Assert.Equal("LZMA data larger than 65536 bytes", DecodeLzmaAlone(file, 65536, out _));
     }
 
     [Fact]
-    public async Task Cut_short_or_damaged_streams_end_with_an_error_not_a_hang()
+    public async Task CutShortOrDamagedStreamsEndWithAnErrorNotAHang()
     {
         var original = Sample(20_000, 11);
         var file = await CompressionTools.XzAsync(original, "--format=lzma");
@@ -111,13 +111,13 @@ public sealed class LzmaDecoderTests
     [InlineData(225)]
     [InlineData(4 * 9 + 8)]
     [InlineData(1 * 9 + 4)]
-    public void Properties_out_of_range_are_refused(byte properties) =>
+    public void PropertiesOutOfRangeAreRefused(byte properties) =>
         Assert.False(new LzmaDecoder(100).SetProperties(properties));
 
     [Theory]
     [InlineData(false, null)]
     [InlineData(true, "LZMA match reaches before the start of the data")]
-    public void A_short_rep_may_not_reach_before_a_dictionary_reset(bool reset, string? error)
+    public void AShortRepMayNotReachBeforeADictionaryReset(bool reset, string? error)
     {
         // "ababcd" leaves the last distance at 1; after a reset that keeps the state, a literal and a short rep of
         // distance 1 would copy a byte from before the reset.

@@ -28,17 +28,17 @@ public sealed class OfficeEncryptionTests
     [InlineData(0x8000, null)]
     [InlineData(0x0100, "Word 97-2003 (encrypted)")]
     [InlineData(0x8100, "Word 97-2003 (XOR obfuscation)")]
-    public void Word_is_encrypted_by_the_fib_flags(int flags, string? kind) =>
+    public void WordIsEncryptedByTheFibFlags(int flags, string? kind) =>
         Assert.Equal(kind, OfficeEncryption.Detect(CompoundFileBuilder.Build(("WordDocument", Fib((ushort)flags)), ("1Table", new byte[100])))?.Kind);
 
     [Theory]
     [InlineData(0x0000, null)]
     [InlineData(0x0100, "Word 6.0/95 (encrypted)")]
-    public void Word_95_is_read_by_the_same_header(int flags, string? kind) =>
+    public void Word95IsReadByTheSameHeader(int flags, string? kind) =>
         Assert.Equal(kind, OfficeEncryption.Detect(CompoundFileBuilder.Build(("WordDocument", Fib((ushort)flags, ident: 0xA5DC))))?.Kind);
 
     [Fact]
-    public void A_word_stream_without_a_fib_is_not_inspected()
+    public void AWordStreamWithoutAFibIsNotInspected()
     {
         var finding = OfficeEncryption.Detect(CompoundFileBuilder.Build(("WordDocument", Fib(0, ident: 0x1234))));
         Assert.Equal(new FormatFinding("WordDocument stream without a Word 97-2003 FIB", NotInspected: true), finding);
@@ -57,7 +57,7 @@ public sealed class OfficeEncryptionTests
         [.. Record(0x0809, new byte[16]), .. records.SelectMany(r => r), .. Record(0x00E1, 0xB0, 0x04), .. new byte[4096]];
 
     [Fact]
-    public void Excel_is_encrypted_by_a_filepass_record_after_the_first_bof()
+    public void ExcelIsEncryptedByAFilepassRecordAfterTheFirstBof()
     {
         byte[] rc4 = [0x01, 0x00, 0x01, 0x00, .. new byte[48]];
         Assert.Equal("Excel 97-2003 (RC4)", OfficeEncryption.Detect(CompoundFileBuilder.Build(("Workbook", Workbook(Record(0x002F, rc4)))))?.Kind);
@@ -83,7 +83,7 @@ public sealed class OfficeEncryptionTests
     }
 
     [Fact]
-    public void PowerPoint_is_encrypted_by_the_current_user_header_token()
+    public void PowerPointIsEncryptedByTheCurrentUserHeaderToken()
     {
         static FormatFinding? Detect(params (string, byte[])[] streams) =>
             OfficeEncryption.Detect(CompoundFileBuilder.Build([("PowerPoint Document", new byte[5000]), .. streams]));
@@ -95,7 +95,7 @@ public sealed class OfficeEncryptionTests
     }
 
     [Fact]
-    public void An_encrypted_ooxml_package_is_found_through_the_directory()
+    public void AnEncryptedOoxmlPackageIsFoundThroughTheDirectory()
     {
         Assert.Equal(new FormatFinding("Office (encrypted package)"),
             OfficeEncryption.Detect(CompoundFileBuilder.Build(("EncryptionInfo", new byte[200]), ("EncryptedPackage", new byte[9000]))));
@@ -105,7 +105,7 @@ public sealed class OfficeEncryptionTests
     }
 
     [Fact]
-    public void Other_compound_files_are_clean_and_unreadable_ones_not_inspected()
+    public void OtherCompoundFilesAreCleanAndUnreadableOnesNotInspected()
     {
         Assert.Null(OfficeEncryption.Detect(CompoundFileBuilder.Build(("__properties_version1.0", new byte[64]))));
         var broken = CompoundFileBuilder.Build(("WordDocument", Fib(0x0100)));

@@ -9,7 +9,7 @@ namespace DmarcAnalyzer.Tests.Archives;
 public sealed class SevenZipChainTests
 {
     [Fact]
-    public async Task A_chain_of_encoded_headers_is_not_inspected_after_one_decoding()
+    public async Task AChainOfEncodedHeadersIsNotInspectedAfterOneDecoding()
     {
         var inner = EncodedHeader(0, 100, [0x5D, 0, 0, 1, 0]);
         var plain = new byte[4096];

@@ -30,7 +30,7 @@ public sealed class SevenZipHeaderTests
     }
 
     [Fact]
-    public async Task Seven_zips_default_encryption_is_found_behind_its_lzma_coded_header()
+    public async Task SevenZipsDefaultEncryptionIsFoundBehindItsLzmaCodedHeader()
     {
         var archive = await CompressionTools.SevenZipAsync(Files(), "-pSECRET");
         // What the old byte search saw: an encoded header (0x17) whose own coder is LZMA, no AES in sight.
@@ -58,7 +58,7 @@ public sealed class SevenZipHeaderTests
     [InlineData(false, "-mf=BCJ2", "-ms=on")]
     [InlineData(true, "-mf=BCJ2", "-ms=on")]
     [InlineData(true, "-m0=bzip2", "-mhe=on")]
-    public async Task Archives_of_every_method_and_layout_are_judged_by_their_coders(bool encrypted, string method, string layout)
+    public async Task ArchivesOfEveryMethodAndLayoutAreJudgedByTheirCoders(bool encrypted, string method, string layout)
     {
         string[] switches = encrypted ? ["-pSECRET", method, layout] : [method, layout];
         var archive = await CompressionTools.SevenZipAsync(Files(), switches);
@@ -68,7 +68,7 @@ public sealed class SevenZipHeaderTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task A_large_header_of_many_files_is_decoded(bool encrypted)
+    public async Task ALargeHeaderOfManyFilesIsDecoded(bool encrypted)
     {
         var files = Enumerable.Range(0, 500)
             .Select(i => ($"quarterly-dmarc-aggregate-report-{i:D4}-for-example.org.xml", LzmaDecoderTests.Sample(50 + i, i)))
@@ -80,7 +80,7 @@ public sealed class SevenZipHeaderTests
     }
 
     [Fact]
-    public async Task An_encrypted_7z_inside_zips_is_found()
+    public async Task AnEncrypted7zInsideZipsIsFound()
     {
         var encrypted = await CompressionTools.SevenZipAsync(Files(), "-pSECRET");
         var plain = await CompressionTools.SevenZipAsync(Files());
@@ -93,7 +93,7 @@ public sealed class SevenZipHeaderTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task A_header_coded_with_lzma2_or_stored_is_read(bool encrypted)
+    public async Task AHeaderCodedWithLzma2OrStoredIsRead(bool encrypted)
     {
         string[] switches = encrypted ? ["-pSECRET", "-mhc=off"] : ["-mhc=off"];
         var archive = await CompressionTools.SevenZipAsync(Files(), switches);
@@ -105,7 +105,7 @@ public sealed class SevenZipHeaderTests
     }
 
     [Fact]
-    public async Task Cut_short_7z_files_are_not_inspected_and_do_not_crash()
+    public async Task CutShort7zFilesAreNotInspectedAndDoNotCrash()
     {
         var archive = await CompressionTools.SevenZipAsync(Files(), "-pSECRET");
         for (var length = 6; length < archive.Length; length += 13)
@@ -114,7 +114,7 @@ public sealed class SevenZipHeaderTests
     }
 
     [Fact]
-    public async Task Damaged_headers_are_never_taken_for_a_clean_encrypted_archive()
+    public async Task DamagedHeadersAreNeverTakenForACleanEncryptedArchive()
     {
         var archive = await CompressionTools.SevenZipAsync(Files(), "-pSECRET");
         var headerStart = archive.Length - NextHeader(archive).Length;
@@ -143,7 +143,7 @@ public sealed class SevenZipHeaderTests
     }
 
     [Fact]
-    public async Task Absurd_sizes_and_unknown_header_coders_are_not_inspected()
+    public async Task AbsurdSizesAndUnknownHeaderCodersAreNotInspected()
     {
         var archive = await CompressionTools.SevenZipAsync(Files(), "-mhc=off");
         var header = NextHeader(archive).ToArray();
@@ -167,7 +167,7 @@ public sealed class SevenZipHeaderTests
     }
 
     [Fact]
-    public void An_empty_7z_is_not_encrypted()
+    public void AnEmpty7zIsNotEncrypted()
     {
         var empty = new byte[32];
         TestMessages.SevenZip(false).AsSpan(0, 8).CopyTo(empty);
@@ -175,7 +175,7 @@ public sealed class SevenZipHeaderTests
     }
 
     [Fact]
-    public async Task An_encrypted_7z_with_a_zeroed_start_header_is_not_inspected()
+    public async Task AnEncrypted7zWithAZeroedStartHeaderIsNotInspected()
     {
         // 7-Zip opens such a file anyway: it takes the zeroed start header for damage and finds the header at the tail.
         var archive = await CompressionTools.SevenZipAsync(Files(), "-pSECRET");
@@ -194,7 +194,7 @@ public sealed class SevenZipHeaderTests
     [InlineData(SevenZipHeader.MaxFolders, "7z (AES)")]
     [InlineData(SevenZipHeader.MaxFolders + 1, "7z header with 65537 folders, more than the 65536 inspected")]
     [InlineData(2_000_000, "7z header with 2000000 folders, more than the 65536 inspected")]
-    public void A_header_of_very_many_folders_is_read_in_bounded_memory(int folders, string kind)
+    public void AHeaderOfVeryManyFoldersIsReadInBoundedMemory(int folders, string kind)
     {
         // Minimal folders of one copy coder (three bytes each), the last one AES, each unpacking to zero bytes.
         List<byte> header = [0x01, 0x04, 0x07, 0x0B, .. SevenZipNumber((ulong)folders), 0x00];
@@ -215,7 +215,7 @@ public sealed class SevenZipHeaderTests
     }
 
     [Fact]
-    public void Declared_counts_larger_than_the_header_allocate_nothing()
+    public void DeclaredCountsLargerThanTheHeaderAllocateNothing()
     {
         // A pack info and a folder list that each claim far more entries than the header holds.
         byte[][] headers =

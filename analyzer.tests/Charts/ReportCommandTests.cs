@@ -10,7 +10,7 @@ public sealed class ReportCommandTests : IDisposable
     public void Dispose() => Directory.Delete(_out, recursive: true);
 
     [Fact]
-    public async Task Writes_the_report_for_an_iso_week()
+    public async Task WritesTheReportForAnIsoWeek()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", new DateOnly(2026, 2, 16), [new("192.0.2.1", 10)]);
@@ -29,7 +29,7 @@ public sealed class ReportCommandTests : IDisposable
     [InlineData("--from", "16/02/2026")]
     [InlineData("--from", "2026-02-20", "--to", "2026-02-10")]
     [InlineData("--week", "2026-W08", "--from", "2026-02-16")]
-    public async Task Bad_periods_are_usage_errors(params string[] options)
+    public async Task BadPeriodsAreUsageErrors(params string[] options)
     {
         await using var store = await TestStore.CreateAsync();
         var exit = await CommandLine.RunAsync(["report", "--db", store.DatabasePath, "--out", _out, "--no-dns", .. options]);

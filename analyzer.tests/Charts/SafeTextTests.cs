@@ -12,7 +12,7 @@ public sealed class SafeTextTests
     [InlineData("\u001b[31mred\u0007")]
     [InlineData("\u009b31m\u007f")]
     [InlineData("line\u2028next\u2029")]
-    public void Control_and_directional_formatting_characters_are_neutralised(string text)
+    public void ControlAndDirectionalFormattingCharactersAreNeutralised(string text)
     {
         foreach (var cleaned in new[] { SafeText.Clean(text), SafeText.Neutralise(text) })
         {
@@ -23,7 +23,7 @@ public sealed class SafeTextTests
     }
 
     [Fact]
-    public void Ordinary_text_is_kept_whole_by_Neutralise_and_capped_by_Clean()
+    public void OrdinaryTextIsKeptWholeByNeutraliseAndCappedByClean()
     {
         var text = "Société Générale — 日本郵便 😀\tend";
         Assert.Same(text, SafeText.Neutralise(text));

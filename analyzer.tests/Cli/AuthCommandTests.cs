@@ -33,7 +33,7 @@ public sealed class AuthCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Verify_message_prints_the_field_with_spf_from_the_zone()
+    public async Task VerifyMessagePrintsTheFieldWithSpfFromTheZone()
     {
         var signed = await DkimTestMessages.SignAsync(DkimTestMessages.Message, DkimSignature.Ed25519Sha256);
         var message = await WriteAsync("m.eml", signed);
@@ -56,7 +56,7 @@ public sealed class AuthCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Check_dmarc_reports_findings_and_exit_code()
+    public async Task CheckDmarcReportsFindingsAndExitCode()
     {
         var zone = await WriteAsync("example.zone", """
             $ORIGIN example.com.
@@ -77,7 +77,7 @@ public sealed class AuthCommandTests : IDisposable
     // §4.10.1: an invalid p= with no valid rua= means no DMARC processing; with one it is read as p=none.
     [InlineData("joe@bogus.example", "dmarc=none", "the record at _dmarc.bogus.example has p=bogus and no valid rua=")]
     [InlineData("joe@bogus-rua.example", "dmarc=fail (p=none dis=none)", "policy.dmarc=none")]
-    public async Task Verify_message_applies_RFC_9989_to_non_existent_domains_and_invalid_policies(string from, string result, string detail)
+    public async Task VerifyMessageAppliesRFC9989ToNonExistentDomainsAndInvalidPolicies(string from, string result, string detail)
     {
         var zone = await WriteAsync("rfc9989.zone", """
             $ORIGIN example.org.

@@ -52,7 +52,7 @@ public sealed class ExportCommandTests
     [InlineData("csv", "reports")]
     [InlineData("json", "records")]
     [InlineData("json", "reports")]
-    public async Task No_terminal_escape_or_bidi_override_reaches_the_output(string format, string what)
+    public async Task NoTerminalEscapeOrBidiOverrideReachesTheOutput(string format, string what)
     {
         using var folder = new TempFolder();
         var export = await DmarcProcess.RunAsync(await IngestedFolderAsync(folder), "export", "--format", format, "--what", what);
@@ -61,7 +61,7 @@ public sealed class ExportCommandTests
     }
 
     [Fact]
-    public async Task Records_carry_override_reasons_and_human_results()
+    public async Task RecordsCarryOverrideReasonsAndHumanResults()
     {
         using var folder = new TempFolder();
         var csv = await DmarcProcess.RunAsync(await IngestedFolderAsync(folder), "export", "--format", "json");
@@ -74,7 +74,7 @@ public sealed class ExportCommandTests
     }
 
     [Fact]
-    public async Task Reports_carry_contact_info_version_and_errors_with_times_in_Z()
+    public async Task ReportsCarryContactInfoVersionAndErrorsWithTimesInZ()
     {
         using var folder = new TempFolder();
         var json = await DmarcProcess.RunAsync(await IngestedFolderAsync(folder), "export", "--format", "json", "--what", "reports");

@@ -30,7 +30,7 @@ public sealed class SpfCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Verify_prints_the_result_word_first_then_the_explanation_and_lookups()
+    public async Task VerifyPrintsTheResultWordFirstThenTheExplanationAndLookups()
     {
         var (exit, output, _) = await RunAsync("verify", "spf", "--ip", "198.51.100.7", "--mail-from", "joe@example.com",
             "--helo", "mx.example.org", "--zone", _zone, "--offline");
@@ -43,7 +43,7 @@ public sealed class SpfCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Verify_asks_the_dns_server_given()
+    public async Task VerifyAsksTheDnsServerGiven()
     {
         await using var server = new LoopbackDnsServer(new TestZone().Txt("example.net", "v=spf1 a:mail.example.net -all").A("mail.example.net", "192.0.2.33"));
 
@@ -55,7 +55,7 @@ public sealed class SpfCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Verify_refuses_a_bad_address_as_usage()
+    public async Task VerifyRefusesABadAddressAsUsage()
     {
         var (exit, _, error) = await RunAsync("verify", "spf", "--ip", "not-an-ip", "--helo", "x.example", "--offline");
 
@@ -64,7 +64,7 @@ public sealed class SpfCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task Check_exits_0_when_the_record_holds_and_1_when_not()
+    public async Task CheckExits0WhenTheRecordHoldsAnd1WhenNot()
     {
         var good = await RunAsync("check", "spf", "example.com", "--zone", _zone, "--offline");
         var bad = await RunAsync("check", "spf", "broken.example.com", "--zone", _zone, "--offline");

@@ -18,7 +18,7 @@ public sealed class DnsClientComparisonTests
     private static readonly TimeSpan Patience = TimeSpan.FromSeconds(5);
 
     [Fact]
-    public async Task Both_tell_nxdomain_nodata_servfail_and_timeout_apart()
+    public async Task BothTellNxdomainNodataServfailAndTimeoutApart()
     {
         var zone = new TestZone().A("host.example", "192.0.2.1");
         zone["broken.example"].ServFails = true;
@@ -34,7 +34,7 @@ public sealed class DnsClientComparisonTests
     }
 
     [Fact]
-    public async Task Both_ask_again_over_tcp_when_truncated()
+    public async Task BothAskAgainOverTcpWhenTruncated()
     {
         await using var server = new LoopbackDnsServer(new TestZone().Txt("example", "v=spf1 -all")) { TruncateAllUdp = true };
 
@@ -43,7 +43,7 @@ public sealed class DnsClientComparisonTests
     }
 
     [Fact]
-    public async Task A_forged_answer_from_another_port_fools_dnsclient_not_us()
+    public async Task AForgedAnswerFromAnotherPortFoolsDnsclientNotUs()
     {
         await using var server = new LoopbackDnsServer(new TestZone().A("host.example", "192.0.2.9")) { ForgedFromOtherPortFirst = true };
 
@@ -51,7 +51,7 @@ public sealed class DnsClientComparisonTests
     }
 
     [Fact]
-    public async Task A_wrong_id_first_is_ignored_by_us_and_fails_dnsclient_on_every_retry()
+    public async Task AWrongIdFirstIsIgnoredByUsAndFailsDnsclientOnEveryRetry()
     {
         await using var server = new LoopbackDnsServer(new TestZone().A("host.example", "192.0.2.9")) { WrongIdFirst = true };
 

@@ -6,7 +6,7 @@ namespace DmarcAnalyzer.Tests.Dns;
 public sealed class DnsOptionsTests
 {
     [Fact]
-    public void Reads_servers_and_options_from_resolv_conf()
+    public void ReadsServersAndOptionsFromResolvConf()
     {
         var path = Path.GetTempFileName();
         try
@@ -27,7 +27,7 @@ public sealed class DnsOptionsTests
     }
 
     [Fact]
-    public void Without_nameserver_lines_the_local_server_is_asked()
+    public void WithoutNameserverLinesTheLocalServerIsAsked()
     {
         var options = DnsOptions.FromResolvConf("/nonexistent/resolv.conf");
 
@@ -39,13 +39,13 @@ public sealed class DnsOptionsTests
     [InlineData("192.0.2.1:5353", "192.0.2.1:5353")]
     [InlineData("[2001:db8::1]:5353", "[2001:db8::1]:5353")]
     [InlineData("2001:db8::1", "[2001:db8::1]:53")]
-    public void Parses_server_addresses(string text, string expected)
+    public void ParsesServerAddresses(string text, string expected)
     {
         Assert.Equal(expected, DnsOptions.ParseServer(text).ToString());
     }
 
     [Fact]
-    public void Refuses_a_host_name_as_server()
+    public void RefusesAHostNameAsServer()
     {
         Assert.Throws<FormatException>(() => DnsOptions.ParseServer("dns.example"));
     }

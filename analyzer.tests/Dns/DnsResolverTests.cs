@@ -17,7 +17,7 @@ public sealed class DnsResolverTests
             new DnsTransport([server.EndPoint], timeout ?? Patience, retries));
 
     [Fact]
-    public async Task Answers_every_record_type()
+    public async Task AnswersEveryRecordType()
     {
         var zone = new TestZone()
             .A("host.example", "192.0.2.1").A("host.example", "192.0.2.2")
@@ -39,7 +39,7 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
-    public async Task Tells_nxdomain_from_nodata()
+    public async Task TellsNxdomainFromNodata()
     {
         await using var server = new LoopbackDnsServer(new TestZone().A("host.example", "192.0.2.1"));
         var dns = Resolver(server);
@@ -49,7 +49,7 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
-    public async Task Servfail_is_a_temporary_error()
+    public async Task ServfailIsATemporaryError()
     {
         var zone = new TestZone();
         zone["broken.example"].ServFails = true;
@@ -62,7 +62,7 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
-    public async Task Timeout_is_a_temporary_error_after_the_retries()
+    public async Task TimeoutIsATemporaryErrorAfterTheRetries()
     {
         var zone = new TestZone();
         zone["slow.example"].TimesOut = true;
@@ -75,7 +75,7 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
-    public async Task A_silent_server_is_passed_over_for_the_next()
+    public async Task ASilentServerIsPassedOverForTheNext()
     {
         var silent = new TestZone();
         silent["host.example"].TimesOut = true;
@@ -90,7 +90,7 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
-    public async Task Truncated_answer_is_asked_again_over_tcp()
+    public async Task TruncatedAnswerIsAskedAgainOverTcp()
     {
         await using var server = new LoopbackDnsServer(new TestZone().Txt("example", "v=spf1 -all")) { TruncateAllUdp = true };
 
@@ -102,7 +102,7 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
-    public async Task Edns0_brings_large_answers_over_udp_and_larger_ones_over_tcp()
+    public async Task Edns0BringsLargeAnswersOverUdpAndLargerOnesOverTcp()
     {
         var zone = new TestZone();
         for (var i = 0; i < 8; i++)
@@ -121,7 +121,7 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
-    public async Task Answer_with_the_wrong_id_is_ignored()
+    public async Task AnswerWithTheWrongIdIsIgnored()
     {
         await using var server = new LoopbackDnsServer(new TestZone().A("host.example", "192.0.2.9")) { WrongIdFirst = true };
 
@@ -132,7 +132,7 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
-    public async Task Cname_chains_are_followed_and_loops_are_bounded()
+    public async Task CnameChainsAreFollowedAndLoopsAreBounded()
     {
         var zone = new TestZone()
             .Cname("www.example", "web.example").Cname("web.example", "host.example").A("host.example", "192.0.2.3")
@@ -150,7 +150,7 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
-    public async Task A_zone_record_for_a_name_the_network_chain_passes_through_wins_even_from_the_cache()
+    public async Task AZoneRecordForANameTheNetworkChainPassesThroughWinsEvenFromTheCache()
     {
         var network = new TestZone().Cname("partner.example", "spf.provider.example").Txt("spf.provider.example", "v=spf1 ip4:198.51.100.1 -all");
         await using var server = new LoopbackDnsServer(network);
@@ -164,7 +164,7 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
-    public async Task Cache_answers_until_the_ttl_runs_out_negative_answers_too()
+    public async Task CacheAnswersUntilTheTtlRunsOutNegativeAnswersToo()
     {
         await using var server = new LoopbackDnsServer(new TestZone().A("host.example", "192.0.2.1", ttl: 300));
         var clock = new ManualClock();
@@ -188,7 +188,7 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
-    public async Task Temporary_errors_are_not_cached()
+    public async Task TemporaryErrorsAreNotCached()
     {
         var zone = new TestZone();
         zone["broken.example"].ServFails = true;
@@ -202,7 +202,7 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
-    public void Cache_stays_within_its_capacity()
+    public void CacheStaysWithinItsCapacity()
     {
         var cache = new DnsCache(50, new ManualClock());
         for (var i = 0; i < 1000; i++)
@@ -212,7 +212,7 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
-    public async Task Concurrent_callers_share_the_cache_safely()
+    public async Task ConcurrentCallersShareTheCacheSafely()
     {
         var zone = new TestZone();
         for (var i = 0; i < 20; i++)
@@ -228,7 +228,7 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
-    public async Task Local_zone_answers_before_the_network_and_offline_mode_never_asks_it()
+    public async Task LocalZoneAnswersBeforeTheNetworkAndOfflineModeNeverAsksIt()
     {
         await using var server = new LoopbackDnsServer(new TestZone().Txt("partner.example", "from the network").A("other.example", "192.0.2.5"));
         var local = new LocalZone(ZoneFile.Parse("partner.example. 300 IN TXT \"v=spf1 ip4:192.0.2.0/24 -all\"\n"));
@@ -245,7 +245,7 @@ public sealed class DnsResolverTests
     }
 
     [Fact]
-    public async Task No_server_listening_is_a_temporary_error()
+    public async Task NoServerListeningIsATemporaryError()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Dgram, ProtocolType.Udp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));

@@ -5,7 +5,7 @@ namespace DmarcAnalyzer.Tests.Dns;
 public sealed class DnsResponseParserTests
 {
     [Fact]
-    public void Compression_pointer_loop_is_refused()
+    public void CompressionPointerLoopIsRefused()
     {
         byte[] message =
         [
@@ -18,7 +18,7 @@ public sealed class DnsResponseParserTests
     }
 
     [Fact]
-    public void Random_bytes_give_a_format_error_or_a_response_never_a_crash()
+    public void RandomBytesGiveAFormatErrorOrAResponseNeverACrash()
     {
         var random = new Random(7208);
         var header = new byte[] { 0, 1, 0x81, 0x80, 0, 1, 0, 2, 0, 1, 0, 0 };
@@ -40,7 +40,7 @@ public sealed class DnsResponseParserTests
     }
 
     [Fact]
-    public void Query_carries_an_edns0_opt_record()
+    public void QueryCarriesAnEdns0OptRecord()
     {
         var query = DnsQuery.Build(0x1234, "example.com", DnsType.Txt);
 

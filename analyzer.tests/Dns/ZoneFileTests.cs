@@ -8,7 +8,7 @@ public sealed class ZoneFileTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public void Reads_the_master_file_syntax_of_rfc_1035()
+    public void ReadsTheMasterFileSyntaxOfRfc1035()
     {
         const string text = """
             $ORIGIN example.com.
@@ -44,7 +44,7 @@ public sealed class ZoneFileTests
     }
 
     [Fact]
-    public async Task Loads_what_opendkim_genkey_writes_with_the_origin_given()
+    public async Task LoadsWhatOpendkimGenkeyWritesWithTheOriginGiven()
     {
         var path = Path.Combine(Path.GetTempPath(), $"dkim-{Guid.NewGuid():N}.txt");
         const string key = "MIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEAx4nQmL1xqFjKQ1l3Yd9h0BCm1vXx";
@@ -66,7 +66,7 @@ public sealed class ZoneFileTests
     }
 
     [Fact]
-    public async Task Include_reads_another_file_with_its_own_origin()
+    public async Task IncludeReadsAnotherFileWithItsOwnOrigin()
     {
         var folder = Directory.CreateTempSubdirectory("zone").FullName;
         try
@@ -92,7 +92,7 @@ public sealed class ZoneFileTests
     [InlineData("  A 192.0.2.1\n", "without an owner")]
     [InlineData("@ A 192.0.2.1\n", "'@' without an origin")]
     [InlineData("x.example. TXT \"\\999\"\n", "not an octet")]
-    public void Bad_input_gives_a_clear_error_with_the_line(string text, string expected)
+    public void BadInputGivesAClearErrorWithTheLine(string text, string expected)
     {
         var error = Assert.Throws<ZoneFileException>(() => ZoneFile.Parse(text));
 
@@ -100,7 +100,7 @@ public sealed class ZoneFileTests
     }
 
     [Fact]
-    public void A_txt_string_over_255_octets_is_refused()
+    public void ATxtStringOver255OctetsIsRefused()
     {
         var error = Assert.Throws<ZoneFileException>(() => ZoneFile.Parse($"x.example. TXT \"{new string('a', 256)}\"\n"));
 

@@ -34,7 +34,7 @@ public sealed class ArchiveEvasionTests
     [InlineData(0)]
     [InlineData(1)]
     [InlineData(4096)]
-    public async Task A_password_protected_zip_is_found_with_bytes_put_in_front(int prepended)
+    public async Task APasswordProtectedZipIsFoundWithBytesPutInFront(int prepended)
     {
         var zip = Prepend(await ZipWithPasswordAsync(), prepended);
         Assert.Equal("secret.txt:1", await PythonSeesAsync(zip));
@@ -44,7 +44,7 @@ public sealed class ArchiveEvasionTests
     [Theory]
     [InlineData("-mem=ZipCrypto", "ZIP (PKWARE)")]
     [InlineData("-mem=AES256", "ZIP (AES)")]
-    public async Task A_zip_encrypted_by_7zip_is_found_with_bytes_put_in_front(string method, string kind)
+    public async Task AZipEncryptedBy7zipIsFoundWithBytesPutInFront(string method, string kind)
     {
         var zip = Prepend(await CompressionTools.SevenZipAsync([("secret.txt", Secret)], "-tzip", "-pSECRET", method), 3000);
         Assert.Equal(new EncryptedFinding("a.zip/secret.txt", kind), Detector.Inspect(zip, "a.zip"));
@@ -53,7 +53,7 @@ public sealed class ArchiveEvasionTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task Encryption_flags_cleared_in_one_of_the_two_directories_do_not_hide_the_member(bool local)
+    public async Task EncryptionFlagsClearedInOneOfTheTwoDirectoriesDoNotHideTheMember(bool local)
     {
         var zip = WithEncryptionFlagCleared(await ZipWithPasswordAsync(), local);
         Assert.Equal($"secret.txt:{(local ? 1 : 0)}", await PythonSeesAsync(zip));
@@ -61,7 +61,7 @@ public sealed class ArchiveEvasionTests
     }
 
     [Fact]
-    public async Task A_zip64_end_record_with_local_flags_cleared_still_shows_the_encrypted_member()
+    public async Task AZip64EndRecordWithLocalFlagsClearedStillShowsTheEncryptedMember()
     {
         var zip = Prepend(WithEncryptionFlagCleared(WithZip64End(await ZipWithPasswordAsync()), local: true), 100);
         Assert.Equal("secret.txt:1", await PythonSeesAsync(zip));
@@ -69,7 +69,7 @@ public sealed class ArchiveEvasionTests
     }
 
     [Fact]
-    public async Task A_plain_zip_with_a_zip64_end_record_or_data_descriptors_is_clean()
+    public async Task APlainZipWithAZip64EndRecordOrDataDescriptorsIsClean()
     {
         var plain = await CompressionTools.ZipAsync([("a.txt", Secret)]);
         Assert.Null(Detector.Inspect(WithZip64End(plain), "a.zip"));
@@ -82,7 +82,7 @@ public sealed class ArchiveEvasionTests
     }
 
     [Fact]
-    public async Task Damaged_or_disagreeing_zip_structure_is_not_inspected()
+    public async Task DamagedOrDisagreeingZipStructureIsNotInspected()
     {
         var plain = await CompressionTools.ZipAsync([("a.txt", Secret), ("b.txt", Secret)]);
         var end = plain.Length - 22;
@@ -115,7 +115,7 @@ public sealed class ArchiveEvasionTests
     }
 
     [Fact]
-    public async Task A_member_the_central_directory_does_not_list_is_not_inspected()
+    public async Task AMemberTheCentralDirectoryDoesNotListIsNotInspected()
     {
         // The encrypted member's local header and data, then a plain ZIP whose offsets count from after them: unzip
         // and zipfile list the plain member, a reader of local headers finds the encrypted one first.
@@ -127,7 +127,7 @@ public sealed class ArchiveEvasionTests
     }
 
     [Fact]
-    public async Task Encrypted_zip_local_headers_without_a_central_directory_are_found()
+    public async Task EncryptedZipLocalHeadersWithoutACentralDirectoryAreFound()
     {
         var encrypted = await ZipWithPasswordAsync();
         var headersOnly = encrypted[..encrypted.AsSpan().IndexOf("PK\u0001\u0002"u8)];
@@ -137,7 +137,7 @@ public sealed class ArchiveEvasionTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task An_encrypted_7z_is_found_after_bytes_put_in_front(bool encryptedHeader)
+    public async Task AnEncrypted7zIsFoundAfterBytesPutInFront(bool encryptedHeader)
     {
         var archive = await CompressionTools.SevenZipAsync([("secret.txt", Secret)], encryptedHeader ? ["-pSECRET", "-mhe=on"] : ["-pSECRET"]);
         Assert.Equal("7z (AES)", Detector.Inspect(Prepend(archive, 3000), "a.7z")?.Kind);
@@ -146,7 +146,7 @@ public sealed class ArchiveEvasionTests
     }
 
     [Fact]
-    public void A_7z_or_rar_signature_in_other_bytes_is_not_an_archive()
+    public void A7zOrRarSignatureInOtherBytesIsNotAnArchive()
     {
         var bytes = Prepend([], 8192);
         TestMessages.SevenZip(true).AsSpan(0, 6).CopyTo(bytes.AsSpan(1000));
@@ -156,7 +156,7 @@ public sealed class ArchiveEvasionTests
     }
 
     [Fact]
-    public void Rar_archives_are_found_after_bytes_put_in_front_and_damaged_ones_are_not_inspected()
+    public void RarArchivesAreFoundAfterBytesPutInFrontAndDamagedOnesAreNotInspected()
     {
         Assert.Equal("RAR 4", Detector.Inspect(Prepend(WithRar4MainHeaderCrc(TestMessages.Rar4(false, true)), 500), "a.rar")?.Kind);
         Assert.Equal("RAR 5", Detector.Inspect(Prepend(WithRar5FirstHeaderCrc(TestMessages.Rar5(true)), 500), "a.rar")?.Kind);
@@ -175,18 +175,18 @@ public sealed class ArchiveEvasionTests
     [InlineData(0, "/#45ncrypt<</Filter/Standard>>", "PDF")]
     [InlineData(2000, "/Encrypt 5 0 R", null)]
     [InlineData(0, "/Encrypted 5", null)]
-    public void An_encrypted_pdf_is_found_where_readers_accept_its_header(int prepended, string trailer, string? kind) =>
+    public void AnEncryptedPdfIsFoundWhereReadersAcceptItsHeader(int prepended, string trailer, string? kind) =>
         Assert.Equal(kind, Detector.Inspect(Prepend(TestMessages.Pdf(trailer), prepended), "a.pdf")?.Kind);
 
     [Fact]
-    public async Task A_pdf_with_an_encrypted_zip_after_it_is_found()
+    public async Task APdfWithAnEncryptedZipAfterItIsFound()
     {
         var polyglot = TestMessages.Pdf("").Concat(await ZipWithPasswordAsync()).ToArray();
         Assert.Equal(new EncryptedFinding("a.pdf/secret.txt", "ZIP (PKWARE)"), Detector.Inspect(polyglot, "a.pdf"));
     }
 
     [Fact]
-    public void The_budget_is_the_message_s_across_its_attachments()
+    public void TheBudgetIsTheMessageSAcrossItsAttachments()
     {
         var zip = TestMessages.PlainZip(("zeros.bin", new byte[600_000]));
         var budget = new InspectionBudget(1 << 20, CancellationToken.None);
@@ -198,7 +198,7 @@ public sealed class ArchiveEvasionTests
     }
 
     [Fact]
-    public async Task Cancelled_checks_stop_with_the_cancellation_not_a_verdict()
+    public async Task CancelledChecksStopWithTheCancellationNotAVerdict()
     {
         var archive = await CompressionTools.SevenZipAsync([("a.txt", Secret)]);
         var cancelled = new InspectionBudget(1 << 20, new CancellationToken(canceled: true));
@@ -207,7 +207,7 @@ public sealed class ArchiveEvasionTests
     }
 
     [Fact]
-    public async Task Content_checks_past_their_time_limit_get_the_configured_action()
+    public async Task ContentChecksPastTheirTimeLimitGetTheConfiguredAction()
     {
         var message = TestMessages.Multipart("a@partner.example", TestMessages.Attachment("a.zip", TestMessages.PlainZip(("a.txt", Secret))));
         var options = new FilterOptions { ContentTimeLimit = TimeSpan.Zero };

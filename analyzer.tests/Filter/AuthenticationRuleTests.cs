@@ -77,7 +77,7 @@ public sealed class AuthenticationRuleTests
         Assert.Single(verdict.HeaderEdits, e => e is { Name: "Authentication-Results", OnTop: true }).Value!;
 
     [Fact]
-    public async Task A_signed_message_from_an_authorised_address_passes_and_gets_our_field_on_top()
+    public async Task ASignedMessageFromAnAuthorisedAddressPassesAndGetsOurFieldOnTop()
     {
         var verdict = await DecideAsync(Dns(), await SignedAsync());
         Assert.Equal(VerdictAction.Accept, verdict.Action);
@@ -93,7 +93,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task Fields_claiming_our_authserv_id_are_deleted_before_ours_is_added_and_others_are_kept()
+    public async Task FieldsClaimingOurAuthservIdAreDeletedBeforeOursIsAddedAndOthersAreKept()
     {
         var verdict = await DecideAsync(Dns(), await SignedAsync(), extraHeaders:
         [
@@ -108,7 +108,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task A_dmarc_failure_with_attachments_has_them_removed_by_default()
+    public async Task ADmarcFailureWithAttachmentsHasThemRemovedByDefault()
     {
         var verdict = await DecideAsync(Dns(), Unsigned(Pdf), envelope: Envelope(ip: "198.51.100.9"));
         Assert.Equal(VerdictAction.RemoveAttachments, verdict.Action);
@@ -119,7 +119,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task A_signed_message_from_elsewhere_keeps_its_attachments()
+    public async Task ASignedMessageFromElsewhereKeepsItsAttachments()
     {
         var verdict = await DecideAsync(Dns(), await SignedAsync(Pdf), envelope: Envelope(ip: "198.51.100.9"));
         Assert.Equal(VerdictAction.Accept, verdict.Action);
@@ -130,7 +130,7 @@ public sealed class AuthenticationRuleTests
     [InlineData("DmarcFail", "Accept")]
     [InlineData("SpfFail", "RemoveAttachments")]
     [InlineData("Either", "RemoveAttachments")]
-    public async Task Spf_fail_counts_as_forged_when_configured(string when, string action)
+    public async Task SpfFailCountsAsForgedWhenConfigured(string when, string action)
     {
         var expected = Enum.Parse<VerdictAction>(action);
         var options = new FilterOptions { Authentication = new AuthenticationOptions { ForgedWhen = Enum.Parse<ForgedWhen>(when) } };
@@ -140,7 +140,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task Dmarc_policy_is_not_enforced_by_default()
+    public async Task DmarcPolicyIsNotEnforcedByDefault()
     {
         var verdict = await DecideAsync(Dns(), Unsigned(), envelope: Envelope(ip: "198.51.100.9"));
         Assert.Equal(VerdictAction.Accept, verdict.Action);
@@ -155,7 +155,7 @@ public sealed class AuthenticationRuleTests
     [InlineData("v=DMARC1; p=quarantine", "Quarantine")]
     [InlineData("v=DMARC1; p=quarantine; t=y", "Accept")]
     [InlineData("v=DMARC1; p=none", "Accept")]
-    public async Task Enforcement_follows_the_policy_and_its_testing_mode(string record, string action)
+    public async Task EnforcementFollowsThePolicyAndItsTestingMode(string record, string action)
     {
         var expected = Enum.Parse<VerdictAction>(action);
         var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true } };
@@ -172,7 +172,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task An_old_pct_is_not_sampled_the_policy_applies_to_every_failing_message()
+    public async Task AnOldPctIsNotSampledThePolicyAppliesToEveryFailingMessage()
     {
         var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true } };
         // RFC 7489 sampling would quarantine about 99 of 100 of these; RFC 9989 has no pct, so each one is rejected.
@@ -186,7 +186,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task An_old_pct_zero_is_testing_mode_in_the_reason_and_the_field()
+    public async Task AnOldPctZeroIsTestingModeInTheReasonAndTheField()
     {
         var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true } };
         var verdict = await DecideAsync(Dns("v=DMARC1; p=reject; pct=0"), Unsigned(), options, Envelope(ip: "198.51.100.9"));
@@ -196,7 +196,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task With_enforcement_off_the_field_says_the_failing_message_was_delivered()
+    public async Task WithEnforcementOffTheFieldSaysTheFailingMessageWasDelivered()
     {
         var verdict = await DecideAsync(Dns("v=DMARC1; p=reject"), Unsigned(), new FilterOptions(), Envelope(ip: "198.51.100.9"));
         Assert.Equal(VerdictAction.Accept, verdict.Action);
@@ -204,7 +204,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task A_sender_on_the_never_reject_list_gets_dis_none_in_the_field()
+    public async Task ASenderOnTheNeverRejectListGetsDisNoneInTheField()
     {
         var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true, NeverReject = ["198.51.100.9"] } };
         var verdict = await DecideAsync(Dns("v=DMARC1; p=reject"), Unsigned(), options, Envelope(ip: "198.51.100.9"));
@@ -218,7 +218,7 @@ public sealed class AuthenticationRuleTests
     [InlineData("198.51.100.9")]
     [InlineData("lists.example.org")]
     [InlineData(".example.org")]
-    public async Task Senders_on_the_never_reject_list_are_not_rejected(string entry)
+    public async Task SendersOnTheNeverRejectListAreNotRejected(string entry)
     {
         var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true, NeverReject = [entry] } };
         var dns = Dns().Txt("lists.example.org", "v=spf1 ip4:198.51.100.0/24 -all");
@@ -228,7 +228,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task A_domain_on_the_never_reject_list_must_be_proven()
+    public async Task ADomainOnTheNeverRejectListMustBeProven()
     {
         var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true, NeverReject = ["lists.example.org"] } };
         // The envelope names the list, but SPF does not pass for it: the claim is not believed.
@@ -245,7 +245,7 @@ public sealed class AuthenticationRuleTests
     [InlineData("FORGED", "8.17.1", "Reject")]
     [InlineData("FAIL", "8.17.1", "Reject")]
     [InlineData("TEMP", "8.17.1", "Reject")]
-    public async Task A_client_name_counts_for_the_never_reject_list_only_when_the_MTA_confirmed_it(string? resolve, string? mta, string action)
+    public async Task AClientNameCountsForTheNeverRejectListOnlyWhenTheMTAConfirmedIt(string? resolve, string? mta, string action)
     {
         // Without {client_resolve} a Postfix client name is confirmed or "unknown". Sendmail passes the PTR name
         // whatever the forward lookup said, and says so in {client_resolve}, unless it ignored our macro request.
@@ -256,7 +256,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task Dns_trouble_is_accepted_with_temperror_by_default()
+    public async Task DnsTroubleIsAcceptedWithTemperrorByDefault()
     {
         var verdict = await DecideAsync(Dns().Failing($"_dmarc.{Partner}"), await SignedAsync());
         Assert.Equal(VerdictAction.Accept, verdict.Action);
@@ -265,7 +265,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task Dns_trouble_tempfails_when_configured()
+    public async Task DnsTroubleTempfailsWhenConfigured()
     {
         var options = new FilterOptions { Authentication = new AuthenticationOptions { OnDnsError = DnsErrorAction.Tempfail } };
         var verdict = await DecideAsync(Dns().Failing(Partner), Unsigned(), options);
@@ -277,7 +277,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task Dns_trouble_that_could_not_change_dmarc_does_not_tempfail()
+    public async Task DnsTroubleThatCouldNotChangeDmarcDoesNotTempfail()
     {
         // SPF cannot be looked up, but the aligned DKIM signature passes: DMARC passes whatever SPF would have said.
         var options = new FilterOptions { Authentication = new AuthenticationOptions { OnDnsError = DnsErrorAction.Tempfail } };
@@ -287,7 +287,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task Dns_trouble_accepted_does_not_enforce_the_policy_or_strip_attachments()
+    public async Task DnsTroubleAcceptedDoesNotEnforceThePolicyOrStripAttachments()
     {
         // The key cannot be fetched and SPF fails from this address: DMARC is undecided, not a failure to punish.
         var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true } };
@@ -298,7 +298,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task Checks_that_take_too_long_count_as_dns_trouble_and_forged_fields_still_go()
+    public async Task ChecksThatTakeTooLongCountAsDnsTroubleAndForgedFieldsStillGo()
     {
         var options = new FilterOptions { Authentication = new AuthenticationOptions { TimeLimit = TimeSpan.FromMilliseconds(200) } };
         var verdict = await DecideAsync(new SilentResolver(), Unsigned(), options, extraHeaders: [("Authentication-Results", $"{AuthservId}; dmarc=pass")]);
@@ -314,7 +314,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task A_message_past_the_size_limit_gets_spf_dmarc_and_forged_field_removal_from_its_header_but_no_dkim()
+    public async Task AMessagePastTheSizeLimitGetsSpfDmarcAndForgedFieldRemovalFromItsHeaderButNoDkim()
     {
         var options = new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Tag };
         var forged = new[] { ("Authentication-Results", $"{AuthservId}; dmarc=pass") };
@@ -331,7 +331,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task A_message_past_the_size_limit_with_a_signature_that_could_align_is_not_failed_by_dmarc()
+    public async Task AMessagePastTheSizeLimitWithASignatureThatCouldAlignIsNotFailedByDmarc()
     {
         // From elsewhere, SPF does not align; the signature would have passed aligned, but was not checked: DMARC is
         // not evaluated, neither a fail to enforce nor one to record.
@@ -354,7 +354,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task A_message_past_the_size_limit_still_meets_the_not_inspected_rule_and_its_exceptions()
+    public async Task AMessagePastTheSizeLimitStillMeetsTheNotInspectedRuleAndItsExceptions()
     {
         var verdict = await DecideAsync(Dns(), Unsigned(Pdf), truncated: true);
         Assert.Equal(VerdictAction.Reject, verdict.Action);
@@ -384,7 +384,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task The_null_sender_is_checked_with_the_helo_name()
+    public async Task TheNullSenderIsCheckedWithTheHeloName()
     {
         var dns = Dns().Txt("mx.football.example.com", "v=spf1 ip4:192.0.2.10 -all");
         var verdict = await DecideAsync(dns, await SignedAsync(), envelope: Envelope(sender: ""));
@@ -393,7 +393,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task Submissions_are_not_checked()
+    public async Task SubmissionsAreNotChecked()
     {
         var dns = Dns();
         var verdict = await DecideAsync(dns, Unsigned(Pdf), envelope: Envelope(auth: "alice"));
@@ -404,7 +404,7 @@ public sealed class AuthenticationRuleTests
     }
 
     [Fact]
-    public async Task Checks_can_be_switched_off()
+    public async Task ChecksCanBeSwitchedOff()
     {
         var options = new FilterOptions { Authentication = new AuthenticationOptions { Enabled = false } };
         var verdict = await DecideAsync(Dns(), Unsigned(Pdf), options, Envelope(ip: "198.51.100.9"));

@@ -27,7 +27,7 @@ public sealed class ClientResolveMilterTests : IAsyncDisposable
     [InlineData("FORGED", "8.17.1", 'y')]
     [InlineData("FAIL", "8.17.1", 'y')]
     [InlineData("TEMP", "8.17.1", 'y')]
-    public async Task A_never_reject_host_name_is_believed_only_when_client_resolve_is_OK_or_absent_from_Postfix(string? resolve, string? mta, char reply)
+    public async Task ANeverRejectHostNameIsBelievedOnlyWhenClientResolveIsOKOrAbsentFromPostfix(string? resolve, string? mta, char reply)
     {
         string[] connect = ["j", "mx.example.net", "{daemon_name}", "MTA", "{client_name}", "relay.lists.example.org"];
         if (resolve is not null)

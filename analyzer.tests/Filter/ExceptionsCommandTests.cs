@@ -7,7 +7,7 @@ public sealed class ExceptionsCommandTests : IDisposable
     private readonly string _folder = Directory.CreateTempSubdirectory("exceptions-cli").FullName;
 
     [Fact]
-    public async Task Lists_each_exception_with_its_state()
+    public async Task ListsEachExceptionWithItsState()
     {
         await File.WriteAllTextAsync(Path.Combine(_folder, "dmarc.json"), """
             { "Filter": { "Exceptions": [

@@ -24,7 +24,7 @@ public sealed class FilterEngineTests
         TestMessages.Multipart("Alice <alice@partner.example>", TestMessages.Attachment(fileName, TestMessages.EncryptedZip("invoice.doc"), "application/zip"));
 
     [Fact]
-    public async Task A_message_with_a_plain_zip_is_accepted()
+    public async Task AMessageWithAPlainZipIsAccepted()
     {
         var message = TestMessages.Multipart("a@partner.example", TestMessages.Attachment("a.zip", TestMessages.PlainZip(("a.txt", "x"u8.ToArray()))));
         var verdict = await DecideAsync(new FilterOptions(), message);
@@ -33,7 +33,7 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
-    public async Task An_encrypted_zip_is_rejected_with_550_5_7_1_by_default()
+    public async Task AnEncryptedZipIsRejectedWith550571ByDefault()
     {
         var verdict = await DecideAsync(new FilterOptions(), WithEncryptedZip());
         Assert.Equal(VerdictAction.Reject, verdict.Action);
@@ -44,7 +44,7 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
-    public async Task A_nested_encrypted_zip_is_found()
+    public async Task ANestedEncryptedZipIsFound()
     {
         var nested = TestMessages.PlainZip(("inner.zip", TestMessages.EncryptedZip("x.exe", aes: true)));
         var message = TestMessages.Multipart("a@partner.example", TestMessages.Attachment("outer.zip", nested));
@@ -56,7 +56,7 @@ public sealed class FilterEngineTests
     [Theory]
     [InlineData("RFC 2231")]
     [InlineData("RFC 2047")]
-    public async Task Japanese_file_names_are_decoded_in_the_verdict(string encoding)
+    public async Task JapaneseFileNamesAreDecodedInTheVerdict(string encoding)
     {
         const string name = "請求書.zip";
         var part = encoding == "RFC 2231"
@@ -68,7 +68,7 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
-    public async Task A_file_name_with_an_encoded_line_break_adds_no_header_line_on_the_wire()
+    public async Task AFileNameWithAnEncodedLineBreakAddsNoHeaderLineOnTheWire()
     {
         var part = new TestMessages.Part("application/zip", "attachment; filename*=UTF-8''a.zip%0D%0ABcc%3A%20victim%40example.net%00",
             TestMessages.EncryptedZip("x.doc"));
@@ -83,7 +83,7 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
-    public async Task A_message_too_deep_to_read_gets_the_encrypted_archive_action_and_exceptions_still_apply()
+    public async Task AMessageTooDeepToReadGetsTheEncryptedArchiveActionAndExceptionsStillApply()
     {
         var bomb = new StringBuilder("From: a@partner.example\r\nSubject: nested\r\nMIME-Version: 1.0\r\n");
         for (var i = 0; i < 100; i++)
@@ -103,7 +103,7 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
-    public async Task An_archive_the_limits_keep_us_from_inspecting_gets_the_encrypted_archive_action_and_exceptions_still_apply()
+    public async Task AnArchiveTheLimitsKeepUsFromInspectingGetsTheEncryptedArchiveActionAndExceptionsStillApply()
     {
         // One member eats the whole inflate budget: the encrypted ZIP behind it is never looked at.
         var zip = TestMessages.PlainZip(("padding.bin", new byte[1 << 20]), ("inner.zip", TestMessages.EncryptedZip("x.exe")));
@@ -130,7 +130,7 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
-    public async Task Content_checks_beyond_the_limit_wait_for_a_turn_and_submissions_never_wait()
+    public async Task ContentChecksBeyondTheLimitWaitForATurnAndSubmissionsNeverWait()
     {
         var options = new FilterOptions { Milter = new DmarcAnalyzer.Milter.MilterOptions { MaxConcurrentChecks = 1 } };
         var engine = new FilterEngine(() => options, new FixedTime(Now), NullLogger<FilterEngine>.Instance);
@@ -175,7 +175,7 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
-    public async Task Quarantine_and_tag_actions()
+    public async Task QuarantineAndTagActions()
     {
         var quarantined = await DecideAsync(new FilterOptions { EncryptedArchiveAction = EncryptedArchiveAction.Quarantine }, WithEncryptedZip());
         Assert.Equal(VerdictAction.Quarantine, quarantined.Action);
@@ -189,7 +189,7 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
-    public async Task An_authenticated_submission_carrying_an_encrypted_zip_is_not_checked()
+    public async Task AnAuthenticatedSubmissionCarryingAnEncryptedZipIsNotChecked()
     {
         var verdict = await DecideAsync(new FilterOptions(), WithEncryptedZip(), Envelope(auth: "alice"));
         Assert.Equal(VerdictAction.Accept, verdict.Action);
@@ -200,7 +200,7 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
-    public async Task An_exception_in_force_lets_the_archive_through_and_is_recorded()
+    public async Task AnExceptionInForceLetsTheArchiveThroughAndIsRecorded()
     {
         var exception = new FilterException { Sender = "partner.example", ApprovedBy = "ciso", Reason = "payroll", Expires = new DateOnly(2026, 11, 22) };
         var verdict = await DecideAsync(new FilterOptions { Exceptions = [exception] }, WithEncryptedZip());
@@ -209,7 +209,7 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
-    public async Task An_expired_exception_or_one_for_another_recipient_no_longer_applies()
+    public async Task AnExpiredExceptionOrOneForAnotherRecipientNoLongerApplies()
     {
         var expired = new FilterException { Sender = "alice@partner.example", ApprovedBy = "ciso", Reason = "x", Expires = new DateOnly(2026, 11, 21) };
         Assert.Equal(VerdictAction.Reject, (await DecideAsync(new FilterOptions { Exceptions = [expired] }, WithEncryptedZip())).Action);
@@ -222,7 +222,7 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
-    public async Task A_forged_sender_with_three_attachments_gets_them_replaced_by_a_list()
+    public async Task AForgedSenderWithThreeAttachmentsGetsThemReplacedByAList()
     {
         var message = TestMessages.Multipart("ceo@example.net",
             TestMessages.Attachment("report.pdf", TestMessages.Pdf(""), "application/pdf"),
@@ -249,7 +249,7 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
-    public async Task Forged_by_configuration_and_a_single_part_attachment_rewrites_the_content_type()
+    public async Task ForgedByConfigurationAndASinglePartAttachmentRewritesTheContentType()
     {
         var message = Encoding.ASCII.GetBytes("From: x@forged.example\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0=\r\n");
         var verdict = await DecideAsync(new FilterOptions { ForgedSenders = ["forged.example"] }, message, Envelope(sender: "x@forged.example"));
@@ -261,7 +261,7 @@ public sealed class FilterEngineTests
     }
 
     [Fact]
-    public async Task A_message_padded_past_the_limits_gets_the_encrypted_archive_action_and_exceptions_still_apply()
+    public async Task AMessagePaddedPastTheLimitsGetsTheEncryptedArchiveActionAndExceptionsStillApply()
     {
         var engine = new FilterEngine(() => new FilterOptions(), new FixedTime(Now), NullLogger<FilterEngine>.Instance);
         var verdict = await engine.DecideAsync(Envelope(), [], new MemoryStream(WithEncryptedZip()), MessageCompleteness.Truncated, Ct);

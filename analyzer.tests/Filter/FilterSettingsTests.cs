@@ -9,7 +9,7 @@ public sealed class FilterSettingsTests : IDisposable
     private readonly string _file = Path.Combine(Directory.CreateTempSubdirectory("filter-settings").FullName, "dmarc.json");
 
     [Fact]
-    public void The_sample_configuration_binds_every_key()
+    public void TheSampleConfigurationBindsEveryKey()
     {
         var sample = Path.Combine(AppContext.BaseDirectory, "..", "..", "..", "..", "samples", "dmarc.json");
         var options = FilterSettings.Bind(new ConfigurationBuilder().AddJsonFile(Path.GetFullPath(sample)).Build());
@@ -24,7 +24,7 @@ public sealed class FilterSettingsTests : IDisposable
     }
 
     [Fact]
-    public void Reload_takes_a_good_new_configuration_and_keeps_the_old_one_when_the_new_is_bad()
+    public void ReloadTakesAGoodNewConfigurationAndKeepsTheOldOneWhenTheNewIsBad()
     {
         File.WriteAllText(_file, """{ "Filter": { "EncryptedArchiveAction": "Reject" } }""");
         var configuration = new ConfigurationBuilder().AddJsonFile(_file, optional: false, reloadOnChange: false).Build();

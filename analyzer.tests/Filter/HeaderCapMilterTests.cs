@@ -28,7 +28,7 @@ public sealed class HeaderCapMilterTests : IAsyncDisposable
         Enumerable.Range(0, count).Select(i => ("X-Padding", $"{i}"));
 
     [Fact]
-    public async Task A_forged_authentication_results_after_the_cap_is_removed_by_its_index()
+    public async Task AForgedAuthenticationResultsAfterTheCapIsRemovedByItsIndex()
     {
         var packets = await SendAsync(
         [
@@ -44,7 +44,7 @@ public sealed class HeaderCapMilterTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task A_second_from_after_the_cap_is_seen_by_dmarc()
+    public async Task ASecondFromAfterTheCapIsSeenByDmarc()
     {
         // Unseen, the second From would leave the first's DMARC pass standing; RFC 9989 leaves a message of two outside DMARC.
         var packets = await SendAsync([("From", "Joe <joe@football.example.com>"), .. Padding(30), ("From", "CEO <ceo@bank.example>")]);
@@ -54,7 +54,7 @@ public sealed class HeaderCapMilterTests : IAsyncDisposable
     }
 
     [Fact]
-    public async Task Too_many_fields_after_the_cap_make_the_header_unreadable()
+    public async Task TooManyFieldsAfterTheCapMakeTheHeaderUnreadable()
     {
         var forged = Enumerable.Repeat(("Authentication-Results", $"{Ours}; dmarc=pass"), MessageSpool.MaxFieldsPastCap + 1);
         var packets = await SendAsync([("From", "Joe <joe@football.example.com>"), .. Padding(30), .. forged]);
@@ -65,7 +65,7 @@ public sealed class HeaderCapMilterTests : IAsyncDisposable
     [Theory]
     [InlineData("X-Padding")]
     [InlineData("Authentication-Results")]
-    public async Task Header_bytes_past_MaxHeaderBytes_make_the_message_too_large_to_inspect_and_the_session_holds_little(string name)
+    public async Task HeaderBytesPastMaxHeaderBytesMakeTheMessageTooLargeToInspectAndTheSessionHoldsLittle(string name)
     {
         // Reject: the fail-closed action for what cannot be inspected; 300 fields of 100 KB, each within MaxPacketSize.
         var limits = new MilterOptions();

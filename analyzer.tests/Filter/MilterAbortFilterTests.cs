@@ -17,7 +17,7 @@ public sealed class MilterAbortFilterTests
     [InlineData('A')]
     [InlineData('Q')]
     [InlineData('-')]
-    public async Task Abort_quit_or_disconnect_during_the_checks_cancels_the_engine(char end)
+    public async Task AbortQuitOrDisconnectDuringTheChecksCancelsTheEngine(char end)
     {
         var dns = new StallingDnsResolver();
         await using var filter = new FilterMilterHarness(dns, new FilterOptions());

@@ -28,7 +28,7 @@ public sealed class PostfixArcTests(ArcPostfixFixture postfix) : IClassFixture<A
     }
 
     [Fact]
-    public async Task A_trusted_forwarders_seal_lifts_the_reject_and_the_attachment_arrives()
+    public async Task ATrustedForwardersSealLiftsTheRejectAndTheAttachmentArrives()
     {
         var marker = Guid.NewGuid().ToString("N");
         var sender = $"list+{marker}@{A.Forwarder}";
@@ -49,7 +49,7 @@ public sealed class PostfixArcTests(ArcPostfixFixture postfix) : IClassFixture<A
     }
 
     [Fact]
-    public async Task The_same_from_an_untrusted_sealer_is_rejected_as_the_policy_asks()
+    public async Task TheSameFromAnUntrustedSealerIsRejectedAsThePolicyAsks()
     {
         var marker = Guid.NewGuid().ToString("N");
         var sender = $"list+{marker}@{A.Stranger}";

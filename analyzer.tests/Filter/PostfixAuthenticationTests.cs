@@ -38,7 +38,7 @@ public sealed class PostfixAuthenticationTests(AuthenticatingPostfixFixture post
         Assert.Single(Fields(delivered), f => f.StartsWith($"Authentication-Results: {F.AuthservId};", StringComparison.OrdinalIgnoreCase));
 
     [Fact]
-    public async Task A_signed_message_passes_dmarc_and_arrives_with_our_field()
+    public async Task ASignedMessagePassesDmarcAndArrivesWithOurField()
     {
         var marker = Guid.NewGuid().ToString("N");
         var sender = $"joe+{marker}@{F.Signer}";
@@ -56,7 +56,7 @@ public sealed class PostfixAuthenticationTests(AuthenticatingPostfixFixture post
     }
 
     [Fact]
-    public async Task A_dmarc_failure_arrives_with_its_attachments_replaced_by_the_list()
+    public async Task ADmarcFailureArrivesWithItsAttachmentsReplacedByTheList()
     {
         var marker = Guid.NewGuid().ToString("N");
         var sender = $"ceo+{marker}@{F.Victim}";
@@ -74,7 +74,7 @@ public sealed class PostfixAuthenticationTests(AuthenticatingPostfixFixture post
     }
 
     [Fact]
-    public async Task A_partner_without_spf_passes_through_the_local_zone_entry()
+    public async Task APartnerWithoutSpfPassesThroughTheLocalZoneEntry()
     {
         var marker = Guid.NewGuid().ToString("N");
         var sender = $"alice+{marker}@{F.NoSpfPartner}";
@@ -89,7 +89,7 @@ public sealed class PostfixAuthenticationTests(AuthenticatingPostfixFixture post
     }
 
     [Fact]
-    public async Task A_forged_field_claiming_our_authserv_id_is_removed_and_others_kept()
+    public async Task AForgedFieldClaimingOurAuthservIdIsRemovedAndOthersKept()
     {
         var marker = Guid.NewGuid().ToString("N");
         var sender = $"joe+{marker}@{F.Signer}";
@@ -105,7 +105,7 @@ public sealed class PostfixAuthenticationTests(AuthenticatingPostfixFixture post
     }
 
     [Fact]
-    public async Task A_dns_timeout_tempfails_as_configured()
+    public async Task ADnsTimeoutTempfailsAsConfigured()
     {
         var marker = Guid.NewGuid().ToString("N");
         var sender = $"bob+{marker}@{F.SlowDomain}";

@@ -43,7 +43,7 @@ public sealed class SpfOverrideProposalsTests : IDisposable
     }
 
     [Fact]
-    public async Task Only_domains_without_spf_sending_from_a_few_addresses_are_proposed_with_their_evidence()
+    public async Task OnlyDomainsWithoutSpfSendingFromAFewAddressesAreProposedWithTheirEvidence()
     {
         await FillAsync();
         await using var db = await Database.OpenAsync(DatabasePath, Ct);
@@ -65,7 +65,7 @@ public sealed class SpfOverrideProposalsTests : IDisposable
     [InlineData(3, "partner.example", "rare.example")]
     [InlineData(4, "partner.example", "recent.example")]
     [InlineData(15, "partner.example", null)]
-    public async Task A_domain_cut_by_the_pair_limit_is_not_proposed_and_where_reading_stopped_is_said(int maxPairs, string? proposed, string? notReadFrom)
+    public async Task ADomainCutByThePairLimitIsNotProposedAndWhereReadingStoppedIsSaid(int maxPairs, string? proposed, string? notReadFrom)
     {
         await FillAsync();
         await using var db = await Database.OpenAsync(DatabasePath, Ct);
@@ -78,7 +78,7 @@ public sealed class SpfOverrideProposalsTests : IDisposable
     }
 
     [Fact]
-    public async Task The_command_says_on_stderr_where_the_pair_limit_stopped_it()
+    public async Task TheCommandSaysOnStderrWhereThePairLimitStoppedIt()
     {
         await FillAsync();
         var (code, output, error) = await RunWithErrorAsync("learn", "spf-overrides", "--db", DatabasePath, "--max-pairs", "2");
@@ -88,7 +88,7 @@ public sealed class SpfOverrideProposalsTests : IDisposable
     }
 
     [Fact]
-    public async Task The_domain_is_the_one_after_the_last_at_sign_and_must_be_a_host_name()
+    public async Task TheDomainIsTheOneAfterTheLastAtSignAndMustBeAHostName()
     {
         var records = new List<VerdictRecord>();
         for (var day = 0; day < 10; day++)
@@ -104,7 +104,7 @@ public sealed class SpfOverrideProposalsTests : IDisposable
     }
 
     [Fact]
-    public async Task The_command_prints_zone_file_lines_and_checks_its_date()
+    public async Task TheCommandPrintsZoneFileLinesAndChecksItsDate()
     {
         await FillAsync();
         var (code, output) = await RunAsync("learn", "spf-overrides", "--db", DatabasePath, "--since", "2026-10-01");

@@ -20,7 +20,7 @@ public sealed class VerdictLogTests : IDisposable
         new Verdict(action, "why") { RemovedAttachments = action == VerdictAction.RemoveAttachments ? ["x.pdf", "y.doc"] : [], ExceptionUsed = i == 0 ? "exc" : null });
 
     [Fact]
-    public async Task Verdicts_are_stored_in_batches_with_every_field()
+    public async Task VerdictsAreStoredInBatchesWithEveryField()
     {
         var log = new VerdictLog(ct => Store.OpenAsync(DatabasePath, ct), 100, 7, NullLogger<VerdictLog>.Instance);
         for (var i = 0; i < 20; i++)
@@ -47,7 +47,7 @@ public sealed class VerdictLogTests : IDisposable
     }
 
     [Fact]
-    public async Task While_the_store_is_down_verdicts_wait_and_overflow_is_counted()
+    public async Task WhileTheStoreIsDownVerdictsWaitAndOverflowIsCounted()
     {
         var failures = 0;
         var log = new VerdictLog(ct =>
@@ -71,7 +71,7 @@ public sealed class VerdictLogTests : IDisposable
     }
 
     [Fact]
-    public async Task An_unexpected_error_from_the_store_is_retried_not_the_end_of_the_writer()
+    public async Task AnUnexpectedErrorFromTheStoreIsRetriedNotTheEndOfTheWriter()
     {
         var failures = 0;
         var log = new VerdictLog(ct =>
@@ -106,7 +106,7 @@ public sealed class VerdictLogTests : IDisposable
     }
 
     [Fact]
-    public async Task At_shutdown_a_refused_verdict_does_not_take_its_batch_with_it()
+    public async Task AtShutdownARefusedVerdictDoesNotTakeItsBatchWithIt()
     {
         await PoisonAsync();
         var log = new VerdictLog(ct => Store.OpenAsync(DatabasePath, ct), capacity: 100, batchSize: 4, NullLogger<VerdictLog>.Instance);
@@ -117,7 +117,7 @@ public sealed class VerdictLogTests : IDisposable
     }
 
     [Fact]
-    public async Task A_verdict_that_fails_for_a_bug_is_kept_for_a_retry_not_dropped_as_refused()
+    public async Task AVerdictThatFailsForABugIsKeptForARetryNotDroppedAsRefused()
     {
         // A null list stands for a bug: writing it throws NullReferenceException, which is not the store refusing it.
         var log = new VerdictLog(ct => Store.OpenAsync(DatabasePath, ct), capacity: 100, batchSize: 4, NullLogger<VerdictLog>.Instance);
@@ -128,7 +128,7 @@ public sealed class VerdictLogTests : IDisposable
     }
 
     [Fact]
-    public async Task A_verdict_the_store_refuses_is_dropped_and_logged_once_and_the_others_are_stored()
+    public async Task AVerdictTheStoreRefusesIsDroppedAndLoggedOnceAndTheOthersAreStored()
     {
         await PoisonAsync();
         var logger = new ListLogger<VerdictLog>();

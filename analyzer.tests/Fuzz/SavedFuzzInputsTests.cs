@@ -15,16 +15,16 @@ public sealed class SavedFuzzInputsTests
 
     [Theory(SkipTestWithoutData = true)]
     [MemberData(nameof(Crashes))]
-    public async Task A_saved_finding_no_longer_fails(string target, string file) =>
+    public async Task ASavedFindingNoLongerFails(string target, string file) =>
         await FuzzTargets.RunAsync(target, await File.ReadAllBytesAsync(file, TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
 
     [Theory]
     [MemberData(nameof(Seeds))]
-    public async Task A_seed_runs_clean_through_its_target(string target, string file) =>
+    public async Task ASeedRunsCleanThroughItsTarget(string target, string file) =>
         await FuzzTargets.RunAsync(target, await File.ReadAllBytesAsync(file, TestContext.Current.CancellationToken), TestContext.Current.CancellationToken);
 
     [Fact]
-    public void Every_folder_of_saved_inputs_names_a_target()
+    public void EveryFolderOfSavedInputsNamesATarget()
     {
         foreach (var kind in new[] { "crashes", "seeds" })
         {

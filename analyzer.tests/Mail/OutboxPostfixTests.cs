@@ -30,7 +30,7 @@ public sealed class OutboxPostfixTests(PostfixFixture postfix) : IClassFixture<P
     }
 
     [Fact]
-    public async Task A_mail_is_delivered_through_the_relay_and_leaves_the_spool()
+    public async Task AMailIsDeliveredThroughTheRelayAndLeavesTheSpool()
     {
         await using var db = await Database.OpenAsync(Path.Combine(_folder.FullName, "dmarc.db"), Ct);
         var outbox = new Outbox(db, Settings(postfix.SubmissionPort), TimeProvider.System, NullLogger<Outbox>.Instance);
@@ -45,7 +45,7 @@ public sealed class OutboxPostfixTests(PostfixFixture postfix) : IClassFixture<P
     }
 
     [Fact]
-    public async Task Mail_waits_in_the_spool_while_the_relay_is_down_and_goes_when_it_is_back()
+    public async Task MailWaitsInTheSpoolWhileTheRelayIsDownAndGoesWhenItIsBack()
     {
         await using var db = await Database.OpenAsync(Path.Combine(_folder.FullName, "dmarc.db"), Ct);
         var clock = new SteppedClock(DateTimeOffset.UtcNow);
@@ -66,7 +66,7 @@ public sealed class OutboxPostfixTests(PostfixFixture postfix) : IClassFixture<P
     }
 
     [Fact]
-    public void Plain_text_is_refused_for_a_relay_that_is_not_loopback() =>
+    public void PlainTextIsRefusedForARelayThatIsNotLoopback() =>
         Assert.Throws<InvalidOperationException>(() => new SmtpSettings("relay.example.net", 25, SmtpTls.None, "a@example.org").Validate());
 
     /// <summary>A loopback port nothing listens on: the relay is down.</summary>

@@ -23,7 +23,7 @@ public class MessageSpoolTests
     }
 
     [Fact]
-    public async Task Header_bytes_past_the_cap_make_the_message_truncated_and_what_is_kept_stays_bounded()
+    public async Task HeaderBytesPastTheCapMakeTheMessageTruncatedAndWhatIsKeptStaysBounded()
     {
         var limits = new MilterOptions { MaxHeaderBytes = 10_000 };
         await using var spool = new MessageSpool(limits, keepContent: true);

@@ -16,7 +16,7 @@ public sealed class MilterCancellationTests
     [Theory]
     [InlineData('A')]
     [InlineData('K')]
-    public async Task An_abort_during_the_checks_cancels_them_and_the_next_message_gets_its_own_reply(char abort)
+    public async Task AnAbortDuringTheChecksCancelsThemAndTheNextMessageGetsItsOwnReply(char abort)
     {
         await using var fixture = new MilterServerFixture();
         var started = HoldChecks(fixture);
@@ -41,7 +41,7 @@ public sealed class MilterCancellationTests
     [InlineData("quit")]
     [InlineData("socket closed")]
     [InlineData("command out of order")]
-    public async Task A_connection_ending_during_the_checks_cancels_them(string how)
+    public async Task AConnectionEndingDuringTheChecksCancelsThem(string how)
     {
         await using var fixture = new MilterServerFixture();
         var started = HoldChecks(fixture);
@@ -71,7 +71,7 @@ public sealed class MilterCancellationTests
     }
 
     [Fact]
-    public async Task Checks_past_the_message_deadline_are_cancelled_with_the_connection()
+    public async Task ChecksPastTheMessageDeadlineAreCancelledWithTheConnection()
     {
         var clock = new MilterClock();
         await using var fixture = new MilterServerFixture(new MilterOptions { MessageTimeout = TimeSpan.FromMinutes(1) }, clock);
@@ -96,7 +96,7 @@ public sealed class MilterCancellationTests
     /// it did, and the message hung until its deadline (seen under heavy CPU load with a spooled message).
     /// </summary>
     [Fact(Timeout = 120_000)]
-    public async Task A_verdict_that_comes_just_before_the_server_reads_again_is_written()
+    public async Task AVerdictThatComesJustBeforeTheServerReadsAgainIsWritten()
     {
         var clock = new MilterClock();
         await using var fixture = new MilterServerFixture(time: clock);

@@ -16,7 +16,7 @@ public sealed class MilterCommandTests : IDisposable
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Rejects_then_after_SIGHUP_applies_a_new_exception_and_rereads_the_zone_files_and_stops_cleanly_on_SIGTERM()
+    public async Task RejectsThenAfterSIGHUPAppliesANewExceptionAndRereadsTheZoneFilesAndStopsCleanlyOnSIGTERM()
     {
         var config = Path.Combine(_folder, "dmarc.json");
         var zone = Path.Combine(_folder, "partners.zone");
@@ -61,7 +61,7 @@ public sealed class MilterCommandTests : IDisposable
     }
 
     [Fact]
-    public async Task A_port_already_in_use_exits_1_with_the_reason()
+    public async Task APortAlreadyInUseExits1WithTheReason()
     {
         using var taken = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         taken.Bind(new IPEndPoint(IPAddress.Loopback, 0));

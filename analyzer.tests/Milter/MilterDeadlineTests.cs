@@ -13,7 +13,7 @@ public sealed class MilterDeadlineTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task A_packet_trickled_a_byte_at_a_time_is_cut_at_its_deadline_from_the_first_byte()
+    public async Task APacketTrickledAByteAtATimeIsCutAtItsDeadlineFromTheFirstByte()
     {
         var clock = new MilterClock();
         await using var fixture = new MilterServerFixture(new MilterOptions { CommandTimeout = TimeSpan.FromSeconds(10) }, clock);
@@ -37,7 +37,7 @@ public sealed class MilterDeadlineTests
     }
 
     [Fact]
-    public async Task Commands_between_messages_do_not_extend_the_idle_deadline()
+    public async Task CommandsBetweenMessagesDoNotExtendTheIdleDeadline()
     {
         var clock = new MilterClock();
         await using var fixture = new MilterServerFixture(new MilterOptions { IdleTimeout = TimeSpan.FromSeconds(60) }, clock);
@@ -57,7 +57,7 @@ public sealed class MilterDeadlineTests
     }
 
     [Fact]
-    public async Task A_message_whose_packets_keep_coming_is_cut_at_its_overall_deadline_and_a_finished_one_restarts_the_idle_clock()
+    public async Task AMessageWhosePacketsKeepComingIsCutAtItsOverallDeadlineAndAFinishedOneRestartsTheIdleClock()
     {
         var clock = new MilterClock();
         await using var fixture = new MilterServerFixture(new MilterOptions
@@ -94,7 +94,7 @@ public sealed class MilterDeadlineTests
     }
 
     [Fact]
-    public async Task Near_the_limit_a_new_connection_closes_the_one_idle_longest_never_one_inside_a_message()
+    public async Task NearTheLimitANewConnectionClosesTheOneIdleLongestNeverOneInsideAMessage()
     {
         var clock = new MilterClock();
         // Nine tenths of 10: from the ninth connection on, each new one makes room.
@@ -132,7 +132,7 @@ public sealed class MilterDeadlineTests
     }
 
     [Fact]
-    public async Task Refused_connections_are_logged_once_a_minute_with_their_count()
+    public async Task RefusedConnectionsAreLoggedOnceAMinuteWithTheirCount()
     {
         var clock = new MilterClock();
         await using var fixture = new MilterServerFixture(new MilterOptions { MaxConnections = 2 }, clock);

@@ -15,7 +15,7 @@ public sealed class MilterMemoryTests : IDisposable
     [InlineData("socket closed")]
     [InlineData("abort")]
     [InlineData("end of message")]
-    public async Task A_large_message_returns_every_buffer_and_deletes_its_spool_file(string end)
+    public async Task ALargeMessageReturnsEveryBufferAndDeletesItsSpoolFile(string end)
     {
         var pool = new CountingPool();
         var options = new MilterOptions { SpoolMemoryBytes = 10_000, SpoolDirectory = _spool.FullName };

@@ -11,7 +11,7 @@ public sealed class MilterProtocolTests
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
 
     [Fact]
-    public async Task Version6_takes_only_the_offered_actions_and_flags_and_asks_for_macros()
+    public async Task Version6TakesOnlyTheOfferedActionsAndFlagsAndAsksForMacros()
     {
         await using var fixture = new MilterServerFixture();
         await using var client = await fixture.ConnectAsync(Ct);
@@ -29,7 +29,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task Old_MTA_without_no_reply_flags_gets_a_reply_to_every_stage()
+    public async Task OldMTAWithoutNoReplyFlagsGetsAReplyToEveryStage()
     {
         await using var fixture = new MilterServerFixture();
         await using var client = await fixture.ConnectAsync(Ct);
@@ -68,7 +68,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task With_no_reply_flags_only_end_of_message_is_answered_and_macros_reach_the_handler()
+    public async Task WithNoReplyFlagsOnlyEndOfMessageIsAnsweredAndMacrosReachTheHandler()
     {
         await using var fixture = new MilterServerFixture();
         fixture.Handler.Decide = _ => new MilterDecision(MilterReply.WithCode(550, "5.7.1 100% no"), []);
@@ -87,7 +87,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task Modifications_come_before_the_final_reply_and_the_body_is_split_into_65535_byte_packets()
+    public async Task ModificationsComeBeforeTheFinalReplyAndTheBodyIsSplitInto65535BytePackets()
     {
         await using var fixture = new MilterServerFixture();
         var body = new byte[150_000];
@@ -118,7 +118,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task Line_breaks_and_NULs_in_header_values_and_texts_become_spaces_but_our_folds_stay()
+    public async Task LineBreaksAndNULsInHeaderValuesAndTextsBecomeSpacesButOurFoldsStay()
     {
         await using var fixture = new MilterServerFixture();
         fixture.Handler.Decide = _ => new MilterDecision(MilterReply.Accept,
@@ -142,7 +142,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task A_reply_text_is_one_line_of_at_most_500_octets()
+    public async Task AReplyTextIsOneLineOfAtMost500Octets()
     {
         await using var fixture = new MilterServerFixture();
         fixture.Handler.Decide = _ => new MilterDecision(MilterReply.WithCode(550, "5.7.1 bad\r\n250 ok\0" + new string('x', 1000)), []);
@@ -158,7 +158,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task A_reply_text_full_of_percent_signs_stays_within_500_octets_once_they_are_doubled()
+    public async Task AReplyTextFullOfPercentSignsStaysWithin500OctetsOnceTheyAreDoubled()
     {
         await using var fixture = new MilterServerFixture();
         fixture.Handler.Decide = _ => new MilterDecision(MilterReply.WithCode(550, "5.7.1 " + new string('%', 1000)), []);
@@ -171,7 +171,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task Modifications_the_MTA_did_not_grant_are_not_sent()
+    public async Task ModificationsTheMTADidNotGrantAreNotSent()
     {
         await using var fixture = new MilterServerFixture();
         fixture.Handler.Decide = _ => new MilterDecision(MilterReply.Accept,
@@ -184,7 +184,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task Abort_mid_message_starts_the_next_message_clean()
+    public async Task AbortMidMessageStartsTheNextMessageClean()
     {
         await using var fixture = new MilterServerFixture();
         await using var client = await fixture.ConnectAsync(Ct);
@@ -209,7 +209,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task Quit_new_connection_forgets_the_client_and_quit_closes()
+    public async Task QuitNewConnectionForgetsTheClientAndQuitCloses()
     {
         await using var fixture = new MilterServerFixture();
         await using var client = await fixture.ConnectAsync(Ct);
@@ -250,7 +250,7 @@ public sealed class MilterProtocolTests
     [InlineData("end of message outside a message")]
     [InlineData("header after the body")]
     [InlineData("helo inside a message")]
-    public async Task A_malformed_packet_closes_only_its_own_connection(string kind)
+    public async Task AMalformedPacketClosesOnlyItsOwnConnection(string kind)
     {
         await using var fixture = new MilterServerFixture(new MilterOptions { MaxPacketSize = 1024 });
         await using var good = await fixture.ConnectAsync(Ct);
@@ -338,7 +338,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task Absurd_negotiation_values_get_our_version_and_only_what_we_know()
+    public async Task AbsurdNegotiationValuesGetOurVersionAndOnlyWhatWeKnow()
     {
         await using var fixture = new MilterServerFixture();
         await using var client = await fixture.ConnectAsync(Ct);
@@ -352,7 +352,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task A_packet_split_across_many_writes_is_read_whole()
+    public async Task APacketSplitAcrossManyWritesIsReadWhole()
     {
         await using var fixture = new MilterServerFixture();
         await using var client = await fixture.ConnectAsync(Ct);
@@ -368,7 +368,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task Two_hundred_concurrent_connections_each_get_their_own_verdict()
+    public async Task TwoHundredConcurrentConnectionsEachGetTheirOwnVerdict()
     {
         await using var fixture = new MilterServerFixture();
         fixture.Handler.Decide = envelope => envelope.Sender.StartsWith("<bad", StringComparison.Ordinal)
@@ -399,7 +399,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task A_large_message_spills_to_a_temporary_file_and_arrives_whole()
+    public async Task ALargeMessageSpillsToATemporaryFileAndArrivesWhole()
     {
         await using var fixture = new MilterServerFixture(new MilterOptions { SpoolMemoryBytes = 10_000 });
         await using var client = await fixture.ConnectAsync(Ct);
@@ -415,7 +415,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task An_idle_peer_is_disconnected_and_shutdown_closes_idle_connections()
+    public async Task AnIdlePeerIsDisconnectedAndShutdownClosesIdleConnections()
     {
         await using var fixture = new MilterServerFixture(new MilterOptions { IdleTimeout = TimeSpan.FromMilliseconds(200) });
         await using var idle = await fixture.ConnectAsync(Ct);
@@ -429,7 +429,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task Shutdown_lets_a_message_in_progress_finish_then_closes()
+    public async Task ShutdownLetsAMessageInProgressFinishThenCloses()
     {
         await using var fixture = new MilterServerFixture();
         await using var client = await fixture.ConnectAsync(Ct);
@@ -447,7 +447,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task A_unix_socket_listener_serves_like_tcp()
+    public async Task AUnixSocketListenerServesLikeTcp()
     {
         var path = Path.Combine(Path.GetTempPath(), $"milter-{Guid.NewGuid():N}.sock");
         var server = new MilterServer(new MilterServerFixture.RecordingHandler(), new MilterOptions(), Microsoft.Extensions.Logging.Abstractions.NullLogger<MilterServer>.Instance);
@@ -470,7 +470,7 @@ public sealed class MilterProtocolTests
     }
 
     [Fact]
-    public async Task A_failing_handler_accepts_the_message_and_keeps_the_connection()
+    public async Task AFailingHandlerAcceptsTheMessageAndKeepsTheConnection()
     {
         await using var fixture = new MilterServerFixture();
         fixture.Handler.Decide = _ => throw new InvalidOperationException("boom");
@@ -489,7 +489,7 @@ public sealed class MilterProtocolTests
     [InlineData("inet:8891@127.0.0.1", "127.0.0.1:8891")]
     [InlineData("inet6:[::1]:8891", "[::1]:8891")]
     [InlineData("unix:/run/dmarc/milter.sock", "/run/dmarc/milter.sock")]
-    public void Listen_addresses_in_Postfix_and_Sendmail_notation(string text, string endpoint) =>
+    public void ListenAddressesInPostfixAndSendmailNotation(string text, string endpoint) =>
         Assert.Equal(endpoint, MilterEndpoint.Parse(text).EndPoint.ToString());
 
     [Theory]
@@ -497,7 +497,7 @@ public sealed class MilterProtocolTests
     [InlineData("inet:127.0.0.1")]
     [InlineData("inet:host.example:25")]
     [InlineData("tcp:1.2.3.4:5")]
-    public void Bad_listen_addresses_are_refused(string text) =>
+    public void BadListenAddressesAreRefused(string text) =>
         Assert.Throws<FormatException>(() => MilterEndpoint.Parse(text));
 
     private static async Task SendMessageAsync(MilterTestClient client, bool leadingSpace)

@@ -18,7 +18,7 @@ public sealed class PostfixMilterTests(PostfixFixture postfix) : IClassFixture<P
     }
 
     [Fact]
-    public async Task An_encrypted_zip_is_refused_with_550_5_7_1()
+    public async Task AnEncryptedZipIsRefusedWith550571()
     {
         var sender = $"alice+{Guid.NewGuid():N}@partner.example";
         var message = Message(Guid.NewGuid().ToString("N"), sender, forged: false,
@@ -37,7 +37,7 @@ public sealed class PostfixMilterTests(PostfixFixture postfix) : IClassFixture<P
     }
 
     [Fact]
-    public async Task A_forged_senders_mail_arrives_with_the_list_in_place_of_its_attachments()
+    public async Task AForgedSendersMailArrivesWithTheListInPlaceOfItsAttachments()
     {
         var marker = Guid.NewGuid().ToString("N");
         var message = Message(marker, "ceo@example.net", forged: true,
@@ -60,7 +60,7 @@ public sealed class PostfixMilterTests(PostfixFixture postfix) : IClassFixture<P
     }
 
     [Fact]
-    public async Task An_authenticated_submission_arrives_untouched_even_with_an_encrypted_zip()
+    public async Task AnAuthenticatedSubmissionArrivesUntouchedEvenWithAnEncryptedZip()
     {
         var marker = Guid.NewGuid().ToString("N");
         var sender = $"alice+{marker}@example.org";
@@ -76,7 +76,7 @@ public sealed class PostfixMilterTests(PostfixFixture postfix) : IClassFixture<P
     }
 
     [Fact]
-    public async Task Mail_on_a_configured_submission_listener_arrives_untouched()
+    public async Task MailOnAConfiguredSubmissionListenerArrivesUntouched()
     {
         var marker = Guid.NewGuid().ToString("N");
         var sender = $"alice+{marker}@example.org";
@@ -95,7 +95,7 @@ public sealed class PostfixMilterTests(PostfixFixture postfix) : IClassFixture<P
     }
 
     [Fact]
-    public async Task A_plain_message_is_delivered()
+    public async Task APlainMessageIsDelivered()
     {
         var marker = Guid.NewGuid().ToString("N");
         var message = Message(marker, "alice@partner.example", forged: false,

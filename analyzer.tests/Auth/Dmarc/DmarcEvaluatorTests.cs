@@ -109,7 +109,7 @@ public sealed class DmarcEvaluatorTests
     }
 
     [Fact]
-    public async Task The_authentication_results_comment_says_what_became_of_pct()
+    public async Task TheAuthenticationResultsCommentSaysWhatBecameOfPct()
     {
         var half = await EvaluateAsync("joe@half.example");
         var field = AuthenticationResultsWriter.Write("mx.example.net", null, [], half);

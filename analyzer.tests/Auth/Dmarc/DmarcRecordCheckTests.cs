@@ -28,7 +28,7 @@ public sealed class DmarcRecordCheckTests
     [InlineData("v=DMARC1; p=bogus", "error: p=bogus and no valid rua=: receivers apply no DMARC processing to mail from example.com (RFC 9989 §4.10.1)")]
     [InlineData("v=DMARC1; np=never", "error: no p=, np=never and no valid rua=: receivers apply no DMARC processing")]
     [InlineData("v=DMARC1; p=bogus; rua=mailto:agg@example.com", "warning: p=bogus: receivers act as if the record said p=none")]
-    public async Task An_invalid_policy_is_reported_as_receivers_treat_it(string record, string finding)
+    public async Task AnInvalidPolicyIsReportedAsReceiversTreatIt(string record, string finding)
     {
         var lines = Lines(await CheckAsync(new FakeDnsResolver().Txt("_dmarc.example.com", record), "example.com"));
         Assert.Contains(lines, l => l.StartsWith(finding, StringComparison.Ordinal));

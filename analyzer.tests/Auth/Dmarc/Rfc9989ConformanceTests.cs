@@ -42,7 +42,7 @@ public sealed class Rfc9989ConformanceTests
     [InlineData("joe@branch.example.com", "none", "sp")]
     [InlineData("joe@nowhere.example.com", "quarantine", "np")]
     [InlineData("joe@deep.nowhere.example.com", "quarantine", "np")]
-    public async Task Only_NXDOMAIN_makes_a_subdomain_non_existent(string from, string policy, string source)
+    public async Task OnlyNXDOMAINMakesASubdomainNonExistent(string from, string policy, string source)
     {
         var r = await EvaluateAsync(from);
         Assert.Equal((DmarcResultCode.Fail, policy, source), (r.Result, r.Policy?.Word(), r.PolicySource));
@@ -53,7 +53,7 @@ public sealed class Rfc9989ConformanceTests
     [InlineData("joe@no-p-no-rua.example", "no p=")]
     [InlineData("joe@mail.bad-sp.example", "sp=maybe")]
     [InlineData("joe@bad-rua.example", "p=bogus")]
-    public async Task An_invalid_policy_without_a_valid_rua_means_no_DMARC_processing(string from, string error)
+    public async Task AnInvalidPolicyWithoutAValidRuaMeansNoDMARCProcessing(string from, string error)
     {
         var r = await EvaluateAsync(from);
         Assert.Equal(DmarcResultCode.None, r.Result);
@@ -66,7 +66,7 @@ public sealed class Rfc9989ConformanceTests
     [InlineData("joe@bogus-rua.example", "p=bogus")]
     [InlineData("joe@no-p.example", "no p=")]
     [InlineData("joe@mail.bad-sp-rua.example", "sp=maybe")]
-    public async Task An_invalid_policy_with_a_valid_rua_is_read_as_p_none_so_reports_still_flow(string from, string error)
+    public async Task AnInvalidPolicyWithAValidRuaIsReadAsPNoneSoReportsStillFlow(string from, string error)
     {
         var r = await EvaluateAsync(from);
         Assert.Equal((DmarcResultCode.Fail, DmarcPolicy.None, DmarcPolicy.None), (r.Result, r.Policy!.Value, r.Disposition));
@@ -78,11 +78,11 @@ public sealed class Rfc9989ConformanceTests
     [Theory]
     [InlineData("joe@v-second.example")]
     [InlineData("joe@two.example")]
-    public async Task A_record_not_starting_with_v_DMARC1_or_two_records_at_one_name_are_no_record(string from) =>
+    public async Task ARecordNotStartingWithVDMARC1OrTwoRecordsAtOneNameAreNoRecord(string from) =>
         Assert.Equal(DmarcResultCode.None, (await EvaluateAsync(from)).Result);
 
     [Fact]
-    public async Task Spaces_around_equals_and_semicolons_are_allowed()
+    public async Task SpacesAroundEqualsAndSemicolonsAreAllowed()
     {
         var r = await EvaluateAsync("joe@spaced.example", Pass("mail.spaced.example"));
         // adkim = s was read: a subdomain's signature does not align.
@@ -90,7 +90,7 @@ public sealed class Rfc9989ConformanceTests
     }
 
     [Fact]
-    public async Task Unknown_alignment_values_fall_back_to_relaxed()
+    public async Task UnknownAlignmentValuesFallBackToRelaxed()
     {
         var r = await EvaluateAsync("joe@odd-align.example", Pass("mail.odd-align.example"));
         Assert.Equal(DmarcResultCode.Pass, r.Result);
@@ -98,7 +98,7 @@ public sealed class Rfc9989ConformanceTests
     }
 
     [Fact]
-    public async Task A_U_label_From_domain_is_looked_up_as_its_A_label()
+    public async Task AULabelFromDomainIsLookedUpAsItsALabel()
     {
         var r = await EvaluateAsync("joe@bücher.example");
         Assert.Equal(("xn--bcher-kva.example", DmarcResultCode.Fail, DmarcPolicy.Reject), (r.FromDomain, r.Result, r.Policy!.Value));
@@ -111,11 +111,11 @@ public sealed class Rfc9989ConformanceTests
     [InlineData("Undisclosed:;", "permerror")]
     [InlineData("", "permerror")]
     [InlineData("just a name", "permerror")]
-    public async Task From_fields_with_two_addresses_none_or_an_empty_group(string from, string expected) =>
+    public async Task FromFieldsWithTwoAddressesNoneOrAnEmptyGroup(string from, string expected) =>
         Assert.Equal(expected, (await EvaluateAsync(from)).Result.Word());
 
     [Fact]
-    public void The_record_lint_says_what_receivers_make_of_an_invalid_policy()
+    public void TheRecordLintSaysWhatReceiversMakeOfAnInvalidPolicy()
     {
         Assert.Null(DmarcRecord.Parse("v=DMARC1; p=bogus").Usable);
         var withRua = DmarcRecord.Parse("v=DMARC1; p=bogus; sp=reject; rua=mailto:a@example.com");

@@ -30,7 +30,7 @@ public sealed class MailAuthSpfSuiteLoaderTests
         """;
 
     [Fact]
-    public void Each_test_sees_the_records_set_before_it()
+    public void EachTestSeesTheRecordsSetBeforeIt()
     {
         var suite = Load(TwoDocuments);
 
@@ -51,7 +51,7 @@ public sealed class MailAuthSpfSuiteLoaderTests
     [InlineData("spf: test.org\nexpect: pass", "expected 'spf: NAME VALUE'")]
     [InlineData("txt: test.org v=spf1\nexpect: pass", "unknown key 'txt'")]
     [InlineData("ip: 192.0.2.300", "An invalid IP address was specified.")]
-    public void Bad_lines_are_refused_with_their_line_number(string text, string message)
+    public void BadLinesAreRefusedWithTheirLineNumber(string text, string message)
     {
         var e = Assert.Throws<FormatException>(() => Load(text));
 

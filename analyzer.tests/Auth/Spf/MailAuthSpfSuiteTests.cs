@@ -54,7 +54,7 @@ public sealed class MailAuthSpfSuiteTests(SpfSuiteServers servers) : IClassFixtu
 
     [Theory]
     [MemberData(nameof(Scenarios))]
-    public async Task Test_gives_the_expected_result(string file, string id)
+    public async Task TestGivesTheExpectedResult(string file, string id)
     {
         var ct = TestContext.Current.CancellationToken;
         var suite = servers.Suite(file, MailAuthSpfSuite.Load);

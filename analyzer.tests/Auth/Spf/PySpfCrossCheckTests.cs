@@ -38,7 +38,7 @@ public sealed class PySpfCrossCheckTests
     [InlineData(4408)]
     [InlineData(1035)]
     [InlineData(5321)]
-    public async Task Pyspf_and_we_agree_on_generated_zones(int seed)
+    public async Task PyspfAndWeAgreeOnGeneratedZones(int seed)
     {
         var ct = TestContext.Current.CancellationToken;
         var (zone, cases) = Generate(new Random(seed), domains: 12, count: 240);

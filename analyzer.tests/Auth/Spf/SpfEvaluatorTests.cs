@@ -22,7 +22,7 @@ public sealed class SpfEvaluatorTests
         """;
 
     [Fact]
-    public async Task Ipv4_mapped_ipv6_client_is_checked_as_ipv4()
+    public async Task Ipv4MappedIpv6ClientIsCheckedAsIpv4()
     {
         var result = await Evaluator(Zone).CheckMailFromAsync(IPAddress.Parse("::ffff:192.0.2.9"), "a@example.com", "x.example", Ct);
 
@@ -35,7 +35,7 @@ public sealed class SpfEvaluatorTests
     [InlineData("192.0.3.77", "v=spf1 ip6:::ffff:192.0.2.0/120 -all", "fail")]
     [InlineData("::ffff:192.0.2.77", "v=spf1 ip6:::ffff:192.0.2.77 -all", "pass")]
     [InlineData("2001:db8::1", "v=spf1 ip4:192.0.2.0/24 -all", "fail")]
-    public async Task Ipv4_mapped_networks_name_ipv4_clients(string client, string record, string expected)
+    public async Task Ipv4MappedNetworksNameIpv4Clients(string client, string record, string expected)
     {
         var result = await Evaluator($"mapped TXT \"{record}\"\n").CheckMailFromAsync(IPAddress.Parse(client), "a@mapped.example.com", "x.example", Ct);
 
@@ -43,7 +43,7 @@ public sealed class SpfEvaluatorTests
     }
 
     [Fact]
-    public async Task Empty_mail_from_checks_the_helo_identity()
+    public async Task EmptyMailFromChecksTheHeloIdentity()
     {
         var evaluator = Evaluator(Zone);
 
@@ -55,7 +55,7 @@ public sealed class SpfEvaluatorTests
     }
 
     [Fact]
-    public async Task Reports_the_lookups_it_used()
+    public async Task ReportsTheLookupsItUsed()
     {
         var result = await Evaluator(Zone).CheckMailFromAsync(IPAddress.Parse("198.51.100.1"), "a@example.com", "x.example", Ct);
 
@@ -65,7 +65,7 @@ public sealed class SpfEvaluatorTests
     }
 
     [Fact]
-    public async Task One_evaluator_serves_concurrent_checks()
+    public async Task OneEvaluatorServesConcurrentChecks()
     {
         var evaluator = Evaluator(Zone);
 
@@ -77,7 +77,7 @@ public sealed class SpfEvaluatorTests
     }
 
     [Fact]
-    public async Task An_evaluation_that_runs_out_of_time_is_a_temperror()
+    public async Task AnEvaluationThatRunsOutOfTimeIsATemperror()
     {
         var zone = new TestZone().Txt("slow.example", "v=spf1 a:never.example -all");
         zone["never.example"].TimesOut = true;
@@ -93,7 +93,7 @@ public sealed class SpfEvaluatorTests
     }
 
     [Fact]
-    public async Task Factory_loads_zone_files_and_offline_mode_stays_off_the_network()
+    public async Task FactoryLoadsZoneFilesAndOfflineModeStaysOffTheNetwork()
     {
         var path = Path.GetTempFileName();
         try

@@ -13,7 +13,7 @@ public sealed class SpfLinterTests
             .LintAsync(domain, Ct);
 
     [Fact]
-    public async Task Expands_the_tree_and_counts_each_nodes_terms()
+    public async Task ExpandsTheTreeAndCountsEachNodesTerms()
     {
         var report = await LintAsync("""
             @        TXT "v=spf1 include:_a.example.com mx redirect=_b.example.com"
@@ -34,7 +34,7 @@ public sealed class SpfLinterTests
     }
 
     [Fact]
-    public async Task More_than_ten_terms_break_the_limit()
+    public async Task MoreThanTenTermsBreakTheLimit()
     {
         var zone = "@ TXT \"v=spf1 " + string.Join(' ', Enumerable.Range(0, 11).Select(i => $"a:h{i}.example.com")) + " -all\"\n"
                    + string.Concat(Enumerable.Range(0, 11).Select(i => $"h{i} A 192.0.2.{i}\n"));
@@ -47,7 +47,7 @@ public sealed class SpfLinterTests
     }
 
     [Fact]
-    public async Task More_than_two_void_lookups_break_the_limit()
+    public async Task MoreThanTwoVoidLookupsBreakTheLimit()
     {
         var report = await LintAsync("@ TXT \"v=spf1 a:x.example.com mx:y.example.com exists:z.example.com -all\"\n");
 
@@ -61,7 +61,7 @@ public sealed class SpfLinterTests
     [InlineData("@ TXT \"v=spf1 ptr -all\"", "deprecated")]
     [InlineData("@ TXT \"v=spf1 ip4:10.0.0.0/8 -all\"", "very broad range")]
     [InlineData("@ TXT \"v=spf1 -all redirect=other.example.com\"\nother TXT \"v=spf1 -all\"", "never used")]
-    public async Task Warns_about_risky_terms(string zone, string expected)
+    public async Task WarnsAboutRiskyTerms(string zone, string expected)
     {
         var report = await LintAsync(zone + "\n");
 
@@ -70,7 +70,7 @@ public sealed class SpfLinterTests
     }
 
     [Fact]
-    public async Task Warns_about_a_record_over_512_bytes()
+    public async Task WarnsAboutARecordOver512Bytes()
     {
         var terms = string.Join(' ', Enumerable.Range(0, 40).Select(i => $"ip4:198.51.100.{i}"));
         var strings = string.Join(' ', $"v=spf1 {terms} -all".Chunk(200).Select(c => $"\"{new string(c)}\""));
@@ -85,7 +85,7 @@ public sealed class SpfLinterTests
     [InlineData("@ TXT \"v=spf1 include:gone.example.com -all\"\n", "gone.example.com has no SPF record")]
     [InlineData("@ TXT \"v=spf1 include:loop.example.com -all\"\nloop TXT \"v=spf1 include:example.com\"\n", "loop back to example.com")]
     [InlineData("@ TXT \"v=spf1 ip4:192.0.2.300 -all\"\n", "invalid record")]
-    public async Task Records_that_cannot_hold_are_errors(string zone, string expected)
+    public async Task RecordsThatCannotHoldAreErrors(string zone, string expected)
     {
         var report = await LintAsync(zone + "other.example.org. A 192.0.2.1\n");
 

@@ -29,7 +29,7 @@ public sealed class SpfMacroTests
     [InlineData("%{lr-}.lp.%{ir}.%{v}._spf.%{d2}", "bad.strong.lp.3.2.0.192.in-addr._spf.example.com")]
     [InlineData("%{ir}.%{v}.%{l1r-}.lp._spf.%{d2}", "3.2.0.192.in-addr.strong.lp._spf.example.com")]
     [InlineData("%{d2}.trusted-domains.example.net", "example.com.trusted-domains.example.net")]
-    public void Expands_the_rfc_examples(string macro, string expected)
+    public void ExpandsTheRfcExamples(string macro, string expected)
     {
         SpfMacro.Validate(macro, SpfMacroUse.DomainSpec);
 
@@ -37,14 +37,14 @@ public sealed class SpfMacroTests
     }
 
     [Fact]
-    public void Expands_ipv6_as_nibbles()
+    public void ExpandsIpv6AsNibbles()
     {
         Assert.Equal("1.0.b.c.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.0.8.b.d.0.1.0.0.2.ip6._spf.example.com",
             SpfMacro.Expand("%{ir}.%{v}._spf.%{d2}", Context("2001:db8::cb01")));
     }
 
     [Fact]
-    public void Explanation_letters_escapes_and_url_encoding()
+    public void ExplanationLettersEscapesAndUrlEncoding()
     {
         const string text = "%{c} %{r} %{t} %{h} %% %_%-%{L}";
         SpfMacro.Validate(text, SpfMacroUse.Explanation);
@@ -62,13 +62,13 @@ public sealed class SpfMacroTests
     [InlineData("%a.example.com")]
     [InlineData("%{d.example.com")]
     [InlineData("trailing%")]
-    public void Refuses_bad_macros(string text)
+    public void RefusesBadMacros(string text)
     {
         Assert.Throws<SpfSyntaxException>(() => SpfMacro.Validate(text, SpfMacroUse.DomainSpec));
     }
 
     [Fact]
-    public void Long_expansions_are_cut_from_the_left_to_253_characters()
+    public void LongExpansionsAreCutFromTheLeftTo253Characters()
     {
         var name = string.Join('.', Enumerable.Repeat("abcdefghij", 30)) + ".example.com.";
 

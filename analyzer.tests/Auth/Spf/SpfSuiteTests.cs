@@ -77,7 +77,7 @@ public sealed class SpfSuiteTests(SpfSuiteServers servers) : IClassFixture<SpfSu
 
     [Theory]
     [MemberData(nameof(Scenarios))]
-    public async Task Scenario_gives_an_allowed_result(string file, string id)
+    public async Task ScenarioGivesAnAllowedResult(string file, string id)
     {
         var suite = servers.Suite(file, SpfSuite.Load);
         var scenario = suite.Scenarios.Single(s => $"{s.Document}/{s.Name}" == id);
