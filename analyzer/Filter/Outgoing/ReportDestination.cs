@@ -42,7 +42,8 @@ internal sealed record ReportDestination(string Address, long? MaxBytes)
             // RFC 6068: the address is percent-encoded; a query (?subject=...) is not part of it.
             var address = Uri.UnescapeDataString(uri["mailto:".Length..].Split('?', 2)[0]).Trim();
             var at = address.LastIndexOf('@');
-            if (at <= 0 || at == address.Length - 1 || address.Contains(',') || address.Any(char.IsWhiteSpace))
+            if (at <= 0 || at == address.Length - 1 || address.Contains(',') || address.Any(char.IsWhiteSpace)
+                || !MimeKit.MailboxAddress.TryParse(address, out _))
                 continue;
             if (!destinations.Any(d => d.Address.Equals(address, StringComparison.OrdinalIgnoreCase)))
                 destinations.Add(new ReportDestination(address, limit));
