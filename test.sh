@@ -9,7 +9,7 @@ cd "$(dirname "$0")"
 # 7-Zip, xz and Info-ZIP zip (real encrypted 7z and ZIP archives and LZMA streams for the archive rule), headless LibreOffice with
 # Python-UNO (real password-protected .doc and .xls files for the same rule).
 packages=(dovecot-imapd postfix python3-dkim python3-spf libmail-dkim-perl publicsuffix librsvg2-bin 7zip xz-utils zip
-  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui python3-uno)
+  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui python3-uno libxml2-utils dmarc-cat libmail-dmarc-perl)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -68,7 +68,7 @@ public sealed class SendReportsTests : IDisposable
         Assert.Contains($"report {Partner} {Today:yyyy-MM-dd} to dmarc@{Partner}: written (5 messages", run.Stdout);
         Assert.Contains($"to agg@reports.example.org: written (5 messages", run.Stdout);
         Assert.Contains("to spy@elsewhere.example.net: not authorised", run.Stdout);
-        Assert.Equal("reports: 0 queued, 2 written, 0 already sent, 0 refused, 0 deferred", run.LastLine);
+        Assert.Equal("reports: 0 queued, 2 written, 0 already sent, 1 refused, 0 deferred", run.LastLine);
         var gzip = Assert.Single(Directory.GetFiles(output, "*.xml.gz"));
         var begin = new DateTimeOffset(Today.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeSeconds();
         Assert.Equal($"receiver.example.net!{Partner}!{begin}!{begin + 86399}!{Today:yyyyMMdd}.{Partner}.xml.gz", Path.GetFileName(gzip));
@@ -104,7 +104,7 @@ public sealed class SendReportsTests : IDisposable
 
         // A dry run marks nothing: a second one writes the same again.
         var again = await DmarcProcess.RunAsync(_folder.FullName, args);
-        Assert.Equal("reports: 0 queued, 2 written, 0 already sent, 0 refused, 0 deferred", again.LastLine);
+        Assert.Equal("reports: 0 queued, 2 written, 0 already sent, 1 refused, 0 deferred", again.LastLine);
     }
 
     [Fact]
