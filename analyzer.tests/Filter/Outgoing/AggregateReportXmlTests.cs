@@ -15,7 +15,7 @@ public sealed class AggregateReportXmlTests : IDisposable
 
     private static readonly DateOnly Day = new(2026, 12, 6);
 
-    private static OutgoingReport Report() => OutgoingReport.Of(OutgoingReports.Settings, OutgoingReports.Policy, Day, OutgoingReports.Day());
+    private static OutgoingReport Report() => OutgoingReports.Report(Day, OutgoingReports.Day());
 
     [Fact]
     public void OurReaderReadsBackEveryField()

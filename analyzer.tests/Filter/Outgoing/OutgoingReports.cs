@@ -37,6 +37,14 @@ internal static class OutgoingReports
         },
     ];
 
+    public static OutgoingReport Report(DateOnly day, IEnumerable<ReportedMessage> messages)
+    {
+        var rows = new ReportRows();
+        foreach (var message in messages)
+            rows.Add(message);
+        return OutgoingReport.Of(Settings, day, rows);
+    }
+
     public static byte[] Gunzip(byte[] gzip)
     {
         using var input = new GZipStream(new MemoryStream(gzip), CompressionMode.Decompress);

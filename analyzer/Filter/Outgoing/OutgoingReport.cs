@@ -26,27 +26,14 @@ internal sealed record OutgoingReport(
 
     public long Messages => Rows.Sum(r => r.Count);
 
-    /// <summary>
-    /// The report of <paramref name="messages"/> (all under <paramref name="policy"/>'s domain) for the UTC day
-    /// <paramref name="day"/>; rows are grouped by everything RFC 9990 reports of a message and listed in a stable order.
-    /// </summary>
-    public static OutgoingReport Of(OutgoingReportSettings settings, PublishedPolicy policy, DateOnly day, IEnumerable<ReportedMessage> messages)
+    /// <summary>The report of one policy domain's <paramref name="rows"/> (not empty) for the UTC day <paramref name="day"/>.</summary>
+    public static OutgoingReport Of(OutgoingReportSettings settings, DateOnly day, ReportRows rows)
     {
+        var policy = rows.Last!.Policy;
         var begin = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var rows = messages
-            .GroupBy(RowKey, StringComparer.Ordinal)
-            .OrderBy(g => g.Key, StringComparer.Ordinal)
-            .Select(g => new ReportRow(g.First(), g.LongCount()))
-            .ToList();
         // Unique for us, and the same whenever this report is built again: its destinations and a re-send share it.
         var id = $"{day:yyyyMMdd}.{policy.Domain}";
         return new OutgoingReport(settings.OrgName, settings.Email, settings.ContactInfo, settings.Receiver, id,
-            begin, begin.AddDays(1).AddSeconds(-1), policy, rows);
+            begin, begin.AddDays(1).AddSeconds(-1), policy, rows.InOrder());
     }
-
-    private static string RowKey(ReportedMessage m) => string.Join('\u001f',
-        m.SourceIp, m.Disposition, m.DkimAligned, m.SpfAligned, m.HeaderFrom, m.EnvelopeFrom, m.EnvelopeTo,
-        string.Join('\u001e', m.Reasons.Select(r => $"{r.Type}\u001d{r.Comment}")),
-        string.Join('\u001e', m.Dkim.Select(d => $"{d.Domain}\u001d{d.Selector}\u001d{d.Result}")),
-        m.Spf is { } spf ? $"{spf.Domain}\u001d{spf.Scope}\u001d{spf.Result}" : "");
 }

@@ -46,21 +46,21 @@ internal sealed class ReportSender(SqliteConnection db, OutgoingReportSettings s
         var begin = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
         var results = new List<SendResult>();
         string? domain = null;
-        var messages = new List<ReportedMessage>();
+        var rows = new ReportRows();
         await foreach (var (rowDomain, facts) in OutgoingReportQueries.FactsAsync(db, begin.ToUnixTimeSeconds(), begin.AddDays(1).ToUnixTimeSeconds(), ct))
         {
             if (rowDomain != domain)
             {
                 if (domain is not null)
-                    results.AddRange(await SendDomainAsync(domain, day, messages, dryRunFolder, ct));
+                    results.AddRange(await SendDomainAsync(domain, day, rows, dryRunFolder, ct));
                 domain = rowDomain;
-                messages.Clear();
+                rows = new ReportRows();
             }
             if (!settings.Excludes(rowDomain) && Read(rowDomain, facts) is { } message)
-                messages.Add(message);
+                rows.Add(message);
         }
         if (domain is not null)
-            results.AddRange(await SendDomainAsync(domain, day, messages, dryRunFolder, ct));
+            results.AddRange(await SendDomainAsync(domain, day, rows, dryRunFolder, ct));
         return results;
     }
 
@@ -77,15 +77,13 @@ internal sealed class ReportSender(SqliteConnection db, OutgoingReportSettings s
         }
     }
 
-    private async Task<List<SendResult>> SendDomainAsync(string domain, DateOnly day, List<ReportedMessage> messages, string? dryRunFolder,
+    private async Task<List<SendResult>> SendDomainAsync(string domain, DateOnly day, ReportRows rows, string? dryRunFolder,
         CancellationToken ct)
     {
         var results = new List<SendResult>();
-        if (messages.Count == 0)
+        if (rows.Last is not { } last)
             return results;
-        // A record changed during the day: the report states the one in force at the day's last message.
-        var last = messages[^1];
-        var report = OutgoingReport.Of(settings, last.Policy, day, messages);
+        var report = OutgoingReport.Of(settings, day, rows);
         var gzip = AggregateReportXml.Gzip(report);
         var handled = dryRunFolder is null
             ? await OutgoingReportQueries.HandledAsync(db, domain, report.Begin.ToUnixTimeSeconds(), ct)
