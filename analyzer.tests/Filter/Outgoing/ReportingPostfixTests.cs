@@ -3,8 +3,9 @@ using DmarcAnalyzer.Filter.Outgoing;
 using DmarcAnalyzer.Mail;
 using DmarcAnalyzer.Storage;
 using DmarcAnalyzer.Tests.Auth;
-using DmarcAnalyzer.Tests.Cli;
+using DmarcAnalyzer.Imap;
 using DmarcAnalyzer.Tests.Dns;
+using DmarcAnalyzer.Tests.Imap;
 using DmarcAnalyzer.Tests.Milter;
 using Microsoft.Extensions.Logging.Abstractions;
 using MimeKit;
@@ -23,9 +24,10 @@ public sealed class ReportingPostfixFixture : AuthenticatingPostfixFixture
 
 /// <summary>
 /// A day of milter traffic through the real Postfix becomes a report, sent through Postfix's submission port by the
-/// outbox, delivered, and stored by `dmarc ingest` from the delivered mail with the same figures; a second run sends nothing.
+/// outbox, delivered, put in a Dovecot mailbox and stored by `dmarc poll` with the same figures; a second run sends nothing.
 /// </summary>
-public sealed class ReportingPostfixTests(ReportingPostfixFixture postfix) : IClassFixture<ReportingPostfixFixture>, IDisposable
+public sealed class ReportingPostfixTests(ReportingPostfixFixture postfix, DovecotServer dovecot)
+    : IClassFixture<ReportingPostfixFixture>, IClassFixture<DovecotServer>, IDisposable
 {
     private const string Domain = ReportingPostfixFixture.Reporting;
 
@@ -72,10 +74,20 @@ public sealed class ReportingPostfixTests(ReportingPostfixFixture postfix) : ICl
         var fail = Assert.Single(records, r => r.Disposition == "none");
         Assert.Equal((1L, "other.example", "local_policy"), (fail.Count, fail.EnvelopeFrom, Assert.Single(fail.Reasons).Type));
 
-        var eml = Path.Combine(_folder.FullName, "delivered.eml");
-        await File.WriteAllTextAsync(eml, delivered, Ct);
-        var ingest = await DmarcProcess.RunAsync(_folder.FullName, "ingest", eml, "--db", Path.Combine(_folder.FullName, "ingested.db"));
-        Assert.Equal("reports: 1 new, 0 duplicate, 0 failed; records: 2", ingest.LastLine);
+        // The round trip: the delivered mail in a report mailbox, collected by `dmarc poll`.
+        var user = dovecot.NewUser();
+        using (var client = await dovecot.LoginAsync(user))
+            await PollerDovecotTests.AppendAsync(client, Encoding.UTF8.GetBytes(delivered));
+        var dovecotPassword = Path.Combine(_folder.FullName, "imap-password");
+        await File.WriteAllTextAsync(dovecotPassword, dovecot.Password + "\n", Ct);
+        var (exit, stdout, stderr) = await PollerDovecotTests.RunDmarcAsync(_folder.FullName, [
+            "poll", "--once", "--host", dovecot.Host,
+            "--port", dovecot.Endpoint(ImapTls.Implicit).Port.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tls", "implicit", "--ca-file", dovecot.CaPath, "--user", user, "--password-file", dovecotPassword,
+            "--db", Path.Combine(_folder.FullName, "polled.db"),
+        ]);
+        Assert.True(exit == 0, $"exit {exit}: {stderr}");
+        Assert.Equal("reports: 1 new, 0 duplicate, 0 failed; records: 2", stdout.Trim());
 
         // The next run, or a restart, the same day: nothing new is sent.
         Assert.Equal(SendOutcome.AlreadyHandled, Assert.Single(await reports.SendAsync(today, null, Ct)).Outcome);
