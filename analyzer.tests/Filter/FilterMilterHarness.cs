@@ -30,7 +30,7 @@ internal sealed class FilterMilterHarness : IAsyncDisposable
         string? database = null)
     {
         var engine = new FilterEngine(() => options, TimeProvider.System, NullLogger<FilterEngine>.Instance, new SenderAuthenticator(dns, "mx.example.net"));
-        var verdicts = new VerdictLog(ct => Database.OpenAsync(database ?? ":memory:", ct), 100, 10, NullLogger<VerdictLog>.Instance);
+        var verdicts = new VerdictLog(ct => Store.OpenAsync(database ?? ":memory:", ct), 100, 10, NullLogger<VerdictLog>.Instance);
         if (database is not null)
             _verdictsWritten = verdicts.RunAsync(_stop.Token);
         var handler = new FilterMilterHandler(engine, verdicts, TimeProvider.System, NullLogger<FilterMilterHandler>.Instance);
