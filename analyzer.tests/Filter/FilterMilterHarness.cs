@@ -8,6 +8,7 @@ using DmarcAnalyzer.Milter;
 using DmarcAnalyzer.Storage;
 using DmarcAnalyzer.Tests.Milter;
 using Microsoft.Extensions.Logging.Abstractions;
+using DmarcAnalyzer.Auth;
 
 namespace DmarcAnalyzer.Tests.Filter;
 
@@ -29,7 +30,7 @@ internal sealed class FilterMilterHarness : IAsyncDisposable
     public FilterMilterHarness(IDnsResolver dns, FilterOptions options, MilterOptions? milter = null, MemoryPool<byte>? pool = null,
         string? database = null)
     {
-        var engine = new FilterEngine(() => options, TimeProvider.System, NullLogger<FilterEngine>.Instance, new SenderAuthenticator(dns, "mx.example.net"));
+        var engine = new FilterEngine(() => options, TimeProvider.System, NullLogger<FilterEngine>.Instance, new MessageAuthenticator(dns, "mx.example.net"));
         var verdicts = new VerdictLog(ct => Store.OpenAsync(database ?? ":memory:", ct), 100, 10, NullLogger<VerdictLog>.Instance);
         if (database is not null)
             _verdictsWritten = verdicts.RunAsync(_stop.Token);

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dmarc;
 using DmarcAnalyzer.Dns;
 using DmarcAnalyzer.Filter;
@@ -73,7 +74,7 @@ internal static class MilterCommand
         return command;
     }
 
-    private static async Task<SenderAuthenticator> AuthenticatorAsync(DnsResolver resolver, IConfiguration configuration, CancellationToken ct)
+    private static async Task<MessageAuthenticator> AuthenticatorAsync(DnsResolver resolver, IConfiguration configuration, CancellationToken ct)
     {
         var settings = AuthSettings.From(configuration);
         PublicSuffixList? psl = null;
@@ -88,11 +89,11 @@ internal static class MilterCommand
                 throw new UsageException(e.Message);
             }
         }
-        return new SenderAuthenticator(resolver, settings.AuthservId, settings.Discovery, psl);
+        return new MessageAuthenticator(resolver, settings.AuthservId, settings.Discovery, psl);
     }
 
     private static IHost Build(IConfigurationRoot configuration, FilterOptions options, string databasePath,
-        SenderAuthenticator authenticator, DnsResolver resolver, Func<IReadOnlyList<string>> zoneFiles)
+        MessageAuthenticator authenticator, DnsResolver resolver, Func<IReadOnlyList<string>> zoneFiles)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSystemd();

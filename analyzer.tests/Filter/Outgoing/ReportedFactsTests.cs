@@ -1,4 +1,5 @@
 using System.Text;
+using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Filter;
 using DmarcAnalyzer.Filter.Outgoing;
 using DmarcAnalyzer.Tests.Auth;
@@ -21,7 +22,7 @@ public sealed class ReportedFactsTests
     {
         var options = new FilterOptions { Authentication = checks ?? new AuthenticationOptions() };
         var engine = new FilterEngine(() => options, TimeProvider.System, NullLogger<FilterEngine>.Instance,
-            new SenderAuthenticator(Dns(dmarc), "mx.example.net"));
+            new MessageAuthenticator(Dns(dmarc), "mx.example.net"));
         var message = Encoding.ASCII.GetBytes($"From: Joe <joe@{Partner}>\r\nSubject: hi\r\n\r\nbody\r\n");
         var envelope = new MessageEnvelope("Q1", ip, "unknown", "mail.example", $"joe@{Partner}", ["bob@example.net", "carol@Example.net"], null, "smtpd");
         return await engine.DecideAsync(envelope, [("From", $"Joe <joe@{Partner}>"), ("Subject", "hi")], new MemoryStream(message),

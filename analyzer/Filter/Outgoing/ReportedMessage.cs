@@ -3,6 +3,7 @@ using System.Text.Json.Serialization;
 using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Auth.Dmarc;
+using DmarcAnalyzer.Auth.Spf;
 
 namespace DmarcAnalyzer.Filter.Outgoing;
 
@@ -48,19 +49,19 @@ internal sealed record ReportedMessage(
     public static ReportedMessage? Of(MessageEnvelope envelope, MessageAuthentication a, string applied, IReadOnlyList<OverrideReason> reasons)
     {
         var dmarc = a.Dmarc;
-        if (dmarc is not { Result: DmarcResult.Pass or DmarcResult.Fail, Record: { } record, RecordDomain: { } recordDomain, FromDomain: { } from }
+        if (dmarc is not { Result: DmarcResultCode.Pass or DmarcResultCode.Fail, Record: { } record, RecordDomain: { } recordDomain, FromDomain: { } from }
             || envelope.ClientAddress is not { } ip
             || ReportDestination.RuaOf(record.Text) is not { } rua)
             return null;
         var policy = new PublishedPolicy(recordDomain, record.Policy, record.SubdomainPolicy, record.NonExistentPolicy,
             record.StrictDkim, record.StrictSpf, record.Testing, record.Psd, rua, dmarc.DiscoveryMode);
-        var disposition = dmarc.Result == DmarcResult.Pass
+        var disposition = dmarc.Result == DmarcResultCode.Pass
             // RFC 9990 "pass": no action, the message passed DMARC under a policy that enforces.
             ? dmarc.Policy is DmarcRecord.Quarantine or DmarcRecord.Reject ? "pass" : DmarcRecord.None
             : applied;
-        var spf = a.Spf.Domain.Length == 0 ? null : new ReportedSpf(a.Spf.Domain, a.Spf.Scope == "helo" ? "helo" : "mfrom", a.Spf.Result);
-        var dkim = a.Dkim.Where(d => d.Result != DkimResult.None && d.Domain.Length > 0)
-            .Select(d => new ReportedDkim(d.Domain, d.Selector, d.Result)).ToList();
+        var spf = a.Spf.Domain.Length == 0 ? null : new ReportedSpf(a.Spf.Domain, a.Spf.Scope == SpfIdentity.Helo ? "helo" : "mfrom", a.Spf.Result.Word());
+        var dkim = a.Dkim.Where(d => d.Result != DkimResultCode.None && d.Domain.Length > 0)
+            .Select(d => new ReportedDkim(d.Domain, d.Selector, d.Result.Word())).ToList();
         return new ReportedMessage(policy, dmarc.OrganizationalDomain ?? from, ip, from, EnvelopeDomain(envelope.Sender),
             RecipientDomain(envelope.Recipients), disposition, dmarc.DkimAligned, dmarc.SpfAligned, reasons, dkim, spf);
     }
