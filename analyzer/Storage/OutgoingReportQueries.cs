@@ -13,7 +13,7 @@ internal sealed record OutgoingReportRow(
 /// <summary>The facts the milter kept for reports, read back per period, and the ledger of reports handled.</summary>
 internal static class OutgoingReportQueries
 {
-    /// <summary>The verdicts in [<paramref name="fromUtc"/>, <paramref name="toUtcExclusive"/>) kept for reports, by domain then time.</summary>
+    /// <summary>The verdicts in [<paramref name="fromUtc"/>, <paramref name="toUtcExclusive"/>) kept for reports, oldest first.</summary>
     public static async IAsyncEnumerable<(string Domain, string Facts)> FactsAsync(SqliteConnection connection, long fromUtc, long toUtcExclusive,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
@@ -21,7 +21,7 @@ internal static class OutgoingReportQueries
         query.CommandText = """
             SELECT report_domain, report_facts FROM verdicts
             WHERE time_utc >= $from AND time_utc < $to AND report_domain IS NOT NULL AND report_facts IS NOT NULL
-            ORDER BY report_domain, time_utc, id
+            ORDER BY time_utc, id
             """;
         query.Parameters.AddWithValue("$from", fromUtc);
         query.Parameters.AddWithValue("$to", toUtcExclusive);

@@ -127,6 +127,21 @@ public sealed class SendReportsTests : IDisposable
     }
 
     [Fact]
+    public async Task EachPolicyDomainGetsItsOwnReport()
+    {
+        var dns = Dns($"mailto:dmarc@{Partner}").Txt("_dmarc.second.example", "v=DMARC1; p=none; rua=mailto:dmarc@second.example");
+        await MilterTrafficAsync(dns);
+        await using (var filter = new FilterMilterHarness(dns, new FilterOptions(), database: DatabasePath))
+            await filter.SendAsync(["j", "mx.example.net"], "mail.football.example.com", "192.0.2.10", [("From", "Ann <ann@second.example>")], Ct);
+        await using var db = await Database.OpenAsync(DatabasePath, Ct);
+
+        var results = await Sender(db, dns).SendAsync(Today, null, Ct);
+        Assert.Equal([(Partner, 5L), ("second.example", 1L)], results.Select(r => (r.Domain, r.Messages)));
+        Assert.All(results, r => Assert.Equal(SendOutcome.Queued, r.Outcome));
+        Assert.Equal(2, await OutboxQueries.CountAsync(db, Ct));
+    }
+
+    [Fact]
     public async Task AReportLargerThanTheDestinationTakesIsNotSent()
     {
         var dns = Dns($"mailto:dmarc@{Partner}!100");

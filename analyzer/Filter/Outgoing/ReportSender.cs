@@ -44,22 +44,19 @@ internal sealed class ReportSender(SqliteConnection db, OutgoingReportSettings s
         if (dryRunFolder is null && outbox is null)
             throw new InvalidOperationException("sending reports needs the outbox (Smtp settings)");
         var begin = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        var results = new List<SendResult>();
-        string? domain = null;
-        var rows = new ReportRows();
-        await foreach (var (rowDomain, facts) in OutgoingReportQueries.FactsAsync(db, begin.ToUnixTimeSeconds(), begin.AddDays(1).ToUnixTimeSeconds(), ct))
+        // The whole day is read before anything is sent: the spool and the ledger are written on this connection, not
+        // while its reader is open. Memory grows with the distinct rows, not with the messages.
+        var domains = new SortedDictionary<string, ReportRows>(StringComparer.Ordinal);
+        await foreach (var (domain, facts) in OutgoingReportQueries.FactsAsync(db, begin.ToUnixTimeSeconds(), begin.AddDays(1).ToUnixTimeSeconds(), ct))
         {
-            if (rowDomain != domain)
-            {
-                if (domain is not null)
-                    results.AddRange(await SendDomainAsync(domain, day, rows, dryRunFolder, ct));
-                domain = rowDomain;
-                rows = new ReportRows();
-            }
-            if (!settings.Excludes(rowDomain) && Read(rowDomain, facts) is { } message)
-                rows.Add(message);
+            if (settings.Excludes(domain) || Read(domain, facts) is not { } message)
+                continue;
+            if (!domains.TryGetValue(domain, out var rows))
+                domains.Add(domain, rows = new ReportRows());
+            rows.Add(message);
         }
-        if (domain is not null)
+        var results = new List<SendResult>();
+        foreach (var (domain, rows) in domains)
             results.AddRange(await SendDomainAsync(domain, day, rows, dryRunFolder, ct));
         return results;
     }
