@@ -18,19 +18,20 @@ internal static class SendReportsCommand
     {
         var day = new Option<string?>("--day") { Description = "The UTC day to report (YYYY-MM-DD); default: yesterday" };
         var dryRun = new Option<DirectoryInfo?>("--dry-run") { Description = "Write each report (.xml.gz) and its mail (.eml) into this folder; send nothing" };
-        var config = CommonOptions.Config();
-        var database = CommonOptions.Database();
+        var configuration = new CommandConfiguration();
+        configuration.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
         var dns = new DnsCommandOptions();
         var command = new Command("send-reports", "Send our DMARC aggregate reports (RFC 9990) from the milter's verdict log")
         {
-            day, dryRun, config, database,
+            day, dryRun,
         };
+        configuration.AddTo(command);
         dns.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
-            var configuration = AppConfiguration.Load(r.GetValue(config));
+            var config = configuration.Load(r);
             var output = r.InvocationConfiguration.Output;
-            var settings = OutgoingReportSettings.FromConfiguration(configuration);
+            var settings = OutgoingReportSettings.FromConfiguration(config);
             if (!settings.Enabled)
             {
                 await output.WriteLineAsync("reports: outgoing reports are off (Reports:Outgoing:Enabled)");
@@ -41,14 +42,14 @@ internal static class SendReportsCommand
                 throw new UsageException($"--day: '{text}' is not a date YYYY-MM-DD");
             var folder = r.GetValue(dryRun);
             folder?.Create();
-            var path = AppConfiguration.DatabasePath(r.GetValue(database), configuration);
+            var path = AppConfiguration.DatabasePath(config);
             if (!File.Exists(path))
                 throw new UsageException($"database not found: {path}");
             using var logs = Logging.CreateFactory();
             await using var db = await Database.OpenAsync(path, ct);
-            var resolver = await dns.CreateResolverAsync(r, configuration, ct);
+            var resolver = await dns.CreateResolverAsync(r, config, ct);
             var outbox = folder is null
-                ? new Outbox(db, SmtpSettings.FromConfiguration(configuration), TimeProvider.System, logs.CreateLogger<Outbox>())
+                ? new Outbox(db, SmtpSettings.FromConfiguration(config), TimeProvider.System, logs.CreateLogger<Outbox>())
                 : null;
             var sender = new ReportSender(db, settings, new ExternalDestinations(resolver), outbox, TimeProvider.System, logs.CreateLogger<ReportSender>());
             var results = await sender.SendAsync(reportDay, folder?.FullName, ct);

@@ -353,9 +353,9 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     {
         var applied = verdict.Action switch
         {
-            VerdictAction.Reject => DmarcRecord.Reject,
-            VerdictAction.Quarantine => DmarcRecord.Quarantine,
-            _ => DmarcRecord.None,
+            VerdictAction.Reject => DmarcPolicy.Reject,
+            VerdictAction.Quarantine => DmarcPolicy.Quarantine,
+            _ => DmarcPolicy.None,
         };
         var dmarc = a.Dmarc;
         var reasons = new List<Outgoing.OverrideReason>();
@@ -367,7 +367,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
                 : NeverRejected(checks, envelope, a) is not null ? new(Outgoing.OverrideType.LocalPolicy, "sender on the never-reject list")
                 : new(Outgoing.OverrideType.LocalPolicy, verdict.Reason));
         }
-        return Outgoing.ReportedMessage.Of(envelope, a, applied, reasons);
+        return Outgoing.ReportedMessage.Of(envelope, a, applied.Word(), reasons);
     }
 
     /// <summary>The never-reject entry the sender matches: its IP, or a domain it has proven (verified client name, SPF, DKIM).</summary>

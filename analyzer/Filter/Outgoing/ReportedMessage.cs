@@ -53,11 +53,11 @@ internal sealed record ReportedMessage(
             || envelope.ClientAddress is not { } ip
             || ReportDestination.RuaOf(record.Text) is not { } rua)
             return null;
-        var policy = new PublishedPolicy(recordDomain, record.Policy, record.SubdomainPolicy, record.NonExistentPolicy,
+        var policy = new PublishedPolicy(recordDomain, record.Policy.Word(), record.SubdomainPolicy?.Word(), record.NonExistentPolicy?.Word(),
             record.StrictDkim, record.StrictSpf, record.Testing, record.Psd, rua, dmarc.DiscoveryMode);
         var disposition = dmarc.Result == DmarcResultCode.Pass
             // RFC 9990 "pass": no action, the message passed DMARC under a policy that enforces.
-            ? dmarc.Policy is DmarcRecord.Quarantine or DmarcRecord.Reject ? "pass" : DmarcRecord.None
+            ? dmarc.Policy is DmarcPolicy.Quarantine or DmarcPolicy.Reject ? "pass" : DmarcPolicy.None.Word()
             : applied;
         var spf = a.Spf.Domain.Length == 0 ? null : new ReportedSpf(a.Spf.Domain, a.Spf.Scope == SpfIdentity.Helo ? "helo" : "mfrom", a.Spf.Result.Word());
         var dkim = a.Dkim.Where(d => d.Result != DkimResultCode.None && d.Domain.Length > 0)
