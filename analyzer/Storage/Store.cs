@@ -17,6 +17,8 @@ internal sealed class Store : IAsyncDisposable
         Records = new SqliteRecordQueries(connection);
         Verdicts = new SqliteVerdictQueries(connection);
         Failures = new FailureQueries(connection);
+        TlsReports = new TlsReportQueries(connection);
+        FailureReports = new FailureReportQueries(connection);
     }
 
     /// <summary>Opens (creating it when missing) the store at <paramref name="path"/>, its schema brought up to date.</summary>
@@ -27,6 +29,10 @@ internal sealed class Store : IAsyncDisposable
     public IVerdictQueries Verdicts { get; }
 
     public IFailureQueries Failures { get; }
+
+    public ITlsReportQueries TlsReports { get; }
+
+    public IFailureReportQueries FailureReports { get; }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }
