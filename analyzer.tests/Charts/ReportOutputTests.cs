@@ -84,8 +84,8 @@ public sealed class ReportOutputTests : IDisposable
         await ReportWriter.WriteAsync(await AnalyzeAsync(store), _out, Generated, TestContext.Current.CancellationToken);
 
         var weekly = await ReadLinesAsync(Path.Combine(_out, "weekly.csv"));
-        Assert.Equal("domain,week,first_day,messages,dmarc_pass,dmarc_pass_rate,aligned_dkim_pass_rate,aligned_spf_pass_rate,aligned,authorised_failing,forwarded,unknown_failing", weekly[0]);
-        Assert.Equal("example.com,2026-W08,2026-02-16,1000,900,0.9000,0.8000,0.7000,900,0,0,100", weekly[1]);
+        Assert.Equal("domain,week,first_day,messages,dmarc_pass,dmarc_pass_rate,aligned_dkim_pass_rate,aligned_spf_pass_rate,aligned,authorised_failing,forwarded,known_service,unknown_failing", weekly[0]);
+        Assert.Equal("example.com,2026-W08,2026-02-16,1000,900,0.9000,0.8000,0.7000,900,0,0,0,100", weekly[1]);
         var results = await ReadAsync(Path.Combine(_out, "results.csv"));
         Assert.Contains("reporter,\"'=HYPERLINK(\"\"http://evil.example\"\")\",1000", results);
     }

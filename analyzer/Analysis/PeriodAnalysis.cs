@@ -1,3 +1,4 @@
+using DmarcAnalyzer.Analysis.Enrichment;
 using DmarcAnalyzer.Dns;
 using DmarcAnalyzer.Storage;
 
@@ -6,14 +7,15 @@ namespace DmarcAnalyzer.Analysis;
 /// <summary>The analysis of a period in the store: the aggregate reports per domain, the inbound mail of the verdict log, SMTP TLS and failure reports.</summary>
 internal static class PeriodAnalysis
 {
+    /// <param name="enricher">Networks, countries and services of the sources (<see cref="SourceEnricher.None"/>: none).</param>
     /// <param name="resolver">For reverse DNS names; null: only the names cached in the store.</param>
     /// <param name="failureDetails">Show failure reports' addresses and subjects unmasked (<see cref="FailureReportPrivacy.Setting"/>).</param>
     public static async Task<ReportAnalysis> AnalyzeAsync(
-        string database, ReportPeriod period, string? domain, KnownSenders known, IDnsResolver? resolver, bool failureDetails,
+        string database, ReportPeriod period, string? domain, KnownSenders known, SourceEnricher enricher, IDnsResolver? resolver, bool failureDetails,
         CancellationToken ct)
     {
         await using var store = await Store.OpenAsync(database, ct);
-        var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
+        var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default, enricher);
         return await analyzer.AnalyzeAsync(store.Records, period, domain, ct) with
         {
             Inbound = await InboundAnalyzer.AnalyzeAsync(store.Verdicts, period, ct),

@@ -1,11 +1,12 @@
 using System.Globalization;
+using DmarcAnalyzer.Analysis.Enrichment;
 
 namespace DmarcAnalyzer.Analysis;
 
 /// <summary>
 /// Judges whether a domain can tighten its DMARC policy. Legitimate mail is everything but unknown
 /// failing; what a stricter policy would hit is the legitimate mail that fails DMARC (authorised but
-/// failing, and forwarded, but for forwarded mail the receiver accepted on an ARC chain: a receiver that
+/// failing, known services not authorised, and forwarded, but for forwarded mail the receiver accepted on an ARC chain: a receiver that
 /// trusts the forwarder's seal delivers it under p=reject too). Verdict: <b>ready</b> when at most <see cref="ReadyShare"/> of legitimate mail
 /// fails, <b>nearly</b> up to <see cref="NearlyShare"/>, <b>not ready</b> above. The policy steps are
 /// RFC 9989's: p=none (monitor), quarantine, reject, one at a time.
@@ -21,7 +22,7 @@ internal static class PolicyReadiness
     public static Readiness Assess(string domain, Tally total, IReadOnlyList<SenderSummary> senders, PublishedPolicy? policy)
     {
         var legitimate = total.Legitimate;
-        var atRisk = total.Of(SenderClass.AuthorisedFailing) + total.Of(SenderClass.Forwarded) - total.ArcAccepted;
+        var atRisk = total.Of(SenderClass.AuthorisedFailing) + total.Of(SenderClass.KnownService) + total.Of(SenderClass.Forwarded) - total.ArcAccepted;
         double? share = legitimate == 0 ? null : (double)atRisk / legitimate;
         var verdict = share switch
         {
@@ -37,14 +38,14 @@ internal static class PolicyReadiness
             new("reject", 0, atRisk, share),
         };
         var toFix = senders
-            .Where(s => s.Tally.Of(SenderClass.AuthorisedFailing) > 0)
-            .OrderByDescending(s => s.Tally.Of(SenderClass.AuthorisedFailing))
+            .Where(s => Failing(s) > 0)
+            .OrderByDescending(Failing)
             .ThenBy(s => s.Name, StringComparer.Ordinal)
             .Select(s => new SenderToFix(
                 s.Name,
-                s.Tally.Of(SenderClass.AuthorisedFailing),
-                legitimate == 0 ? null : (double)s.Tally.Of(SenderClass.AuthorisedFailing) / legitimate,
-                Advice(domain, s.Tally)))
+                Failing(s),
+                legitimate == 0 ? null : (double)Failing(s) / legitimate,
+                s.ServiceType is { } type ? ServiceAdvice(domain, s, type, total.Volume) : Advice(domain, s.Tally)))
             .ToList();
         var current = policy?.P is "quarantine" or "reject" ? policy.P : "none";
         return new Readiness(verdict, legitimate, atRisk, share, impacts, toFix,
@@ -85,6 +86,26 @@ internal static class PolicyReadiness
             notes.Add("Forwarded and mailing-list mail fails DMARC through no fault of the sender; it cannot be fixed here, and is why p=reject costs some legitimate mail.");
         notes.Add("RFC 9989 advises general-purpose mail domains (whose users post to mailing lists) against p=reject: p=quarantine is the end state for them.");
         return notes;
+    }
+
+    /// <summary>The legitimate mail of a sender that fails DMARC: listed as the organisation's, or a catalogued service.</summary>
+    private static long Failing(SenderSummary s) => s.Tally.Of(SenderClass.AuthorisedFailing) + s.Tally.Of(SenderClass.KnownService);
+
+    /// <summary>
+    /// A catalogued service that fails DMARC, named: what share of the domain's mail it sends unaligned, and the fix
+    /// its kind of service offers (the custom sending domain every ESP documents, DKIM in the mailbox provider's console).
+    /// </summary>
+    private static string ServiceAdvice(string domain, SenderSummary s, ServiceType type, long volume)
+    {
+        var share = volume == 0 ? "0%" : Percent((double)Failing(s) / volume);
+        var fix = type switch
+        {
+            ServiceType.MailboxProvider => $"turn on DKIM signing for {domain} in {s.Name}'s admin console",
+            ServiceType.SecurityGateway => $"have {s.Name} sign outbound mail with d={domain}, or list it in {domain}'s SPF record",
+            _ => $"set up a custom DKIM domain in {s.Name} (d={domain})",
+        };
+        var listed = s.Tally.Of(SenderClass.KnownService) > 0 ? "; if it is yours, list it under Analysis:KnownSenders" : "";
+        return $"{s.Name} sends {share} of {domain}'s mail unaligned: {fix}{listed}";
     }
 
     private static string Advice(string domain, Tally t)

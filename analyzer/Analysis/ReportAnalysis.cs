@@ -1,3 +1,5 @@
+using DmarcAnalyzer.Analysis.Enrichment;
+
 namespace DmarcAnalyzer.Analysis;
 
 /// <summary>
@@ -36,14 +38,26 @@ internal sealed record WeekTally(IsoWeek Week, Tally Tally);
 
 internal sealed record NamedCount(string Name, long Count);
 
-/// <summary>One source address: its forward-confirmed PTR name and that name's base domain when known, and its sender.</summary>
-internal sealed record SourceSummary(string Ip, string? PtrName, string? BaseDomain, string Sender, Tally Tally);
+/// <summary>
+/// One source address: its forward-confirmed PTR name and that name's base domain when known, its sender, and what
+/// enrichment found: the catalogued service (hosting networks included) and the network databases' answer.
+/// </summary>
+internal sealed record SourceSummary(string Ip, string? PtrName, string? BaseDomain, string Sender, Tally Tally)
+{
+    public Service? Service { get; init; }
+
+    public NetworkFacts Network { get; init; } = NetworkFacts.None;
+}
 
 /// <summary>
 /// Sources grouped: by the known sender they match, else by the base domain of their PTR name, else the
 /// address alone. <see cref="Known"/> says the configuration lists it.
 /// </summary>
-internal sealed record SenderSummary(string Name, bool Known, int Sources, Tally Tally);
+internal sealed record SenderSummary(string Name, bool Known, int Sources, Tally Tally)
+{
+    /// <summary>The type of the catalogued service this sender is, when it is one (and not a known sender).</summary>
+    public ServiceType? ServiceType { get; init; }
+}
 
 /// <summary>The policy the newest report of a domain in the period says was published.</summary>
 internal sealed record PublishedPolicy(string Domain, string? P, string? Sp, string? Np, string? Testing);

@@ -12,6 +12,12 @@ internal enum SenderClass
     /// <summary>Fails DMARC because it was forwarded or went through a mailing list.</summary>
     Forwarded,
 
+    /// <summary>
+    /// Fails DMARC from a service the catalogue knows (an ESP, a CRM, a helpdesk) that the configuration does not list:
+    /// probably a department's own account with it, not spoofing.
+    /// </summary>
+    KnownService,
+
     /// <summary>Fails DMARC from an unknown source: probably spoofing, or a sender nobody listed yet.</summary>
     UnknownFailing,
 }
@@ -19,13 +25,14 @@ internal enum SenderClass
 internal static class SenderClasses
 {
     public static readonly IReadOnlyList<SenderClass> All =
-        [SenderClass.Aligned, SenderClass.AuthorisedFailing, SenderClass.Forwarded, SenderClass.UnknownFailing];
+        [SenderClass.Aligned, SenderClass.AuthorisedFailing, SenderClass.Forwarded, SenderClass.KnownService, SenderClass.UnknownFailing];
 
     public static string Label(this SenderClass c) => c switch
     {
         SenderClass.Aligned => "aligned",
         SenderClass.AuthorisedFailing => "authorised but failing",
         SenderClass.Forwarded => "forwarded",
+        SenderClass.KnownService => "known service, not authorised",
         SenderClass.UnknownFailing => "unknown failing",
         _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };

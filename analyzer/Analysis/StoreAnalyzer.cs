@@ -1,4 +1,5 @@
 using System.Net;
+using DmarcAnalyzer.Analysis.Enrichment;
 using DmarcAnalyzer.Storage;
 
 namespace DmarcAnalyzer.Analysis;
@@ -6,10 +7,13 @@ namespace DmarcAnalyzer.Analysis;
 /// <summary>
 /// Reads the store for a period and computes, per policy domain, volumes and pass rates by day and ISO
 /// week, raw result distributions, sources with their names, senders with their classification, and
-/// policy readiness.
+/// policy readiness. Sources are enriched with their network, country and catalogued service when
+/// <paramref name="enricher"/> has databases or a catalogue.
 /// </summary>
-internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, BaseDomain baseDomain)
+internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, BaseDomain baseDomain, SourceEnricher? enricher = null)
 {
+    private readonly SourceEnricher _enricher = enricher ?? SourceEnricher.None;
+
     /// <summary>Domains beyond this many (the busiest are kept) are left out and counted in <see cref="ReportAnalysis"/>.</summary>
     public const int MaxDomains = 100;
 
@@ -28,7 +32,9 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
 
         var busiest = ipVolume.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToList();
         var ptrNames = await names.NamesAsync(db, busiest, ct);
-        var identities = busiest.ToDictionary(ip => ip, ip => Identify(ip, ptrNames.GetValueOrDefault(ip)), StringComparer.Ordinal);
+        var networks = await _enricher.NetworksAsync(db, busiest, ct);
+        var identities = busiest.ToDictionary(ip => ip,
+            ip => Identify(ip, ptrNames.GetValueOrDefault(ip), networks.GetValueOrDefault(ip) ?? NetworkFacts.None), StringComparer.Ordinal);
 
         var builders = new Dictionary<string, DomainBuilder>(StringComparer.Ordinal);
         foreach (var g in stored.Groups)
@@ -38,7 +44,8 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
             var identity = identities[g.SourceIp];
             var cls = g.DkimAligned || g.SpfAligned ? SenderClass.Aligned
                 : identity.Known ? SenderClass.AuthorisedFailing
-                : g.Forwarded ? SenderClass.Forwarded
+                : g.Forwarded || identity.Service?.Type == ServiceType.Forwarder ? SenderClass.Forwarded
+                : identity.Service is { Type: not ServiceType.Hosting } ? SenderClass.KnownService
                 : SenderClass.UnknownFailing;
             builder.Add(g, cls);
         }
@@ -51,14 +58,26 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
         return new ReportAnalysis(period, domainFilter, domains, builders.Count - kept.Count);
     }
 
-    private sealed record Identity(string? PtrName, string? BaseDomain, string Sender, bool Known);
+    /// <summary>
+    /// Who a source is. Its sender is the known sender it matches (the configuration wins over the catalogue), else
+    /// its catalogued service unless that is only a hosting network, else its PTR base domain, else the address.
+    /// </summary>
+    private sealed record Identity(string? PtrName, string? BaseDomain, string Sender, bool Known, SourceFacts Facts)
+    {
+        public Service? Service => Facts.Service;
 
-    private Identity Identify(string ip, string? ptrName)
+        /// <summary>The sender's service type when the sender is a catalogued service.</summary>
+        public ServiceType? SenderType => !Known && Service is { Type: not ServiceType.Hosting } s ? s.Type : null;
+    }
+
+    private Identity Identify(string ip, string? ptrName, NetworkFacts network)
     {
         IPAddress.TryParse(ip, out var address);
         var baseName = ptrName is null ? null : baseDomain.Of(ptrName);
         var match = known.Match(address, ptrName);
-        return new Identity(ptrName, baseName, match?.Name ?? baseName ?? ip, match is not null);
+        var facts = _enricher.Facts(network, ptrName);
+        var service = facts.Service is { Type: not ServiceType.Hosting } s ? s.Name : null;
+        return new Identity(ptrName, baseName, match?.Name ?? service ?? baseName ?? ip, match is not null, facts);
     }
 
     private sealed class DomainBuilder(string domain)
@@ -89,13 +108,17 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
             // Only the busiest are listed: sorted partly (OrderBy then Take), not the hundred thousand one-off spoofers.
             var sources = _sources.Select(s => (Ip: s.Key, Tally: s.Value, Who: identities[s.Key])).ToList();
             var senders = sources
-                .GroupBy(s => (s.Who.Sender, s.Who.Known))
-                .Select(g => new SenderSummary(g.Key.Sender, g.Key.Known, g.Count(), Sum(g.Select(s => s.Tally))))
+                .GroupBy(s => (s.Who.Sender, s.Who.Known, s.Who.SenderType))
+                .Select(g => new SenderSummary(g.Key.Sender, g.Key.Known, g.Count(), Sum(g.Select(s => s.Tally))) { ServiceType = g.Key.SenderType })
                 .ToList();
             return new DomainAnalysis(
                 Domain, policy, Total, days, weeks, spf, dkim, Counts(_dispositions), reasons, Counts(_reporters),
                 sources.OrderByDescending(s => s.Tally.Volume).ThenBy(s => s.Ip, StringComparer.Ordinal).Take(MaxListed)
-                    .Select(s => new SourceSummary(s.Ip, s.Who.PtrName, s.Who.BaseDomain, s.Who.Sender, s.Tally)).ToList(),
+                    .Select(s => new SourceSummary(s.Ip, s.Who.PtrName, s.Who.BaseDomain, s.Who.Sender, s.Tally)
+                    {
+                        Service = s.Who.Service,
+                        Network = s.Who.Facts.Network,
+                    }).ToList(),
                 senders.OrderByDescending(s => s.Tally.Volume).ThenBy(s => s.Name, StringComparer.Ordinal).Take(MaxListed).ToList(),
                 PolicyReadiness.Assess(Domain, Total, senders, policy));
         }

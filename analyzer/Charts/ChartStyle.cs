@@ -14,6 +14,7 @@ internal static class ChartStyle
         SenderClass.Aligned => "k-aligned",
         SenderClass.AuthorisedFailing => "k-authorised",
         SenderClass.Forwarded => "k-forwarded",
+        SenderClass.KnownService => "k-service",
         SenderClass.UnknownFailing => "k-unknown",
         _ => throw new ArgumentOutOfRangeException(nameof(c)),
     };
@@ -28,6 +29,7 @@ internal static class ChartStyle
         .k-aligned{fill:#009E73}
         .k-authorised{fill:#E69F00}
         .k-forwarded{fill:#56B4E9}
+        .k-service{fill:#CC79A7}
         .k-unknown{fill:#D55E00}
         .k-volume{fill:#0072B2}
         .l-dmarc{stroke:#0072B2;fill:none;stroke-width:2.5}

@@ -1,6 +1,7 @@
 using System.Globalization;
 using CsvHelper;
 using DmarcAnalyzer.Analysis;
+using DmarcAnalyzer.Analysis.Enrichment;
 
 namespace DmarcAnalyzer.Charts;
 
@@ -14,7 +15,7 @@ internal static class CsvTables
     private static readonly CsvWriterOptions Options = CsvWriterOptions.Default with { Injection = CsvInjection.Escape };
 
     private static readonly string[] TallyHeader =
-        ["messages", "dmarc_pass", "dmarc_pass_rate", "aligned_dkim_pass_rate", "aligned_spf_pass_rate", "aligned", "authorised_failing", "forwarded", "unknown_failing"];
+        ["messages", "dmarc_pass", "dmarc_pass_rate", "aligned_dkim_pass_rate", "aligned_spf_pass_rate", "aligned", "authorised_failing", "forwarded", "known_service", "unknown_failing"];
 
     public static async Task<IReadOnlyList<string>> WriteAsync(ReportAnalysis analysis, string folder, CancellationToken ct)
     {
@@ -28,8 +29,11 @@ internal static class CsvTables
                 d.SelectMany(x => x.Days.Select(day => (string[])[x.Domain, Day(day.Day), .. Fields(day.Tally)])), ct),
             await WriteAsync(folder, "senders.csv", ["domain", "sender", "known", "sources", .. TallyHeader],
                 d.SelectMany(x => x.Senders.Select(s => (string[])[x.Domain, s.Name, s.Known ? "yes" : "no", Int(s.Sources), .. Fields(s.Tally)])), ct),
-            await WriteAsync(folder, "sources.csv", ["domain", "source_ip", "ptr_name", "base_domain", "sender", .. TallyHeader],
-                d.SelectMany(x => x.Sources.Select(s => (string[])[x.Domain, s.Ip, s.PtrName ?? "", s.BaseDomain ?? "", s.Sender, .. Fields(s.Tally)])), ct),
+            await WriteAsync(folder, "sources.csv",
+                ["domain", "source_ip", "ptr_name", "base_domain", "sender", "service", "service_type", "asn", "as_org", "country", .. TallyHeader],
+                d.SelectMany(x => x.Sources.Select(s => (string[])[x.Domain, s.Ip, s.PtrName ?? "", s.BaseDomain ?? "", s.Sender,
+                    s.Service?.Name ?? "", s.Service?.Type.Word() ?? "", s.Network.Asn is { } asn ? Int(asn) : "", s.Network.AsOrg ?? "", s.Network.Country ?? "",
+                    .. Fields(s.Tally)])), ct),
             await WriteAsync(folder, "results.csv", ["domain", "kind", "value", "messages"],
                 d.SelectMany(x => Values(x.Domain, "spf", x.SpfResults)
                     .Concat(Values(x.Domain, "dkim", x.DkimResults))

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using DmarcAnalyzer.Analysis;
+using DmarcAnalyzer.Analysis.Enrichment;
 
 namespace DmarcAnalyzer.Charts;
 
@@ -56,12 +57,15 @@ internal static class HtmlReport
             .Append("<li><b>DMARC pass</b>: aligned DKIM or aligned SPF passed, as the receivers evaluated it (RFC 9989).</li>\n")
             .Append("<li><b>aligned</b>: passes DMARC. <b>authorised but failing</b>: fails, from a sender listed under <code>Analysis:KnownSenders</code> in the configuration. ")
             .Append("<b>forwarded</b>: fails, and the receiver reported forwarding or a mailing list, or SPF failed while a DKIM signature of the From domain verified. ")
+            .Append("<b>known service, not authorised</b>: fails, from a service the catalogue knows (an ESP, CRM or helpdesk) that the configuration does not list: probably a department's own account, not spoofing. ")
             .Append("<b>unknown failing</b>: everything else that fails, probably spoofing, or a sender of yours nobody has listed yet.</li>\n")
             .Append("<li><b>Legitimate mail</b> is everything but unknown failing. Verdict: <b>ready</b> when at most ")
             .Append(E(PolicyReadiness.Percent(PolicyReadiness.ReadyShare))).Append(" of it fails DMARC, <b>nearly</b> up to ")
             .Append(E(PolicyReadiness.Percent(PolicyReadiness.NearlyShare))).Append(", <b>not ready</b> above.</li>\n")
             .Append("<li>A report's messages are counted on the UTC day its period begins; weeks are ISO weeks (Monday to Sunday).</li>\n")
-            .Append("<li>Source names are forward-confirmed reverse DNS names; an address without one is shown alone.</li>\n</ul>\n");
+            .Append("<li>Source names are forward-confirmed reverse DNS names; an address without one is shown alone. ")
+            .Append("Services come from the built-in service catalogue (and <code>Enrichment:Services</code>); networks and countries from the databases ")
+            .Append("<code>Enrichment:AsnDatabase</code> and <code>Enrichment:CountryDatabase</code> when configured.</li>\n</ul>\n");
         if (files.Count > 0)
         {
             html.Append("<p>Files: ");
@@ -123,11 +127,12 @@ internal static class HtmlReport
 
         Table(html, "Classification", ["class", "messages", "share"],
             SenderClasses.All.Select(c => (string[])[E(c.Label()), Count(d.Total.Of(c)), E(Share(d.Total.Of(c), d.Total.Volume))]), [false, true, true]);
-        Table(html, "By ISO week", ["week", "messages", "DMARC pass", "aligned DKIM", "aligned SPF", "authorised failing", "forwarded", "unknown failing"],
+        Table(html, "By ISO week", ["week", "messages", "DMARC pass", "aligned DKIM", "aligned SPF", "authorised failing", "forwarded", "known service", "unknown failing"],
             d.Weeks.Select(w => (string[])[E(w.Week.ToString()), Count(w.Tally.Volume), E(DomainCharts.Rate(w.Tally.DmarcPassRate)),
                 E(DomainCharts.Rate(w.Tally.DkimAlignedRate)), E(DomainCharts.Rate(w.Tally.SpfAlignedRate)),
-                Count(w.Tally.Of(SenderClass.AuthorisedFailing)), Count(w.Tally.Of(SenderClass.Forwarded)), Count(w.Tally.Of(SenderClass.UnknownFailing))]),
-            [false, true, true, true, true, true, true, true]);
+                Count(w.Tally.Of(SenderClass.AuthorisedFailing)), Count(w.Tally.Of(SenderClass.Forwarded)), Count(w.Tally.Of(SenderClass.KnownService)),
+                Count(w.Tally.Of(SenderClass.UnknownFailing))]),
+            [false, true, true, true, true, true, true, true, true]);
 
         html.Append("<div class=\"columns\">\n");
         Counts(html, "Raw SPF results (messages)", d.SpfResults);
@@ -136,9 +141,12 @@ internal static class HtmlReport
         Counts(html, "Override reasons given", d.OverrideReasons);
         html.Append("</div>\n");
 
-        Table(html, $"Busiest sources (top {SourcesShown})", ["source IP", "reverse DNS name", "base domain", "sender", "messages", "DMARC pass", "class of failures"],
-            d.Sources.Take(SourcesShown).Select(s => (string[])[E(s.Ip), E(s.PtrName ?? "—"), E(s.BaseDomain ?? "—"), E(s.Sender), Count(s.Tally.Volume),
-                E(DomainCharts.Rate(s.Tally.DmarcPassRate)), E(MainFailure(s.Tally))]), [false, false, false, false, true, true, false]);
+        Table(html, $"Busiest sources (top {SourcesShown})",
+            ["source IP", "reverse DNS name", "base domain", "sender", "service", "network (AS)", "country", "messages", "DMARC pass", "class of failures"],
+            d.Sources.Take(SourcesShown).Select(s => (string[])[E(s.Ip), E(s.PtrName ?? "—"), E(s.BaseDomain ?? "—"), E(s.Sender),
+                E(s.Service is { } service ? $"{service.Name} ({service.Type.Label()})" : "—"), E(NetworkText(s.Network)), E(s.Network.Country ?? "—"),
+                Count(s.Tally.Volume), E(DomainCharts.Rate(s.Tally.DmarcPassRate)), E(MainFailure(s.Tally))]),
+            [false, false, false, false, false, false, false, true, true, false]);
         html.Append("</section>\n");
     }
 
@@ -203,6 +211,14 @@ internal static class HtmlReport
 
     private static void Card(StringBuilder html, string label, string escapedValue) =>
         html.Append($"<div class=\"card\"><span class=\"label\">{E(label)}</span><span class=\"value\">{escapedValue}</span></div>\n");
+
+    private static string NetworkText(NetworkFacts n) => (n.Asn, n.AsOrg) switch
+    {
+        ({ } asn, { } org) => $"AS{asn.ToString(CultureInfo.InvariantCulture)} {org}",
+        ({ } asn, null) => $"AS{asn.ToString(CultureInfo.InvariantCulture)}",
+        (null, { } org) => org,
+        _ => "—",
+    };
 
     private static string MainFailure(Tally t)
     {

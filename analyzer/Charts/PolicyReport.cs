@@ -1,5 +1,6 @@
 using System.Globalization;
 using DmarcAnalyzer.Analysis;
+using DmarcAnalyzer.Analysis.Enrichment;
 using DmarcAnalyzer.Dns;
 
 namespace DmarcAnalyzer.Charts;
@@ -18,9 +19,9 @@ internal sealed record PolicyReportResult(IReadOnlyList<string> Lines, PngConver
 internal static class PolicyReport
 {
     public static async Task<PolicyReportResult> WriteAsync(
-        string database, ReportRequest request, KnownSenders known, IDnsResolver? resolver, CancellationToken ct)
+        string database, ReportRequest request, KnownSenders known, SourceEnricher enricher, IDnsResolver? resolver, CancellationToken ct)
     {
-        var analysis = await PeriodAnalysis.AnalyzeAsync(database, request.Period, request.Domain, known, resolver, request.FailureDetails, ct);
+        var analysis = await PeriodAnalysis.AnalyzeAsync(database, request.Period, request.Domain, known, enricher, resolver, request.FailureDetails, ct);
         var written = await ReportWriter.WriteAsync(analysis, request.Folder, DateTimeOffset.UtcNow, ct);
         var png = request.Png ? await PngConverter.ConvertAsync(written.SvgPaths, ct) : null;
         return new PolicyReportResult(Lines(analysis), png, written.SvgPaths.Count, written.IndexPath);

@@ -13,22 +13,22 @@ internal static class CheckDmarcCommand
     {
         var domain = new Argument<string>("DOMAIN") { Description = "The domain whose DMARC record to check" };
         var dnsOptions = new DnsCommandOptions();
-        var config = CommonOptions.Config();
+        var settings = new CommandConfiguration();
         var command = new Command("dmarc", "Check a domain's DMARC record: syntax, policies, report destinations, tree walk vs PSL");
         command.Arguments.Add(domain);
-        command.Options.Add(config);
+        settings.AddTo(command);
         dnsOptions.AddTo(command);
 
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
-            var configuration = AppConfiguration.Load(r.GetValue(config));
-            var settings = AuthSettings.From(configuration);
+            var configuration = settings.Load(r);
+            var auth = AuthSettings.From(configuration);
             var dns = await dnsOptions.CreateResolverAsync(r, configuration, ct);
             PublicSuffixList? psl = null;
             string? pslError = null;
             try
             {
-                psl = await PublicSuffixList.LoadAsync(settings.PublicSuffixListPath, ct);
+                psl = await PublicSuffixList.LoadAsync(auth.PublicSuffixListPath, ct);
             }
             catch (PublicSuffixListMissingException e)
             {

@@ -12,19 +12,19 @@ internal static class CheckSpfCommand
     public static Command Create()
     {
         var domain = new Argument<string>("domain") { Description = "The domain whose SPF record to check" };
-        var config = CommonOptions.Config();
+        var settings = new CommandConfiguration();
         var dns = new DnsCommandOptions();
 
         var command = new Command("spf", "Lint a domain's SPF record against RFC 7208's limits");
         command.Arguments.Add(domain);
-        command.Options.Add(config);
+        settings.AddTo(command);
         dns.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
             // System.CommandLine's own handler would print a stack trace for bad usage found here.
             try
             {
-                var resolver = await dns.CreateResolverAsync(r, AppConfiguration.Load(r.GetValue(config)), ct);
+                var resolver = await dns.CreateResolverAsync(r, settings.Load(r), ct);
                 var report = await new SpfLinter(resolver).LintAsync(r.GetValue(domain)!, ct);
                 Print(report, r.InvocationConfiguration.Output);
                 return report.Holds ? ExitCodes.Ok : ExitCodes.Fatal;

@@ -20,6 +20,7 @@ internal static class CommandLine
         root.Subcommands.Add(PollCommand.Create());
         root.Subcommands.Add(LearnCommand.Create());
         root.Subcommands.Add(PruneCommand.Create());
+        root.Subcommands.Add(EnrichCommand.Create());
         root.Subcommands.Add(SendReportsCommand.Create());
 
         var parsed = root.Parse(args);

@@ -9,14 +9,15 @@ internal static class ExceptionsCommand
 {
     public static Command Create()
     {
-        var config = CommonOptions.Config();
-        var list = new Command("list", "Show the exceptions with who approved them, why, and whether they are in force") { config };
+        var settings = new CommandConfiguration();
+        var list = new Command("list", "Show the exceptions with who approved them, why, and whether they are in force");
+        settings.AddTo(list);
         list.SetAction((ParseResult result) =>
         {
             FilterOptions options;
             try
             {
-                options = FilterSettings.Bind(AppConfiguration.Load(result.GetValue(config)));
+                options = FilterSettings.Bind(settings.Load(result));
             }
             catch (InvalidOperationException e)
             {

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DmarcAnalyzer.Analysis;
+using DmarcAnalyzer.Analysis.Enrichment;
 using DmarcAnalyzer.Storage;
 using Microsoft.Extensions.Configuration;
 
@@ -11,6 +12,8 @@ namespace DmarcAnalyzer.Cli;
 /// <summary>
 /// <c>dmarc export --format csv|json [--what records|reports|tls|failure-reports] [--out FILE]</c>. TLS reports are one row per
 /// failure detail (a policy without any, one row); failure reports one row each, masked as <see cref="FailureReportPrivacy"/> says.
+/// Records end with who their source is: service, service_type, asn, as_org, country (empty without a catalogue match or a
+/// configured database).
 /// </summary>
 internal static class ExportCommand
 {
@@ -61,8 +64,11 @@ internal static class ExportCommand
                 }
                 default:
                 {
+                    var enricher = EnrichmentSettings.Load(configuration);
+                    using var networks = enricher.Networks;
                     await using var connection = await Database.OpenAsync(path, ct);
-                    await WriteAsync(stream, csv, ExportQueries.RecordsAsync(connection, ct), ct);
+                    var names = await PtrCache.LoadAsync(connection, ct);
+                    await WriteAsync(stream, csv, RecordEnrichment.EnrichAsync(names, enricher, ExportQueries.RecordsAsync(connection, ct), ct), ct);
                     break;
                 }
             }

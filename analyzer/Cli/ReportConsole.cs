@@ -24,8 +24,10 @@ internal static class ReportConsole
         {
             throw new UsageException($"configuration: {e.Message}");
         }
+        var enricher = EnrichmentSettings.Load(configuration);
+        using var networks = enricher.Networks;
         var written = await PolicyReport.WriteAsync(AppConfiguration.DatabasePath(configuration),
-            request with { FailureDetails = configuration.GetValue<bool>(FailureReportPrivacy.Setting) }, known, resolver, ct);
+            request with { FailureDetails = configuration.GetValue<bool>(FailureReportPrivacy.Setting) }, known, enricher, resolver, ct);
         foreach (var line in written.Lines)
             Console.WriteLine(line);
         var exit = ExitCodes.Ok;

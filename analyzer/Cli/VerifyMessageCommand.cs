@@ -18,34 +18,35 @@ internal static class VerifyMessageCommand
         var ip = new Option<string?>("--ip") { Description = "Client IP address for SPF; without it SPF is reported as none" };
         var helo = new Option<string?>("--helo") { Description = "HELO/EHLO name" };
         var mailFrom = new Option<string?>("--mail-from") { Description = "MAIL FROM address (empty for the null sender)" };
-        var config = CommonOptions.Config();
+        var settings = new CommandConfiguration();
         var dnsOptions = new DnsCommandOptions();
         var command = new Command("message", "Verify DKIM and DMARC (and SPF with --ip) of a message; print its Authentication-Results");
         command.Arguments.Add(file);
-        foreach (var option in new Option[] { ip, helo, mailFrom, config })
+        foreach (var option in new Option[] { ip, helo, mailFrom })
             command.Options.Add(option);
+        settings.AddTo(command);
         dnsOptions.AddTo(command);
 
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
-            var configuration = AppConfiguration.Load(r.GetValue(config));
-            var settings = AuthSettings.From(configuration);
+            var configuration = settings.Load(r);
+            var auth = AuthSettings.From(configuration);
             var path = r.GetValue(file)!;
             if (!path.Exists)
                 throw new UsageException($"message file not found: {path.FullName}");
             var dns = await dnsOptions.CreateResolverAsync(r, configuration, ct);
-            var psl = settings.Discovery == DmarcDiscoveryMode.PublicSuffixList
-                ? await LoadPslAsync(settings.PublicSuffixListPath, ct)
+            var psl = auth.Discovery == DmarcDiscoveryMode.PublicSuffixList
+                ? await LoadPslAsync(auth.PublicSuffixListPath, ct)
                 : null;
 
             var smtp = Identities(r.GetValue(ip), r.GetValue(helo) ?? "", r.GetValue(mailFrom) ?? "");
-            var authenticator = new MessageAuthenticator(dns, settings.AuthservId, settings.Discovery, psl);
+            var authenticator = new MessageAuthenticator(dns, auth.AuthservId, auth.Discovery, psl);
             await using var message = path.OpenRead();
             var result = smtp is null
                 ? await authenticator.AuthenticateAsync(message, SpfOutcome.NotChecked("no --ip given"), ct)
                 : await authenticator.AuthenticateAsync(smtp, message, ct);
             await r.InvocationConfiguration.Output.WriteLineAsync(
-                $"{AuthenticationResultsWriter.FieldName}: {result.AuthenticationResults(settings.AuthservId)}".ReplaceLineEndings("\n"));
+                $"{AuthenticationResultsWriter.FieldName}: {result.AuthenticationResults(auth.AuthservId)}".ReplaceLineEndings("\n"));
             return ExitCodes.Ok;
         });
         return command;

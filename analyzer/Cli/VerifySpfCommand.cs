@@ -16,14 +16,14 @@ internal static class VerifySpfCommand
         var ip = new Option<string>("--ip") { Description = "The SMTP client's address", Required = true };
         var mailFrom = new Option<string>("--mail-from") { Description = "The MAIL FROM address (empty: the HELO identity is checked)" };
         var helo = new Option<string>("--helo") { Description = "The HELO/EHLO name" };
-        var config = CommonOptions.Config();
+        var settings = new CommandConfiguration();
         var dns = new DnsCommandOptions();
 
         var command = new Command("spf", "Evaluate SPF (RFC 7208) for a client address, sender and HELO name");
         command.Options.Add(ip);
         command.Options.Add(mailFrom);
         command.Options.Add(helo);
-        command.Options.Add(config);
+        settings.AddTo(command);
         dns.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
@@ -36,7 +36,7 @@ internal static class VerifySpfCommand
                 var heloName = r.GetValue(helo) ?? "";
                 if (sender.Length == 0 && heloName.Length == 0)
                     throw new UsageException("give --mail-from, --helo or both");
-                var resolver = await dns.CreateResolverAsync(r, AppConfiguration.Load(r.GetValue(config)), ct);
+                var resolver = await dns.CreateResolverAsync(r, settings.Load(r), ct);
                 var result = await new SpfEvaluator(resolver, Environment.MachineName).CheckMailFromAsync(address, sender, heloName, ct);
                 Print(result, r.InvocationConfiguration.Output);
                 return ExitCodes.Ok;

@@ -10,7 +10,19 @@ internal static class ExportQueries
         string? Adkim, string? Aspf, string? P, string? Sp, string? Np, long? Pct,
         string SourceIp, long Count, string? Disposition, string? DkimEvaluated, string? SpfEvaluated,
         string? HeaderFrom, string? EnvelopeFrom, string? EnvelopeTo, string? DkimResults, string? SpfResults,
-        string? DkimHumanResults, string? SpfHumanResults, string? OverrideReasons);
+        string? DkimHumanResults, string? SpfHumanResults, string? OverrideReasons)
+    {
+        // Who the source is, filled by Analysis' enrichment (not stored with the record): the last columns of the export.
+        public string? Service { get; init; }
+
+        public string? ServiceType { get; init; }
+
+        public long? Asn { get; init; }
+
+        public string? AsOrg { get; init; }
+
+        public string? Country { get; init; }
+    }
 
     internal sealed record ReportRow(
         string OrgName, string? Email, string ReportId, DateTimeOffset Begin, DateTimeOffset End, string Domain,

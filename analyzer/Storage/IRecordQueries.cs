@@ -21,4 +21,9 @@ internal interface IRecordQueries
     Task<Dictionary<string, PtrCacheEntry>> PtrNamesAsync(CancellationToken ct);
 
     Task SavePtrNamesAsync(IReadOnlyCollection<PtrCacheEntry> entries, CancellationToken ct);
+
+    /// <summary>The network databases' cached answers, of the builds named <paramref name="databases"/> only.</summary>
+    Task<Dictionary<string, NetworkCacheEntry>> NetworkCacheAsync(string databases, CancellationToken ct);
+
+    Task SaveNetworkCacheAsync(string databases, IReadOnlyCollection<NetworkCacheEntry> entries, CancellationToken ct);
 }

@@ -256,6 +256,18 @@ internal static class Schema
         );
         CREATE INDEX failure_reports_arrival ON failure_reports(arrival_utc);
         """,
+        // 5: what the network databases (Enrichment:AsnDatabase, Enrichment:CountryDatabase) said about a source
+        // address, so a report looks each address up once. databases names the builds that answered: a new build of
+        // either file makes the row stale.
+        """
+        CREATE TABLE network_cache (
+            ip        TEXT PRIMARY KEY,
+            databases TEXT NOT NULL,
+            asn       INTEGER,
+            as_org    TEXT,
+            country   TEXT
+        ) WITHOUT ROWID;
+        """,
         // The aggregate reports we send (RFC 9990): each message whose DMARC record has a rua= keeps what a report says
         // of it (report_facts, JSON) under the domain of that record; outgoing_reports holds each (domain, day,
         // destination) handled, so that a report is sent once.

@@ -41,4 +41,10 @@ internal sealed class SqliteRecordQueries(SqliteConnection db) : IRecordQueries
     public Task<Dictionary<string, PtrCacheEntry>> PtrNamesAsync(CancellationToken ct) => PtrCache.LoadAsync(db, ct);
 
     public Task SavePtrNamesAsync(IReadOnlyCollection<PtrCacheEntry> entries, CancellationToken ct) => PtrCache.SaveAsync(db, entries, ct);
+
+    public Task<Dictionary<string, NetworkCacheEntry>> NetworkCacheAsync(string databases, CancellationToken ct) =>
+        Task.FromResult(NetworkCache.Load(db, databases, ct));
+
+    public Task SaveNetworkCacheAsync(string databases, IReadOnlyCollection<NetworkCacheEntry> entries, CancellationToken ct) =>
+        NetworkCache.SaveAsync(db, databases, entries, ct);
 }
