@@ -14,7 +14,8 @@ namespace DmarcAnalyzer.Tests.Filter;
 
 /// <summary>
 /// The filter behind a milter server on loopback, fed one message at a time by a test client playing the MTA (macros
-/// before SMFIC_CONNECT, as Sendmail and Postfix send them). Verdicts only queue: no store is needed.
+/// before SMFIC_CONNECT, as Sendmail and Postfix send them). Verdicts only queue, unless a <c>database</c> is given:
+/// then they are written to it, all of them by the time the harness is disposed.
 /// </summary>
 internal sealed class FilterMilterHarness : IAsyncDisposable
 {
@@ -24,11 +25,15 @@ internal sealed class FilterMilterHarness : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly MilterServer _server;
     private readonly Task _run;
+    private readonly Task _verdictsWritten = Task.CompletedTask;
 
-    public FilterMilterHarness(IDnsResolver dns, FilterOptions options, MilterOptions? milter = null, MemoryPool<byte>? pool = null)
+    public FilterMilterHarness(IDnsResolver dns, FilterOptions options, MilterOptions? milter = null, MemoryPool<byte>? pool = null,
+        string? database = null)
     {
         var engine = new FilterEngine(() => options, TimeProvider.System, NullLogger<FilterEngine>.Instance, new MessageAuthenticator(dns, "mx.example.net"));
-        var verdicts = new VerdictLog(ct => Store.OpenAsync(":memory:", ct), 100, 10, NullLogger<VerdictLog>.Instance);
+        var verdicts = new VerdictLog(ct => Store.OpenAsync(database ?? ":memory:", ct), 100, 10, NullLogger<VerdictLog>.Instance);
+        if (database is not null)
+            _verdictsWritten = verdicts.RunAsync(_stop.Token);
         var handler = new FilterMilterHandler(engine, verdicts, TimeProvider.System, NullLogger<FilterMilterHandler>.Instance);
         _server = new MilterServer(new Observing(handler, HeldBytes), milter ?? new MilterOptions(), NullLogger<MilterServer>.Instance, pool: pool);
         _server.Start(MilterEndpoint.Parse("inet:127.0.0.1:0"));
@@ -93,6 +98,7 @@ internal sealed class FilterMilterHarness : IAsyncDisposable
     {
         await _stop.CancelAsync();
         await _run;
+        await _verdictsWritten;
         _stop.Dispose();
     }
 }

@@ -23,6 +23,7 @@ internal static partial class CommandLine
         root.Subcommands.Add(LearnCommand.Create());
         root.Subcommands.Add(PruneCommand.Create());
         root.Subcommands.Add(EnrichCommand.Create());
+        root.Subcommands.Add(SendReportsCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

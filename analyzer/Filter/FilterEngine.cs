@@ -97,6 +97,8 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         // is delivered: dis=none.
         var applied = policy is null ? authentication with { Dmarc = authentication.Dmarc with { Disposition = DmarcPolicy.None } } : authentication;
         verdict = WithAuthenticationResults(verdict, applied, headers);
+        if (undecided is null && verdict.Action != VerdictAction.Tempfail)
+            verdict = verdict with { Reported = Reported(checks, envelope, authentication, verdict) };
         return settings.Arc.Seal?.Key is { } seal && !truncated
             ? await ArcSealing.SealAsync(seal, verdict, headers, message, start, time.GetUtcNow(), ct)
             : verdict;
@@ -340,6 +342,32 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             DmarcPolicy.Quarantine => new Verdict(VerdictAction.Quarantine, reason) { QuarantineReason = reason },
             _ => null,
         };
+    }
+
+    /// <summary>
+    /// What an aggregate report says of the message (RFC 9990 §2.1): the disposition the verdict applied and, when a
+    /// failing message's disposition is not the one its policy asked for, why: testing mode, enforcement off, a trusted
+    /// ARC sealer, the never-reject list, or another rule of ours.
+    /// </summary>
+    private static Outgoing.ReportedMessage? Reported(AuthenticationOptions checks, MessageEnvelope envelope, MessageAuthentication a, Verdict verdict)
+    {
+        var applied = verdict.Action switch
+        {
+            VerdictAction.Reject => DmarcPolicy.Reject,
+            VerdictAction.Quarantine => DmarcPolicy.Quarantine,
+            _ => DmarcPolicy.None,
+        };
+        var dmarc = a.Dmarc;
+        var reasons = new List<Outgoing.OverrideReason>();
+        if (dmarc.Result == DmarcResultCode.Fail && applied != dmarc.Policy)
+        {
+            reasons.Add(dmarc.Testing ? new(Outgoing.OverrideType.PolicyTestMode, "t=y")
+                : a.ForwardedBy is { } sealer ? new(Outgoing.OverrideType.TrustedForwarder, $"ARC chain sealed by {sealer}")
+                : !checks.EnforceDmarc ? new(Outgoing.OverrideType.LocalPolicy, "DMARC policy not enforced by this receiver")
+                : NeverRejected(checks, envelope, a) is not null ? new(Outgoing.OverrideType.LocalPolicy, "sender on the never-reject list")
+                : new(Outgoing.OverrideType.LocalPolicy, verdict.Reason));
+        }
+        return Outgoing.ReportedMessage.Of(envelope, a, applied.Word(), reasons);
     }
 
     /// <summary>The never-reject entry the sender matches: its IP, or a domain it has proven (verified client name, SPF, DKIM).</summary>

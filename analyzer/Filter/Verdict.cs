@@ -77,6 +77,9 @@ internal sealed record Verdict(VerdictAction Action, string Reason)
     public string? Dkim { get; init; }
 
     public string? Dmarc { get; init; }
+
+    /// <summary>What an aggregate report says of the message (RFC 9990); null when its DMARC policy asks for no reports.</summary>
+    public Outgoing.ReportedMessage? Reported { get; init; }
 }
 
 /// <summary>One row of the verdict log.</summary>

@@ -17,6 +17,6 @@ internal static class VerdictStore
             envelope.Sender, JsonSerializer.Serialize(envelope.Recipients), record.HeaderFrom,
             verdict.Spf, verdict.Dkim, verdict.Dmarc, verdict.Action.ToString().ToLowerInvariant(), verdict.Reason,
             verdict.RemovedAttachments.Count == 0 ? null : JsonSerializer.Serialize(verdict.RemovedAttachments),
-            verdict.ExceptionUsed);
+            verdict.ExceptionUsed, verdict.Reported?.Policy.Domain, verdict.Reported?.ToJson());
     }
 }

@@ -268,5 +268,25 @@ internal static class Schema
             country   TEXT
         ) WITHOUT ROWID;
         """,
+        // The aggregate reports we send (RFC 9990): each message whose DMARC record has a rua= keeps what a report says
+        // of it (report_facts, JSON) under the domain of that record; outgoing_reports holds each (domain, day,
+        // destination) handled, so that a report is sent once.
+        """
+        ALTER TABLE verdicts ADD COLUMN report_domain TEXT;
+        ALTER TABLE verdicts ADD COLUMN report_facts TEXT;
+        CREATE INDEX verdicts_report ON verdicts (time_utc, report_domain) WHERE report_domain IS NOT NULL;
+        CREATE TABLE outgoing_reports (
+            domain      TEXT NOT NULL,
+            begin_utc   INTEGER NOT NULL,
+            destination TEXT NOT NULL,     -- the rua= address, lower case
+            report_id   TEXT NOT NULL,
+            outcome     TEXT NOT NULL,     -- queued (in the outbox), too_large, not_authorised
+            size        INTEGER NOT NULL,  -- of the gzip file
+            messages    INTEGER NOT NULL,
+            detail      TEXT,
+            created_utc INTEGER NOT NULL,
+            PRIMARY KEY (domain, begin_utc, destination)
+        ) WITHOUT ROWID;
+        """,
     ];
 }

@@ -6,7 +6,7 @@ namespace DmarcAnalyzer.Storage;
 internal sealed record VerdictRow(
     long TimeUtc, string? QueueId, string? ClientIp, string? ClientName, string? Helo, string EnvelopeFrom, string Recipients,
     string? HeaderFrom, string? Spf, string? Dkim, string? Dmarc, string Action, string Reason, string? RemovedAttachments,
-    string? ExceptionUsed);
+    string? ExceptionUsed, string? ReportDomain = null, string? ReportFacts = null);
 
 /// <summary>What the inbound analysis reads of a verdict: its time, results (null: not checked), action, reason and From.</summary>
 internal sealed record InboundVerdict(long TimeUtc, string? Spf, string? Dkim, string? Dmarc, string Action, string Reason, string? HeaderFrom);
@@ -24,10 +24,11 @@ internal static class VerdictQueries
         insert.Transaction = transaction;
         insert.CommandText = """
             INSERT INTO verdicts (time_utc, queue_id, client_ip, client_name, helo, envelope_from, recipients, header_from,
-                                  spf, dkim, dmarc, action, reason, removed_attachments, exception_used)
-            VALUES ($time, $queue, $ip, $name, $helo, $from, $rcpt, $hfrom, $spf, $dkim, $dmarc, $action, $reason, $removed, $exception)
+                                  spf, dkim, dmarc, action, reason, removed_attachments, exception_used, report_domain, report_facts)
+            VALUES ($time, $queue, $ip, $name, $helo, $from, $rcpt, $hfrom, $spf, $dkim, $dmarc, $action, $reason, $removed, $exception,
+                    $rdomain, $facts)
             """;
-        var parameters = new[] { "$time", "$queue", "$ip", "$name", "$helo", "$from", "$rcpt", "$hfrom", "$spf", "$dkim", "$dmarc", "$action", "$reason", "$removed", "$exception" }
+        var parameters = new[] { "$time", "$queue", "$ip", "$name", "$helo", "$from", "$rcpt", "$hfrom", "$spf", "$dkim", "$dmarc", "$action", "$reason", "$removed", "$exception", "$rdomain", "$facts" }
             .Select(n => insert.Parameters.Add(n, SqliteType.Text)).ToArray();
         parameters[0].SqliteType = SqliteType.Integer;
         foreach (var row in batch)
@@ -36,6 +37,7 @@ internal static class VerdictQueries
             [
                 row.TimeUtc, row.QueueId, row.ClientIp, row.ClientName, row.Helo, row.EnvelopeFrom, row.Recipients, row.HeaderFrom,
                 row.Spf, row.Dkim, row.Dmarc, row.Action, row.Reason, row.RemovedAttachments, row.ExceptionUsed,
+                row.ReportDomain, row.ReportFacts,
             ];
             for (var i = 0; i < values.Length; i++)
                 parameters[i].Value = values[i] ?? DBNull.Value;

@@ -75,7 +75,7 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
             var failure = pass ? null : "neither SPF nor DKIM passed aligned with the From domain";
             var substituted = published.PolicyError is { } error ? $"{error} in the record: read as p=none, as it has a valid rua= (RFC 9989 §4.10.1)" : null;
             var notes = new[] { failure, substituted, result.PercentNote }.OfType<string>().ToList();
-            return result with { Reason = notes.Count == 0 ? null : string.Join("; ", notes) };
+            return result with { Reason = notes.Count == 0 ? null : string.Join("; ", notes), Record = record };
         }
         catch (DmarcTempErrorException e)
         {

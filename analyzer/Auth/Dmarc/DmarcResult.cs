@@ -43,6 +43,9 @@ internal sealed record DmarcResult(
     /// <summary>Whether a DKIM d= that was not verified could have aligned (<see cref="IdentifierAlignment.CouldAlign"/>).</summary>
     public bool CouldAlignDkim(string domain) => CouldAlign(domain, DkimAlignment);
 
+    /// <summary>The policy record in force (as a receiver applies it, RFC 9989 §4.10.1), for aggregate reports; null without one.</summary>
+    public DmarcRecord? Record { get; init; }
+
     /// <summary>
     /// What became of an old record's pct= (RFC 9989 removed it, Appendix A): pct=0 asked that the policy not be
     /// applied, which t=y now says, so it is read as t=y; any other value is ignored and the policy applies to every
