@@ -25,7 +25,7 @@ internal static class ReportCommand
         var to = new Option<string?>("--to") { Description = "Last day, YYYY-MM-DD, included" };
         var week = new Option<string?>("--week") { Description = "One ISO week, YYYY-Www (2026-W07), instead of --from/--to" };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Output folder (default: reports/)" };
-        var png = new Option<bool>("--png") { Description = "Also convert the charts to PNG with rsvg-convert (Debian librsvg2-bin)" };
+        var png = new Option<bool>("--png") { Description = "Also write each chart as a PNG file" };
         var noDns = new Option<bool>("--no-dns") { Description = "Do not look up reverse DNS names; use only those cached in the store" };
 
         var dns = new DnsCommandOptions();
@@ -66,7 +66,7 @@ internal static class ReportCommand
         {
             Inbound = await InboundAnalyzer.AnalyzeAsync(connection, period, ct),
         };
-        var written = await ReportWriter.WriteAsync(analysis, folder, DateTimeOffset.UtcNow, ct);
+        var written = await ReportWriter.WriteAsync(analysis, folder, DateTimeOffset.UtcNow, ct, png);
 
         // Domains come from reports: control characters must not reach the terminal.
         foreach (var d in analysis.Domains)
@@ -77,18 +77,10 @@ internal static class ReportCommand
         if (analysis.Inbound is { } inbound)
             Console.WriteLine($"inbound: {inbound.Total.Messages.ToString("N0", CultureInfo.InvariantCulture)} messages received, " +
                               $"DMARC pass {DomainCharts.Rate(Share(InboundTally.Of(inbound.Total.Dmarc, "pass"), inbound.Total.Messages))}");
-        var exit = ExitCodes.Ok;
         if (png)
-        {
-            var converted = await PngConverter.ConvertAsync(written.SvgPaths, ct);
-            foreach (var error in converted.Errors)
-                Console.Error.WriteLine($"dmarc: {error}");
-            Console.WriteLine($"png: {converted.Written.Count} of {written.SvgPaths.Count} charts converted");
-            if (converted.Errors.Count > 0)
-                exit = ExitCodes.Fatal;
-        }
+            Console.WriteLine($"png: {written.PngPaths.Count} charts written");
         Console.WriteLine(written.IndexPath);
-        return exit;
+        return ExitCodes.Ok;
     }
 
     private static double? Share(long part, long whole) => whole == 0 ? null : (double)part / whole;
