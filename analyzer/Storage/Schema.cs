@@ -180,5 +180,17 @@ internal static class Schema
         );
         CREATE INDEX outbox_due ON outbox (next_attempt_utc);
         """,
+        // 4: the alerts that have fired and not cleared since (dmarc alert): an alert fires once, and again only
+        // after it has cleared and come back. key tells apart alerts of one rule and domain (a source address).
+        """
+        CREATE TABLE alert_state (
+            rule      TEXT NOT NULL,
+            domain    TEXT NOT NULL,
+            key       TEXT NOT NULL,
+            text      TEXT NOT NULL,
+            fired_utc INTEGER NOT NULL,
+            PRIMARY KEY (rule, domain, key)
+        ) WITHOUT ROWID;
+        """,
     ];
 }
