@@ -56,7 +56,7 @@ public class PostfixFixture : IAsyncLifetime
 
         var options = Options();
         var engine = new FilterEngine(() => options, TimeProvider.System, NullLogger<FilterEngine>.Instance, await AuthenticatorAsync());
-        var verdicts = new VerdictLog(ct => Database.OpenAsync(DatabasePath, ct), 1000, 50, NullLogger<VerdictLog>.Instance);
+        var verdicts = new VerdictLog(ct => Store.OpenAsync(DatabasePath, ct), 1000, 50, NullLogger<VerdictLog>.Instance);
         _verdictRun = verdicts.RunAsync(_stop.Token);
         var handler = new FilterMilterHandler(engine, verdicts, TimeProvider.System, NullLogger<FilterMilterHandler>.Instance);
         _server = new MilterServer(handler, new MilterOptions(), NullLogger<MilterServer>.Instance);

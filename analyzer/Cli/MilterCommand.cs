@@ -105,7 +105,7 @@ internal static class MilterCommand
         builder.Services.AddSingleton(sp => new FilterEngine(
             () => sp.GetRequiredService<FilterSettings>().Current, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FilterEngine>>(),
             authenticator));
-        builder.Services.AddSingleton(sp => new VerdictLog(ct => Database.OpenAsync(databasePath, ct),
+        builder.Services.AddSingleton(sp => new VerdictLog(ct => Store.OpenAsync(databasePath, ct),
             options.VerdictQueueCapacity, options.VerdictBatchSize, sp.GetRequiredService<ILogger<VerdictLog>>()));
         builder.Services.AddSingleton(sp => new ZoneReloader(resolver, zoneFiles, sp.GetRequiredService<ILogger<ZoneReloader>>()));
         builder.Services.AddSingleton<IMilterHandler, FilterMilterHandler>();

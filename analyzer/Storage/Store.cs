@@ -1,0 +1,32 @@
+using Microsoft.Data.Sqlite;
+
+namespace DmarcAnalyzer.Storage;
+
+/// <summary>
+/// An open store. Other rooms reach it through the interface of their use (<see cref="IRecordQueries"/>,
+/// <see cref="IVerdictQueries"/>, <see cref="IFailureQueries"/>, <see cref="IIngestWriter"/>), never through its
+/// connection: SQLite is the implementation today, PostgreSQL (issue 20) is the second.
+/// </summary>
+internal sealed class Store : IAsyncDisposable
+{
+    private readonly SqliteConnection _connection;
+
+    private Store(SqliteConnection connection)
+    {
+        _connection = connection;
+        Records = new SqliteRecordQueries(connection);
+        Verdicts = new SqliteVerdictQueries(connection);
+        Failures = new FailureQueries(connection);
+    }
+
+    /// <summary>Opens (creating it when missing) the store at <paramref name="path"/>, its schema brought up to date.</summary>
+    public static async Task<Store> OpenAsync(string path, CancellationToken ct) => new(await Database.OpenAsync(path, ct));
+
+    public IRecordQueries Records { get; }
+
+    public IVerdictQueries Verdicts { get; }
+
+    public IFailureQueries Failures { get; }
+
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+}
