@@ -1,5 +1,6 @@
 using DmarcAnalyzer.Analysis;
 using DmarcAnalyzer.Cli;
+using DmarcAnalyzer.Storage;
 using DmarcAnalyzer.Tests.Cli;
 
 namespace DmarcAnalyzer.Tests.Analysis;
@@ -13,7 +14,7 @@ public sealed class AlertRulesTests
 
     private static Task<IReadOnlyList<Alert>> EvaluateAsync(TestStore store, DateTimeOffset? now = null, AlertSettings? settings = null,
         IReadOnlyList<ExpiringException>? exceptions = null) =>
-        AlertRules.EvaluateAsync(store.Db, settings ?? AlertSettings.Default, exceptions ?? [], now ?? Now, Ct);
+        AlertRules.EvaluateAsync(new SqliteAlertQueries(store.Db), settings ?? AlertSettings.Default, exceptions ?? [], now ?? Now, Ct);
 
     private static TestRecord Failing(string ip, long count) => new(ip, count, DkimEval: "fail", SpfEval: "fail");
 
@@ -100,12 +101,13 @@ public sealed class AlertRulesTests
         await store.AddReportAsync("example.com", Today.AddDays(-30), [new("192.0.2.1", 10)]);
         var silent = await EvaluateAsync(store, Now.AddDays(4));
 
-        Assert.Single(await AlertState.NewAsync(store.Db, silent, Ct));
-        await AlertState.RecordAsync(store.Db, silent, Now, Ct);
-        Assert.Empty(await AlertState.NewAsync(store.Db, silent, Ct));
+        var state = new SqliteAlertQueries(store.Db);
+        Assert.Single(await AlertState.NewAsync(state, silent, Ct));
+        await AlertState.RecordAsync(state, silent, Now, Ct);
+        Assert.Empty(await AlertState.NewAsync(state, silent, Ct));
 
-        await AlertState.RecordAsync(store.Db, [], Now, Ct);
-        Assert.Single(await AlertState.NewAsync(store.Db, silent, Ct));
+        await AlertState.RecordAsync(state, [], Now, Ct);
+        Assert.Single(await AlertState.NewAsync(state, silent, Ct));
     }
 
     [Fact]

@@ -1,6 +1,5 @@
 using System.Globalization;
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Analysis;
 
@@ -24,10 +23,10 @@ internal static class AlertRules
         _ => throw new ArgumentOutOfRangeException(nameof(rule)),
     };
 
-    public static async Task<IReadOnlyList<Alert>> EvaluateAsync(SqliteConnection db, AlertSettings settings, IReadOnlyList<ExpiringException> exceptions,
+    public static async Task<IReadOnlyList<Alert>> EvaluateAsync(IAlertQueries db, AlertSettings settings, IReadOnlyList<ExpiringException> exceptions,
         DateTimeOffset now, CancellationToken ct)
     {
-        var owned = settings.Domains.Count > 0 ? settings.Domains : await AlertQueries.PolicyDomainsAsync(db, ct);
+        var owned = settings.Domains.Count > 0 ? settings.Domains : await db.PolicyDomainsAsync(ct);
         var ours = owned.ToHashSet(StringComparer.OrdinalIgnoreCase);
         var alerts = new List<Alert>();
         alerts.AddRange(await NewSourcesAsync(db, settings, ours, now, ct));
@@ -38,25 +37,25 @@ internal static class AlertRules
         return alerts;
     }
 
-    private static async Task<IEnumerable<Alert>> NewSourcesAsync(SqliteConnection db, AlertSettings settings, HashSet<string> ours, DateTimeOffset now,
+    private static async Task<IEnumerable<Alert>> NewSourcesAsync(IAlertQueries db, AlertSettings settings, HashSet<string> ours, DateTimeOffset now,
         CancellationToken ct)
     {
         var since = Day(now).AddDays(-NewSourceDays);
-        var sources = await AlertQueries.NewFailingSourcesAsync(db, Unix(since), settings.NewSourceMinMessages, ct);
+        var sources = await db.NewFailingSourcesAsync(Unix(since), settings.NewSourceMinMessages, ct);
         return sources.Where(s => ours.Contains(s.Domain)).Select(s => new Alert(AlertRule.NewSource, s.Domain, s.SourceIp,
             $"new source {s.SourceIp} sent {Count(s.Failing)} messages failing DMARC on {Text(ReportPeriod.DayFromUnixDay(s.Day))} " +
             $"(threshold {Count(settings.NewSourceMinMessages)} a day; not seen in the {NewSourceDays} days before)"));
     }
 
     /// <summary>The last complete ISO week against the week before it.</summary>
-    private static async Task<IEnumerable<Alert>> PassRateDropsAsync(SqliteConnection db, AlertSettings settings, HashSet<string> ours, DateTimeOffset now,
+    private static async Task<IEnumerable<Alert>> PassRateDropsAsync(IAlertQueries db, AlertSettings settings, HashSet<string> ours, DateTimeOffset now,
         CancellationToken ct)
     {
         var last = IsoWeek.Of(Day(now).AddDays(-7));
         var before = IsoWeek.Of(last.Monday.AddDays(-7));
-        var thisWeek = (await AlertQueries.PassCountsAsync(db, Unix(last.Monday), Unix(last.Sunday.AddDays(1)), ct)).ToDictionary(p => p.Domain);
+        var thisWeek = (await db.PassCountsAsync(Unix(last.Monday), Unix(last.Sunday.AddDays(1)), ct)).ToDictionary(p => p.Domain);
         var alerts = new List<Alert>();
-        foreach (var old in await AlertQueries.PassCountsAsync(db, Unix(before.Monday), Unix(before.Monday.AddDays(7)), ct))
+        foreach (var old in await db.PassCountsAsync(Unix(before.Monday), Unix(before.Monday.AddDays(7)), ct))
         {
             if (!ours.Contains(old.Domain) || old.Messages == 0 || !thisWeek.TryGetValue(old.Domain, out var cur) || cur.Messages == 0)
                 continue;
@@ -79,9 +78,9 @@ internal static class AlertRules
     }
 
     /// <summary>No report stored for the configured days: the rua address or the poller is broken. An empty store is not silence yet.</summary>
-    private static async Task<Alert?> SilenceAsync(SqliteConnection db, AlertSettings settings, DateTimeOffset now, CancellationToken ct)
+    private static async Task<Alert?> SilenceAsync(IAlertQueries db, AlertSettings settings, DateTimeOffset now, CancellationToken ct)
     {
-        var last = await AlertQueries.LastIngestAsync(db, ct);
+        var last = await db.LastIngestAsync(ct);
         if (last is not { } seconds || now.ToUnixTimeSeconds() - seconds < settings.SilenceDays * 86400L)
             return null;
         var when = DateTimeOffset.FromUnixTimeSeconds(seconds);

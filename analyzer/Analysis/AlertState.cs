@@ -1,5 +1,4 @@
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Analysis;
 
@@ -9,14 +8,14 @@ namespace DmarcAnalyzer.Analysis;
 /// </summary>
 internal static class AlertState
 {
-    public static async Task<IReadOnlyList<Alert>> NewAsync(SqliteConnection db, IReadOnlyList<Alert> firing, CancellationToken ct)
+    public static async Task<IReadOnlyList<Alert>> NewAsync(IAlertQueries db, IReadOnlyList<Alert> firing, CancellationToken ct)
     {
-        var fired = (await AlertQueries.FiredAsync(db, ct)).ToHashSet();
+        var fired = (await db.FiredAsync(ct)).ToHashSet();
         return firing.Where(a => !fired.Contains(Row(a))).ToList();
     }
 
-    public static Task RecordAsync(SqliteConnection db, IReadOnlyList<Alert> firing, DateTimeOffset now, CancellationToken ct) =>
-        AlertQueries.RecordAsync(db, firing.Select(a => (Row(a), a.Text)).ToList(), now, ct);
+    public static Task RecordAsync(IAlertQueries db, IReadOnlyList<Alert> firing, DateTimeOffset now, CancellationToken ct) =>
+        db.RecordAsync(firing.Select(a => (Row(a), a.Text)).ToList(), now, ct);
 
     private static AlertQueries.FiredAlert Row(Alert a) => new(AlertRules.Name(a.Rule), a.Domain, a.Key);
 }

@@ -2,7 +2,6 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using DmarcAnalyzer.Analysis;
-using Microsoft.Data.Sqlite;
 using MimeKit;
 using MimeKit.Utils;
 
@@ -26,15 +25,13 @@ internal static class DigestMail
     private const string NumberCell = "padding:4px 8px;border-bottom:1px solid #d8d8d8;color:#1b1b1b;background:#ffffff;text-align:right;white-space:nowrap;";
 
     /// <summary>
-    /// The digests of <paramref name="week"/>, one per set of recipients (<paramref name="to"/> when given, else
+    /// The digests of the week, one per set of recipients (<paramref name="to"/> when given, else
     /// <paramref name="recipients"/> per domain). Domains with no recipient get no mail.
     /// </summary>
-    public static async Task<IReadOnlyList<MimeMessage>> ComposeAsync(SqliteConnection db, StoreAnalyzer analyzer, IsoWeek week, string? domain,
-        DigestRecipients recipients, IReadOnlyList<MailboxAddress> to, DateTimeOffset generated, CancellationToken ct)
+    public static async Task<IReadOnlyList<MimeMessage>> ComposeAsync(WeeklyDigest week, DigestRecipients recipients, IReadOnlyList<MailboxAddress> to,
+        DateTimeOffset generated, CancellationToken ct)
     {
-        var period = ReportPeriod.OfWeek(week);
-        var current = await analyzer.AnalyzeAsync(db, period, domain, ct) with { Inbound = await InboundAnalyzer.AnalyzeAsync(db, period, ct) };
-        var before = await analyzer.AnalyzeAsync(db, ReportPeriod.OfWeek(IsoWeek.Of(week.Monday.AddDays(-7))), domain, ct);
+        var current = week.Analysis;
         var groups = to.Count > 0
             ? [(to, current.Domains.Select(d => d.Domain).ToList())]
             : recipients.Group(current.Domains.Select(d => d.Domain));
@@ -42,8 +39,8 @@ internal static class DigestMail
         foreach (var (addresses, domains) in groups)
         {
             var part = current with { Domains = current.Domains.Where(d => domains.Contains(d.Domain)).ToList() };
-            var digest = part.Domains.Select(d => new DigestDomain(d, NewSources.Since(d, before.Domains.FirstOrDefault(b => b.Domain == d.Domain)))).ToList();
-            messages.Add(Build(week, digest, part.Inbound, addresses, await CsvZipAsync(part, ct), generated));
+            var digest = part.Domains.Select(d => new DigestDomain(d, week.NewSourcesByDomain.GetValueOrDefault(d.Domain, []))).ToList();
+            messages.Add(Build(week.Week, digest, part.Inbound, addresses, await CsvZipAsync(part, ct), generated));
         }
         return messages;
     }
@@ -65,8 +62,8 @@ internal static class DigestMail
             html.Append(Paragraph("No aggregate reports arrived for this week."));
             text.Append("No aggregate reports arrived for this week.\n");
         }
-        foreach (var d in domains)
-            Domain(html, text, body, d);
+        for (var i = 0; i < domains.Count; i++)
+            Domain(html, text, body, domains[i], $"d{i + 1}");
         if (inbound is not null)
             Inbound(html, text, body, inbound);
         html.Append(Paragraph("The week's tables are attached as CSV files in one zip. Verdict: ready when at most " +
@@ -91,7 +88,7 @@ internal static class DigestMail
             .Append($"<h1 style=\"margin:0 0 4px;font-size:22px;color:#1b1b1b;\">DMARC weekly digest</h1>")
             .Append(Paragraph($"ISO week {week} ({Day(week.Monday)} to {Day(week.Sunday)}) · generated {generated.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}", "#555555"));
 
-    private static void Domain(StringBuilder html, StringBuilder text, BodyBuilder body, DigestDomain digest)
+    private static void Domain(StringBuilder html, StringBuilder text, BodyBuilder body, DigestDomain digest, string imagePrefix)
     {
         var d = digest.Week;
         var r = d.Readiness;
@@ -103,6 +100,16 @@ internal static class DigestMail
             .Append("</td></tr></table>");
         text.Append($"== {SafeText.Clean(d.Domain)} ==\nVerdict: {word}. {r.NextStep}\n")
             .Append($"{Count(d.Total.Volume)} messages, DMARC pass {DomainCharts.Rate(d.Total.DmarcPassRate)}, published p={d.Policy?.P ?? "unknown"}\n");
+        if (r.Notes.Count > 0)
+        {
+            html.Append("<ul style=\"margin:8px 0;padding-left:20px;color:#1b1b1b;\">");
+            foreach (var note in r.Notes)
+            {
+                html.Append($"<li style=\"margin:2px 0;\">{E(note)}</li>");
+                text.Append($"  * {SafeText.Clean(note)}\n");
+            }
+            html.Append("</ul>");
+        }
 
         Table(html, "Legitimate mail each step would hit", ["policy", "messages hit", "share of legitimate mail"],
             r.Impacts.Select(i => (string[])["p=" + i.Policy, Count(i.Quarantined + i.Rejected), DomainCharts.Rate(i.ShareOfLegitimate)]));
@@ -125,8 +132,9 @@ internal static class DigestMail
             foreach (var s in digest.NewSources.Take(Listed))
                 text.Append($"  - {SafeText.Clean(s.Ip)} {SafeText.Clean(s.PtrName ?? "")} ({SafeText.Clean(s.Sender)}): {Count(s.Tally.Volume)} messages, DMARC pass {DomainCharts.Rate(s.Tally.DmarcPassRate)}\n");
         }
-        foreach (var chart in DomainCharts.Of(d).Where(c => c.Name is "volume" or "failing-senders"))
-            Image(html, body, chart);
+        // The failing-senders chart only when someone failed: an empty chart says nothing the verdict does not.
+        foreach (var chart in DomainCharts.Of(d).Where(c => c.Name is "volume" || (c.Name is "failing-senders" && d.Total.Failing > 0)))
+            Image(html, body, chart, imagePrefix);
         text.Append('\n');
     }
 
@@ -143,14 +151,14 @@ internal static class DigestMail
             Table(html, "Top forged From domains", ["From domain", "messages"], inbound.ForgedDomains.Take(Listed).Select(f => (string[])[f.Name, Count(f.Count)]));
             text.Append("Top forged From domains: ").AppendJoin("; ", inbound.ForgedDomains.Take(Listed).Select(f => $"{SafeText.Clean(f.Name)} {Count(f.Count)}")).Append('\n');
         }
-        Image(html, body, InboundCharts.Of(inbound)[0]);
+        Image(html, body, InboundCharts.Of(inbound)[0], "inbound");
     }
 
     /// <summary>A chart as an inline PNG part, referenced from the HTML by its Content-ID.</summary>
-    private static void Image(StringBuilder html, BodyBuilder body, Chart chart)
+    private static void Image(StringBuilder html, BodyBuilder body, Chart chart, string prefix)
     {
         var (png, width, height) = ChartRenderer.Png(chart, Width - 42);
-        var part = body.LinkedResources.Add($"{chart.Name}.png", png, new ContentType("image", "png"));
+        var part = body.LinkedResources.Add($"{prefix}-{chart.Name}.png", png, new ContentType("image", "png"));
         part.ContentId = MimeUtils.GenerateMessageId();
         html.Append($"<p style=\"margin:14px 0;\"><img src=\"cid:{part.ContentId}\" width=\"{width}\" height=\"{height}\" alt=\"{E(chart.Description)}\" ")
             .Append("style=\"display:block;width:100%;max-width:").Append(width).Append("px;height:auto;border:1px solid #d8d8d8;\"></p>");

@@ -43,10 +43,11 @@ internal static class AlertCommand
                 throw new UsageException($"configuration: {e.Message}");
             }
 
-            await using var connection = await Database.OpenAsync(AppConfiguration.DatabasePath(r.GetValue(db), configuration), ct);
+            var database = AppConfiguration.DatabasePath(r.GetValue(db), configuration);
+            await using var store = await Store.OpenAsync(database, ct);
             var now = DateTimeOffset.UtcNow;
-            var firing = await AlertRules.EvaluateAsync(connection, settings, exceptions, now, ct);
-            var news = await AlertState.NewAsync(connection, firing, ct);
+            var firing = await AlertRules.EvaluateAsync(store.Alerts, settings, exceptions, now, ct);
+            var news = await AlertState.NewAsync(store.Alerts, firing, ct);
             foreach (var alert in news)
                 Console.WriteLine(alert.Line);
             if (r.GetValue(dryRun))
@@ -58,7 +59,9 @@ internal static class AlertCommand
                 using var logs = Logging.CreateFactory();
                 if (recipients.Count > 0)
                 {
-                    var outbox = new Outbox(connection, SmtpSettings.FromConfiguration(configuration), TimeProvider.System, logs.CreateLogger<Outbox>());
+                    // The outbox keeps its spool on a connection of its own.
+                    await using var spool = await Database.OpenAsync(database, ct);
+                    var outbox = new Outbox(spool, SmtpSettings.FromConfiguration(configuration), TimeProvider.System, logs.CreateLogger<Outbox>());
                     await outbox.EnqueueAsync(AlertChannels.Mail(news, recipients), ct);
                     await outbox.FlushAsync(ct);
                 }
@@ -70,7 +73,7 @@ internal static class AlertCommand
                         exit = ExitCodes.Fatal;
                 }
             }
-            await AlertState.RecordAsync(connection, firing, now, ct);
+            await AlertState.RecordAsync(store.Alerts, firing, now, ct);
             return exit;
         });
         return command;

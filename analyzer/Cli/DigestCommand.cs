@@ -51,9 +51,11 @@ internal static class DigestCommand
                 throw new UsageException("no recipients: give --to or configure Digest:Recipients");
             var resolver = r.GetValue(noDns) ? null : await dns.CreateResolverAsync(r, configuration, ct);
 
-            await using var connection = await Database.OpenAsync(AppConfiguration.DatabasePath(r.GetValue(db), configuration), ct);
+            var database = AppConfiguration.DatabasePath(r.GetValue(db), configuration);
+            await using var store = await Store.OpenAsync(database, ct);
             var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
-            var messages = await DigestMail.ComposeAsync(connection, analyzer, isoWeek, r.GetValue(domain), recipients, addresses, DateTimeOffset.UtcNow, ct);
+            var digest = await WeeklyDigest.AnalyzeAsync(store.Records, store.Verdicts, analyzer, isoWeek, r.GetValue(domain), ct);
+            var messages = await DigestMail.ComposeAsync(digest, recipients, addresses, DateTimeOffset.UtcNow, ct);
             if (messages.Count == 0)
             {
                 Console.WriteLine($"digest {isoWeek}: no domain has recipients");
@@ -70,7 +72,9 @@ internal static class DigestCommand
                 return ExitCodes.Ok;
             }
             using var logs = Logging.CreateFactory();
-            var outbox = new Outbox(connection, SmtpSettings.FromConfiguration(configuration), TimeProvider.System, logs.CreateLogger<Outbox>());
+            // The outbox keeps its spool on a connection of its own.
+            await using var spool = await Database.OpenAsync(database, ct);
+            var outbox = new Outbox(spool, SmtpSettings.FromConfiguration(configuration), TimeProvider.System, logs.CreateLogger<Outbox>());
             foreach (var message in messages)
             {
                 await outbox.EnqueueAsync(message, ct);
