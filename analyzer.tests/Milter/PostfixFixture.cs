@@ -5,6 +5,7 @@ using DmarcAnalyzer.Filter;
 using DmarcAnalyzer.Milter;
 using DmarcAnalyzer.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
+using DmarcAnalyzer.Auth;
 
 namespace DmarcAnalyzer.Tests.Milter;
 
@@ -46,7 +47,7 @@ public class PostfixFixture : IAsyncLifetime
 
     private protected virtual FilterOptions Options() => new() { SubmissionListeners = ["submission"], ForgedMarkerHeader = ForgedMarker };
 
-    private protected virtual Task<SenderAuthenticator?> AuthenticatorAsync() => Task.FromResult<SenderAuthenticator?>(null);
+    private protected virtual Task<MessageAuthenticator?> AuthenticatorAsync() => Task.FromResult<MessageAuthenticator?>(null);
 
     public async ValueTask InitializeAsync()
     {

@@ -18,21 +18,22 @@ internal static class AlertCommand
 {
     public static Command Create()
     {
-        var db = CommonOptions.Database();
-        var config = CommonOptions.Config();
+        var settings = new CommandConfiguration();
+        settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
         var dryRun = new Option<bool>("--dry-run") { Description = "Print the alerts that would fire; send and record nothing" };
-        var command = new Command("alert", "Evaluate the alert rules and send new alerts by mail and webhook") { db, config, dryRun };
+        var command = new Command("alert", "Evaluate the alert rules and send new alerts by mail and webhook") { dryRun };
+        settings.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
-            var configuration = AppConfiguration.Load(r.GetValue(config));
-            AlertSettings settings;
+            var configuration = settings.Load(r);
+            AlertSettings alerts;
             IReadOnlyList<MailboxAddress> recipients;
             IReadOnlyList<ExpiringException> exceptions;
             try
             {
-                settings = AlertSettings.FromConfiguration(configuration);
-                recipients = settings.Recipients.Count > 0
-                    ? settings.Recipients.Select(a => DigestRecipients.Parse("Alerts:Recipients", a)).ToList()
+                alerts = AlertSettings.FromConfiguration(configuration);
+                recipients = alerts.Recipients.Count > 0
+                    ? alerts.Recipients.Select(a => DigestRecipients.Parse("Alerts:Recipients", a)).ToList()
                     : DigestRecipients.FromConfiguration(configuration.GetSection("Digest:Recipients")).ByDomain.Values.SelectMany(a => a)
                         .DistinctBy(a => a.Address.ToLowerInvariant()).ToList();
                 exceptions = FilterSettings.Bind(configuration).Exceptions
@@ -43,10 +44,10 @@ internal static class AlertCommand
                 throw new UsageException($"configuration: {e.Message}");
             }
 
-            var database = AppConfiguration.DatabasePath(r.GetValue(db), configuration);
+            var database = AppConfiguration.DatabasePath(configuration);
             await using var store = await Store.OpenAsync(database, ct);
             var now = DateTimeOffset.UtcNow;
-            var firing = await AlertRules.EvaluateAsync(store.Alerts, settings, exceptions, now, ct);
+            var firing = await AlertRules.EvaluateAsync(store.Alerts, alerts, exceptions, now, ct);
             var news = await AlertState.NewAsync(store.Alerts, firing, ct);
             foreach (var alert in news)
                 Console.WriteLine(alert.Line);
@@ -67,7 +68,7 @@ internal static class AlertCommand
                 }
                 using var http = new HttpClient { Timeout = TimeSpan.FromSeconds(20) };
                 var channels = new AlertChannels(http, logs.CreateLogger("alert"), TimeSpan.FromSeconds(2));
-                foreach (var hook in settings.Webhooks)
+                foreach (var hook in alerts.Webhooks)
                 {
                     if (!await channels.PostAsync(hook, news, ct))
                         exit = ExitCodes.Fatal;

@@ -18,19 +18,20 @@ internal static class DigestCommand
 {
     public static Command Create()
     {
-        var db = CommonOptions.Database();
-        var config = CommonOptions.Config();
+        var settings = new CommandConfiguration();
+        settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
         var week = new Option<string?>("--week") { Description = "ISO week, YYYY-Www (default: the last complete week)" };
         var to = new Option<string[]>("--to") { Description = "Send to these addresses instead of Digest:Recipients", AllowMultipleArgumentsPerToken = true };
         var domain = new Option<string?>("--domain") { Description = "Only this policy domain" };
         var dryRun = new Option<FileInfo?>("--dry-run") { Description = "Write the mail to this .eml file instead of sending it" };
         var noDns = new Option<bool>("--no-dns") { Description = "Do not look up reverse DNS names; use only those cached in the store" };
         var dns = new DnsCommandOptions();
-        var command = new Command("digest", "Send the weekly policy-readiness digest by mail") { db, config, week, to, domain, dryRun, noDns };
+        var command = new Command("digest", "Send the weekly policy-readiness digest by mail") { week, to, domain, dryRun, noDns };
+        settings.AddTo(command);
         dns.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
-            var configuration = AppConfiguration.Load(r.GetValue(config));
+            var configuration = settings.Load(r);
             var isoWeek = r.GetValue(week) is { } text
                 ? IsoWeek.TryParse(text, out var w) ? w : throw new UsageException($"--week: '{text}' is not an ISO week like 2026-W07")
                 : IsoWeek.Of(DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-7));
@@ -51,7 +52,7 @@ internal static class DigestCommand
                 throw new UsageException("no recipients: give --to or configure Digest:Recipients");
             var resolver = r.GetValue(noDns) ? null : await dns.CreateResolverAsync(r, configuration, ct);
 
-            var database = AppConfiguration.DatabasePath(r.GetValue(db), configuration);
+            var database = AppConfiguration.DatabasePath(configuration);
             await using var store = await Store.OpenAsync(database, ct);
             var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
             var digest = await WeeklyDigest.AnalyzeAsync(store.Records, store.Verdicts, analyzer, isoWeek, r.GetValue(domain), ct);
