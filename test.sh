@@ -5,12 +5,12 @@ set -euo pipefail
 cd "$(dirname "$0")"
 
 # Real peers the integration tests start on 127.0.0.1: Dovecot (IMAP), Postfix (milter), python3-dkim
-# and python3-spf (DKIM and SPF cross-checks), Perl's Mail::DKIM (ARC cross-checks), the Public Suffix List (DMARC PSL mode), rsvg-convert (PNG charts),
+# and python3-spf (DKIM and SPF cross-checks), Perl's Mail::DKIM (ARC cross-checks), the Public Suffix List (DMARC PSL mode), DejaVu fonts (ScottPlot's charts),
 # 7-Zip, xz and Info-ZIP zip (real encrypted 7z and ZIP archives and LZMA streams for the archive rule), headless LibreOffice with
 # Python-UNO (real password-protected .doc and .xls files for the same rule), MaxMind's DB writer for Perl (small .mmdb
 # network databases made in the enrichment tests), Chromium (the report page at a phone's width), xmllint, dmarc-cat and
 # Mail::DMARC (our outgoing reports read back by other tools).
-packages=(dovecot-imapd postfix python3-dkim python3-spf libmail-dkim-perl publicsuffix librsvg2-bin 7zip xz-utils zip
+packages=(dovecot-imapd postfix python3-dkim python3-spf libmail-dkim-perl publicsuffix fonts-dejavu-core 7zip xz-utils zip
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui python3-uno libmaxmind-db-writer-perl chromium
   libxml2-utils dmarc-cat libmail-dmarc-perl)
 

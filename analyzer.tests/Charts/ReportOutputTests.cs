@@ -38,7 +38,7 @@ public sealed class ReportOutputTests : IDisposable
     }
 
     [Fact]
-    public async Task EveryChartFileIsWellFormedSvgWithTitleAndDescription()
+    public async Task Every_chart_file_is_well_formed_svg_with_title_and_description()
     {
         await using var store = await TestStore.CreateAsync();
         for (var day = 0; day < 21; day++)
@@ -65,12 +65,21 @@ public sealed class ReportOutputTests : IDisposable
             Assert.DoesNotContain("NaN", doc.OuterXml);
         }
         var volume = ParseSvg(await ReadAsync(written.SvgPaths.Single(p => p.EndsWith("example.com-volume.svg", StringComparison.Ordinal))));
-        Assert.Equal(3 * 4, volume.SelectNodes("//s:rect[@class='k-aligned' or @class='k-authorised' or @class='k-forwarded' or @class='k-unknown']", Ns(volume))!.Count - 4);
-        Assert.Contains("messages per week", volume.OuterXml);
+        var texts = Texts(volume);
+        Assert.Contains("messages per week", texts);
+        Assert.Contains("ISO week (UTC)", texts);
+        Assert.All(SenderClasses.All, c => Assert.Contains(c.Label(), texts));
+        Assert.Contains("2026-W06", texts);
+        // Three weeks, four classes each: one column part per class and week in the class's colour, and its legend swatch.
+        Assert.Equal(3 + 1, volume.SelectNodes("//s:rect[@fill='#009E73']", Ns(volume))!.Count);
+        Assert.Equal(3 + 1, volume.SelectNodes("//s:rect[@fill='#D55E00']", Ns(volume))!.Count);
+        var html = await ReadAsync(written.IndexPath);
+        Assert.Equal(8, CountOf(html, "data:image/svg+xml;base64,"));
+        Assert.Equal(4, CountOf(html, "prefers-color-scheme: dark)\" srcset="));
     }
 
     [Fact]
-    public async Task RatesReachTheCsvTablesToTheDecimal()
+    public async Task Rates_reach_the_csv_tables_to_the_decimal()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", new DateOnly(2026, 2, 16),
@@ -91,7 +100,7 @@ public sealed class ReportOutputTests : IDisposable
     }
 
     [Fact]
-    public async Task ReportStringsAreEscapedInHtmlAndSvg()
+    public async Task Report_strings_are_escaped_in_html_and_svg()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync(Hostile, new DateOnly(2026, 2, 16),
@@ -112,12 +121,12 @@ public sealed class ReportOutputTests : IDisposable
             ParseSvg(svg);
         }
         var reporters = ParseSvg(await ReadAsync(written.SvgPaths.Single(p => p.EndsWith("-reporters.svg", StringComparison.Ordinal))));
-        Assert.Contains(reporters.SelectNodes("//s:text", Ns(reporters))!.Cast<XmlNode>(), t => t.InnerText.StartsWith(Hostile, StringComparison.Ordinal));
+        Assert.Contains(Texts(reporters), t => t.StartsWith(Hostile, StringComparison.Ordinal));
         Assert.All(written.SvgPaths, p => Assert.Equal(Path.GetFullPath(_out), Path.GetDirectoryName(p)));
     }
 
     [Fact]
-    public async Task AnEmptyStoreGivesAReportThatSaysSo()
+    public async Task An_empty_store_gives_a_report_that_says_so()
     {
         await using var store = await TestStore.CreateAsync();
         var written = await ReportWriter.WriteAsync(await AnalyzeAsync(store), _out, Generated, TestContext.Current.CancellationToken);
@@ -130,27 +139,82 @@ public sealed class ReportOutputTests : IDisposable
     }
 
     [Fact]
-    public async Task OneDayOfDataRendersMarkersAndColumns()
+    public async Task One_day_of_data_renders_markers_and_columns()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", new DateOnly(2026, 2, 16), [new("192.0.2.1", 1)]);
 
         var written = await ReportWriter.WriteAsync(await AnalyzeAsync(store), _out, Generated, TestContext.Current.CancellationToken);
 
-        var rates = ParseSvg(await ReadAsync(written.SvgPaths.Single(p => p.EndsWith("-rates.svg", StringComparison.Ordinal))));
-        Assert.Equal(3, rates.SelectNodes("//s:*[@class='m-dmarc' or @class='m-dkim' or @class='m-spf']", Ns(rates))!.Count);
+        var rates = await ReadAsync(written.SvgPaths.Single(p => p.EndsWith("-rates.svg", StringComparison.Ordinal)));
+        // One marker per line, each in its line's colour (DMARC, DKIM, SPF).
+        Assert.All(["#0072B2", "#B8860B", "#CC79A7"], colour => Assert.Contains($"fill=\"{colour}\"", rates));
         var failing = await ReadAsync(written.SvgPaths.Single(p => p.EndsWith("-failing-senders.svg", StringComparison.Ordinal)));
         Assert.Contains("No sender failed DMARC", failing);
         foreach (var path in written.SvgPaths)
             Assert.DoesNotContain("NaN", await ReadAsync(path));
     }
 
+    private static Chart Rates(params double?[] dmarc) => new("rates", "Weekly pass rates of example.com", "Lines.",
+        new RateLines([.. dmarc.Select((_, i) => $"2026-W{i + 6:00}")],
+        [
+            new("DMARC pass", ChartColour.Dmarc, dmarc), new("aligned DKIM pass", ChartColour.Dkim, dmarc),
+            new("aligned SPF pass", ChartColour.Spf, dmarc),
+        ], "messages passing (%)", "ISO week (UTC)", "No messages."));
+
     [Fact]
-    public void NiceScalesAreRound()
+    public void DashedLinesSurviveInSvg()
     {
-        Assert.Equal((1000, 200), ChartLayout.NiceScale(930));
-        Assert.Equal((5, 1), ChartLayout.NiceScale(4.2));
-        Assert.Equal((1, 1), ChartLayout.NiceScale(0));
-        Assert.Equal((1, 1), ChartLayout.NiceScale(double.NaN));
+        // SkiaSharp's SVG canvas drops dashed strokes; the renderer draws them solid and dashes them afterwards.
+        var svg = ParseSvg(ChartRenderer.Svg(Rates(0.5, 0.7, null, 0.9), ChartTheme.Light));
+        Assert.NotEmpty(svg.SelectNodes("//s:path[@stroke='#B8860B' and @stroke-dasharray='8 4']", Ns(svg))!.Cast<XmlNode>());
+        Assert.NotEmpty(svg.SelectNodes("//s:path[@stroke='#CC79A7' and @stroke-dasharray='2 3']", Ns(svg))!.Cast<XmlNode>());
+        Assert.NotEmpty(svg.SelectNodes("//s:path[@stroke='#0072B2' and not(@stroke-dasharray)]", Ns(svg))!.Cast<XmlNode>());
+        Assert.DoesNotContain("NaN", svg.OuterXml);
+    }
+
+    [Fact]
+    public void DarkRenderingHasADarkBackgroundAndLightText()
+    {
+        var light = ChartRenderer.Svg(Rates(0.5, 0.7), ChartTheme.Light);
+        var dark = ChartRenderer.Svg(Rates(0.5, 0.7), ChartTheme.Dark);
+        Assert.Contains("fill=\"#1D1F21\"", dark, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("fill=\"#E8E8E8\"", dark, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("fill=\"#1D1F21\"", light, StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public void PngIsDrawnAtTwiceTheDensity()
+    {
+        var (png, width, height) = ChartRenderer.Png(Rates(0.5, 0.7), 680);
+        Assert.Equal(680, width);
+        Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png[..4]);
+        // The IHDR chunk holds the pixel size, big-endian, at offset 16.
+        Assert.Equal(2 * width, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(16)));
+        Assert.Equal(2 * height, System.Buffers.Binary.BinaryPrimitives.ReadInt32BigEndian(png.AsSpan(20)));
+    }
+
+    [Fact]
+    public async Task PngFilesAreWrittenWhenAskedFor()
+    {
+        await using var store = await TestStore.CreateAsync();
+        await store.AddReportAsync("example.com", new DateOnly(2026, 2, 16), [new("192.0.2.1", 10), new("203.0.113.4", 5, DkimEval: "fail", SpfEval: "fail")]);
+
+        var written = await ReportWriter.WriteAsync(await AnalyzeAsync(store), _out, Generated, TestContext.Current.CancellationToken, png: true);
+
+        Assert.Equal(written.SvgPaths.Select(p => Path.ChangeExtension(p, ".png")), written.PngPaths);
+        Assert.All(written.PngPaths, p => Assert.True(new FileInfo(p).Length > 1000));
+    }
+
+    /// <summary>The text of every SVG text element, trimmed (ScottPlot indents it).</summary>
+    private static List<string> Texts(XmlDocument svg) =>
+        svg.SelectNodes("//s:text", Ns(svg))!.Cast<XmlNode>().Select(t => t.InnerText.Trim()).ToList();
+
+    private static int CountOf(string text, string part)
+    {
+        var count = 0;
+        for (var i = text.IndexOf(part, StringComparison.Ordinal); i >= 0; i = text.IndexOf(part, i + part.Length, StringComparison.Ordinal))
+            count++;
+        return count;
     }
 }

@@ -7,12 +7,13 @@ using DmarcAnalyzer.Analysis.Enrichment;
 namespace DmarcAnalyzer.Charts;
 
 /// <summary>A domain's part of the page: its analysis, its charts and the file stem its SVGs were written under.</summary>
-internal sealed record DomainPage(DomainAnalysis Analysis, string Slug, IReadOnlyList<Chart> Charts);
+internal sealed record DomainPage(DomainAnalysis Analysis, string Slug, IReadOnlyList<RenderedChart> Charts);
 
 /// <summary>
-/// The self-contained weekly report page: inline CSS and inline SVG, no scripts, fonts or anything
-/// fetched, so it opens offline and from a mail attachment. Every string that came from a report goes
-/// through <see cref="E"/> (HTML-encoded after <see cref="SafeText.Clean"/>); the SVGs are escaped by XmlWriter.
+/// The self-contained weekly report page: inline CSS and the charts' SVG as data: URLs (each its own document, so
+/// the ids ScottPlot writes cannot collide), no scripts, fonts or anything fetched, so it opens offline and from a
+/// mail attachment. Every string that came from a report goes through <see cref="E"/> (HTML-encoded after
+/// <see cref="SafeText.Clean"/>); ScottPlot escapes the SVGs.
 /// </summary>
 internal static class HtmlReport
 {
@@ -25,7 +26,7 @@ internal static class HtmlReport
     public const string InboundSlug = "_inbound";
 
     public static string Render(ReportAnalysis analysis, IReadOnlyList<DomainPage> pages, IReadOnlyList<string> files, DateTimeOffset generated,
-        IReadOnlyList<Chart>? inboundCharts = null)
+        IReadOnlyList<RenderedChart>? inboundCharts = null)
     {
         var html = new StringBuilder();
         html.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n")
@@ -143,7 +144,7 @@ internal static class HtmlReport
                 r.Unrecognised.Take(50).Select(u => (string[])[E(u.Name), Count(u.Failing), E(DomainCharts.Rate(u.ShareOfAll)), E(u.Advice)]), [false, true, true, false]);
 
         foreach (var chart in page.Charts)
-            html.Append("<figure>").Append(chart.Svg).Append($"<figcaption><a href=\"{E(ChartFile(page.Slug, chart))}\">{E(chart.Title)} (SVG)</a></figcaption></figure>\n");
+            Figure(html, page.Slug, chart);
 
         Table(html, "Classification", ["class", "messages", "share"],
             SenderClasses.All.Select(c => (string[])[E(c.Label()), Count(d.Total.Of(c)), E(Share(d.Total.Of(c), d.Total.Volume))]), [false, true, true]);
@@ -171,7 +172,7 @@ internal static class HtmlReport
     }
 
     /// <summary>Received mail from the milter's verdict log: result shares per check by month and by week, actions, forged domains.</summary>
-    private static void Inbound(StringBuilder html, InboundAnalysis inbound, IReadOnlyList<Chart> charts)
+    private static void Inbound(StringBuilder html, InboundAnalysis inbound, IReadOnlyList<RenderedChart> charts)
     {
         var t = inbound.Total;
         html.Append("<section id=\"inbound\">\n<h2>Received mail (milter verdict log)</h2>\n")
@@ -183,7 +184,7 @@ internal static class HtmlReport
         Card(html, "SPF pass", E(DomainCharts.Rate(InboundCharts.PassRate(t.Spf, t.Messages))));
         html.Append("</div>\n");
         foreach (var chart in charts)
-            html.Append("<figure>").Append(chart.Svg).Append($"<figcaption><a href=\"{E(ChartFile(InboundSlug, chart))}\">{E(chart.Title)} (SVG)</a></figcaption></figure>\n");
+            Figure(html, InboundSlug, chart);
 
         foreach (var (name, known, pick) in new (string, IReadOnlyList<string>, Func<InboundTally, IReadOnlyList<NamedCount>>)[]
                  { ("SPF", InboundAnalysis.SpfWords, x => x.Spf), ("DKIM", InboundAnalysis.DkimWords, x => x.Dkim), ("DMARC", InboundAnalysis.DmarcWords, x => x.Dmarc) })
@@ -199,6 +200,17 @@ internal static class HtmlReport
         Counts(html, $"Top forged From domains (DMARC fail or forged by the configured rule, top {InboundAnalyzer.TopForgedDomains})", inbound.ForgedDomains);
         html.Append("</div>\n</section>\n");
     }
+
+    /// <summary>
+    /// A chart: the dark rendering when the screen asks for dark (print keeps the light one), its description as the
+    /// text alternative, and a link to its SVG file.
+    /// </summary>
+    private static void Figure(StringBuilder html, string slug, RenderedChart chart) =>
+        html.Append("<figure><picture><source media=\"screen and (prefers-color-scheme: dark)\" srcset=\"").Append(DataUrl(chart.DarkSvg))
+            .Append("\"><img src=\"").Append(DataUrl(chart.LightSvg)).Append($"\" width=\"{chart.Width}\" height=\"{chart.Height}\" alt=\"{E(chart.Chart.Description)}\">")
+            .Append($"</picture><figcaption><a href=\"{E(ChartFile(slug, chart.Chart))}\">{E(chart.Chart.Title)} (SVG)</a></figcaption></figure>\n");
+
+    private static string DataUrl(string svg) => "data:image/svg+xml;base64," + Convert.ToBase64String(Encoding.UTF8.GetBytes(svg));
 
     private static void Counts(StringBuilder html, string caption, IReadOnlyList<NamedCount> counts)
     {
@@ -311,7 +323,7 @@ internal static class HtmlReport
         th,td{border-bottom:1px solid var(--line);padding:4px 8px;text-align:left;vertical-align:top;overflow-wrap:break-word}
         th.num,td.num{text-align:right;font-variant-numeric:tabular-nums} td.num{white-space:nowrap}
         .columns{display:grid;grid-template-columns:repeat(auto-fit,minmax(300px,1fr));gap:0 24px}
-        figure{margin:18px 0} figure svg{max-width:100%;height:auto;border:1px solid var(--line);border-radius:6px}
+        figure{margin:18px 0} figure img{max-width:100%;height:auto;border:1px solid var(--line);border-radius:6px}
         figcaption{font-size:13px;color:var(--muted)}
         .scroll{overflow-x:auto;margin:14px 0} .scroll table{margin:0}
         .notice{border:1px solid var(--nearly);border-left-width:6px;background:var(--card);padding:4px 16px;margin:12px 0}

@@ -5,15 +5,15 @@ using DmarcAnalyzer.Dns;
 
 namespace DmarcAnalyzer.Charts;
 
-/// <summary>What to report: a period, one domain or all, the folder, and whether to convert the charts to PNG too.</summary>
+/// <summary>What to report: a period, one domain or all, the folder, and whether to write the charts as PNG too.</summary>
 /// <param name="FailureDetails">Failure reports' addresses and subjects unmasked.</param>
 internal sealed record ReportRequest(ReportPeriod Period, string? Domain, string Folder, bool Png, bool FailureDetails = false);
 
 /// <summary>
-/// A written report: a line per domain (and one for inbound mail) for the person who asked, the PNG conversion when
+/// A written report: a line per domain (and one for inbound mail) for the person who asked, the PNG files when
 /// asked for, and the path of index.html. <see cref="ReverseDnsTrouble"/>: why source names could not be looked up, said once.
 /// </summary>
-internal sealed record PolicyReportResult(IReadOnlyList<string> Lines, PngConverter.Result? Png, int Charts, string IndexPath)
+internal sealed record PolicyReportResult(IReadOnlyList<string> Lines, IReadOnlyList<string>? Png, int Charts, string IndexPath)
 {
     public string? ReverseDnsTrouble { get; init; }
 }
@@ -25,9 +25,8 @@ internal static class PolicyReport
         string database, ReportRequest request, KnownSenders known, SourceEnricher enricher, IDnsResolver? resolver, CancellationToken ct)
     {
         var analysis = await PeriodAnalysis.AnalyzeAsync(database, request.Period, request.Domain, known, enricher, resolver, request.FailureDetails, ct);
-        var written = await ReportWriter.WriteAsync(analysis, request.Folder, DateTimeOffset.UtcNow, ct);
-        var png = request.Png ? await PngConverter.ConvertAsync(written.SvgPaths, ct) : null;
-        return new PolicyReportResult(Lines(analysis), png, written.SvgPaths.Count, written.IndexPath)
+        var written = await ReportWriter.WriteAsync(analysis, request.Folder, DateTimeOffset.UtcNow, ct, request.Png);
+        return new PolicyReportResult(Lines(analysis), request.Png ? written.PngPaths : null, written.SvgPaths.Count, written.IndexPath)
         {
             ReverseDnsTrouble = analysis.ReverseDnsTrouble is { } trouble ? SafeText.Clean(trouble) : null,
         };

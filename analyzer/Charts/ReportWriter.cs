@@ -4,42 +4,53 @@ using DmarcAnalyzer.Analysis;
 namespace DmarcAnalyzer.Charts;
 
 /// <summary>What <see cref="ReportWriter"/> wrote; <see cref="IndexPath"/> is the page to open.</summary>
-internal sealed record WrittenReport(string IndexPath, IReadOnlyList<string> SvgPaths, IReadOnlyList<string> CsvPaths);
+internal sealed record WrittenReport(string IndexPath, IReadOnlyList<string> SvgPaths, IReadOnlyList<string> CsvPaths, IReadOnlyList<string> PngPaths);
 
-/// <summary>Writes a report folder: index.html (charts inline), each chart as an SVG file, and the CSV tables.</summary>
+/// <summary>
+/// Writes a report folder: index.html (charts inline, light and dark), each chart as an SVG file (light), with
+/// <c>png</c> also as a PNG file, and the CSV tables.
+/// </summary>
 internal static class ReportWriter
 {
-    public static async Task<WrittenReport> WriteAsync(ReportAnalysis analysis, string folder, DateTimeOffset generated, CancellationToken ct)
+    public static async Task<WrittenReport> WriteAsync(ReportAnalysis analysis, string folder, DateTimeOffset generated, CancellationToken ct,
+        bool png = false)
     {
         Directory.CreateDirectory(folder);
         var slugs = new HashSet<string>(StringComparer.Ordinal);
         var pages = new List<DomainPage>();
         var svgPaths = new List<string>();
-        for (var i = 0; i < analysis.Domains.Count; i++)
+        var pngPaths = new List<string>();
+        async Task<IReadOnlyList<RenderedChart>> WriteChartsAsync(string slug, IReadOnlyList<Chart> charts)
         {
-            var domain = analysis.Domains[i];
-            var slug = UniqueSlug(domain.Domain, slugs);
-            var charts = DomainCharts.Render(domain, $"c{i + 1}");
+            var rendered = new List<RenderedChart>();
             foreach (var chart in charts)
             {
+                var drawn = RenderedChart.Of(chart);
                 var path = Path.Combine(folder, HtmlReport.ChartFile(slug, chart));
-                await File.WriteAllTextAsync(path, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + chart.Svg + "\n", Utf8, ct);
+                await File.WriteAllTextAsync(path, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + drawn.LightSvg + "\n", Utf8, ct);
                 svgPaths.Add(path);
+                if (png)
+                {
+                    var pngPath = Path.ChangeExtension(path, ".png");
+                    await File.WriteAllBytesAsync(pngPath, ChartRenderer.Png(chart).Png, ct);
+                    pngPaths.Add(pngPath);
+                }
+                rendered.Add(drawn);
             }
-            pages.Add(new DomainPage(domain, slug, charts));
+            return rendered;
         }
-        IReadOnlyList<Chart> inboundCharts = analysis.Inbound is { } inbound ? InboundCharts.Render(inbound) : [];
-        foreach (var chart in inboundCharts)
+
+        foreach (var domain in analysis.Domains)
         {
-            var path = Path.Combine(folder, HtmlReport.ChartFile(HtmlReport.InboundSlug, chart));
-            await File.WriteAllTextAsync(path, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + chart.Svg + "\n", Utf8, ct);
-            svgPaths.Add(path);
+            var slug = UniqueSlug(domain.Domain, slugs);
+            pages.Add(new DomainPage(domain, slug, await WriteChartsAsync(slug, DomainCharts.Of(domain))));
         }
+        var inboundCharts = analysis.Inbound is { } inbound ? await WriteChartsAsync(HtmlReport.InboundSlug, InboundCharts.Of(inbound)) : [];
         var csvPaths = await CsvTables.WriteAsync(analysis, folder, ct);
         var index = Path.Combine(folder, "index.html");
         var html = HtmlReport.Render(analysis, pages, csvPaths.Select(Path.GetFileName).OfType<string>().ToList(), generated, inboundCharts);
         await File.WriteAllTextAsync(index, html, Utf8, ct);
-        return new WrittenReport(Path.GetFullPath(index), svgPaths, csvPaths);
+        return new WrittenReport(Path.GetFullPath(index), svgPaths, csvPaths, pngPaths);
     }
 
     private static readonly UTF8Encoding Utf8 = new(encoderShouldEmitUTF8Identifier: false);

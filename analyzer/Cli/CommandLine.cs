@@ -24,6 +24,8 @@ internal static partial class CommandLine
         root.Subcommands.Add(PruneCommand.Create());
         root.Subcommands.Add(EnrichCommand.Create());
         root.Subcommands.Add(SendReportsCommand.Create());
+        root.Subcommands.Add(DigestCommand.Create());
+        root.Subcommands.Add(AlertCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -21,7 +21,7 @@ internal static class ReportCommand
         var to = new Option<string?>("--to") { Description = "Last day, YYYY-MM-DD, included" };
         var week = new Option<string?>("--week") { Description = "One ISO week, YYYY-Www (2026-W07), instead of --from/--to" };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Output folder (default: reports/)" };
-        var png = new Option<bool>("--png") { Description = "Also convert the charts to PNG with rsvg-convert (Debian librsvg2-bin)" };
+        var png = new Option<bool>("--png") { Description = "Also write each chart as a PNG file" };
         var noDns = new Option<bool>("--no-dns") { Description = "Do not look up reverse DNS names; use only those cached in the store" };
 
         var dns = new DnsCommandOptions();

@@ -268,7 +268,7 @@ internal static class Schema
             country   TEXT
         ) WITHOUT ROWID;
         """,
-        // The aggregate reports we send (RFC 9990): each message whose DMARC record has a rua= keeps what a report says
+        // 6: the aggregate reports we send (RFC 9990): each message whose DMARC record has a rua= keeps what a report says
         // of it (report_facts, JSON) under the domain of that record; outgoing_reports holds each (domain, day,
         // destination) handled, so that a report is sent once.
         """
@@ -286,6 +286,18 @@ internal static class Schema
             detail      TEXT,
             created_utc INTEGER NOT NULL,
             PRIMARY KEY (domain, begin_utc, destination)
+        ) WITHOUT ROWID;
+        """,
+        // 7: the alerts that have fired and not cleared since (dmarc alert): an alert fires once, and again only
+        // after it has cleared and come back. key tells apart alerts of one rule and domain (a source address).
+        """
+        CREATE TABLE alert_state (
+            rule      TEXT NOT NULL,
+            domain    TEXT NOT NULL,
+            key       TEXT NOT NULL,
+            text      TEXT NOT NULL,
+            fired_utc INTEGER NOT NULL,
+            PRIMARY KEY (rule, domain, key)
         ) WITHOUT ROWID;
         """,
     ];

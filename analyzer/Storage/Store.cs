@@ -4,7 +4,7 @@ namespace DmarcAnalyzer.Storage;
 
 /// <summary>
 /// An open store. Other rooms reach it through the interface of their use (<see cref="IRecordQueries"/>,
-/// <see cref="IVerdictQueries"/>, <see cref="IFailureQueries"/>, <see cref="IIngestWriter"/>), never through its
+/// <see cref="IVerdictQueries"/>, <see cref="IFailureQueries"/>, <see cref="IAlertQueries"/>, <see cref="IIngestWriter"/>), never through its
 /// connection: SQLite is the implementation today, PostgreSQL (issue 20) is the second.
 /// </summary>
 internal sealed class Store : IAsyncDisposable
@@ -19,6 +19,7 @@ internal sealed class Store : IAsyncDisposable
         Failures = new FailureQueries(connection);
         TlsReports = new TlsReportQueries(connection);
         FailureReports = new FailureReportQueries(connection);
+        Alerts = new SqliteAlertQueries(connection);
     }
 
     /// <summary>Opens (creating it when missing) the store at <paramref name="path"/>, its schema brought up to date.</summary>
@@ -33,6 +34,8 @@ internal sealed class Store : IAsyncDisposable
     public ITlsReportQueries TlsReports { get; }
 
     public IFailureReportQueries FailureReports { get; }
+
+    public IAlertQueries Alerts { get; }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

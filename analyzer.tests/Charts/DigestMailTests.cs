@@ -1,0 +1,163 @@
+using System.IO.Compression;
+using System.Text;
+using DmarcAnalyzer.Analysis;
+using DmarcAnalyzer.Charts;
+using DmarcAnalyzer.Cli;
+using DmarcAnalyzer.Mail;
+using DmarcAnalyzer.Storage;
+using DmarcAnalyzer.Tests.Analysis;
+using DmarcAnalyzer.Tests.Cli;
+using DmarcAnalyzer.Tests.Milter;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Logging.Abstractions;
+using MimeKit;
+
+namespace DmarcAnalyzer.Tests.Charts;
+
+/// <summary>The weekly digest: built for mail clients, and delivered by the real Postfix the milter tests start.</summary>
+public sealed class DigestMailTests(PostfixFixture postfix) : IClassFixture<PostfixFixture>, IDisposable
+{
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static readonly IsoWeek Week = new(2026, 8);
+    private static readonly DateTimeOffset Generated = new(2026, 2, 23, 6, 0, 0, TimeSpan.Zero);
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("digest-");
+
+    /// <summary>example.com fails a little from a known sender and has a new source this week; example.org passes.</summary>
+    private static async Task FillAsync(TestStore store)
+    {
+        await store.AddReportAsync("example.com", Week.Monday.AddDays(-7), [new("192.0.2.1", 900)]);
+        await store.AddReportAsync("example.com", Week.Monday, [new("192.0.2.1", 900), new("192.0.2.2", 30, DkimEval: "fail", SpfEval: "fail"),
+            new("203.0.113.50", 70, DkimEval: "fail", SpfEval: "fail")]);
+        await store.AddReportAsync("example.org", Week.Monday.AddDays(2), [new("198.51.100.1", 500)]);
+    }
+
+    private static async Task<IReadOnlyList<MimeMessage>> ComposeAsync(TestStore store, DigestRecipients recipients, params string[] to)
+    {
+        var week = await WeeklyDigest.AnalyzeAsync(store.Records, new SqliteVerdictQueries(store.Db),
+            StoreAnalyzerTests.Analyzer(StoreAnalyzerTests.Known(("relays", ["192.0.2.0/24"], []))), Week, null, Ct);
+        return await DigestMail.ComposeAsync(week, recipients, [.. to.Select(MailboxAddress.Parse)], Generated, Ct);
+    }
+
+    private static DigestRecipients Recipients(params (string Key, string Value)[] values) =>
+        DigestRecipients.FromConfiguration(new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>("Digest:Recipients:" + v.Key, v.Value))).Build()
+            .GetSection("Digest:Recipients"));
+
+    [Fact]
+    public async Task TheDigestIsDeliveredThroughPostfixWithInlineChartsTextAndTheCsvZip()
+    {
+        await using var store = await TestStore.CreateAsync();
+        await FillAsync(store);
+        var message = Assert.Single(await ComposeAsync(store, Recipients(("*:0", "postmaster@example.net"))));
+        var marker = Guid.NewGuid().ToString("N");
+        message.Headers.Add("X-Test-Marker", marker);
+
+        var passwordFile = Path.Combine(_folder.FullName, "password");
+        await File.WriteAllTextAsync(passwordFile, PostfixFixture.Password + "\n", Ct);
+        var settings = new SmtpSettings("127.0.0.1", postfix.SubmissionPort, SmtpTls.None, "DMARC reports <dmarc@example.org>", PostfixFixture.User, passwordFile);
+        var outbox = new Outbox(store.Db, settings, TimeProvider.System, NullLogger<Outbox>.Instance);
+        await outbox.EnqueueAsync(message, Ct);
+        Assert.Equal(new OutboxFlush(1, 0), await outbox.FlushAsync(Ct));
+
+        // The pipe's flags=F puts an mbox "From " line first.
+        var raw = await postfix.WaitForDeliveryAsync(marker, Ct);
+        var delivered = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(raw.StartsWith("From ", StringComparison.Ordinal) ? raw[(raw.IndexOf('\n') + 1)..] : raw)), Ct);
+        Assert.Equal("postmaster@example.net", delivered.To.Mailboxes.Single().Address);
+        Assert.Equal("DMARC weekly digest 2026-W08: example.com nearly ready, example.org ready", delivered.Subject);
+
+        var html = delivered.HtmlBody ?? "";
+        var images = delivered.BodyParts.OfType<MimePart>().Where(p => p.ContentType.IsMimeType("image", "png")).ToList();
+        // Volume and failing senders of example.com; volume alone of example.org, where nothing failed.
+        Assert.Equal(3, images.Count);
+        Assert.Equal(images.Count, images.Select(i => i.FileName).Distinct().Count());
+        foreach (var image in images)
+        {
+            Assert.Contains($"src=\"cid:{image.ContentId}\"", html);
+            using var png = new MemoryStream();
+            await image.Content!.DecodeToAsync(png, Ct);
+            Assert.Equal([0x89, (byte)'P', (byte)'N', (byte)'G'], png.ToArray()[..4]);
+        }
+        Assert.Contains("Verdict: nearly ready.", html);
+        Assert.Contains("New sources since last week", html);
+        Assert.Contains("203.0.113.50", html);
+        Assert.Contains("Verdict: nearly ready.", delivered.TextBody);
+        Assert.Contains("Verdict: ready.", delivered.TextBody);
+        Assert.Contains("Senders to fix, biggest first:", delivered.TextBody);
+
+        var zip = Assert.Single(delivered.Attachments.OfType<MimePart>());
+        Assert.Equal("dmarc-2026-W08.zip", zip.FileName);
+        using var zipBytes = new MemoryStream();
+        await zip.Content!.DecodeToAsync(zipBytes, Ct);
+        zipBytes.Position = 0;
+        using var archive = new ZipArchive(zipBytes);
+        Assert.Contains(archive.Entries, e => e.Name == "readiness.csv");
+        Assert.Contains(archive.Entries, e => e.Name == "weekly.csv");
+    }
+
+    [Fact]
+    public async Task TheHtmlIsForMailClients()
+    {
+        await using var store = await TestStore.CreateAsync();
+        await FillAsync(store);
+        var html = Assert.Single(await ComposeAsync(store, Recipients(), "a@example.net")).HtmlBody ?? "";
+
+        Assert.DoesNotContain("<svg", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<script", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("<link", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("src=\"http", html, StringComparison.OrdinalIgnoreCase);
+        Assert.DoesNotContain("url(", html, StringComparison.OrdinalIgnoreCase);
+        Assert.Contains("max-width:680px", html);
+        foreach (var width in System.Text.RegularExpressions.Regex.Matches(html, "width=\"(\\d+)\"").Select(m => int.Parse(m.Groups[1].Value)))
+            Assert.True(width <= DigestMail.Width, $"width {width}");
+    }
+
+    [Fact]
+    public async Task DomainsGoToTheirRecipientsAndTheRestToStar()
+    {
+        await using var store = await TestStore.CreateAsync();
+        await FillAsync(store);
+
+        var messages = await ComposeAsync(store, Recipients(("example.com:0", "com@example.net"), ("example.com:1", "both@example.net"), ("*", "rest@example.net")));
+
+        Assert.Equal(2, messages.Count);
+        var com = messages.Single(m => m.To.Mailboxes.Any(a => a.Address == "com@example.net"));
+        Assert.Contains("both@example.net", com.To.Mailboxes.Select(a => a.Address));
+        Assert.Contains("example.com", com.Subject);
+        Assert.DoesNotContain("example.org", com.Subject);
+        var rest = messages.Single(m => m.To.Mailboxes.Any(a => a.Address == "rest@example.net"));
+        Assert.Contains("example.org", rest.Subject);
+        Assert.DoesNotContain("example.com", rest.Subject);
+    }
+
+    [Fact]
+    public async Task DryRunWritesTheMailToAFile()
+    {
+        await using var store = await TestStore.CreateAsync();
+        await FillAsync(store);
+        var file = Path.Combine(_folder.FullName, "digest.eml");
+
+        var result = await DmarcProcess.RunAsync(_folder.FullName, "digest", "--db", store.DatabasePath, "--week", "2026-W08", "--to", "a@example.net",
+            "--dry-run", file, "--no-dns");
+
+        Assert.Equal(ExitCodes.Ok, result.ExitCode);
+        Assert.Contains($"digest 2026-W08: to a@example.net written to {file}", result.Stdout);
+        var message = await MimeMessage.LoadAsync(file, Ct);
+        Assert.Contains("Verdict:", message.TextBody);
+        Assert.Equal(0, await OutboxQueries.CountAsync(store.Db, Ct));
+    }
+
+    [Fact]
+    public async Task NoRecipientsIsAUsageError()
+    {
+        await using var store = await TestStore.CreateAsync();
+        var result = await DmarcProcess.RunAsync(_folder.FullName, "digest", "--db", store.DatabasePath, "--no-dns");
+        Assert.Equal(ExitCodes.Usage, result.ExitCode);
+        Assert.Contains("no recipients", result.Stderr);
+    }
+
+    public void Dispose()
+    {
+        Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();
+        _folder.Delete(recursive: true);
+    }
+}

@@ -1,0 +1,92 @@
+using System.CommandLine;
+using DmarcAnalyzer.Analysis;
+using DmarcAnalyzer.Charts;
+using DmarcAnalyzer.Mail;
+using DmarcAnalyzer.Storage;
+using Microsoft.Extensions.Logging;
+using MimeKit;
+
+namespace DmarcAnalyzer.Cli;
+
+/// <summary>
+/// <c>dmarc digest [--week YYYY-Www] [--to ADDR...] [--domain D] [--dry-run FILE.eml]</c>: the weekly policy-readiness
+/// digest by mail, through the outbox, to <c>Digest:Recipients</c> (or <c>--to</c>). The week defaults to the last
+/// complete ISO week. <c>--dry-run</c> writes the mail to FILE.eml instead (further mails, for other recipients, to
+/// FILE-2.eml and on).
+/// </summary>
+internal static class DigestCommand
+{
+    public static Command Create()
+    {
+        var settings = new CommandConfiguration();
+        settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
+        var week = new Option<string?>("--week") { Description = "ISO week, YYYY-Www (default: the last complete week)" };
+        var to = new Option<string[]>("--to") { Description = "Send to these addresses instead of Digest:Recipients", AllowMultipleArgumentsPerToken = true };
+        var domain = new Option<string?>("--domain") { Description = "Only this policy domain" };
+        var dryRun = new Option<FileInfo?>("--dry-run") { Description = "Write the mail to this .eml file instead of sending it" };
+        var noDns = new Option<bool>("--no-dns") { Description = "Do not look up reverse DNS names; use only those cached in the store" };
+        var dns = new DnsCommandOptions();
+        var command = new Command("digest", "Send the weekly policy-readiness digest by mail") { week, to, domain, dryRun, noDns };
+        settings.AddTo(command);
+        dns.AddTo(command);
+        command.SetAction(async (ParseResult r, CancellationToken ct) =>
+        {
+            var configuration = settings.Load(r);
+            var isoWeek = r.GetValue(week) is { } text
+                ? IsoWeek.TryParse(text, out var w) ? w : throw new UsageException($"--week: '{text}' is not an ISO week like 2026-W07")
+                : IsoWeek.Of(DateOnly.FromDateTime(DateTime.UtcNow).AddDays(-7));
+            DigestRecipients recipients;
+            IReadOnlyList<MailboxAddress> addresses;
+            KnownSenders known;
+            try
+            {
+                recipients = DigestRecipients.FromConfiguration(configuration.GetSection("Digest:Recipients"));
+                addresses = (r.GetValue(to) ?? []).Select(a => DigestRecipients.Parse("--to", a)).ToList();
+                known = KnownSenders.FromConfiguration(configuration.GetSection("Analysis:KnownSenders"));
+            }
+            catch (FormatException e)
+            {
+                throw new UsageException(e.Message);
+            }
+            if (addresses.Count == 0 && recipients.ByDomain.Count == 0)
+                throw new UsageException("no recipients: give --to or configure Digest:Recipients");
+            var resolver = r.GetValue(noDns) ? null : await dns.CreateResolverAsync(r, configuration, ct);
+
+            var database = AppConfiguration.DatabasePath(configuration);
+            await using var store = await Store.OpenAsync(database, ct);
+            var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
+            var digest = await WeeklyDigest.AnalyzeAsync(store.Records, store.Verdicts, analyzer, isoWeek, r.GetValue(domain), ct);
+            var messages = await DigestMail.ComposeAsync(digest, recipients, addresses, DateTimeOffset.UtcNow, ct);
+            if (messages.Count == 0)
+            {
+                Console.WriteLine($"digest {isoWeek}: no domain has recipients");
+                return ExitCodes.Ok;
+            }
+            if (r.GetValue(dryRun) is { } file)
+            {
+                for (var i = 0; i < messages.Count; i++)
+                {
+                    var path = i == 0 ? file.FullName : Path.ChangeExtension(file.FullName, null) + $"-{i + 1}.eml";
+                    await messages[i].WriteToAsync(path, ct);
+                    Console.WriteLine($"digest {isoWeek}: {Describe(messages[i])} written to {path}");
+                }
+                return ExitCodes.Ok;
+            }
+            using var logs = Logging.CreateFactory();
+            // The outbox keeps its spool on a connection of its own.
+            await using var spool = await Database.OpenAsync(database, ct);
+            var outbox = new Outbox(spool, SmtpSettings.FromConfiguration(configuration), TimeProvider.System, logs.CreateLogger<Outbox>());
+            foreach (var message in messages)
+            {
+                await outbox.EnqueueAsync(message, ct);
+                Console.WriteLine($"digest {isoWeek}: {Describe(message)} queued");
+            }
+            var flush = await outbox.FlushAsync(ct);
+            Console.WriteLine($"outbox: {flush.Sent} sent, {flush.Deferred} deferred");
+            return ExitCodes.Ok;
+        });
+        return command;
+    }
+
+    private static string Describe(MimeMessage message) => "to " + string.Join(", ", message.To.Mailboxes.Select(m => m.Address));
+}

@@ -1,0 +1,129 @@
+using Microsoft.Data.Sqlite;
+
+namespace DmarcAnalyzer.Storage;
+
+/// <summary>What the alert rules read from the store, and the state that makes an alert fire once.</summary>
+internal static class AlertQueries
+{
+    /// <summary>A source's failing messages for a domain on its busiest day in the window.</summary>
+    internal sealed record FailingSource(string Domain, string SourceIp, long Day, long Failing);
+
+    /// <summary>Messages and DMARC passes of a domain in a period.</summary>
+    internal sealed record PassCount(string Domain, long Messages, long Passed);
+
+    /// <summary>An alert that has fired and not cleared since.</summary>
+    internal sealed record FiredAlert(string Rule, string Domain, string Key);
+
+    public static async Task<IReadOnlyList<string>> PolicyDomainsAsync(SqliteConnection db, CancellationToken ct)
+    {
+        await using var query = db.CreateCommand();
+        query.CommandText = "SELECT DISTINCT domain FROM reports ORDER BY domain";
+        return await ReadAsync(query, r => r.GetString(0), ct);
+    }
+
+    /// <summary>
+    /// Sources that failed DMARC for a domain more than <paramref name="minMessages"/> times on one UTC day since
+    /// <paramref name="sinceUtc"/>, and that no report before then lists for that domain. Failing: neither DKIM nor SPF
+    /// passed as the receiver evaluated them.
+    /// </summary>
+    public static async Task<IReadOnlyList<FailingSource>> NewFailingSourcesAsync(SqliteConnection db, long sinceUtc, long minMessages, CancellationToken ct)
+    {
+        await using var query = db.CreateCommand();
+        query.CommandText = """
+            SELECT f.domain, f.source_ip, f.day, max(f.failing) FROM (
+                SELECT rep.domain AS domain, rec.source_ip AS source_ip, rep.begin_utc / 86400 AS day, sum(rec.count) AS failing
+                FROM records rec JOIN reports rep ON rep.id = rec.report
+                WHERE rep.begin_utc >= $since AND coalesce(rec.dkim_eval, '') <> 'pass' AND coalesce(rec.spf_eval, '') <> 'pass'
+                GROUP BY rep.domain, rec.source_ip, day
+                HAVING failing > $min) AS f
+            WHERE NOT EXISTS (
+                SELECT 1 FROM records old JOIN reports r ON r.id = old.report
+                WHERE r.domain = f.domain AND old.source_ip = f.source_ip AND r.begin_utc < $since)
+            GROUP BY f.domain, f.source_ip
+            ORDER BY f.domain, f.source_ip
+            """;
+        query.Parameters.AddWithValue("$since", sinceUtc);
+        query.Parameters.AddWithValue("$min", minMessages);
+        return await ReadAsync(query, r => new FailingSource(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3)), ct);
+    }
+
+    /// <summary>Per domain, messages and DMARC passes of the reports that begin in [from, to).</summary>
+    public static async Task<IReadOnlyList<PassCount>> PassCountsAsync(SqliteConnection db, long fromUtc, long toUtc, CancellationToken ct)
+    {
+        await using var query = db.CreateCommand();
+        query.CommandText = """
+            SELECT rep.domain, sum(rec.count), sum(CASE WHEN rec.dkim_eval = 'pass' OR rec.spf_eval = 'pass' THEN rec.count ELSE 0 END)
+            FROM records rec JOIN reports rep ON rep.id = rec.report
+            WHERE rep.begin_utc >= $from AND rep.begin_utc < $to
+            GROUP BY rep.domain
+            """;
+        query.Parameters.AddWithValue("$from", fromUtc);
+        query.Parameters.AddWithValue("$to", toUtc);
+        return await ReadAsync(query, r => new PassCount(r.GetString(0), r.GetInt64(1), r.GetInt64(2)), ct);
+    }
+
+    /// <summary>When the newest report was stored, or null for an empty store.</summary>
+    public static async Task<long?> LastIngestAsync(SqliteConnection db, CancellationToken ct)
+    {
+        await using var query = db.CreateCommand();
+        query.CommandText = "SELECT max(ingested_utc) FROM reports";
+        return await query.ExecuteScalarAsync(ct) is long last ? last : null;
+    }
+
+    public static async Task<IReadOnlyList<FiredAlert>> FiredAsync(SqliteConnection db, CancellationToken ct)
+    {
+        await using var query = db.CreateCommand();
+        query.CommandText = "SELECT rule, domain, key FROM alert_state";
+        return await ReadAsync(query, r => new FiredAlert(r.GetString(0), r.GetString(1), r.GetString(2)), ct);
+    }
+
+    /// <summary>
+    /// Makes the state the set of alerts firing now, in one transaction: alerts that cleared are forgotten (so they
+    /// fire again when they come back), new ones are recorded with when they fired.
+    /// </summary>
+    public static async Task RecordAsync(SqliteConnection db, IReadOnlyList<(FiredAlert Alert, string Text)> firing, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var transaction = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await using (var clear = db.CreateCommand())
+        {
+            clear.Transaction = transaction;
+            clear.CommandText = "CREATE TEMP TABLE IF NOT EXISTS alert_now (rule TEXT, domain TEXT, key TEXT); DELETE FROM alert_now;";
+            await clear.ExecuteNonQueryAsync(ct);
+        }
+        foreach (var (alert, text) in firing)
+        {
+            await using var insert = db.CreateCommand();
+            insert.Transaction = transaction;
+            insert.CommandText = """
+                INSERT INTO alert_now (rule, domain, key) VALUES ($rule, $domain, $key);
+                INSERT OR IGNORE INTO alert_state (rule, domain, key, text, fired_utc) VALUES ($rule, $domain, $key, $text, $now);
+                """;
+            insert.Parameters.AddWithValue("$rule", alert.Rule);
+            insert.Parameters.AddWithValue("$domain", alert.Domain);
+            insert.Parameters.AddWithValue("$key", alert.Key);
+            insert.Parameters.AddWithValue("$text", text);
+            insert.Parameters.AddWithValue("$now", now.ToUnixTimeSeconds());
+            await insert.ExecuteNonQueryAsync(ct);
+        }
+        await using (var forget = db.CreateCommand())
+        {
+            forget.Transaction = transaction;
+            forget.CommandText = """
+                DELETE FROM alert_state WHERE NOT EXISTS (
+                    SELECT 1 FROM alert_now n WHERE n.rule = alert_state.rule AND n.domain = alert_state.domain AND n.key = alert_state.key);
+                DROP TABLE alert_now;
+                """;
+            await forget.ExecuteNonQueryAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+    }
+
+    private static async Task<IReadOnlyList<T>> ReadAsync<T>(SqliteCommand query, Func<SqliteDataReader, T> read, CancellationToken ct)
+    {
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        var rows = new List<T>();
+        while (await reader.ReadAsync(ct))
+            rows.Add(read(reader));
+        return rows;
+    }
+}
