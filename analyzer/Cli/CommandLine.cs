@@ -19,6 +19,8 @@ internal static class CommandLine
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(PollCommand.Create());
         root.Subcommands.Add(LearnCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(UserCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)
