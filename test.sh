@@ -7,9 +7,9 @@ cd "$(dirname "$0")"
 # Real peers the integration tests start on 127.0.0.1: Dovecot (IMAP), Postfix (milter), python3-dkim
 # and python3-spf (DKIM and SPF cross-checks), Perl's Mail::DKIM (ARC cross-checks), the Public Suffix List (DMARC PSL mode), rsvg-convert (PNG charts),
 # 7-Zip, xz and Info-ZIP zip (real encrypted 7z and ZIP archives and LZMA streams for the archive rule), headless LibreOffice with
-# Python-UNO (real password-protected .doc and .xls files for the same rule).
+# Python-UNO (real password-protected .doc and .xls files for the same rule), Chromium (the dashboard's browser tests, driven by Playwright).
 packages=(dovecot-imapd postfix python3-dkim python3-spf libmail-dkim-perl publicsuffix librsvg2-bin 7zip xz-utils zip
-  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui python3-uno)
+  libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui python3-uno chromium)
 
 missing=()
 for p in "${packages[@]}"; do

@@ -19,7 +19,7 @@ internal static class Html
     public static string E(string? text) => WebUtility.HtmlEncode(SafeText.Clean(text, 1000));
 
     /// <summary>A path segment or query value, escaped for a URL and then for the attribute it sits in.</summary>
-    public static string U(string text) => WebUtility.HtmlEncode(Uri.EscapeDataString(text));
+    public static string U(string text) => WebUtility.HtmlEncode(Uri.EscapeDataString(SafeText.Neutralise(text)));
 
     public static string N(long value) => value.ToString("#,0", CultureInfo.InvariantCulture);
 
