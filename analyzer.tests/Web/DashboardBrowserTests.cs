@@ -1,5 +1,7 @@
+using DmarcAnalyzer.Filter;
 using DmarcAnalyzer.Storage;
 using DmarcAnalyzer.Tests.Analysis;
+using DmarcAnalyzer.Tests.Filter;
 using Microsoft.Playwright;
 
 namespace DmarcAnalyzer.Tests.Web;
@@ -99,6 +101,11 @@ public sealed class DashboardBrowserTests
 
         var approved = Assert.Single(await ArchiveExceptionQueries.ApprovedAsync(server.Store.Db, TestContext.Current.CancellationToken));
         Assert.Equal(("billing@partner.example", new DateOnly(2026, 6, 30)), (approved.Sender, approved.Expires));
+        // A running filter engine honours the approval once it re-reads the store: no restart.
+        var (engine, stored) = StoredExceptionsTests.Engine(server.Store, server.Clock);
+        Assert.Equal(VerdictAction.Reject, await StoredExceptionsTests.DecideAsync(engine, "billing@partner.example"));
+        await stored.RefreshAsync(TestContext.Current.CancellationToken);
+        Assert.Equal(VerdictAction.Accept, await StoredExceptionsTests.DecideAsync(engine, "billing@partner.example"));
     }
 
     private static async Task SignInAsync(IPage page, string name)

@@ -95,7 +95,9 @@ internal static class DashboardServer
             context.Items[PeerItem] = context.Connection.RemoteIpAddress;
             return next(context);
         });
-        app.UseForwardedHeaders();
+        // With no proxy listed the middleware would believe every peer: it runs only when some are.
+        if (options.KnownProxies.Count > 0)
+            app.UseForwardedHeaders();
         app.Use((context, next) =>
         {
             var headers = context.Response.Headers;

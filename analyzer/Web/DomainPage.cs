@@ -18,6 +18,8 @@ internal static class DomainPage
     public static void Map(WebApplication app) =>
         app.MapGet("/domain/{name}", async (string name, HttpContext context, ServeOptions options, CancellationToken ct) =>
         {
+            // Kestrel decodes every escape in the path but %2F; a domain from a report may hold a slash.
+            name = name.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
             var period = Period.Of(context.Request);
             await using var db = await Database.OpenAsync(options.Database, ct);
             var analysis = await PageAnalysis.Analyzer(options).AnalyzeAsync(db, period, name, ct);
