@@ -40,7 +40,7 @@ public sealed class InboundAnalyzerTests : IDisposable
             Record(w10, "me@example.net", null, null, null, VerdictAction.Accept, "submission (authenticated as me)"),
         ];
         await using var db = await Database.OpenAsync(DatabasePath, Ct);
-        await VerdictStore.WriteAsync(db, records, Ct);
+        await VerdictStore.WriteAsync(new SqliteVerdictQueries(db), records, Ct);
     }
 
     [Theory]
@@ -60,7 +60,7 @@ public sealed class InboundAnalyzerTests : IDisposable
     {
         await FillAsync();
         await using var db = await Database.OpenAsync(DatabasePath, Ct);
-        var inbound = await InboundAnalyzer.AnalyzeAsync(db, ReportPeriod.All, Ct);
+        var inbound = await InboundAnalyzer.AnalyzeAsync(new SqliteVerdictQueries(db), ReportPeriod.All, Ct);
 
         Assert.NotNull(inbound);
         Assert.Equal(6, inbound.Total.Messages);
@@ -79,7 +79,7 @@ public sealed class InboundAnalyzerTests : IDisposable
             ["delivered: 3", "attachments removed (forged sender): 1", "rejected: encrypted archive: 1", "tempfailed: DNS trouble: 1"],
             inbound.Actions.Select(a => $"{a.Name}: {a.Count}"));
 
-        Assert.Null(await InboundAnalyzer.AnalyzeAsync(db, new ReportPeriod(new DateOnly(2026, 4, 1), null), Ct));
+        Assert.Null(await InboundAnalyzer.AnalyzeAsync(new SqliteVerdictQueries(db), new ReportPeriod(new DateOnly(2026, 4, 1), null), Ct));
     }
 
     [Fact]

@@ -41,7 +41,7 @@ public sealed class StoreAnalyzerTests
             new("203.0.113.4", 100, DkimEval: "fail", SpfEval: "fail", Disposition: "quarantine"),
         ]);
 
-        var analysis = await Analyzer().AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken);
+        var analysis = await Analyzer().AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken);
 
         var d = Assert.Single(analysis.Domains);
         Assert.Equal(1000, d.Total.Volume);
@@ -69,7 +69,7 @@ public sealed class StoreAnalyzerTests
                 Dkim: [("evil.example", "pass")], Spf: [("evil.example", "fail")]),
         ]);
 
-        var analysis = await Analyzer(Known(("our relays", ["192.0.2.0/24"], []))).AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken);
+        var analysis = await Analyzer(Known(("our relays", ["192.0.2.0/24"], []))).AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken);
 
         var t = Assert.Single(analysis.Domains).Total;
         Assert.Equal(500, t.Of(SenderClass.Aligned));
@@ -96,7 +96,7 @@ public sealed class StoreAnalyzerTests
             new("203.0.113.9", 10, DkimEval: "fail", SpfEval: "fail", Reasons: ["local_policy:rate limited"]),
         ]);
 
-        var analysis = await Analyzer(Known()).AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken);
+        var analysis = await Analyzer(Known()).AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken);
 
         var domain = Assert.Single(analysis.Domains);
         Assert.Equal(55, domain.Total.Of(SenderClass.Forwarded));
@@ -121,7 +121,7 @@ public sealed class StoreAnalyzerTests
             new("203.0.113.66", 5000, DkimEval: "fail", SpfEval: "fail"),
         ]);
 
-        var analysis = await Analyzer(Known(("relays", ["192.0.2.0/24"], []))).AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken);
+        var analysis = await Analyzer(Known(("relays", ["192.0.2.0/24"], []))).AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken);
 
         var r = Assert.Single(analysis.Domains).Readiness;
         Assert.Equal(expected, r.Verdict);
@@ -145,7 +145,7 @@ public sealed class StoreAnalyzerTests
         ], p: "quarantine", np: "reject");
 
         var known = Known(("relays", ["192.0.2.0/24"], []), ("newsletter service", ["198.51.100.0/24"], []));
-        var r = Assert.Single((await Analyzer(known).AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains).Readiness;
+        var r = Assert.Single((await Analyzer(known).AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains).Readiness;
 
         Assert.Equal(Verdict.Ready, r.Verdict);
         Assert.StartsWith("Move to p=reject", r.NextStep);
@@ -163,13 +163,13 @@ public sealed class StoreAnalyzerTests
         await store.AddReportAsync("example.com", Monday, [new("192.0.2.1", 30, DkimEval: "fail")], org: "other.example");
         await store.AddReportAsync("example.org", Monday, [new("192.0.2.1", 5)]);
 
-        var all = await Analyzer().AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken);
+        var all = await Analyzer().AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken);
         Assert.Equal(["example.com", "example.org"], all.Domains.Select(d => d.Domain));
         Assert.Equal([new IsoWeek(2026, 7), new IsoWeek(2026, 8)], all.Domains[0].Weeks.Select(w => w.Week));
         Assert.Equal([10L, 30L], all.Domains[0].Weeks.Select(w => w.Tally.Volume));
         Assert.Equal([new NamedCount("other.example", 30), new NamedCount("receiver.example", 10)], all.Domains[0].Reporters);
 
-        var week8 = await Analyzer().AnalyzeAsync(store.Db, ReportPeriod.OfWeek(new IsoWeek(2026, 8)), "EXAMPLE.com.", TestContext.Current.CancellationToken);
+        var week8 = await Analyzer().AnalyzeAsync(store.Records, ReportPeriod.OfWeek(new IsoWeek(2026, 8)), "EXAMPLE.com.", TestContext.Current.CancellationToken);
         var d = Assert.Single(week8.Domains);
         Assert.Equal(30, d.Total.Volume);
         Assert.Equal(1.0, d.Total.SpfAlignedRate!.Value, 10);
@@ -180,7 +180,7 @@ public sealed class StoreAnalyzerTests
     public async Task No_data_gives_no_domains()
     {
         await using var store = await TestStore.CreateAsync();
-        var analysis = await Analyzer().AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken);
+        var analysis = await Analyzer().AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken);
         Assert.Empty(analysis.Domains);
         Assert.Equal(0, analysis.OmittedDomains);
     }
@@ -190,7 +190,7 @@ public sealed class StoreAnalyzerTests
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", Monday, [new("203.0.113.1", 50, DkimEval: "fail", SpfEval: "fail")]);
-        var d = Assert.Single((await Analyzer().AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
+        var d = Assert.Single((await Analyzer().AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
         Assert.Equal(Verdict.NoData, d.Readiness.Verdict);
         Assert.Null(d.Readiness.AtRiskShare);
         Assert.Equal(0.0, d.Total.DmarcPassRate!.Value, 10);
@@ -215,7 +215,7 @@ public sealed class StoreAnalyzerTests
         resolver.Addresses["mx.example.com"] = [IPAddress.Parse("2001:db8::25")];
         var known = Known(("mailer", [], ["mailer.example.net"]));
 
-        var first = Assert.Single((await Analyzer(known, resolver).AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
+        var first = Assert.Single((await Analyzer(known, resolver).AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
         var mta = first.Sources.Single(s => s.Ip == "198.51.100.7");
         Assert.Equal("mta7.out.mailer.example.net", mta.PtrName);
         Assert.Equal("example.net", mta.BaseDomain);
@@ -225,11 +225,11 @@ public sealed class StoreAnalyzerTests
         Assert.Equal(70, first.Total.Of(SenderClass.AuthorisedFailing));
         Assert.Equal(3, resolver.PtrQuestions);
 
-        var offline = Assert.Single((await Analyzer(known).AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
+        var offline = Assert.Single((await Analyzer(known).AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
         Assert.Equal("mta7.out.mailer.example.net", offline.Sources.Single(s => s.Ip == "198.51.100.7").PtrName);
         Assert.Equal(70, offline.Total.Of(SenderClass.AuthorisedFailing));
 
-        await Analyzer(known, resolver).AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken);
+        await Analyzer(known, resolver).AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken);
         Assert.Equal(3, resolver.PtrQuestions);
     }
 
@@ -241,10 +241,10 @@ public sealed class StoreAnalyzerTests
         var resolver = new FakeResolver();
         resolver.Ptr[IPAddress.Parse("198.51.100.7")] = DnsLookup<string>.TempError("SERVFAIL");
 
-        var d = Assert.Single((await Analyzer(resolver: resolver).AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
+        var d = Assert.Single((await Analyzer(resolver: resolver).AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
         Assert.Null(Assert.Single(d.Sources).PtrName);
         Assert.Equal("198.51.100.7", d.Sources[0].Sender);
-        await Analyzer(resolver: resolver).AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken);
+        await Analyzer(resolver: resolver).AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken);
         Assert.Equal(2, resolver.PtrQuestions);
     }
 
@@ -259,7 +259,7 @@ public sealed class StoreAnalyzerTests
             new("192.0.2.3", 2, Spf: [("example.com", "<b>odd</b>")], Dkim: [("example.com", "pass")]),
         ]);
 
-        var d = Assert.Single((await Analyzer().AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
+        var d = Assert.Single((await Analyzer().AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
 
         Assert.Equal([new NamedCount("pass", 10), new NamedCount("softfail", 3), new NamedCount("(unrecognised)", 2)], d.SpfResults);
         Assert.Equal([new NamedCount("pass", 12), new NamedCount("fail", 10)], d.DkimResults);
@@ -277,7 +277,7 @@ public sealed class StoreAnalyzerTests
             new("192.0.2.3", -5, DkimEval: "fail", SpfEval: "fail"),
         ]);
 
-        var d = Assert.Single((await Analyzer().AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
+        var d = Assert.Single((await Analyzer().AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken)).Domains);
 
         Assert.Equal(2 * RecordQueries.MaxCount, d.Total.Volume);
         Assert.Equal(1.0, d.Total.DmarcPassRate!.Value, 10);

@@ -30,6 +30,8 @@ internal sealed class TestStore : IAsyncDisposable
 
     public SqliteConnection Db { get; }
 
+    public IRecordQueries Records => new SqliteRecordQueries(Db);
+
     public string DatabasePath => Path.Combine(_folder, "dmarc.db");
 
     public static async Task<TestStore> CreateAsync()
@@ -51,7 +53,7 @@ internal sealed class TestStore : IAsyncDisposable
             [.. (r.Reasons ?? []).Select(t => t.Split(':', 2) is [var type, var comment] ? new PolicyOverride(type, comment) : new PolicyOverride(t, null))], r.HeaderFrom ?? domain, null, null,
             [.. (r.Dkim ?? []).Select(d => new DkimAuthResult(d.Domain, null, d.Result, null))],
             [.. (r.Spf ?? []).Select(d => new SpfAuthResult(d.Domain, null, d.Result, null))]));
-        using var writer = new IngestWriter(Db);
+        await using var writer = new IngestWriter(Db);
         await writer.AddAsync(header, stored, ReadOnlyMemory<byte>.Empty, "test", TestContext.Current.CancellationToken);
     }
 

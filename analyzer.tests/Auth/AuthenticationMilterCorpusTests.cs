@@ -3,6 +3,7 @@ using System.Text.RegularExpressions;
 using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Auth.Dmarc;
+using DmarcAnalyzer.Auth.Spf;
 
 namespace DmarcAnalyzer.Tests.Auth;
 
@@ -39,23 +40,23 @@ public sealed partial class AuthenticationMilterCorpusTests
         var theirs = await OurIdResultsAsync(Path.Combine(folder, "expected", dest));
         var spf = theirs.SingleOrDefault(r => r.Method == "spf");
         var mailFrom = spf?.Properties.FirstOrDefault(p => p.Property == "smtp.mailfrom").Value ?? "";
-        var spfOutcome = new SpfOutcome(spf?.Result ?? "none", mailFrom[(mailFrom.LastIndexOf('@') + 1)..]);
+        var spfOutcome = new SpfOutcome(AuthenticationResultWords.SpfResult(spf?.Result ?? "none") ?? SpfResultCode.None, mailFrom[(mailFrom.LastIndexOf('@') + 1)..]);
 
         await using var message = File.OpenRead(Path.Combine(folder, "source", source));
-        var ours = await new MessageAuthenticator(LoadZone(Path.Combine(folder, "zonefile")))
+        var ours = await new MessageAuthenticator(LoadZone(Path.Combine(folder, "zonefile")), "test.module")
             .AuthenticateAsync(message, spfOutcome, CancellationToken.None);
 
         var theirDkim = theirs.Where(r => r.Method == "dkim").Select(r => r.Result).Order().ToList();
-        var ourDkim = ours.Dkim.Count == 0 ? ["none"] : ours.Dkim.Select(r => r.Result).Order().ToList();
+        var ourDkim = ours.Dkim.Count == 0 ? ["none"] : ours.Dkim.Select(r => r.Result.Word()).Order().ToList();
         Assert.Equal(theirDkim, ourDkim);
         var theirDmarc = theirs.Where(r => r.Method == "dmarc").Select(r => r.Result).ToList();
         if (theirDmarc.Count > 1)
         {
-            Assert.Equal((DmarcResult.PermError, "2 From header fields"), (ours.Dmarc.Result, ours.Dmarc.Reason));
+            Assert.Equal((DmarcResultCode.PermError, "2 From header fields"), (ours.Dmarc.Result, ours.Dmarc.Reason));
             return;
         }
         if (theirDmarc.Count == 1)
-            Assert.True(theirDmarc[0] == ours.Dmarc.Result, $"dmarc: theirs {theirDmarc[0]}, ours {ours.Dmarc.Result} ({ours.Dmarc.Reason})");
+            Assert.True(theirDmarc[0] == ours.Dmarc.Result.Word(), $"dmarc: theirs {theirDmarc[0]}, ours {ours.Dmarc.Result} ({ours.Dmarc.Reason})");
     }
 
     private static async Task<IReadOnlyList<AuthenticationResult>> OurIdResultsAsync(string path)

@@ -1,18 +1,19 @@
 using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Auth.Dmarc;
+using DmarcAnalyzer.Auth.Spf;
 
 namespace DmarcAnalyzer.Tests.Auth;
 
 public sealed class AuthenticationResultsTests
 {
-    private static readonly DkimResult GoodDkim = new(DkimResult.Pass, "example.com", "sel", "abc/def=", null);
-    private static readonly DmarcResult Dmarc = new(DmarcResult.Pass, "example.com", "example.com", "reject", "p", "none");
+    private static readonly DkimResult GoodDkim = new(DkimResultCode.Pass, "example.com", "sel", "abc/def=", null);
+    private static readonly DmarcResult Dmarc = new(DmarcResultCode.Pass, "example.com", "example.com", "reject", "p", "none");
 
     [Fact]
     public void WritesEveryMethodFolded()
     {
-        var value = AuthenticationResultsWriter.Write("mx.example.net", new SpfOutcome("pass", "example.com", Identity: "joe@example.com"),
+        var value = AuthenticationResultsWriter.Write("mx.example.net", new SpfOutcome(SpfResultCode.Pass, "example.com", Identity: "joe@example.com"),
             [GoodDkim], Dmarc);
         Assert.Equal(
             "mx.example.net;\r\n" +
@@ -25,14 +26,14 @@ public sealed class AuthenticationResultsTests
     public void NoSignaturesAndCommentsWithParentheses()
     {
         var value = AuthenticationResultsWriter.Write("mx.example.net",
-            new SpfOutcome("none", "", Comment: "no client IP (--ip) given"), [], null);
+            new SpfOutcome(SpfResultCode.None, "", Comment: "no client IP (--ip) given"), [], null);
         Assert.Equal("mx.example.net;\r\n\tspf=none (no client IP \\(--ip\\) given);\r\n\tdkim=none", value);
     }
 
     [Fact]
     public void ReportsLengthLimitAndTesting()
     {
-        var dkim = new DkimResult(DkimResult.Pass, "example.com", "sel", "abcdefgh", null, 100, 42, KeyTesting: true);
+        var dkim = new DkimResult(DkimResultCode.Pass, "example.com", "sel", "abcdefgh", null, 100, 42, KeyTesting: true);
         var value = AuthenticationResultsWriter.Write("mx", null, [dkim], null);
         Assert.Contains("dkim=pass (l= leaves 42 body bytes unsigned) (key in testing mode) header.d=example.com", value);
     }
@@ -40,9 +41,9 @@ public sealed class AuthenticationResultsTests
     [Fact]
     public void WhatWeWriteParsesBack()
     {
-        var dkimFail = new DkimResult(DkimResult.Fail, "example.org", "s2", "zz==", "body hash did not verify");
-        var value = AuthenticationResultsWriter.Write("mx.example.net", new SpfOutcome("fail", "example.com", "helo", "mail.example.com"),
-            [GoodDkim, dkimFail], Dmarc with { Result = DmarcResult.Fail, Disposition = "reject" });
+        var dkimFail = new DkimResult(DkimResultCode.Fail, "example.org", "s2", "zz==", "body hash did not verify");
+        var value = AuthenticationResultsWriter.Write("mx.example.net", new SpfOutcome(SpfResultCode.Fail, "example.com", SpfIdentity.Helo, "mail.example.com"),
+            [GoodDkim, dkimFail], Dmarc with { Result = DmarcResultCode.Fail, Disposition = "reject" });
         var parsed = AuthenticationResultsParser.Parse(value)!;
         Assert.Equal("mx.example.net", parsed.AuthservId);
         Assert.Equal(["spf", "dkim", "dkim", "dmarc"], parsed.Results.Select(r => r.Method));

@@ -2,6 +2,7 @@ using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Auth.Dmarc;
 using DmarcAnalyzer.Tests.Auth.Dkim;
+using DmarcAnalyzer.Auth.Spf;
 
 namespace DmarcAnalyzer.Tests.Auth;
 
@@ -20,10 +21,10 @@ public sealed class MessageAuthenticatorTests
     public async Task SignedMessagePassesDkimAndDmarc()
     {
         var signed = await DkimTestMessages.SignAsync(DkimTestMessages.Message, DkimSignature.Ed25519Sha256);
-        var result = await new MessageAuthenticator(Zone()).AuthenticateAsync(DkimTestMessages.Stream(signed),
-            new SpfOutcome("none", "", Comment: "not checked"), CancellationToken.None);
-        Assert.Equal(DkimResult.Pass, Assert.Single(result.Dkim).Result);
-        Assert.Equal((DmarcResult.Pass, "football.example.com"), (result.Dmarc.Result, result.Dmarc.FromDomain));
+        var result = await new MessageAuthenticator(Zone(), "mx.test").AuthenticateAsync(DkimTestMessages.Stream(signed),
+            new SpfOutcome(SpfResultCode.None, "", Comment: "not checked"), CancellationToken.None);
+        Assert.Equal(DkimResultCode.Pass, Assert.Single(result.Dkim).Result);
+        Assert.Equal((DmarcResultCode.Pass, "football.example.com"), (result.Dmarc.Result, result.Dmarc.FromDomain));
         var header = result.AuthenticationResults("mx.test");
         Assert.StartsWith("mx.test;\r\n\tspf=none (not checked);\r\n\tdkim=pass header.d=football.example.com header.s=sel header.b=", header);
         Assert.EndsWith("dmarc=pass (p=reject dis=none) header.from=football.example.com policy.dmarc=reject;\r\n\tarc=none", header);
@@ -33,8 +34,8 @@ public sealed class MessageAuthenticatorTests
     public async Task TamperedMessageFailsDmarcWithReject()
     {
         var signed = await DkimTestMessages.SignAsync(DkimTestMessages.Message, DkimSignature.Ed25519Sha256);
-        var result = await new MessageAuthenticator(Zone()).AuthenticateAsync(DkimTestMessages.Stream(signed.Replace("Joe.", "Bob.")),
-            new SpfOutcome("fail", "football.example.com"), CancellationToken.None);
-        Assert.Equal((DmarcResult.Fail, "reject"), (result.Dmarc.Result, result.Dmarc.Disposition));
+        var result = await new MessageAuthenticator(Zone(), "mx.test").AuthenticateAsync(DkimTestMessages.Stream(signed.Replace("Joe.", "Bob.")),
+            new SpfOutcome(SpfResultCode.Fail, "football.example.com"), CancellationToken.None);
+        Assert.Equal((DmarcResultCode.Fail, "reject"), (result.Dmarc.Result, result.Dmarc.Disposition));
     }
 }

@@ -19,7 +19,7 @@ public sealed class ReportOutputTests : IDisposable
 
     private static async Task<ReportAnalysis> AnalyzeAsync(TestStore store) =>
         await StoreAnalyzerTests.Analyzer(StoreAnalyzerTests.Known(("relays", ["192.0.2.0/24"], [])))
-            .AnalyzeAsync(store.Db, ReportPeriod.All, null, TestContext.Current.CancellationToken);
+            .AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken);
 
     /// <summary>Parses like a careful consumer: DTDs refused, so an entity could not sneak in either.</summary>
     private static XmlDocument ParseSvg(string svg)

@@ -22,8 +22,8 @@ public sealed partial class ServeCommandTests : IDisposable
         var changed = await RunWithInputAsync("another password\n", "user", "add", "carol", "--role", "viewer", "--db", _folder.File("dmarc.db"));
         Assert.Equal("user carol changed (viewer)", changed.Stdout.Trim());
 
-        await using var db = await Database.OpenAsync(_folder.File("dmarc.db"), ct);
-        var user = (await UserQueries.FindAsync(db, "CAROL", ct))!;
+        await using var store = await Store.OpenAsync(_folder.File("dmarc.db"), ct);
+        var user = (await store.Users.FindAsync("CAROL", ct))!;
         Assert.Equal(UserRole.Viewer, user.Role);
         Assert.StartsWith($"pbkdf2-sha256${PasswordHash.Iterations}$", user.PasswordHash);
         Assert.DoesNotContain("another password", user.PasswordHash);

@@ -4,6 +4,7 @@ using DmarcAnalyzer.Filter;
 using DmarcAnalyzer.Tests.Auth;
 using DmarcAnalyzer.Tests.Auth.Arc;
 using Microsoft.Extensions.Logging.Abstractions;
+using DmarcAnalyzer.Auth;
 
 namespace DmarcAnalyzer.Tests.Filter;
 
@@ -32,7 +33,7 @@ public sealed class ArcFilterTests
         arc.Seal?.Load();
         var options = new FilterOptions { Authentication = new AuthenticationOptions { EnforceDmarc = true }, Arc = arc };
         var engine = new FilterEngine(() => options, TimeProvider.System, NullLogger<FilterEngine>.Instance,
-            new SenderAuthenticator(dns, "mx.us.example"));
+            new MessageAuthenticator(dns, "mx.us.example"));
         var bytes = Encoding.Latin1.GetBytes(message);
         var envelope = new MessageEnvelope("Q1", "192.0.2.1", null, "lists.example.org", "joe@example.com", ["bob@us.example"], null, "smtpd");
         return await engine.DecideAsync(envelope, Fields(message), new MemoryStream(bytes), MessageCompleteness.Whole, TestContext.Current.CancellationToken);
@@ -57,7 +58,7 @@ public sealed class ArcFilterTests
     {
         var verdict = await DecideAsync("lists.example.org", seal: true);
         Assert.Equal(VerdictAction.Accept, verdict.Action);
-        Assert.Equal(DmarcResult.Fail, verdict.Dmarc);
+        Assert.Equal("fail", verdict.Dmarc);
         Assert.Contains("DMARC fail overridden: forwarded (arc=pass, trusted sealer lists.example.org)", verdict.Reason);
         var results = Assert.Single(verdict.HeaderEdits, e => e.Name == "Authentication-Results" && e.Value is not null).Value!;
         Assert.Contains("arc override: forwarded", results);

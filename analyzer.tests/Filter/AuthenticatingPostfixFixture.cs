@@ -4,6 +4,7 @@ using DmarcAnalyzer.Filter;
 using DmarcAnalyzer.Tests.Auth.Dkim;
 using DmarcAnalyzer.Tests.Dns;
 using DmarcAnalyzer.Tests.Milter;
+using DmarcAnalyzer.Auth;
 
 namespace DmarcAnalyzer.Tests.Filter;
 
@@ -33,7 +34,7 @@ public class AuthenticatingPostfixFixture : PostfixFixture
     {
     }
 
-    private protected override async Task<SenderAuthenticator?> AuthenticatorAsync()
+    private protected override async Task<MessageAuthenticator?> AuthenticatorAsync()
     {
         using var key = DkimTestMessages.Key(DkimSignature.Ed25519Sha256);
         var zone = new TestZone()
@@ -51,7 +52,7 @@ public class AuthenticatingPostfixFixture : PostfixFixture
         await File.WriteAllTextAsync(localZone, $"{NoSpfPartner}. IN TXT \"v=spf1 ip4:127.0.0.1 -all\"\n");
         var options = new DnsOptions([_dns.EndPoint], [localZone], Offline: false, TimeSpan.FromMilliseconds(500), Retries: 0);
         var resolver = await DnsResolverFactory.CreateAsync(options, CancellationToken.None, new DnsCache(1000, TimeProvider.System));
-        return new SenderAuthenticator(resolver, AuthservId);
+        return new MessageAuthenticator(resolver, AuthservId);
     }
 
     public override async ValueTask DisposeAsync()

@@ -7,6 +7,7 @@ using DmarcAnalyzer.Milter;
 using DmarcAnalyzer.Tests.Auth;
 using DmarcAnalyzer.Tests.Auth.Dkim;
 using Microsoft.Extensions.Logging.Abstractions;
+using DmarcAnalyzer.Auth;
 
 namespace DmarcAnalyzer.Tests.Filter;
 
@@ -46,7 +47,7 @@ public sealed class AuthenticationRuleTests
         IReadOnlyList<(string Name, string Value)>? extraHeaders = null, bool truncated = false)
     {
         var engine = new FilterEngine(() => options ?? new FilterOptions(), TimeProvider.System, NullLogger<FilterEngine>.Instance,
-            new SenderAuthenticator(dns, AuthservId));
+            new MessageAuthenticator(dns, AuthservId));
         if (extraHeaders is not null)
         {
             var prefix = string.Concat(extraHeaders.Select(h => $"{h.Name}: {h.Value}\r\n"));

@@ -8,6 +8,7 @@ using DmarcAnalyzer.Milter;
 using DmarcAnalyzer.Storage;
 using DmarcAnalyzer.Tests.Milter;
 using Microsoft.Extensions.Logging.Abstractions;
+using DmarcAnalyzer.Auth;
 
 namespace DmarcAnalyzer.Tests.Filter;
 
@@ -26,8 +27,8 @@ internal sealed class FilterMilterHarness : IAsyncDisposable
 
     public FilterMilterHarness(IDnsResolver dns, FilterOptions options, MilterOptions? milter = null, MemoryPool<byte>? pool = null)
     {
-        var engine = new FilterEngine(() => options, TimeProvider.System, NullLogger<FilterEngine>.Instance, new SenderAuthenticator(dns, "mx.example.net"));
-        var verdicts = new VerdictLog(ct => Database.OpenAsync(":memory:", ct), 100, 10, NullLogger<VerdictLog>.Instance);
+        var engine = new FilterEngine(() => options, TimeProvider.System, NullLogger<FilterEngine>.Instance, new MessageAuthenticator(dns, "mx.example.net"));
+        var verdicts = new VerdictLog(ct => Store.OpenAsync(":memory:", ct), 100, 10, NullLogger<VerdictLog>.Instance);
         var handler = new FilterMilterHandler(engine, verdicts, TimeProvider.System, NullLogger<FilterMilterHandler>.Instance);
         _server = new MilterServer(new Observing(handler, HeldBytes), milter ?? new MilterOptions(), NullLogger<MilterServer>.Instance, pool: pool);
         _server.Start(MilterEndpoint.Parse("inet:127.0.0.1:0"));

@@ -39,7 +39,7 @@ public sealed class SpfOverrideProposalsTests : IDisposable
         records.Add(Record(1, "once@rare.example", "2001:db8::1", "none"));
         records.Add(Record(29, "a@recent.example", "2001:db8::7", "none"));
         await using var db = await Database.OpenAsync(DatabasePath, Ct);
-        await VerdictStore.WriteAsync(db, records, Ct);
+        await VerdictStore.WriteAsync(new SqliteVerdictQueries(db), records, Ct);
     }
 
     [Fact]
@@ -47,13 +47,13 @@ public sealed class SpfOverrideProposalsTests : IDisposable
     {
         await FillAsync();
         await using var db = await Database.OpenAsync(DatabasePath, Ct);
-        var proposal = Assert.Single((await SpfOverrideProposals.FindAsync(db, null, new SpfOverrideCriteria(), Ct)).Proposals);
+        var proposal = Assert.Single((await SpfOverrideProposals.FindAsync(new SqliteVerdictQueries(db), null, new SpfOverrideCriteria(), Ct)).Proposals);
         Assert.Equal("partner.example. IN TXT \"v=spf1 ip4:192.0.2.10 ip4:192.0.2.20 -all\"", proposal.ZoneLine);
         Assert.Equal(30, proposal.Messages);
         Assert.Equal("; partner.example: 30 messages from 2 addresses, first seen 2026-10-01 08:00 UTC, last seen 2026-10-30 08:00 UTC (192.0.2.10: 20, 192.0.2.20: 10)",
             proposal.Evidence);
 
-        var (loose, notReadFrom) = await SpfOverrideProposals.FindAsync(db, Start.AddDays(29), new SpfOverrideCriteria(MinMessages: 1), Ct);
+        var (loose, notReadFrom) = await SpfOverrideProposals.FindAsync(new SqliteVerdictQueries(db), Start.AddDays(29), new SpfOverrideCriteria(MinMessages: 1), Ct);
         Assert.Null(notReadFrom);
         Assert.Equal(["partner.example", "recent.example"], loose.Select(p => p.Domain).Order());
         Assert.Equal("recent.example. IN TXT \"v=spf1 ip6:2001:db8::7 -all\"", loose.Single(p => p.Domain == "recent.example").ZoneLine);
@@ -69,7 +69,7 @@ public sealed class SpfOverrideProposalsTests : IDisposable
     {
         await FillAsync();
         await using var db = await Database.OpenAsync(DatabasePath, Ct);
-        var search = await SpfOverrideProposals.FindAsync(db, null, new SpfOverrideCriteria(MaxPairs: maxPairs), Ct);
+        var search = await SpfOverrideProposals.FindAsync(new SqliteVerdictQueries(db), null, new SpfOverrideCriteria(MaxPairs: maxPairs), Ct);
         // With the cap at 2 a partial partner.example (192.0.2.10 only) would have been proposed.
         Assert.Equal(proposed is null ? [] : [proposed], search.Proposals.Select(p => p.Domain));
         Assert.Equal(notReadFrom, search.NotReadFrom);
@@ -98,8 +98,8 @@ public sealed class SpfOverrideProposalsTests : IDisposable
             records.Add(Record(day, "x@bad\"name.example", "192.0.2.31", "none"));
         }
         await using var db = await Database.OpenAsync(DatabasePath, Ct);
-        await VerdictStore.WriteAsync(db, records, Ct);
-        var proposal = Assert.Single((await SpfOverrideProposals.FindAsync(db, null, new SpfOverrideCriteria(), Ct)).Proposals);
+        await VerdictStore.WriteAsync(new SqliteVerdictQueries(db), records, Ct);
+        var proposal = Assert.Single((await SpfOverrideProposals.FindAsync(new SqliteVerdictQueries(db), null, new SpfOverrideCriteria(), Ct)).Proposals);
         Assert.Equal("quoted.example. IN TXT \"v=spf1 ip4:192.0.2.30 -all\"", proposal.ZoneLine);
     }
 

@@ -21,7 +21,7 @@ public sealed class StoredExceptionsTests
 
     internal static (FilterEngine Engine, StoredExceptions Stored) Engine(TestStore store, TimeProvider time)
     {
-        var stored = new StoredExceptions(_ => Database.OpenAsync(store.DatabasePath, CancellationToken.None), time, NullLogger<StoredExceptions>.Instance);
+        var stored = new StoredExceptions(_ => Store.OpenAsync(store.DatabasePath, CancellationToken.None), time, NullLogger<StoredExceptions>.Instance);
         var options = new FilterOptions { Exceptions = [new FilterException { Sender = "configured.example", ApprovedBy = "it", Reason = "file" }] };
         return (new FilterEngine(() => options, time, NullLogger<FilterEngine>.Instance, approvedExceptions: () => stored.Current), stored);
     }
@@ -37,13 +37,13 @@ public sealed class StoredExceptionsTests
         Assert.Equal(VerdictAction.Reject, await DecideAsync(engine, "billing@partner.example"));
         Assert.Equal(VerdictAction.Accept, await DecideAsync(engine, "anyone@configured.example"));
 
-        var requested = await ArchiveExceptionQueries.RequestAsync(store.Db, "billing@partner.example", null, "invoices", "victor", Now, ct);
-        var rejected = await ArchiveExceptionQueries.RequestAsync(store.Db, "other.example", null, "no", "victor", Now, ct);
+        var requested = await new ArchiveExceptionQueries(store.Db).RequestAsync("billing@partner.example", null, "invoices", "victor", Now, ct);
+        var rejected = await new ArchiveExceptionQueries(store.Db).RequestAsync("other.example", null, "no", "victor", Now, ct);
         await stored.RefreshAsync(ct);
         Assert.Equal(VerdictAction.Reject, await DecideAsync(engine, "billing@partner.example"));
 
-        await ArchiveExceptionQueries.DecideAsync(store.Db, requested, ExceptionState.Approved, new DateOnly(2026, 3, 31), "alice", Now, ct);
-        await ArchiveExceptionQueries.DecideAsync(store.Db, rejected, ExceptionState.Rejected, null, "alice", Now, ct);
+        await new ArchiveExceptionQueries(store.Db).DecideAsync(requested, ExceptionState.Approved, new DateOnly(2026, 3, 31), "alice", Now, ct);
+        await new ArchiveExceptionQueries(store.Db).DecideAsync(rejected, ExceptionState.Rejected, null, "alice", Now, ct);
         await stored.RefreshAsync(ct);
         Assert.Equal(VerdictAction.Accept, await DecideAsync(engine, "billing@partner.example"));
         Assert.Equal(VerdictAction.Reject, await DecideAsync(engine, "x@other.example"));

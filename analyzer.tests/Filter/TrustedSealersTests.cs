@@ -1,16 +1,17 @@
 using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Arc;
 using DmarcAnalyzer.Auth.Dmarc;
+using DmarcAnalyzer.Auth.Spf;
 using DmarcAnalyzer.Filter;
 
 namespace DmarcAnalyzer.Tests.Filter;
 
 public sealed class TrustedSealersTests
 {
-    private static readonly DmarcResult Failed = new(DmarcResult.Fail, "example.com", "example.com", "reject", "example.com", DmarcRecord.Reject);
+    private static readonly DmarcResult Failed = new(DmarcResultCode.Fail, "example.com", "example.com", "reject", "example.com", DmarcRecord.Reject);
 
     private static MessageAuthentication Authentication(ArcChainState state, string sealer, params ArcHopResult[] hop) =>
-        new(new SpfOutcome("fail", "lists.example.org"), [], Failed)
+        new(new SpfOutcome(SpfResultCode.Fail, "lists.example.org"), [], Failed)
         {
             Arc = new ArcResult(state, 2, Sealer: sealer, NewestHop: new ArcHopResults("mx." + sealer, hop)),
         };

@@ -22,7 +22,7 @@ public sealed class VerdictLogTests : IDisposable
     [Fact]
     public async Task Verdicts_are_stored_in_batches_with_every_field()
     {
-        var log = new VerdictLog(ct => Database.OpenAsync(DatabasePath, ct), 100, 7, NullLogger<VerdictLog>.Instance);
+        var log = new VerdictLog(ct => Store.OpenAsync(DatabasePath, ct), 100, 7, NullLogger<VerdictLog>.Instance);
         for (var i = 0; i < 20; i++)
             log.Add(Record(i, i == 3 ? VerdictAction.RemoveAttachments : VerdictAction.Accept));
         using var stop = new CancellationTokenSource();
@@ -54,7 +54,7 @@ public sealed class VerdictLogTests : IDisposable
         {
             if (Interlocked.Increment(ref failures) <= 2)
                 throw new SqliteException("store down", 14);
-            return Database.OpenAsync(DatabasePath, ct);
+            return Store.OpenAsync(DatabasePath, ct);
         }, capacity: 10, batchSize: 4, NullLogger<VerdictLog>.Instance);
         for (var i = 0; i < 15; i++)
             log.Add(Record(i));
@@ -78,7 +78,7 @@ public sealed class VerdictLogTests : IDisposable
         {
             if (Interlocked.Increment(ref failures) == 1)
                 throw new NotSupportedException("something nobody expected");
-            return Database.OpenAsync(DatabasePath, ct);
+            return Store.OpenAsync(DatabasePath, ct);
         }, capacity: 10, batchSize: 4, NullLogger<VerdictLog>.Instance);
         using var stop = new CancellationTokenSource();
         var run = log.RunAsync(stop.Token);
@@ -109,7 +109,7 @@ public sealed class VerdictLogTests : IDisposable
     public async Task At_shutdown_a_refused_verdict_does_not_take_its_batch_with_it()
     {
         await PoisonAsync();
-        var log = new VerdictLog(ct => Database.OpenAsync(DatabasePath, ct), capacity: 100, batchSize: 4, NullLogger<VerdictLog>.Instance);
+        var log = new VerdictLog(ct => Store.OpenAsync(DatabasePath, ct), capacity: 100, batchSize: 4, NullLogger<VerdictLog>.Instance);
         for (var i = 0; i < 8; i++)
             log.Add(Record(i));
         await log.RunAsync(new CancellationToken(canceled: true));
@@ -120,7 +120,7 @@ public sealed class VerdictLogTests : IDisposable
     public async Task A_verdict_that_fails_for_a_bug_is_kept_for_a_retry_not_dropped_as_refused()
     {
         // A null list stands for a bug: writing it throws NullReferenceException, which is not the store refusing it.
-        var log = new VerdictLog(ct => Database.OpenAsync(DatabasePath, ct), capacity: 100, batchSize: 4, NullLogger<VerdictLog>.Instance);
+        var log = new VerdictLog(ct => Store.OpenAsync(DatabasePath, ct), capacity: 100, batchSize: 4, NullLogger<VerdictLog>.Instance);
         for (var i = 0; i < 8; i++)
             log.Add(i == 5 ? Record(i) with { Verdict = new Verdict(VerdictAction.Accept, "why") { RemovedAttachments = null! } } : Record(i));
         await log.RunAsync(new CancellationToken(canceled: true));
@@ -132,7 +132,7 @@ public sealed class VerdictLogTests : IDisposable
     {
         await PoisonAsync();
         var logger = new ListLogger<VerdictLog>();
-        var log = new VerdictLog(ct => Database.OpenAsync(DatabasePath, ct), capacity: 100, batchSize: 4, logger);
+        var log = new VerdictLog(ct => Store.OpenAsync(DatabasePath, ct), capacity: 100, batchSize: 4, logger);
         for (var i = 0; i < 12; i++)
             log.Add(Record(i));
         using var stop = new CancellationTokenSource();

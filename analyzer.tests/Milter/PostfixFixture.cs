@@ -5,6 +5,7 @@ using DmarcAnalyzer.Filter;
 using DmarcAnalyzer.Milter;
 using DmarcAnalyzer.Storage;
 using Microsoft.Extensions.Logging.Abstractions;
+using DmarcAnalyzer.Auth;
 
 namespace DmarcAnalyzer.Tests.Milter;
 
@@ -45,7 +46,7 @@ public class PostfixFixture : IAsyncLifetime
 
     private protected virtual FilterOptions Options() => new() { SubmissionListeners = ["submission"], ForgedMarkerHeader = ForgedMarker };
 
-    private protected virtual Task<SenderAuthenticator?> AuthenticatorAsync() => Task.FromResult<SenderAuthenticator?>(null);
+    private protected virtual Task<MessageAuthenticator?> AuthenticatorAsync() => Task.FromResult<MessageAuthenticator?>(null);
 
     public async ValueTask InitializeAsync()
     {
@@ -56,7 +57,7 @@ public class PostfixFixture : IAsyncLifetime
 
         var options = Options();
         var engine = new FilterEngine(() => options, TimeProvider.System, NullLogger<FilterEngine>.Instance, await AuthenticatorAsync());
-        var verdicts = new VerdictLog(ct => Database.OpenAsync(DatabasePath, ct), 1000, 50, NullLogger<VerdictLog>.Instance);
+        var verdicts = new VerdictLog(ct => Store.OpenAsync(DatabasePath, ct), 1000, 50, NullLogger<VerdictLog>.Instance);
         _verdictRun = verdicts.RunAsync(_stop.Token);
         var handler = new FilterMilterHandler(engine, verdicts, TimeProvider.System, NullLogger<FilterMilterHandler>.Instance);
         _server = new MilterServer(handler, new MilterOptions(), NullLogger<MilterServer>.Instance);

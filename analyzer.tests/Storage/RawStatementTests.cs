@@ -1,4 +1,5 @@
 using DmarcAnalyzer.Storage;
+using DmarcAnalyzer.Storage.Fast;
 using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Tests.Storage;

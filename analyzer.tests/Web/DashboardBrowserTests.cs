@@ -33,7 +33,7 @@ public sealed class DashboardBrowserTests
                 new("192.0.2.1", 900, Dkim: [("example.com", "pass")]),
                 new("198.51.100.7", 100, DkimEval: "fail", SpfEval: "fail", Dkim: [("spoof.example", "fail")]),
             ], org: "google.com");
-            using var writer = new IngestWriter(store.Db);
+            await using var writer = new IngestWriter(store.Db);
             await writer.AddFailureAsync("broken.xml.gz", "not gzip", new RawInput(new byte[] { 1, 2, 3 }, 3), TestContext.Current.CancellationToken);
         });
         using var playwright = await Playwright.CreateAsync();
@@ -99,7 +99,7 @@ public sealed class DashboardBrowserTests
             await page.WaitForURLAsync("**/signin");
         }
 
-        var approved = Assert.Single(await ArchiveExceptionQueries.ApprovedAsync(server.Store.Db, TestContext.Current.CancellationToken));
+        var approved = Assert.Single(await new ArchiveExceptionQueries(server.Store.Db).ApprovedAsync(TestContext.Current.CancellationToken));
         Assert.Equal(("billing@partner.example", new DateOnly(2026, 6, 30)), (approved.Sender, approved.Expires));
         // A running filter engine honours the approval once it re-reads the store: no restart.
         var (engine, stored) = StoredExceptionsTests.Engine(server.Store, server.Clock);

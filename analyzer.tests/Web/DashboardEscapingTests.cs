@@ -20,9 +20,9 @@ public sealed class DashboardEscapingTests
                     Dkim: [(Hostile, Hostile)], Spf: [(Hostile, Hostile)]),
                 new("192.0.2.1", 90, Dkim: [(Hostile, "pass")]),
             ], org: Hostile + "\u0001\uD800", p: Hostile);
-            using var writer = new IngestWriter(store.Db);
+            await using var writer = new IngestWriter(store.Db);
             await writer.AddFailureAsync(Hostile + ".gz", Hostile, new RawInput("<script>"u8.ToArray(), 8), TestContext.Current.CancellationToken);
-            await ArchiveExceptionQueries.RequestAsync(store.Db, Hostile, Hostile, Hostile, Hostile, DateTimeOffset.UnixEpoch, TestContext.Current.CancellationToken);
+            await new ArchiveExceptionQueries(store.Db).RequestAsync(Hostile, Hostile, Hostile, Hostile, DateTimeOffset.UnixEpoch, TestContext.Current.CancellationToken);
         });
         using var admin = await server.SignedInAsync(DashboardHarness.AdminName);
         var pages = new[]

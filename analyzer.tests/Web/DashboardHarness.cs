@@ -50,8 +50,8 @@ internal sealed partial class DashboardHarness : IAsyncDisposable
         var ct = TestContext.Current.CancellationToken;
         var store = await TestStore.CreateAsync();
         var clock = new ManualClock(new DateTimeOffset(2026, 3, 2, 12, 0, 0, TimeSpan.Zero));
-        await UserQueries.SaveAsync(store.Db, AdminName, UserRole.Admin, PasswordHash.Hash(Password, TestIterations), clock.Now, ct);
-        await UserQueries.SaveAsync(store.Db, ViewerName, UserRole.Viewer, PasswordHash.Hash(Password, TestIterations), clock.Now, ct);
+        await new UserQueries(store.Db).SaveAsync(AdminName, UserRole.Admin, PasswordHash.Hash(Password, TestIterations), clock.Now, ct);
+        await new UserQueries(store.Db).SaveAsync(ViewerName, UserRole.Viewer, PasswordHash.Hash(Password, TestIterations), clock.Now, ct);
         if (fill is not null)
             await fill(store);
         var options = new ServeOptions("http://127.0.0.1:0", store.DatabasePath, KnownSenders.None)

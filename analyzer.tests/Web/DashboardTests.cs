@@ -18,7 +18,7 @@ public sealed class DashboardTests
             new("198.51.100.7", 100, DkimEval: "fail", SpfEval: "fail", Dkim: [("spoof.example", "fail")]),
         ], org: "google.com");
         await store.AddReportAsync("example.com", Monday.AddDays(7), [new("192.0.2.1", 500)], org: "yahoo.com");
-        using var writer = new IngestWriter(store.Db);
+        await using var writer = new IngestWriter(store.Db);
         await writer.AddFailureAsync("broken.xml.gz", "not gzip", new RawInput(new byte[] { 1, 2, 3, 0xFF }, 4), TestContext.Current.CancellationToken);
     }
 
@@ -50,7 +50,7 @@ public sealed class DashboardTests
         var request = await DashboardHarness.PostFormAsync(client, "/signin", "/exceptions",
             new() { ["sender"] = "partner.example", ["reason"] = "anonymous" });
         Assert.Equal(HttpStatusCode.Redirect, request.StatusCode);
-        Assert.Empty(await ArchiveExceptionQueries.ListAsync(server.Store.Db, TestContext.Current.CancellationToken));
+        Assert.Empty(await new ArchiveExceptionQueries(server.Store.Db).ListAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -105,12 +105,12 @@ public sealed class DashboardTests
         var requested = await DashboardHarness.PostFormAsync(viewer, "/exceptions", "/exceptions",
             new() { ["sender"] = "billing@partner.example", ["recipient"] = "finance.example", ["reason"] = "encrypted invoices <b>" });
         Assert.Equal(HttpStatusCode.Redirect, requested.StatusCode);
-        var row = Assert.Single(await ArchiveExceptionQueries.ListAsync(server.Store.Db, ct));
+        var row = Assert.Single(await new ArchiveExceptionQueries(server.Store.Db).ListAsync(ct));
         Assert.Equal(ExceptionState.Requested, row.State);
 
         var refused = await DashboardHarness.PostFormAsync(viewer, "/exceptions", $"/exceptions/{row.Id}/approve", new() { ["expires"] = "2026-06-30" });
         Assert.Equal(HttpStatusCode.Forbidden, refused.StatusCode);
-        Assert.Equal(ExceptionState.Requested, Assert.Single(await ArchiveExceptionQueries.ListAsync(server.Store.Db, ct)).State);
+        Assert.Equal(ExceptionState.Requested, Assert.Single(await new ArchiveExceptionQueries(server.Store.Db).ListAsync(ct)).State);
 
         using var admin = await server.SignedInAsync(DashboardHarness.AdminName);
         var page = await admin.GetStringAsync("/exceptions", ct);
@@ -123,10 +123,10 @@ public sealed class DashboardTests
         var again = await DashboardHarness.PostFormAsync(admin, "/exceptions", $"/exceptions/{row.Id}/reject", []);
         Assert.Equal(HttpStatusCode.Conflict, again.StatusCode);
 
-        var stored = Assert.Single(await ArchiveExceptionQueries.ApprovedAsync(server.Store.Db, ct));
+        var stored = Assert.Single(await new ArchiveExceptionQueries(server.Store.Db).ApprovedAsync(ct));
         Assert.Equal(("billing@partner.example", "finance.example", DashboardHarness.AdminName, new DateOnly(2026, 6, 30)),
             (stored.Sender, stored.Recipient, stored.DecidedBy, stored.Expires));
-        var audit = await AuditQueries.NewestAsync(server.Store.Db, 10, ct);
+        var audit = await new AuditQueries(server.Store.Db).NewestAsync(10, ct);
         Assert.Contains(audit, a => a.Actor == DashboardHarness.ViewerName && a.Action == "exception requested");
         Assert.Contains(audit, a => a.Actor == DashboardHarness.AdminName && a.Action == "exception approved" && a.Detail == "until 2026-06-30");
     }
@@ -143,7 +143,7 @@ public sealed class DashboardTests
         }
         var noReason = await DashboardHarness.PostFormAsync(viewer, "/exceptions", "/exceptions", new() { ["sender"] = ".partner.example", ["reason"] = " " });
         Assert.Equal(HttpStatusCode.BadRequest, noReason.StatusCode);
-        Assert.Empty(await ArchiveExceptionQueries.ListAsync(server.Store.Db, TestContext.Current.CancellationToken));
+        Assert.Empty(await new ArchiveExceptionQueries(server.Store.Db).ListAsync(TestContext.Current.CancellationToken));
     }
 
     [Fact]
@@ -161,7 +161,7 @@ public sealed class DashboardTests
         var signIn = await fresh.PostAsync("/signin",
             new FormUrlEncodedContent(new Dictionary<string, string> { ["name"] = DashboardHarness.AdminName, ["password"] = DashboardHarness.Password }), ct);
         Assert.Equal(HttpStatusCode.BadRequest, signIn.StatusCode);
-        Assert.Empty(await ArchiveExceptionQueries.ListAsync(server.Store.Db, ct));
+        Assert.Empty(await new ArchiveExceptionQueries(server.Store.Db).ListAsync(ct));
     }
 
     [Fact]
@@ -205,13 +205,13 @@ public sealed class DashboardTests
     {
         await using var server = await DashboardHarness.StartAsync();
         var ct = TestContext.Current.CancellationToken;
-        await UserQueries.SaveAsync(server.Store.Db, "newcomer", UserRole.Viewer, PasswordHash.Hash("newcomer password", 1000), server.Clock.Now, ct);
+        await new UserQueries(server.Store.Db).SaveAsync("newcomer", UserRole.Viewer, PasswordHash.Hash("newcomer password", 1000), server.Clock.Now, ct);
         using var client = server.Client();
         Assert.Equal(HttpStatusCode.Redirect, (await DashboardHarness.SignInAsync(client, "newcomer", "newcomer password")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/", ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/audit", ct)).StatusCode);
 
-        await UserQueries.SaveAsync(server.Store.Db, "newcomer", UserRole.Admin, PasswordHash.Hash("newcomer password", 1000), server.Clock.Now, ct);
+        await new UserQueries(server.Store.Db).SaveAsync("newcomer", UserRole.Admin, PasswordHash.Hash("newcomer password", 1000), server.Clock.Now, ct);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/audit", ct)).StatusCode);
     }
 

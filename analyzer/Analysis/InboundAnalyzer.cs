@@ -1,6 +1,5 @@
 using System.Globalization;
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Analysis;
 
@@ -15,14 +14,14 @@ internal static class InboundAnalyzer
     /// <summary>Distinct forged From domains counted at most: a flood of random names stays bounded.</summary>
     private const int MaxForgedDomains = 100_000;
 
-    public static async Task<InboundAnalysis?> AnalyzeAsync(SqliteConnection db, ReportPeriod period, CancellationToken ct)
+    public static async Task<InboundAnalysis?> AnalyzeAsync(IVerdictQueries db, ReportPeriod period, CancellationToken ct)
     {
         var total = new TallyBuilder();
         var weeks = new SortedDictionary<IsoWeek, TallyBuilder>();
         var months = new SortedDictionary<DateOnly, TallyBuilder>();
         var actions = new Dictionary<string, long>(StringComparer.Ordinal);
         var forged = new Dictionary<string, long>(StringComparer.Ordinal);
-        await foreach (var v in VerdictQueries.ReceivedAsync(db, period.FromUtc, period.ToUtcExclusive, ct))
+        await foreach (var v in db.ReceivedAsync(period.FromUtc, period.ToUtcExclusive, ct))
         {
             var day = ReportPeriod.DayFromUnixDay(Math.DivRem(v.TimeUtc, 86400, out var rem) - (rem < 0 ? 1 : 0));
             var (spf, dkim, dmarc) = (Checked(v.Spf), Checked(v.Dkim), Checked(v.Dmarc));

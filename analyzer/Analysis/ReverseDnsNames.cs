@@ -3,7 +3,6 @@ using System.Net;
 using System.Net.Sockets;
 using DmarcAnalyzer.Dns;
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Analysis;
 
@@ -24,9 +23,9 @@ internal sealed class ReverseDnsNames(IDnsResolver? resolver, TimeProvider time)
 
     /// <summary>Names for the addresses, which come busiest first; addresses without a confirmed name are absent.</summary>
     public async Task<IReadOnlyDictionary<string, string>> NamesAsync(
-        SqliteConnection db, IReadOnlyList<string> addressesBusiestFirst, CancellationToken ct)
+        IRecordQueries db, IReadOnlyList<string> addressesBusiestFirst, CancellationToken ct)
     {
-        var cache = await PtrCache.LoadAsync(db, ct);
+        var cache = await db.PtrNamesAsync(ct);
         var now = time.GetUtcNow().ToUnixTimeSeconds();
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
         var toLookUp = new List<string>();
@@ -65,7 +64,7 @@ internal sealed class ReverseDnsNames(IDnsResolver? resolver, TimeProvider time)
             else
                 names.Remove(answer.Ip);
         }
-        await PtrCache.SaveAsync(db, answers.ToList(), ct);
+        await db.SavePtrNamesAsync(answers.ToList(), ct);
         return names;
     }
 

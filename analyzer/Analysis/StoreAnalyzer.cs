@@ -1,6 +1,5 @@
 using System.Net;
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Analysis;
 
@@ -17,7 +16,7 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
     /// <summary>Sources and senders listed per domain, busiest first; the totals still count them all.</summary>
     public const int MaxListed = 200;
 
-    public async Task<ReportAnalysis> AnalyzeAsync(SqliteConnection db, ReportPeriod period, string? domain, CancellationToken ct)
+    public async Task<ReportAnalysis> AnalyzeAsync(IRecordQueries db, ReportPeriod period, string? domain, CancellationToken ct)
     {
         var domainFilter = domain?.Trim().TrimEnd('.').ToLowerInvariant();
         var filter = new RecordFilter(domainFilter, period.FromUtc, period.ToUtcExclusive);

@@ -1,5 +1,4 @@
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Analysis;
 
@@ -28,9 +27,9 @@ internal static class StoredRecordReader
 {
     private readonly record struct Slice(string Domain, long Day, string Reporter);
 
-    public static async Task<StoredRecords> ReadAsync(SqliteConnection db, RecordFilter filter, CancellationToken ct)
+    public static async Task<StoredRecords> ReadAsync(IRecordQueries db, RecordFilter filter, CancellationToken ct)
     {
-        var reports = await RecordQueries.ReportsAsync(db, filter, ct);
+        var reports = await db.ReportsAsync(filter, ct);
         var slices = new List<Slice>();
         var sliceOf = new Dictionary<long, int>();
         var sliceIndex = new Dictionary<Slice, int>();
@@ -60,7 +59,7 @@ internal static class StoredRecordReader
             .Select(g => g.OrderByDescending(r => r.BeginUtc).ThenByDescending(r => r.Id).First())
             .ToDictionary(r => r.Domain, r => new PublishedPolicy(r.Domain, r.P, r.Sp, r.Np, r.Testing), StringComparer.Ordinal);
         var domainOf = reports.ToDictionary(r => r.Id, r => r.Domain);
-        var counts = await RecordQueries.ResultCountsAsync(db, filter, ct);
+        var counts = await db.ResultCountsAsync(filter, ct);
         return new StoredRecords(list, policies,
             ByDomain(counts, "spf", RecordQueries.SpfResults, domainOf),
             ByDomain(counts, "dkim", RecordQueries.DkimResults, domainOf),
@@ -68,46 +67,26 @@ internal static class StoredRecordReader
     }
 
     /// <summary>
-    /// Sums the records of the period, the first half of its reports (by id) on a second connection of the same
-    /// database (WAL lets readers run side by side) while this one reads the second half: two cores, half the time.
+    /// Sums the records of the period in two halves of its reports (by id), which the store may read side by side:
+    /// two cores, half the time.
     /// </summary>
     private static async Task<RecordSums> SumRecordsAsync(
-        SqliteConnection db, RecordFilter filter, IReadOnlyList<StoredReport> reports, Dictionary<long, int> sliceOf, CancellationToken ct)
+        IRecordQueries db, RecordFilter filter, IReadOnlyList<StoredReport> reports, Dictionary<long, int> sliceOf, CancellationToken ct)
     {
         var middle = reports.Count == 0 ? 0 : reports.Select(r => r.Id).Order().ElementAt(reports.Count / 2);
-        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var first = new RecordSums();
-        var firstHalf = Task.Run(async () =>
-        {
-            await using var side = new SqliteConnection(db.ConnectionString);
-            await side.OpenAsync(stop.Token);
-            Sum(side, filter, (long.MinValue, middle), sliceOf, first, stop.Token);
-        }, stop.Token);
         var second = new RecordSums();
-        try
-        {
-            Sum(db, filter, (middle, long.MaxValue), sliceOf, second, ct);
-        }
-        catch
-        {
-            // The other half runs on its own connection: stopped, and not left running unobserved.
-            await stop.CancelAsync();
-            await Task.WhenAny(firstHalf);
-            throw;
-        }
-        await firstHalf;
+        await db.ReadRecordsAsync(filter, middle, Sum(sliceOf, first), Sum(sliceOf, second), ct);
         second.Add(first);
         return second;
     }
 
-    private static void Sum(
-        SqliteConnection db, RecordFilter filter, (long, long) reports, Dictionary<long, int> sliceOf, RecordSums sums, CancellationToken ct) =>
-        RecordQueries.ReadRecords(db, filter, reports, (report, sourceIp, count, flags) =>
-        {
-            // A report committed after the reports were read (the poller runs meanwhile) waits for the next report.
-            if (sliceOf.TryGetValue(report, out var slice))
-                sums.Add(slice, sourceIp, flags, count);
-        }, ct);
+    private static StoredRecordVisitor Sum(Dictionary<long, int> sliceOf, RecordSums sums) => (report, sourceIp, count, flags) =>
+    {
+        // A report committed after the reports were read (the poller runs meanwhile) waits for the next report.
+        if (sliceOf.TryGetValue(report, out var slice))
+            sums.Add(slice, sourceIp, flags, count);
+    };
 
     /// <summary>Messages per value of one kind, per domain; values outside <paramref name="values"/> add up as <see cref="ResultCounts.OtherValues"/>.</summary>
     private static IReadOnlyDictionary<string, IReadOnlyList<NamedCount>> ByDomain(

@@ -2,6 +2,7 @@ using System.Text;
 using DmarcAnalyzer.Auth.Arc;
 using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Auth.Dmarc;
+using DmarcAnalyzer.Auth.Spf;
 
 namespace DmarcAnalyzer.Auth;
 
@@ -22,19 +23,19 @@ internal static class AuthenticationResultsWriter
         var results = new List<string>();
         if (spf is not null)
         {
-            var spfResult = new StringBuilder("spf=").Append(Word(spf.Result));
+            var spfResult = new StringBuilder("spf=").Append(spf.Result.Word());
             AppendComment(spfResult, spf.Comment);
             var identity = spf.Identity ?? spf.Domain;
             if (identity.Length > 0)
-                spfResult.Append(spf.Scope == "helo" ? " smtp.helo=" : " smtp.mailfrom=").Append(Value(identity));
+                spfResult.Append(spf.Scope == SpfIdentity.Helo ? " smtp.helo=" : " smtp.mailfrom=").Append(Value(identity));
             results.Add(spfResult.ToString());
         }
 
         if (dkim.Count == 0)
-            results.Add($"dkim={DkimResult.None}");
+            results.Add("dkim=" + DkimResultCode.None.Word());
         foreach (var d in dkim)
         {
-            var entry = new StringBuilder("dkim=").Append(Word(d.Result));
+            var entry = new StringBuilder("dkim=").Append(d.Result.Word());
             AppendComment(entry, d.Reason);
             if (d.UnsignedBodyBytes is > 0)
                 AppendComment(entry, $"l= leaves {d.UnsignedBodyBytes} body bytes unsigned");
@@ -51,12 +52,12 @@ internal static class AuthenticationResultsWriter
 
         if (dmarc is not null)
         {
-            var entry = new StringBuilder("dmarc=").Append(Word(dmarc.Result));
+            var entry = new StringBuilder("dmarc=").Append(dmarc.Result.Word());
             if (dmarc.Policy is not null)
                 AppendComment(entry, $"p={dmarc.Policy} dis={dmarc.Disposition}" + (dmarc.Testing ? " t=y" : ""));
             if (dmarc.PercentNote is { } percent)
                 AppendComment(entry, percent);
-            if (dmarc.Result is not (DmarcResult.Pass or DmarcResult.Fail))
+            if (dmarc.Result is not (DmarcResultCode.Pass or DmarcResultCode.Fail))
                 AppendComment(entry, dmarc.Reason);
             if (forwardedBy is not null)
                 AppendComment(entry, $"arc override: forwarded, ARC chain sealed by trusted {forwardedBy}");
@@ -69,7 +70,7 @@ internal static class AuthenticationResultsWriter
 
         if (arc is not null)
         {
-            var entry = new StringBuilder("arc=").Append(arc.Word);
+            var entry = new StringBuilder("arc=").Append(arc.State.Word());
             if (arc.Sets > 0)
                 AppendComment(entry, $"i={arc.Sets}" + (arc.Sealer is null ? "" : $" sealed by {arc.Sealer}"));
             AppendComment(entry, arc.Reason);
@@ -82,8 +83,6 @@ internal static class AuthenticationResultsWriter
 
         return Value(authservId) + ";" + Fold + string.Join(";" + Fold, results);
     }
-
-    private static string Word(string result) => result.ToLowerInvariant();
 
     private static void AppendComment(StringBuilder builder, string? comment)
     {

@@ -15,8 +15,8 @@ internal static class FailuresCommand
         var list = new Command("failures", "List inputs that could not be read, with the reason") { db, config };
         list.SetAction(async (result, ct) =>
         {
-            await using var connection = await OpenAsync(result, db, config, ct);
-            var rows = await FailureQueries.ListAsync(connection, ct);
+            await using var store = await OpenAsync(result, db, config, ct);
+            var rows = await store.Failures.ListAsync(ct);
             var table = new Table().AddColumns("id", "when (UTC)", "size", "source", "reason");
             foreach (var f in rows)
                 // Sources and reasons carry names from strangers' archives: no control characters to the terminal.
@@ -32,13 +32,13 @@ internal static class FailuresCommand
         var show = new Command("show", "Show one failure, or its original bytes with --raw") { id, raw, db, config };
         show.SetAction(async (result, ct) =>
         {
-            await using var connection = await OpenAsync(result, db, config, ct);
-            var failure = await FailureQueries.FindAsync(connection, result.GetValue(id), ct)
+            await using var store = await OpenAsync(result, db, config, ct);
+            var failure = await store.Failures.FindAsync(result.GetValue(id), ct)
                 ?? throw new UsageException($"no failure with id {result.GetValue(id)}");
             if (result.GetValue(raw))
             {
                 await using var stdout = Console.OpenStandardOutput();
-                await FailureQueries.CopyRawAsync(connection, failure.Id, stdout, ct);
+                await store.Failures.CopyRawAsync(failure.Id, stdout, ct);
                 return ExitCodes.Ok;
             }
             Console.WriteLine($"id: {failure.Id}");
@@ -52,13 +52,13 @@ internal static class FailuresCommand
         return list;
     }
 
-    private static async Task<Microsoft.Data.Sqlite.SqliteConnection> OpenAsync(
+    private static async Task<Store> OpenAsync(
         ParseResult result, Option<FileInfo?> db, Option<FileInfo?> config, CancellationToken ct)
     {
         var path = AppConfiguration.DatabasePath(result.GetValue(db), AppConfiguration.Load(result.GetValue(config)));
         if (!File.Exists(path))
             throw new UsageException($"no database at {path}: run 'dmarc ingest' first or name one with --db");
-        return await Database.OpenAsync(path, ct);
+        return await Store.OpenAsync(path, ct);
     }
 
     private static string Size(long bytes) => bytes < 1024 ? $"{bytes} B" : bytes < 1 << 20 ? $"{bytes / 1024.0:0.#} KB" : $"{bytes / 1048576.0:0.#} MB";

@@ -46,9 +46,9 @@ internal static class LearnCommand
             var path = AppConfiguration.DatabasePath(r.GetValue(database), AppConfiguration.Load(r.GetValue(config)));
             if (!File.Exists(path))
                 throw new UsageException($"database not found: {path}");
-            await using var db = await Database.OpenAsync(path, ct);
+            await using var store = await Store.OpenAsync(path, ct);
             var criteria = new SpfOverrideCriteria(r.GetValue(maxAddresses), r.GetValue(minMessages), r.GetValue(maxPairs));
-            var (proposals, notReadFrom) = await SpfOverrideProposals.FindAsync(db, from, criteria, ct);
+            var (proposals, notReadFrom) = await SpfOverrideProposals.FindAsync(store.Verdicts, from, criteria, ct);
             if (notReadFrom is not null)
                 await r.InvocationConfiguration.Error.WriteLineAsync(
                     $"dmarc: stopped after {criteria.MaxPairs} (domain, address) pairs; sender domains from {notReadFrom} on (in name order) " +

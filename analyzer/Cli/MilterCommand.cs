@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net.Sockets;
+using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dmarc;
 using DmarcAnalyzer.Dns;
 using DmarcAnalyzer.Filter;
@@ -73,7 +74,7 @@ internal static class MilterCommand
         return command;
     }
 
-    private static async Task<SenderAuthenticator> AuthenticatorAsync(DnsResolver resolver, IConfiguration configuration, CancellationToken ct)
+    private static async Task<MessageAuthenticator> AuthenticatorAsync(DnsResolver resolver, IConfiguration configuration, CancellationToken ct)
     {
         var settings = AuthSettings.From(configuration);
         PublicSuffixList? psl = null;
@@ -88,11 +89,11 @@ internal static class MilterCommand
                 throw new UsageException(e.Message);
             }
         }
-        return new SenderAuthenticator(resolver, settings.AuthservId, settings.Discovery, psl);
+        return new MessageAuthenticator(resolver, settings.AuthservId, settings.Discovery, psl);
     }
 
     private static IHost Build(IConfigurationRoot configuration, FilterOptions options, string databasePath,
-        SenderAuthenticator authenticator, DnsResolver resolver, Func<IReadOnlyList<string>> zoneFiles)
+        MessageAuthenticator authenticator, DnsResolver resolver, Func<IReadOnlyList<string>> zoneFiles)
     {
         var builder = Host.CreateApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
         builder.Services.AddSystemd();
@@ -102,13 +103,13 @@ internal static class MilterCommand
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(options.Milter);
         builder.Services.AddSingleton(sp => new FilterSettings(configuration, sp.GetRequiredService<ILogger<FilterSettings>>()));
-        builder.Services.AddSingleton(sp => new StoredExceptions(ct => Database.OpenAsync(databasePath, ct),
+        builder.Services.AddSingleton(sp => new StoredExceptions(ct => Store.OpenAsync(databasePath, ct),
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoredExceptions>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoredExceptions>());
         builder.Services.AddSingleton(sp => new FilterEngine(
             () => sp.GetRequiredService<FilterSettings>().Current, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FilterEngine>>(),
             authenticator, () => sp.GetRequiredService<StoredExceptions>().Current));
-        builder.Services.AddSingleton(sp => new VerdictLog(ct => Database.OpenAsync(databasePath, ct),
+        builder.Services.AddSingleton(sp => new VerdictLog(ct => Store.OpenAsync(databasePath, ct),
             options.VerdictQueueCapacity, options.VerdictBatchSize, sp.GetRequiredService<ILogger<VerdictLog>>()));
         builder.Services.AddSingleton(sp => new ZoneReloader(resolver, zoneFiles, sp.GetRequiredService<ILogger<ZoneReloader>>()));
         builder.Services.AddSingleton<IMilterHandler, FilterMilterHandler>();

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using DmarcAnalyzer.Imap;
 using DmarcAnalyzer.Ingest;
+using DmarcAnalyzer.Storage;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
 
@@ -80,7 +81,7 @@ internal static class PollCommand
                     return ExitCodes.Fatal;
                 return schedule.Mode == PollMode.Once ? ExitCodes.Of(outcome.Ingested) : ExitCodes.Ok;
             }
-            catch (Exception e) when (e is Microsoft.Data.Sqlite.SqliteException or IOException or UnauthorizedAccessException)
+            catch (Exception e) when (StoreErrors.IsTheStores(e) || e is IOException or UnauthorizedAccessException)
             {
                 log.LogError("{Message}", e.Message);
                 return ExitCodes.Fatal;

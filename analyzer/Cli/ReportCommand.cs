@@ -60,11 +60,11 @@ internal static class ReportCommand
         }
         var folder = output?.FullName ?? Path.GetFullPath("reports");
 
-        await using var connection = await Database.OpenAsync(database, ct);
+        await using var store = await Store.OpenAsync(database, ct);
         var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
-        var analysis = await analyzer.AnalyzeAsync(connection, period, domain, ct) with
+        var analysis = await analyzer.AnalyzeAsync(store.Records, period, domain, ct) with
         {
-            Inbound = await InboundAnalyzer.AnalyzeAsync(connection, period, ct),
+            Inbound = await InboundAnalyzer.AnalyzeAsync(store.Verdicts, period, ct),
         };
         var written = await ReportWriter.WriteAsync(analysis, folder, DateTimeOffset.UtcNow, ct);
 

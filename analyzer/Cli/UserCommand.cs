@@ -31,9 +31,9 @@ internal static class UserCommand
             if (password.Length < MinPasswordLength || password.Length > PasswordHash.MaxLength)
                 throw new UsageException($"the password must have {MinPasswordLength} to {PasswordHash.MaxLength} characters");
             var configuration = AppConfiguration.Load(result.GetValue(config));
-            await using var connection = await Database.OpenAsync(AppConfiguration.DatabasePath(result.GetValue(db), configuration), ct);
+            await using var store = await Store.OpenAsync(AppConfiguration.DatabasePath(result.GetValue(db), configuration), ct);
             var userRole = result.GetValue(role) == "admin" ? UserRole.Admin : UserRole.Viewer;
-            var isNew = await UserQueries.SaveAsync(connection, user, userRole, PasswordHash.Hash(password), DateTimeOffset.UtcNow, ct);
+            var isNew = await store.Users.SaveAsync(user, userRole, PasswordHash.Hash(password), DateTimeOffset.UtcNow, ct);
             Console.WriteLine($"user {user} {(isNew ? "added" : "changed")} ({UserQueries.RoleText(userRole)})");
             return ExitCodes.Ok;
         });

@@ -3,7 +3,6 @@ using System.Net;
 using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dmarc;
 using DmarcAnalyzer.Auth.Spf;
-using DmarcAnalyzer.Dns;
 
 namespace DmarcAnalyzer.Cli;
 
@@ -39,9 +38,12 @@ internal static class VerifyMessageCommand
                 ? await LoadPslAsync(settings.PublicSuffixListPath, ct)
                 : null;
 
-            var spf = await SpfAsync(r.GetValue(ip), r.GetValue(helo) ?? "", r.GetValue(mailFrom) ?? "", dns, settings.AuthservId, ct);
+            var smtp = Identities(r.GetValue(ip), r.GetValue(helo) ?? "", r.GetValue(mailFrom) ?? "");
+            var authenticator = new MessageAuthenticator(dns, settings.AuthservId, settings.Discovery, psl);
             await using var message = path.OpenRead();
-            var result = await new MessageAuthenticator(dns, settings.Discovery, psl).AuthenticateAsync(message, spf, ct);
+            var result = smtp is null
+                ? await authenticator.AuthenticateAsync(message, SpfOutcome.NotChecked("no --ip given"), ct)
+                : await authenticator.AuthenticateAsync(smtp, message, ct);
             await r.InvocationConfiguration.Output.WriteLineAsync(
                 $"{AuthenticationResultsWriter.FieldName}: {result.AuthenticationResults(settings.AuthservId)}".ReplaceLineEndings("\n"));
             return ExitCodes.Ok;
@@ -49,16 +51,16 @@ internal static class VerifyMessageCommand
         return command;
     }
 
-    /// <summary>RFC 7208: the MAIL FROM identity, or the HELO identity for the null sender.</summary>
-    private static async Task<SpfOutcome> SpfAsync(string? ip, string helo, string mailFrom, IDnsResolver dns, string receiver, CancellationToken ct)
+    /// <summary>The SMTP identities SPF is checked for; null without --ip, when SPF is not checked.</summary>
+    private static SmtpIdentities? Identities(string? ip, string helo, string mailFrom)
     {
         if (ip is null)
-            return new SpfOutcome("none", "", Comment: "not checked: no --ip given");
-        if (!IPAddress.TryParse(ip, out var address))
+            return null;
+        if (!IPAddress.TryParse(ip, out _))
             throw new UsageException($"--ip {ip} is not an IP address");
         if (mailFrom.Length == 0 && helo.Length == 0)
             throw new UsageException("--ip needs --mail-from, --helo or both");
-        return SpfOutcome.Of(await new SpfEvaluator(dns, receiver).CheckMailFromAsync(address, mailFrom, helo, ct), address, mailFrom, helo);
+        return new SmtpIdentities(ip, helo, mailFrom);
     }
 
     private static async Task<PublicSuffixList> LoadPslAsync(string path, CancellationToken ct)

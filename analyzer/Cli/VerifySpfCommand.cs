@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Spf;
 
 namespace DmarcAnalyzer.Cli;
@@ -51,7 +52,7 @@ internal static class VerifySpfCommand
 
     public static void Print(SpfResult result, TextWriter output)
     {
-        output.WriteLine(result.Word);
+        output.WriteLine(result.Code.Word());
         if (result.Code == SpfResultCode.Fail && result.Explanation is { } explanation)
             output.WriteLine($"explanation: {explanation}");
         output.WriteLine($"lookups: {result.DnsLookups} of {SpfEvaluator.MaxDnsTerms}");

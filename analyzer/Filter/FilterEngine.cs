@@ -4,6 +4,7 @@ using DmarcAnalyzer.Archives;
 using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Auth.Dmarc;
+using DmarcAnalyzer.Auth.Spf;
 using DmarcAnalyzer.Mail;
 using Microsoft.Extensions.Logging;
 using MimeKit;
@@ -18,7 +19,7 @@ namespace DmarcAnalyzer.Filter;
 /// exceptions approved in the store (<see cref="StoredExceptions"/>), beside the configuration's.
 /// </summary>
 internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider time, ILogger<FilterEngine> logger,
-    SenderAuthenticator? authenticator = null, Func<IReadOnlyList<FilterException>>? approvedExceptions = null)
+    MessageAuthenticator? authenticator = null, Func<IReadOnlyList<FilterException>>? approvedExceptions = null)
 {
     private const string TooLarge = "larger than the filter's limits, Filter:Milter:MaxMessageBytes, MaxHeaders or MaxHeaderBytes";
 
@@ -68,9 +69,10 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
             limit.CancelAfter(checks.TimeLimit);
             try
             {
+                var smtp = new SmtpIdentities(envelope.ClientAddress, envelope.Helo, envelope.Sender);
                 authentication = truncated
-                    ? await authenticator.AuthenticateHeaderAsync(envelope, headers, $"not verified: {TooLarge}", limit.Token)
-                    : await authenticator.AuthenticateAsync(envelope, message, limit.Token);
+                    ? await authenticator.AuthenticateHeaderAsync(smtp, headers, $"not verified: {TooLarge}", limit.Token)
+                    : await authenticator.AuthenticateAsync(smtp, message, limit.Token);
             }
             catch (OperationCanceledException) when (!ct.IsCancellationRequested)
             {
@@ -272,9 +274,9 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         if (authentication is not null)
         {
             var when = settings.Authentication.ForgedWhen;
-            if (when is ForgedWhen.DmarcFail or ForgedWhen.Either && authentication.Dmarc.Result == DmarcResult.Fail && authentication.ForwardedBy is null)
+            if (when is ForgedWhen.DmarcFail or ForgedWhen.Either && authentication.Dmarc.Result == DmarcResultCode.Fail && authentication.ForwardedBy is null)
                 return $"forged sender: DMARC fail for {authentication.Dmarc.FromDomain}";
-            if (when is ForgedWhen.SpfFail or ForgedWhen.Either && authentication.Spf.Result == "fail")
+            if (when is ForgedWhen.SpfFail or ForgedWhen.Either && authentication.Spf.Result == SpfResultCode.Fail)
                 return $"forged sender: SPF fail for {authentication.Spf.Domain}";
         }
         if (settings.TreatAllSendersAsForged)
@@ -296,25 +298,15 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     private static string? Undecided(MessageAuthentication a)
     {
         var dmarc = a.Dmarc;
-        if (dmarc.Result == DmarcResult.TempError)
+        if (dmarc.Result == DmarcResultCode.TempError)
             return $"DMARC for {dmarc.FromDomain}: {dmarc.Reason}";
-        if (dmarc.Result != DmarcResult.Fail)
+        if (dmarc.Result != DmarcResultCode.Fail)
             return null;
-        if (a.Spf.Result == "temperror" && CouldAlign(a.Spf.Domain, dmarc))
+        if (a.Spf.Result == SpfResultCode.TempError && dmarc.CouldAlignSpf(a.Spf.Domain))
             return $"SPF for {a.Spf.Domain}: {a.Spf.Comment}";
-        if (a.Dkim.FirstOrDefault(d => d.Result == DkimResult.TempError && CouldAlign(d.Domain, dmarc)) is { } dkim)
+        if (a.Dkim.FirstOrDefault(d => d.Result == DkimResultCode.TempError && dmarc.CouldAlignDkim(d.Domain)) is { } dkim)
             return $"DKIM key {dkim.Selector}._domainkey.{dkim.Domain}: {dkim.Reason}";
         return null;
-    }
-
-    /// <summary>Relaxed alignment (RFC 9989): the same organisational domain as the From domain.</summary>
-    public static bool CouldAlign(string domain, DmarcResult dmarc)
-    {
-        if ((dmarc.OrganizationalDomain ?? dmarc.FromDomain) is not { } organisational)
-            return false;
-        var name = domain.TrimEnd('.');
-        return name.Equals(organisational, StringComparison.OrdinalIgnoreCase)
-            || name.EndsWith("." + organisational, StringComparison.OrdinalIgnoreCase);
     }
 
     /// <summary>
@@ -325,7 +317,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     private Verdict? DmarcPolicy(AuthenticationOptions checks, MessageEnvelope envelope, MessageAuthentication a)
     {
         var dmarc = a.Dmarc;
-        if (!checks.EnforceDmarc || dmarc.Result != DmarcResult.Fail || dmarc.Disposition == DmarcRecord.None)
+        if (!checks.EnforceDmarc || dmarc.Result != DmarcResultCode.Fail || dmarc.Disposition == DmarcRecord.None)
             return null;
         var disposition = dmarc.Disposition;
         var reason = $"DMARC fail for {dmarc.FromDomain}, policy {dmarc.Policy}";
@@ -358,9 +350,9 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         var domains = new List<string>();
         if (envelope.VerifiedClientName is { } name)
             domains.Add(name);
-        if (a.Spf.Result == "pass")
+        if (a.Spf.Result == SpfResultCode.Pass)
             domains.Add(a.Spf.Domain);
-        domains.AddRange(a.Dkim.Where(d => d.Result == DkimResult.Pass).Select(d => d.Domain));
+        domains.AddRange(a.Dkim.Where(d => d.Result == DkimResultCode.Pass).Select(d => d.Domain));
         foreach (var entry in checks.NeverReject)
         {
             if (ip is not null && Network(entry) is { } network)
@@ -374,13 +366,13 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         return null;
     }
 
-    /// <summary>The verdict with the SPF, DKIM and DMARC results the log keeps.</summary>
+    /// <summary>The verdict with the SPF, DKIM and DMARC results the log keeps, as RFC 8601 words.</summary>
     private static Verdict WithResults(Verdict verdict, MessageAuthentication a) => verdict with
     {
-        Spf = a.Spf.Result,
-        Dkim = a.Dkim.Count == 0 ? DkimResult.None
-            : a.Dkim.Any(d => d.Result == DkimResult.Pass) ? DkimResult.Pass : a.Dkim[0].Result,
-        Dmarc = a.Dmarc.Result,
+        Spf = a.Spf.Result.Word(),
+        Dkim = (a.Dkim.Count == 0 ? DkimResultCode.None
+            : a.Dkim.Any(d => d.Result == DkimResultCode.Pass) ? DkimResultCode.Pass : a.Dkim[0].Result).Word(),
+        Dmarc = a.Dmarc.Result.Word(),
     };
 
     /// <summary>

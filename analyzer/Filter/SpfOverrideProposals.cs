@@ -2,7 +2,6 @@ using System.Globalization;
 using System.Net;
 using System.Text;
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Filter;
 
@@ -55,7 +54,7 @@ internal sealed record SpfOverrideSearch(IReadOnlyList<SpfOverrideProposal> Prop
 /// </summary>
 internal static class SpfOverrideProposals
 {
-    public static async Task<SpfOverrideSearch> FindAsync(SqliteConnection db, DateTimeOffset? since, SpfOverrideCriteria criteria, CancellationToken ct)
+    public static async Task<SpfOverrideSearch> FindAsync(IVerdictQueries db, DateTimeOffset? since, SpfOverrideCriteria criteria, CancellationToken ct)
     {
         var proposals = new List<SpfOverrideProposal>();
         string? domain = null;
@@ -70,7 +69,7 @@ internal static class SpfOverrideProposals
         }
         // One row past the cap tells whether the last domain read is whole: a proposal from part of a domain's
         // addresses would be wrong.
-        await foreach (var pair in VerdictQueries.SenderAddressesAsync(db, since?.ToUnixTimeSeconds() ?? 0, criteria.MaxPairs + 1, ct))
+        await foreach (var pair in db.SenderAddressesAsync(since?.ToUnixTimeSeconds() ?? 0, criteria.MaxPairs + 1, ct))
         {
             var name = pair.Domain;
             if (++read > criteria.MaxPairs)

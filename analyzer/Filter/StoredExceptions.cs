@@ -10,7 +10,7 @@ namespace DmarcAnalyzer.Filter;
 /// <see cref="RefreshInterval"/>: an approval applies without restarting the milter. They apply beside the
 /// configuration's <see cref="FilterOptions.Exceptions"/>. When the store cannot be read the last list read stays.
 /// </summary>
-internal sealed class StoredExceptions(Func<CancellationToken, Task<SqliteConnection>> open, TimeProvider time, ILogger<StoredExceptions> logger)
+internal sealed class StoredExceptions(Func<CancellationToken, Task<Store>> open, TimeProvider time, ILogger<StoredExceptions> logger)
     : BackgroundService
 {
     public static readonly TimeSpan RefreshInterval = TimeSpan.FromSeconds(30);
@@ -21,8 +21,8 @@ internal sealed class StoredExceptions(Func<CancellationToken, Task<SqliteConnec
 
     public async Task RefreshAsync(CancellationToken ct)
     {
-        await using var db = await open(ct);
-        var rows = await ArchiveExceptionQueries.ApprovedAsync(db, ct);
+        await using var store = await open(ct);
+        var rows = await store.ArchiveExceptions.ApprovedAsync(ct);
         _current = rows.Select(r => new FilterException
         {
             Sender = r.Sender, Recipient = r.Recipient, ApprovedBy = r.DecidedBy ?? "", Reason = r.Reason, Expires = r.Expires,

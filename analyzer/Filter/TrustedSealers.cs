@@ -14,7 +14,7 @@ internal static class TrustedSealers
     /// <summary>The authentication with <see cref="MessageAuthentication.ForwardedBy"/> set when the override applies.</summary>
     public static MessageAuthentication Apply(MessageAuthentication a, IReadOnlyList<string> trusted)
     {
-        if (a.Dmarc.Result != DmarcResult.Fail || a.Arc is not { State: ArcChainState.Pass, Sealer: { } sealer, NewestHop: { } hop }
+        if (a.Dmarc.Result != DmarcResultCode.Fail || a.Arc is not { State: ArcChainState.Pass, Sealer: { } sealer, NewestHop: { } hop }
             || !trusted.Any(t => FilterException.AddressMatches(t, sealer)) || !PassedAtHop(hop, a.Dmarc))
             return a;
         return a with { ForwardedBy = sealer };
@@ -27,17 +27,17 @@ internal static class TrustedSealers
     {
         foreach (var r in hop.Results)
         {
-            if (!r.Result.Equals("pass", StringComparison.OrdinalIgnoreCase))
+            if (!r.Passed)
                 continue;
             var method = r.Method.ToLowerInvariant();
             if (method == "dmarc" && (r.Properties.GetValueOrDefault("header.from") is not { } from
                 || from.Equals(dmarc.FromDomain, StringComparison.OrdinalIgnoreCase)))
                 return true;
             if (method == "spf" && r.Properties.GetValueOrDefault("smtp.mailfrom") is { } mailFrom
-                && FilterEngine.CouldAlign(mailFrom[(mailFrom.LastIndexOf('@') + 1)..], dmarc))
+                && dmarc.CouldAlignSpf(mailFrom[(mailFrom.LastIndexOf('@') + 1)..]))
                 return true;
             if (method == "dkim" && (r.Properties.GetValueOrDefault("header.d") ?? Domain(r.Properties.GetValueOrDefault("header.i"))) is { } d
-                && FilterEngine.CouldAlign(d, dmarc))
+                && dmarc.CouldAlignDkim(d))
                 return true;
         }
         return false;

@@ -1,5 +1,5 @@
 using System.Threading.Channels;
-using Microsoft.Data.Sqlite;
+using DmarcAnalyzer.Storage;
 using Microsoft.Extensions.Logging;
 
 namespace DmarcAnalyzer.Filter;
@@ -10,16 +10,11 @@ namespace DmarcAnalyzer.Filter;
 /// A batch that fails <see cref="MaxBatchAttempts"/> times is written one verdict at a time, and a verdict the store
 /// refuses (a constraint, a trigger, a value too big) is dropped and logged, so one bad verdict cannot stop the log.
 /// </summary>
-internal sealed class VerdictLog(Func<CancellationToken, Task<SqliteConnection>> openStore, int capacity, int batchSize, ILogger<VerdictLog> logger)
+internal sealed class VerdictLog(Func<CancellationToken, Task<Store>> openStore, int capacity, int batchSize, ILogger<VerdictLog> logger)
 {
     private static readonly TimeSpan MaxRetryDelay = TimeSpan.FromSeconds(30);
     private const int MaxBatchAttempts = 3;
     private const int MaxLoggedChars = 200;
-
-    // SQLite primary result codes (https://sqlite.org/rescode.html) that mean "not this row".
-    private const int SqliteTooBig = 18;
-    private const int SqliteConstraint = 19;
-    private const int SqliteMismatch = 20;
 
     private readonly Channel<VerdictRecord> _queue = Channel.CreateBounded<VerdictRecord>(
         new BoundedChannelOptions(capacity) { SingleReader = true, FullMode = BoundedChannelFullMode.Wait });
@@ -49,7 +44,7 @@ internal sealed class VerdictLog(Func<CancellationToken, Task<SqliteConnection>>
     /// <summary>Stores verdicts until <paramref name="stopping"/> fires, then what is still queued.</summary>
     public async Task RunAsync(CancellationToken stopping)
     {
-        SqliteConnection? store = null;
+        Store? store = null;
         var batch = new List<VerdictRecord>(batchSize);
         var delay = TimeSpan.FromMilliseconds(250);
         var attempts = 0;
@@ -78,7 +73,7 @@ internal sealed class VerdictLog(Func<CancellationToken, Task<SqliteConnection>>
                     store ??= await openStore(CancellationToken.None);
                     if (attempts < MaxBatchAttempts)
                     {
-                        await VerdictStore.WriteAsync(store, batch, CancellationToken.None);
+                        await VerdictStore.WriteAsync(store.Verdicts, batch, CancellationToken.None);
                         Interlocked.Add(ref _written, batch.Count);
                         batch.Clear();
                     }
@@ -92,7 +87,7 @@ internal sealed class VerdictLog(Func<CancellationToken, Task<SqliteConnection>>
                     // Whatever the failure, the writer must outlive it: ending here would drop every later verdict
                     // without a word until shutdown. The expected ones are logged without a stack, others with it.
                     attempts++;
-                    var expected = e is SqliteException or IOException or InvalidOperationException or UnauthorizedAccessException;
+                    var expected = StoreErrors.IsTheStores(e) || e is IOException or InvalidOperationException or UnauthorizedAccessException;
                     logger.LogError(expected ? null : e, "verdicts not stored ({Error}); {Count} verdicts wait, retry in {Delay}",
                         e.Message, batch.Count + _queue.Reader.Count, delay);
                     if (store is not null)
@@ -132,14 +127,14 @@ internal sealed class VerdictLog(Func<CancellationToken, Task<SqliteConnection>>
     /// Stores the batch a verdict at a time, dropping those the store refuses; trouble of the whole store (busy,
     /// full, read-only, unreachable) is thrown with what is left still in <paramref name="batch"/>, to wait and retry.
     /// </summary>
-    private async Task WriteOneByOneAsync(SqliteConnection store, List<VerdictRecord> batch)
+    private async Task WriteOneByOneAsync(Store store, List<VerdictRecord> batch)
     {
         while (batch.Count > 0)
         {
             var record = batch[0];
             try
             {
-                await VerdictStore.WriteAsync(store, [record], CancellationToken.None);
+                await VerdictStore.WriteAsync(store.Verdicts, [record], CancellationToken.None);
                 Interlocked.Increment(ref _written);
             }
             catch (Exception e) when (IsRefusal(e))
@@ -153,13 +148,12 @@ internal sealed class VerdictLog(Func<CancellationToken, Task<SqliteConnection>>
     }
 
     /// <summary>
-    /// A failure that belongs to the one verdict: SQLite refused its values (constraint or trigger, too big, type
-    /// mismatch). Everything else, the store's own trouble or a bug of ours, is retried: dropping verdicts one by one
-    /// would hide a bug that fails them all. No serialization failure is particular to one verdict: the JSON is of
-    /// strings decoded with replacement characters, so never of lone surrogates.
+    /// A failure that belongs to the one verdict: the store refused its values (<see cref="StoreErrors.IsRefusal"/>).
+    /// Everything else, the store's own trouble or a bug of ours, is retried: dropping verdicts one by one would hide
+    /// a bug that fails them all. No serialization failure is particular to one verdict: the JSON is of strings
+    /// decoded with replacement characters, so never of lone surrogates.
     /// </summary>
-    private static bool IsRefusal(Exception e) =>
-        e is SqliteException sqlite && (sqlite.SqliteErrorCode & 0xFF) is SqliteConstraint or SqliteTooBig or SqliteMismatch;
+    private static bool IsRefusal(Exception e) => StoreErrors.IsRefusal(e);
 
     /// <summary>Text from a message or the store, on one log line and at most <see cref="MaxLoggedChars"/> long.</summary>
     private static string Bounded(string? text)

@@ -1,14 +1,13 @@
 using System.Text.Json;
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Filter;
 
 /// <summary>Writes verdicts into the store's verdict log, one transaction per batch.</summary>
 internal static class VerdictStore
 {
-    public static Task WriteAsync(SqliteConnection connection, IReadOnlyList<VerdictRecord> batch, CancellationToken ct) =>
-        VerdictQueries.WriteAsync(connection, batch.Select(Row).ToList(), ct);
+    public static Task WriteAsync(IVerdictQueries verdicts, IReadOnlyList<VerdictRecord> batch, CancellationToken ct) =>
+        verdicts.WriteAsync(batch.Select(Row).ToList(), ct);
 
     private static VerdictRow Row(VerdictRecord record)
     {

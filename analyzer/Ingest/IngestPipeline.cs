@@ -1,7 +1,6 @@
 using DmarcAnalyzer.Reports;
 using DmarcAnalyzer.Storage;
 using DmarcAnalyzer.Xml;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace DmarcAnalyzer.Ingest;
@@ -13,15 +12,13 @@ namespace DmarcAnalyzer.Ingest;
 /// </summary>
 internal sealed class IngestPipeline : IAsyncDisposable
 {
-    private readonly SqliteConnection _connection;
-    private readonly IngestWriter _writer;
+    private readonly IIngestWriter _writer;
     private readonly IngestLimits _limits;
     private readonly ILogger _log;
 
-    private IngestPipeline(SqliteConnection connection, IngestLimits limits, ILogger log)
+    private IngestPipeline(IIngestWriter writer, IngestLimits limits, ILogger log)
     {
-        _connection = connection;
-        _writer = new IngestWriter(connection);
+        _writer = writer;
         _limits = limits;
         _log = log;
     }
@@ -29,7 +26,7 @@ internal sealed class IngestPipeline : IAsyncDisposable
     public IngestLimits Limits => _limits;
 
     public static async Task<IngestPipeline> OpenAsync(string dbPath, IngestLimits limits, ILogger log, CancellationToken ct) =>
-        new(await Database.OpenAsync(dbPath, ct), limits, log);
+        new(await IngestWriter.OpenAsync(dbPath, ct), limits, log);
 
     public async Task<IngestOutcome> IngestAsync(Stream input, string source, CancellationToken ct) =>
         await IngestAsync(await BoundedRead.ReadAsync(input, _limits, ct), source, ct);
@@ -37,7 +34,7 @@ internal sealed class IngestPipeline : IAsyncDisposable
     /// <summary>
     /// Ingests an input already read (<see cref="BoundedRead"/>, with this pipeline's limits). Whatever goes wrong
     /// with the input makes it, or the report in it, a failure and never ends the batch: only the store's own
-    /// errors (<see cref="IsTheStores"/>) and cancellation leave this method.
+    /// errors (<see cref="StoreErrors.IsTheStores"/>) and cancellation leave this method.
     /// </summary>
     public async Task<IngestOutcome> IngestAsync(RawInput raw, string source, CancellationToken ct)
     {
@@ -117,15 +114,13 @@ internal sealed class IngestPipeline : IAsyncDisposable
     }
 
     /// <summary>
-    /// The store's own errors: SQLite's (disk full, database locked, corrupt or read-only). No other input could be
-    /// stored either, so they end the batch. Were one of them taken for an input's error, storing that input's failure
-    /// would meet the same error and end the batch all the same: nothing is lost either way.
+    /// An error of the input at hand: neither the store's nor the cancellation of the whole run. The store's own
+    /// errors (<see cref="StoreErrors.IsTheStores"/>) end the batch: no other input could be stored either. Were one of
+    /// them taken for an input's error, storing that input's failure would meet the same error and end the batch all
+    /// the same: nothing is lost either way.
     /// </summary>
-    private static bool IsTheStores(Exception e) => e is SqliteException;
-
-    /// <summary>An error of the input at hand: neither the store's nor the cancellation of the whole run.</summary>
     public static bool IsTheInputs(Exception e, CancellationToken ct) =>
-        !IsTheStores(e) && !(e is OperationCanceledException && ct.IsCancellationRequested);
+        !StoreErrors.IsTheStores(e) && !(e is OperationCanceledException && ct.IsCancellationRequested);
 
     /// <summary>Stores an input whose reading (an mbox file's, message by message) ended in an error nobody foresaw.</summary>
     public async Task<IngestOutcome> RecordUnexpectedFailureAsync(Stream input, string source, Exception e, CancellationToken ct) =>
@@ -159,9 +154,5 @@ internal sealed class IngestPipeline : IAsyncDisposable
 
     private static string Megabytes(long bytes) => $"{bytes / (1024.0 * 1024):0.#} MB";
 
-    public ValueTask DisposeAsync()
-    {
-        _writer.Dispose();
-        return _connection.DisposeAsync();
-    }
+    public ValueTask DisposeAsync() => _writer.DisposeAsync();
 }

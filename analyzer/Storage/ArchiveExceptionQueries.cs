@@ -11,9 +11,9 @@ internal sealed record ArchiveExceptionRow(
 /// Encrypted-archive exceptions requested and decided through the dashboard. Each step is written with its audit
 /// entry in one transaction. The milter reads the approved ones beside the configuration's.
 /// </summary>
-internal static class ArchiveExceptionQueries
+internal sealed class ArchiveExceptionQueries(SqliteConnection connection)
 {
-    public static async Task<long> RequestAsync(SqliteConnection connection, string sender, string? recipient, string reason,
+    public async Task<long> RequestAsync(string sender, string? recipient, string reason,
         string requestedBy, DateTimeOffset now, CancellationToken ct)
     {
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
@@ -29,13 +29,13 @@ internal static class ArchiveExceptionQueries
         insert.Parameters.AddWithValue("$by", requestedBy);
         insert.Parameters.AddWithValue("$now", now.ToUnixTimeSeconds());
         var id = Convert.ToInt64(await insert.ExecuteScalarAsync(ct));
-        await AuditQueries.AddAsync(connection, transaction, now, requestedBy, "exception requested", $"#{id} {sender}{(recipient is null ? "" : " to " + recipient)}", reason, ct);
+        await AuditQueries.AddAsync(transaction, now, requestedBy, "exception requested", $"#{id} {sender}{(recipient is null ? "" : " to " + recipient)}", reason, ct);
         await transaction.CommitAsync(ct);
         return id;
     }
 
     /// <summary>Approves or rejects a request still open; false when there is none with that id open.</summary>
-    public static async Task<bool> DecideAsync(SqliteConnection connection, long id, ExceptionState decision, DateOnly? expires,
+    public async Task<bool> DecideAsync(long id, ExceptionState decision, DateOnly? expires,
         string decidedBy, DateTimeOffset now, CancellationToken ct)
     {
         if (decision == ExceptionState.Requested)
@@ -54,7 +54,7 @@ internal static class ArchiveExceptionQueries
         update.Parameters.AddWithValue("$expires", expires is { } day ? day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : DBNull.Value);
         if (await update.ExecuteScalarAsync(ct) is not string sender)
             return false;
-        await AuditQueries.AddAsync(connection, transaction, now, decidedBy,
+        await AuditQueries.AddAsync(transaction, now, decidedBy,
             decision == ExceptionState.Approved ? "exception approved" : "exception rejected", $"#{id} {sender}",
             expires is { } until ? "until " + until.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : null, ct);
         await transaction.CommitAsync(ct);
@@ -62,14 +62,14 @@ internal static class ArchiveExceptionQueries
     }
 
     /// <summary>Every request, open ones first, then the newest.</summary>
-    public static async Task<IReadOnlyList<ArchiveExceptionRow>> ListAsync(SqliteConnection connection, CancellationToken ct) =>
-        await ReadAsync(connection, "SELECT * FROM archive_exceptions ORDER BY state <> 'requested', id DESC", ct);
+    public async Task<IReadOnlyList<ArchiveExceptionRow>> ListAsync(CancellationToken ct) =>
+        await ReadAsync("SELECT * FROM archive_exceptions ORDER BY state <> 'requested', id DESC", ct);
 
     /// <summary>The approved exceptions, expired ones included (the filter logs an expired match).</summary>
-    public static async Task<IReadOnlyList<ArchiveExceptionRow>> ApprovedAsync(SqliteConnection connection, CancellationToken ct) =>
-        await ReadAsync(connection, "SELECT * FROM archive_exceptions WHERE state = 'approved' ORDER BY id", ct);
+    public async Task<IReadOnlyList<ArchiveExceptionRow>> ApprovedAsync(CancellationToken ct) =>
+        await ReadAsync("SELECT * FROM archive_exceptions WHERE state = 'approved' ORDER BY id", ct);
 
-    private static async Task<IReadOnlyList<ArchiveExceptionRow>> ReadAsync(SqliteConnection connection, string sql, CancellationToken ct)
+    private async Task<IReadOnlyList<ArchiveExceptionRow>> ReadAsync(string sql, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
         query.CommandText = sql.Replace("SELECT *", "SELECT id, sender, recipient, reason, requested_by, requested_utc, state, decided_by, decided_utc, expires");

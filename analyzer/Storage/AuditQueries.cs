@@ -5,13 +5,13 @@ namespace DmarcAnalyzer.Storage;
 internal sealed record AuditRow(long Id, DateTimeOffset Time, string Actor, string Action, string Subject, string? Detail);
 
 /// <summary>The audit trail: who changed what through the dashboard or the user command, and when.</summary>
-internal static class AuditQueries
+internal sealed class AuditQueries(SqliteConnection connection)
 {
     /// <summary>Adds an entry inside the transaction of the change it records, so a change is never unaudited.</summary>
-    public static async Task AddAsync(SqliteConnection connection, SqliteTransaction transaction, DateTimeOffset time,
+    public static async Task AddAsync(SqliteTransaction transaction, DateTimeOffset time,
         string actor, string action, string subject, string? detail, CancellationToken ct)
     {
-        await using var command = connection.CreateCommand();
+        await using var command = transaction.Connection!.CreateCommand();
         command.Transaction = transaction;
         command.CommandText = "INSERT INTO audit (time_utc, actor, action, subject, detail) VALUES ($time, $actor, $action, $subject, $detail)";
         command.Parameters.AddWithValue("$time", time.ToUnixTimeSeconds());
@@ -23,7 +23,7 @@ internal static class AuditQueries
     }
 
     /// <summary>The newest <paramref name="limit"/> entries, newest first.</summary>
-    public static async Task<IReadOnlyList<AuditRow>> NewestAsync(SqliteConnection connection, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<AuditRow>> NewestAsync(int limit, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
         query.CommandText = "SELECT id, time_utc, actor, action, subject, detail FROM audit ORDER BY id DESC LIMIT $limit";

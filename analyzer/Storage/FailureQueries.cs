@@ -2,12 +2,10 @@ using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Storage;
 
-/// <summary>Reads the failures table: inputs that could not be read, with their raw bytes.</summary>
-internal static class FailureQueries
+/// <summary>The failures table on SQLite: inputs that could not be read, with their raw bytes.</summary>
+internal sealed class FailureQueries(SqliteConnection connection) : IFailureQueries
 {
-    internal sealed record FailureRow(long Id, DateTimeOffset Created, string Source, string Reason, long Size, bool RawTruncated);
-
-    public static async Task<IReadOnlyList<FailureRow>> ListAsync(SqliteConnection connection, CancellationToken ct)
+    public async Task<IReadOnlyList<FailureRow>> ListAsync(CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
         query.CommandText = "SELECT id, created_utc, source, reason, size, raw_truncated FROM failures ORDER BY id";
@@ -18,7 +16,7 @@ internal static class FailureQueries
         return rows;
     }
 
-    public static async Task<FailureRow?> FindAsync(SqliteConnection connection, long id, CancellationToken ct)
+    public async Task<FailureRow?> FindAsync(long id, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
         query.CommandText = "SELECT id, created_utc, source, reason, size, raw_truncated FROM failures WHERE id = $id";
@@ -27,8 +25,7 @@ internal static class FailureQueries
         return await reader.ReadAsync(ct) ? Row(reader) : null;
     }
 
-    /// <summary>Copies a failure's raw bytes to <paramref name="output"/> as a stream, without loading them whole.</summary>
-    public static async Task CopyRawAsync(SqliteConnection connection, long id, Stream output, CancellationToken ct)
+    public async Task CopyRawAsync(long id, Stream output, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
         query.CommandText = "SELECT b.raw FROM failures f JOIN failure_blobs b ON b.sha256 = f.sha256 WHERE f.id = $id";

@@ -1,5 +1,6 @@
 using System.IO.Compression;
 using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Storage.Fast;
 using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Storage;
@@ -7,10 +8,15 @@ namespace DmarcAnalyzer.Storage;
 /// <summary>
 /// Writes reports and failures. A report and all its rows are one transaction, so a crash leaves either
 /// the whole report or none of it; its identity (reporter, report id, domain, begin, end) is a unique key,
-/// so the same report ingested again is a duplicate that changes nothing.
+/// so the same report ingested again is a duplicate that changes nothing. The SQLite <see cref="IIngestWriter"/>.
 /// </summary>
-internal sealed class IngestWriter(SqliteConnection connection) : IDisposable
+/// <param name="ownsConnection">Whether disposing the writer closes the connection.</param>
+internal sealed class IngestWriter(SqliteConnection connection, bool ownsConnection = false) : IIngestWriter
 {
+    /// <summary>Opens the store at <paramref name="path"/> for a writer of its own.</summary>
+    public static async Task<IngestWriter> OpenAsync(string path, CancellationToken ct) =>
+        new(await Database.OpenAsync(path, ct), ownsConnection: true);
+
     private readonly RecordInserter _records = new(connection);
 
     /// <summary>Records wait for SQLite in batches of this many, at most <see cref="BatchesAhead"/> batches ahead.</summary>
@@ -155,5 +161,10 @@ internal sealed class IngestWriter(SqliteConnection connection) : IDisposable
         return buffer;
     }
 
-    public void Dispose() => _records.Dispose();
+    public async ValueTask DisposeAsync()
+    {
+        _records.Dispose();
+        if (ownsConnection)
+            await connection.DisposeAsync();
+    }
 }

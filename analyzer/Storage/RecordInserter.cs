@@ -1,4 +1,5 @@
 using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Storage.Fast;
 using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Storage;

@@ -1,3 +1,4 @@
+using DmarcAnalyzer.Storage.Fast;
 using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Storage;

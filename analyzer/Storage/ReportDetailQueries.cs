@@ -11,11 +11,11 @@ internal sealed record ReportDetailRecord(
     string? DkimDomain, string? DkimResult, string? SpfDomain, string? SpfResult);
 
 /// <summary>One stored report with its records, for the dashboard's report page.</summary>
-internal static class ReportDetailQueries
+internal sealed class ReportDetailQueries(SqliteConnection connection)
 {
     public const int MaxRecords = 1000;
 
-    public static async Task<ReportDetail?> FindAsync(SqliteConnection connection, long id, CancellationToken ct)
+    public async Task<ReportDetail?> FindAsync(long id, CancellationToken ct)
     {
         await using var head = connection.CreateCommand();
         head.CommandText = "SELECT org_name, email, report_id, domain, begin_utc, end_utc, p, sp, np, source FROM reports WHERE id = $id";

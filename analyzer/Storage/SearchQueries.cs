@@ -9,22 +9,22 @@ internal sealed record FoundSource(string Ip, string? PtrName);
 internal sealed record SearchHits(IReadOnlyList<string> Domains, IReadOnlyList<FoundSource> Sources, IReadOnlyList<FoundReport> Reports);
 
 /// <summary>The dashboard's search: policy domains, source addresses (by prefix or PTR name), reporters and report ids.</summary>
-internal static class SearchQueries
+internal sealed class SearchQueries(SqliteConnection connection)
 {
     public const int MaxHits = 100;
 
-    public static async Task<SearchHits> FindAsync(SqliteConnection connection, string text, CancellationToken ct)
+    public async Task<SearchHits> FindAsync(string text, CancellationToken ct)
     {
         var like = "%" + text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
         var domains = new List<string>();
-        await using (var query = Command(connection, @"SELECT DISTINCT domain FROM reports WHERE domain LIKE $like ESCAPE '\' ORDER BY domain LIMIT $limit", text, like))
+        await using (var query = Command(@"SELECT DISTINCT domain FROM reports WHERE domain LIKE $like ESCAPE '\' ORDER BY domain LIMIT $limit", text, like))
         await using (var reader = await query.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
                 domains.Add(reader.GetString(0));
 
         var sources = new List<FoundSource>();
         // An address prefix walks the index on records(source_ip); a name matches the PTR names cached for report sources.
-        await using (var query = Command(connection, """
+        await using (var query = Command("""
             SELECT ip, max(name) FROM (
                 SELECT DISTINCT source_ip AS ip, NULL AS name FROM records WHERE source_ip >= $text AND source_ip < $text || '~'
                 UNION ALL
@@ -36,7 +36,7 @@ internal static class SearchQueries
                 sources.Add(new FoundSource(reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1)));
 
         var reports = new List<FoundReport>();
-        await using (var query = Command(connection, """
+        await using (var query = Command("""
             SELECT id, org_name, report_id, domain, begin_utc FROM reports
              WHERE report_id = $text OR org_name LIKE $like ESCAPE '\' OR email LIKE $like ESCAPE '\'
              ORDER BY begin_utc DESC, id DESC LIMIT $limit
@@ -48,7 +48,7 @@ internal static class SearchQueries
         return new SearchHits(domains, sources, reports);
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, string sql, string text, string like)
+    private SqliteCommand Command(string sql, string text, string like)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;

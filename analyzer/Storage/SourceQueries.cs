@@ -15,18 +15,18 @@ internal sealed record SourceFacts(
     IReadOnlyList<SourceReport> Reports);
 
 /// <summary>Every report and record that mentions one source address in a period, through the index on records(source_ip).</summary>
-internal static class SourceQueries
+internal sealed class SourceQueries(SqliteConnection connection)
 {
     public const int MaxRows = 500;
 
-    public static async Task<SourceFacts> ForAddressAsync(SqliteConnection connection, string ip, long fromUtc, long toUtcExclusive, CancellationToken ct)
+    public async Task<SourceFacts> ForAddressAsync(string ip, long fromUtc, long toUtcExclusive, CancellationToken ct)
     {
         string? ptr = null;
-        await using (var name = Command(connection, "SELECT name FROM ptr_cache WHERE ip = $ip", ip, fromUtc, toUtcExclusive))
+        await using (var name = Command("SELECT name FROM ptr_cache WHERE ip = $ip", ip, fromUtc, toUtcExclusive))
             ptr = await name.ExecuteScalarAsync(ct) as string;
 
         var days = new List<SourceDay>();
-        await using (var query = Command(connection, """
+        await using (var query = Command("""
             SELECT rp.org_name, rp.begin_utc / 86400, rp.domain, sum(r.count),
                    sum(CASE WHEN r.dkim_eval = 'pass' OR r.spf_eval = 'pass' THEN r.count ELSE 0 END),
                    group_concat(DISTINCT coalesce(r.disposition, 'none'))
@@ -39,11 +39,11 @@ internal static class SourceQueries
                 days.Add(new SourceDay(reader.GetString(0), DateOnly.FromDayNumber(UnixEpochDay + (int)reader.GetInt64(1)), reader.GetString(2),
                     reader.GetInt64(3), reader.GetInt64(4), reader.GetString(5)));
 
-        var dkim = await AuthAsync(connection, "dkim_results", "selector", ip, fromUtc, toUtcExclusive, ct);
-        var spf = await AuthAsync(connection, "spf_results", "scope", ip, fromUtc, toUtcExclusive, ct);
+        var dkim = await AuthAsync("dkim_results", "selector", ip, fromUtc, toUtcExclusive, ct);
+        var spf = await AuthAsync("spf_results", "scope", ip, fromUtc, toUtcExclusive, ct);
 
         var reports = new List<SourceReport>();
-        await using (var query = Command(connection, """
+        await using (var query = Command("""
             SELECT rp.id, rp.org_name, rp.report_id, rp.domain, rp.begin_utc, sum(r.count)
               FROM records r JOIN reports rp ON rp.id = r.report
              WHERE r.source_ip = $ip AND rp.begin_utc >= $from AND rp.begin_utc < $to
@@ -57,11 +57,11 @@ internal static class SourceQueries
         return new SourceFacts(ip, ptr, days, dkim, spf, reports);
     }
 
-    private static async Task<IReadOnlyList<SourceAuth>> AuthAsync(SqliteConnection connection, string view, string detail, string ip,
+    private async Task<IReadOnlyList<SourceAuth>> AuthAsync(string view, string detail, string ip,
         long fromUtc, long toUtcExclusive, CancellationToken ct)
     {
         // The view and column names are this file's constants, never input.
-        await using var query = Command(connection, $"""
+        await using var query = Command($"""
             SELECT x.domain, x.{detail}, x.result, sum(r.count)
               FROM records r JOIN reports rp ON rp.id = r.report JOIN {view} x ON x.record = r.id
              WHERE r.source_ip = $ip AND rp.begin_utc >= $from AND rp.begin_utc < $to
@@ -75,7 +75,7 @@ internal static class SourceQueries
         return rows;
     }
 
-    private static SqliteCommand Command(SqliteConnection connection, string sql, string ip, long fromUtc, long toUtcExclusive)
+    private SqliteCommand Command(string sql, string ip, long fromUtc, long toUtcExclusive)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;

@@ -5,10 +5,10 @@ namespace DmarcAnalyzer.Storage;
 internal sealed record UserRow(string Name, UserRole Role, string PasswordHash);
 
 /// <summary>The dashboard's local users and their failed sign-ins (the lockout counts them).</summary>
-internal static class UserQueries
+internal sealed class UserQueries(SqliteConnection connection)
 {
     /// <summary>Adds a user, or replaces the role and password of one that exists; true when the user is new.</summary>
-    public static async Task<bool> SaveAsync(SqliteConnection connection, string name, UserRole role, string passwordHash, DateTimeOffset now, CancellationToken ct)
+    public async Task<bool> SaveAsync(string name, UserRole role, string passwordHash, DateTimeOffset now, CancellationToken ct)
     {
         await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
         await using var exists = connection.CreateCommand();
@@ -27,12 +27,12 @@ internal static class UserQueries
         save.Parameters.AddWithValue("$hash", passwordHash);
         save.Parameters.AddWithValue("$now", now.ToUnixTimeSeconds());
         await save.ExecuteNonQueryAsync(ct);
-        await AuditQueries.AddAsync(connection, transaction, now, "cli", isNew ? "user added" : "user changed", name, RoleText(role), ct);
+        await AuditQueries.AddAsync(transaction, now, "cli", isNew ? "user added" : "user changed", name, RoleText(role), ct);
         await transaction.CommitAsync(ct);
         return isNew;
     }
 
-    public static async Task<UserRow?> FindAsync(SqliteConnection connection, string name, CancellationToken ct)
+    public async Task<UserRow?> FindAsync(string name, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
         query.CommandText = "SELECT name, role, password_hash FROM users WHERE name = $name";
@@ -44,7 +44,7 @@ internal static class UserQueries
     }
 
     /// <summary>The times of the failed sign-ins of <paramref name="name"/> since <paramref name="sinceUtc"/>, oldest first.</summary>
-    public static async Task<IReadOnlyList<long>> FailuresSinceAsync(SqliteConnection connection, string name, long sinceUtc, CancellationToken ct)
+    public async Task<IReadOnlyList<long>> FailuresSinceAsync(string name, long sinceUtc, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
         query.CommandText = "SELECT time_utc FROM sign_in_failures WHERE user_name = $name AND time_utc >= $since ORDER BY time_utc";
@@ -58,7 +58,7 @@ internal static class UserQueries
     }
 
     /// <summary>Records a failed sign-in and forgets those older than <paramref name="forgetBeforeUtc"/>.</summary>
-    public static async Task AddFailureAsync(SqliteConnection connection, string name, long timeUtc, long forgetBeforeUtc, CancellationToken ct)
+    public async Task AddFailureAsync(string name, long timeUtc, long forgetBeforeUtc, CancellationToken ct)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = """
@@ -71,7 +71,7 @@ internal static class UserQueries
         await command.ExecuteNonQueryAsync(ct);
     }
 
-    public static async Task ClearFailuresAsync(SqliteConnection connection, string name, CancellationToken ct)
+    public async Task ClearFailuresAsync(string name, CancellationToken ct)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = "DELETE FROM sign_in_failures WHERE user_name = $name";

@@ -13,8 +13,8 @@ internal static class AuditPage
     public static void Map(WebApplication app) =>
         app.MapGet("/audit", async (HttpContext context, ServeOptions options, CancellationToken ct) =>
         {
-            await using var db = await Database.OpenAsync(options.Database, ct);
-            var rows = await AuditQueries.NewestAsync(db, Shown, ct);
+            await using var store = await Store.OpenAsync(options.Database, ct);
+            var rows = await store.Audit.NewestAsync(Shown, ct);
             return Page(context, "Audit", Table(["When (UTC)", "Who", "What", "Subject", "Detail"],
                 rows.Select(a => new[] { Time(a.Time), E(a.Actor), E(a.Action), E(a.Subject), E(a.Detail ?? "") })));
         }).RequireAuthorization(DashboardServer.AdminPolicy);

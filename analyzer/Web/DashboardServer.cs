@@ -52,8 +52,8 @@ internal static class DashboardServer
             // A signed-in user removed from the store, or whose role changed, is taken at the store's word.
             cookie.Events.OnValidatePrincipal = async context =>
             {
-                await using var db = await Database.OpenAsync(options.Database, context.HttpContext.RequestAborted);
-                var user = await UserQueries.FindAsync(db, context.Principal?.Identity?.Name ?? "", context.HttpContext.RequestAborted);
+                await using var store = await Store.OpenAsync(options.Database, context.HttpContext.RequestAborted);
+                var user = await store.Users.FindAsync(context.Principal?.Identity?.Name ?? "", context.HttpContext.RequestAborted);
                 if (user is null)
                     context.RejectPrincipal();
                 else if (!context.Principal!.IsInRole(UserQueries.RoleText(user.Role)))
@@ -116,8 +116,8 @@ internal static class DashboardServer
                 if (!Html.IsSignedIn(context) && context.Items[PeerItem] is IPAddress peer && IsProxy(options, peer)
                     && context.Request.Headers[header].ToString() is { Length: > 0 } name)
                 {
-                    await using var db = await Database.OpenAsync(options.Database, context.RequestAborted);
-                    if (await UserQueries.FindAsync(db, name, context.RequestAborted) is { } user)
+                    await using var store = await Store.OpenAsync(options.Database, context.RequestAborted);
+                    if (await store.Users.FindAsync(name, context.RequestAborted) is { } user)
                         context.User = Principal(user, "proxy");
                 }
                 await next(context);

@@ -21,8 +21,8 @@ internal static class DomainPage
             // Kestrel decodes every escape in the path but %2F; a domain from a report may hold a slash.
             name = name.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
             var period = Period.Of(context.Request);
-            await using var db = await Database.OpenAsync(options.Database, ct);
-            var analysis = await PageAnalysis.Analyzer(options).AnalyzeAsync(db, period, name, ct);
+            await using var store = await Store.OpenAsync(options.Database, ct);
+            var analysis = await PageAnalysis.Analyzer(options).AnalyzeAsync(store.Records, period, name, ct);
             if (analysis.Domains.Count == 0)
                 return NotFound(context, $"No reports for {name} in this period.");
             var d = analysis.Domains[0];

@@ -33,8 +33,8 @@ internal static partial class ExceptionsPage
                 : null;
             if (error is not null)
                 return await ListAsync(context, options, error, StatusCodes.Status400BadRequest, ct);
-            await using var db = await Database.OpenAsync(options.Database, ct);
-            await ArchiveExceptionQueries.RequestAsync(db, sender, recipient.Length == 0 ? null : recipient, reason,
+            await using var store = await Store.OpenAsync(options.Database, ct);
+            await store.ArchiveExceptions.RequestAsync(sender, recipient.Length == 0 ? null : recipient, reason,
                 UserName(context.User), options.Time.GetUtcNow(), ct);
             return Results.Redirect("/exceptions");
         }).RequireAuthorization();
@@ -54,16 +54,16 @@ internal static partial class ExceptionsPage
 
     private static async Task<IResult> DecideAsync(HttpContext context, ServeOptions options, long id, ExceptionState decision, DateOnly? expires, CancellationToken ct)
     {
-        await using var db = await Database.OpenAsync(options.Database, ct);
-        if (!await ArchiveExceptionQueries.DecideAsync(db, id, decision, expires, UserName(context.User), options.Time.GetUtcNow(), ct))
+        await using var store = await Store.OpenAsync(options.Database, ct);
+        if (!await store.ArchiveExceptions.DecideAsync(id, decision, expires, UserName(context.User), options.Time.GetUtcNow(), ct))
             return await ListAsync(context, options, "That request is not open any more.", StatusCodes.Status409Conflict, ct);
         return Results.Redirect("/exceptions");
     }
 
     private static async Task<IResult> ListAsync(HttpContext context, ServeOptions options, string? error, int status, CancellationToken ct)
     {
-        await using var db = await Database.OpenAsync(options.Database, ct);
-        var rows = await ArchiveExceptionQueries.ListAsync(db, ct);
+        await using var store = await Store.OpenAsync(options.Database, ct);
+        var rows = await store.ArchiveExceptions.ListAsync(ct);
         var admin = IsAdmin(context);
         var today = DateOnly.FromDateTime(options.Time.GetUtcNow().UtcDateTime);
         var body = (error is null ? "" : $"<p class=\"error\" role=\"alert\">{E(error)}</p>") +

@@ -12,8 +12,8 @@ internal static class FailuresPage
     {
         app.MapGet("/failures", async (HttpContext context, ServeOptions options, CancellationToken ct) =>
         {
-            await using var db = await Database.OpenAsync(options.Database, ct);
-            var rows = await FailureQueries.ListAsync(db, ct);
+            await using var store = await Store.OpenAsync(options.Database, ct);
+            var rows = await store.Failures.ListAsync(ct);
             return Page(context, "Failures", $"<p>{N(rows.Count)} inputs could not be read. Their bytes are kept as they came.</p>" +
                 Table(["Id", "When (UTC)", "Size", "Source", "Reason", ""], rows.OrderByDescending(f => f.Id).Select(f => new[]
                 {
@@ -24,13 +24,13 @@ internal static class FailuresPage
 
         app.MapGet("/failures/{id:long}/raw", async (long id, HttpContext context, ServeOptions options, CancellationToken ct) =>
         {
-            await using var db = await Database.OpenAsync(options.Database, ct);
-            if (await FailureQueries.FindAsync(db, id, ct) is null)
+            await using var store = await Store.OpenAsync(options.Database, ct);
+            if (await store.Failures.FindAsync(id, ct) is null)
                 return NotFound(context, "No such failure.");
             context.Response.ContentType = "application/octet-stream";
             // The bytes are a stranger's: a fixed file name, never rendered by the browser.
             context.Response.Headers.ContentDisposition = $"attachment; filename=\"failure-{id}.bin\"";
-            await FailureQueries.CopyRawAsync(db, id, context.Response.Body, ct);
+            await store.Failures.CopyRawAsync(id, context.Response.Body, ct);
             return Results.Empty;
         }).RequireAuthorization(DashboardServer.ReadPolicy);
     }

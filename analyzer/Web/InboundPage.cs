@@ -14,8 +14,8 @@ internal static class InboundPage
         app.MapGet("/inbound", async (HttpContext context, ServeOptions options, CancellationToken ct) =>
         {
             var period = Period.Of(context.Request);
-            await using var db = await Database.OpenAsync(options.Database, ct);
-            var inbound = await InboundAnalyzer.AnalyzeAsync(db, period, ct);
+            await using var store = await Store.OpenAsync(options.Database, ct);
+            var inbound = await InboundAnalyzer.AnalyzeAsync(store.Verdicts, period, ct);
             if (inbound is null)
                 return Page(context, "Inbound", Period.Picker(period, "/inbound") + "<p>The milter has logged no verdicts in this period.</p>");
             var body = Period.Picker(period, "/inbound") +

@@ -15,9 +15,9 @@ internal static class OverviewPage
         app.MapGet("/", async (HttpContext context, ServeOptions options, CancellationToken ct) =>
         {
             var period = Period.Of(context.Request);
-            await using var db = await Database.OpenAsync(options.Database, ct);
-            var analysis = await PageAnalysis.Analyzer(options).AnalyzeAsync(db, period, null, ct);
-            var open = (await ArchiveExceptionQueries.ListAsync(db, ct)).Count(e => e.State == ExceptionState.Requested);
+            await using var store = await Store.OpenAsync(options.Database, ct);
+            var analysis = await PageAnalysis.Analyzer(options).AnalyzeAsync(store.Records, period, null, ct);
+            var open = (await store.ArchiveExceptions.ListAsync(ct)).Count(e => e.State == ExceptionState.Requested);
             var query = Period.Query(period);
             var rows = analysis.Domains.Select(d => new[]
             {

@@ -11,8 +11,8 @@ internal static class ReportPage
     public static void Map(WebApplication app) =>
         app.MapGet("/report/{id:long}", async (long id, HttpContext context, ServeOptions options, CancellationToken ct) =>
         {
-            await using var db = await Database.OpenAsync(options.Database, ct);
-            if (await ReportDetailQueries.FindAsync(db, id, ct) is not { } r)
+            await using var store = await Store.OpenAsync(options.Database, ct);
+            if (await store.ReportDetails.FindAsync(id, ct) is not { } r)
                 return NotFound(context, "No such report.");
             var body = "<dl class=\"facts\">" +
                 $"<dt>Reporter</dt><dd>{E(r.Reporter)}{(r.Email is null ? "" : $" &lt;{E(r.Email)}&gt;")}</dd>" +

@@ -18,8 +18,8 @@ internal static class SearchPage
                        $"<label>Search <input type=\"search\" name=\"q\" value=\"{E(text)}\" maxlength=\"{MaxQueryLength}\"></label><button type=\"submit\">Search</button></form>";
             if (text.Length is 0 or > MaxQueryLength)
                 return Page(context, "Search", form);
-            await using var db = await Database.OpenAsync(options.Database, ct);
-            var hits = await SearchQueries.FindAsync(db, text, ct);
+            await using var store = await Store.OpenAsync(options.Database, ct);
+            var hits = await store.Search.FindAsync(text, ct);
             var body = form +
                 "<section><h2>Domains</h2>" + Table(["Domain"], hits.Domains.Select(d => new[] { $"<a href=\"/domain/{U(d)}\">{E(d)}</a>" })) + "</section>" +
                 "<section><h2>Sources</h2>" + Table(["Address", "Name"], hits.Sources.Select(s => new[]

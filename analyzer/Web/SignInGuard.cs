@@ -1,5 +1,4 @@
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Web;
 
@@ -17,22 +16,22 @@ internal static class SignInGuard
     // Unknown names cost the same PBKDF2 work as known ones, so the time taken does not tell which names exist.
     private static readonly string DummyHash = PasswordHash.Hash("not a password");
 
-    public static async Task<(SignInOutcome Outcome, UserRow? User)> TryAsync(SqliteConnection db, string name, string password, TimeProvider time, CancellationToken ct)
+    public static async Task<(SignInOutcome Outcome, UserRow? User)> TryAsync(UserQueries users, string name, string password, TimeProvider time, CancellationToken ct)
     {
         var now = time.GetUtcNow().ToUnixTimeSeconds();
-        var failures = await UserQueries.FailuresSinceAsync(db, name, now - (long)(Window + LockTime).TotalSeconds, ct);
+        var failures = await users.FailuresSinceAsync(name, now - (long)(Window + LockTime).TotalSeconds, ct);
         if (LockedUntil(failures) is { } until && now < until)
             return (SignInOutcome.LockedOut, null);
 
-        var user = await UserQueries.FindAsync(db, name, ct);
+        var user = await users.FindAsync(name, ct);
         if (user is not null && PasswordHash.Verify(password, user.PasswordHash))
         {
-            await UserQueries.ClearFailuresAsync(db, name, ct);
+            await users.ClearFailuresAsync(name, ct);
             return (SignInOutcome.SignedIn, user);
         }
         if (user is null)
             PasswordHash.Verify(password, DummyHash);
-        await UserQueries.AddFailureAsync(db, name, now, now - (long)(Window + LockTime).TotalSeconds, ct);
+        await users.AddFailureAsync(name, now, now - (long)(Window + LockTime).TotalSeconds, ct);
         return (SignInOutcome.WrongNameOrPassword, null);
     }
 

@@ -21,8 +21,8 @@ internal static class SignInPages
             var returnUrl = form["returnUrl"].ToString();
             if (name.Length is 0 or > 200 || password.Length is 0 or > PasswordHash.MaxLength)
                 return Form(context, returnUrl, "Give a user name and a password.", StatusCodes.Status400BadRequest);
-            await using var db = await Database.OpenAsync(options.Database, ct);
-            var (outcome, user) = await SignInGuard.TryAsync(db, name, password, options.Time, ct);
+            await using var store = await Store.OpenAsync(options.Database, ct);
+            var (outcome, user) = await SignInGuard.TryAsync(store.Users, name, password, options.Time, ct);
             switch (outcome)
             {
                 case SignInOutcome.SignedIn:

@@ -19,8 +19,8 @@ internal static class SourcePage
             if (!IPAddress.TryParse(ip, out var address))
                 return NotFound(context, "Not an IP address; use the search for names and domains.");
             var period = Period.Of(context.Request);
-            await using var db = await Database.OpenAsync(options.Database, ct);
-            var facts = await SourceQueries.ForAddressAsync(db, ip, period.FromUtc, period.ToUtcExclusive, ct);
+            await using var store = await Store.OpenAsync(options.Database, ct);
+            var facts = await store.Sources.ForAddressAsync(ip, period.FromUtc, period.ToUtcExclusive, ct);
             var known = options.KnownSenders.Match(address, facts.PtrName);
             var baseName = facts.PtrName is null ? null : BaseDomain.Default.Of(facts.PtrName);
             var messages = facts.Days.Sum(d => d.Messages);

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Cryptography;
 using System.Text;
 using System.Text.RegularExpressions;
+using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Arc;
 using DmarcAnalyzer.Dns;
 using MimeKit;
@@ -35,7 +36,7 @@ const string Ours = "mx.bench.example; spf=pass smtp.mailfrom=bench@sender.examp
 var now = DateTimeOffset.UtcNow;
 
 var check = await verifier.VerifyAsync(MimeMessage.Load(new MemoryStream(bytes)), default);
-Console.WriteLine($"{messageFile}: {bytes.Length} bytes, arc={check.Word}, {check.Sets} sets, oldest pass {check.OldestPass}, sealer {check.Sealer}");
+Console.WriteLine($"{messageFile}: {bytes.Length} bytes, arc={check.State.Word()}, {check.Sets} sets, oldest pass {check.OldestPass}, sealer {check.Sealer}");
 if (await ArcSealer.SealAsync(rsaSeal, new MemoryStream(bytes), Ours, now, default) is null)
     throw new InvalidOperationException("no seal");
 

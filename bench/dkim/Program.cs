@@ -32,7 +32,7 @@ var records = new Dictionary<string, string>
 
 var verifier = new DmarcAnalyzer.Auth.Dkim.DkimVerifier(new MemoryResolver(records));
 var check = await verifier.VerifyAsync(new MemoryStream(bytes), default);
-if (check.Count != 2 || check.Any(r => r.Result != DkimResult.Pass))
+if (check.Count != 2 || check.Any(r => r.Result != DkimResultCode.Pass))
     throw new InvalidOperationException("benchmark message does not verify: " + string.Join(", ", check.Select(r => r.Result + " " + r.Reason)));
 
 var count = 0;

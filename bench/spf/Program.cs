@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Net;
+using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Spf;
 using DmarcAnalyzer.Dns;
 
@@ -31,7 +32,7 @@ var client = IPAddress.Parse("233.252.0.130"); // matches the last term of the t
 
 var check = await evaluator.CheckMailFromAsync(client, "bounce@example.com", "mail.example.net", CancellationToken.None);
 if (check.Code != SpfResultCode.Pass)
-    throw new InvalidOperationException($"expected pass, got {check.Word}: {check.Reason}");
+    throw new InvalidOperationException($"expected pass, got {check.Code.Word()}: {check.Reason}");
 
 var seconds = args.Length > 0 ? double.Parse(args[0], System.Globalization.CultureInfo.InvariantCulture) : 5;
 await RunAsync(TimeSpan.FromSeconds(1)); // warm-up: JIT tiers, caches

@@ -9,6 +9,7 @@ using MimeKit.Cryptography;
 using Org.BouncyCastle.Crypto;
 using Org.BouncyCastle.Crypto.Generators;
 using Org.BouncyCastle.Security;
+using DmarcAnalyzer.Auth.Spf;
 
 namespace DmarcAnalyzer.Tests.Auth.Arc;
 
@@ -73,7 +74,7 @@ internal static class ArcTestChains
     public static async Task<string> OurSealAsync(string message, string keyPem, string selector, FakeDnsResolver dns)
     {
         var arc = await VerifyAsync(message, dns);
-        var results = AuthenticationResultsWriter.Write("mx.us.example", new SpfOutcome("pass", "example.com"), [], null, arc, "192.0.2.1");
+        var results = AuthenticationResultsWriter.Write("mx.us.example", new SpfOutcome(SpfResultCode.Pass, "example.com"), [], null, arc, "192.0.2.1");
         var withResults = $"Authentication-Results: {results}\r\n{message}";
         using var folder = new TempFolder();
         var keyFile = folder.File("arc.pem");

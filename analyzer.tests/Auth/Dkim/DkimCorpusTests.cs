@@ -1,3 +1,4 @@
+using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dkim;
 
 namespace DmarcAnalyzer.Tests.Auth.Dkim;
@@ -36,14 +37,14 @@ public sealed class DkimCorpusTests
         var dns = LoadFakeDns(Path.Combine(folder, "FAKE_DNS.dat"));
         await using var message = File.OpenRead(Path.Combine(folder, file));
         var results = await new DkimVerifier(dns, new FixedTime(DateTimeOffset.Parse("2010-01-01T00:00:00Z"))).VerifyAsync(message, CancellationToken.None);
-        var summary = string.Join("; ", results.Select(r => $"{r.Result} d={r.Domain} ({r.Reason})"));
+        var summary = string.Join("; ", results.Select(r => $"{r.Result.Word()} d={r.Domain} ({r.Reason})"));
         Assert.NotEmpty(results);
         // Pre-standard drafts (no v=, or v=0.5) are permerror under RFC 6376 §3.5.
         if (results.All(r => r.Reason is { } why && (why.Contains("missing required tag v=") || why.Contains("v=0.5"))))
             return;
         // RFC 8301 refusals still say what the signature would have given.
-        bool Passes(DkimResult r) => r.Result == DkimResult.Pass || r.Result == DkimResult.Policy && r.Reason!.EndsWith("otherwise it verifies");
-        bool Fails(DkimResult r) => r.Result == DkimResult.Fail || r.Result == DkimResult.Policy && r.Reason!.Contains("otherwise") && !Passes(r);
+        bool Passes(DkimResult r) => r.Result == DkimResultCode.Pass || r.Result == DkimResultCode.Policy && r.Reason!.EndsWith("otherwise it verifies");
+        bool Fails(DkimResult r) => r.Result == DkimResultCode.Fail || r.Result == DkimResultCode.Policy && r.Reason!.Contains("otherwise") && !Passes(r);
         switch (expected)
         {
             case "pass":
@@ -53,10 +54,10 @@ public sealed class DkimCorpusTests
                 Assert.True(!results.Any(Passes) && results.Any(Fails), summary);
                 break;
             case "invalid" when IgnoredG.Contains(file):
-                Assert.True(results.All(r => r.Result != DkimResult.Pass), summary);
+                Assert.True(results.All(r => r.Result != DkimResultCode.Pass), summary);
                 break;
             default:
-                Assert.True(results.All(r => r.Result is DkimResult.PermError or DkimResult.TempError), summary);
+                Assert.True(results.All(r => r.Result is DkimResultCode.PermError or DkimResultCode.TempError), summary);
                 break;
         }
     }
@@ -78,7 +79,7 @@ public sealed class DkimCorpusTests
         var signed = await signer.SignAsync(DkimTestMessages.Stream(DkimTestMessages.Message), CancellationToken.None) + DkimTestMessages.Message;
         var dns = new FakeDnsResolver().Txt("test._domainkey.example.com", File.ReadAllText(Path.Combine(folder, recordFile)).Trim());
         var result = Assert.Single(await DkimTestMessages.VerifyAsync(signed, dns));
-        Assert.Equal(DkimResult.Pass, result.Result);
+        Assert.Equal(DkimResultCode.Pass, result.Result);
     }
 
     // Wycheproof's PKCS#1 v1.5 SHA-256 cases through the key-record import and the verification call the verifier makes.

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.RegularExpressions;
+using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Dns;
 using MimeKit;
@@ -64,7 +65,7 @@ public sealed partial class DkimDifferentialTests
             Assert.Equal(ours.Count, mimeKit.Count);
             Assert.Equal(ours.Count, python[c].Count);
             for (var i = 0; i < ours.Count; i++)
-                rows.Add(new Row(cases[c].Name, i, $"{ours[i].Result} ({ours[i].Reason})", Verdict(ours[i]), mimeKit[i], python[c][i]));
+                rows.Add(new Row(cases[c].Name, i, $"{ours[i].Result.Word()} ({ours[i].Reason})", Verdict(ours[i]), mimeKit[i], python[c][i]));
         }
 
         var table = string.Join("\n", rows.Select(r => $"{r.Case}#{r.Index}\tours {r.OursVerdict}: {r.Ours}\tmimekit {r.MimeKit}\tpython {r.Python}"));
@@ -85,10 +86,10 @@ public sealed partial class DkimDifferentialTests
     /// <summary>Ours with the RFC 8301 refusal read through: policy says what the signature would otherwise give.</summary>
     private static string Verdict(DkimResult r) => r.Result switch
     {
-        DkimResult.Pass => "verifies",
-        DkimResult.Fail => "fails",
-        DkimResult.Policy when r.Reason!.EndsWith("otherwise it verifies", StringComparison.Ordinal) => "verifies",
-        DkimResult.Policy when r.Reason!.Contains("; otherwise", StringComparison.Ordinal) => "fails",
+        DkimResultCode.Pass => "verifies",
+        DkimResultCode.Fail => "fails",
+        DkimResultCode.Policy when r.Reason!.EndsWith("otherwise it verifies", StringComparison.Ordinal) => "verifies",
+        DkimResultCode.Policy when r.Reason!.Contains("; otherwise", StringComparison.Ordinal) => "fails",
         _ => "error",
     };
 

@@ -42,7 +42,7 @@ public sealed class DkimInteropTests
         {
             var dns = KeyDns(Cases[n].Algorithm, selector: "py");
             var result = Assert.Single(await VerifyAsync(signed[n], dns));
-            Assert.True(result.Result == DkimResult.Pass, $"{Cases[n]}: {result.Result} {result.Reason}");
+            Assert.True(result.Result == DkimResultCode.Pass, $"{Cases[n]}: {result.Result} {result.Reason}");
             Assert.Contains($"c={Cases[n].Header}/{Cases[n].Body}", signed[n]);
         }
     }

@@ -1,12 +1,13 @@
 using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Auth.Dmarc;
+using DmarcAnalyzer.Auth.Spf;
 
 namespace DmarcAnalyzer.Tests.Auth.Dmarc;
 
 public sealed class DmarcEvaluatorTests
 {
-    private static readonly SpfOutcome NoSpf = new("none", "");
+    private static readonly SpfOutcome NoSpf = new(SpfResultCode.None, "");
 
     private static FakeDnsResolver Zone() => new FakeDnsResolver()
         .Txt("_dmarc.example.com", "v=DMARC1; p=reject; sp=quarantine; np=reject; rua=mailto:agg@example.com")
@@ -22,7 +23,7 @@ public sealed class DmarcEvaluatorTests
         .Txt("_dmarc.bank", "v=DMARC1; p=reject; psd=y").A("mybank.bank").A("www.mybank.bank")
         .Failing("_dmarc.broken.example");
 
-    private static DkimResult Dkim(string domain, string result = DkimResult.Pass) => new(result, domain, "sel", "abcdefgh", null);
+    private static DkimResult Dkim(string domain, DkimResultCode result = DkimResultCode.Pass) => new(result, domain, "sel", "abcdefgh", null);
 
     private static Task<DmarcResult> EvaluateAsync(string from, SpfOutcome? spf = null, params DkimResult[] dkim) =>
         new DmarcEvaluator(Zone()).EvaluateAsync([from], spf ?? NoSpf, dkim, CancellationToken.None);
@@ -50,7 +51,7 @@ public sealed class DmarcEvaluatorTests
     public async Task DkimAlignment(string from, string dkimDomain, string result, string disposition)
     {
         var r = await EvaluateAsync(from, null, Dkim(dkimDomain));
-        Assert.Equal((result, disposition), (r.Result, r.Disposition));
+        Assert.Equal((result, disposition), (r.Result.Word(), r.Disposition));
         Assert.Equal(result == "pass", r.DkimAligned);
     }
 
@@ -63,18 +64,18 @@ public sealed class DmarcEvaluatorTests
     [InlineData("joe@strict.example", "pass", "strict.example", "pass")]
     public async Task SpfAlignment(string from, string spfResult, string spfDomain, string result)
     {
-        var r = await EvaluateAsync(from, new SpfOutcome(spfResult, spfDomain));
-        Assert.Equal(result, r.Result);
+        var r = await EvaluateAsync(from, new SpfOutcome(AuthenticationResultWords.SpfResult(spfResult)!.Value, spfDomain));
+        Assert.Equal(result, r.Result.Word());
         Assert.Equal(result == "pass", r.SpfAligned);
     }
 
     [Fact]
     public async Task FailedDkimDoesNotAlign()
     {
-        var r = await EvaluateAsync("joe@example.com", null, Dkim("example.com", DkimResult.Fail), Dkim("example.net"));
-        Assert.Equal(DmarcResult.Fail, r.Result);
+        var r = await EvaluateAsync("joe@example.com", null, Dkim("example.com", DkimResultCode.Fail), Dkim("example.net"));
+        Assert.Equal(DmarcResultCode.Fail, r.Result);
         var ok = await EvaluateAsync("joe@example.com", null, Dkim("example.net"), Dkim("example.com"));
-        Assert.Equal((DmarcResult.Pass, "example.com"), (ok.Result, ok.AlignedDkimDomain));
+        Assert.Equal((DmarcResultCode.Pass, "example.com"), (ok.Result, ok.AlignedDkimDomain));
     }
 
     [Theory]
@@ -86,14 +87,14 @@ public sealed class DmarcEvaluatorTests
     public async Task PolicyThatApplies(string from, string policy, string source)
     {
         var r = await EvaluateAsync(from);
-        Assert.Equal((DmarcResult.Fail, policy, source), (r.Result, r.Policy, r.PolicySource));
+        Assert.Equal((DmarcResultCode.Fail, policy, source), (r.Result, r.Policy, r.PolicySource));
     }
 
     [Fact]
     public async Task TestingModeLowersTheDispositionOneLevel()
     {
         var r = await EvaluateAsync("joe@testing.example");
-        Assert.Equal((DmarcResult.Fail, "reject", "quarantine", true), (r.Result, r.Policy, r.Disposition, r.Testing));
+        Assert.Equal((DmarcResultCode.Fail, "reject", "quarantine", true), (r.Result, r.Policy, r.Disposition, r.Testing));
     }
 
     [Fact]
@@ -127,7 +128,7 @@ public sealed class DmarcEvaluatorTests
     public async Task NoneAndTempError(string from, string result, string reason)
     {
         var r = await EvaluateAsync(from, null, Dkim("unknown.example"));
-        Assert.Equal((result, "none"), (r.Result, r.Disposition));
+        Assert.Equal((result, "none"), (r.Result.Word(), r.Disposition));
         Assert.Contains(reason, r.Reason);
     }
 
@@ -144,7 +145,7 @@ public sealed class DmarcEvaluatorTests
     public async Task UnusableFromIsPermError(string[] from, string reason)
     {
         var r = await new DmarcEvaluator(Zone()).EvaluateAsync(from, NoSpf, [], CancellationToken.None);
-        Assert.Equal(DmarcResult.PermError, r.Result);
+        Assert.Equal(DmarcResultCode.PermError, r.Result);
         Assert.Contains(reason, r.Reason);
     }
 
@@ -166,9 +167,9 @@ public sealed class DmarcEvaluatorTests
     public async Task SeveralFromDomainsTakeTheStrictestOutcome()
     {
         var r = await EvaluateAsync("joe@example.com, ann@example.net", null, Dkim("example.com"));
-        Assert.Equal((DmarcResult.Pass, "example.com"), (r.Result, r.FromDomain));
+        Assert.Equal((DmarcResultCode.Pass, "example.com"), (r.Result, r.FromDomain));
         var both = await EvaluateAsync("joe@example.com, ann@example.co.uk", null, Dkim("example.com"));
-        Assert.Equal((DmarcResult.Fail, "example.co.uk", "quarantine"), (both.Result, both.FromDomain, both.Disposition));
+        Assert.Equal((DmarcResultCode.Fail, "example.co.uk", "quarantine"), (both.Result, both.FromDomain, both.Disposition));
     }
 
     private static readonly PublicSuffixList KawasakiPsl = PublicSuffixList.Parse(["uk", "co.uk", "jp", "kawasaki.jp", "*.kawasaki.jp", "!city.kawasaki.jp"]);
@@ -190,7 +191,7 @@ public sealed class DmarcEvaluatorTests
         var ct = CancellationToken.None;
         var walk = await new DmarcEvaluator(dns).EvaluateAsync([from], NoSpf, [Dkim(dkimDomain)], ct);
         var psl = await new DmarcEvaluator(dns, DmarcDiscoveryMode.PublicSuffixList, KawasakiPsl).EvaluateAsync([from], NoSpf, [Dkim(dkimDomain)], ct);
-        Assert.Equal((byWalk, byPsl), (walk.Result, psl.Result));
+        Assert.Equal((byWalk, byPsl), (walk.Result.Word(), psl.Result.Word()));
         Assert.Equal(DmarcDiscoveryMode.PublicSuffixList, psl.DiscoveryMode);
     }
 

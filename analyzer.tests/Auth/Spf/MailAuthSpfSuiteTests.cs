@@ -1,3 +1,4 @@
+using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Spf;
 using DmarcAnalyzer.Tests.Dns;
 
@@ -67,8 +68,8 @@ public sealed class MailAuthSpfSuiteTests(SpfSuiteServers servers) : IClassFixtu
         if (result.Code == SpfResultCode.Pass)
             result = await evaluator.CheckMailFromAsync(scenario.Ip, scenario.Sender, scenario.Helo, ct);
 
-        Assert.True(result.Word == scenario.Result,
-            $"{scenario.Name}: got {result.Word} ({result.Reason ?? result.Mechanism}), expected {scenario.Result}");
+        Assert.True(result.Code.Word() == scenario.Result,
+            $"{scenario.Name}: got {result.Code.Word()} ({result.Reason ?? result.Mechanism}), expected {scenario.Result}");
         if (scenario.Explanation is { } expected)
             Assert.Equal(expected, result.Explanation);
     }

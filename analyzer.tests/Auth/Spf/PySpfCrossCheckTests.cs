@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Net;
 using System.Text;
 using System.Text.Json;
+using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Spf;
 using DmarcAnalyzer.Dns;
 using DmarcAnalyzer.Tests.Dns;
@@ -61,10 +62,10 @@ public sealed class PySpfCrossCheckTests
             {
                 var ours = await evaluator.CheckMailFromAsync(IPAddress.Parse(cases[i].Ip), cases[i].Sender, cases[i].Helo, ct);
                 var (result, message) = (theirs[i].Split('\t')[0], theirs[i].Split('\t')[^1]);
-                if (ours.Word == result)
+                if (ours.Code.Word() == result)
                     agreed.Add(result);
                 else if (!KnownDifference(result, message, ours, redirects))
-                    differences.Add($"{cases[i].Sender} from {cases[i].Ip}: we say {ours.Word} ({ours.Reason ?? ours.Mechanism}), pyspf {result} ({message}); record {cases[i].Record}");
+                    differences.Add($"{cases[i].Sender} from {cases[i].Ip}: we say {ours.Code.Word()} ({ours.Reason ?? ours.Mechanism}), pyspf {result} ({message}); record {cases[i].Record}");
             }
 
             Assert.True(differences.Count == 0, string.Join("\n", differences));

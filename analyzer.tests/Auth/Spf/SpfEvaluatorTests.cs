@@ -1,4 +1,5 @@
 using System.Net;
+using DmarcAnalyzer.Auth;
 using DmarcAnalyzer.Auth.Spf;
 using DmarcAnalyzer.Dns;
 using DmarcAnalyzer.Tests.Dns;
@@ -38,7 +39,7 @@ public sealed class SpfEvaluatorTests
     {
         var result = await Evaluator($"mapped TXT \"{record}\"\n").CheckMailFromAsync(IPAddress.Parse(client), "a@mapped.example.com", "x.example", Ct);
 
-        Assert.Equal(expected, result.Word);
+        Assert.Equal(expected, result.Code.Word());
     }
 
     [Fact]

@@ -4,8 +4,12 @@ using MimeKit.Cryptography;
 
 namespace DmarcAnalyzer.Auth.Arc;
 
-/// <summary>One result in an ARC-Authentication-Results field: method, result and the properties (ptype.property → value).</summary>
-internal sealed record ArcHopResult(string Method, string Result, IReadOnlyDictionary<string, string> Properties);
+/// <summary>One result in an ARC-Authentication-Results field: method, result word and the properties (ptype.property → value).</summary>
+internal sealed record ArcHopResult(string Method, string Result, IReadOnlyDictionary<string, string> Properties)
+{
+    /// <summary>Whether the hop's method passed ("pass" is every method's word for it, RFC 8601 §2.7).</summary>
+    public bool Passed => AuthenticationResultWords.IsPass(Result);
+}
 
 /// <summary>
 /// What one ARC hop recorded (RFC 8617 §4.1.1): the authserv-id and results of its ARC-Authentication-Results field,

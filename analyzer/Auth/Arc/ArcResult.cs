@@ -19,6 +19,4 @@ internal sealed record ArcResult(ArcChainState State, int Sets = 0, string? Reas
 {
     public static readonly ArcResult None = new(ArcChainState.None);
 
-    /// <summary>The result word for Authentication-Results (RFC 8617 §10.1; temperror as RFC 8601 §2.7.1 has it for DKIM).</summary>
-    public string Word => State.ToString().ToLowerInvariant();
 }

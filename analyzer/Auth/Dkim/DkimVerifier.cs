@@ -44,7 +44,7 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
             var slot = index++;
             if (slot >= MaxSignatures)
             {
-                results[slot] = new DkimResult(DkimResult.PermError, "", "", null, $"more than {MaxSignatures} signatures; not verified");
+                results[slot] = new DkimResult(DkimResultCode.PermError, "", "", null, $"more than {MaxSignatures} signatures; not verified");
                 continue;
             }
             DkimTagList? tags = null;
@@ -59,7 +59,7 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
             }
             catch (DkimFormatException e)
             {
-                results[slot] = new DkimResult(DkimResult.PermError, Clean(tags?["d"]), Clean(tags?["s"]),
+                results[slot] = new DkimResult(DkimResultCode.PermError, Clean(tags?["d"]), Clean(tags?["s"]),
                     HeaderB(tags?["b"]), e.Message);
             }
         }
@@ -72,7 +72,7 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
     {
         // RFC 6376 §6.1.1: an expired signature is ignored (permerror).
         if (s.Expiration is { } x && x < _time.GetUtcNow())
-            return Result(s, DkimResult.PermError, $"signature expired at {x:u}");
+            return Result(s, DkimResultCode.PermError, $"signature expired at {x:u}");
         return null;
     }
 
@@ -84,7 +84,7 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
         if (s.BodyLength is { } l)
         {
             if (l > canonicalLength)
-                return Result(s, DkimResult.PermError, $"l={l} is longer than the body ({canonicalLength} canonical bytes)");
+                return Result(s, DkimResultCode.PermError, $"l={l} is longer than the body ({canonicalLength} canonical bytes)");
             unsigned = canonicalLength - l;
         }
 
@@ -94,9 +94,9 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
         switch (lookup.Outcome)
         {
             case DnsOutcome.TempError:
-                return Result(s, DkimResult.TempError, $"key lookup {keyName}: {lookup.Error ?? "DNS failure"}");
+                return Result(s, DkimResultCode.TempError, $"key lookup {keyName}: {lookup.Error ?? "DNS failure"}");
             case DnsOutcome.NxDomain or DnsOutcome.NoData:
-                return Result(s, DkimResult.PermError, $"no key record at {keyName}");
+                return Result(s, DkimResultCode.PermError, $"no key record at {keyName}");
         }
         try
         {
@@ -105,23 +105,23 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
         }
         catch (DkimFormatException e)
         {
-            return Result(s, DkimResult.PermError, $"key {keyName}: {e.Message}");
+            return Result(s, DkimResultCode.PermError, $"key {keyName}: {e.Message}");
         }
 
         if (key.HashAlgorithms is { } hashes && !hashes.Contains(s.HashName))
-            return Result(s, DkimResult.PermError, $"key record h={string.Join(':', hashes)} excludes {s.HashName}");
+            return Result(s, DkimResultCode.PermError, $"key record h={string.Join(':', hashes)} excludes {s.HashName}");
         var expectedType = s.Algorithm == DkimSignature.Ed25519Sha256 ? "ed25519" : "rsa";
         if (key.KeyType != expectedType)
-            return Result(s, DkimResult.PermError, $"key type k={key.KeyType} does not match a={s.Algorithm}");
+            return Result(s, DkimResultCode.PermError, $"key type k={key.KeyType} does not match a={s.Algorithm}");
         // §3.6.1 t=s: the i= domain must be d= itself, not a subdomain.
         if (key.Strict && !s.Identity.EndsWith("@" + s.Domain, StringComparison.OrdinalIgnoreCase))
-            return Result(s, DkimResult.PermError, "key has t=s but i= is a subdomain of d=");
+            return Result(s, DkimResultCode.PermError, "key has t=s but i= is a subdomain of d=");
 
         using var rsa = expectedType == "rsa" ? key.ImportRsaOrNull() : null;
         if (expectedType == "rsa" && rsa is null)
-            return Result(s, DkimResult.PermError, "p= is not an RSA public key");
+            return Result(s, DkimResultCode.PermError, "p= is not an RSA public key");
         if (expectedType == "ed25519" && key.PublicKey.Length != Ed25519.KeySize)
-            return Result(s, DkimResult.PermError, $"Ed25519 key is {key.PublicKey.Length} bytes, not {Ed25519.KeySize}");
+            return Result(s, DkimResultCode.PermError, $"Ed25519 key is {key.PublicKey.Length} bytes, not {Ed25519.KeySize}");
 
         // RFC 8301 §3.1 and §3.2: rsa-sha1 and RSA keys under 1024 bits MUST NOT be considered valid. The
         // signature is still checked so that the administrator learns whether it would have verified.
@@ -150,10 +150,10 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
         }
 
         if (refused is not null)
-            return Result(s, DkimResult.Policy, $"{refused}; otherwise {failure ?? "it verifies"}", unsigned, key.Testing);
+            return Result(s, DkimResultCode.Policy, $"{refused}; otherwise {failure ?? "it verifies"}", unsigned, key.Testing);
         return failure is null
-            ? Result(s, DkimResult.Pass, null, unsigned, key.Testing)
-            : Result(s, DkimResult.Fail, failure, unsigned, key.Testing);
+            ? Result(s, DkimResultCode.Pass, null, unsigned, key.Testing)
+            : Result(s, DkimResultCode.Fail, failure, unsigned, key.Testing);
     }
 
     /// <summary>
@@ -180,7 +180,7 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
         return Encoding.Latin1.GetBytes(builder.ToString());
     }
 
-    private static DkimResult Result(DkimSignature s, string result, string? reason, long? unsigned = null, bool testing = false) =>
+    private static DkimResult Result(DkimSignature s, DkimResultCode result, string? reason, long? unsigned = null, bool testing = false) =>
         new(result, s.Domain, s.Selector, HeaderB(s.SignatureBase64), reason, s.BodyLength, unsigned, s.Identity, s.Algorithm, testing);
 
     private static string? HeaderB(string? b) =>

@@ -1,4 +1,5 @@
 using DmarcAnalyzer.Auth.Dkim;
+using DmarcAnalyzer.Auth.Spf;
 using DmarcAnalyzer.Dns;
 
 namespace DmarcAnalyzer.Auth.Dmarc;
@@ -14,7 +15,7 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
     {
         var authors = AuthorDomains.Find(fromFieldValues);
         if (authors.Error is not null)
-            return new DmarcResult(DmarcResult.PermError, null, null, null, null, DmarcRecord.None, Reason: authors.Error, DiscoveryMode: mode);
+            return new DmarcResult(DmarcResultCode.PermError, null, null, null, null, DmarcRecord.None, Reason: authors.Error, DiscoveryMode: mode);
         DmarcResult? strictest = null;
         // RFC 9989: several From domains are each evaluated and the strictest outcome is taken.
         foreach (var domain in authors.Domains)
@@ -31,27 +32,29 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
     {
         var domain = AuthorDomains.Normalize(fromDomain);
         if (domain is null)
-            return new DmarcResult(DmarcResult.PermError, fromDomain, null, null, null, DmarcRecord.None, Reason: $"'{fromDomain}' is not a domain name", DiscoveryMode: mode);
+            return new DmarcResult(DmarcResultCode.PermError, fromDomain, null, null, null, DmarcRecord.None, Reason: $"'{fromDomain}' is not a domain name", DiscoveryMode: mode);
         var discovery = new DmarcDiscovery(dns, mode, psl);
         try
         {
             var lookup = await discovery.FindPolicyAsync(domain, ct);
             if (lookup.TempError is not null)
-                return new DmarcResult(DmarcResult.TempError, domain, null, null, null, DmarcRecord.None, Reason: lookup.TempError, DiscoveryMode: mode);
+                return new DmarcResult(DmarcResultCode.TempError, domain, null, null, null, DmarcRecord.None, Reason: lookup.TempError, DiscoveryMode: mode);
             if (lookup.Record is not { } published)
-                return new DmarcResult(DmarcResult.None, domain, null, null, null, DmarcRecord.None, Reason: "no DMARC policy record", DiscoveryMode: mode);
+                return new DmarcResult(DmarcResultCode.None, domain, null, null, null, DmarcRecord.None, Reason: "no DMARC policy record", DiscoveryMode: mode);
             if (published.Usable is not { } record)
-                return new DmarcResult(DmarcResult.None, domain, null, null, null, DmarcRecord.None, lookup.RecordDomain,
+                return new DmarcResult(DmarcResultCode.None, domain, null, null, null, DmarcRecord.None, lookup.RecordDomain,
                     Reason: $"the record at _dmarc.{lookup.RecordDomain} has {published.PolicyError} and no valid rua=: no DMARC processing (RFC 9989 §4.10.1)",
                     DiscoveryMode: mode);
 
             var organization = await discovery.OrganizationalDomainAsync(domain, ct);
-            var spfAligned = spf.Result.Equals("pass", StringComparison.OrdinalIgnoreCase)
-                && await AlignedAsync(discovery, domain, organization, spf.Domain, record.StrictSpf, ct);
+            var spfMode = record.StrictSpf ? AlignmentMode.Strict : AlignmentMode.Relaxed;
+            var dkimMode = record.StrictDkim ? AlignmentMode.Strict : AlignmentMode.Relaxed;
+            var spfAligned = spf.Result == SpfResultCode.Pass
+                && await IdentifierAlignment.AlignedAsync(discovery, domain, organization, spf.Domain, spfMode, ct);
             string? dkimDomain = null;
-            foreach (var signature in dkim.Where(d => d.Result == DkimResult.Pass))
+            foreach (var signature in dkim.Where(d => d.Result == DkimResultCode.Pass))
             {
-                if (await AlignedAsync(discovery, domain, organization, signature.Domain, record.StrictDkim, ct))
+                if (await IdentifierAlignment.AlignedAsync(discovery, domain, organization, signature.Domain, dkimMode, ct))
                 {
                     dkimDomain = signature.Domain;
                     break;
@@ -62,9 +65,13 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
             // RFC 9989 drops pct; an old pct=0 meant what t=y means now.
             var testing = record.Testing || record.Percent == 0;
             var result = new DmarcResult(
-                pass ? DmarcResult.Pass : DmarcResult.Fail, domain, organization, policy, source,
+                pass ? DmarcResultCode.Pass : DmarcResultCode.Fail, domain, organization, policy, source,
                 pass ? DmarcRecord.None : testing ? OneLevelLower(policy) : policy,
-                lookup.RecordDomain, testing, record.Percent, spfAligned, dkimDomain is not null, dkimDomain, DiscoveryMode: mode);
+                lookup.RecordDomain, testing, record.Percent, spfAligned, dkimDomain is not null, dkimDomain, DiscoveryMode: mode)
+            {
+                SpfAlignment = spfMode,
+                DkimAlignment = dkimMode,
+            };
             var failure = pass ? null : "neither SPF nor DKIM passed aligned with the From domain";
             var substituted = published.PolicyError is { } error ? $"{error} in the record: read as p=none, as it has a valid rua= (RFC 9989 §4.10.1)" : null;
             var notes = new[] { failure, substituted, result.PercentNote }.OfType<string>().ToList();
@@ -72,25 +79,8 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
         }
         catch (DmarcTempErrorException e)
         {
-            return new DmarcResult(DmarcResult.TempError, domain, null, null, null, DmarcRecord.None, Reason: e.Message, DiscoveryMode: mode);
+            return new DmarcResult(DmarcResultCode.TempError, domain, null, null, null, DmarcRecord.None, Reason: e.Message, DiscoveryMode: mode);
         }
-    }
-
-    // RFC 9989 identifier alignment: strict is the same name; relaxed is the same organisational domain.
-    private static async Task<bool> AlignedAsync(DmarcDiscovery discovery, string fromDomain, string fromOrganization,
-        string identifier, bool strict, CancellationToken ct)
-    {
-        var other = AuthorDomains.Normalize(identifier);
-        if (other is null)
-            return false;
-        if (other == fromDomain)
-            return true;
-        if (strict)
-            return false;
-        // Both must lie under the one organisational domain, so a name outside it cannot align.
-        if (other != fromOrganization && !other.EndsWith("." + fromOrganization, StringComparison.Ordinal))
-            return false;
-        return await discovery.OrganizationalDomainAsync(other, ct) == fromOrganization;
     }
 
     // RFC 9989 p/sp/np: the record's own domain gets p; a subdomain gets sp, or np when it does not exist.
@@ -121,6 +111,6 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
     };
 
     private static int Strictness(DmarcResult r) =>
-        (r.Result == DmarcResult.Fail ? 10 : r.Result is DmarcResult.TempError or DmarcResult.PermError ? 5 : 0)
+        (r.Result == DmarcResultCode.Fail ? 10 : r.Result is DmarcResultCode.TempError or DmarcResultCode.PermError ? 5 : 0)
         + r.Disposition switch { DmarcRecord.Reject => 2, DmarcRecord.Quarantine => 1, _ => 0 };
 }

@@ -23,22 +23,4 @@ internal sealed record SpfResult(
     string? Mechanism,
     string? Reason,
     int DnsLookups,
-    int VoidLookups)
-{
-    /// <summary>The result's name as RFC 7208 §2.6 and Authentication-Results (RFC 8601 §2.7.2) spell it.</summary>
-    public string Word => Code.ToWord();
-}
-
-internal static class SpfResultCodeExtensions
-{
-    public static string ToWord(this SpfResultCode code) => code switch
-    {
-        SpfResultCode.None => "none",
-        SpfResultCode.Neutral => "neutral",
-        SpfResultCode.Pass => "pass",
-        SpfResultCode.Fail => "fail",
-        SpfResultCode.SoftFail => "softfail",
-        SpfResultCode.TempError => "temperror",
-        _ => "permerror",
-    };
-}
+    int VoidLookups);

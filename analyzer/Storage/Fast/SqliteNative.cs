@@ -1,6 +1,6 @@
 using System.Runtime.InteropServices;
 
-namespace DmarcAnalyzer.Storage;
+namespace DmarcAnalyzer.Storage.Fast;
 
 /// <summary>
 /// The few SQLite calls made per row of a large report or of `dmarc report`'s query, bound directly: through

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 using System.Text;
 using SQLitePCL;
 
-namespace DmarcAnalyzer.Storage;
+namespace DmarcAnalyzer.Storage.Fast;
 
 /// <summary>
 /// A prepared statement driven through SQLite's own API, for the hot paths (the rows of a large report, the

@@ -1,0 +1,18 @@
+using DmarcAnalyzer.Reports;
+
+namespace DmarcAnalyzer.Storage;
+
+/// <summary>
+/// Writes what ingest reads: a report with its records in one transaction (a report already stored adds nothing),
+/// or an input that could not be read with its raw bytes. SQLite (<see cref="IngestWriter"/>) today; PostgreSQL
+/// (issue 20) is the second.
+/// </summary>
+internal interface IIngestWriter : IAsyncDisposable
+{
+    /// <returns>The number of records stored, or null when the store already had the report.</returns>
+    /// <param name="beforeCommit">Test seam: runs in the transaction just before its commit.</param>
+    Task<long?> AddAsync(ReportHeader header, IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, string source,
+        CancellationToken ct, Action? beforeCommit = null);
+
+    Task AddFailureAsync(string source, string reason, RawInput raw, CancellationToken ct);
+}

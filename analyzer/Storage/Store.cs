@@ -1,0 +1,53 @@
+using Microsoft.Data.Sqlite;
+
+namespace DmarcAnalyzer.Storage;
+
+/// <summary>
+/// An open store. Other rooms reach it through the interface of their use (<see cref="IRecordQueries"/>,
+/// <see cref="IVerdictQueries"/>, <see cref="IFailureQueries"/>, <see cref="IIngestWriter"/>), never through its
+/// connection: SQLite is the implementation today, PostgreSQL (issue 20) is the second.
+/// </summary>
+internal sealed class Store : IAsyncDisposable
+{
+    private readonly SqliteConnection _connection;
+
+    private Store(SqliteConnection connection)
+    {
+        _connection = connection;
+        Records = new SqliteRecordQueries(connection);
+        Verdicts = new SqliteVerdictQueries(connection);
+        Failures = new FailureQueries(connection);
+        Users = new UserQueries(connection);
+        Audit = new AuditQueries(connection);
+        ArchiveExceptions = new ArchiveExceptionQueries(connection);
+        Sources = new SourceQueries(connection);
+        Search = new SearchQueries(connection);
+        ReportDetails = new ReportDetailQueries(connection);
+    }
+
+    /// <summary>Opens (creating it when missing) the store at <paramref name="path"/>, its schema brought up to date.</summary>
+    public static async Task<Store> OpenAsync(string path, CancellationToken ct) => new(await Database.OpenAsync(path, ct));
+
+    public IRecordQueries Records { get; }
+
+    public IVerdictQueries Verdicts { get; }
+
+    public IFailureQueries Failures { get; }
+
+    /// <summary>The dashboard's users and failed sign-ins.</summary>
+    public UserQueries Users { get; }
+
+    public AuditQueries Audit { get; }
+
+    /// <summary>Encrypted-archive exceptions requested and decided on the dashboard; the milter reads the approved ones.</summary>
+    public ArchiveExceptionQueries ArchiveExceptions { get; }
+
+    /// <summary>The dashboard's source, search and report pages.</summary>
+    public SourceQueries Sources { get; }
+
+    public SearchQueries Search { get; }
+
+    public ReportDetailQueries ReportDetails { get; }
+
+    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+}

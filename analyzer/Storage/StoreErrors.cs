@@ -1,0 +1,19 @@
+using Microsoft.Data.Sqlite;
+
+namespace DmarcAnalyzer.Storage;
+
+/// <summary>Which exceptions are the store's own, for the rooms that must tell them from their inputs' errors.</summary>
+internal static class StoreErrors
+{
+    // SQLite primary result codes (https://sqlite.org/rescode.html) that mean "not this row".
+    private const int SqliteTooBig = 18;
+    private const int SqliteConstraint = 19;
+    private const int SqliteMismatch = 20;
+
+    /// <summary>An error of the store itself (disk full, database locked, corrupt or read-only): no other input could be stored either.</summary>
+    public static bool IsTheStores(Exception e) => e is SqliteException;
+
+    /// <summary>The store refused the values of the one row written (constraint or trigger, too big, type mismatch).</summary>
+    public static bool IsRefusal(Exception e) =>
+        e is SqliteException sqlite && (sqlite.SqliteErrorCode & 0xFF) is SqliteConstraint or SqliteTooBig or SqliteMismatch;
+}
