@@ -8,7 +8,7 @@ namespace DmarcAnalyzer.Tests.Auth;
 public sealed class AuthenticationResultsTests
 {
     private static readonly DkimResult GoodDkim = new(DkimResultCode.Pass, "example.com", "sel", "abc/def=", null);
-    private static readonly DmarcResult Dmarc = new(DmarcResultCode.Pass, "example.com", "example.com", "reject", "p", "none");
+    private static readonly DmarcResult Dmarc = new(DmarcResultCode.Pass, "example.com", "example.com", DmarcPolicy.Reject, "p", DmarcPolicy.None);
 
     [Fact]
     public void WritesEveryMethodFolded()
@@ -43,7 +43,7 @@ public sealed class AuthenticationResultsTests
     {
         var dkimFail = new DkimResult(DkimResultCode.Fail, "example.org", "s2", "zz==", "body hash did not verify");
         var value = AuthenticationResultsWriter.Write("mx.example.net", new SpfOutcome(SpfResultCode.Fail, "example.com", SpfIdentity.Helo, "mail.example.com"),
-            [GoodDkim, dkimFail], Dmarc with { Result = DmarcResultCode.Fail, Disposition = "reject" });
+            [GoodDkim, dkimFail], Dmarc with { Result = DmarcResultCode.Fail, Disposition = DmarcPolicy.Reject });
         var parsed = AuthenticationResultsParser.Parse(value)!;
         Assert.Equal("mx.example.net", parsed.AuthservId);
         Assert.Equal(["spf", "dkim", "dkim", "dmarc"], parsed.Results.Select(r => r.Method));

@@ -36,6 +36,6 @@ public sealed class MessageAuthenticatorTests
         var signed = await DkimTestMessages.SignAsync(DkimTestMessages.Message, DkimSignature.Ed25519Sha256);
         var result = await new MessageAuthenticator(Zone(), "mx.test").AuthenticateAsync(DkimTestMessages.Stream(signed.Replace("Joe.", "Bob.")),
             new SpfOutcome(SpfResultCode.Fail, "football.example.com"), CancellationToken.None);
-        Assert.Equal((DmarcResultCode.Fail, "reject"), (result.Dmarc.Result, result.Dmarc.Disposition));
+        Assert.Equal((DmarcResultCode.Fail, DmarcPolicy.Reject), (result.Dmarc.Result, result.Dmarc.Disposition));
     }
 }

@@ -8,7 +8,7 @@ namespace DmarcAnalyzer.Tests.Filter;
 
 public sealed class TrustedSealersTests
 {
-    private static readonly DmarcResult Failed = new(DmarcResultCode.Fail, "example.com", "example.com", "reject", "example.com", DmarcRecord.Reject);
+    private static readonly DmarcResult Failed = new(DmarcResultCode.Fail, "example.com", "example.com", DmarcPolicy.Reject, "example.com", DmarcPolicy.Reject);
 
     private static MessageAuthentication Authentication(ArcChainState state, string sealer, params ArcHopResult[] hop) =>
         new(new SpfOutcome(SpfResultCode.Fail, "lists.example.org"), [], Failed)

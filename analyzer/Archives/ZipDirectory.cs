@@ -26,12 +26,6 @@ internal static class ZipDirectory
 {
     private const uint LocalHeaderSignature = 0x04034b50;
     private const uint CentralHeaderSignature = 0x02014b50;
-    private const uint EndOfCentralDirectorySignature = 0x06054b50;
-    private const uint Zip64EndSignature = 0x06064b50;
-    private const uint Zip64LocatorSignature = 0x07064b50;
-    private const int EndRecordSize = 22;
-    private const int LocatorSize = 20;
-    private const int Zip64EndSize = 56;
     private const int LocalHeaderSize = 30;
     private const int CentralHeaderSize = 46;
 
@@ -57,8 +51,7 @@ internal static class ZipDirectory
     /// </summary>
     public static ZipListing? Read(ReadOnlySpan<byte> zip, int maxMembers, CancellationToken cancellation)
     {
-        var end = FindEndRecord(zip);
-        if (end >= 0)
+        if (ZipEndRecord.Find(zip, IsPlausible) is { } end)
         {
             try
             {
@@ -135,41 +128,35 @@ internal static class ZipDirectory
     private static string InflateLimit(long left) => $"inflate limit reached, {left} bytes left for the message";
 
     /// <summary>
-    /// The central directory the end record at <paramref name="end"/> points to, with each member checked against its
+    /// The central directory the end record <paramref name="end"/> points to, with each member checked against its
     /// local header. Data before the archive (a self-extractor, or padding) shifts every offset by the same amount,
     /// taken, as unzip does, from where the central directory really ends: at the (ZIP64) end record.
     /// </summary>
-    private static ZipListing ReadCentralDirectory(ReadOnlySpan<byte> zip, int end, int maxMembers, CancellationToken cancellation)
+    private static ZipListing ReadCentralDirectory(ReadOnlySpan<byte> zip, ZipEndRecord end, int maxMembers, CancellationToken cancellation)
     {
-        var record = zip[end..];
-        if (U16(record, 4) != 0 || U16(record, 6) != 0 || U16(record, 8) != U16(record, 10))
+        if (end.Disk != 0 || end.DirectoryDisk != 0 || end.DiskEntries != end.Entries)
             throw new DamagedException("ZIP split over several disks");
-        ulong count = U16(record, 10);
-        ulong size = U32(record, 12);
-        ulong offset = U32(record, 16);
-        long directoryEnd = end;
-        var locator = end - LocatorSize;
-        if (locator >= 0 && U32(zip, locator) == Zip64LocatorSignature)
+        ulong count = end.Entries;
+        ulong size = end.DirectorySize;
+        ulong offset = end.DirectoryOffset;
+        long directoryEnd = end.At;
+        if (end.Locator(zip) is { } locator)
         {
             // APPNOTE 4.3.14-15: the ZIP64 end record, just before its locator. Each field of the end record must be
             // the same or saturated (0xFFFF...), else the two records disagree.
-            var zip64 = locator - Zip64EndSize;
-            if (zip64 < 0 || U32(zip, zip64) != Zip64EndSignature)
+            if (Zip64EndRecord.Read(zip, locator.At - Zip64EndRecord.Size) is not { } zip64)
                 throw new DamagedException("ZIP64 end record missing where its locator says");
-            if (U32(zip, locator + 4) != 0 || U32(zip, locator + 16) > 1 || U32(zip, zip64 + 16) != 0 || U32(zip, zip64 + 20) != 0
-                || U64(zip, zip64 + 24) != U64(zip, zip64 + 32))
+            if (locator.EndRecordDisk != 0 || locator.Disks > 1 || zip64.Disk != 0 || zip64.DirectoryDisk != 0 || zip64.DiskEntries != zip64.Entries)
                 throw new DamagedException("ZIP64 split over several disks");
-            var count64 = U64(zip, zip64 + 32);
-            var size64 = U64(zip, zip64 + 40);
-            var offset64 = U64(zip, zip64 + 48);
-            if (count != 0xFFFF && count != count64 || size != 0xFFFFFFFF && size != size64 || offset != 0xFFFFFFFF && offset != offset64)
+            if (count != 0xFFFF && count != zip64.Entries || size != 0xFFFFFFFF && size != zip64.DirectorySize
+                || offset != 0xFFFFFFFF && offset != zip64.DirectoryOffset)
                 throw new DamagedException("end record and ZIP64 end record disagree");
-            (count, size, offset) = (count64, size64, offset64);
-            directoryEnd = zip64;
-            if ((long)U64(zip, locator + 8) != zip64 - (directoryEnd - (long)size - (long)offset))
+            (count, size, offset) = (zip64.Entries, zip64.DirectorySize, zip64.DirectoryOffset);
+            directoryEnd = zip64.At;
+            if ((long)locator.EndRecordOffset != zip64.At - (directoryEnd - (long)size - (long)offset))
                 throw new DamagedException("ZIP64 locator points elsewhere than its end record");
         }
-        else if (count == 0xFFFF || size == 0xFFFFFFFF || offset == 0xFFFFFFFF)
+        else if (end.PointsToZip64)
             throw new DamagedException("end record points to ZIP64 records that are missing");
         if (size > (ulong)directoryEnd || offset > (ulong)(directoryEnd - (long)size))
             throw new DamagedException("central directory outside the file");
@@ -354,27 +341,13 @@ internal static class ZipDirectory
     }
 
     /// <summary>
-    /// The end of central directory record (APPNOTE 4.3.16), searched from the end over the 22 bytes plus a comment of
-    /// at most 65,535 that it may be followed by, whose central directory (or ZIP64 end record) is where it says.
+    /// An end record taken as unzip takes one: its central directory (or ZIP64 end record) is where it says. The last
+    /// signature in a comment that is not one is passed over.
     /// </summary>
-    private static int FindEndRecord(ReadOnlySpan<byte> zip)
-    {
-        var lowest = Math.Max(0, zip.Length - EndRecordSize - 65_535);
-        for (var at = zip.Length - EndRecordSize; at >= lowest; at--)
-        {
-            if (U32(zip, at) != EndOfCentralDirectorySignature)
-                continue;
-            if (at >= LocatorSize && U32(zip, at - LocatorSize) == Zip64LocatorSignature)
-                return at;
-            var size = U32(zip, at + 12);
-            var count = U16(zip, at + 10);
-            if (size <= at && (count == 0 && size == 0 || U32(zip, at - size) == CentralHeaderSignature))
-                return at;
-            if (count == 0xFFFF || size == 0xFFFFFFFF || U32(zip, at + 16) == 0xFFFFFFFF)
-                return at;
-        }
-        return -1;
-    }
+    private static bool IsPlausible(ReadOnlySpan<byte> zip, ZipEndRecord end) =>
+        end.Locator(zip) is not null
+        || end.DirectorySize <= end.At && (end.Entries == 0 && end.DirectorySize == 0 || U32(zip, end.At - end.DirectorySize) == CentralHeaderSignature)
+        || end.PointsToZip64;
 
     /// <summary>The data of the first extra field of id <paramref name="id"/> (APPNOTE 4.5.1); empty when there is none.</summary>
     private static ReadOnlySpan<byte> Extra(ReadOnlySpan<byte> extra, ushort id)

@@ -53,8 +53,8 @@ internal static class AuthenticationResultsWriter
         if (dmarc is not null)
         {
             var entry = new StringBuilder("dmarc=").Append(dmarc.Result.Word());
-            if (dmarc.Policy is not null)
-                AppendComment(entry, $"p={dmarc.Policy} dis={dmarc.Disposition}" + (dmarc.Testing ? " t=y" : ""));
+            if (dmarc.Policy is { } policy)
+                AppendComment(entry, $"p={policy.Word()} dis={dmarc.Disposition.Word()}" + (dmarc.Testing ? " t=y" : ""));
             if (dmarc.PercentNote is { } percent)
                 AppendComment(entry, percent);
             if (dmarc.Result is not (DmarcResultCode.Pass or DmarcResultCode.Fail))
@@ -63,8 +63,8 @@ internal static class AuthenticationResultsWriter
                 AppendComment(entry, $"arc override: forwarded, ARC chain sealed by trusted {forwardedBy}");
             if (dmarc.FromDomain is not null)
                 entry.Append(" header.from=").Append(Value(dmarc.FromDomain));
-            if (dmarc.Policy is not null)
-                entry.Append(" policy.dmarc=").Append(Value(dmarc.Policy));
+            if (dmarc.Policy is { } applied)
+                entry.Append(" policy.dmarc=").Append(Value(applied.Word()));
             results.Add(entry.ToString());
         }
 

@@ -75,7 +75,7 @@ internal sealed class MessageAuthenticator(IDnsResolver dns, string authservId, 
         // as the signature that may be one could not be verified. "fail" would say none of the mechanisms passed,
         // which is not known; the errors speak of DNS and of records, which are not at fault.
         var notEvaluated = "a DKIM signature that could align was not verified and SPF does not align";
-        return new MessageAuthentication(spf, dkim, dmarc with { Result = DmarcResultCode.None, Disposition = DmarcRecord.None, Reason = $"not evaluated: {notEvaluated}" })
+        return new MessageAuthentication(spf, dkim, dmarc with { Result = DmarcResultCode.None, Disposition = DmarcPolicy.None, Reason = $"not evaluated: {notEvaluated}" })
         {
             DmarcNotEvaluated = notEvaluated,
         };

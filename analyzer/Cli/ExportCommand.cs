@@ -16,13 +16,13 @@ internal static class ExportCommand
         var what = new Option<string>("--what") { Description = "records (default) or reports", DefaultValueFactory = _ => "records" };
         what.AcceptOnlyFromAmong("records", "reports");
         var output = new Option<FileInfo?>("--out") { Description = "Write to FILE instead of stdout" };
-        var db = CommonOptions.Database();
-        var config = CommonOptions.Config();
-        var command = new Command("export", "Export stored records or reports as CSV or JSON") { format, what, output, db, config };
+        var settings = new CommandConfiguration();
+        settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
+        var command = new Command("export", "Export stored records or reports as CSV or JSON") { format, what, output };
+        settings.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
-            var configuration = AppConfiguration.Load(result.GetValue(config));
-            var path = AppConfiguration.DatabasePath(result.GetValue(db), configuration);
+            var path = AppConfiguration.DatabasePath(settings.Load(result));
             if (!File.Exists(path))
                 throw new UsageException($"no database at {path}: run 'dmarc ingest' first or name one with --db");
             await using var connection = await Database.OpenAsync(path, ct);

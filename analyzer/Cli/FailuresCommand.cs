@@ -10,12 +10,13 @@ internal static class FailuresCommand
 {
     public static Command Create()
     {
-        var db = CommonOptions.Database();
-        var config = CommonOptions.Config();
-        var list = new Command("failures", "List inputs that could not be read, with the reason") { db, config };
+        var settings = new CommandConfiguration();
+        settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
+        var list = new Command("failures", "List inputs that could not be read, with the reason");
+        settings.AddTo(list);
         list.SetAction(async (result, ct) =>
         {
-            await using var store = await OpenAsync(result, db, config, ct);
+            await using var store = await OpenAsync(result, settings, ct);
             var rows = await store.Failures.ListAsync(ct);
             var table = new Table().AddColumns("id", "when (UTC)", "size", "source", "reason");
             foreach (var f in rows)
@@ -29,10 +30,11 @@ internal static class FailuresCommand
 
         var id = new Argument<long>("ID") { Description = "Failure id, as 'dmarc failures' lists it" };
         var raw = new Option<bool>("--raw") { Description = "Write the original bytes to stdout" };
-        var show = new Command("show", "Show one failure, or its original bytes with --raw") { id, raw, db, config };
+        var show = new Command("show", "Show one failure, or its original bytes with --raw") { id, raw };
+        settings.AddTo(show);
         show.SetAction(async (result, ct) =>
         {
-            await using var store = await OpenAsync(result, db, config, ct);
+            await using var store = await OpenAsync(result, settings, ct);
             var failure = await store.Failures.FindAsync(result.GetValue(id), ct)
                 ?? throw new UsageException($"no failure with id {result.GetValue(id)}");
             if (result.GetValue(raw))
@@ -53,9 +55,9 @@ internal static class FailuresCommand
     }
 
     private static async Task<Store> OpenAsync(
-        ParseResult result, Option<FileInfo?> db, Option<FileInfo?> config, CancellationToken ct)
+        ParseResult result, CommandConfiguration settings, CancellationToken ct)
     {
-        var path = AppConfiguration.DatabasePath(result.GetValue(db), AppConfiguration.Load(result.GetValue(config)));
+        var path = AppConfiguration.DatabasePath(settings.Load(result));
         if (!File.Exists(path))
             throw new UsageException($"no database at {path}: run 'dmarc ingest' first or name one with --db");
         return await Store.OpenAsync(path, ct);

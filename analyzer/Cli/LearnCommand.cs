@@ -22,12 +22,13 @@ internal static class LearnCommand
             Description = "Most distinct (sender domain, address) pairs read from the log; domains past it are left out, and said so on stderr",
             DefaultValueFactory = _ => SpfOverrideCriteria.DefaultMaxPairs,
         };
-        var config = CommonOptions.Config();
-        var database = CommonOptions.Database();
+        var settings = new CommandConfiguration();
+        settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
         var overrides = new Command("spf-overrides", "Propose local SPF records for sender domains without SPF, from the verdict log")
         {
-            since, maxAddresses, minMessages, maxPairs, config, database,
+            since, maxAddresses, minMessages, maxPairs,
         };
+        settings.AddTo(overrides);
         overrides.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
             DateTimeOffset? from = null;
@@ -43,7 +44,7 @@ internal static class LearnCommand
                 throw new UsageException("--min-messages must be at least 1");
             if (r.GetValue(maxPairs) < 1)
                 throw new UsageException("--max-pairs must be at least 1");
-            var path = AppConfiguration.DatabasePath(r.GetValue(database), AppConfiguration.Load(r.GetValue(config)));
+            var path = AppConfiguration.DatabasePath(settings.Load(r));
             if (!File.Exists(path))
                 throw new UsageException($"database not found: {path}");
             await using var store = await Store.OpenAsync(path, ct);

@@ -7,7 +7,7 @@ internal static class Logging
 {
     /// <summary>
     /// The console logger starts when the first message at <paramref name="minimum"/> or above is written, not
-    /// before: building it takes about 70 ms, a tenth of a large ingest, and most runs log nothing.
+    /// before: building it is a noticeable part of a large ingest (bench/README.md), and most runs log nothing.
     /// </summary>
     public static ILoggerFactory CreateFactory(LogLevel minimum = LogLevel.Information) =>
         new DeferredLoggerFactory(minimum, () => LoggerFactory.Create(builder => builder

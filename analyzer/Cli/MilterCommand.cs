@@ -21,19 +21,20 @@ internal static class MilterCommand
 {
     public static Command Create()
     {
-        var listen = new Option<string?>("--listen")
+        var settings = new CommandConfiguration();
+        settings.Bind(new Option<string?>("--listen")
         {
             Description = "Where the MTA connects: inet:HOST:PORT or unix:PATH (default: Filter:Listen in the configuration)",
-        };
-        var config = CommonOptions.Config();
-        var database = CommonOptions.Database();
+        }, "Filter:Listen");
+        settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
         var dns = new DnsCommandOptions();
-        var command = new Command("milter", "Run the milter that Postfix or Sendmail calls for every message") { listen, config, database };
+        var command = new Command("milter", "Run the milter that Postfix or Sendmail calls for every message");
+        settings.AddTo(command);
         dns.AddTo(command);
         command.SetAction(async (ParseResult result, CancellationToken ct) =>
         {
-            var configuration = AppConfiguration.Load(result.GetValue(config));
-            var address = result.GetValue(listen) ?? configuration["Filter:Listen"]
+            var configuration = settings.Load(result);
+            var address = configuration["Filter:Listen"]
                 ?? throw new UsageException("--listen is required (or Filter:Listen in the configuration)");
             MilterEndpoint endpoint;
             FilterOptions options;
@@ -48,7 +49,7 @@ internal static class MilterCommand
             }
             if (options.Milter.MaxConcurrentChecks < 1)
                 throw new UsageException("Filter:Milter:MaxConcurrentChecks must be at least 1");
-            var databasePath = AppConfiguration.DatabasePath(result.GetValue(database), configuration);
+            var databasePath = AppConfiguration.DatabasePath(configuration);
             var resolver = await dns.CreateResolverAsync(result, configuration, ct);
             var authenticator = await AuthenticatorAsync(resolver, configuration, ct);
             using var host = Build(configuration, options, databasePath, authenticator, resolver, () => dns.Read(result, configuration).ZoneFiles);

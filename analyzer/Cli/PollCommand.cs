@@ -19,53 +19,41 @@ internal static class PollCommand
     public static Command Create()
     {
         var mailbox = new Option<string?>("--mailbox") { Description = "Serve only this one of Imap:Mailboxes (the options below then change its settings)" };
-        var host = new Option<string?>("--host") { Description = "IMAP server (Imap:Host)" };
-        var port = new Option<int?>("--port") { Description = "Port (Imap:Port; default 993 for implicit TLS, else 143)" };
-        var tls = new Option<string?>("--tls") { Description = "implicit, starttls or none (Imap:Tls; default implicit); none only to a loopback address" };
-        var user = new Option<string?>("--user") { Description = "Login name (Imap:User)" };
-        var passwordFile = new Option<FileInfo?>("--password-file") { Description = $"File holding the password (Imap:PasswordFile); else ${PollMailboxes.PasswordVariable}" };
-        var auth = new Option<string?>("--auth") { Description = "password or oauth2 (Imap:Auth; default password, oauth2 when a token source is given)" };
-        var tokenFile = new Option<FileInfo?>("--token-file") { Description = "File holding the OAuth2 access token, re-read at every connection (Imap:TokenFile)" };
-        var tokenCommand = new Option<string?>("--token-command") { Description = "Command printing the OAuth2 access token, run without a shell at every connection (Imap:TokenCommand)" };
-        var folder = new Option<string?>("--folder") { Description = "Folder the reports arrive in (Imap:Folder; default INBOX)" };
-        var archive = new Option<string?>("--archive-folder") { Description = "Where stored reports go (Imap:ArchiveFolder; default DMARC/Processed)" };
-        var failed = new Option<string?>("--failed-folder") { Description = "Where unreadable messages go (Imap:FailedFolder; default DMARC/Failed)" };
+        var settings = new CommandConfiguration();
+        settings.Bind(new Option<string?>("--host") { Description = "IMAP server (Imap:Host)" }, "Imap:Host");
+        settings.Bind(new Option<int?>("--port") { Description = "Port (Imap:Port; default 993 for implicit TLS, else 143)" }, "Imap:Port");
+        settings.Bind(new Option<string?>("--tls") { Description = "implicit, starttls or none (Imap:Tls; default implicit); none only to a loopback address" }, "Imap:Tls");
+        settings.Bind(new Option<string?>("--user") { Description = "Login name (Imap:User)" }, "Imap:User");
+        settings.Bind(new Option<FileInfo?>("--password-file") { Description = $"File holding the password (Imap:PasswordFile); else ${PollMailboxes.PasswordVariable}" }, "Imap:PasswordFile");
+        settings.Bind(new Option<string?>("--auth") { Description = "password or oauth2 (Imap:Auth; default password, oauth2 when a token source is given)" }, "Imap:Auth");
+        settings.Bind(new Option<FileInfo?>("--token-file") { Description = "File holding the OAuth2 access token, re-read at every connection (Imap:TokenFile)" }, "Imap:TokenFile");
+        settings.Bind(new Option<string?>("--token-command") { Description = "Command printing the OAuth2 access token, run without a shell at every connection (Imap:TokenCommand)" }, "Imap:TokenCommand");
+        settings.Bind(new Option<string?>("--folder") { Description = "Folder the reports arrive in (Imap:Folder; default INBOX)" }, "Imap:Folder");
+        settings.Bind(new Option<string?>("--archive-folder") { Description = "Where stored reports go (Imap:ArchiveFolder; default DMARC/Processed)" }, "Imap:ArchiveFolder");
+        settings.Bind(new Option<string?>("--failed-folder") { Description = "Where unreadable messages go (Imap:FailedFolder; default DMARC/Failed)" }, "Imap:FailedFolder");
+        settings.Bind(new Option<FileInfo?>("--ca-file") { Description = "PEM file of the CA to trust instead of the system's (Imap:CaFile)" }, "Imap:CaFile");
         var once = new Option<bool>("--once") { Description = "One pass, then exit with the summary line (the default)" };
         var every = new Option<string?>("--every") { Description = "Poll forever, sleeping this long between passes: 30s, 15m, 1h (Imap:Every)" };
         var idle = new Option<bool>("--idle") { Description = "Poll forever, waking on new mail with IMAP IDLE (polling --every, default 15m, when the server lacks IDLE)" };
-        var caFile = new Option<FileInfo?>("--ca-file") { Description = "PEM file of the CA to trust instead of the system's (Imap:CaFile)" };
-        var db = CommonOptions.Database();
-        var config = CommonOptions.Config();
-        var command = new Command("poll", "Collect DMARC aggregate reports from IMAP mailboxes into the database")
-        {
-            mailbox, host, port, tls, user, passwordFile, auth, tokenFile, tokenCommand, folder, archive, failed, once, every, idle, caFile, db, config,
-        };
+        settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
+        var command = new Command("poll", "Collect DMARC aggregate reports from IMAP mailboxes into the database") { mailbox, once, every, idle };
+        settings.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
-            var configuration = AppConfiguration.Load(result.GetValue(config));
-            var imap = configuration.GetSection("Imap");
-            var schedule = Schedule(result.GetValue(once), result.GetValue(idle), result.GetValue(every), imap["Every"]);
-            var commandLine = new MailboxSettings(
-                Host: result.GetValue(host),
-                Port: result.GetValue(port)?.ToString(CultureInfo.InvariantCulture),
-                Tls: result.GetValue(tls),
-                User: result.GetValue(user),
-                PasswordFile: result.GetValue(passwordFile)?.FullName,
-                Auth: result.GetValue(auth),
-                TokenFile: result.GetValue(tokenFile)?.FullName,
-                TokenCommand: result.GetValue(tokenCommand),
-                Folder: result.GetValue(folder),
-                ArchiveFolder: result.GetValue(archive),
-                FailedFolder: result.GetValue(failed),
-                CaFile: result.GetValue(caFile)?.FullName);
-            var mailboxes = PollMailboxes.Resolve(imap, commandLine, result.GetValue(mailbox));
+            var pick = result.GetValue(mailbox);
+            var configuration = settings.Load(result);
+            var schedule = Schedule(result.GetValue(once), result.GetValue(idle), result.GetValue(every), configuration["Imap:Every"]);
+            // The command line changes the mailbox picked from Imap:Mailboxes, else the Imap section itself.
+            if (pick is not null && PollMailboxes.KeyOf(configuration.GetSection("Imap"), pick) is { } entry)
+                configuration = settings.Load(result, key => key.Replace("Imap:", $"Imap:Mailboxes:{entry}:", StringComparison.Ordinal));
+            var mailboxes = PollMailboxes.Resolve(configuration.GetSection("Imap"), pick, settings.AnyGiven(result, "Imap:"));
 
             using var logs = Logging.CreateFactory();
             var log = logs.CreateLogger("poll");
             try
             {
                 await using var pipeline = await IngestPipeline.OpenAsync(
-                    AppConfiguration.DatabasePath(result.GetValue(db), configuration), IngestCommand.Limits(configuration), log, ct);
+                    AppConfiguration.DatabasePath(configuration), IngestConsole.Limits(configuration), log, ct);
                 var poller = new MailboxesPoller(mailboxes, pipeline.IngestAsync, pipeline.RecordFailureAsync, ImapLimits.Default, ReconnectPolicy.Default, log);
                 // SIGTERM (systemd's stop) asks for the same clean stop as Ctrl-C: finish the current message, then exit.
                 using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);

@@ -7,8 +7,8 @@ using Microsoft.Extensions.Configuration;
 namespace DmarcAnalyzer.Cli;
 
 /// <summary>
-/// One mailbox's settings as given, every field optional: from the command line, an <c>Imap:Mailboxes</c> entry, or the
-/// <c>Imap</c> section itself. Never a password, only where to find it.
+/// One mailbox's settings as configured, every field optional: an <c>Imap:Mailboxes</c> entry or the <c>Imap</c> section
+/// itself, the command line's options among them. Never a password, only where to find it.
 /// </summary>
 internal sealed record MailboxSettings(
     string? Name = null, string? Host = null, string? Port = null, string? Tls = null, string? User = null,
@@ -26,13 +26,11 @@ internal sealed record MailboxSettings(
         PasswordFile ?? fallback.PasswordFile, Auth ?? fallback.Auth, TokenFile ?? fallback.TokenFile,
         TokenCommand ?? fallback.TokenCommand, Folder ?? fallback.Folder, ArchiveFolder ?? fallback.ArchiveFolder,
         FailedFolder ?? fallback.FailedFolder, CaFile ?? fallback.CaFile);
-
-    public bool IsEmpty => this == new MailboxSettings();
 }
 
 /// <summary>
-/// The mailboxes <c>dmarc poll</c> serves. Without <c>Imap:Mailboxes</c>: one, from the command line over the
-/// <c>Imap</c> section (the password from the file or <c>$DMARC_IMAP_PASSWORD</c>). With it: every entry, each over the
+/// The mailboxes <c>dmarc poll</c> serves. Without <c>Imap:Mailboxes</c>: one, from the <c>Imap</c> section, the
+/// command line over it (the password from the file or <c>$DMARC_IMAP_PASSWORD</c>). With it: every entry, each over the
 /// <c>Imap</c> section's keys as defaults (its password from its file or <c>$DMARC_IMAP_PASSWORD_NAME</c>); or, with
 /// <c>--mailbox NAME</c>, that entry alone, the command line over it.
 /// </summary>
@@ -40,7 +38,14 @@ internal static class PollMailboxes
 {
     public const string PasswordVariable = "DMARC_IMAP_PASSWORD";
 
-    public static IReadOnlyList<RuaMailbox> Resolve(IConfigurationSection imap, MailboxSettings commandLine, string? pick)
+    /// <summary>The key of the <c>Imap:Mailboxes</c> entry named <paramref name="name"/>, or null.</summary>
+    public static string? KeyOf(IConfigurationSection imap, string name) =>
+        imap.GetSection("Mailboxes").GetChildren().FirstOrDefault(e => string.Equals(e["Name"], name, StringComparison.OrdinalIgnoreCase))?.Key;
+
+    /// <param name="imap">The <c>Imap</c> section, the command line's options already in it (<see cref="CommandConfiguration"/>).</param>
+    /// <param name="pick">--mailbox: the one entry of Imap:Mailboxes to serve.</param>
+    /// <param name="commandLineGiven">Whether mailbox options were given on the command line.</param>
+    public static IReadOnlyList<RuaMailbox> Resolve(IConfigurationSection imap, string? pick, bool commandLineGiven)
     {
         var defaults = MailboxSettings.From(imap);
         var entries = imap.GetSection("Mailboxes").GetChildren().ToList();
@@ -48,7 +53,7 @@ internal static class PollMailboxes
         {
             if (pick is not null)
                 throw new UsageException($"--mailbox {pick}: the configuration lists no Imap:Mailboxes");
-            return [Build(commandLine.Over(defaults), listed: false)];
+            return [Build(defaults, listed: false)];
         }
         var listed = entries.Select(entry => MailboxSettings.From(entry).Over(defaults with { Name = null }) is { Name: { } } settings
             ? settings
@@ -57,13 +62,13 @@ internal static class PollMailboxes
             throw new UsageException($"Imap:Mailboxes names {twice.Key} twice");
         if (pick is null)
         {
-            if (!commandLine.IsEmpty)
+            if (commandLineGiven)
                 throw new UsageException("the configuration lists Imap:Mailboxes: pick one with --mailbox NAME to change its settings on the command line");
             return [.. listed.Select(m => Build(m, listed: true))];
         }
         var chosen = listed.FirstOrDefault(m => string.Equals(m.Name, pick, StringComparison.OrdinalIgnoreCase))
                      ?? throw new UsageException($"no mailbox {pick} in Imap:Mailboxes (there are {string.Join(", ", listed.Select(m => m.Name))})");
-        return [Build(commandLine.Over(chosen), listed: true)];
+        return [Build(chosen, listed: true)];
     }
 
     private static RuaMailbox Build(MailboxSettings s, bool listed)

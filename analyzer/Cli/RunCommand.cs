@@ -1,5 +1,4 @@
 using System.CommandLine;
-using DmarcAnalyzer.Analysis;
 
 namespace DmarcAnalyzer.Cli;
 
@@ -19,20 +18,20 @@ internal static class RunCommand
         };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Report folder (default: reports/)" };
         var noDns = new Option<bool>("--no-dns") { Description = "Do not look up reverse DNS names; use only those cached in the store" };
-        var db = CommonOptions.Database();
-        var config = CommonOptions.Config();
+        var settings = new CommandConfiguration();
+        settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
         var dns = new DnsCommandOptions();
-        var command = new Command("run", "Ingest reports, then write the charts and the policy-readiness report") { paths, output, noDns, db, config };
+        var command = new Command("run", "Ingest reports, then write the charts and the policy-readiness report") { paths, output, noDns };
+        settings.AddTo(command);
         dns.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
-            var configuration = AppConfiguration.Load(result.GetValue(config));
-            var database = AppConfiguration.DatabasePath(result.GetValue(db), configuration);
-            var outcome = await IngestCommand.IngestAsync(configuration, database, IngestCommand.ExpandInputs(result.GetValue(paths)!), ct);
+            var configuration = settings.Load(result);
+            var outcome = await IngestConsole.IngestAsync(configuration, IngestConsole.Inputs(result.GetValue(paths)!), ct);
             Console.Out.WriteLine(outcome.ToSummaryLine());
             var resolver = result.GetValue(noDns) ? null : await dns.CreateResolverAsync(result, configuration, ct);
-            var report = await ReportCommand.WriteAsync(configuration, database, new ReportPeriod(null, null), null,
-                result.GetValue(output), png: false, resolver, ct);
+            var report = await ReportConsole.WriteAsync(configuration, ReportConsole.Request(null, null, result.GetValue(output), png: false),
+                resolver, ct);
             return report != ExitCodes.Ok ? report : ExitCodes.Of(outcome);
         });
         return command;

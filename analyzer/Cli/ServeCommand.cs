@@ -18,15 +18,15 @@ internal static class ServeCommand
 
     public static Command Create()
     {
-        var db = CommonOptions.Database();
-        var config = CommonOptions.Config();
-        var listen = new Option<string?>("--listen") { Description = $"Address to listen on (default: Serve:Listen, else {DefaultListen})" };
-        var command = new Command("serve", "Run the web dashboard over the store") { db, config, listen };
+        var settings = new CommandConfiguration();
+        settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
+        settings.Bind(new Option<string?>("--listen") { Description = $"Address to listen on (default: Serve:Listen, else {DefaultListen})" }, "Serve:Listen");
+        var command = new Command("serve", "Run the web dashboard over the store");
+        settings.AddTo(command);
         command.SetAction(async (ParseResult result, CancellationToken ct) =>
         {
-            var configuration = AppConfiguration.Load(result.GetValue(config));
-            var app = DashboardServer.Build(Options(configuration, result.GetValue(listen),
-                AppConfiguration.DatabasePath(result.GetValue(db), configuration)));
+            var configuration = settings.Load(result);
+            var app = DashboardServer.Build(Options(configuration, AppConfiguration.DatabasePath(configuration)));
             await app.StartAsync(ct);
             foreach (var address in DashboardServer.Addresses(app))
                 Console.WriteLine($"serving on {address}");
@@ -36,12 +36,12 @@ internal static class ServeCommand
         return command;
     }
 
-    public static ServeOptions Options(IConfiguration configuration, string? listen, string database)
+    public static ServeOptions Options(IConfiguration configuration, string database)
     {
         var serve = configuration.GetSection("Serve");
         try
         {
-            var url = listen ?? serve["Listen"] ?? DefaultListen;
+            var url = serve["Listen"] ?? DefaultListen;
             if (!Uri.TryCreate(url, UriKind.Absolute, out var uri) || uri.Scheme is not ("http" or "https"))
                 throw new UsageException($"--listen: '{url}' is not a URL like {DefaultListen}");
             return new ServeOptions(url, database, KnownSenders.FromConfiguration(configuration.GetSection("Analysis:KnownSenders")))

@@ -16,12 +16,13 @@ internal static class UserCommand
 
     public static Command Create()
     {
-        var db = CommonOptions.Database();
-        var config = CommonOptions.Config();
+        var settings = new CommandConfiguration();
+        settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
         var name = new Argument<string>("NAME") { Description = "User name to sign in with" };
         var role = new Option<string>("--role") { Description = "viewer (reads) or admin (also approves and edits)", Required = true };
         role.AcceptOnlyFromAmong("viewer", "admin");
-        var add = new Command("add", "Add a user, or change the role and password of one") { name, role, db, config };
+        var add = new Command("add", "Add a user, or change the role and password of one") { name, role };
+        settings.AddTo(add);
         add.SetAction(async (ParseResult result, CancellationToken ct) =>
         {
             var user = result.GetValue(name)!.Trim();
@@ -30,8 +31,7 @@ internal static class UserCommand
             var password = await ReadPasswordAsync(ct);
             if (password.Length < MinPasswordLength || password.Length > PasswordHash.MaxLength)
                 throw new UsageException($"the password must have {MinPasswordLength} to {PasswordHash.MaxLength} characters");
-            var configuration = AppConfiguration.Load(result.GetValue(config));
-            await using var store = await Store.OpenAsync(AppConfiguration.DatabasePath(result.GetValue(db), configuration), ct);
+            await using var store = await Store.OpenAsync(AppConfiguration.DatabasePath(settings.Load(result)), ct);
             var userRole = result.GetValue(role) == "admin" ? UserRole.Admin : UserRole.Viewer;
             var isNew = await store.Users.SaveAsync(user, userRole, PasswordHash.Hash(password), DateTimeOffset.UtcNow, ct);
             Console.WriteLine($"user {user} {(isNew ? "added" : "changed")} ({UserQueries.RoleText(userRole)})");

@@ -87,7 +87,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         if (undecided is { } trouble && checks.OnDnsError == DnsErrorAction.Tempfail)
             return WithResults(new Verdict(VerdictAction.Tempfail, $"DNS temporary error: {trouble}") { RejectText = checks.TempfailText }, authentication);
         // Accepted despite DNS trouble: the undecided DMARC result neither enforces a policy nor marks the sender forged.
-        var policy = undecided is null ? DmarcPolicy(checks, envelope, authentication) : null;
+        var policy = undecided is null ? DmarcEnforcement(checks, envelope, authentication) : null;
         var verdict = policy ?? await content(undecided is null ? authentication : null);
         if (authentication.DmarcNotEvaluated is { } why)
             verdict = verdict with { Reason = $"{verdict.Reason}; DMARC not evaluated: {why}" };
@@ -96,7 +96,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         // The header's dis= says what was done (RFC 9990 §3.1.5, disposition applied), not what the policy asked for:
         // with enforcement off, a sender on the never-reject list or a trusted ARC sealer, a failing p=reject message
         // is delivered: dis=none.
-        var applied = policy is null ? authentication with { Dmarc = authentication.Dmarc with { Disposition = DmarcRecord.None } } : authentication;
+        var applied = policy is null ? authentication with { Dmarc = authentication.Dmarc with { Disposition = DmarcPolicy.None } } : authentication;
         verdict = WithAuthenticationResults(verdict, applied, headers);
         return settings.Arc.Seal?.Key is { } seal && !truncated
             ? await ArcSealing.SealAsync(seal, verdict, headers, message, start, time.GetUtcNow(), ct)
@@ -314,15 +314,15 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     /// unless it comes from a sender on the never-reject list. The disposition is the evaluator's, which already takes
     /// t=y (and an old pct=0) into account; RFC 9989 has no pct sampling, so every failing message gets it.
     /// </summary>
-    private Verdict? DmarcPolicy(AuthenticationOptions checks, MessageEnvelope envelope, MessageAuthentication a)
+    private Verdict? DmarcEnforcement(AuthenticationOptions checks, MessageEnvelope envelope, MessageAuthentication a)
     {
         var dmarc = a.Dmarc;
-        if (!checks.EnforceDmarc || dmarc.Result != DmarcResultCode.Fail || dmarc.Disposition == DmarcRecord.None)
+        if (!checks.EnforceDmarc || dmarc.Result != DmarcResultCode.Fail || dmarc.Disposition == DmarcPolicy.None)
             return null;
         var disposition = dmarc.Disposition;
-        var reason = $"DMARC fail for {dmarc.FromDomain}, policy {dmarc.Policy}";
+        var reason = $"DMARC fail for {dmarc.FromDomain}, policy {dmarc.Policy?.Word()}";
         if (dmarc.Testing)
-            reason += $" in testing mode, {disposition} applied";
+            reason += $" in testing mode, {disposition.Word()} applied";
         if (dmarc.PercentNote is { } percent)
             reason += $" ({percent})";
         if (a.ForwardedBy is { } sealer)
@@ -337,8 +337,8 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         }
         return disposition switch
         {
-            DmarcRecord.Reject => new Verdict(VerdictAction.Reject, reason) { RejectText = checks.DmarcRejectText },
-            DmarcRecord.Quarantine => new Verdict(VerdictAction.Quarantine, reason) { QuarantineReason = reason },
+            DmarcPolicy.Reject => new Verdict(VerdictAction.Reject, reason) { RejectText = checks.DmarcRejectText },
+            DmarcPolicy.Quarantine => new Verdict(VerdictAction.Quarantine, reason) { QuarantineReason = reason },
             _ => null,
         };
     }

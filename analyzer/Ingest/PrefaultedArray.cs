@@ -5,10 +5,8 @@ namespace DmarcAnalyzer.Ingest;
 /// <summary>
 /// A large byte array whose pages the kernel maps in one call before it is written, as 2 MB pages where it
 /// can. Touching fresh memory page by page costs one page fault per 4 KB, and on a virtual machine a fault is
-/// expensive (about 12 µs on ours: 0.29 s for a 92 MB report, against 0.02 s for the same pages mapped by one
-/// madvise call). Even mapped, each 4 KB page costs the hypervisor's page tables a few microseconds at the
-/// first read or write: reading a 92 MB report into the array and checking it took 0.12 s in 4 KB pages and
-/// 0.02 s in 2 MB ones.
+/// expensive; even mapped, each 4 KB page costs the hypervisor's page tables at its first read or write. The
+/// figures for a large report are in bench/README.md (dmarc ingest).
 /// </summary>
 internal static class PrefaultedArray
 {

@@ -51,7 +51,7 @@ public sealed class DmarcEvaluatorTests
     public async Task DkimAlignment(string from, string dkimDomain, string result, string disposition)
     {
         var r = await EvaluateAsync(from, null, Dkim(dkimDomain));
-        Assert.Equal((result, disposition), (r.Result.Word(), r.Disposition));
+        Assert.Equal((result, disposition), (r.Result.Word(), r.Disposition.Word()));
         Assert.Equal(result == "pass", r.DkimAligned);
     }
 
@@ -87,24 +87,24 @@ public sealed class DmarcEvaluatorTests
     public async Task PolicyThatApplies(string from, string policy, string source)
     {
         var r = await EvaluateAsync(from);
-        Assert.Equal((DmarcResultCode.Fail, policy, source), (r.Result, r.Policy, r.PolicySource));
+        Assert.Equal((DmarcResultCode.Fail, policy, source), (r.Result, r.Policy?.Word(), r.PolicySource));
     }
 
     [Fact]
     public async Task TestingModeLowersTheDispositionOneLevel()
     {
         var r = await EvaluateAsync("joe@testing.example");
-        Assert.Equal((DmarcResultCode.Fail, "reject", "quarantine", true), (r.Result, r.Policy, r.Disposition, r.Testing));
+        Assert.Equal((DmarcResultCode.Fail, DmarcPolicy.Reject, DmarcPolicy.Quarantine, true), (r.Result, r.Policy, r.Disposition, r.Testing));
     }
 
     [Fact]
     public async Task OldPctZeroIsTestingAndOtherPctIsIgnoredWithAReason()
     {
         var zero = await EvaluateAsync("joe@old.example");
-        Assert.Equal(("quarantine", "none", true, 0), (zero.Policy, zero.Disposition, zero.Testing, zero.Percent));
+        Assert.Equal((DmarcPolicy.Quarantine, DmarcPolicy.None, true, 0), (zero.Policy, zero.Disposition, zero.Testing, zero.Percent));
         Assert.Contains("pct=0 read as t=y", zero.Reason);
         var half = await EvaluateAsync("joe@half.example");
-        Assert.Equal(("reject", 50), (half.Disposition, half.Percent));
+        Assert.Equal((DmarcPolicy.Reject, 50), (half.Disposition, half.Percent));
         Assert.Contains("pct=50 ignored", half.Reason);
     }
 
@@ -128,7 +128,7 @@ public sealed class DmarcEvaluatorTests
     public async Task NoneAndTempError(string from, string result, string reason)
     {
         var r = await EvaluateAsync(from, null, Dkim("unknown.example"));
-        Assert.Equal((result, "none"), (r.Result.Word(), r.Disposition));
+        Assert.Equal((result, DmarcPolicy.None), (r.Result.Word(), r.Disposition));
         Assert.Contains(reason, r.Reason);
     }
 
@@ -169,7 +169,7 @@ public sealed class DmarcEvaluatorTests
         var r = await EvaluateAsync("joe@example.com, ann@example.net", null, Dkim("example.com"));
         Assert.Equal((DmarcResultCode.Pass, "example.com"), (r.Result, r.FromDomain));
         var both = await EvaluateAsync("joe@example.com, ann@example.co.uk", null, Dkim("example.com"));
-        Assert.Equal((DmarcResultCode.Fail, "example.co.uk", "quarantine"), (both.Result, both.FromDomain, both.Disposition));
+        Assert.Equal((DmarcResultCode.Fail, "example.co.uk", DmarcPolicy.Quarantine), (both.Result, both.FromDomain, both.Disposition));
     }
 
     private static readonly PublicSuffixList KawasakiPsl = PublicSuffixList.Parse(["uk", "co.uk", "jp", "kawasaki.jp", "*.kawasaki.jp", "!city.kawasaki.jp"]);

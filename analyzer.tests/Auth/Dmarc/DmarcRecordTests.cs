@@ -9,7 +9,7 @@ public sealed class DmarcRecordTests
     {
         var r = DmarcRecord.Parse("v=DMARC1; p=Reject; sp=quarantine; np=none; psd=n; t=y; adkim=s; aspf=r; " +
                                   "rua=mailto:a@example.com,mailto:b@example.net!10m; ruf=mailto:f@example.com; fo=1");
-        Assert.Equal(("reject", "quarantine", "none", 'n', true, true, false), (r.Policy, r.SubdomainPolicy, r.NonExistentPolicy, r.Psd, r.Testing, r.StrictDkim, r.StrictSpf));
+        Assert.Equal((DmarcPolicy.Reject, DmarcPolicy.Quarantine, DmarcPolicy.None, 'n', true, true, false), (r.Policy, r.SubdomainPolicy, r.NonExistentPolicy, r.Psd, r.Testing, r.StrictDkim, r.StrictSpf));
         Assert.Equal(["mailto:a@example.com", "mailto:b@example.net"], r.AggregateUris);
         Assert.Contains(r.Warnings, w => w.Contains("obsolete"));
     }

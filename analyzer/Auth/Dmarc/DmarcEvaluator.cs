@@ -15,7 +15,7 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
     {
         var authors = AuthorDomains.Find(fromFieldValues);
         if (authors.Error is not null)
-            return new DmarcResult(DmarcResultCode.PermError, null, null, null, null, DmarcRecord.None, Reason: authors.Error, DiscoveryMode: mode);
+            return new DmarcResult(DmarcResultCode.PermError, null, null, null, null, DmarcPolicy.None, Reason: authors.Error, DiscoveryMode: mode);
         DmarcResult? strictest = null;
         // RFC 9989: several From domains are each evaluated and the strictest outcome is taken.
         foreach (var domain in authors.Domains)
@@ -32,17 +32,17 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
     {
         var domain = AuthorDomains.Normalize(fromDomain);
         if (domain is null)
-            return new DmarcResult(DmarcResultCode.PermError, fromDomain, null, null, null, DmarcRecord.None, Reason: $"'{fromDomain}' is not a domain name", DiscoveryMode: mode);
+            return new DmarcResult(DmarcResultCode.PermError, fromDomain, null, null, null, DmarcPolicy.None, Reason: $"'{fromDomain}' is not a domain name", DiscoveryMode: mode);
         var discovery = new DmarcDiscovery(dns, mode, psl);
         try
         {
             var lookup = await discovery.FindPolicyAsync(domain, ct);
             if (lookup.TempError is not null)
-                return new DmarcResult(DmarcResultCode.TempError, domain, null, null, null, DmarcRecord.None, Reason: lookup.TempError, DiscoveryMode: mode);
+                return new DmarcResult(DmarcResultCode.TempError, domain, null, null, null, DmarcPolicy.None, Reason: lookup.TempError, DiscoveryMode: mode);
             if (lookup.Record is not { } published)
-                return new DmarcResult(DmarcResultCode.None, domain, null, null, null, DmarcRecord.None, Reason: "no DMARC policy record", DiscoveryMode: mode);
+                return new DmarcResult(DmarcResultCode.None, domain, null, null, null, DmarcPolicy.None, Reason: "no DMARC policy record", DiscoveryMode: mode);
             if (published.Usable is not { } record)
-                return new DmarcResult(DmarcResultCode.None, domain, null, null, null, DmarcRecord.None, lookup.RecordDomain,
+                return new DmarcResult(DmarcResultCode.None, domain, null, null, null, DmarcPolicy.None, lookup.RecordDomain,
                     Reason: $"the record at _dmarc.{lookup.RecordDomain} has {published.PolicyError} and no valid rua=: no DMARC processing (RFC 9989 §4.10.1)",
                     DiscoveryMode: mode);
 
@@ -66,7 +66,7 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
             var testing = record.Testing || record.Percent == 0;
             var result = new DmarcResult(
                 pass ? DmarcResultCode.Pass : DmarcResultCode.Fail, domain, organization, policy, source,
-                pass ? DmarcRecord.None : testing ? OneLevelLower(policy) : policy,
+                pass ? DmarcPolicy.None : testing ? OneLevelLower(policy) : policy,
                 lookup.RecordDomain, testing, record.Percent, spfAligned, dkimDomain is not null, dkimDomain, DiscoveryMode: mode)
             {
                 SpfAlignment = spfMode,
@@ -79,12 +79,12 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
         }
         catch (DmarcTempErrorException e)
         {
-            return new DmarcResult(DmarcResultCode.TempError, domain, null, null, null, DmarcRecord.None, Reason: e.Message, DiscoveryMode: mode);
+            return new DmarcResult(DmarcResultCode.TempError, domain, null, null, null, DmarcPolicy.None, Reason: e.Message, DiscoveryMode: mode);
         }
     }
 
     // RFC 9989 p/sp/np: the record's own domain gets p; a subdomain gets sp, or np when it does not exist.
-    private async Task<(string Policy, string Source)> ApplicablePolicyAsync(DmarcRecord record, string recordDomain, string domain, CancellationToken ct)
+    private async Task<(DmarcPolicy Policy, string Source)> ApplicablePolicyAsync(DmarcRecord record, string recordDomain, string domain, CancellationToken ct)
     {
         if (recordDomain == domain)
             return (record.Policy, "p");
@@ -104,13 +104,13 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
         return a.Outcome == DnsOutcome.NxDomain;
     }
 
-    private static string OneLevelLower(string policy) => policy switch
+    private static DmarcPolicy OneLevelLower(DmarcPolicy policy) => policy switch
     {
-        DmarcRecord.Reject => DmarcRecord.Quarantine,
-        _ => DmarcRecord.None,
+        DmarcPolicy.Reject => DmarcPolicy.Quarantine,
+        _ => DmarcPolicy.None,
     };
 
     private static int Strictness(DmarcResult r) =>
         (r.Result == DmarcResultCode.Fail ? 10 : r.Result is DmarcResultCode.TempError or DmarcResultCode.PermError ? 5 : 0)
-        + r.Disposition switch { DmarcRecord.Reject => 2, DmarcRecord.Quarantine => 1, _ => 0 };
+        + r.Disposition switch { DmarcPolicy.Reject => 2, DmarcPolicy.Quarantine => 1, _ => 0 };
 }

@@ -8,9 +8,9 @@ namespace DmarcAnalyzer.Auth.Dmarc;
 /// has no usable policy (p= missing or invalid, sp= or np= invalid); <see cref="Usable"/> says what a receiver makes of it.
 /// </summary>
 internal sealed record DmarcRecord(
-    string Policy,
-    string? SubdomainPolicy,
-    string? NonExistentPolicy,
+    DmarcPolicy Policy,
+    DmarcPolicy? SubdomainPolicy,
+    DmarcPolicy? NonExistentPolicy,
     char Psd,
     bool Testing,
     bool StrictDkim,
@@ -22,10 +22,6 @@ internal sealed record DmarcRecord(
     string Text,
     string? PolicyError = null)
 {
-    public const string None = "none";
-    public const string Quarantine = "quarantine";
-    public const string Reject = "reject";
-
     /// <summary>True when <paramref name="text"/> starts with the v=DMARC1 tag (the RFC 9989 tree walk discards other TXT records).</summary>
     public static bool IsDmarc(string text)
     {
@@ -55,13 +51,12 @@ internal sealed record DmarcRecord(
         }
 
         var invalid = new List<string>();
-        string? PolicyTag(string name)
+        DmarcPolicy? PolicyTag(string name)
         {
             if (!tags.TryGetValue(name, out var value))
                 return null;
-            var lower = value.ToLowerInvariant();
-            if (lower is None or Quarantine or Reject)
-                return lower;
+            if (DmarcPolicyWords.Parse(value) is { } policy)
+                return policy;
             invalid.Add($"{name}={value}");
             warnings.Add($"{name}={value} is not none, quarantine or reject");
             return null;
@@ -119,7 +114,7 @@ internal sealed record DmarcRecord(
         var error = invalid.Count == 0 ? null : string.Join(", ", invalid);
         if (error is not null && aggregate.Count > 0)
             warnings.Add($"{error}: receivers act as if the record said p=none (it has a valid rua=, RFC 9989 §4.10.1)");
-        return new DmarcRecord(policy ?? None, subdomainPolicy, nonExistentPolicy, psd, testing, Strict("adkim"), Strict("aspf"),
+        return new DmarcRecord(policy ?? DmarcPolicy.None, subdomainPolicy, nonExistentPolicy, psd, testing, Strict("adkim"), Strict("aspf"),
             aggregate, Uris(tags, "ruf", warnings), percent, warnings, text, error);
     }
 
@@ -129,7 +124,7 @@ internal sealed record DmarcRecord(
     /// reports still flow; otherwise null: no DMARC processing.
     /// </summary>
     public DmarcRecord? Usable => PolicyError is null ? this
-        : AggregateUris.Count > 0 ? this with { Policy = None, SubdomainPolicy = null, NonExistentPolicy = null }
+        : AggregateUris.Count > 0 ? this with { Policy = DmarcPolicy.None, SubdomainPolicy = null, NonExistentPolicy = null }
         : null;
 
     private static List<string> Uris(Dictionary<string, string> tags, string name, List<string> warnings)

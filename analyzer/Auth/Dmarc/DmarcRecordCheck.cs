@@ -83,9 +83,9 @@ internal sealed class DmarcRecordCheck(IDnsResolver dns, PublicSuffixList? psl, 
             Add(DmarcCheckFinding.Error,
                 $"{record.PolicyError} and no valid rua=: receivers apply no DMARC processing to mail from {domain} (RFC 9989 §4.10.1)");
         Add(DmarcCheckFinding.Info,
-            $"p={record.Policy} sp={record.SubdomainPolicy ?? record.Policy} np={record.NonExistentPolicy ?? record.SubdomainPolicy ?? record.Policy} " +
+            $"p={record.Policy.Word()} sp={(record.SubdomainPolicy ?? record.Policy).Word()} np={(record.NonExistentPolicy ?? record.SubdomainPolicy ?? record.Policy).Word()} " +
             $"adkim={(record.StrictDkim ? "s" : "r")} aspf={(record.StrictSpf ? "s" : "r")} t={(record.Testing ? "y" : "n")} psd={record.Psd}");
-        if (record.Policy == DmarcRecord.None)
+        if (record.Policy == DmarcPolicy.None)
             Add(DmarcCheckFinding.Info, "p=none: monitoring only, receivers take no action on failing mail");
         if (record.Testing)
             Add(DmarcCheckFinding.Warning, "t=y: testing mode, receivers apply one policy level lower");

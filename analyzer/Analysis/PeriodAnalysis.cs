@@ -1,0 +1,20 @@
+using DmarcAnalyzer.Dns;
+using DmarcAnalyzer.Storage;
+
+namespace DmarcAnalyzer.Analysis;
+
+/// <summary>The analysis of a period in the store: the aggregate reports per domain and the inbound mail of the verdict log.</summary>
+internal static class PeriodAnalysis
+{
+    /// <param name="resolver">For reverse DNS names; null: only the names cached in the store.</param>
+    public static async Task<ReportAnalysis> AnalyzeAsync(
+        string database, ReportPeriod period, string? domain, KnownSenders known, IDnsResolver? resolver, CancellationToken ct)
+    {
+        await using var store = await Store.OpenAsync(database, ct);
+        var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
+        return await analyzer.AnalyzeAsync(store.Records, period, domain, ct) with
+        {
+            Inbound = await InboundAnalyzer.AnalyzeAsync(store.Verdicts, period, ct),
+        };
+    }
+}
