@@ -7,8 +7,11 @@ using DmarcAnalyzer.Auth.Dmarc;
 using DmarcAnalyzer.Auth.Spf;
 using DmarcAnalyzer.Dns;
 using DmarcAnalyzer.Ingest;
+using DmarcAnalyzer.Mail;
 using DmarcAnalyzer.Milter;
 using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Reports.Failure;
+using DmarcAnalyzer.Reports.Tls;
 using DmarcAnalyzer.Xml;
 using Microsoft.Extensions.Logging.Abstractions;
 
@@ -27,7 +30,7 @@ internal static class FuzzTargets
     public const long MaxAllocatedBytes = 256L * 1024 * 1024;
 
     public static IReadOnlyList<string> Names { get; } =
-        ["xml", "report", "unpack", "milter", "dns", "zone", "spf", "dmarc", "authres", "7z", "lzma", "lzma2", "cfb", "zip"];
+        ["xml", "report", "unpack", "milter", "dns", "zone", "spf", "dmarc", "authres", "7z", "lzma", "lzma2", "cfb", "zip", "tls", "arf"];
 
     /// <summary>Runs <paramref name="input"/> through <paramref name="target"/>; throws only on a finding.</summary>
     public static async Task RunAsync(string target, byte[] input, CancellationToken ct)
@@ -49,6 +52,8 @@ internal static class FuzzTargets
             "lzma2" => Sync(() => Lzma2(input)),
             "cfb" => Sync(() => CompoundFileTarget(input)),
             "zip" => Sync(() => Zip(input)),
+            "tls" => Sync(() => Tls(input)),
+            "arf" => ArfAsync(input, ct),
             _ => throw new ArgumentException($"unknown fuzz target '{target}'; known: {string.Join(", ", Names)}", nameof(target)),
         });
         var allocated = GC.GetTotalAllocatedBytes() - before;
@@ -88,6 +93,34 @@ internal static class FuzzTargets
             foreach (var _ in report.ReadRecords())
             {
             }
+        }
+        catch (ReportFormatException)
+        {
+        }
+    }
+
+    /// <summary>An SMTP TLS report's JSON, read whole.</summary>
+    private static void Tls(byte[] input)
+    {
+        try
+        {
+            TlsReportReader.Read(input, TlsReadLimits.Default);
+        }
+        catch (ReportFormatException)
+        {
+        }
+    }
+
+    /// <summary>A message as the ingest reads a failure report: MIME within our caps, then the ARF fields and the returned message.</summary>
+    private static async Task ArfAsync(byte[] input, CancellationToken ct)
+    {
+        try
+        {
+            var message = await BoundedMimeParser.ParseAsync(new MemoryStream(input, writable: false), MimeLimits.Default, ct);
+            FailureReportReader.Read(message.Message, input, ct);
+        }
+        catch (MimeFormatException)
+        {
         }
         catch (ReportFormatException)
         {

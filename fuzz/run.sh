@@ -48,6 +48,7 @@ case $target in
     take "$repo/fuzz/seeds/xml" ;;
   unpack)
     take "$corpus/aggregate" -not -path '*/_expected/*'
+    take "$corpus/smtp-tls" "$corpus/forensic" -not -path '*/_expected/*'
     take "$repo/samples/rua" -name '*.xml' ;;
   zone)
     take "$corpus/dkim/authentication_milter/zonefile" "$corpus/dkim/dkimpy" -name '*.dns' -o -name zonefile
@@ -86,6 +87,12 @@ case $target in
     take "$corpus/aggregate" -name '*.zip' ;;
   milter|dns)
     take "$repo/fuzz/seeds/$target" ;;
+  tls)
+    take "$corpus/smtp-tls" -name '*.json'
+    take "$repo/samples/tls" -name '*.json' ;;
+  arf)
+    take "$corpus/forensic" -name '*.eml'
+    take "$repo/samples/failure" -name '*.eml' ;;
   *) echo "run.sh: unknown target $target" >&2; exit 2 ;;
 esac
 [ -n "$(ls -A "$seeds")" ] || { echo "run.sh: no seeds for $target (is the corpus at $corpus?)" >&2; exit 1; }

@@ -141,6 +141,30 @@ public sealed class PollerDovecotTests(DovecotServer dovecot) : IClassFixture<Do
         Assert.Contains("over the 10,000 fetched; moved to", (string)(await command.ExecuteScalarAsync(Ct))!);
     }
 
+    /// <summary>Issue 17: an aggregate report, an SMTP TLS report and a failure report, each in its mail, all reach the store.</summary>
+    [Fact]
+    public async Task CarriesOneMailOfEachKindIntoTheStore()
+    {
+        var samples = Path.Combine(Corpus.RepoRoot, "samples");
+        var mails = new[] { "rua", "tls", "failure" }
+            .Select(kind => Directory.EnumerateFiles(Path.Combine(samples, kind), "*.eml", SearchOption.AllDirectories).Order(StringComparer.Ordinal).First())
+            .ToList();
+        var user = dovecot.NewUser();
+        await FillInboxAsync(user, mails, junk: false);
+        var db = Path.Combine(work.FullName, "kinds.db");
+        await using (var pipeline = await IngestPipeline.OpenAsync(db, IngestLimits.Default, NullLogger.Instance, Ct))
+        {
+            var outcome = await Poller(user, pipeline.IngestAsync).RunAsync(PollSchedule.Once, Ct);
+            Assert.Equal(new IngestOutcome(1, 0, 0, outcome.Records, TlsNew: 1, FailureReportsNew: 1), outcome);
+        }
+        Assert.Equal((0L, 3L, 0L), await CountMessagesAsync(user));
+        await using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT (SELECT count(*) FROM tls_failure_details) || ' ' || (SELECT auth_failure FROM failure_reports)";
+        Assert.Equal("1 dkim", (string)(await command.ExecuteScalarAsync(Ct))!);
+    }
+
     [Fact]
     public async Task StoresEveryReportOnceArchivesReportsAndSetsJunkAside()
     {

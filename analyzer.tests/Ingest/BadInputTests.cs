@@ -224,7 +224,7 @@ public class BadInputTests
     [Fact]
     public async Task NotAReportAtAllSaysWhatItIs()
     {
-        Assert.Contains("JSON", await FailureReasonAsync("{\"organization-name\": \"x\"}"u8.ToArray()));
+        Assert.Contains("SMTP TLS report has no report-id", await FailureReasonAsync("{\"organization-name\": \"x\"}"u8.ToArray()));
         Assert.Contains("neither XML, gzip, zip nor an e-mail", await FailureReasonAsync([0x00, 0x01, 0x02, 0x03]));
     }
 

@@ -3,18 +3,22 @@ using DmarcAnalyzer.Storage;
 
 namespace DmarcAnalyzer.Analysis;
 
-/// <summary>The analysis of a period in the store: the aggregate reports per domain and the inbound mail of the verdict log.</summary>
+/// <summary>The analysis of a period in the store: the aggregate reports per domain, the inbound mail of the verdict log, SMTP TLS and failure reports.</summary>
 internal static class PeriodAnalysis
 {
     /// <param name="resolver">For reverse DNS names; null: only the names cached in the store.</param>
+    /// <param name="failureDetails">Show failure reports' addresses and subjects unmasked (<see cref="FailureReportPrivacy.Setting"/>).</param>
     public static async Task<ReportAnalysis> AnalyzeAsync(
-        string database, ReportPeriod period, string? domain, KnownSenders known, IDnsResolver? resolver, CancellationToken ct)
+        string database, ReportPeriod period, string? domain, KnownSenders known, IDnsResolver? resolver, bool failureDetails,
+        CancellationToken ct)
     {
         await using var store = await Store.OpenAsync(database, ct);
         var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
         return await analyzer.AnalyzeAsync(store.Records, period, domain, ct) with
         {
             Inbound = await InboundAnalyzer.AnalyzeAsync(store.Verdicts, period, ct),
+            Tls = await TlsAnalyzer.AnalyzeAsync(store.TlsReports, period, domain, ct),
+            FailureReports = await FailureReportAnalyzer.AnalyzeAsync(store.FailureReports, period, domain, failureDetails, ct),
         };
     }
 }

@@ -7,6 +7,12 @@ namespace DmarcAnalyzer.Analysis;
 internal sealed record ReportAnalysis(ReportPeriod Period, string? DomainFilter, IReadOnlyList<DomainAnalysis> Domains, int OmittedDomains)
 {
     public InboundAnalysis? Inbound { get; init; }
+
+    /// <summary>SMTP TLS reports of the period (RFC 8460); null when there are none.</summary>
+    public TlsAnalysis? Tls { get; init; }
+
+    /// <summary>DMARC failure reports of the period (RFC 6591); null when there are none.</summary>
+    public FailureReportAnalysis? FailureReports { get; init; }
 }
 
 internal sealed record DomainAnalysis(

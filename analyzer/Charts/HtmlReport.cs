@@ -47,6 +47,10 @@ internal static class HtmlReport
         }
         if (analysis.Inbound is { } inbound)
             Inbound(html, inbound, inboundCharts ?? []);
+        if (analysis.Tls is { } tls)
+            TlsSection.Append(html, tls);
+        if (analysis.FailureReports is { } failureReports)
+            FailureReportSection.Append(html, failureReports);
 
         html.Append("<footer>\n<h2>How to read this report</h2>\n<ul>\n")
             .Append("<li><b>DMARC pass</b>: aligned DKIM or aligned SPF passed, as the receivers evaluated it (RFC 9989).</li>\n")

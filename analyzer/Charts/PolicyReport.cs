@@ -5,7 +5,8 @@ using DmarcAnalyzer.Dns;
 namespace DmarcAnalyzer.Charts;
 
 /// <summary>What to report: a period, one domain or all, the folder, and whether to convert the charts to PNG too.</summary>
-internal sealed record ReportRequest(ReportPeriod Period, string? Domain, string Folder, bool Png);
+/// <param name="FailureDetails">Failure reports' addresses and subjects unmasked.</param>
+internal sealed record ReportRequest(ReportPeriod Period, string? Domain, string Folder, bool Png, bool FailureDetails = false);
 
 /// <summary>
 /// A written report: a line per domain (and one for inbound mail) for the person who asked, the PNG conversion when
@@ -19,7 +20,7 @@ internal static class PolicyReport
     public static async Task<PolicyReportResult> WriteAsync(
         string database, ReportRequest request, KnownSenders known, IDnsResolver? resolver, CancellationToken ct)
     {
-        var analysis = await PeriodAnalysis.AnalyzeAsync(database, request.Period, request.Domain, known, resolver, ct);
+        var analysis = await PeriodAnalysis.AnalyzeAsync(database, request.Period, request.Domain, known, resolver, request.FailureDetails, ct);
         var written = await ReportWriter.WriteAsync(analysis, request.Folder, DateTimeOffset.UtcNow, ct);
         var png = request.Png ? await PngConverter.ConvertAsync(written.SvgPaths, ct) : null;
         return new PolicyReportResult(Lines(analysis), png, written.SvgPaths.Count, written.IndexPath);

@@ -19,6 +19,7 @@ internal static class CommandLine
         root.Subcommands.Add(CheckCommand.Create());
         root.Subcommands.Add(PollCommand.Create());
         root.Subcommands.Add(LearnCommand.Create());
+        root.Subcommands.Add(PruneCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(UserCommand.Create());
 

@@ -2,52 +2,94 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using DmarcAnalyzer.Analysis;
 using DmarcAnalyzer.Storage;
+using Microsoft.Extensions.Configuration;
 
 namespace DmarcAnalyzer.Cli;
 
-/// <summary><c>dmarc export --format csv|json [--what records|reports] [--out FILE]</c>.</summary>
+/// <summary>
+/// <c>dmarc export --format csv|json [--what records|reports|tls|failure-reports] [--out FILE]</c>. TLS reports are one row per
+/// failure detail (a policy without any, one row); failure reports one row each, masked as <see cref="FailureReportPrivacy"/> says.
+/// </summary>
 internal static class ExportCommand
 {
     public static Command Create()
     {
         var format = new Option<string>("--format") { Description = "csv or json", Required = true };
         format.AcceptOnlyFromAmong("csv", "json");
-        var what = new Option<string>("--what") { Description = "records (default) or reports", DefaultValueFactory = _ => "records" };
-        what.AcceptOnlyFromAmong("records", "reports");
+        var what = new Option<string>("--what")
+        {
+            Description = "records (default), reports, tls (SMTP TLS report failure details) or failure-reports",
+            DefaultValueFactory = _ => "records",
+        };
+        what.AcceptOnlyFromAmong("records", "reports", "tls", "failure-reports");
         var output = new Option<FileInfo?>("--out") { Description = "Write to FILE instead of stdout" };
         var settings = new CommandConfiguration();
         settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
-        var command = new Command("export", "Export stored records or reports as CSV or JSON") { format, what, output };
+        var command = new Command("export", "Export stored records, reports, TLS reports or failure reports as CSV or JSON") { format, what, output };
         settings.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
-            var path = AppConfiguration.DatabasePath(settings.Load(result));
+            var configuration = settings.Load(result);
+            var path = AppConfiguration.DatabasePath(configuration);
             if (!File.Exists(path))
                 throw new UsageException($"no database at {path}: run 'dmarc ingest' first or name one with --db");
-            await using var connection = await Database.OpenAsync(path, ct);
             var file = result.GetValue(output);
             await using var stream = file is null ? Console.OpenStandardOutput() : file.Create();
-            var records = result.GetValue(what) == "records";
-            if (result.GetValue(format) == "csv")
+            var csv = result.GetValue(format) == "csv";
+            switch (result.GetValue(what))
             {
-                if (records)
-                    await CsvOutput.WriteAsync(stream, ExportQueries.RecordsAsync(connection, ct), ct);
-                else
-                    await CsvOutput.WriteAsync(stream, ExportQueries.ReportsAsync(connection, ct), ct);
-            }
-            else if (records)
-            {
-                await JsonSerializer.SerializeAsync(stream, ExportQueries.RecordsAsync(connection, ct), Json, ct);
-            }
-            else
-            {
-                await JsonSerializer.SerializeAsync(stream, ExportQueries.ReportsAsync(connection, ct), Json, ct);
+                case "tls":
+                {
+                    await using var store = await Store.OpenAsync(path, ct);
+                    await WriteAsync(stream, csv, store.TlsReports.ExportAsync(ct), ct);
+                    break;
+                }
+                case "failure-reports":
+                {
+                    await using var store = await Store.OpenAsync(path, ct);
+                    var whole = configuration.GetValue<bool>(FailureReportPrivacy.Setting);
+                    await WriteAsync(stream, csv, store.FailureReports.ExportAsync(ct).Select(r => whole ? r : Masked(r)), ct);
+                    break;
+                }
+                case "reports":
+                {
+                    await using var connection = await Database.OpenAsync(path, ct);
+                    await WriteAsync(stream, csv, ExportQueries.ReportsAsync(connection, ct), ct);
+                    break;
+                }
+                default:
+                {
+                    await using var connection = await Database.OpenAsync(path, ct);
+                    await WriteAsync(stream, csv, ExportQueries.RecordsAsync(connection, ct), ct);
+                    break;
+                }
             }
             return ExitCodes.Ok;
         });
         return command;
     }
+
+    private static async Task WriteAsync<T>(Stream stream, bool csv, IAsyncEnumerable<T> rows, CancellationToken ct)
+    {
+        if (csv)
+            await CsvOutput.WriteAsync(stream, rows, ct);
+        else
+            await JsonSerializer.SerializeAsync(stream, rows, Json, ct);
+    }
+
+    /// <summary>RFC 9991's privacy considerations: the addresses' local parts and the subject are personal data.</summary>
+    private static FailureReportRow Masked(FailureReportRow r) => r with
+    {
+        OriginalMailFrom = FailureReportPrivacy.MaskAddresses(r.OriginalMailFrom),
+        OriginalRcptTo = FailureReportPrivacy.MaskAddresses(r.OriginalRcptTo),
+        HeaderFrom = FailureReportPrivacy.MaskAddresses(r.HeaderFrom),
+        HeaderTo = FailureReportPrivacy.MaskAddresses(r.HeaderTo),
+        Subject = FailureReportPrivacy.MaskSubject(r.Subject),
+        AuthenticationResults = FailureReportPrivacy.MaskAddresses(r.AuthenticationResults),
+        SpfDns = FailureReportPrivacy.MaskAddresses(r.SpfDns),
+    };
 
     // System.Text.Json's default encoder writes control characters and every non-ASCII character (bidi overrides among
     // them) as \u escapes, so report text cannot reach a terminal raw from JSON.

@@ -20,6 +20,8 @@ internal static class IngestCommand
         {
             var configuration = settings.Load(result);
             var outcome = await IngestConsole.IngestAsync(configuration, IngestConsole.Inputs(result.GetValue(paths)!), ct);
+            if (outcome.ToOtherKindsLine() is { } otherKinds)
+                Console.Out.WriteLine(otherKinds);
             Console.Out.WriteLine(outcome.ToSummaryLine());
             return ExitCodes.Of(outcome);
         });

@@ -64,6 +64,8 @@ internal static class PollCommand
                 });
                 var outcome = await poller.RunAsync(schedule, stopping.Token);
                 // The summary covers every mailbox served, also when another could not be: its reports are stored.
+                if (outcome.Ingested.ToOtherKindsLine() is { } otherKinds)
+                    Console.Out.WriteLine(otherKinds);
                 Console.Out.WriteLine(outcome.Ingested.ToSummaryLine());
                 if (outcome.FailedMailboxes.Count > 0)
                     return ExitCodes.Fatal;

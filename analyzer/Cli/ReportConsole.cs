@@ -24,7 +24,8 @@ internal static class ReportConsole
         {
             throw new UsageException($"configuration: {e.Message}");
         }
-        var written = await PolicyReport.WriteAsync(AppConfiguration.DatabasePath(configuration), request, known, resolver, ct);
+        var written = await PolicyReport.WriteAsync(AppConfiguration.DatabasePath(configuration),
+            request with { FailureDetails = configuration.GetValue<bool>(FailureReportPrivacy.Setting) }, known, resolver, ct);
         foreach (var line in written.Lines)
             Console.WriteLine(line);
         var exit = ExitCodes.Ok;

@@ -28,6 +28,8 @@ internal static class RunCommand
         {
             var configuration = settings.Load(result);
             var outcome = await IngestConsole.IngestAsync(configuration, IngestConsole.Inputs(result.GetValue(paths)!), ct);
+            if (outcome.ToOtherKindsLine() is { } otherKinds)
+                Console.Out.WriteLine(otherKinds);
             Console.Out.WriteLine(outcome.ToSummaryLine());
             var resolver = result.GetValue(noDns) ? null : await dns.CreateResolverAsync(result, configuration, ct);
             var report = await ReportConsole.WriteAsync(configuration, ReportConsole.Request(null, null, result.GetValue(output), png: false),

@@ -313,7 +313,7 @@ internal sealed class RuaMailboxPoller(RuaMailbox mailbox, IngestMessage ingest,
         }
         total.Outcome += outcome;
         log.LogDebug("{Source}: {Summary}", source, outcome.ToSummaryLine());
-        return outcome.Failed == 0 && outcome.New + outcome.Duplicate > 0;
+        return outcome.Failed == 0 && outcome.StoredReports > 0;
     }
 
     /// <summary>MailKit hands the fetched message as a seekable in-memory stream; anything else is copied so a failure can keep the bytes.</summary>

@@ -1,4 +1,5 @@
 using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Reports.Tls;
 
 namespace DmarcAnalyzer.Ingest;
 
@@ -28,6 +29,9 @@ internal sealed record IngestLimits
 
     /// <summary>The part of these limits the report reader applies.</summary>
     public ReportReadLimits Report => new(MaxXmlDepth, MaxRecords);
+
+    /// <summary>The caps of the SMTP TLS report reader; its failure details are capped like an aggregate report's records.</summary>
+    public TlsReadLimits Tls => TlsReadLimits.Default with { MaxDepth = Math.Min(MaxXmlDepth, TlsReadLimits.Default.MaxDepth), MaxFailureDetails = MaxRecords };
 
     /// <summary>Raw bytes kept for a failure whose input exceeded <see cref="MaxInputBytes"/>.</summary>
     public int MaxStoredFailureBytes { get; init; } = 1024 * 1024;

@@ -1,4 +1,6 @@
 using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Reports.Failure;
+using DmarcAnalyzer.Reports.Tls;
 using DmarcAnalyzer.Storage;
 using DmarcAnalyzer.Xml;
 using Microsoft.Extensions.Logging;
@@ -60,6 +62,8 @@ internal sealed class IngestPipeline : IAsyncDisposable
             outcome += piece switch
             {
                 ExtractedXml xml => await StoreAsync(xml.Xml, where, raw, ct),
+                ExtractedTlsJson json => await StoreTlsAsync(json.Json, where, raw, ct),
+                ExtractedArf arf => await StoreFailureReportAsync(arf, where, raw, ct),
                 ExtractionFailure failure => await FailAsync(where, failure.Reason, raw, ct),
                 _ => throw new InvalidOperationException(piece.GetType().Name),
             };
@@ -104,6 +108,62 @@ internal sealed class IngestPipeline : IAsyncDisposable
             return new IngestOutcome(1, 0, 0, records);
         }
         catch (Exception e) when (e is ReportFormatException or XmlEncodingException)
+        {
+            return await FailAsync(where, e.Message, input, ct);
+        }
+        catch (Exception e) when (IsTheInputs(e, ct))
+        {
+            return await FailUnexpectedlyAsync(where, stage, e, input, ct);
+        }
+    }
+
+    /// <summary>Parses and stores one SMTP TLS report (RFC 8460); what cannot be read is a failure with the reason.</summary>
+    private async Task<IngestOutcome> StoreTlsAsync(ReadOnlyMemory<byte> json, string where, RawInput input, CancellationToken ct)
+    {
+        var stage = IngestStage.Parse;
+        try
+        {
+            StageHook?.Invoke(stage, where);
+            var report = TlsReportReader.Read(json.Span, _limits.Tls);
+            stage = IngestStage.Store;
+            var beforeCommit = StageHook is { } hook ? () => hook(IngestStage.Store, where) : (Action?)null;
+            if (!await _writer.AddTlsReportAsync(report, json, where, ct, beforeCommit))
+            {
+                _log.LogDebug("{Source}: TLS report {ReportId} from {Org} is already stored", where, report.ReportId, report.OrganizationName);
+                return IngestOutcome.None with { TlsDuplicate = 1 };
+            }
+            _log.LogDebug("{Source}: TLS report {ReportId} from {Org}, {Policies} policies", where, report.ReportId, report.OrganizationName, report.Policies.Count);
+            return IngestOutcome.None with { TlsNew = 1 };
+        }
+        catch (ReportFormatException e)
+        {
+            return await FailAsync(where, e.Message, input, ct);
+        }
+        catch (Exception e) when (IsTheInputs(e, ct))
+        {
+            return await FailUnexpectedlyAsync(where, stage, e, input, ct);
+        }
+    }
+
+    /// <summary>Reads and stores one DMARC failure report (ARF, RFC 6591); what cannot be read is a failure with the reason.</summary>
+    private async Task<IngestOutcome> StoreFailureReportAsync(ExtractedArf arf, string where, RawInput input, CancellationToken ct)
+    {
+        var stage = IngestStage.Parse;
+        try
+        {
+            StageHook?.Invoke(stage, where);
+            var report = FailureReportReader.Read(arf.Message, arf.Raw.Span, ct);
+            stage = IngestStage.Store;
+            var beforeCommit = StageHook is { } hook ? () => hook(IngestStage.Store, where) : (Action?)null;
+            if (!await _writer.AddFailureReportAsync(report, arf.Raw, where, ct, beforeCommit))
+            {
+                _log.LogDebug("{Source}: failure report {Identity} is already stored", where, report.Identity);
+                return IngestOutcome.None with { FailureReportsDuplicate = 1 };
+            }
+            _log.LogDebug("{Source}: failure report from {Reporter} for {Domain}", where, report.ReportingDomain, report.ReportedDomain);
+            return IngestOutcome.None with { FailureReportsNew = 1 };
+        }
+        catch (ReportFormatException e)
         {
             return await FailAsync(where, e.Message, input, ct);
         }

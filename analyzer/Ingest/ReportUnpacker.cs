@@ -2,13 +2,14 @@ using System.IO.Compression;
 using DmarcAnalyzer.Archives;
 using DmarcAnalyzer.Mail;
 using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Reports.Failure;
 using MimeKit;
 
 namespace DmarcAnalyzer.Ingest;
 
 /// <summary>
-/// Opens the containers reports travel in (gzip, zip, e-mail, and these nested) down to the XML, every step
-/// bounded by <see cref="IngestLimits"/>. Members of a container that are not reports (a README in a zip,
+/// Opens the containers reports travel in (gzip, zip, e-mail, and these nested) down to the report: aggregate XML,
+/// SMTP TLS JSON, or an ARF failure report (the e-mail itself), every step bounded by <see cref="IngestLimits"/>. Members of a container that are not reports (a README in a zip,
 /// the text part of an e-mail) are passed over; a container that holds no report at all is a failure.
 /// </summary>
 internal static class ReportUnpacker
@@ -62,8 +63,7 @@ internal static class ReportUnpacker
                     u.Pieces.Add(new ExtractionFailure(where, "the input is empty (0 bytes)"));
                     break;
                 case ContainerKind.Json:
-                    u.Pieces.Add(new ExtractionFailure(where,
-                        "this is JSON (an SMTP TLS report, RFC 8460?), not a DMARC aggregate report"));
+                    u.Pieces.Add(new ExtractedTlsJson(where, data));
                     break;
                 default:
                     u.Pieces.Add(new ExtractionFailure(where, $"not a DMARC report: {InputPreview.Describe(data.Span)}"));
@@ -78,7 +78,7 @@ internal static class ReportUnpacker
 
     /// <summary>True when <paramref name="data"/> may hold a report, so that a container member is worth opening.</summary>
     private static bool MayHoldReport(ReadOnlySpan<byte> data) =>
-        ContainerSniffer.Sniff(data) is ContainerKind.Xml or ContainerKind.Gzip or ContainerKind.Zip;
+        ContainerSniffer.Sniff(data) is ContainerKind.Xml or ContainerKind.Gzip or ContainerKind.Zip or ContainerKind.Json;
 
     private static ReadOnlyMemory<byte> Gunzip(ReadOnlyMemory<byte> data, Unpacking u)
     {
@@ -189,6 +189,11 @@ internal static class ReportUnpacker
         {
             throw new ReportFormatException($"the e-mail cannot be read: {e.Message}", e);
         }
+        if (FailureReportReader.IsArf(message.Message))
+        {
+            u.Pieces.Add(new ExtractedArf(where, message.Message, data));
+            return;
+        }
         var before = u.Pieces.Count;
         var passedOver = new List<string>();
         foreach (var part in message.Descendants())
@@ -196,7 +201,8 @@ internal static class ReportUnpacker
             if (part is Multipart || message.EmbeddedMessage(part) is not null)
                 continue;
             if (part.ContentType.IsMimeType("message", "feedback-report"))
-                throw new ReportFormatException("this is a DMARC failure report (ARF, RFC 9991), not an aggregate report");
+                throw new ReportFormatException(
+                    "a DMARC failure report (ARF) forwarded inside another message: ingest the attached report itself");
             var content = MimeEntityFacts.DecodedContent(part, u.Ct);
             var name = MimeEntityFacts.FileNameOf(part);
             var type = MimeEntityFacts.MimeTypeOf(part);
@@ -209,16 +215,30 @@ internal static class ReportUnpacker
                 passedOver.Add(MimeEntityFacts.Describe(part));
         }
         if (u.Pieces.Count == before)
-            u.Pieces.Add(new ExtractionFailure(where,
-                $"the e-mail carries no DMARC report (parts: {string.Join(", ", passedOver.Take(5))})"));
+            u.Pieces.Add(new ExtractionFailure(where, IsProseReport(message.Message)
+                ? "a multipart/report with no message/feedback-report part: a failure report written as prose (as Exim sends), " +
+                  "not ARF (RFC 5965, RFC 6591); its fields cannot be read reliably"
+                : $"the e-mail carries no DMARC report (parts: {string.Join(", ", passedOver.Take(5))})"));
     }
 
     private static bool HoldsReport(MimeEntity part, ReadOnlySpan<byte> content) => ContainerSniffer.Sniff(content) switch
     {
         ContainerKind.Gzip or ContainerKind.Zip => true,
         ContainerKind.Xml => !part.ContentType.IsMimeType("text", "html") && content.IndexOf("feedback"u8) >= 0,
+        // RFC 8460 section 5.3: application/tlsrpt+json (or +gzip, above); senders also label it application/json,
+        // application/octet-stream or text/plain, so a JSON part naming the report's first member is one too.
+        ContainerKind.Json => part.ContentType.MediaSubtype.StartsWith("tlsrpt", StringComparison.OrdinalIgnoreCase)
+                              || content.IndexOf("\"organization-name\""u8) >= 0,
         _ => false,
     };
+
+    /// <summary>
+    /// A multipart/report (RFC 6522) of no report-type or feedback-report whose report part is missing: Exim's DMARC
+    /// forensic report, in prose. Delivery status notifications and TLS reports name their own report-type.
+    /// </summary>
+    private static bool IsProseReport(MimeMessage message) =>
+        message.Body is Multipart { ContentType: var type } && type.IsMimeType("multipart", "report")
+        && type.Parameters["report-type"] is null or { Length: 0 } or "feedback-report";
 
     /// <summary>Reads a decompressing stream to its end, within what the input may still inflate to (bombs).</summary>
     private static ReadOnlyMemory<byte> BoundedRead(Stream source, Unpacking u, string what)

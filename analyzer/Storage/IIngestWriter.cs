@@ -1,4 +1,6 @@
 using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Reports.Failure;
+using DmarcAnalyzer.Reports.Tls;
 
 namespace DmarcAnalyzer.Storage;
 
@@ -13,6 +15,12 @@ internal interface IIngestWriter : IAsyncDisposable
     /// <param name="beforeCommit">Test seam: runs in the transaction just before its commit.</param>
     Task<long?> AddAsync(ReportHeader header, IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, string source,
         CancellationToken ct, Action? beforeCommit = null);
+
+    /// <summary>An SMTP TLS report with its raw JSON, in one transaction; false when the store already had it.</summary>
+    Task<bool> AddTlsReportAsync(TlsReport report, ReadOnlyMemory<byte> raw, string source, CancellationToken ct, Action? beforeCommit = null);
+
+    /// <summary>A DMARC failure report with its raw message, in one transaction; false when the store already had it.</summary>
+    Task<bool> AddFailureReportAsync(FailureReport report, ReadOnlyMemory<byte> raw, string source, CancellationToken ct, Action? beforeCommit = null);
 
     Task AddFailureAsync(string source, string reason, RawInput raw, CancellationToken ct);
 }

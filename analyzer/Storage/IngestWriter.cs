@@ -1,5 +1,7 @@
 using System.IO.Compression;
 using DmarcAnalyzer.Reports;
+using DmarcAnalyzer.Reports.Failure;
+using DmarcAnalyzer.Reports.Tls;
 using DmarcAnalyzer.Storage.Fast;
 using Microsoft.Data.Sqlite;
 
@@ -114,6 +116,12 @@ internal sealed class IngestWriter(SqliteConnection connection, bool ownsConnect
         Add(insert, "$now", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         return await insert.ExecuteScalarAsync(ct) is long id ? id : null;
     }
+
+    public Task<bool> AddTlsReportAsync(TlsReport report, ReadOnlyMemory<byte> raw, string source, CancellationToken ct, Action? beforeCommit = null) =>
+        TlsReportWriter.AddAsync(connection, report, raw, source, ct, beforeCommit);
+
+    public Task<bool> AddFailureReportAsync(FailureReport report, ReadOnlyMemory<byte> raw, string source, CancellationToken ct, Action? beforeCommit = null) =>
+        FailureReportWriter.AddAsync(connection, report, raw, source, ct, beforeCommit);
 
     /// <summary>
     /// Keeps an input that could not be read. The same bytes from the same place are kept once, so a re-run

@@ -180,7 +180,83 @@ internal static class Schema
         );
         CREATE INDEX outbox_due ON outbox (next_attempt_utc);
         """,
-        // 4: the dashboard (dmarc serve). Local users with a PBKDF2 hash, failed sign-ins for the lockout, the audit
+        // 4: SMTP TLS reports (RFC 8460) and DMARC failure reports (RFC 6591, RFC 9991), each with its raw bytes
+        // gzip-compressed. A TLS report is one per (organization, report id); a failure report one per identity, the
+        // SHA-256 of its bytes without transport header fields. Failure reports hold personal data: `dmarc prune`
+        // deletes them by arrival_utc.
+        """
+        CREATE TABLE tls_reports (
+            id                INTEGER PRIMARY KEY,
+            organization_name TEXT NOT NULL,
+            report_id         TEXT NOT NULL,
+            begin_utc         INTEGER NOT NULL,
+            end_utc           INTEGER NOT NULL,
+            contact_info      TEXT,
+            source            TEXT NOT NULL,
+            ingested_utc      INTEGER NOT NULL,
+            raw_gzip          BLOB NOT NULL,
+            UNIQUE (organization_name, report_id)
+        );
+        CREATE INDEX tls_reports_begin ON tls_reports(begin_utc);
+        CREATE TABLE tls_policies (
+            id                  INTEGER PRIMARY KEY,
+            report              INTEGER NOT NULL REFERENCES tls_reports(id) ON DELETE CASCADE,
+            position            INTEGER NOT NULL,  -- 0 for the report's first policy
+            policy_type         TEXT NOT NULL,     -- as sent, lower-cased: sts, tlsa, no-policy-found or another
+            policy_string       TEXT,              -- the policy-string lines joined with a line feed
+            policy_domain       TEXT,
+            mx_host             TEXT,              -- the mx-host entries joined with a line feed
+            successful_sessions INTEGER NOT NULL,
+            failed_sessions     INTEGER NOT NULL
+        );
+        CREATE INDEX tls_policies_report ON tls_policies(report);
+        CREATE INDEX tls_policies_domain ON tls_policies(policy_domain);
+        CREATE TABLE tls_failure_details (
+            id                     INTEGER PRIMARY KEY,
+            policy                 INTEGER NOT NULL REFERENCES tls_policies(id) ON DELETE CASCADE,
+            result_type            TEXT NOT NULL,  -- as sent, lower-cased: RFC 8460 section 4.3 or another
+            sending_mta_ip         TEXT,
+            receiving_mx_hostname  TEXT,
+            receiving_mx_helo      TEXT,
+            receiving_ip           TEXT,
+            failed_sessions        INTEGER NOT NULL,
+            additional_information TEXT,
+            failure_reason_code    TEXT
+        );
+        CREATE INDEX tls_failure_details_policy ON tls_failure_details(policy);
+        CREATE TABLE failure_reports (
+            id                 INTEGER PRIMARY KEY,
+            identity           TEXT NOT NULL UNIQUE,
+            arrival_utc        INTEGER NOT NULL,  -- Arrival-Date, else the report's Date, else when it was ingested
+            report_date_utc    INTEGER,
+            reporting_domain   TEXT,
+            feedback_type      TEXT NOT NULL,
+            user_agent         TEXT,
+            version            TEXT,
+            reported_domain    TEXT,
+            source_ip          TEXT,
+            auth_failure       TEXT,
+            identity_alignment TEXT,
+            delivery_result    TEXT,
+            dkim_domain        TEXT,
+            dkim_selector      TEXT,
+            spf_dns            TEXT,
+            original_mail_from TEXT,
+            original_rcpt_to   TEXT,
+            arrival_date       TEXT,              -- the Arrival-Date field as written
+            header_from        TEXT,
+            header_to          TEXT,
+            subject            TEXT,
+            header_date        TEXT,
+            message_id         TEXT,
+            authentication_results TEXT,
+            source             TEXT NOT NULL,
+            ingested_utc       INTEGER NOT NULL,
+            raw_gzip           BLOB NOT NULL
+        );
+        CREATE INDEX failure_reports_arrival ON failure_reports(arrival_utc);
+        """,
+        // 5: the dashboard (dmarc serve). Local users with a PBKDF2 hash, failed sign-ins for the lockout, the audit
         // trail of every change made through it, and the encrypted-archive exceptions users request and administrators
         // approve (the milter reads the approved ones). The source page looks records up by address.
         """

@@ -17,6 +17,8 @@ internal sealed class Store : IAsyncDisposable
         Records = new SqliteRecordQueries(connection);
         Verdicts = new SqliteVerdictQueries(connection);
         Failures = new FailureQueries(connection);
+        TlsReports = new TlsReportQueries(connection);
+        FailureReports = new FailureReportQueries(connection);
         Users = new UserQueries(connection);
         Audit = new AuditQueries(connection);
         ArchiveExceptions = new ArchiveExceptionQueries(connection);
@@ -33,6 +35,10 @@ internal sealed class Store : IAsyncDisposable
     public IVerdictQueries Verdicts { get; }
 
     public IFailureQueries Failures { get; }
+
+    public ITlsReportQueries TlsReports { get; }
+
+    public IFailureReportQueries FailureReports { get; }
 
     /// <summary>The dashboard's users and failed sign-ins.</summary>
     public UserQueries Users { get; }

@@ -1,0 +1,18 @@
+namespace DmarcAnalyzer.Analysis;
+
+/// <summary>The DMARC failure reports of the period; null in <see cref="ReportAnalysis"/> when there are none.</summary>
+/// <param name="Latest">The newest reports, masked unless <see cref="FailureReportPrivacy.Setting"/> says otherwise.</param>
+internal sealed record FailureReportAnalysis(
+    long Total,
+    IReadOnlyList<FailureReportDay> Days,
+    IReadOnlyList<NamedCount> Sources,
+    IReadOnlyList<NamedCount> AuthFailures,
+    IReadOnlyList<NamedCount> Reporters,
+    IReadOnlyList<FailureReportSample> Latest,
+    bool Masked);
+
+internal sealed record FailureReportDay(DateOnly Day, long Reports);
+
+internal sealed record FailureReportSample(
+    DateTimeOffset Arrival, string? Reporter, string? ReportedDomain, string? SourceIp, string? AuthFailure,
+    string? From, string? To, string? Subject);

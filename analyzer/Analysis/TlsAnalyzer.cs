@@ -1,0 +1,59 @@
+using DmarcAnalyzer.Storage;
+
+namespace DmarcAnalyzer.Analysis;
+
+/// <summary>Tallies the stored SMTP TLS reports of a period per policy domain; sessions count on the UTC day their report begins.</summary>
+internal static class TlsAnalyzer
+{
+    /// <summary>Failing MX hosts and sending IPs listed per domain, most failed sessions first.</summary>
+    public const int TopListed = 20;
+
+    public const string NoDomain = "(none)";
+
+    public static async Task<TlsAnalysis?> AnalyzeAsync(ITlsReportQueries db, ReportPeriod period, string? domain, CancellationToken ct)
+    {
+        var policies = await db.PoliciesAsync(period.FromUtc, period.ToUtcExclusive, domain, ct);
+        if (policies.Count == 0)
+            return null;
+        var details = (await db.FailureDetailsAsync(period.FromUtc, period.ToUtcExclusive, domain, ct)).ToLookup(d => d.Policy);
+        var domains = policies
+            .GroupBy(p => p.PolicyDomain ?? NoDomain, StringComparer.Ordinal)
+            .Select(g => Domain(g.Key, g.ToList(), g.SelectMany(p => details[p.Policy]).ToList()))
+            .OrderByDescending(d => d.Total.Total).ThenBy(d => d.Domain, StringComparer.Ordinal)
+            .ToList();
+        return new TlsAnalysis(domains);
+    }
+
+    private static TlsDomainAnalysis Domain(string name, List<TlsPolicyRow> policies, List<TlsDetailRow> details)
+    {
+        var days = policies
+            .GroupBy(p => ReportPeriod.DayFromUnixDay(Math.DivRem(p.BeginUtc, 86400, out var rem) - (rem < 0 ? 1 : 0)))
+            .Select(g => new TlsDay(g.Key, Sum(g)))
+            .OrderBy(d => d.Day)
+            .ToList();
+        var weeks = days.GroupBy(d => IsoWeek.Of(d.Day)).Select(g => new TlsWeek(g.Key, g.Aggregate(new TlsSessions(0, 0), (s, d) => s + d.Sessions)))
+            .OrderBy(w => w.Week).ToList();
+        return new TlsDomainAnalysis(
+            name,
+            Sum(policies),
+            policies.Where(p => p.PolicyType == "no-policy-found").Sum(p => p.SuccessfulSessions + p.FailedSessions),
+            Counts(policies.Select(p => (p.PolicyType, p.SuccessfulSessions + p.FailedSessions))),
+            days,
+            weeks,
+            Counts(details.Select(d => (d.ResultType, d.FailedSessions))),
+            Counts(details.Where(d => d.ReceivingMxHostname is not null).Select(d => (d.ReceivingMxHostname!, d.FailedSessions))).Take(TopListed).ToList(),
+            Counts(details.Where(d => d.SendingMtaIp is not null).Select(d => (d.SendingMtaIp!, d.FailedSessions))).Take(TopListed).ToList());
+    }
+
+    private static TlsSessions Sum(IEnumerable<TlsPolicyRow> policies) =>
+        policies.Aggregate(new TlsSessions(0, 0), (s, p) => new TlsSessions(Add(s.Successful, p.SuccessfulSessions), Add(s.Failed, p.FailedSessions)));
+
+    /// <summary>Counts from strangers: absurd ones saturate instead of overflowing.</summary>
+    private static long Add(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
+
+    private static IReadOnlyList<NamedCount> Counts(IEnumerable<(string Name, long Count)> items) =>
+        items.GroupBy(i => i.Name, StringComparer.Ordinal)
+            .Select(g => new NamedCount(g.Key, g.Aggregate(0L, (s, i) => Add(s, i.Count))))
+            .OrderByDescending(c => c.Count).ThenBy(c => c.Name, StringComparer.Ordinal)
+            .ToList();
+}
