@@ -48,6 +48,8 @@ public sealed class DashboardBrowserTests
 
         await using (var viewer = await browser.NewContextAsync(options))
         {
+            // Generous: the machine is shared, and a slow page is not what this test is about.
+            viewer.SetDefaultTimeout(120_000);
             var page = await viewer.NewPageAsync();
             await page.GotoAsync("/");
             Assert.EndsWith("/signin?ReturnUrl=%2F", page.Url);
@@ -88,6 +90,8 @@ public sealed class DashboardBrowserTests
 
         await using (var admin = await browser.NewContextAsync(options))
         {
+            // Generous: the machine is shared, and a slow page is not what this test is about.
+            admin.SetDefaultTimeout(120_000);
             var page = await admin.NewPageAsync();
             await page.GotoAsync("/exceptions");
             await SignInAsync(page, DashboardHarness.AdminName);
