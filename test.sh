@@ -8,7 +8,8 @@ cd "$(dirname "$0")"
 # and python3-spf (DKIM and SPF cross-checks), Perl's Mail::DKIM (ARC cross-checks), the Public Suffix List (DMARC PSL mode), DejaVu fonts (ScottPlot's charts),
 # 7-Zip, xz and Info-ZIP zip (real encrypted 7z and ZIP archives and LZMA streams for the archive rule), headless LibreOffice with
 # Python-UNO (real password-protected .doc and .xls files for the same rule), MaxMind's DB writer for Perl (small .mmdb
-# network databases made in the enrichment tests), Chromium (the report page at a phone's width), xmllint, dmarc-cat and
+# network databases made in the enrichment tests), Chromium (the report page at a phone's width,
+# the dashboard's browser tests driven by Playwright), xmllint, dmarc-cat and
 # Mail::DMARC (our outgoing reports read back by other tools).
 packages=(dovecot-imapd postfix python3-dkim python3-spf libmail-dkim-perl publicsuffix fonts-dejavu-core 7zip xz-utils zip
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui python3-uno libmaxmind-db-writer-perl chromium

@@ -38,7 +38,7 @@ public sealed class ReportOutputTests : IDisposable
     }
 
     [Fact]
-    public async Task Every_chart_file_is_well_formed_svg_with_title_and_description()
+    public async Task EveryChartFileIsWellFormedSvgWithTitleAndDescription()
     {
         await using var store = await TestStore.CreateAsync();
         for (var day = 0; day < 21; day++)
@@ -79,7 +79,7 @@ public sealed class ReportOutputTests : IDisposable
     }
 
     [Fact]
-    public async Task Rates_reach_the_csv_tables_to_the_decimal()
+    public async Task RatesReachTheCsvTablesToTheDecimal()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", new DateOnly(2026, 2, 16),
@@ -100,7 +100,7 @@ public sealed class ReportOutputTests : IDisposable
     }
 
     [Fact]
-    public async Task Report_strings_are_escaped_in_html_and_svg()
+    public async Task ReportStringsAreEscapedInHtmlAndSvg()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync(Hostile, new DateOnly(2026, 2, 16),
@@ -126,7 +126,7 @@ public sealed class ReportOutputTests : IDisposable
     }
 
     [Fact]
-    public async Task An_empty_store_gives_a_report_that_says_so()
+    public async Task AnEmptyStoreGivesAReportThatSaysSo()
     {
         await using var store = await TestStore.CreateAsync();
         var written = await ReportWriter.WriteAsync(await AnalyzeAsync(store), _out, Generated, TestContext.Current.CancellationToken);
@@ -139,7 +139,7 @@ public sealed class ReportOutputTests : IDisposable
     }
 
     [Fact]
-    public async Task One_day_of_data_renders_markers_and_columns()
+    public async Task OneDayOfDataRendersMarkersAndColumns()
     {
         await using var store = await TestStore.CreateAsync();
         await store.AddReportAsync("example.com", new DateOnly(2026, 2, 16), [new("192.0.2.1", 1)]);

@@ -206,9 +206,16 @@ internal static class HtmlReport
     /// text alternative, and a link to its SVG file.
     /// </summary>
     private static void Figure(StringBuilder html, string slug, RenderedChart chart) =>
-        html.Append("<figure><picture><source media=\"screen and (prefers-color-scheme: dark)\" srcset=\"").Append(DataUrl(chart.DarkSvg))
-            .Append("\"><img src=\"").Append(DataUrl(chart.LightSvg)).Append($"\" width=\"{chart.Width}\" height=\"{chart.Height}\" alt=\"{E(chart.Chart.Description)}\">")
-            .Append($"</picture><figcaption><a href=\"{E(ChartFile(slug, chart.Chart))}\">{E(chart.Chart.Title)} (SVG)</a></figcaption></figure>\n");
+        html.Append("<figure>").Append(Picture(chart))
+            .Append($"<figcaption><a href=\"{E(ChartFile(slug, chart.Chart))}\">{E(chart.Chart.Title)} (SVG)</a></figcaption></figure>\n");
+
+    /// <summary>
+    /// The chart as images, not inline SVG: ScottPlot's clip-path ids repeat from one chart to the next, so two inline
+    /// charts on one page would clip each other.
+    /// </summary>
+    public static string Picture(RenderedChart chart) =>
+        $"<picture><source media=\"screen and (prefers-color-scheme: dark)\" srcset=\"{DataUrl(chart.DarkSvg)}\">" +
+        $"<img src=\"{DataUrl(chart.LightSvg)}\" width=\"{chart.Width}\" height=\"{chart.Height}\" alt=\"{E(chart.Chart.Description)}\"></picture>";
 
     private static string DataUrl(string svg) => "data:image/svg+xml;base64," + Convert.ToBase64String(Encoding.UTF8.GetBytes(svg));
 

@@ -26,6 +26,8 @@ internal static partial class CommandLine
         root.Subcommands.Add(SendReportsCommand.Create());
         root.Subcommands.Add(DigestCommand.Create());
         root.Subcommands.Add(AlertCommand.Create());
+        root.Subcommands.Add(ServeCommand.Create());
+        root.Subcommands.Add(UserCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

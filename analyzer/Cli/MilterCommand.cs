@@ -104,9 +104,12 @@ internal static class MilterCommand
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(options.Milter);
         builder.Services.AddSingleton(sp => new FilterSettings(configuration, sp.GetRequiredService<ILogger<FilterSettings>>()));
+        builder.Services.AddSingleton(sp => new StoredExceptions(ct => Store.OpenAsync(databasePath, ct),
+            sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoredExceptions>>()));
+        builder.Services.AddHostedService(sp => sp.GetRequiredService<StoredExceptions>());
         builder.Services.AddSingleton(sp => new FilterEngine(
             () => sp.GetRequiredService<FilterSettings>().Current, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FilterEngine>>(),
-            authenticator));
+            authenticator, () => sp.GetRequiredService<StoredExceptions>().Current));
         builder.Services.AddSingleton(sp => new VerdictLog(ct => Store.OpenAsync(databasePath, ct),
             options.VerdictQueueCapacity, options.VerdictBatchSize, sp.GetRequiredService<ILogger<VerdictLog>>()));
         builder.Services.AddSingleton(sp => new ZoneReloader(resolver, zoneFiles, sp.GetRequiredService<ILogger<ZoneReloader>>()));

@@ -15,10 +15,11 @@ namespace DmarcAnalyzer.Filter;
 /// The policy engine, apart from the wire: given a message's envelope and content, applies the rules in order
 /// (submission bypass, SPF/DKIM/DMARC with DNS trouble and DMARC enforcement, encrypted archives with their
 /// exceptions, attachment removal for forged senders) and says what to do. Without an
-/// <paramref name="authenticator"/> no authentication checks run.
+/// <paramref name="authenticator"/> no authentication checks run. <paramref name="approvedExceptions"/> are the
+/// exceptions approved in the store (<see cref="StoredExceptions"/>), beside the configuration's.
 /// </summary>
 internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider time, ILogger<FilterEngine> logger,
-    MessageAuthenticator? authenticator = null)
+    MessageAuthenticator? authenticator = null, Func<IReadOnlyList<FilterException>>? approvedExceptions = null)
 {
     private const string TooLarge = "larger than the filter's limits, Filter:Milter:MaxMessageBytes, MaxHeaders or MaxHeaderBytes";
 
@@ -229,7 +230,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
     private FilterException? FindException(FilterOptions settings, MessageEnvelope envelope)
     {
         var now = time.GetUtcNow();
-        foreach (var exception in settings.Exceptions)
+        foreach (var exception in approvedExceptions is null ? settings.Exceptions : settings.Exceptions.Concat(approvedExceptions()))
         {
             if (!exception.Matches(envelope.Sender, envelope.Recipients))
                 continue;

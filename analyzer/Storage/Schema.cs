@@ -300,5 +300,43 @@ internal static class Schema
             PRIMARY KEY (rule, domain, key)
         ) WITHOUT ROWID;
         """,
+        // 8: the dashboard (dmarc serve). Local users with a PBKDF2 hash, failed sign-ins for the lockout, the audit
+        // trail of every change made through it, and the encrypted-archive exceptions users request and administrators
+        // approve (the milter reads the approved ones). The source page looks records up by address.
+        """
+        CREATE TABLE users (
+            name          TEXT PRIMARY KEY COLLATE NOCASE,
+            role          TEXT NOT NULL,        -- 'viewer' or 'admin'
+            password_hash TEXT NOT NULL,        -- pbkdf2-sha256$ITERATIONS$SALT$HASH, base64
+            created_utc   INTEGER NOT NULL
+        );
+        CREATE TABLE sign_in_failures (
+            user_name TEXT NOT NULL COLLATE NOCASE,
+            time_utc  INTEGER NOT NULL
+        );
+        CREATE INDEX sign_in_failures_user_time ON sign_in_failures (user_name, time_utc);
+        CREATE TABLE audit (
+            id       INTEGER PRIMARY KEY,
+            time_utc INTEGER NOT NULL,
+            actor    TEXT NOT NULL,
+            action   TEXT NOT NULL,
+            subject  TEXT NOT NULL,
+            detail   TEXT
+        );
+        CREATE TABLE archive_exceptions (
+            id            INTEGER PRIMARY KEY,
+            sender        TEXT NOT NULL,
+            recipient     TEXT,
+            reason        TEXT NOT NULL,
+            requested_by  TEXT NOT NULL,
+            requested_utc INTEGER NOT NULL,
+            state         TEXT NOT NULL,        -- 'requested', 'approved' or 'rejected'
+            decided_by    TEXT,
+            decided_utc   INTEGER,
+            expires       TEXT                  -- YYYY-MM-DD, the last day an approved one applies
+        );
+        CREATE INDEX archive_exceptions_state ON archive_exceptions (state);
+        CREATE INDEX records_source_ip ON records (source_ip);
+        """,
     ];
 }

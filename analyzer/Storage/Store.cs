@@ -20,6 +20,12 @@ internal sealed class Store : IAsyncDisposable
         TlsReports = new TlsReportQueries(connection);
         FailureReports = new FailureReportQueries(connection);
         Alerts = new SqliteAlertQueries(connection);
+        Users = new UserQueries(connection);
+        Audit = new AuditQueries(connection);
+        ArchiveExceptions = new ArchiveExceptionQueries(connection);
+        Sources = new SourceQueries(connection);
+        Search = new SearchQueries(connection);
+        ReportDetails = new ReportDetailQueries(connection);
     }
 
     /// <summary>Opens (creating it when missing) the store at <paramref name="path"/>, its schema brought up to date.</summary>
@@ -36,6 +42,21 @@ internal sealed class Store : IAsyncDisposable
     public IFailureReportQueries FailureReports { get; }
 
     public IAlertQueries Alerts { get; }
+
+    /// <summary>The dashboard's users and failed sign-ins.</summary>
+    public UserQueries Users { get; }
+
+    public AuditQueries Audit { get; }
+
+    /// <summary>Encrypted-archive exceptions requested and decided on the dashboard; the milter reads the approved ones.</summary>
+    public ArchiveExceptionQueries ArchiveExceptions { get; }
+
+    /// <summary>The dashboard's source, search and report pages.</summary>
+    public SourceQueries Sources { get; }
+
+    public SearchQueries Search { get; }
+
+    public ReportDetailQueries ReportDetails { get; }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

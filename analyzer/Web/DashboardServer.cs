@@ -1,0 +1,159 @@
+using System.Net;
+using System.Security.Claims;
+using DmarcAnalyzer.Storage;
+using Microsoft.AspNetCore.Authentication;
+using Microsoft.AspNetCore.Authentication.Cookies;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.DataProtection;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.HttpOverrides;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+
+namespace DmarcAnalyzer.Web;
+
+/// <summary>
+/// <c>dmarc serve</c>: Kestrel with cookie sign-in, anti-forgery on every form, forwarded headers from the configured
+/// proxies only, and the pages. Every page opens the store for its request, so what other processes write is seen.
+/// </summary>
+internal static class DashboardServer
+{
+    public const string ReadPolicy = "read";
+    public const string AdminPolicy = "admin";
+    private const string PeerItem = "dmarc.peer";
+
+    public static WebApplication Build(ServeOptions options)
+    {
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [] });
+        builder.Host.UseSystemd();
+        builder.WebHost.UseUrls(options.Listen);
+        builder.Services.AddSingleton(options);
+        builder.Services.AddDataProtection()
+            .SetApplicationName("DmarcAnalyzer")
+            .PersistKeysToFileSystem(new DirectoryInfo(options.KeysFolder
+                ?? Path.Combine(Path.GetDirectoryName(Path.GetFullPath(options.Database))!, "dmarc-keys")));
+        builder.Services.AddAuthentication(CookieAuthenticationDefaults.AuthenticationScheme).AddCookie(cookie =>
+        {
+            cookie.Cookie.Name = "dmarc.auth";
+            cookie.Cookie.HttpOnly = true;
+            cookie.Cookie.SameSite = SameSiteMode.Strict;
+            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            cookie.LoginPath = "/signin";
+            cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
+            cookie.SlidingExpiration = true;
+            cookie.Events.OnRedirectToAccessDenied = context =>
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                return Task.CompletedTask;
+            };
+            // A signed-in user removed from the store, or whose role changed, is taken at the store's word.
+            cookie.Events.OnValidatePrincipal = async context =>
+            {
+                await using var store = await Store.OpenAsync(options.Database, context.HttpContext.RequestAborted);
+                var user = await store.Users.FindAsync(context.Principal?.Identity?.Name ?? "", context.HttpContext.RequestAborted);
+                if (user is null)
+                    context.RejectPrincipal();
+                else if (!context.Principal!.IsInRole(UserQueries.RoleText(user.Role)))
+                {
+                    context.ReplacePrincipal(Principal(user, CookieAuthenticationDefaults.AuthenticationScheme));
+                    context.ShouldRenew = true;
+                }
+            };
+        });
+        builder.Services.AddAuthorizationBuilder()
+            .AddPolicy(ReadPolicy, policy =>
+            {
+                if (options.AllowAnonymousRead)
+                    policy.RequireAssertion(_ => true);
+                else
+                    policy.RequireAuthenticatedUser();
+            })
+            .AddPolicy(AdminPolicy, policy => policy.RequireRole(UserQueries.RoleText(UserRole.Admin)));
+        builder.Services.AddAntiforgery(antiforgery =>
+        {
+            antiforgery.Cookie.Name = "dmarc.csrf";
+            antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+            antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            antiforgery.HeaderName = "X-CSRF-TOKEN";
+        });
+        builder.Services.Configure<ForwardedHeadersOptions>(forwarded =>
+        {
+            forwarded.ForwardedHeaders = ForwardedHeaders.XForwardedFor | ForwardedHeaders.XForwardedProto | ForwardedHeaders.XForwardedHost;
+            // The defaults trust loopback; only the configured proxies are believed.
+            forwarded.KnownProxies.Clear();
+            forwarded.KnownIPNetworks.Clear();
+            foreach (var proxy in options.KnownProxies)
+                forwarded.KnownProxies.Add(proxy);
+        });
+
+        var app = builder.Build();
+        app.Use((context, next) =>
+        {
+            context.Items[PeerItem] = context.Connection.RemoteIpAddress;
+            return next(context);
+        });
+        // With no proxy listed the middleware would believe every peer: it runs only when some are.
+        if (options.KnownProxies.Count > 0)
+            app.UseForwardedHeaders();
+        app.Use((context, next) =>
+        {
+            var headers = context.Response.Headers;
+            headers.ContentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; " +
+                                            "form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+            headers.XContentTypeOptions = "nosniff";
+            headers.XFrameOptions = "DENY";
+            headers["Referrer-Policy"] = "no-referrer";
+            headers.CacheControl = "no-store";
+            return next(context);
+        });
+        app.UseAuthentication();
+        if (options.ProxyUserHeader is { } header)
+            app.Use(async (context, next) =>
+            {
+                if (!Html.IsSignedIn(context) && context.Items[PeerItem] is IPAddress peer && IsProxy(options, peer)
+                    && context.Request.Headers[header].ToString() is { Length: > 0 } name)
+                {
+                    await using var store = await Store.OpenAsync(options.Database, context.RequestAborted);
+                    if (await store.Users.FindAsync(name, context.RequestAborted) is { } user)
+                        context.User = Principal(user, "proxy");
+                }
+                await next(context);
+            });
+        app.UseAuthorization();
+        app.UseAntiforgery();
+
+        app.MapGet("/static/site.css", () => Results.Stream(
+            typeof(DashboardServer).Assembly.GetManifestResourceStream("site.css")!, "text/css; charset=utf-8"));
+        SignInPages.Map(app);
+        OverviewPage.Map(app);
+        DomainPage.Map(app);
+        SourcePage.Map(app);
+        SearchPage.Map(app);
+        ReportPage.Map(app);
+        FailuresPage.Map(app);
+        InboundPage.Map(app);
+        ExceptionsPage.Map(app);
+        AuditPage.Map(app);
+        return app;
+    }
+
+    /// <summary>The addresses the server listens on once started (port 0 resolved to the port taken).</summary>
+    public static IReadOnlyCollection<string> Addresses(WebApplication app) =>
+        app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
+
+    public static ClaimsPrincipal Principal(UserRow user, string scheme) => new(new ClaimsIdentity(
+        [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, UserQueries.RoleText(user.Role))], scheme));
+
+    private static bool IsProxy(ServeOptions options, IPAddress peer)
+    {
+        if (peer.IsIPv4MappedToIPv6)
+            peer = peer.MapToIPv4();
+        return options.KnownProxies.Any(p => p.Equals(peer));
+    }
+
+    public static Task SignInAsync(HttpContext context, UserRow user) =>
+        context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(user, CookieAuthenticationDefaults.AuthenticationScheme));
+}

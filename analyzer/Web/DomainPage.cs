@@ -1,0 +1,70 @@
+using DmarcAnalyzer.Analysis;
+using DmarcAnalyzer.Charts;
+using DmarcAnalyzer.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using static DmarcAnalyzer.Web.Html;
+
+namespace DmarcAnalyzer.Web;
+
+/// <summary>
+/// One policy domain: readiness and what to fix, the static report's charts (values on hover), senders by class,
+/// sources, reporters, override reasons and raw results.
+/// </summary>
+internal static class DomainPage
+{
+    public const int SourcesShown = 100;
+
+    public static void Map(WebApplication app) =>
+        app.MapGet("/domain/{name}", async (string name, HttpContext context, ServeOptions options, CancellationToken ct) =>
+        {
+            // Kestrel decodes every escape in the path but %2F; a domain from a report may hold a slash.
+            name = name.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
+            var period = Period.Of(context.Request);
+            await using var store = await Store.OpenAsync(options.Database, ct);
+            var analysis = await PageAnalysis.Analyzer(options).AnalyzeAsync(store.Records, period, name, ct);
+            if (analysis.Domains.Count == 0)
+                return NotFound(context, $"No reports for {name} in this period.");
+            var d = analysis.Domains[0];
+            var query = Period.Query(period);
+            var r = d.Readiness;
+            var body = Period.Picker(period, "/domain/" + Uri.EscapeDataString(d.Domain)) +
+                "<section class=\"cards\">" +
+                Card("Messages", N(d.Total.Volume)) + Card("DMARC pass", DomainCharts.Rate(d.Total.DmarcPassRate)) +
+                Card("DKIM aligned", DomainCharts.Rate(d.Total.DkimAlignedRate)) + Card("SPF aligned", DomainCharts.Rate(d.Total.SpfAlignedRate)) +
+                Card("Policy", E(d.Policy?.P is { } p ? "p=" + p : "unknown")) +
+                Card("Readiness", $"<span class=\"badge {OverviewPage.Badge(r.Verdict)}\">{E(HtmlReport.VerdictText(r.Verdict))}</span>") +
+                "</section>" +
+                $"<section><h2>Next step</h2><p>{E(r.NextStep)}</p>" +
+                (r.ToFix.Count == 0 ? "" : Table(["Sender to fix", "Failing messages", "Share of legitimate", "What to do"],
+                    r.ToFix.Select(f => new[] { E(f.Name), N(f.Failing), f.ShareOfLegitimate is { } s ? Wording.Percent(s) : "n/a", E(f.Advice) }))) +
+                "<ul class=\"notes\">" + string.Concat(r.Notes.Select(n => $"<li>{E(n)}</li>")) + "</ul></section>" +
+                "<section class=\"charts\"><h2>Charts</h2>" +
+                string.Concat(DomainCharts.Of(d).Select(c => $"<figure>{HtmlReport.Picture(RenderedChart.Of(c))}</figure>")) + "</section>" +
+                "<section><h2>Senders by class</h2>" +
+                Table(["Sender", "Known", "Sources", "Messages", "Aligned", "Authorised failing", "Forwarded", "Unknown failing"],
+                    d.Senders.Select(s => new[]
+                    {
+                        E(s.Name), s.Known ? "yes" : "no", N(s.Sources), N(s.Tally.Volume), N(s.Tally.Of(SenderClass.Aligned)),
+                        N(s.Tally.Of(SenderClass.AuthorisedFailing)), N(s.Tally.Of(SenderClass.Forwarded)), N(s.Tally.Of(SenderClass.UnknownFailing)),
+                    })) + "</section>" +
+                "<section><h2>Sources</h2>" +
+                Table(["Address", "Name", "Sender", "Messages", "DMARC pass"],
+                    d.Sources.Take(SourcesShown).Select(s => new[]
+                    {
+                        $"<a href=\"/source/{U(s.Ip)}{query}\">{E(s.Ip)}</a>", E(s.PtrName ?? "—"), E(s.Sender), N(s.Tally.Volume),
+                        DomainCharts.Rate(s.Tally.DmarcPassRate),
+                    })) +
+                (d.Sources.Count > SourcesShown ? $"<p class=\"muted\">The {SourcesShown} busiest of {N(d.Sources.Count)} listed sources are shown.</p>" : "") +
+                "</section><section class=\"split\">" +
+                Counts("Reporters", d.Reporters, n => $"<a href=\"/search?q={U(n)}\">{E(n)}</a>") +
+                Counts("Override reasons", d.OverrideReasons, E) + Counts("Dispositions", d.Dispositions, E) +
+                Counts("SPF results", d.SpfResults, E) + Counts("DKIM results", d.DkimResults, E) + "</section>";
+            return Page(context, d.Domain, body);
+        }).RequireAuthorization(DashboardServer.ReadPolicy);
+
+    private static string Card(string label, string value) => $"<div class=\"card\"><div class=\"label\">{E(label)}</div><div class=\"value\">{value}</div></div>";
+
+    private static string Counts(string title, IReadOnlyList<NamedCount> counts, Func<string, string> name) =>
+        $"<div><h2>{E(title)}</h2>" + Table(["", "Messages"], counts.Select(c => new[] { name(c.Name), N(c.Count) })) + "</div>";
+}

@@ -1,0 +1,32 @@
+using DmarcAnalyzer.Storage;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using static DmarcAnalyzer.Web.Html;
+
+namespace DmarcAnalyzer.Web;
+
+/// <summary>One stored aggregate report: who sent it, for which domain and period, and its records.</summary>
+internal static class ReportPage
+{
+    public static void Map(WebApplication app) =>
+        app.MapGet("/report/{id:long}", async (long id, HttpContext context, ServeOptions options, CancellationToken ct) =>
+        {
+            await using var store = await Store.OpenAsync(options.Database, ct);
+            if (await store.ReportDetails.FindAsync(id, ct) is not { } r)
+                return NotFound(context, "No such report.");
+            var body = "<dl class=\"facts\">" +
+                $"<dt>Reporter</dt><dd>{E(r.Reporter)}{(r.Email is null ? "" : $" &lt;{E(r.Email)}&gt;")}</dd>" +
+                $"<dt>Report id</dt><dd>{E(r.ReportId)}</dd>" +
+                $"<dt>Domain</dt><dd><a href=\"/domain/{U(r.Domain)}\">{E(r.Domain)}</a></dd>" +
+                $"<dt>Period</dt><dd>{Time(r.Begin)} to {Time(r.End)} UTC</dd>" +
+                $"<dt>Policy</dt><dd>p={E(r.P ?? "?")} sp={E(r.Sp ?? "?")} np={E(r.Np ?? "?")}</dd>" +
+                $"<dt>Read from</dt><dd>{E(r.Source)}</dd></dl>" +
+                Table(["Source", "Messages", "Disposition", "DKIM", "SPF", "Header From", "DKIM domain", "SPF domain"], r.Records.Select(x => new[]
+                {
+                    $"<a href=\"/source/{U(x.SourceIp)}\">{E(x.SourceIp)}</a>", N(x.Count), E(x.Disposition), E(x.DkimEval), E(x.SpfEval),
+                    E(x.HeaderFrom), E(x.DkimDomain is null ? "—" : $"{x.DkimDomain} ({x.DkimResult})"), E(x.SpfDomain is null ? "—" : $"{x.SpfDomain} ({x.SpfResult})"),
+                })) +
+                (r.Records.Count == ReportDetailQueries.MaxRecords ? $"<p class=\"muted\">The first {ReportDetailQueries.MaxRecords} records by volume are shown.</p>" : "");
+            return Page(context, $"Report {r.ReportId}", body);
+        }).RequireAuthorization(DashboardServer.ReadPolicy);
+}

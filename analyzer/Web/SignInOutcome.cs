@@ -1,0 +1,8 @@
+namespace DmarcAnalyzer.Web;
+
+internal enum SignInOutcome
+{
+    SignedIn,
+    WrongNameOrPassword,
+    LockedOut,
+}
