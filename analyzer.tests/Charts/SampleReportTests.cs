@@ -51,8 +51,8 @@ public sealed class SampleReportTests
         Assert.Contains("No known senders are configured. Analysis:KnownSenders is empty", text);
         Assert.Contains("Verdict: nearly ready. Stay at p=none and first look at the 1 unrecognised sender listed below: 3,297 messages", text);
         Assert.Contains("Unrecognised senders, probably services you use", text);
-        Assert.Contains("198.51.100.20 — — 198.51.100.20 4,856 32.1% unrecognised sender", text);
-        Assert.Contains("45.83.64.7 — — 45.83.64.7 1,348 0.0% unknown failing", text);
+        Assert.Contains("198.51.100.20 — — 198.51.100.20 — — — 4,856 32.1% unrecognised sender", text);
+        Assert.Contains("45.83.64.7 — — 45.83.64.7 — — — 1,348 0.0% unknown failing", text);
         // The ESP's failures are not counted as spoofing: what quarantine would have stopped is the rest.
         Assert.Contains("p=quarantine would have stopped 1,671 messages (5.2% of all mail)", text);
         Assert.DoesNotContain("fix the senders listed", text);

@@ -62,7 +62,7 @@ public sealed class DashboardBrowserTests
 
             await page.GetByRole(AriaRole.Link, new() { Name = "example.com" }).ClickAsync();
             Assert.Equal("example.com", await page.Locator("h1").InnerTextAsync());
-            Assert.True(await page.Locator("svg[role=img]").CountAsync() >= 2);
+            Assert.True(await page.Locator("figure picture img").CountAsync() >= 2);
             await page.GetByRole(AriaRole.Link, new() { Name = "198.51.100.7" }).ClickAsync();
             Assert.Equal("198.51.100.7", await page.Locator("h1").InnerTextAsync());
             Assert.Contains("spoof.example", await page.Locator("main").InnerTextAsync());

@@ -72,7 +72,7 @@ public sealed class DashboardTests
         Assert.Contains("1,500", overview);
         var domain = await viewer.GetStringAsync("/domain/example.com?from=2026-02-16&to=2026-02-16", TestContext.Current.CancellationToken);
         Assert.Contains("1,000", domain);
-        Assert.Contains("<svg", domain);
+        Assert.Contains("<picture><source media=\"screen and (prefers-color-scheme: dark)\" srcset=\"data:image/svg+xml;base64,", domain);
         Assert.Contains("href=\"/source/198.51.100.7?from=2026-02-16&amp;to=2026-02-16\"", domain);
         var source = await viewer.GetStringAsync("/source/198.51.100.7", TestContext.Current.CancellationToken);
         Assert.Contains("spoof.example", source);

@@ -139,7 +139,7 @@ public sealed class EnrichedAnalysisTests : IDisposable
         Assert.Contains(csv, l => l.StartsWith("example.com,198.51.100.7,,,Example Mail Co,Example Mail Co,marketing,64500,Example Mail Co,DE,60,", StringComparison.Ordinal));
         Assert.Contains(csv, l => l.StartsWith("example.com,192.0.2.1,,,192.0.2.1,,,,,,900,", StringComparison.Ordinal));
         var html = await File.ReadAllTextAsync(written.IndexPath, TestContext.Current.CancellationToken);
-        Assert.Contains("<td>Example Mail Co (ESP/marketing)</td><td>AS64500 Example Mail Co</td><td>DE</td>", html);
+        Assert.Contains("<td data-label=\"service\">Example Mail Co (ESP/marketing)</td><td data-label=\"network (AS)\">AS64500 Example Mail Co</td><td data-label=\"country\">DE</td>", html);
         Assert.Contains("known service, not authorised", html);
     }
 
