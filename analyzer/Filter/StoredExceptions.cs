@@ -31,6 +31,9 @@ internal sealed class StoredExceptions(Func<CancellationToken, Task<Store>> open
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
+        // Opening the store runs synchronously (SQLite): off the host's start, so the milter service behind this one
+        // (SIGHUP, the verdict writer) starts at once however slow the disk is.
+        await Task.Yield();
         while (!stoppingToken.IsCancellationRequested)
         {
             try
