@@ -172,7 +172,10 @@ public class PostfixFixture : IAsyncLifetime
         await WaitForPortAsync(port);
     }
 
-    /// <summary>Waits for a delivered message containing <paramref name="marker"/> and returns it.</summary>
+    /// <summary>
+    /// Waits for a delivered message containing <paramref name="marker"/> and returns it. Postfix's own bounce
+    /// (an RFC 3464 report, delivered here too) quotes the message: it is the failure, shown with its reason.
+    /// </summary>
     public async Task<string> WaitForDeliveryAsync(string marker, CancellationToken ct)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
@@ -181,8 +184,11 @@ public class PostfixFixture : IAsyncLifetime
             foreach (var file in Directory.GetFiles(OutputFolder))
             {
                 var text = await File.ReadAllTextAsync(file, ct);
-                if (text.Contains(marker, StringComparison.Ordinal) && text.TrimEnd().Length > 0)
-                    return text;
+                if (!text.Contains(marker, StringComparison.Ordinal))
+                    continue;
+                if (text.Contains("report-type=delivery-status", StringComparison.OrdinalIgnoreCase))
+                    throw new InvalidOperationException($"Postfix bounced the message:\n{text[..Math.Min(text.Length, 4000)]}\nmail log:\n{ReadMailLog()}");
+                return text;
             }
             await Task.Delay(100, ct);
         }

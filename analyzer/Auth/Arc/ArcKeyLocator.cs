@@ -18,8 +18,8 @@ internal sealed class ArcKeyLocator(IDnsResolver dns) : DkimPublicKeyLocatorBase
 
     /// <summary>
     /// Parsed keys by their record's text, for the whole process: BouncyCastle 2.7.0 runs a primality test on every
-    /// RSA key it builds (about 23 ms each, bench/README.md), which per signature per message made ARC cost over
-    /// 100 ms of CPU a message. A key record's text is the key, so a changed record is simply a new entry.
+    /// RSA key it builds, which per signature per message made ARC the bulk of a message's CPU (bench/README.md,
+    /// issue 16). A key record's text is the key, so a changed record is simply a new entry.
     /// </summary>
     private static readonly ConcurrentDictionary<string, AsymmetricKeyParameter> Parsed = new(StringComparer.Ordinal);
 
