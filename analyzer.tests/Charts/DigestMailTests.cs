@@ -55,7 +55,7 @@ public sealed class DigestMailTests(PostfixFixture postfix) : IClassFixture<Post
         var passwordFile = Path.Combine(_folder.FullName, "password");
         await File.WriteAllTextAsync(passwordFile, PostfixFixture.Password + "\n", Ct);
         var settings = new SmtpSettings("127.0.0.1", postfix.SubmissionPort, SmtpTls.None, "DMARC reports <dmarc@example.org>", PostfixFixture.User, passwordFile);
-        var outbox = new Outbox(store.Db, settings, TimeProvider.System, NullLogger<Outbox>.Instance);
+        var outbox = new Outbox(new OutboxQueries(store.Db), settings, TimeProvider.System, NullLogger<Outbox>.Instance);
         await outbox.EnqueueAsync(message, Ct);
         Assert.Equal(new OutboxFlush(1, 0), await outbox.FlushAsync(Ct));
 
@@ -143,7 +143,7 @@ public sealed class DigestMailTests(PostfixFixture postfix) : IClassFixture<Post
         Assert.Contains($"digest 2026-W08: to a@example.net written to {file}", result.Stdout);
         var message = await MimeMessage.LoadAsync(file, Ct);
         Assert.Contains("Verdict:", message.TextBody);
-        Assert.Equal(0, await OutboxQueries.CountAsync(store.Db, Ct));
+        Assert.Equal(0, await new OutboxQueries(store.Db).CountAsync(Ct));
     }
 
     [Fact]

@@ -32,8 +32,8 @@ public sealed class OutboxPostfixTests(PostfixFixture postfix) : IClassFixture<P
     [Fact]
     public async Task AMailIsDeliveredThroughTheRelayAndLeavesTheSpool()
     {
-        await using var db = await Database.OpenAsync(Path.Combine(_folder.FullName, "dmarc.db"), Ct);
-        var outbox = new Outbox(db, Settings(postfix.SubmissionPort), TimeProvider.System, NullLogger<Outbox>.Instance);
+        await using var store = await Store.OpenAsync(Path.Combine(_folder.FullName, "dmarc.db"), Ct);
+        var outbox = new Outbox(store.Outbox, Settings(postfix.SubmissionPort), TimeProvider.System, NullLogger<Outbox>.Instance);
         var marker = Guid.NewGuid().ToString("N");
         await outbox.EnqueueAsync(Mail(marker), Ct);
 
@@ -41,28 +41,28 @@ public sealed class OutboxPostfixTests(PostfixFixture postfix) : IClassFixture<P
         var delivered = await postfix.WaitForDeliveryAsync(marker, Ct);
         Assert.Contains("From: DMARC reports <dmarc@example.org>", delivered);
         Assert.Contains("Weekly digest " + marker, delivered);
-        Assert.Equal(0, await OutboxQueries.CountAsync(db, Ct));
+        Assert.Equal(0, await store.Outbox.CountAsync(Ct));
     }
 
     [Fact]
     public async Task MailWaitsInTheSpoolWhileTheRelayIsDownAndGoesWhenItIsBack()
     {
-        await using var db = await Database.OpenAsync(Path.Combine(_folder.FullName, "dmarc.db"), Ct);
+        await using var store = await Store.OpenAsync(Path.Combine(_folder.FullName, "dmarc.db"), Ct);
         var clock = new SteppedClock(DateTimeOffset.UtcNow);
-        var down = new Outbox(db, Settings(ClosedPort()), clock, NullLogger<Outbox>.Instance);
+        var down = new Outbox(store.Outbox, Settings(ClosedPort()), clock, NullLogger<Outbox>.Instance);
         var marker = Guid.NewGuid().ToString("N");
         await down.EnqueueAsync(Mail(marker), Ct);
 
         Assert.Equal(new OutboxFlush(0, 1), await down.FlushAsync(Ct));
-        Assert.Equal(1, await OutboxQueries.CountAsync(db, Ct));
+        Assert.Equal(1, await store.Outbox.CountAsync(Ct));
         // Not due again before its backoff has passed.
-        var up = new Outbox(db, Settings(postfix.SubmissionPort), clock, NullLogger<Outbox>.Instance);
+        var up = new Outbox(store.Outbox, Settings(postfix.SubmissionPort), clock, NullLogger<Outbox>.Instance);
         Assert.Equal(new OutboxFlush(0, 0), await up.FlushAsync(Ct));
 
         clock.Advance(TimeSpan.FromMinutes(2));
         Assert.Equal(new OutboxFlush(1, 0), await up.FlushAsync(Ct));
         Assert.Contains("Weekly digest " + marker, await postfix.WaitForDeliveryAsync(marker, Ct));
-        Assert.Equal(0, await OutboxQueries.CountAsync(db, Ct));
+        Assert.Equal(0, await store.Outbox.CountAsync(Ct));
     }
 
     [Fact]

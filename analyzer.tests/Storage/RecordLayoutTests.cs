@@ -154,7 +154,7 @@ public class RecordLayoutTests
         await using var store = new IngestHarness();
         await store.IngestAsync(ReportXml.Bytes(TwoOfEach));
         await using var db = await Database.OpenAsync(store.DatabasePath, TestContext.Current.CancellationToken);
-        var first = await ExportQueries.RecordsAsync(db, TestContext.Current.CancellationToken).FirstAsync(TestContext.Current.CancellationToken);
+        var first = await new ExportQueries(db).RecordsAsync(TestContext.Current.CancellationToken).FirstAsync(TestContext.Current.CancellationToken);
         Assert.Equal("example.com:s1:pass esp.example:s2:fail", first.DkimResults);
         Assert.Equal("bounce.example.com:mfrom:fail helo.example:helo:pass", first.SpfResults);
     }

@@ -60,9 +60,7 @@ internal static class AlertCommand
                 using var logs = Logging.CreateFactory();
                 if (recipients.Count > 0)
                 {
-                    // The outbox keeps its spool on a connection of its own.
-                    await using var spool = await Database.OpenAsync(database, ct);
-                    var outbox = new Outbox(spool, SmtpSettings.FromConfiguration(configuration), TimeProvider.System, logs.CreateLogger<Outbox>());
+                    var outbox = new Outbox(store.Outbox, SmtpSettings.FromConfiguration(configuration), TimeProvider.System, logs.CreateLogger<Outbox>());
                     await outbox.EnqueueAsync(AlertChannels.Mail(news, recipients), ct);
                     await outbox.FlushAsync(ct);
                 }

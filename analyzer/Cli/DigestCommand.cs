@@ -73,9 +73,7 @@ internal static class DigestCommand
                 return ExitCodes.Ok;
             }
             using var logs = Logging.CreateFactory();
-            // The outbox keeps its spool on a connection of its own.
-            await using var spool = await Database.OpenAsync(database, ct);
-            var outbox = new Outbox(spool, SmtpSettings.FromConfiguration(configuration), TimeProvider.System, logs.CreateLogger<Outbox>());
+            var outbox = new Outbox(store.Outbox, SmtpSettings.FromConfiguration(configuration), TimeProvider.System, logs.CreateLogger<Outbox>());
             foreach (var message in messages)
             {
                 await outbox.EnqueueAsync(message, ct);

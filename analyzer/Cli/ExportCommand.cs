@@ -58,17 +58,17 @@ internal static class ExportCommand
                 }
                 case "reports":
                 {
-                    await using var connection = await Database.OpenAsync(path, ct);
-                    await WriteAsync(stream, csv, ExportQueries.ReportsAsync(connection, ct), ct);
+                    await using var store = await Store.OpenAsync(path, ct);
+                    await WriteAsync(stream, csv, store.Export.ReportsAsync(ct), ct);
                     break;
                 }
                 default:
                 {
                     var enricher = EnrichmentSettings.Load(configuration);
                     using var networks = enricher.Networks;
-                    await using var connection = await Database.OpenAsync(path, ct);
-                    var names = await PtrCache.LoadAsync(connection, ct);
-                    await WriteAsync(stream, csv, RecordEnrichment.EnrichAsync(names, enricher, ExportQueries.RecordsAsync(connection, ct), ct), ct);
+                    await using var store = await Store.OpenAsync(path, ct);
+                    var names = await store.Records.PtrNamesAsync(ct);
+                    await WriteAsync(stream, csv, RecordEnrichment.EnrichAsync(names, enricher, store.Export.RecordsAsync(ct), ct), ct);
                     break;
                 }
             }

@@ -46,12 +46,12 @@ internal static class SendReportsCommand
             if (!File.Exists(path))
                 throw new UsageException($"database not found: {path}");
             using var logs = Logging.CreateFactory();
-            await using var db = await Database.OpenAsync(path, ct);
+            await using var store = await Store.OpenAsync(path, ct);
             var resolver = await dns.CreateResolverAsync(r, config, ct);
             var outbox = folder is null
-                ? new Outbox(db, SmtpSettings.FromConfiguration(config), TimeProvider.System, logs.CreateLogger<Outbox>())
+                ? new Outbox(store.Outbox, SmtpSettings.FromConfiguration(config), TimeProvider.System, logs.CreateLogger<Outbox>())
                 : null;
-            var sender = new ReportSender(db, settings, new ExternalDestinations(resolver), outbox, TimeProvider.System, logs.CreateLogger<ReportSender>());
+            var sender = new ReportSender(store.OutgoingReports, settings, new ExternalDestinations(resolver), outbox, TimeProvider.System, logs.CreateLogger<ReportSender>());
             var results = await sender.SendAsync(reportDay, folder?.FullName, ct);
             foreach (var result in results)
                 await output.WriteLineAsync($"report {result.Domain} {reportDay:yyyy-MM-dd} to {result.Destination}: {Word(result.Outcome)} "

@@ -1,5 +1,4 @@
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
 
@@ -40,7 +39,7 @@ internal sealed class StoredExceptions(Func<CancellationToken, Task<Store>> open
             {
                 await RefreshAsync(stoppingToken);
             }
-            catch (Exception e) when (e is SqliteException or IOException or InvalidOperationException)
+            catch (Exception e) when (StoreErrors.IsTheStores(e) || e is IOException or InvalidOperationException)
             {
                 logger.LogWarning("approved exceptions not re-read from the store, the last {Count} read stay in force: {Error}", _current.Count, e.Message);
             }

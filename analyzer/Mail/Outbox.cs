@@ -2,7 +2,6 @@ using DmarcAnalyzer.Storage;
 using MailKit;
 using MailKit.Net.Smtp;
 using MailKit.Security;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 using MimeKit;
 
@@ -16,14 +15,18 @@ internal sealed record OutboxFlush(int Sent, int Deferred);
 /// SmtpClient. Mail the relay does not take (down, refusing, timing out) stays in the spool and is retried with a
 /// doubling delay, so nothing is lost while the relay is away.
 /// </summary>
-internal sealed class Outbox(SqliteConnection connection, SmtpSettings settings, TimeProvider time, ILogger<Outbox> logger)
+internal sealed class Outbox(IOutboxQueries spool, SmtpSettings settings, TimeProvider time, ILogger<Outbox> logger)
 {
     private const int BatchSize = 100;
     private static readonly TimeSpan FirstRetry = TimeSpan.FromMinutes(1);
     private static readonly TimeSpan LongestRetry = TimeSpan.FromHours(6);
 
     /// <summary>Spools <paramref name="message"/>: From is filled from Smtp:From when missing, Bcc is taken off the header.</summary>
-    public async Task<long> EnqueueAsync(MimeMessage message, CancellationToken ct)
+    public async Task<long> EnqueueAsync(MimeMessage message, CancellationToken ct) =>
+        await spool.EnqueueAsync(await PrepareAsync(message, ct), time.GetUtcNow(), ct);
+
+    /// <summary>The spool entry of <paramref name="message"/>, for a caller that spools it in a transaction of its own.</summary>
+    public async Task<OutboxMail> PrepareAsync(MimeMessage message, CancellationToken ct)
     {
         if (message.From.Count == 0)
             message.From.Add(MailboxAddress.Parse(settings.From));
@@ -36,13 +39,13 @@ internal sealed class Outbox(SqliteConnection connection, SmtpSettings settings,
         var format = FormatOptions.Default.Clone();
         format.NewLineFormat = NewLineFormat.Dos;
         await message.WriteToAsync(format, bytes, ct);
-        return await OutboxQueries.EnqueueAsync(connection, EnvelopeSender(), recipients, bytes.ToArray(), time.GetUtcNow(), ct);
+        return new OutboxMail(EnvelopeSender(), recipients, bytes.ToArray());
     }
 
     /// <summary>Sends what is due, on one connection; what fails is deferred.</summary>
     public async Task<OutboxFlush> FlushAsync(CancellationToken ct)
     {
-        var due = await OutboxQueries.DueAsync(connection, time.GetUtcNow(), BatchSize, ct);
+        var due = await spool.DueAsync(time.GetUtcNow(), BatchSize, ct);
         if (due.Count == 0)
             return new OutboxFlush(0, 0);
         using var client = new SmtpClient();
@@ -64,7 +67,7 @@ internal sealed class Outbox(SqliteConnection connection, SmtpSettings settings,
             {
                 using var message = MimeMessage.Load(new MemoryStream(mail.Message, writable: false), ct);
                 await client.SendAsync(message, MailboxAddress.Parse(mail.Sender), mail.Recipients.Select(MailboxAddress.Parse), ct);
-                await OutboxQueries.RemoveAsync(connection, mail.Id, ct);
+                await spool.RemoveAsync(mail.Id, ct);
                 sent++;
             }
             catch (SmtpCommandException e)
@@ -100,13 +103,13 @@ internal sealed class Outbox(SqliteConnection connection, SmtpSettings settings,
         }
     }
 
-    private async Task DeferAsync(OutboxQueries.SpooledMail mail, string error, CancellationToken ct)
+    private async Task DeferAsync(SpooledMail mail, string error, CancellationToken ct)
     {
         var delay = TimeSpan.FromTicks(Math.Min(LongestRetry.Ticks, FirstRetry.Ticks << Math.Min(mail.Attempts, 20)));
         var next = time.GetUtcNow() + delay;
         logger.LogWarning("outbox mail {Id} to {Recipients} not sent (attempt {Attempt}), retry at {Next:u}: {Error}",
             mail.Id, string.Join(", ", mail.Recipients), mail.Attempts + 1, next, error);
-        await OutboxQueries.DeferAsync(connection, mail.Id, next, error, ct);
+        await spool.DeferAsync(mail.Id, next, error, ct);
     }
 
     private string EnvelopeSender() => MailboxAddress.Parse(settings.From).Address;

@@ -2,36 +2,11 @@ using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Storage;
 
-/// <summary>Flat rows for <c>dmarc export</c>, streamed from the store in report order.</summary>
-internal static class ExportQueries
+/// <summary>Flat rows for <c>dmarc export</c> on SQLite.</summary>
+internal sealed class ExportQueries(SqliteConnection connection) : IExportQueries
 {
-    internal sealed record RecordRow(
-        string OrgName, string ReportId, DateTimeOffset Begin, DateTimeOffset End, string Domain,
-        string? Adkim, string? Aspf, string? P, string? Sp, string? Np, long? Pct,
-        string SourceIp, long Count, string? Disposition, string? DkimEvaluated, string? SpfEvaluated,
-        string? HeaderFrom, string? EnvelopeFrom, string? EnvelopeTo, string? DkimResults, string? SpfResults,
-        string? DkimHumanResults, string? SpfHumanResults, string? OverrideReasons)
-    {
-        // Who the source is, filled by Analysis' enrichment (not stored with the record): the last columns of the export.
-        public string? Service { get; init; }
-
-        public string? ServiceType { get; init; }
-
-        public long? Asn { get; init; }
-
-        public string? AsOrg { get; init; }
-
-        public string? Country { get; init; }
-    }
-
-    internal sealed record ReportRow(
-        string OrgName, string? Email, string ReportId, DateTimeOffset Begin, DateTimeOffset End, string Domain,
-        string? Adkim, string? Aspf, string? P, string? Sp, string? Np, long? Pct, string? Fo, string? Testing,
-        string? DiscoveryMethod, string? Psd, string? Generator, string? Version, string? XmlNamespace, string? ExtraContactInfo,
-        string? Errors, long Records, long Messages, string Source, DateTimeOffset Ingested);
-
-    public static async IAsyncEnumerable<RecordRow> RecordsAsync(
-        SqliteConnection connection, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<RecordExportRow> RecordsAsync(
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
         // DKIM and SPF results joined as "domain:selector:result" (SPF: "domain:scope:result"), space-separated, in
@@ -53,7 +28,7 @@ internal static class ExportQueries
             """;
         await using var reader = await query.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            yield return new RecordRow(
+            yield return new RecordExportRow(
                 reader.GetString(0), reader.GetString(1), Time(reader.GetInt64(2)), Time(reader.GetInt64(3)), reader.GetString(4),
                 Text(reader, 5), Text(reader, 6), Text(reader, 7), Text(reader, 8), Text(reader, 9), Number(reader, 10),
                 reader.GetString(11), reader.GetInt64(12), Text(reader, 13), Text(reader, 14), Text(reader, 15),
@@ -61,8 +36,8 @@ internal static class ExportQueries
                 Text(reader, 21), Text(reader, 22), Text(reader, 23));
     }
 
-    public static async IAsyncEnumerable<ReportRow> ReportsAsync(
-        SqliteConnection connection, [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<ReportExportRow> ReportsAsync(
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
         query.CommandText = """
@@ -76,7 +51,7 @@ internal static class ExportQueries
             """;
         await using var reader = await query.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
-            yield return new ReportRow(
+            yield return new ReportExportRow(
                 reader.GetString(0), Text(reader, 1), reader.GetString(2), Time(reader.GetInt64(3)), Time(reader.GetInt64(4)),
                 reader.GetString(5), Text(reader, 6), Text(reader, 7), Text(reader, 8), Text(reader, 9), Text(reader, 10),
                 Number(reader, 11), Text(reader, 12), Text(reader, 13), Text(reader, 14), Text(reader, 15),

@@ -2,13 +2,13 @@ using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Storage;
 
-/// <summary>The outbox spool: mail waiting for the relay, kept until it is accepted.</summary>
-internal static class OutboxQueries
+/// <summary>The outbox spool on SQLite.</summary>
+internal sealed class OutboxQueries(SqliteConnection connection) : IOutboxQueries
 {
-    internal sealed record SpooledMail(long Id, string Sender, IReadOnlyList<string> Recipients, byte[] Message, int Attempts);
+    public Task<long> EnqueueAsync(OutboxMail mail, DateTimeOffset now, CancellationToken ct) => EnqueueAsync(connection, mail, now, ct);
 
-    public static async Task<long> EnqueueAsync(SqliteConnection connection, string sender, IReadOnlyList<string> recipients,
-        byte[] message, DateTimeOffset now, CancellationToken ct)
+    /// <summary>Spools <paramref name="mail"/> on <paramref name="connection"/>, inside the caller's transaction when it has one.</summary>
+    internal static async Task<long> EnqueueAsync(SqliteConnection connection, OutboxMail mail, DateTimeOffset now, CancellationToken ct)
     {
         await using var insert = connection.CreateCommand();
         insert.CommandText = """
@@ -16,14 +16,13 @@ internal static class OutboxQueries
             VALUES ($now, $sender, $recipients, $message, $now) RETURNING id
             """;
         insert.Parameters.AddWithValue("$now", now.ToUnixTimeSeconds());
-        insert.Parameters.AddWithValue("$sender", sender);
-        insert.Parameters.AddWithValue("$recipients", string.Join('\n', recipients));
-        insert.Parameters.AddWithValue("$message", message);
+        insert.Parameters.AddWithValue("$sender", mail.Sender);
+        insert.Parameters.AddWithValue("$recipients", string.Join('\n', mail.Recipients));
+        insert.Parameters.AddWithValue("$message", mail.Message);
         return Convert.ToInt64(await insert.ExecuteScalarAsync(ct));
     }
 
-    /// <summary>The mail whose next attempt is due at <paramref name="now"/>, oldest first.</summary>
-    public static async Task<IReadOnlyList<SpooledMail>> DueAsync(SqliteConnection connection, DateTimeOffset now, int limit, CancellationToken ct)
+    public async Task<IReadOnlyList<SpooledMail>> DueAsync(DateTimeOffset now, int limit, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
         query.CommandText = """
@@ -40,15 +39,14 @@ internal static class OutboxQueries
         return due;
     }
 
-    public static async Task<int> CountAsync(SqliteConnection connection, CancellationToken ct)
+    public async Task<int> CountAsync(CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
         query.CommandText = "SELECT count(*) FROM outbox";
         return Convert.ToInt32(await query.ExecuteScalarAsync(ct));
     }
 
-    /// <summary>The relay accepted the mail: it leaves the spool.</summary>
-    public static async Task RemoveAsync(SqliteConnection connection, long id, CancellationToken ct)
+    public async Task RemoveAsync(long id, CancellationToken ct)
     {
         await using var delete = connection.CreateCommand();
         delete.CommandText = "DELETE FROM outbox WHERE id = $id";
@@ -56,7 +54,7 @@ internal static class OutboxQueries
         await delete.ExecuteNonQueryAsync(ct);
     }
 
-    public static async Task DeferAsync(SqliteConnection connection, long id, DateTimeOffset nextAttempt, string error, CancellationToken ct)
+    public async Task DeferAsync(long id, DateTimeOffset nextAttempt, string error, CancellationToken ct)
     {
         await using var update = connection.CreateCommand();
         update.CommandText = """

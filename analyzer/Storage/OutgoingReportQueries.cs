@@ -2,19 +2,10 @@ using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Storage;
 
-/// <summary>What became of one report for one destination: in the outbox, or not sent and why.</summary>
-internal enum OutgoingOutcome { Queued, TooLarge, NotAuthorised }
-
-/// <summary>One (domain, day, destination) handled; <paramref name="Destination"/> is lower case.</summary>
-internal sealed record OutgoingReportRow(
-    string Domain, long BeginUtc, string Destination, string ReportId, OutgoingOutcome Outcome, long Size, long Messages, string? Detail,
-    long CreatedUtc);
-
-/// <summary>The facts the milter kept for reports, read back per period, and the ledger of reports handled.</summary>
-internal static class OutgoingReportQueries
+/// <summary>The facts the milter kept for reports and the ledger of reports handled, on SQLite.</summary>
+internal sealed class OutgoingReportQueries(SqliteConnection connection) : IOutgoingReportQueries
 {
-    /// <summary>The verdicts in [<paramref name="fromUtc"/>, <paramref name="toUtcExclusive"/>) kept for reports, oldest first.</summary>
-    public static async IAsyncEnumerable<(string Domain, string Facts)> FactsAsync(SqliteConnection connection, long fromUtc, long toUtcExclusive,
+    public async IAsyncEnumerable<(string Domain, string Facts)> FactsAsync(long fromUtc, long toUtcExclusive,
         [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
@@ -30,8 +21,7 @@ internal static class OutgoingReportQueries
             yield return (reader.GetString(0), reader.GetString(1));
     }
 
-    /// <summary>The destinations already handled for the domain's report that begins at <paramref name="beginUtc"/>.</summary>
-    public static async Task<IReadOnlySet<string>> HandledAsync(SqliteConnection connection, string domain, long beginUtc, CancellationToken ct)
+    public async Task<IReadOnlySet<string>> HandledAsync(string domain, long beginUtc, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
         query.CommandText = "SELECT destination FROM outgoing_reports WHERE domain = $domain AND begin_utc = $begin";
@@ -44,9 +34,11 @@ internal static class OutgoingReportQueries
         return handled;
     }
 
-    /// <summary>Notes a destination as handled; inside the caller's transaction when it has one, so that spool and ledger agree.</summary>
-    public static async Task AddAsync(SqliteConnection connection, OutgoingReportRow row, CancellationToken ct)
+    public async Task AddAsync(OutgoingReportRow row, OutboxMail? mail, CancellationToken ct)
     {
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        if (mail is not null)
+            await OutboxQueries.EnqueueAsync(connection, mail, DateTimeOffset.FromUnixTimeSeconds(row.CreatedUtc), ct);
         await using var insert = connection.CreateCommand();
         insert.CommandText = """
             INSERT INTO outgoing_reports (domain, begin_utc, destination, report_id, outcome, size, messages, detail, created_utc)
@@ -67,5 +59,6 @@ internal static class OutgoingReportQueries
         insert.Parameters.AddWithValue("$detail", (object?)row.Detail ?? DBNull.Value);
         insert.Parameters.AddWithValue("$created", row.CreatedUtc);
         await insert.ExecuteNonQueryAsync(ct);
+        await transaction.CommitAsync(ct);
     }
 }

@@ -26,6 +26,9 @@ internal sealed class Store : IAsyncDisposable
         Sources = new SourceQueries(connection);
         Search = new SearchQueries(connection);
         ReportDetails = new ReportDetailQueries(connection);
+        Outbox = new OutboxQueries(connection);
+        OutgoingReports = new OutgoingReportQueries(connection);
+        Export = new ExportQueries(connection);
     }
 
     /// <summary>Opens (creating it when missing) the store at <paramref name="path"/>, its schema brought up to date.</summary>
@@ -57,6 +60,14 @@ internal sealed class Store : IAsyncDisposable
     public SearchQueries Search { get; }
 
     public ReportDetailQueries ReportDetails { get; }
+
+    /// <summary>The outbox spool.</summary>
+    public IOutboxQueries Outbox { get; }
+
+    /// <summary>Our own aggregate reports: the milter's facts and the ledger of destinations handled.</summary>
+    public IOutgoingReportQueries OutgoingReports { get; }
+
+    public IExportQueries Export { get; }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }

@@ -51,9 +51,9 @@ public sealed class ReportingPostfixTests(ReportingPostfixFixture postfix, Dovec
         var passwordFile = Path.Combine(_folder.FullName, "password");
         await File.WriteAllTextAsync(passwordFile, PostfixFixture.Password + "\n", Ct);
         var smtp = new SmtpSettings("127.0.0.1", postfix.SubmissionPort, SmtpTls.None, "dmarc-reports@receiver.example.net", PostfixFixture.User, passwordFile);
-        await using var db = await Database.OpenAsync(postfix.DatabasePath, Ct);
-        var outbox = new Outbox(db, smtp, TimeProvider.System, NullLogger<Outbox>.Instance);
-        var reports = new ReportSender(db, OutgoingReports.Settings, new ExternalDestinations(new FakeDnsResolver()), outbox,
+        await using var db = await Store.OpenAsync(postfix.DatabasePath, Ct);
+        var outbox = new Outbox(db.Outbox, smtp, TimeProvider.System, NullLogger<Outbox>.Instance);
+        var reports = new ReportSender(db.OutgoingReports, OutgoingReports.Settings, new ExternalDestinations(new FakeDnsResolver()), outbox,
             TimeProvider.System, NullLogger<ReportSender>.Instance);
         var today = DateOnly.FromDateTime(DateTime.UtcNow);
 

@@ -44,9 +44,9 @@ public sealed class SendReportsTests : IDisposable
         }
     }
 
-    private ReportSender Sender(Microsoft.Data.Sqlite.SqliteConnection db, FakeDnsResolver dns, OutgoingReportSettings? settings = null) =>
-        new(db, settings ?? OutgoingReports.Settings, new ExternalDestinations(dns),
-            new Outbox(db, new SmtpSettings("127.0.0.1", 9, SmtpTls.None, "dmarc-reports@receiver.example.net"), TimeProvider.System, NullLogger<Outbox>.Instance),
+    private ReportSender Sender(Store db, FakeDnsResolver dns, OutgoingReportSettings? settings = null) =>
+        new(db.OutgoingReports, settings ?? OutgoingReports.Settings, new ExternalDestinations(dns),
+            new Outbox(db.Outbox, new SmtpSettings("127.0.0.1", 9, SmtpTls.None, "dmarc-reports@receiver.example.net"), TimeProvider.System, NullLogger<Outbox>.Instance),
             TimeProvider.System, NullLogger<ReportSender>.Instance);
 
     [Fact]
@@ -112,18 +112,18 @@ public sealed class SendReportsTests : IDisposable
     {
         var dns = Dns();
         await MilterTrafficAsync(dns);
-        await using var db = await Database.OpenAsync(DatabasePath, Ct);
+        await using var db = await Store.OpenAsync(DatabasePath, Ct);
 
         var first = await Sender(db, dns).SendAsync(Today, null, Ct);
         Assert.Equal([SendOutcome.Queued, SendOutcome.Queued, SendOutcome.NotAuthorised], first.Select(r => r.Outcome));
-        Assert.Equal(2, await OutboxQueries.CountAsync(db, Ct));
-        var spooled = await OutboxQueries.DueAsync(db, DateTimeOffset.UtcNow.AddMinutes(1), 10, Ct);
+        Assert.Equal(2, await db.Outbox.CountAsync(Ct));
+        var spooled = await db.Outbox.DueAsync(DateTimeOffset.UtcNow.AddMinutes(1), 10, Ct);
         Assert.Equal([$"dmarc@{Partner}", "agg@reports.example.org"], spooled.Select(m => Assert.Single(m.Recipients)));
 
         // A second run (or a restart) the same day sends nothing new.
         var second = await Sender(db, dns).SendAsync(Today, null, Ct);
         Assert.All(second, r => Assert.Equal(SendOutcome.AlreadyHandled, r.Outcome));
-        Assert.Equal(2, await OutboxQueries.CountAsync(db, Ct));
+        Assert.Equal(2, await db.Outbox.CountAsync(Ct));
     }
 
     [Fact]
@@ -133,12 +133,12 @@ public sealed class SendReportsTests : IDisposable
         await MilterTrafficAsync(dns);
         await using (var filter = new FilterMilterHarness(dns, new FilterOptions(), database: DatabasePath))
             await filter.SendAsync(["j", "mx.example.net"], "mail.football.example.com", "192.0.2.10", [("From", "Ann <ann@second.example>")], Ct);
-        await using var db = await Database.OpenAsync(DatabasePath, Ct);
+        await using var db = await Store.OpenAsync(DatabasePath, Ct);
 
         var results = await Sender(db, dns).SendAsync(Today, null, Ct);
         Assert.Equal([(Partner, 5L), ("second.example", 1L)], results.Select(r => (r.Domain, r.Messages)));
         Assert.All(results, r => Assert.Equal(SendOutcome.Queued, r.Outcome));
-        Assert.Equal(2, await OutboxQueries.CountAsync(db, Ct));
+        Assert.Equal(2, await db.Outbox.CountAsync(Ct));
     }
 
     [Fact]
@@ -146,12 +146,12 @@ public sealed class SendReportsTests : IDisposable
     {
         var dns = Dns($"mailto:dmarc@{Partner}!100");
         await MilterTrafficAsync(dns);
-        await using var db = await Database.OpenAsync(DatabasePath, Ct);
+        await using var db = await Store.OpenAsync(DatabasePath, Ct);
 
         var result = Assert.Single(await Sender(db, dns).SendAsync(Today, null, Ct));
         Assert.Equal(SendOutcome.TooLarge, result.Outcome);
         Assert.Contains("at most 100", result.Detail);
-        Assert.Equal(0, await OutboxQueries.CountAsync(db, Ct));
+        Assert.Equal(0, await db.Outbox.CountAsync(Ct));
         Assert.Equal(SendOutcome.AlreadyHandled, Assert.Single(await Sender(db, dns).SendAsync(Today, null, Ct)).Outcome);
     }
 
@@ -160,7 +160,7 @@ public sealed class SendReportsTests : IDisposable
     {
         var dns = Dns("mailto:agg@broken.example.net").Failing($"{Partner}._report._dmarc.broken.example.net");
         await MilterTrafficAsync(dns);
-        await using var db = await Database.OpenAsync(DatabasePath, Ct);
+        await using var db = await Store.OpenAsync(DatabasePath, Ct);
 
         Assert.Equal(SendOutcome.Deferred, Assert.Single(await Sender(db, dns).SendAsync(Today, null, Ct)).Outcome);
         Assert.Equal(SendOutcome.Deferred, Assert.Single(await Sender(db, dns).SendAsync(Today, null, Ct)).Outcome);
@@ -173,11 +173,11 @@ public sealed class SendReportsTests : IDisposable
     {
         var dns = Dns();
         await MilterTrafficAsync(dns);
-        await using var db = await Database.OpenAsync(DatabasePath, Ct);
+        await using var db = await Store.OpenAsync(DatabasePath, Ct);
         var settings = list == "Exclude" ? OutgoingReports.Settings with { Exclude = ["example.com"] } : OutgoingReports.Settings with { OwnDomains = [Partner] };
 
         Assert.Empty(await Sender(db, dns, settings).SendAsync(Today, null, Ct));
-        Assert.Equal(0, await OutboxQueries.CountAsync(db, Ct));
+        Assert.Equal(0, await db.Outbox.CountAsync(Ct));
     }
 
     [Fact]
@@ -188,7 +188,7 @@ public sealed class SendReportsTests : IDisposable
             .Txt($"_dmarc.{Partner}", "v=DMARC1; p=none")
             .A(Partner);
         await MilterTrafficAsync(dns);
-        await using var db = await Database.OpenAsync(DatabasePath, Ct);
+        await using var db = await Store.OpenAsync(DatabasePath, Ct);
 
         Assert.Empty(await Sender(db, dns).SendAsync(Today, null, Ct));
     }

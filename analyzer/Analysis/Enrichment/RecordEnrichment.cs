@@ -10,8 +10,8 @@ namespace DmarcAnalyzer.Analysis.Enrichment;
 /// </summary>
 internal static class RecordEnrichment
 {
-    public static async IAsyncEnumerable<ExportQueries.RecordRow> EnrichAsync(
-        IReadOnlyDictionary<string, PtrCacheEntry> names, SourceEnricher enricher, IAsyncEnumerable<ExportQueries.RecordRow> rows,
+    public static async IAsyncEnumerable<RecordExportRow> EnrichAsync(
+        IReadOnlyDictionary<string, PtrCacheEntry> names, SourceEnricher enricher, IAsyncEnumerable<RecordExportRow> rows,
         [EnumeratorCancellation] CancellationToken ct)
     {
         var networks = new Dictionary<string, NetworkFacts>(StringComparer.Ordinal);

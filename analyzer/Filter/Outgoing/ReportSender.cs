@@ -1,7 +1,6 @@
 using System.Text.Json;
 using DmarcAnalyzer.Mail;
 using DmarcAnalyzer.Storage;
-using Microsoft.Data.Sqlite;
 using Microsoft.Extensions.Logging;
 
 namespace DmarcAnalyzer.Filter.Outgoing;
@@ -36,7 +35,7 @@ internal sealed record SendResult(string Domain, string Destination, SendOutcome
 /// and each destination's mail as .eml beside it). The outbox spool and the ledger of handled destinations are
 /// written in one transaction, so a crash or a second run neither loses a report nor sends it twice.
 /// </summary>
-internal sealed class ReportSender(SqliteConnection db, OutgoingReportSettings settings, ExternalDestinations destinations,
+internal sealed class ReportSender(IOutgoingReportQueries ledger, OutgoingReportSettings settings, ExternalDestinations destinations,
     Outbox? outbox, TimeProvider time, ILogger<ReportSender> logger)
 {
     public async Task<IReadOnlyList<SendResult>> SendAsync(DateOnly day, string? dryRunFolder, CancellationToken ct)
@@ -44,10 +43,10 @@ internal sealed class ReportSender(SqliteConnection db, OutgoingReportSettings s
         if (dryRunFolder is null && outbox is null)
             throw new InvalidOperationException("sending reports needs the outbox (Smtp settings)");
         var begin = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        // The whole day is read before anything is sent: the spool and the ledger are written on this connection, not
+        // The whole day is read before anything is sent: the spool and the ledger are written on the same store, not
         // while its reader is open. Memory grows with the distinct rows, not with the messages.
         var domains = new SortedDictionary<string, ReportRows>(StringComparer.Ordinal);
-        await foreach (var (domain, facts) in OutgoingReportQueries.FactsAsync(db, begin.ToUnixTimeSeconds(), begin.AddDays(1).ToUnixTimeSeconds(), ct))
+        await foreach (var (domain, facts) in ledger.FactsAsync(begin.ToUnixTimeSeconds(), begin.AddDays(1).ToUnixTimeSeconds(), ct))
         {
             if (settings.Excludes(domain) || Read(domain, facts) is not { } message)
                 continue;
@@ -83,7 +82,7 @@ internal sealed class ReportSender(SqliteConnection db, OutgoingReportSettings s
         var report = OutgoingReport.Of(settings, day, rows);
         var gzip = AggregateReportXml.Gzip(report);
         var handled = dryRunFolder is null
-            ? await OutgoingReportQueries.HandledAsync(db, domain, report.Begin.ToUnixTimeSeconds(), ct)
+            ? await ledger.HandledAsync(domain, report.Begin.ToUnixTimeSeconds(), ct)
             : new HashSet<string>();
         var wroteReport = false;
         foreach (var destination in ReportDestination.Parse(last.Policy.Rua))
@@ -133,17 +132,14 @@ internal sealed class ReportSender(SqliteConnection db, OutgoingReportSettings s
     private async Task RecordAsync(OutgoingReport report, byte[] gzip, ReportDestination destination, SendResult result, CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        await using var transaction = await db.BeginTransactionAsync(ct);
-        if (result.Outcome == SendOutcome.Queued)
-            await outbox!.EnqueueAsync(ReportMail.Build(report, gzip, destination, now), ct);
+        var mail = result.Outcome == SendOutcome.Queued ? await outbox!.PrepareAsync(ReportMail.Build(report, gzip, destination, now), ct) : null;
         var outcome = result.Outcome switch
         {
             SendOutcome.Queued => OutgoingOutcome.Queued,
             SendOutcome.TooLarge => OutgoingOutcome.TooLarge,
             _ => OutgoingOutcome.NotAuthorised,
         };
-        await OutgoingReportQueries.AddAsync(db, new OutgoingReportRow(result.Domain, report.Begin.ToUnixTimeSeconds(), result.Destination,
-            report.ReportId, outcome, result.Size, result.Messages, result.Detail, now.ToUnixTimeSeconds()), ct);
-        await transaction.CommitAsync(ct);
+        await ledger.AddAsync(new OutgoingReportRow(result.Domain, report.Begin.ToUnixTimeSeconds(), result.Destination,
+            report.ReportId, outcome, result.Size, result.Messages, result.Detail, now.ToUnixTimeSeconds()), mail, ct);
     }
 }
