@@ -1,3 +1,4 @@
+using DmarcAnalyzer.Storage;
 using Microsoft.Extensions.Configuration;
 
 namespace DmarcAnalyzer.Cli;
@@ -10,6 +11,9 @@ namespace DmarcAnalyzer.Cli;
 internal static class AppConfiguration
 {
     public const string DatabaseKey = "Storage:Database";
+
+    /// <summary>A file holding the PostgreSQL password alone (never on the command line).</summary>
+    public const string PasswordFileKey = "Storage:PasswordFile";
 
     public static IConfigurationRoot Load(FileInfo? explicitFile, IReadOnlyDictionary<string, string?>? commandLine = null)
     {
@@ -31,10 +35,28 @@ internal static class AppConfiguration
         return builder.Build();
     }
 
-    /// <summary>The database file in force; a folder is bad usage, said as such rather than as SQLite's "unable to open".</summary>
-    public static string DatabasePath(IConfiguration config)
+    /// <summary>
+    /// The database in force: a SQLite file, or a PostgreSQL connection string with <see cref="PasswordFileKey"/> in it. A folder
+    /// is bad usage, said as such rather than as SQLite's "unable to open"; so is a PostgreSQL URL that is not one.
+    /// </summary>
+    public static string DatabasePath(IConfiguration config) => DatabasePath(config, config[DatabaseKey] ?? CommonOptions.DefaultDatabase);
+
+    /// <summary><paramref name="path"/> checked as <see cref="DatabasePath(IConfiguration)"/> checks the configured one (<c>db copy --to</c>).</summary>
+    public static string DatabasePath(IConfiguration config, string path)
     {
-        var path = config[DatabaseKey] ?? CommonOptions.DefaultDatabase;
+        if (StoreLocation.IsPostgres(path))
+        {
+            try
+            {
+                var database = StoreLocation.WithPasswordFile(path, config[PasswordFileKey]);
+                StoreLocation.Postgres(database, readPassword: false);
+                return database;
+            }
+            catch (StoreLocationException e)
+            {
+                throw new UsageException(e.Message);
+            }
+        }
         if (Directory.Exists(path))
             throw new UsageException($"the database {path} is a folder: name a file, such as {Path.Combine(path, CommonOptions.DefaultDatabase)}");
         return path;

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.RegularExpressions;
+using DmarcAnalyzer.Storage;
 
 namespace DmarcAnalyzer.Cli;
 
@@ -22,6 +23,7 @@ internal static partial class CommandLine
         root.Subcommands.Add(PollCommand.Create());
         root.Subcommands.Add(LearnCommand.Create());
         root.Subcommands.Add(PruneCommand.Create());
+        root.Subcommands.Add(DbCommand.Create());
         root.Subcommands.Add(EnrichCommand.Create());
         root.Subcommands.Add(SendReportsCommand.Create());
         root.Subcommands.Add(DigestCommand.Create());
@@ -47,6 +49,11 @@ internal static partial class CommandLine
             Console.Error.WriteLine($"dmarc: {e.Message}");
             Console.Error.WriteLine(Hint(parsed));
             return ExitCodes.Usage;
+        }
+        catch (StoreNotSupportedException e)
+        {
+            Console.Error.WriteLine($"dmarc: {e.Message}");
+            return ExitCodes.Fatal;
         }
         catch (OperationCanceledException)
         {

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using DmarcAnalyzer.Storage;
 
 namespace DmarcAnalyzer.Cli;
 
@@ -7,9 +8,13 @@ internal static class CommonOptions
 {
     public const string DefaultDatabase = "dmarc.db";
 
-    public static Option<FileInfo?> Database() => new("--db")
+    /// <summary><c>--db</c>: a SQLite file (made absolute, as a file option is) or a PostgreSQL URL or connection string (as given).</summary>
+    public static Option<string?> Database(string name = "--db") => new(name)
     {
-        Description = $"SQLite database file (default: Storage:Database in the configuration, else ./{DefaultDatabase})",
+        Description = $"SQLite database file, or a PostgreSQL URL (postgres://user@host/db) or connection string (Host=...;Database=...); "
+            + $"default: Storage:Database in the configuration, else ./{DefaultDatabase}",
+        CustomParser = r => r.Tokens.Count == 0 ? null
+            : StoreLocation.IsPostgres(r.Tokens[0].Value) ? r.Tokens[0].Value : Path.GetFullPath(r.Tokens[0].Value),
     };
 
     public static Option<FileInfo?> Config() => new("--config")

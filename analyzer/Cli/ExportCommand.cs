@@ -36,7 +36,7 @@ internal static class ExportCommand
         {
             var configuration = settings.Load(result);
             var path = AppConfiguration.DatabasePath(configuration);
-            if (!File.Exists(path))
+            if (!StoreLocation.Exists(path))
                 throw new UsageException($"no database at {path}: run 'dmarc ingest' first or name one with --db");
             var file = result.GetValue(output);
             await using var stream = file is null ? Console.OpenStandardOutput() : file.Create();

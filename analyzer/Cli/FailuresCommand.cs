@@ -58,7 +58,7 @@ internal static class FailuresCommand
         ParseResult result, CommandConfiguration settings, CancellationToken ct)
     {
         var path = AppConfiguration.DatabasePath(settings.Load(result));
-        if (!File.Exists(path))
+        if (!StoreLocation.Exists(path))
             throw new UsageException($"no database at {path}: run 'dmarc ingest' first or name one with --db");
         return await Store.OpenAsync(path, ct);
     }

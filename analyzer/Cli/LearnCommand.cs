@@ -45,7 +45,7 @@ internal static class LearnCommand
             if (r.GetValue(maxPairs) < 1)
                 throw new UsageException("--max-pairs must be at least 1");
             var path = AppConfiguration.DatabasePath(settings.Load(r));
-            if (!File.Exists(path))
+            if (!StoreLocation.Exists(path))
                 throw new UsageException($"database not found: {path}");
             await using var store = await Store.OpenAsync(path, ct);
             var criteria = new SpfOverrideCriteria(r.GetValue(maxAddresses), r.GetValue(minMessages), r.GetValue(maxPairs));

@@ -43,7 +43,7 @@ internal static class SendReportsCommand
             var folder = r.GetValue(dryRun);
             folder?.Create();
             var path = AppConfiguration.DatabasePath(config);
-            if (!File.Exists(path))
+            if (!StoreLocation.Exists(path))
                 throw new UsageException($"database not found: {path}");
             using var logs = Logging.CreateFactory();
             await using var store = await Store.OpenAsync(path, ct);

@@ -28,7 +28,7 @@ internal sealed class IngestPipeline : IAsyncDisposable
     public IngestLimits Limits => _limits;
 
     public static async Task<IngestPipeline> OpenAsync(string dbPath, IngestLimits limits, ILogger log, CancellationToken ct) =>
-        new(await IngestWriter.OpenAsync(dbPath, ct), limits, log);
+        new(await Store.OpenWriterAsync(dbPath, ct), limits, log);
 
     public async Task<IngestOutcome> IngestAsync(Stream input, string source, CancellationToken ct) =>
         await IngestAsync(await BoundedRead.ReadAsync(input, _limits, ct), source, ct);

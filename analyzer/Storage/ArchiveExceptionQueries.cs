@@ -1,5 +1,5 @@
 using System.Globalization;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace DmarcAnalyzer.Storage;
 
@@ -11,23 +11,23 @@ internal sealed record ArchiveExceptionRow(
 /// Encrypted-archive exceptions requested and decided through the dashboard. Each step is written with its audit
 /// entry in one transaction. The milter reads the approved ones beside the configuration's.
 /// </summary>
-internal sealed class ArchiveExceptionQueries(SqliteConnection connection)
+internal sealed class ArchiveExceptionQueries(DbConnection connection)
 {
     public async Task<long> RequestAsync(string sender, string? recipient, string reason,
         string requestedBy, DateTimeOffset now, CancellationToken ct)
     {
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
             INSERT INTO archive_exceptions (sender, recipient, reason, requested_by, requested_utc, state)
-            VALUES ($sender, $recipient, $reason, $by, $now, 'requested') RETURNING id
+            VALUES (@sender, @recipient, @reason, @by, @now, 'requested') RETURNING id
             """;
-        insert.Parameters.AddWithValue("$sender", sender);
-        insert.Parameters.AddWithValue("$recipient", (object?)recipient ?? DBNull.Value);
-        insert.Parameters.AddWithValue("$reason", reason);
-        insert.Parameters.AddWithValue("$by", requestedBy);
-        insert.Parameters.AddWithValue("$now", now.ToUnixTimeSeconds());
+        Sql.Add(insert, "@sender", sender);
+        Sql.Add(insert, "@recipient", (object?)recipient ?? DBNull.Value);
+        Sql.Add(insert, "@reason", reason);
+        Sql.Add(insert, "@by", requestedBy);
+        Sql.Add(insert, "@now", now.ToUnixTimeSeconds());
         var id = Convert.ToInt64(await insert.ExecuteScalarAsync(ct));
         await AuditQueries.AddAsync(transaction, now, requestedBy, "exception requested", $"#{id} {sender}{(recipient is null ? "" : " to " + recipient)}", reason, ct);
         await transaction.CommitAsync(ct);
@@ -40,18 +40,18 @@ internal sealed class ArchiveExceptionQueries(SqliteConnection connection)
     {
         if (decision == ExceptionState.Requested)
             throw new ArgumentOutOfRangeException(nameof(decision), "a decision approves or rejects");
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var update = connection.CreateCommand();
         update.Transaction = transaction;
         update.CommandText = """
-            UPDATE archive_exceptions SET state = $state, decided_by = $by, decided_utc = $now, expires = $expires
-            WHERE id = $id AND state = 'requested' RETURNING sender
+            UPDATE archive_exceptions SET state = @state, decided_by = @by, decided_utc = @now, expires = @expires
+            WHERE id = @id AND state = 'requested' RETURNING sender
             """;
-        update.Parameters.AddWithValue("$id", id);
-        update.Parameters.AddWithValue("$state", StateText(decision));
-        update.Parameters.AddWithValue("$by", decidedBy);
-        update.Parameters.AddWithValue("$now", now.ToUnixTimeSeconds());
-        update.Parameters.AddWithValue("$expires", expires is { } day ? day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : DBNull.Value);
+        Sql.Add(update, "@id", id);
+        Sql.Add(update, "@state", StateText(decision));
+        Sql.Add(update, "@by", decidedBy);
+        Sql.Add(update, "@now", now.ToUnixTimeSeconds());
+        Sql.Add(update, "@expires", expires is { } day ? day.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : DBNull.Value);
         if (await update.ExecuteScalarAsync(ct) is not string sender)
             return false;
         await AuditQueries.AddAsync(transaction, now, decidedBy,

@@ -1,9 +1,9 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace DmarcAnalyzer.Storage;
 
-/// <summary>The failures table on SQLite: inputs that could not be read, with their raw bytes.</summary>
-internal sealed class FailureQueries(SqliteConnection connection) : IFailureQueries
+/// <summary>The failures table (the same SQL on SQLite and PostgreSQL): inputs that could not be read, with their raw bytes.</summary>
+internal sealed class FailureQueries(DbConnection connection) : IFailureQueries
 {
     public async Task<IReadOnlyList<FailureRow>> ListAsync(CancellationToken ct)
     {
@@ -19,8 +19,8 @@ internal sealed class FailureQueries(SqliteConnection connection) : IFailureQuer
     public async Task<FailureRow?> FindAsync(long id, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
-        query.CommandText = "SELECT id, created_utc, source, reason, size, raw_truncated FROM failures WHERE id = $id";
-        query.Parameters.AddWithValue("$id", id);
+        query.CommandText = "SELECT id, created_utc, source, reason, size, raw_truncated FROM failures WHERE id = @id";
+        Sql.Add(query, "@id", id);
         await using var reader = await query.ExecuteReaderAsync(ct);
         return await reader.ReadAsync(ct) ? Row(reader) : null;
     }
@@ -28,8 +28,8 @@ internal sealed class FailureQueries(SqliteConnection connection) : IFailureQuer
     public async Task CopyRawAsync(long id, Stream output, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
-        query.CommandText = "SELECT b.raw FROM failures f JOIN failure_blobs b ON b.sha256 = f.sha256 WHERE f.id = $id";
-        query.Parameters.AddWithValue("$id", id);
+        query.CommandText = "SELECT b.raw FROM failures f JOIN failure_blobs b ON b.sha256 = f.sha256 WHERE f.id = @id";
+        Sql.Add(query, "@id", id);
         await using var reader = await query.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
         if (await reader.ReadAsync(ct))
         {
@@ -38,7 +38,7 @@ internal sealed class FailureQueries(SqliteConnection connection) : IFailureQuer
         }
     }
 
-    private static FailureRow Row(SqliteDataReader reader) => new(
+    private static FailureRow Row(DbDataReader reader) => new(
         reader.GetInt64(0), DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(1)), reader.GetString(2),
         reader.GetString(3), reader.GetInt64(4), reader.GetInt64(5) != 0);
 }

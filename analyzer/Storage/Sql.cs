@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Storage;
@@ -5,8 +6,14 @@ namespace DmarcAnalyzer.Storage;
 /// <summary>Small helpers the report writers and queries share.</summary>
 internal static class Sql
 {
-    public static void Add(SqliteCommand command, string name, object? value) =>
-        command.Parameters.AddWithValue(name, value ?? DBNull.Value);
+    /// <summary>A parameter by name (written @name in the SQL, which both SQLite and PostgreSQL read).</summary>
+    public static void Add(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
 
     public static string? Text(SqliteDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
 

@@ -1,38 +1,87 @@
+using System.Data.Common;
+using DmarcAnalyzer.Storage.Postgres;
 using Microsoft.Data.Sqlite;
+using Npgsql;
 
 namespace DmarcAnalyzer.Storage;
 
 /// <summary>
-/// An open store. Other rooms reach it through the interface of their use (<see cref="IRecordQueries"/>,
-/// <see cref="IVerdictQueries"/>, <see cref="IFailureQueries"/>, <see cref="IAlertQueries"/>, <see cref="IIngestWriter"/>), never through its
-/// connection: SQLite is the implementation today, PostgreSQL (issue 20) is the second.
+/// An open store: SQLite (a file, the default) or PostgreSQL (the store several hosts share), chosen by what
+/// <c>--db</c> names (<see cref="StoreLocation"/>). Other rooms reach it through the interface of their use
+/// (<see cref="IRecordQueries"/>, <see cref="IVerdictQueries"/>, <see cref="IFailureQueries"/>, <see cref="IAlertQueries"/>,
+/// <see cref="IIngestWriter"/> ...), never through its connection. Queries whose SQL both dialects read alike run on the
+/// store's one connection; the others have a class per backend.
 /// </summary>
 internal sealed class Store : IAsyncDisposable
 {
-    private readonly SqliteConnection _connection;
+    private readonly DbConnection _connection;
+    private readonly NpgsqlDataSource? _postgres;
+    private readonly ITlsReportQueries? _tlsReports;
+    private readonly IFailureReportQueries? _failureReports;
+    private readonly IAlertQueries? _alerts;
+    private readonly UserQueries? _users;
+    private readonly SourceQueries? _sources;
+    private readonly SearchQueries? _search;
+    private readonly ReportDetailQueries? _reportDetails;
 
     private Store(SqliteConnection connection)
     {
         _connection = connection;
         Records = new SqliteRecordQueries(connection);
         Verdicts = new SqliteVerdictQueries(connection);
-        Failures = new FailureQueries(connection);
-        TlsReports = new TlsReportQueries(connection);
-        FailureReports = new FailureReportQueries(connection);
-        Alerts = new SqliteAlertQueries(connection);
-        Users = new UserQueries(connection);
-        Audit = new AuditQueries(connection);
-        ArchiveExceptions = new ArchiveExceptionQueries(connection);
-        Sources = new SourceQueries(connection);
-        Search = new SearchQueries(connection);
-        ReportDetails = new ReportDetailQueries(connection);
-        Outbox = new OutboxQueries(connection);
-        OutgoingReports = new OutgoingReportQueries(connection);
         Export = new ExportQueries(connection);
+        _tlsReports = new TlsReportQueries(connection);
+        _failureReports = new FailureReportQueries(connection);
+        _alerts = new SqliteAlertQueries(connection);
+        _users = new UserQueries(connection);
+        _sources = new SourceQueries(connection);
+        _search = new SearchQueries(connection);
+        _reportDetails = new ReportDetailQueries(connection);
+        (Failures, Audit, ArchiveExceptions, Outbox, OutgoingReports) = Shared(connection);
     }
 
-    /// <summary>Opens (creating it when missing) the store at <paramref name="path"/>, its schema brought up to date.</summary>
-    public static async Task<Store> OpenAsync(string path, CancellationToken ct) => new(await Database.OpenAsync(path, ct));
+    private Store(NpgsqlDataSource source, NpgsqlConnection connection)
+    {
+        _connection = connection;
+        _postgres = source;
+        Records = new PgRecordQueries(source);
+        Verdicts = new PgVerdictQueries(source);
+        Export = new PgExportQueries(source);
+        (Failures, Audit, ArchiveExceptions, Outbox, OutgoingReports) = Shared(connection);
+    }
+
+    private static (IFailureQueries, AuditQueries, ArchiveExceptionQueries, IOutboxQueries, IOutgoingReportQueries) Shared(DbConnection connection) =>
+        (new FailureQueries(connection), new AuditQueries(connection), new ArchiveExceptionQueries(connection), new OutboxQueries(connection),
+            new OutgoingReportQueries(connection));
+
+    /// <summary>Opens (creating it when missing) the store <paramref name="database"/> names, its schema brought up to date.</summary>
+    public static async Task<Store> OpenAsync(string database, CancellationToken ct)
+    {
+        if (!StoreLocation.IsPostgres(database))
+            return new Store(await Database.OpenAsync(database, ct));
+        var source = await PgDatabase.OpenAsync(database, ct);
+        try
+        {
+            return new Store(source, await source.OpenConnectionAsync(ct));
+        }
+        catch
+        {
+            await source.DisposeAsync();
+            throw;
+        }
+    }
+
+    /// <summary>A writer of its own for ingest, on the store <paramref name="database"/> names.</summary>
+    public static async Task<IIngestWriter> OpenWriterAsync(string database, CancellationToken ct) =>
+        StoreLocation.IsPostgres(database)
+            ? new PgIngestWriter(await PgDatabase.OpenAsync(database, ct), ownsSource: true)
+            : await IngestWriter.OpenAsync(database, ct);
+
+    /// <summary>The store's own connection, for Storage's whole-store work (<see cref="StoreCopy"/>, <see cref="Retention"/>); other rooms use the interfaces.</summary>
+    internal DbConnection Connection => _connection;
+
+    /// <summary>Which kind of store this is.</summary>
+    public StoreKind Kind => _postgres is null ? StoreKind.Sqlite : StoreKind.Postgres;
 
     public IRecordQueries Records { get; }
 
@@ -40,14 +89,14 @@ internal sealed class Store : IAsyncDisposable
 
     public IFailureQueries Failures { get; }
 
-    public ITlsReportQueries TlsReports { get; }
+    public ITlsReportQueries TlsReports => _tlsReports ?? throw NotYet("TLS reports");
 
-    public IFailureReportQueries FailureReports { get; }
+    public IFailureReportQueries FailureReports => _failureReports ?? throw NotYet("failure reports");
 
-    public IAlertQueries Alerts { get; }
+    public IAlertQueries Alerts => _alerts ?? throw NotYet("alerts");
 
     /// <summary>The dashboard's users and failed sign-ins.</summary>
-    public UserQueries Users { get; }
+    public UserQueries Users => _users ?? throw NotYet("the dashboard's users");
 
     public AuditQueries Audit { get; }
 
@@ -55,11 +104,11 @@ internal sealed class Store : IAsyncDisposable
     public ArchiveExceptionQueries ArchiveExceptions { get; }
 
     /// <summary>The dashboard's source, search and report pages.</summary>
-    public SourceQueries Sources { get; }
+    public SourceQueries Sources => _sources ?? throw NotYet("the dashboard's source page");
 
-    public SearchQueries Search { get; }
+    public SearchQueries Search => _search ?? throw NotYet("the dashboard's search");
 
-    public ReportDetailQueries ReportDetails { get; }
+    public ReportDetailQueries ReportDetails => _reportDetails ?? throw NotYet("the dashboard's report page");
 
     /// <summary>The outbox spool.</summary>
     public IOutboxQueries Outbox { get; }
@@ -69,5 +118,18 @@ internal sealed class Store : IAsyncDisposable
 
     public IExportQueries Export { get; }
 
-    public ValueTask DisposeAsync() => _connection.DisposeAsync();
+    private static StoreNotSupportedException NotYet(string what) =>
+        new($"{what}: not available on a PostgreSQL store in this version; use a SQLite store for it");
+
+    public async ValueTask DisposeAsync()
+    {
+        await _connection.DisposeAsync();
+        if (_postgres is not null)
+            await _postgres.DisposeAsync();
+    }
 }
+
+internal enum StoreKind { Sqlite, Postgres }
+
+/// <summary>What the store in use cannot do (yet): said to the user, not a crash.</summary>
+internal sealed class StoreNotSupportedException(string message) : Exception(message);

@@ -1,5 +1,5 @@
 using DmarcAnalyzer.Reports.Tls;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace DmarcAnalyzer.Storage;
 
@@ -10,25 +10,26 @@ namespace DmarcAnalyzer.Storage;
 internal static class TlsReportWriter
 {
     /// <returns>True when stored, false when the store already had it.</returns>
-    public static async Task<bool> AddAsync(SqliteConnection connection, TlsReport report, ReadOnlyMemory<byte> raw, string source,
+    public static async Task<bool> AddAsync(DbConnection connection, TlsReport report, ReadOnlyMemory<byte> raw, string source,
         CancellationToken ct, Action? beforeCommit = null)
     {
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
-            INSERT OR IGNORE INTO tls_reports (organization_name, report_id, begin_utc, end_utc, contact_info, source, ingested_utc, raw_gzip)
-            VALUES ($org, $rid, $begin, $end, $contact, $source, $now, $raw)
+            INSERT INTO tls_reports (organization_name, report_id, begin_utc, end_utc, contact_info, source, ingested_utc, raw_gzip)
+            VALUES (@org, @rid, @begin, @end, @contact, @source, @now, @raw)
+            ON CONFLICT DO NOTHING
             RETURNING id
             """;
-        Sql.Add(insert, "$org", report.OrganizationName);
-        Sql.Add(insert, "$rid", report.ReportId);
-        Sql.Add(insert, "$begin", report.Begin.ToUnixTimeSeconds());
-        Sql.Add(insert, "$end", report.End.ToUnixTimeSeconds());
-        Sql.Add(insert, "$contact", report.ContactInfo);
-        Sql.Add(insert, "$source", source);
-        Sql.Add(insert, "$now", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        Sql.Add(insert, "$raw", RawGzip.Compress(raw.Span));
+        Sql.Add(insert, "@org", report.OrganizationName);
+        Sql.Add(insert, "@rid", report.ReportId);
+        Sql.Add(insert, "@begin", report.Begin.ToUnixTimeSeconds());
+        Sql.Add(insert, "@end", report.End.ToUnixTimeSeconds());
+        Sql.Add(insert, "@contact", report.ContactInfo);
+        Sql.Add(insert, "@source", source);
+        Sql.Add(insert, "@now", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        Sql.Add(insert, "@raw", RawGzip.Compress(raw.Span));
         if (await insert.ExecuteScalarAsync(ct) is not long reportId)
             return false;
 
@@ -36,7 +37,7 @@ internal static class TlsReportWriter
         policy.Transaction = transaction;
         policy.CommandText = """
             INSERT INTO tls_policies (report, position, policy_type, policy_string, policy_domain, mx_host, successful_sessions, failed_sessions)
-            VALUES ($report, $position, $type, $string, $domain, $mx, $success, $failure)
+            VALUES (@report, @position, @type, @string, @domain, @mx, @success, @failure)
             RETURNING id
             """;
         await using var detail = connection.CreateCommand();
@@ -44,34 +45,34 @@ internal static class TlsReportWriter
         detail.CommandText = """
             INSERT INTO tls_failure_details (policy, result_type, sending_mta_ip, receiving_mx_hostname, receiving_mx_helo, receiving_ip,
                 failed_sessions, additional_information, failure_reason_code)
-            VALUES ($policy, $result, $sending, $mx, $helo, $receiving, $failed, $info, $code)
+            VALUES (@policy, @result, @sending, @mx, @helo, @receiving, @failed, @info, @code)
             """;
         for (var i = 0; i < report.Policies.Count; i++)
         {
             var p = report.Policies[i];
             policy.Parameters.Clear();
-            Sql.Add(policy, "$report", reportId);
-            Sql.Add(policy, "$position", i);
-            Sql.Add(policy, "$type", p.PolicyTypeText);
-            Sql.Add(policy, "$string", p.PolicyStrings.Count == 0 ? null : string.Join('\n', p.PolicyStrings));
-            Sql.Add(policy, "$domain", p.PolicyDomain);
-            Sql.Add(policy, "$mx", p.MxHosts.Count == 0 ? null : string.Join('\n', p.MxHosts));
-            Sql.Add(policy, "$success", p.SuccessfulSessions);
-            Sql.Add(policy, "$failure", p.FailedSessions);
+            Sql.Add(policy, "@report", reportId);
+            Sql.Add(policy, "@position", i);
+            Sql.Add(policy, "@type", p.PolicyTypeText);
+            Sql.Add(policy, "@string", p.PolicyStrings.Count == 0 ? null : string.Join('\n', p.PolicyStrings));
+            Sql.Add(policy, "@domain", p.PolicyDomain);
+            Sql.Add(policy, "@mx", p.MxHosts.Count == 0 ? null : string.Join('\n', p.MxHosts));
+            Sql.Add(policy, "@success", p.SuccessfulSessions);
+            Sql.Add(policy, "@failure", p.FailedSessions);
             var policyId = (long)(await policy.ExecuteScalarAsync(ct))!;
             foreach (var d in p.FailureDetails)
             {
                 ct.ThrowIfCancellationRequested();
                 detail.Parameters.Clear();
-                Sql.Add(detail, "$policy", policyId);
-                Sql.Add(detail, "$result", d.ResultTypeText);
-                Sql.Add(detail, "$sending", d.SendingMtaIp);
-                Sql.Add(detail, "$mx", d.ReceivingMxHostname);
-                Sql.Add(detail, "$helo", d.ReceivingMxHelo);
-                Sql.Add(detail, "$receiving", d.ReceivingIp);
-                Sql.Add(detail, "$failed", d.FailedSessions);
-                Sql.Add(detail, "$info", d.AdditionalInformation);
-                Sql.Add(detail, "$code", d.FailureReasonCode);
+                Sql.Add(detail, "@policy", policyId);
+                Sql.Add(detail, "@result", d.ResultTypeText);
+                Sql.Add(detail, "@sending", d.SendingMtaIp);
+                Sql.Add(detail, "@mx", d.ReceivingMxHostname);
+                Sql.Add(detail, "@helo", d.ReceivingMxHelo);
+                Sql.Add(detail, "@receiving", d.ReceivingIp);
+                Sql.Add(detail, "@failed", d.FailedSessions);
+                Sql.Add(detail, "@info", d.AdditionalInformation);
+                Sql.Add(detail, "@code", d.FailureReasonCode);
                 await detail.ExecuteNonQueryAsync(ct);
             }
         }

@@ -1,0 +1,209 @@
+using System.Text;
+using Npgsql;
+
+namespace DmarcAnalyzer.Storage.Postgres;
+
+/// <summary>
+/// The record queries on PostgreSQL: the same rows and flags as <see cref="RecordQueries"/>. SQLite's <c>x IS 'pass'</c>
+/// (false for NULL) is <c>x IS NOT DISTINCT FROM 'pass'</c> here, and its booleans are integers where PostgreSQL's are not.
+/// </summary>
+internal sealed class PgRecordQueries(NpgsqlDataSource source) : IRecordQueries
+{
+    private const string PeriodWhere =
+        "rp.begin_utc >= @from AND rp.begin_utc < @to AND (@domain::text IS NULL OR rp.domain = @domain::text)";
+
+    private const string ArcComment = "(x.type = 'local_policy' AND x.comment LIKE '%arc=pass%')";
+
+    private static string Is(string column, string value) => $"({column} IS NOT DISTINCT FROM '{value}')";
+
+    private static string FromDomainPass(string result, string domain) => $"""
+        ({Is(result, "pass")} AND r.header_from IS NOT NULL
+             AND ({domain} = r.header_from OR {domain} LIKE '%.' || r.header_from OR r.header_from LIKE '%.' || {domain}))
+        """;
+
+    /// <summary>Ends the CASE chain of a failure: evaluated passes carry none of the failure flags.</summary>
+    private static readonly string Passed = $"{Is("r.dkim_eval", "pass")} OR {Is("r.spf_eval", "pass")}";
+
+    private static readonly string RecordsSql = $"""
+        SELECT r.report, r.source_ip, r.count,
+               (CASE WHEN {Is("r.dkim_eval", "pass")} THEN 1 ELSE 0 END) | (CASE WHEN {Is("r.spf_eval", "pass")} THEN 2 ELSE 0 END)
+             | (CASE WHEN {Passed} THEN 0
+                     WHEN EXISTS (SELECT 1 FROM record_reasons x WHERE x.record = r.id
+                                  AND (x.type IN ('forwarded', 'trusted_forwarder', 'mailing_list') OR {ArcComment}))
+                       OR (({Is("r.spf_result", "fail")} OR EXISTS (SELECT 1 FROM record_spf s WHERE s.record = r.id AND s.result = 'fail'))
+                           AND ({FromDomainPass("r.dkim_result", "r.dkim_domain")}
+                                OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND {FromDomainPass("d.result", "d.domain")}))) THEN 4
+                     ELSE 0 END)
+             | (CASE WHEN {Passed} THEN 0
+                     WHEN EXISTS (SELECT 1 FROM record_reasons x WHERE x.record = r.id AND {ArcComment}) THEN 32
+                     ELSE 0 END)
+             | (CASE WHEN {Passed} THEN 0
+                     WHEN ({Is("r.dkim_result", "pass")} AND r.dkim_domain IS NOT NULL AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")})
+                       OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND d.result = 'pass' AND NOT {FromDomainPass("d.result", "d.domain")}) THEN 64
+                     ELSE 0 END)
+             | (CASE r.disposition WHEN 'none' THEN 0 WHEN 'quarantine' THEN 8 WHEN 'reject' THEN 16 ELSE 24 END)
+          FROM reports rp JOIN records r ON r.report = rp.id
+         WHERE {PeriodWhere} AND rp.id >= @first AND rp.id < @end
+        """;
+
+    private const string Missing = $"""
+        SELECT rp.id FROM reports rp
+         WHERE {PeriodWhere} AND NOT EXISTS (SELECT 1 FROM report_results x WHERE x.report = rp.id)
+           AND EXISTS (SELECT 1 FROM records r WHERE r.report = rp.id)
+        """;
+
+    private const string ResultsOfMissing = """
+        SELECT r.report, 'spf' AS kind, r.spf_result AS value, least(r.count, 1099511627776) AS count FROM missing m JOIN records r ON r.report = m.id WHERE r.spf_result IS NOT NULL
+        UNION ALL SELECT r.report, 'spf', x.result, least(r.count, 1099511627776) FROM missing m JOIN records r ON r.report = m.id JOIN record_spf x ON x.record = r.id
+        UNION ALL SELECT r.report, 'dkim', r.dkim_result, least(r.count, 1099511627776) FROM missing m JOIN records r ON r.report = m.id WHERE r.dkim_result IS NOT NULL
+        UNION ALL SELECT r.report, 'dkim', x.result, least(r.count, 1099511627776) FROM missing m JOIN records r ON r.report = m.id JOIN record_dkim x ON x.record = r.id
+        UNION ALL SELECT r.report, 'reason', x.type, least(r.count, 1099511627776) FROM missing m JOIN records r ON r.report = m.id JOIN record_reasons x ON x.record = r.id
+        """;
+
+    public async Task<IReadOnlyList<StoredReport>> ReportsAsync(RecordFilter filter, CancellationToken ct)
+    {
+        await using var connection = await source.OpenConnectionAsync(ct);
+        await using var command = Command(connection, $"SELECT id, domain, begin_utc, org_name, p, sp, np, testing FROM reports rp WHERE {PeriodWhere}", filter);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var reports = new List<StoredReport>();
+        while (await reader.ReadAsync(ct))
+            reports.Add(new StoredReport(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
+                Pg.Text(reader, 4), Pg.Text(reader, 5), Pg.Text(reader, 6), Pg.Text(reader, 7)));
+        return reports;
+    }
+
+    /// <summary>As on SQLite: reports stored without their summed counts get them summed here from their records, once.</summary>
+    public async Task<IReadOnlyList<ResultCountOfReport>> ResultCountsAsync(RecordFilter filter, CancellationToken ct)
+    {
+        await using var connection = await source.OpenConnectionAsync(ct);
+        await using (var missing = Command(connection, $"""
+            WITH missing (id) AS ({Missing}), results AS ({ResultsOfMissing})
+            INSERT INTO report_results (report, kind, value, messages)
+            SELECT report, kind, value, least(sum(count), 9e18)::bigint FROM results GROUP BY report, kind, value
+            ON CONFLICT DO NOTHING
+            """, filter))
+            await missing.ExecuteNonQueryAsync(ct);
+        await using var command = Command(connection, $"""
+            SELECT rp.id, x.kind, x.value, x.messages
+              FROM reports rp JOIN report_results x ON x.report = rp.id
+             WHERE {PeriodWhere}
+            """, filter);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<ResultCountOfReport>();
+        while (await reader.ReadAsync(ct))
+            rows.Add(new ResultCountOfReport(reader.GetInt64(0), reader.GetString(1), reader.GetString(2),
+                Math.Clamp(reader.GetInt64(3), 0, RecordQueries.MaxCount * 1_000)));
+        return rows;
+    }
+
+    /// <summary>The two halves on two connections of the pool, side by side, as SQLite reads them on two connections.</summary>
+    public async Task ReadRecordsAsync(RecordFilter filter, long middle, StoredRecordVisitor below, StoredRecordVisitor fromMiddle, CancellationToken ct)
+    {
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var firstHalf = Task.Run(() => ReadAsync(filter, (long.MinValue, middle), below, stop.Token), stop.Token);
+        try
+        {
+            await ReadAsync(filter, (middle, long.MaxValue), fromMiddle, ct);
+        }
+        catch
+        {
+            await stop.CancelAsync();
+            await Task.WhenAny(firstHalf);
+            throw;
+        }
+        await firstHalf;
+    }
+
+    private async Task ReadAsync(RecordFilter filter, (long From, long ToExclusive) reports, StoredRecordVisitor visit, CancellationToken ct)
+    {
+        await using var connection = await source.OpenConnectionAsync(ct);
+        await using var command = Command(connection, RecordsSql, filter);
+        Pg.Add(command, "first", reports.From);
+        Pg.Add(command, "end", reports.ToExclusive);
+        await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
+        var ip = new byte[64];
+        while (await reader.ReadAsync(ct))
+        {
+            var report = reader.GetInt64(0);
+            var text = reader.GetString(1);
+            if (Encoding.UTF8.GetMaxByteCount(text.Length) > ip.Length)
+                ip = new byte[Encoding.UTF8.GetMaxByteCount(text.Length)];
+            var length = Encoding.UTF8.GetBytes(text, ip);
+            visit(report, ip.AsSpan(0, length), Math.Clamp(reader.GetInt64(2), 0, RecordQueries.MaxCount), reader.GetInt32(3));
+        }
+    }
+
+    public async Task<Dictionary<string, PtrCacheEntry>> PtrNamesAsync(CancellationToken ct)
+    {
+        await using var connection = await source.OpenConnectionAsync(ct);
+        await using var command = Pg.Command(connection, "SELECT ip, name, checked_utc FROM ptr_cache");
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var entries = new Dictionary<string, PtrCacheEntry>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct))
+        {
+            var entry = new PtrCacheEntry(reader.GetString(0), Pg.Text(reader, 1), reader.GetInt64(2));
+            entries[entry.Ip] = entry;
+        }
+        return entries;
+    }
+
+    public async Task SavePtrNamesAsync(IReadOnlyCollection<PtrCacheEntry> entries, CancellationToken ct)
+    {
+        if (entries.Count == 0)
+            return;
+        await using var connection = await source.OpenConnectionAsync(ct);
+        await using var command = Pg.Command(connection, """
+            INSERT INTO ptr_cache (ip, name, checked_utc) SELECT * FROM unnest(@ips, @names, @checked)
+            ON CONFLICT (ip) DO UPDATE SET name = excluded.name, checked_utc = excluded.checked_utc
+            """);
+        Pg.Add(command, "ips", entries.Select(e => e.Ip).ToArray());
+        Pg.Add(command, "names", entries.Select(e => e.Name).ToArray());
+        Pg.Add(command, "checked", entries.Select(e => e.CheckedUtc).ToArray());
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    public async Task<Dictionary<string, NetworkCacheEntry>> NetworkCacheAsync(string databases, CancellationToken ct)
+    {
+        await using var connection = await source.OpenConnectionAsync(ct);
+        await using var command = Pg.Command(connection, "SELECT ip, asn, as_org, country FROM network_cache WHERE databases = @databases");
+        Pg.Add(command, "databases", databases);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var entries = new Dictionary<string, NetworkCacheEntry>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(ct))
+        {
+            // As on SQLite: AS number 0 (reserved, RFC 7607) and empty text read back as none.
+            var asn = Pg.Number(reader, 1);
+            var entry = new NetworkCacheEntry(reader.GetString(0), asn == 0 ? null : asn, Empty(Pg.Text(reader, 2)), Empty(Pg.Text(reader, 3)));
+            entries[entry.Ip] = entry;
+        }
+        return entries;
+    }
+
+    private static string? Empty(string? text) => string.IsNullOrEmpty(text) ? null : text;
+
+    public async Task SaveNetworkCacheAsync(string databases, IReadOnlyCollection<NetworkCacheEntry> entries, CancellationToken ct)
+    {
+        if (entries.Count == 0)
+            return;
+        await using var connection = await source.OpenConnectionAsync(ct);
+        await using var command = Pg.Command(connection, """
+            INSERT INTO network_cache (ip, databases, asn, as_org, country) SELECT ip, @databases, asn, org, country FROM unnest(@ips, @asns, @orgs, @countries) AS x (ip, asn, org, country)
+            ON CONFLICT (ip) DO UPDATE SET databases = excluded.databases, asn = excluded.asn, as_org = excluded.as_org, country = excluded.country
+            """);
+        Pg.Add(command, "databases", databases);
+        Pg.Add(command, "ips", entries.Select(e => e.Ip).ToArray());
+        Pg.Add(command, "asns", entries.Select(e => e.Asn).ToArray());
+        Pg.Add(command, "orgs", entries.Select(e => e.AsOrg).ToArray());
+        Pg.Add(command, "countries", entries.Select(e => e.Country).ToArray());
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
+    private static NpgsqlCommand Command(NpgsqlConnection connection, string sql, RecordFilter filter)
+    {
+        var command = Pg.Command(connection, sql);
+        Pg.Add(command, "from", filter.FromUtc);
+        Pg.Add(command, "to", filter.ToUtcExclusive);
+        Pg.Add(command, "domain", filter.Domain);
+        return command;
+    }
+}
