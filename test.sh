@@ -10,10 +10,10 @@ cd "$(dirname "$0")"
 # Python-UNO (real password-protected .doc and .xls files for the same rule), MaxMind's DB writer for Perl (small .mmdb
 # network databases made in the enrichment tests), Chromium (the report page at a phone's width,
 # the dashboard's browser tests driven by Playwright), xmllint, dmarc-cat and
-# Mail::DMARC (our outgoing reports read back by other tools).
+# Mail::DMARC (our outgoing reports read back by other tools), PostgreSQL 15 (the shared store; the tests initdb a private cluster).
 packages=(dovecot-imapd postfix python3-dkim python3-spf libmail-dkim-perl publicsuffix fonts-dejavu-core 7zip xz-utils zip
   libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui python3-uno libmaxmind-db-writer-perl chromium
-  libxml2-utils dmarc-cat libmail-dmarc-perl)
+  libxml2-utils dmarc-cat libmail-dmarc-perl postgresql)
 
 missing=()
 for p in "${packages[@]}"; do
@@ -36,7 +36,7 @@ if [ ${#missing[@]} -gt 0 ]; then
     exit 1
   fi
   # The packages' own daemons are not ours to run: the tests start private instances.
-  for s in dovecot postfix; do
+  for s in dovecot postfix postgresql; do
     service "$s" stop >/dev/null 2>&1 || true
   done
 fi

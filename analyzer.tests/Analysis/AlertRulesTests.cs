@@ -14,7 +14,7 @@ public sealed class AlertRulesTests
 
     private static Task<IReadOnlyList<Alert>> EvaluateAsync(TestStore store, DateTimeOffset? now = null, AlertSettings? settings = null,
         IReadOnlyList<ExpiringException>? exceptions = null) =>
-        AlertRules.EvaluateAsync(new SqliteAlertQueries(store.Db), settings ?? AlertSettings.Default, exceptions ?? [], now ?? Now, Ct);
+        AlertRules.EvaluateAsync(new StoreAlertQueries(store.Db), settings ?? AlertSettings.Default, exceptions ?? [], now ?? Now, Ct);
 
     private static TestRecord Failing(string ip, long count) => new(ip, count, DkimEval: "fail", SpfEval: "fail");
 
@@ -101,7 +101,7 @@ public sealed class AlertRulesTests
         await store.AddReportAsync("example.com", Today.AddDays(-30), [new("192.0.2.1", 10)]);
         var silent = await EvaluateAsync(store, Now.AddDays(4));
 
-        var state = new SqliteAlertQueries(store.Db);
+        var state = new StoreAlertQueries(store.Db);
         Assert.Single(await AlertState.NewAsync(state, silent, Ct));
         await AlertState.RecordAsync(state, silent, Now, Ct);
         Assert.Empty(await AlertState.NewAsync(state, silent, Ct));

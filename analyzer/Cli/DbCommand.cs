@@ -53,7 +53,17 @@ internal static class DbCommand
             var destination = AppConfiguration.DatabasePath(configuration, result.GetValue(target)!);
             await using var fromStore = await Store.OpenAsync(source, ct);
             await using var toStore = await Store.OpenAsync(destination, ct);
-            var tables = await StoreCopy.CopyAsync(fromStore, toStore, ct);
+            IReadOnlyList<TableCopy> tables;
+            try
+            {
+                tables = await StoreCopy.CopyAsync(fromStore, toStore, ct);
+            }
+            catch (InvalidOperationException e)
+            {
+                // A target with rows, or a source with tables this dmarc does not know: nothing was copied.
+                Console.Error.WriteLine($"dmarc: {e.Message}");
+                return ExitCodes.Fatal;
+            }
             foreach (var table in tables)
                 Console.Out.WriteLine($"{table.Table}: {table.Rows} rows copied, {table.RowsInTarget} in the target, "
                     + (table.Verified ? "verified" : "NOT VERIFIED"));

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace DmarcAnalyzer.Storage;
 
@@ -14,7 +14,7 @@ internal static class AlertQueries
     /// <summary>An alert that has fired and not cleared since.</summary>
     internal sealed record FiredAlert(string Rule, string Domain, string Key);
 
-    public static async Task<IReadOnlyList<string>> PolicyDomainsAsync(SqliteConnection db, CancellationToken ct)
+    public static async Task<IReadOnlyList<string>> PolicyDomainsAsync(DbConnection db, CancellationToken ct)
     {
         await using var query = db.CreateCommand();
         query.CommandText = "SELECT DISTINCT domain FROM reports ORDER BY domain";
@@ -26,51 +26,51 @@ internal static class AlertQueries
     /// <paramref name="sinceUtc"/>, and that no report before then lists for that domain. Failing: neither DKIM nor SPF
     /// passed as the receiver evaluated them.
     /// </summary>
-    public static async Task<IReadOnlyList<FailingSource>> NewFailingSourcesAsync(SqliteConnection db, long sinceUtc, long minMessages, CancellationToken ct)
+    public static async Task<IReadOnlyList<FailingSource>> NewFailingSourcesAsync(DbConnection db, long sinceUtc, long minMessages, CancellationToken ct)
     {
         await using var query = db.CreateCommand();
         query.CommandText = """
-            SELECT f.domain, f.source_ip, f.day, max(f.failing) FROM (
-                SELECT rep.domain AS domain, rec.source_ip AS source_ip, rep.begin_utc / 86400 AS day, sum(rec.count) AS failing
+            SELECT f.domain, f.source_ip, f.day, f.failing FROM (
+                SELECT rep.domain AS domain, rec.source_ip AS source_ip, rep.begin_utc / 86400 AS day, CAST(sum(rec.count) AS BIGINT) AS failing,
+                       row_number() OVER (PARTITION BY rep.domain, rec.source_ip ORDER BY sum(rec.count) DESC, rep.begin_utc / 86400) AS busiest
                 FROM records rec JOIN reports rep ON rep.id = rec.report
-                WHERE rep.begin_utc >= $since AND coalesce(rec.dkim_eval, '') <> 'pass' AND coalesce(rec.spf_eval, '') <> 'pass'
-                GROUP BY rep.domain, rec.source_ip, day
-                HAVING failing > $min) AS f
-            WHERE NOT EXISTS (
+                WHERE rep.begin_utc >= @since AND coalesce(rec.dkim_eval, '') <> 'pass' AND coalesce(rec.spf_eval, '') <> 'pass'
+                GROUP BY rep.domain, rec.source_ip, rep.begin_utc / 86400
+                HAVING sum(rec.count) > @min) AS f
+            WHERE f.busiest = 1 AND NOT EXISTS (
                 SELECT 1 FROM records old JOIN reports r ON r.id = old.report
-                WHERE r.domain = f.domain AND old.source_ip = f.source_ip AND r.begin_utc < $since)
-            GROUP BY f.domain, f.source_ip
+                WHERE r.domain = f.domain AND old.source_ip = f.source_ip AND r.begin_utc < @since)
             ORDER BY f.domain, f.source_ip
             """;
-        query.Parameters.AddWithValue("$since", sinceUtc);
-        query.Parameters.AddWithValue("$min", minMessages);
+        Sql.Add(query, "@since", sinceUtc);
+        Sql.Add(query, "@min", minMessages);
         return await ReadAsync(query, r => new FailingSource(r.GetString(0), r.GetString(1), r.GetInt64(2), r.GetInt64(3)), ct);
     }
 
     /// <summary>Per domain, messages and DMARC passes of the reports that begin in [from, to).</summary>
-    public static async Task<IReadOnlyList<PassCount>> PassCountsAsync(SqliteConnection db, long fromUtc, long toUtc, CancellationToken ct)
+    public static async Task<IReadOnlyList<PassCount>> PassCountsAsync(DbConnection db, long fromUtc, long toUtc, CancellationToken ct)
     {
         await using var query = db.CreateCommand();
         query.CommandText = """
-            SELECT rep.domain, sum(rec.count), sum(CASE WHEN rec.dkim_eval = 'pass' OR rec.spf_eval = 'pass' THEN rec.count ELSE 0 END)
+            SELECT rep.domain, CAST(sum(rec.count) AS BIGINT), CAST(sum(CASE WHEN rec.dkim_eval = 'pass' OR rec.spf_eval = 'pass' THEN rec.count ELSE 0 END) AS BIGINT)
             FROM records rec JOIN reports rep ON rep.id = rec.report
-            WHERE rep.begin_utc >= $from AND rep.begin_utc < $to
+            WHERE rep.begin_utc >= @from AND rep.begin_utc < @to
             GROUP BY rep.domain
             """;
-        query.Parameters.AddWithValue("$from", fromUtc);
-        query.Parameters.AddWithValue("$to", toUtc);
+        Sql.Add(query, "@from", fromUtc);
+        Sql.Add(query, "@to", toUtc);
         return await ReadAsync(query, r => new PassCount(r.GetString(0), r.GetInt64(1), r.GetInt64(2)), ct);
     }
 
     /// <summary>When the newest report was stored, or null for an empty store.</summary>
-    public static async Task<long?> LastIngestAsync(SqliteConnection db, CancellationToken ct)
+    public static async Task<long?> LastIngestAsync(DbConnection db, CancellationToken ct)
     {
         await using var query = db.CreateCommand();
         query.CommandText = "SELECT max(ingested_utc) FROM reports";
         return await query.ExecuteScalarAsync(ct) is long last ? last : null;
     }
 
-    public static async Task<IReadOnlyList<FiredAlert>> FiredAsync(SqliteConnection db, CancellationToken ct)
+    public static async Task<IReadOnlyList<FiredAlert>> FiredAsync(DbConnection db, CancellationToken ct)
     {
         await using var query = db.CreateCommand();
         query.CommandText = "SELECT rule, domain, key FROM alert_state";
@@ -81,9 +81,9 @@ internal static class AlertQueries
     /// Makes the state the set of alerts firing now, in one transaction: alerts that cleared are forgotten (so they
     /// fire again when they come back), new ones are recorded with when they fired.
     /// </summary>
-    public static async Task RecordAsync(SqliteConnection db, IReadOnlyList<(FiredAlert Alert, string Text)> firing, DateTimeOffset now, CancellationToken ct)
+    public static async Task RecordAsync(DbConnection db, IReadOnlyList<(FiredAlert Alert, string Text)> firing, DateTimeOffset now, CancellationToken ct)
     {
-        await using var transaction = (SqliteTransaction)await db.BeginTransactionAsync(ct);
+        await using var transaction = await db.BeginTransactionAsync(ct);
         await using (var clear = db.CreateCommand())
         {
             clear.Transaction = transaction;
@@ -95,14 +95,14 @@ internal static class AlertQueries
             await using var insert = db.CreateCommand();
             insert.Transaction = transaction;
             insert.CommandText = """
-                INSERT INTO alert_now (rule, domain, key) VALUES ($rule, $domain, $key);
-                INSERT OR IGNORE INTO alert_state (rule, domain, key, text, fired_utc) VALUES ($rule, $domain, $key, $text, $now);
+                INSERT INTO alert_now (rule, domain, key) VALUES (@rule, @domain, @key);
+                INSERT INTO alert_state (rule, domain, key, text, fired_utc) VALUES (@rule, @domain, @key, @text, @now) ON CONFLICT DO NOTHING;
                 """;
-            insert.Parameters.AddWithValue("$rule", alert.Rule);
-            insert.Parameters.AddWithValue("$domain", alert.Domain);
-            insert.Parameters.AddWithValue("$key", alert.Key);
-            insert.Parameters.AddWithValue("$text", text);
-            insert.Parameters.AddWithValue("$now", now.ToUnixTimeSeconds());
+            Sql.Add(insert, "@rule", alert.Rule);
+            Sql.Add(insert, "@domain", alert.Domain);
+            Sql.Add(insert, "@key", alert.Key);
+            Sql.Add(insert, "@text", text);
+            Sql.Add(insert, "@now", now.ToUnixTimeSeconds());
             await insert.ExecuteNonQueryAsync(ct);
         }
         await using (var forget = db.CreateCommand())
@@ -118,7 +118,7 @@ internal static class AlertQueries
         await transaction.CommitAsync(ct);
     }
 
-    private static async Task<IReadOnlyList<T>> ReadAsync<T>(SqliteCommand query, Func<SqliteDataReader, T> read, CancellationToken ct)
+    private static async Task<IReadOnlyList<T>> ReadAsync<T>(DbCommand query, Func<DbDataReader, T> read, CancellationToken ct)
     {
         await using var reader = await query.ExecuteReaderAsync(ct);
         var rows = new List<T>();

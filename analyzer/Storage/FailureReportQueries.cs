@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace DmarcAnalyzer.Storage;
 
-/// <summary>The SQLite <see cref="IFailureReportQueries"/>.</summary>
-internal sealed class FailureReportQueries(SqliteConnection connection) : IFailureReportQueries
+/// <summary>The <see cref="IFailureReportQueries"/> of both stores (the same SQL on SQLite and PostgreSQL).</summary>
+internal sealed class FailureReportQueries(DbConnection connection) : IFailureReportQueries
 {
     public IAsyncEnumerable<FailureReportRow> ExportAsync(CancellationToken ct) => ReadAsync(long.MinValue, long.MaxValue, null, ct);
 
@@ -18,12 +18,12 @@ internal sealed class FailureReportQueries(SqliteConnection connection) : IFailu
                    original_rcpt_to, arrival_date, header_from, header_to, subject, header_date, message_id, authentication_results,
                    identity, source, ingested_utc
             FROM failure_reports
-            WHERE arrival_utc >= $from AND arrival_utc < $to AND ($domain IS NULL OR reported_domain = $domain)
+            WHERE arrival_utc >= @from AND arrival_utc < @to AND (CAST(@domain AS TEXT) IS NULL OR reported_domain = CAST(@domain AS TEXT))
             ORDER BY arrival_utc, id
             """;
-        Sql.Add(query, "$from", fromUtc);
-        Sql.Add(query, "$to", toUtcExclusive);
-        Sql.Add(query, "$domain", domain?.ToLowerInvariant());
+        Sql.Add(query, "@from", fromUtc);
+        Sql.Add(query, "@to", toUtcExclusive);
+        Sql.Add(query, "@domain", domain?.ToLowerInvariant());
         await using var reader = await query.ExecuteReaderAsync(ct);
         while (await reader.ReadAsync(ct))
             yield return new FailureReportRow(
@@ -36,15 +36,18 @@ internal sealed class FailureReportQueries(SqliteConnection connection) : IFailu
 
     public async Task<long> PruneAsync(long beforeUtc, CancellationToken ct)
     {
-        await Database.ExecuteAsync(connection, "PRAGMA secure_delete = ON", ct);
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        var sqlite = connection as Microsoft.Data.Sqlite.SqliteConnection;
+        if (sqlite is not null)
+            await Database.ExecuteAsync(sqlite, "PRAGMA secure_delete = ON", ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var delete = connection.CreateCommand();
         delete.Transaction = transaction;
-        delete.CommandText = "DELETE FROM failure_reports WHERE arrival_utc < $before";
-        Sql.Add(delete, "$before", beforeUtc);
+        delete.CommandText = "DELETE FROM failure_reports WHERE arrival_utc < @before";
+        Sql.Add(delete, "@before", beforeUtc);
         var deleted = await delete.ExecuteNonQueryAsync(ct);
         await transaction.CommitAsync(ct);
-        await Database.ExecuteAsync(connection, "PRAGMA wal_checkpoint(TRUNCATE)", ct);
+        if (sqlite is not null)
+            await Database.ExecuteAsync(sqlite, "PRAGMA wal_checkpoint(TRUNCATE)", ct);
         return deleted;
     }
 }

@@ -25,6 +25,7 @@ internal interface IFailureReportQueries
     /// both), and returns how many. RFC 9991's privacy section: they hold personal data, kept no longer than needed.
     /// </summary>
     /// <remarks>secure_delete overwrites the freed pages, and the checkpoint moves that into the database file and empties the
-    /// write-ahead log: the deleted bytes are not left readable in either file.</remarks>
+    /// write-ahead log: the deleted bytes are not left readable in either file. PostgreSQL has no such setting: its deleted rows stay in
+    /// the table files until VACUUM reuses their space.</remarks>
     Task<long> PruneAsync(long beforeUtc, CancellationToken ct);
 }

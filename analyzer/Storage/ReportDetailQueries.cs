@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace DmarcAnalyzer.Storage;
 
@@ -11,15 +11,15 @@ internal sealed record ReportDetailRecord(
     string? DkimDomain, string? DkimResult, string? SpfDomain, string? SpfResult);
 
 /// <summary>One stored report with its records, for the dashboard's report page.</summary>
-internal sealed class ReportDetailQueries(SqliteConnection connection)
+internal sealed class ReportDetailQueries(DbConnection connection)
 {
     public const int MaxRecords = 1000;
 
     public async Task<ReportDetail?> FindAsync(long id, CancellationToken ct)
     {
         await using var head = connection.CreateCommand();
-        head.CommandText = "SELECT org_name, email, report_id, domain, begin_utc, end_utc, p, sp, np, source FROM reports WHERE id = $id";
-        head.Parameters.AddWithValue("$id", id);
+        head.CommandText = "SELECT org_name, email, report_id, domain, begin_utc, end_utc, p, sp, np, source FROM reports WHERE id = @id";
+        Sql.Add(head, "@id", id);
         await using var h = await head.ExecuteReaderAsync(ct);
         if (!await h.ReadAsync(ct))
             return null;
@@ -27,10 +27,10 @@ internal sealed class ReportDetailQueries(SqliteConnection connection)
         await using var body = connection.CreateCommand();
         body.CommandText = """
             SELECT source_ip, count, disposition, dkim_eval, spf_eval, header_from, dkim_domain, dkim_result, spf_domain, spf_result
-              FROM records WHERE report = $id ORDER BY count DESC, id LIMIT $limit
+              FROM records WHERE report = @id ORDER BY count DESC, id LIMIT @limit
             """;
-        body.Parameters.AddWithValue("$id", id);
-        body.Parameters.AddWithValue("$limit", MaxRecords);
+        Sql.Add(body, "@id", id);
+        Sql.Add(body, "@limit", MaxRecords);
         await using var r = await body.ExecuteReaderAsync(ct);
         var records = new List<ReportDetailRecord>();
         while (await r.ReadAsync(ct))
@@ -41,5 +41,5 @@ internal sealed class ReportDetailQueries(SqliteConnection connection)
             Text(h, 6), Text(h, 7), Text(h, 8), h.GetString(9), records);
     }
 
-    private static string? Text(SqliteDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
+    private static string? Text(DbDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
 }

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace DmarcAnalyzer.Storage;
 
@@ -9,7 +9,7 @@ internal sealed record FoundSource(string Ip, string? PtrName);
 internal sealed record SearchHits(IReadOnlyList<string> Domains, IReadOnlyList<FoundSource> Sources, IReadOnlyList<FoundReport> Reports);
 
 /// <summary>The dashboard's search: policy domains, source addresses (by prefix or PTR name), reporters and report ids.</summary>
-internal sealed class SearchQueries(SqliteConnection connection)
+internal sealed class SearchQueries(DbConnection connection)
 {
     public const int MaxHits = 100;
 
@@ -17,7 +17,7 @@ internal sealed class SearchQueries(SqliteConnection connection)
     {
         var like = "%" + text.Replace(@"\", @"\\").Replace("%", @"\%").Replace("_", @"\_") + "%";
         var domains = new List<string>();
-        await using (var query = Command(@"SELECT DISTINCT domain FROM reports WHERE domain LIKE $like ESCAPE '\' ORDER BY domain LIMIT $limit", text, like))
+        await using (var query = Command(@"SELECT DISTINCT domain FROM reports WHERE lower(domain) LIKE lower(@like) ESCAPE '\' ORDER BY domain LIMIT @limit", text, like))
         await using (var reader = await query.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
                 domains.Add(reader.GetString(0));
@@ -26,10 +26,10 @@ internal sealed class SearchQueries(SqliteConnection connection)
         // An address prefix walks the index on records(source_ip); a name matches the PTR names cached for report sources.
         await using (var query = Command("""
             SELECT ip, max(name) FROM (
-                SELECT DISTINCT source_ip AS ip, NULL AS name FROM records WHERE source_ip >= $text AND source_ip < $text || '~'
+                SELECT DISTINCT source_ip AS ip, NULL AS name FROM records WHERE source_ip >= @text AND source_ip < @text || '~'
                 UNION ALL
-                SELECT ip, name FROM ptr_cache WHERE name LIKE $like ESCAPE '\')
-            GROUP BY ip ORDER BY ip LIMIT $limit
+                SELECT ip, name FROM ptr_cache WHERE lower(name) LIKE lower(@like) ESCAPE '\')
+            GROUP BY ip ORDER BY ip LIMIT @limit
             """, text, like))
         await using (var reader = await query.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
@@ -38,8 +38,8 @@ internal sealed class SearchQueries(SqliteConnection connection)
         var reports = new List<FoundReport>();
         await using (var query = Command("""
             SELECT id, org_name, report_id, domain, begin_utc FROM reports
-             WHERE report_id = $text OR org_name LIKE $like ESCAPE '\' OR email LIKE $like ESCAPE '\'
-             ORDER BY begin_utc DESC, id DESC LIMIT $limit
+             WHERE report_id = @text OR lower(org_name) LIKE lower(@like) ESCAPE '\' OR lower(email) LIKE lower(@like) ESCAPE '\'
+             ORDER BY begin_utc DESC, id DESC LIMIT @limit
             """, text, like))
         await using (var reader = await query.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
@@ -48,13 +48,13 @@ internal sealed class SearchQueries(SqliteConnection connection)
         return new SearchHits(domains, sources, reports);
     }
 
-    private SqliteCommand Command(string sql, string text, string like)
+    private DbCommand Command(string sql, string text, string like)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
-        command.Parameters.AddWithValue("$text", text);
-        command.Parameters.AddWithValue("$like", like);
-        command.Parameters.AddWithValue("$limit", MaxHits);
+        Sql.Add(command, "@text", text);
+        Sql.Add(command, "@like", like);
+        Sql.Add(command, "@limit", MaxHits);
         return command;
     }
 }

@@ -1,4 +1,4 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace DmarcAnalyzer.Storage;
 
@@ -15,24 +15,28 @@ internal sealed record SourceRecords(
     IReadOnlyList<SourceReport> Reports);
 
 /// <summary>Every report and record that mentions one source address in a period, through the index on records(source_ip).</summary>
-internal sealed class SourceQueries(SqliteConnection connection)
+internal sealed class SourceQueries(DbConnection connection)
 {
     public const int MaxRows = 500;
 
     public async Task<SourceRecords> ForAddressAsync(string ip, long fromUtc, long toUtcExclusive, CancellationToken ct)
     {
         string? ptr = null;
-        await using (var name = Command("SELECT name FROM ptr_cache WHERE ip = $ip", ip, fromUtc, toUtcExclusive))
+        await using (var name = Command("SELECT name FROM ptr_cache WHERE ip = @ip", ip, fromUtc, toUtcExclusive))
             ptr = await name.ExecuteScalarAsync(ct) as string;
 
         var days = new List<SourceDay>();
-        await using (var query = Command("""
-            SELECT rp.org_name, rp.begin_utc / 86400, rp.domain, sum(r.count),
-                   sum(CASE WHEN r.dkim_eval = 'pass' OR r.spf_eval = 'pass' THEN r.count ELSE 0 END),
-                   group_concat(DISTINCT coalesce(r.disposition, 'none'))
+        // SQLite's group_concat(DISTINCT x) joins with commas; PostgreSQL's string_agg says so.
+        var dispositions = connection is Microsoft.Data.Sqlite.SqliteConnection
+            ? "group_concat(DISTINCT coalesce(r.disposition, 'none'))"
+            : "string_agg(DISTINCT coalesce(r.disposition, 'none'), ',')";
+        await using (var query = Command($"""
+            SELECT rp.org_name, rp.begin_utc / 86400, rp.domain, CAST(sum(r.count) AS BIGINT),
+                   CAST(sum(CASE WHEN r.dkim_eval = 'pass' OR r.spf_eval = 'pass' THEN r.count ELSE 0 END) AS BIGINT),
+                   {dispositions}
               FROM records r JOIN reports rp ON rp.id = r.report
-             WHERE r.source_ip = $ip AND rp.begin_utc >= $from AND rp.begin_utc < $to
-             GROUP BY 1, 2, 3 ORDER BY 2 DESC, 1, 3 LIMIT $limit
+             WHERE r.source_ip = @ip AND rp.begin_utc >= @from AND rp.begin_utc < @to
+             GROUP BY 1, 2, 3 ORDER BY 2 DESC, 1, 3 LIMIT @limit
             """, ip, fromUtc, toUtcExclusive))
         await using (var reader = await query.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
@@ -44,10 +48,10 @@ internal sealed class SourceQueries(SqliteConnection connection)
 
         var reports = new List<SourceReport>();
         await using (var query = Command("""
-            SELECT rp.id, rp.org_name, rp.report_id, rp.domain, rp.begin_utc, sum(r.count)
+            SELECT rp.id, rp.org_name, rp.report_id, rp.domain, rp.begin_utc, CAST(sum(r.count) AS BIGINT)
               FROM records r JOIN reports rp ON rp.id = r.report
-             WHERE r.source_ip = $ip AND rp.begin_utc >= $from AND rp.begin_utc < $to
-             GROUP BY rp.id ORDER BY rp.begin_utc DESC, rp.id DESC LIMIT $limit
+             WHERE r.source_ip = @ip AND rp.begin_utc >= @from AND rp.begin_utc < @to
+             GROUP BY rp.id ORDER BY rp.begin_utc DESC, rp.id DESC LIMIT @limit
             """, ip, fromUtc, toUtcExclusive))
         await using (var reader = await query.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
@@ -62,10 +66,10 @@ internal sealed class SourceQueries(SqliteConnection connection)
     {
         // The view and column names are this file's constants, never input.
         await using var query = Command($"""
-            SELECT x.domain, x.{detail}, x.result, sum(r.count)
+            SELECT x.domain, x.{detail}, x.result, CAST(sum(r.count) AS BIGINT)
               FROM records r JOIN reports rp ON rp.id = r.report JOIN {view} x ON x.record = r.id
-             WHERE r.source_ip = $ip AND rp.begin_utc >= $from AND rp.begin_utc < $to
-             GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT $limit
+             WHERE r.source_ip = @ip AND rp.begin_utc >= @from AND rp.begin_utc < @to
+             GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT @limit
             """, ip, fromUtc, toUtcExclusive);
         await using var reader = await query.ExecuteReaderAsync(ct);
         var rows = new List<SourceAuth>();
@@ -75,14 +79,14 @@ internal sealed class SourceQueries(SqliteConnection connection)
         return rows;
     }
 
-    private SqliteCommand Command(string sql, string ip, long fromUtc, long toUtcExclusive)
+    private DbCommand Command(string sql, string ip, long fromUtc, long toUtcExclusive)
     {
         var command = connection.CreateCommand();
         command.CommandText = sql;
-        command.Parameters.AddWithValue("$ip", ip);
-        command.Parameters.AddWithValue("$from", fromUtc);
-        command.Parameters.AddWithValue("$to", toUtcExclusive);
-        command.Parameters.AddWithValue("$limit", MaxRows);
+        Sql.Add(command, "@ip", ip);
+        Sql.Add(command, "@from", fromUtc);
+        Sql.Add(command, "@to", toUtcExclusive);
+        Sql.Add(command, "@limit", MaxRows);
         return command;
     }
 

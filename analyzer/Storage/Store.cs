@@ -32,7 +32,7 @@ internal sealed class Store : IAsyncDisposable
         Export = new ExportQueries(connection);
         _tlsReports = new TlsReportQueries(connection);
         _failureReports = new FailureReportQueries(connection);
-        _alerts = new SqliteAlertQueries(connection);
+        _alerts = new StoreAlertQueries(connection);
         _users = new UserQueries(connection);
         _sources = new SourceQueries(connection);
         _search = new SearchQueries(connection);
@@ -47,6 +47,13 @@ internal sealed class Store : IAsyncDisposable
         Records = new PgRecordQueries(source);
         Verdicts = new PgVerdictQueries(source);
         Export = new PgExportQueries(source);
+        _tlsReports = new TlsReportQueries(connection);
+        _failureReports = new FailureReportQueries(connection);
+        _alerts = new StoreAlertQueries(connection);
+        _users = new UserQueries(connection);
+        _sources = new SourceQueries(connection);
+        _search = new SearchQueries(connection);
+        _reportDetails = new ReportDetailQueries(connection);
         (Failures, Audit, ArchiveExceptions, Outbox, OutgoingReports) = Shared(connection);
     }
 

@@ -30,8 +30,8 @@ internal static class StoreCopy
         "alert_state", "users", "sign_in_failures", "audit", "archive_exceptions",
     ];
 
-    /// <summary>Tables with no key of their own in SQLite: read in rowid order, so that PostgreSQL's ids keep the report's order.</summary>
-    private static readonly HashSet<string> RowidOrdered = ["record_reasons", "record_dkim", "record_spf", "sign_in_failures"];
+    /// <summary>Tables with no key of their own in SQLite: read in rowid order (PostgreSQL: id order), so that the copy keeps the report's order.</summary>
+    private static readonly HashSet<string> RowidOrdered = ["record_reasons", "record_dkim", "record_spf"];
 
     public static async Task<IReadOnlyList<TableCopy>> CopyAsync(Store from, Store to, CancellationToken ct)
     {
@@ -113,7 +113,8 @@ internal static class StoreCopy
     }
 
     private static string Select(StoreKind kind, string table, string[] columns) =>
-        $"SELECT {string.Join(", ", columns)} FROM {table}" + (kind == StoreKind.Sqlite && RowidOrdered.Contains(table) ? " ORDER BY rowid" : "");
+        $"SELECT {string.Join(", ", columns)} FROM {table}"
+        + (RowidOrdered.Contains(table) ? kind == StoreKind.Sqlite ? " ORDER BY rowid" : " ORDER BY id" : "");
 
     private static async Task<(long Rows, ulong Sum)> CopyToPostgresAsync(DbConnection source, NpgsqlConnection target, StoreKind sourceKind,
         string table, string[] columns, CancellationToken ct)

@@ -1,10 +1,10 @@
 using System.Runtime.CompilerServices;
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace DmarcAnalyzer.Storage;
 
-/// <summary>The SQLite <see cref="ITlsReportQueries"/>.</summary>
-internal sealed class TlsReportQueries(SqliteConnection connection) : ITlsReportQueries
+/// <summary>The <see cref="ITlsReportQueries"/> of both stores (the same SQL on SQLite and PostgreSQL).</summary>
+internal sealed class TlsReportQueries(DbConnection connection) : ITlsReportQueries
 {
     public async IAsyncEnumerable<TlsExportRow> ExportAsync([EnumeratorCancellation] CancellationToken ct)
     {
@@ -33,7 +33,7 @@ internal sealed class TlsReportQueries(SqliteConnection connection) : ITlsReport
         query.CommandText = """
             SELECT p.id, p.policy_domain, p.policy_type, r.begin_utc, p.successful_sessions, p.failed_sessions
             FROM tls_reports r JOIN tls_policies p ON p.report = r.id
-            WHERE r.begin_utc >= $from AND r.begin_utc < $to AND ($domain IS NULL OR p.policy_domain = $domain)
+            WHERE r.begin_utc >= @from AND r.begin_utc < @to AND (CAST(@domain AS TEXT) IS NULL OR p.policy_domain = CAST(@domain AS TEXT))
             ORDER BY r.begin_utc, p.id
             """;
         AddRange(query, fromUtc, toUtcExclusive, domain);
@@ -50,7 +50,7 @@ internal sealed class TlsReportQueries(SqliteConnection connection) : ITlsReport
         query.CommandText = """
             SELECT d.policy, d.result_type, d.receiving_mx_hostname, d.sending_mta_ip, d.failed_sessions
             FROM tls_reports r JOIN tls_policies p ON p.report = r.id JOIN tls_failure_details d ON d.policy = p.id
-            WHERE r.begin_utc >= $from AND r.begin_utc < $to AND ($domain IS NULL OR p.policy_domain = $domain)
+            WHERE r.begin_utc >= @from AND r.begin_utc < @to AND (CAST(@domain AS TEXT) IS NULL OR p.policy_domain = CAST(@domain AS TEXT))
             ORDER BY d.id
             """;
         AddRange(query, fromUtc, toUtcExclusive, domain);
@@ -61,10 +61,10 @@ internal sealed class TlsReportQueries(SqliteConnection connection) : ITlsReport
         return rows;
     }
 
-    private static void AddRange(SqliteCommand query, long fromUtc, long toUtcExclusive, string? domain)
+    private static void AddRange(DbCommand query, long fromUtc, long toUtcExclusive, string? domain)
     {
-        Sql.Add(query, "$from", fromUtc);
-        Sql.Add(query, "$to", toUtcExclusive);
-        Sql.Add(query, "$domain", domain?.ToLowerInvariant());
+        Sql.Add(query, "@from", fromUtc);
+        Sql.Add(query, "@to", toUtcExclusive);
+        Sql.Add(query, "@domain", domain?.ToLowerInvariant());
     }
 }

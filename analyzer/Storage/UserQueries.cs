@@ -1,31 +1,32 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace DmarcAnalyzer.Storage;
 
 internal sealed record UserRow(string Name, UserRole Role, string PasswordHash);
 
 /// <summary>The dashboard's local users and their failed sign-ins (the lockout counts them).</summary>
-internal sealed class UserQueries(SqliteConnection connection)
+internal sealed class UserQueries(DbConnection connection)
 {
     /// <summary>Adds a user, or replaces the role and password of one that exists; true when the user is new.</summary>
     public async Task<bool> SaveAsync(string name, UserRole role, string passwordHash, DateTimeOffset now, CancellationToken ct)
     {
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
+        await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var exists = connection.CreateCommand();
         exists.Transaction = transaction;
-        exists.CommandText = "SELECT count(*) FROM users WHERE name = $name";
-        exists.Parameters.AddWithValue("$name", name);
+        exists.CommandText = "SELECT count(*) FROM users WHERE lower(name) = lower(@name)";
+        Sql.Add(exists, "@name", name);
         var isNew = Convert.ToInt64(await exists.ExecuteScalarAsync(ct)) == 0;
         await using var save = connection.CreateCommand();
         save.Transaction = transaction;
-        save.CommandText = """
-            INSERT INTO users (name, role, password_hash, created_utc) VALUES ($name, $role, $hash, $now)
-            ON CONFLICT (name) DO UPDATE SET role = excluded.role, password_hash = excluded.password_hash
-            """;
-        save.Parameters.AddWithValue("$name", name);
-        save.Parameters.AddWithValue("$role", RoleText(role));
-        save.Parameters.AddWithValue("$hash", passwordHash);
-        save.Parameters.AddWithValue("$now", now.ToUnixTimeSeconds());
+        // Names compare without case (SQLite: COLLATE NOCASE; PostgreSQL: a unique index on lower(name)), so the row is
+        // found as the lookups find it rather than by ON CONFLICT on the column.
+        save.CommandText = isNew
+            ? "INSERT INTO users (name, role, password_hash, created_utc) VALUES (@name, @role, @hash, @now)"
+            : "UPDATE users SET role = @role, password_hash = @hash WHERE lower(name) = lower(@name)";
+        Sql.Add(save, "@name", name);
+        Sql.Add(save, "@role", RoleText(role));
+        Sql.Add(save, "@hash", passwordHash);
+        Sql.Add(save, "@now", now.ToUnixTimeSeconds());
         await save.ExecuteNonQueryAsync(ct);
         await AuditQueries.AddAsync(transaction, now, "cli", isNew ? "user added" : "user changed", name, RoleText(role), ct);
         await transaction.CommitAsync(ct);
@@ -35,8 +36,8 @@ internal sealed class UserQueries(SqliteConnection connection)
     public async Task<UserRow?> FindAsync(string name, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
-        query.CommandText = "SELECT name, role, password_hash FROM users WHERE name = $name";
-        query.Parameters.AddWithValue("$name", name);
+        query.CommandText = "SELECT name, role, password_hash FROM users WHERE lower(name) = lower(@name)";
+        Sql.Add(query, "@name", name);
         await using var reader = await query.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))
             return null;
@@ -47,9 +48,9 @@ internal sealed class UserQueries(SqliteConnection connection)
     public async Task<IReadOnlyList<long>> FailuresSinceAsync(string name, long sinceUtc, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
-        query.CommandText = "SELECT time_utc FROM sign_in_failures WHERE user_name = $name AND time_utc >= $since ORDER BY time_utc";
-        query.Parameters.AddWithValue("$name", name);
-        query.Parameters.AddWithValue("$since", sinceUtc);
+        query.CommandText = "SELECT time_utc FROM sign_in_failures WHERE lower(user_name) = lower(@name) AND time_utc >= @since ORDER BY time_utc";
+        Sql.Add(query, "@name", name);
+        Sql.Add(query, "@since", sinceUtc);
         await using var reader = await query.ExecuteReaderAsync(ct);
         var times = new List<long>();
         while (await reader.ReadAsync(ct))
@@ -62,20 +63,20 @@ internal sealed class UserQueries(SqliteConnection connection)
     {
         await using var command = connection.CreateCommand();
         command.CommandText = """
-            DELETE FROM sign_in_failures WHERE user_name = $name AND time_utc < $forget;
-            INSERT INTO sign_in_failures (user_name, time_utc) VALUES ($name, $time);
+            DELETE FROM sign_in_failures WHERE lower(user_name) = lower(@name) AND time_utc < @forget;
+            INSERT INTO sign_in_failures (user_name, time_utc) VALUES (@name, @time);
             """;
-        command.Parameters.AddWithValue("$name", name);
-        command.Parameters.AddWithValue("$time", timeUtc);
-        command.Parameters.AddWithValue("$forget", forgetBeforeUtc);
+        Sql.Add(command, "@name", name);
+        Sql.Add(command, "@time", timeUtc);
+        Sql.Add(command, "@forget", forgetBeforeUtc);
         await command.ExecuteNonQueryAsync(ct);
     }
 
     public async Task ClearFailuresAsync(string name, CancellationToken ct)
     {
         await using var command = connection.CreateCommand();
-        command.CommandText = "DELETE FROM sign_in_failures WHERE user_name = $name";
-        command.Parameters.AddWithValue("$name", name);
+        command.CommandText = "DELETE FROM sign_in_failures WHERE lower(user_name) = lower(@name)";
+        Sql.Add(command, "@name", name);
         await command.ExecuteNonQueryAsync(ct);
     }
 

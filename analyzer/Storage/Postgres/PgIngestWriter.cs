@@ -74,7 +74,7 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
         Pg.Add(insert, "p", p.P);
         Pg.Add(insert, "sp", p.Sp);
         Pg.Add(insert, "np", p.Np);
-        insert.Parameters.Add(new NpgsqlParameter<long?>("pct", NpgsqlDbType.Bigint) { TypedValue = p.Pct });
+        Pg.Add(insert, "pct", p.Pct);
         Pg.Add(insert, "fo", p.Fo);
         Pg.Add(insert, "testing", p.Testing);
         Pg.Add(insert, "discovery", p.DiscoveryMethod);

@@ -1,9 +1,9 @@
-using Microsoft.Data.Sqlite;
+using System.Data.Common;
 
 namespace DmarcAnalyzer.Storage;
 
-/// <summary>The alert rules' queries and state on SQLite (<see cref="AlertQueries"/>).</summary>
-internal sealed class SqliteAlertQueries(SqliteConnection connection) : IAlertQueries
+/// <summary>The alert rules' queries and state (<see cref="AlertQueries"/>: the same SQL on SQLite and PostgreSQL).</summary>
+internal sealed class StoreAlertQueries(DbConnection connection) : IAlertQueries
 {
     public Task<IReadOnlyList<string>> PolicyDomainsAsync(CancellationToken ct) => AlertQueries.PolicyDomainsAsync(connection, ct);
 

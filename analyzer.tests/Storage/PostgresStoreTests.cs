@@ -1,0 +1,250 @@
+using System.Text.RegularExpressions;
+using DmarcAnalyzer.Filter;
+using DmarcAnalyzer.Storage;
+using DmarcAnalyzer.Tests.Cli;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Logging.Abstractions;
+using Npgsql;
+
+namespace DmarcAnalyzer.Tests.Storage;
+
+/// <summary>
+/// The PostgreSQL store against a private cluster (<see cref="PostgresCluster"/>), beside the SQLite store on the same
+/// inputs: the same schema, the same rows read back, exactly once across processes, the milter's verdicts through a
+/// server restart, db copy both ways, retention.
+/// </summary>
+public sealed partial class PostgresStoreTests(PostgresCluster cluster) : IClassFixture<PostgresCluster>, IDisposable
+{
+    private readonly TempFolder _folder = new();
+    private static CancellationToken Ct => TestContext.Current.CancellationToken;
+    private static readonly string Samples = Path.Combine(Corpus.RepoRoot, "samples", "rua");
+
+    public void Dispose()
+    {
+        SqliteConnection.ClearAllPools();
+        _folder.Dispose();
+    }
+
+    [Fact]
+    public async Task BothDialectsHaveTheSameTablesAndColumns()
+    {
+        var url = await cluster.CreateDatabaseAsync();
+        await using var sqlite = await Store.OpenAsync(_folder.File("dmarc.db"), Ct);
+        await using var postgres = await Store.OpenAsync(url, Ct);
+
+        var onSqlite = await ColumnsAsync(sqlite.Connection, "SELECT m.name, p.name FROM sqlite_schema m JOIN pragma_table_info(m.name) p WHERE m.type = 'table'");
+        var onPostgres = await ColumnsAsync(postgres.Connection,
+            """
+            SELECT c.table_name, c.column_name FROM information_schema.columns c
+              JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
+             WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.table_name <> 'dmarc_schema'
+            """);
+        // The side tables have an id on PostgreSQL where SQLite orders by rowid.
+        onPostgres.ExceptWith(["record_reasons.id", "record_dkim.id", "record_spf.id"]);
+        Assert.Equal(onSqlite.Order(), onPostgres.Order());
+        Assert.Equal(StoreCopy.Tables.Order(), onSqlite.Select(c => c.Split('.')[0]).Distinct().Order());
+    }
+
+    [Fact]
+    public async Task StoresOpenedAtOnceMigrateOnce()
+    {
+        var url = await cluster.CreateDatabaseAsync();
+        var stores = await Task.WhenAll(Enumerable.Range(0, 6).Select(_ => Task.Run(() => Store.OpenAsync(url, Ct), Ct)));
+        foreach (var store in stores)
+            await store.DisposeAsync();
+        await using var connection = new NpgsqlConnection(StoreLocation.Postgres(url).ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT version FROM dmarc_schema", connection);
+        Assert.Equal(Schema.Migrations.Count, Convert.ToInt32(await command.ExecuteScalarAsync(Ct)));
+    }
+
+    [Fact]
+    public async Task TheSamplesReadBackAsFromSqlite()
+    {
+        var url = await cluster.CreateDatabaseAsync();
+        var file = _folder.File("dmarc.db");
+        var onSqlite = await DmarcProcess.RunAsync(_folder.Path, "ingest", Samples, "--db", file);
+        var onPostgres = await DmarcProcess.RunAsync(_folder.Path, "ingest", Samples, "--db", url);
+        Assert.Equal(0, onSqlite.ExitCode);
+        Assert.True(onPostgres.ExitCode == 0, onPostgres.Stderr);
+        Assert.Equal(onSqlite.LastLine, onPostgres.LastLine);
+
+        Assert.Equal(await ExportAsync(file, "records"), await ExportAsync(url, "records"));
+        await using var sqlite = await Store.OpenAsync(file, Ct);
+        await using var postgres = await Store.OpenAsync(url, Ct);
+        Assert.Equal(await VisitedAsync(sqlite.Records), await VisitedAsync(postgres.Records));
+        var all = new RecordFilter(null, 0, long.MaxValue);
+        Assert.Equal(Counts(await sqlite.Records.ResultCountsAsync(all, Ct)), Counts(await postgres.Records.ResultCountsAsync(all, Ct)));
+        Assert.Equal((await sqlite.Records.ReportsAsync(all, Ct)).Count, (await postgres.Records.ReportsAsync(all, Ct)).Count);
+    }
+
+    [Fact]
+    public async Task TwoProcessesIngestingTheSameFilesStoreEachReportOnce()
+    {
+        var url = await cluster.CreateDatabaseAsync();
+        var runs = await Task.WhenAll(
+            DmarcProcess.RunAsync(_folder.Path, "ingest", Samples, "--db", url),
+            DmarcProcess.RunAsync(_folder.Path, "ingest", Samples, "--db", url));
+        var alone = await DmarcProcess.RunAsync(_folder.Path, "ingest", Samples, "--db", _folder.File("alone.db"));
+        var total = Summary(alone.LastLine).New;
+
+        foreach (var run in runs)
+        {
+            Assert.True(run.ExitCode == 0, run.Stderr);
+            var (added, duplicate) = Summary(run.LastLine);
+            Assert.Equal(total, added + duplicate);
+        }
+        Assert.Equal(total, runs.Sum(r => Summary(r.LastLine).New));
+        await using var store = await Store.OpenAsync(url, Ct);
+        Assert.Equal(total, (await store.Records.ReportsAsync(new RecordFilter(null, 0, long.MaxValue), Ct)).Count);
+    }
+
+    [Fact]
+    public async Task TheMilterVerdictQueueOutlivesTheServerStoppedAndStarted()
+    {
+        var url = await cluster.CreateDatabaseAsync();
+        var log = new VerdictLog(ct => Store.OpenAsync(url, ct), capacity: 10_000, batchSize: 50, NullLogger<VerdictLog>.Instance);
+        using var stop = new CancellationTokenSource();
+        var writer = log.RunAsync(stop.Token);
+        for (var i = 0; i < 300; i++)
+            log.Add(Verdict(i));
+        await WaitForAsync(() => log.Written == 300);
+
+        await cluster.StopAsync();
+        try
+        {
+            for (var i = 300; i < 600; i++)
+                log.Add(Verdict(i));
+            // Adding never waits for the store: the queue holds what the server cannot take.
+            await Task.Delay(TimeSpan.FromSeconds(3), Ct);
+            Assert.Equal(300, log.Written);
+        }
+        finally
+        {
+            await cluster.StartAsync();
+        }
+        await WaitForAsync(() => log.Written == 600);
+        await stop.CancelAsync();
+        await writer;
+
+        Assert.Equal(0, log.Dropped);
+        await using var connection = new NpgsqlConnection(StoreLocation.Postgres(url).ConnectionString);
+        await connection.OpenAsync(Ct);
+        await using var command = new NpgsqlCommand("SELECT count(*), count(DISTINCT queue_id) FROM verdicts", connection);
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        Assert.True(await reader.ReadAsync(Ct));
+        Assert.Equal((600L, 600L), (reader.GetInt64(0), reader.GetInt64(1)));
+    }
+
+    [Fact]
+    public async Task DbCopyRoundTripsTheSamplesStore()
+    {
+        var url = await cluster.CreateDatabaseAsync();
+        var first = _folder.File("first.db");
+        var back = _folder.File("back.db");
+        Assert.Equal(0, (await DmarcProcess.RunAsync(_folder.Path, "ingest", Samples, "--db", first)).ExitCode);
+
+        var there = await DmarcProcess.RunAsync(_folder.Path, "db", "copy", "--from", first, "--to", url);
+        Assert.True(there.ExitCode == 0, there.Stdout + there.Stderr);
+        Assert.EndsWith("all verified", there.LastLine);
+        Assert.Matches(@"^records: [1-9][0-9]* rows copied, [0-9]+ in the target, verified$", there.Stdout.Split('\n').Single(l => l.StartsWith("records:")));
+        var again = await DmarcProcess.RunAsync(_folder.Path, "db", "copy", "--from", first, "--to", url);
+        Assert.Equal(1, again.ExitCode);
+        Assert.Contains("not empty", again.Stderr);
+
+        var home = await DmarcProcess.RunAsync(_folder.Path, "db", "copy", "--from", url, "--to", back);
+        Assert.True(home.ExitCode == 0, home.Stdout + home.Stderr);
+        Assert.Equal(await ExportAsync(first, "records"), await ExportAsync(back, "records"));
+        Assert.Equal(await ExportAsync(first, "reports"), await ExportAsync(back, "reports"));
+        Assert.Equal(await ExportAsync(first, "reports"), await ExportAsync(url, "reports"));
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task PruneOlderThanDeletesRecordsAndKeepsTheReportsSummaries(bool postgres)
+    {
+        var database = postgres ? await cluster.CreateDatabaseAsync() : _folder.File("dmarc.db");
+        Assert.Equal(0, (await DmarcProcess.RunAsync(_folder.Path, "ingest", Samples, "--db", database)).ExitCode);
+        var all = new RecordFilter(null, 0, long.MaxValue);
+        int reports;
+        int counts;
+        await using (var store = await Store.OpenAsync(database, Ct))
+        {
+            reports = (await store.Records.ReportsAsync(all, Ct)).Count;
+            counts = (await store.Records.ResultCountsAsync(all, Ct)).Count;
+        }
+
+        var kept = await DmarcProcess.RunAsync(_folder.Path, "prune", "--older-than", "100000d", "--db", database);
+        Assert.True(kept.ExitCode == 0, kept.Stderr);
+        Assert.Matches("^pruned before .*: 0 records, 0 raw reports, 0 verdicts, 0 unreadable inputs$", kept.LastLine);
+        var pruned = await DmarcProcess.RunAsync(_folder.Path, "prune", "--older-than", "0d", "--db", database);
+        Assert.True(pruned.ExitCode == 0, pruned.Stderr);
+        Assert.Matches($"^pruned before .*: [1-9][0-9]* records, {reports} raw reports, 0 verdicts, 0 unreadable inputs$", pruned.LastLine);
+
+        await using var after = await Store.OpenAsync(database, Ct);
+        Assert.Empty(await after.Export.RecordsAsync(Ct).ToListAsync(Ct));
+        Assert.Equal(reports, (await after.Records.ReportsAsync(all, Ct)).Count);
+        Assert.Equal(counts, (await after.Records.ResultCountsAsync(all, Ct)).Count);
+    }
+
+    private static VerdictRecord Verdict(int i) => new(
+        DateTimeOffset.FromUnixTimeSeconds(1_800_000_000 + i),
+        new MessageEnvelope($"Q{i}", "192.0.2.1", "mx.example.org", "helo.example.org", "a@example.org", ["b@example.net"], null, "smtpd"),
+        "A <a@example.org>", new Verdict(VerdictAction.Accept, "why"));
+
+    private static async Task WaitForAsync(Func<bool> condition)
+    {
+        for (var waited = 0; !condition(); waited++)
+        {
+            Assert.True(waited < 1200, "the condition was not met within two minutes");
+            await Task.Delay(100, Ct);
+        }
+    }
+
+    private async Task<string> ExportAsync(string database, string what)
+    {
+        var result = await DmarcProcess.RunAsync(_folder.Path, "export", "--format", "json", "--what", what, "--db", database);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        return result.Stdout;
+    }
+
+    private static async Task<List<string>> VisitedAsync(IRecordQueries records)
+    {
+        var rows = new List<string>();
+        var gate = new Lock();
+        void Visit(long report, ReadOnlySpan<byte> ip, long count, int flags)
+        {
+            var row = $"{System.Text.Encoding.UTF8.GetString(ip)} {count} {flags}";
+            lock (gate)
+                rows.Add(row);
+        }
+        await records.ReadRecordsAsync(new RecordFilter(null, 0, long.MaxValue), 1_000_000, Visit, Visit, Ct);
+        rows.Sort(StringComparer.Ordinal);
+        return rows;
+    }
+
+    private static List<string> Counts(IEnumerable<ResultCountOfReport> counts) =>
+        counts.Select(c => $"{c.Kind} {c.Value} {c.Messages}").Order(StringComparer.Ordinal).ToList();
+
+    private static async Task<HashSet<string>> ColumnsAsync(System.Data.Common.DbConnection connection, string sql)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = sql;
+        await using var reader = await command.ExecuteReaderAsync(Ct);
+        var columns = new HashSet<string>(StringComparer.Ordinal);
+        while (await reader.ReadAsync(Ct))
+            columns.Add($"{reader.GetString(0)}.{reader.GetString(1)}");
+        return columns;
+    }
+
+    private static (int New, int Duplicate) Summary(string line)
+    {
+        var match = SummaryLine().Match(line);
+        Assert.True(match.Success, line);
+        return (int.Parse(match.Groups[1].Value), int.Parse(match.Groups[2].Value));
+    }
+
+    [GeneratedRegex(@"^reports: (\d+) new, (\d+) duplicate")]
+    private static partial Regex SummaryLine();
+}
