@@ -91,7 +91,7 @@ public sealed class MilterCommandTests : IDisposable
         Assert.Contains($"cannot listen on inet:127.0.0.1:{port}", errors);
     }
 
-    private static async Task<char> SendEncryptedZipAsync(int port)
+    internal static async Task<char> SendEncryptedZipAsync(int port)
     {
         var message = TestMessages.Multipart("a@partner.example", TestMessages.Attachment("x.zip", TestMessages.EncryptedZip("x.doc")));
         var text = System.Text.Encoding.ASCII.GetString(message);
@@ -113,20 +113,20 @@ public sealed class MilterCommandTests : IDisposable
         return reply;
     }
 
-    private static async Task SignalAsync(int pid, string signal)
+    internal static async Task SignalAsync(int pid, string signal)
     {
         using var kill = Process.Start("kill", [$"-{signal}", pid.ToString()])!;
         await kill.WaitForExitAsync(Ct);
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         using var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
         socket.Bind(new IPEndPoint(IPAddress.Loopback, 0));
         return ((IPEndPoint)socket.LocalEndPoint!).Port;
     }
 
-    private static async Task WaitForPortAsync(int port)
+    internal static async Task WaitForPortAsync(int port)
     {
         for (var attempt = 0; attempt < 600; attempt++)
         {

@@ -137,6 +137,76 @@ public sealed partial class PostgresStoreTests(PostgresCluster cluster) : IClass
     }
 
     [Fact]
+    public async Task TwoMiltersShareTheExceptionsAndTheVerdictLogWhileAPollerIngestsAndTheReportReads()
+    {
+        var url = await cluster.CreateDatabaseAsync();
+        await using (var store = await Store.OpenAsync(url, Ct))
+        {
+            var id = await store.ArchiveExceptions.RequestAsync("partner.example", null, "encrypted invoices", "alice", DateTimeOffset.UtcNow, Ct);
+            Assert.True(await store.ArchiveExceptions.DecideAsync(id, ExceptionState.Approved, null, "admin", DateTimeOffset.UtcNow, Ct));
+        }
+        var config = _folder.File("dmarc.json");
+        await File.WriteAllTextAsync(config, """{ "Filter": { "Exceptions": [] }, "Dns": { "Offline": true } }""", Ct);
+        var ports = new[] { Milter.MilterCommandTests.FreePort(), Milter.MilterCommandTests.FreePort() };
+        var milters = ports.Select(port => System.Diagnostics.Process.Start(
+            DmarcProcess.StartInfo(_folder.Path, "milter", "--listen", $"inet:127.0.0.1:{port}", "--config", config, "--db", url))!).ToList();
+        var errors = milters.Select(m => m.StandardError.ReadToEndAsync(Ct)).ToList();
+        try
+        {
+            // Each milter reads the store's approved exceptions just after it starts listening: until then it rejects.
+            long sent = 0, accepted = 0;
+            foreach (var port in ports)
+            {
+                await Milter.MilterCommandTests.WaitForPortAsync(port);
+                await RetryAsync(async () =>
+                {
+                    sent++;
+                    return await Milter.MilterCommandTests.SendEncryptedZipAsync(port) == 'a';
+                });
+                accepted++;
+            }
+            var poller = DmarcProcess.RunAsync(_folder.Path, "ingest", Samples, "--db", url);
+            const int PerMilter = 20;
+            for (var i = 0; i < PerMilter; i++)
+            {
+                foreach (var port in ports)
+                    Assert.Equal('a', await Milter.MilterCommandTests.SendEncryptedZipAsync(port));
+            }
+            sent += 2 * PerMilter;
+            accepted += 2 * PerMilter;
+            var report = await DmarcProcess.RunAsync(_folder.Path, "report", "--from", "2020-01-01", "--to", "2030-12-31", "--no-dns",
+                "--db", url, "--out", _folder.File("report"));
+            Assert.True(report.ExitCode == 0, report.Stderr);
+            Assert.True((await poller).ExitCode == 0);
+
+            foreach (var milter in milters)
+                await Milter.MilterCommandTests.SignalAsync(milter.Id, "TERM");
+            for (var i = 0; i < milters.Count; i++)
+            {
+                await milters[i].WaitForExitAsync(Ct);
+                Assert.True(milters[i].ExitCode == 0, await errors[i]);
+            }
+
+            await using var connection = new NpgsqlConnection(StoreLocation.Postgres(url).ConnectionString);
+            await connection.OpenAsync(Ct);
+            await using var command = new NpgsqlCommand(
+                "SELECT count(*), count(*) FILTER (WHERE action = 'accept' AND exception_used IS NOT NULL) FROM verdicts", connection);
+            await using var reader = await command.ExecuteReaderAsync(Ct);
+            Assert.True(await reader.ReadAsync(Ct));
+            Assert.Equal((sent, accepted), (reader.GetInt64(0), reader.GetInt64(1)));
+        }
+        finally
+        {
+            foreach (var milter in milters)
+            {
+                if (!milter.HasExited)
+                    milter.Kill();
+                milter.Dispose();
+            }
+        }
+    }
+
+    [Fact]
     public async Task DbCopyRoundTripsTheSamplesStore()
     {
         var url = await cluster.CreateDatabaseAsync();
@@ -188,14 +258,97 @@ public sealed partial class PostgresStoreTests(PostgresCluster cluster) : IClass
         Assert.Equal(counts, (await after.Records.ResultCountsAsync(all, Ct)).Count);
     }
 
+    [Fact]
+    public async Task EveryKindOfReportAndTheDashboardReadBackAsFromSqlite()
+    {
+        var url = await cluster.CreateDatabaseAsync();
+        var file = _folder.File("dmarc.db");
+        string[] inputs = [Samples, Path.Combine(Corpus.RepoRoot, "samples", "tls"), Path.Combine(Corpus.RepoRoot, "samples", "failure")];
+        var onSqlite = await DmarcProcess.RunAsync(_folder.Path, ["ingest", .. inputs, "--db", file]);
+        var onPostgres = await DmarcProcess.RunAsync(_folder.Path, ["ingest", .. inputs, "--db", url]);
+        Assert.True(onPostgres.ExitCode == 0, onPostgres.Stderr);
+        Assert.Equal(onSqlite.Stdout, onPostgres.Stdout);
+        foreach (var what in new[] { "tls", "failure-reports", "reports" })
+            Assert.Equal(WithoutIngestTime(await ExportAsync(file, what)), WithoutIngestTime(await ExportAsync(url, what)));
+
+        var sqliteReport = _folder.File("report-sqlite");
+        var postgresReport = _folder.File("report-postgres");
+        foreach (var (database, folder) in new[] { (file, sqliteReport), (url, postgresReport) })
+        {
+            var report = await DmarcProcess.RunAsync(_folder.Path, "report", "--from", "2020-01-01", "--to", "2030-12-31", "--no-dns",
+                "--db", database, "--out", folder);
+            Assert.True(report.ExitCode == 0, report.Stderr);
+        }
+        var csvFiles = Directory.GetFiles(sqliteReport, "*.csv").Select(Path.GetFileName).Order().ToList();
+        Assert.NotEmpty(csvFiles);
+        Assert.Equal(csvFiles, Directory.GetFiles(postgresReport, "*.csv").Select(Path.GetFileName).Order());
+        foreach (var csv in csvFiles)
+            Assert.Equal(await File.ReadAllTextAsync(Path.Combine(sqliteReport, csv!), Ct), await File.ReadAllTextAsync(Path.Combine(postgresReport, csv!), Ct));
+
+        await using var sqlite = await Store.OpenAsync(file, Ct);
+        await using var postgres = await Store.OpenAsync(url, Ct);
+        var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+        foreach (var store in new[] { sqlite, postgres })
+        {
+            Assert.True(await store.Users.SaveAsync("Alice", UserRole.Admin, "hash-1", now, Ct));
+            Assert.False(await store.Users.SaveAsync("alice", UserRole.Viewer, "hash-2", now, Ct));
+            await store.Users.AddFailureAsync("ALICE", 1_800_000_100, 0, Ct);
+            await store.ArchiveExceptions.DecideAsync(await store.ArchiveExceptions.RequestAsync("partner@example.net", null, "invoices", "alice", now, Ct),
+                ExceptionState.Approved, new DateOnly(2030, 1, 1), "admin", now, Ct);
+        }
+        Assert.Equal(await DashboardAsync(sqlite), await DashboardAsync(postgres));
+    }
+
+    /// <summary>What the dashboard's queries give, as text to compare.</summary>
+    private static async Task<string> DashboardAsync(Store store)
+    {
+        var all = new RecordFilter(null, 0, long.MaxValue);
+        var reports = await store.Records.ReportsAsync(all, Ct);
+        var first = reports.MinBy(r => (r.BeginUtc, r.OrgName, r.Domain))!;
+        var detail = await store.ReportDetails.FindAsync(first.Id, Ct);
+        var ip = detail!.Records[0].SourceIp;
+        var source = await store.Sources.ForAddressAsync(ip, 0, long.MaxValue, Ct);
+        var search = await store.Search.FindAsync(first.Domain[..3].ToUpperInvariant(), Ct);
+        var user = await store.Users.FindAsync("ALICE", Ct);
+        var failures = await store.Users.FailuresSinceAsync("Alice", 0, Ct);
+        var approved = await store.ArchiveExceptions.ApprovedAsync(Ct);
+        var audit = await store.Audit.NewestAsync(10, Ct);
+        var failing = await store.Alerts.NewFailingSourcesAsync(0, 0, Ct);
+        var passes = await store.Alerts.PassCountsAsync(0, long.MaxValue, Ct);
+        return System.Text.Json.JsonSerializer.Serialize(new
+        {
+            Detail = detail with { Id = 0 },
+            // group_concat(DISTINCT) and string_agg(DISTINCT) list the dispositions in no promised order.
+            Source = source with
+            {
+                Reports = source.Reports.Select(r => r with { Id = 0 }).ToList(),
+                Days = source.Days.Select(d => d with { Dispositions = string.Join(',', d.Dispositions.Split(',').Order(StringComparer.Ordinal)) }).ToList(),
+            },
+            Search = search with { Reports = search.Reports.Select(r => r with { Id = 0 }).ToList() },
+            user,
+            failures,
+            Approved = approved.Select(a => a with { Id = 0 }),
+            Audit = audit.Select(a => a with { Id = 0 }),
+            failing,
+            passes = passes.OrderBy(p => p.Domain),
+        });
+    }
+
+    private static string WithoutIngestTime(string json) => IngestTime().Replace(json, "\"ingested\": \"\"");
+
+    [GeneratedRegex("\"ingested\": \"[^\"]*\"")]
+    private static partial Regex IngestTime();
+
     private static VerdictRecord Verdict(int i) => new(
         DateTimeOffset.FromUnixTimeSeconds(1_800_000_000 + i),
         new MessageEnvelope($"Q{i}", "192.0.2.1", "mx.example.org", "helo.example.org", "a@example.org", ["b@example.net"], null, "smtpd"),
         "A <a@example.org>", new Verdict(VerdictAction.Accept, "why"));
 
-    private static async Task WaitForAsync(Func<bool> condition)
+    private static async Task WaitForAsync(Func<bool> condition) => await RetryAsync(() => Task.FromResult(condition()));
+
+    private static async Task RetryAsync(Func<Task<bool>> attempt)
     {
-        for (var waited = 0; !condition(); waited++)
+        for (var waited = 0; !await attempt(); waited++)
         {
             Assert.True(waited < 1200, "the condition was not met within two minutes");
             await Task.Delay(100, Ct);
