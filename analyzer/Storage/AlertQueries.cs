@@ -29,14 +29,15 @@ internal static class AlertQueries
     public static async Task<IReadOnlyList<FailingSource>> NewFailingSourcesAsync(DbConnection db, long sinceUtc, long minMessages, CancellationToken ct)
     {
         await using var query = db.CreateCommand();
-        query.CommandText = """
+        var failing = Sql.SaturatedSum(db, "rec.count");
+        query.CommandText = $"""
             SELECT f.domain, f.source_ip, f.day, f.failing FROM (
-                SELECT rep.domain AS domain, rec.source_ip AS source_ip, rep.begin_utc / 86400 AS day, CAST(sum(rec.count) AS BIGINT) AS failing,
-                       row_number() OVER (PARTITION BY rep.domain, rec.source_ip ORDER BY sum(rec.count) DESC, rep.begin_utc / 86400) AS busiest
+                SELECT rep.domain AS domain, rec.source_ip AS source_ip, rep.begin_utc / 86400 AS day, {failing} AS failing,
+                       row_number() OVER (PARTITION BY rep.domain, rec.source_ip ORDER BY {failing} DESC, rep.begin_utc / 86400) AS busiest
                 FROM records rec JOIN reports rep ON rep.id = rec.report
                 WHERE rep.begin_utc >= @since AND coalesce(rec.dkim_eval, '') <> 'pass' AND coalesce(rec.spf_eval, '') <> 'pass'
                 GROUP BY rep.domain, rec.source_ip, rep.begin_utc / 86400
-                HAVING sum(rec.count) > @min) AS f
+                HAVING {failing} > @min) AS f
             WHERE f.busiest = 1 AND NOT EXISTS (
                 SELECT 1 FROM records old JOIN reports r ON r.id = old.report
                 WHERE r.domain = f.domain AND old.source_ip = f.source_ip AND r.begin_utc < @since)
@@ -51,8 +52,9 @@ internal static class AlertQueries
     public static async Task<IReadOnlyList<PassCount>> PassCountsAsync(DbConnection db, long fromUtc, long toUtc, CancellationToken ct)
     {
         await using var query = db.CreateCommand();
-        query.CommandText = """
-            SELECT rep.domain, CAST(sum(rec.count) AS BIGINT), CAST(sum(CASE WHEN rec.dkim_eval = 'pass' OR rec.spf_eval = 'pass' THEN rec.count ELSE 0 END) AS BIGINT)
+        query.CommandText = $"""
+            SELECT rep.domain, {Sql.SaturatedSum(db, "rec.count")},
+                   {Sql.SaturatedSum(db, "CASE WHEN rec.dkim_eval = 'pass' OR rec.spf_eval = 'pass' THEN rec.count ELSE 0 END")}
             FROM records rec JOIN reports rep ON rep.id = rec.report
             WHERE rep.begin_utc >= @from AND rep.begin_utc < @to
             GROUP BY rep.domain

@@ -31,8 +31,8 @@ internal sealed class SourceQueries(DbConnection connection)
             ? "group_concat(DISTINCT coalesce(r.disposition, 'none'))"
             : "string_agg(DISTINCT coalesce(r.disposition, 'none'), ',')";
         await using (var query = Command($"""
-            SELECT rp.org_name, rp.begin_utc / 86400, rp.domain, CAST(sum(r.count) AS BIGINT),
-                   CAST(sum(CASE WHEN r.dkim_eval = 'pass' OR r.spf_eval = 'pass' THEN r.count ELSE 0 END) AS BIGINT),
+            SELECT rp.org_name, rp.begin_utc / 86400, rp.domain, {Sql.SaturatedSum(connection, "r.count")},
+                   {Sql.SaturatedSum(connection, "CASE WHEN r.dkim_eval = 'pass' OR r.spf_eval = 'pass' THEN r.count ELSE 0 END")},
                    {dispositions}
               FROM records r JOIN reports rp ON rp.id = r.report
              WHERE r.source_ip = @ip AND rp.begin_utc >= @from AND rp.begin_utc < @to
@@ -47,8 +47,8 @@ internal sealed class SourceQueries(DbConnection connection)
         var spf = await AuthAsync("spf_results", "scope", ip, fromUtc, toUtcExclusive, ct);
 
         var reports = new List<SourceReport>();
-        await using (var query = Command("""
-            SELECT rp.id, rp.org_name, rp.report_id, rp.domain, rp.begin_utc, CAST(sum(r.count) AS BIGINT)
+        await using (var query = Command($"""
+            SELECT rp.id, rp.org_name, rp.report_id, rp.domain, rp.begin_utc, {Sql.SaturatedSum(connection, "r.count")}
               FROM records r JOIN reports rp ON rp.id = r.report
              WHERE r.source_ip = @ip AND rp.begin_utc >= @from AND rp.begin_utc < @to
              GROUP BY rp.id ORDER BY rp.begin_utc DESC, rp.id DESC LIMIT @limit
@@ -66,7 +66,7 @@ internal sealed class SourceQueries(DbConnection connection)
     {
         // The view and column names are this file's constants, never input.
         await using var query = Command($"""
-            SELECT x.domain, x.{detail}, x.result, CAST(sum(r.count) AS BIGINT)
+            SELECT x.domain, x.{detail}, x.result, {Sql.SaturatedSum(connection, "r.count")}
               FROM records r JOIN reports rp ON rp.id = r.report JOIN {view} x ON x.record = r.id
              WHERE r.source_ip = @ip AND rp.begin_utc >= @from AND rp.begin_utc < @to
              GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT @limit

@@ -16,5 +16,13 @@ internal static class Sql
 
     public static string? Text(DbDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);
 
+    /// <summary>
+    /// sum(<paramref name="expression"/>), saturated at 9e18 instead of failing: reports' counts come from strangers. SQLite's
+    /// total() is a float sum (no integer overflow error); PostgreSQL's sum of bigint is numeric, which cannot overflow.
+    /// </summary>
+    public static string SaturatedSum(DbConnection connection, string expression) => connection is Microsoft.Data.Sqlite.SqliteConnection
+        ? $"CAST(min(total({expression}), 9e18) AS INTEGER)"
+        : $"CAST(least(coalesce(sum({expression}), 0), 9e18) AS BIGINT)";
+
     public static DateTimeOffset Time(long seconds) => DateTimeOffset.FromUnixTimeSeconds(seconds);
 }

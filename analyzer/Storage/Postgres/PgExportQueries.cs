@@ -42,7 +42,7 @@ internal sealed class PgExportQueries(NpgsqlDataSource source) : IExportQueries
                    r.pct, r.fo, r.testing, r.discovery_method, r.psd, r.generator, r.version, r.xml_namespace, r.extra_contact,
                    r.errors,
                    (SELECT count(*) FROM records rec WHERE rec.report = r.id),
-                   (SELECT coalesce(sum(rec.count), 0)::bigint FROM records rec WHERE rec.report = r.id),
+                   (SELECT least(coalesce(sum(rec.count), 0), 9e18)::bigint FROM records rec WHERE rec.report = r.id),
                    r.source, r.ingested_utc
             FROM reports r ORDER BY r.begin_utc, r.id
             """);
