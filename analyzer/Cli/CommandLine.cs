@@ -1,7 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Text.RegularExpressions;
-using DmarcAnalyzer.Storage;
 
 namespace DmarcAnalyzer.Cli;
 
@@ -49,11 +48,6 @@ internal static partial class CommandLine
             Console.Error.WriteLine($"dmarc: {e.Message}");
             Console.Error.WriteLine(Hint(parsed));
             return ExitCodes.Usage;
-        }
-        catch (StoreNotSupportedException e)
-        {
-            Console.Error.WriteLine($"dmarc: {e.Message}");
-            return ExitCodes.Fatal;
         }
         catch (OperationCanceledException)
         {

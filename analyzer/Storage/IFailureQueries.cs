@@ -4,8 +4,8 @@ namespace DmarcAnalyzer.Storage;
 internal sealed record FailureRow(long Id, DateTimeOffset Created, string Source, string Reason, long Size, bool RawTruncated);
 
 /// <summary>
-/// Reads the inputs that could not be read, with their raw bytes. SQLite (<see cref="FailureQueries"/>) today;
-/// PostgreSQL (issue 20) is the second.
+/// Reads the inputs that could not be read, with their raw bytes. <see cref="FailureQueries"/>,
+/// the same SQL on SQLite and PostgreSQL.
 /// </summary>
 internal interface IFailureQueries
 {

@@ -9,8 +9,8 @@ internal sealed record FailureReportRow(
     string Identity, string Source, DateTimeOffset Ingested);
 
 /// <summary>
-/// Reads and prunes stored DMARC failure reports (RFC 6591). SQLite (<see cref="FailureReportQueries"/>) today;
-/// PostgreSQL (issue 20) is the second.
+/// Reads and prunes stored DMARC failure reports (RFC 6591). <see cref="FailureReportQueries"/>,
+/// the same SQL on SQLite and PostgreSQL.
 /// </summary>
 internal interface IFailureReportQueries
 {

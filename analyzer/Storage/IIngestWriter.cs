@@ -6,8 +6,8 @@ namespace DmarcAnalyzer.Storage;
 
 /// <summary>
 /// Writes what ingest reads: a report with its records in one transaction (a report already stored adds nothing),
-/// or an input that could not be read with its raw bytes. SQLite (<see cref="IngestWriter"/>) today; PostgreSQL
-/// (issue 20) is the second.
+/// or an input that could not be read with its raw bytes. SQLite (<see cref="IngestWriter"/>) and PostgreSQL
+/// (<see cref="Postgres.PgIngestWriter"/>).
 /// </summary>
 internal interface IIngestWriter : IAsyncDisposable
 {

@@ -2,8 +2,8 @@ namespace DmarcAnalyzer.Storage;
 
 /// <summary>
 /// What the analysis reads of the stored reports: their metadata, the result counts ingest summed, the records
-/// streamed, and the reverse DNS names cached for their sources. SQLite (<see cref="SqliteRecordQueries"/>) today;
-/// PostgreSQL (issue 20) is the second.
+/// streamed, and the reverse DNS names cached for their sources. SQLite (<see cref="SqliteRecordQueries"/>) and
+/// PostgreSQL (<see cref="Postgres.PgRecordQueries"/>).
 /// </summary>
 internal interface IRecordQueries
 {

@@ -14,7 +14,7 @@ internal sealed record TlsDetailRow(long Policy, string ResultType, string? Rece
 
 /// <summary>
 /// Reads stored SMTP TLS reports: flat rows for <c>dmarc export --what tls</c>, and what the report's TLS section tallies.
-/// SQLite (<see cref="TlsReportQueries"/>) today; PostgreSQL (issue 20) is the second.
+/// <see cref="TlsReportQueries"/>, the same SQL on SQLite and PostgreSQL.
 /// </summary>
 internal interface ITlsReportQueries
 {

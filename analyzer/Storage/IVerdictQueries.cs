@@ -2,7 +2,7 @@ namespace DmarcAnalyzer.Storage;
 
 /// <summary>
 /// The milter's verdict log: batches written, received mail and sender addresses read back. SQLite
-/// (<see cref="SqliteVerdictQueries"/>) today; PostgreSQL (issue 20) is the second.
+/// (<see cref="SqliteVerdictQueries"/>) and PostgreSQL (<see cref="Postgres.PgVerdictQueries"/>).
 /// </summary>
 internal interface IVerdictQueries
 {

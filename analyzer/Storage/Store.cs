@@ -10,56 +10,45 @@ namespace DmarcAnalyzer.Storage;
 /// <c>--db</c> names (<see cref="StoreLocation"/>). Other rooms reach it through the interface of their use
 /// (<see cref="IRecordQueries"/>, <see cref="IVerdictQueries"/>, <see cref="IFailureQueries"/>, <see cref="IAlertQueries"/>,
 /// <see cref="IIngestWriter"/> ...), never through its connection. Queries whose SQL both dialects read alike run on the
-/// store's one connection; the others have a class per backend.
+/// store's one connection; the hot paths (ingest, the records the report reads, the verdict log) and export have a class
+/// per backend.
 /// </summary>
 internal sealed class Store : IAsyncDisposable
 {
     private readonly DbConnection _connection;
     private readonly NpgsqlDataSource? _postgres;
-    private readonly ITlsReportQueries? _tlsReports;
-    private readonly IFailureReportQueries? _failureReports;
-    private readonly IAlertQueries? _alerts;
-    private readonly UserQueries? _users;
-    private readonly SourceQueries? _sources;
-    private readonly SearchQueries? _search;
-    private readonly ReportDetailQueries? _reportDetails;
 
     private Store(SqliteConnection connection)
+        : this(connection, null, new SqliteRecordQueries(connection), new SqliteVerdictQueries(connection), new ExportQueries(connection))
     {
-        _connection = connection;
-        Records = new SqliteRecordQueries(connection);
-        Verdicts = new SqliteVerdictQueries(connection);
-        Export = new ExportQueries(connection);
-        _tlsReports = new TlsReportQueries(connection);
-        _failureReports = new FailureReportQueries(connection);
-        _alerts = new StoreAlertQueries(connection);
-        _users = new UserQueries(connection);
-        _sources = new SourceQueries(connection);
-        _search = new SearchQueries(connection);
-        _reportDetails = new ReportDetailQueries(connection);
-        (Failures, Audit, ArchiveExceptions, Outbox, OutgoingReports) = Shared(connection);
     }
 
     private Store(NpgsqlDataSource source, NpgsqlConnection connection)
+        : this(connection, source, new PgRecordQueries(source), new PgVerdictQueries(source), new PgExportQueries(source))
     {
-        _connection = connection;
-        _postgres = source;
-        Records = new PgRecordQueries(source);
-        Verdicts = new PgVerdictQueries(source);
-        Export = new PgExportQueries(source);
-        _tlsReports = new TlsReportQueries(connection);
-        _failureReports = new FailureReportQueries(connection);
-        _alerts = new StoreAlertQueries(connection);
-        _users = new UserQueries(connection);
-        _sources = new SourceQueries(connection);
-        _search = new SearchQueries(connection);
-        _reportDetails = new ReportDetailQueries(connection);
-        (Failures, Audit, ArchiveExceptions, Outbox, OutgoingReports) = Shared(connection);
     }
 
-    private static (IFailureQueries, AuditQueries, ArchiveExceptionQueries, IOutboxQueries, IOutgoingReportQueries) Shared(DbConnection connection) =>
-        (new FailureQueries(connection), new AuditQueries(connection), new ArchiveExceptionQueries(connection), new OutboxQueries(connection),
-            new OutgoingReportQueries(connection));
+    /// <summary>The queries of a backend of their own, then the ones whose SQL both read alike, on the store's connection.</summary>
+    private Store(DbConnection connection, NpgsqlDataSource? postgres, IRecordQueries records, IVerdictQueries verdicts, IExportQueries export)
+    {
+        _connection = connection;
+        _postgres = postgres;
+        Records = records;
+        Verdicts = verdicts;
+        Export = export;
+        Failures = new FailureQueries(connection);
+        TlsReports = new TlsReportQueries(connection);
+        FailureReports = new FailureReportQueries(connection);
+        Alerts = new StoreAlertQueries(connection);
+        Users = new UserQueries(connection);
+        Audit = new AuditQueries(connection);
+        ArchiveExceptions = new ArchiveExceptionQueries(connection);
+        Sources = new SourceQueries(connection);
+        Search = new SearchQueries(connection);
+        ReportDetails = new ReportDetailQueries(connection);
+        Outbox = new OutboxQueries(connection);
+        OutgoingReports = new OutgoingReportQueries(connection);
+    }
 
     /// <summary>Opens (creating it when missing) the store <paramref name="database"/> names, its schema brought up to date.</summary>
     public static async Task<Store> OpenAsync(string database, CancellationToken ct)
@@ -96,14 +85,14 @@ internal sealed class Store : IAsyncDisposable
 
     public IFailureQueries Failures { get; }
 
-    public ITlsReportQueries TlsReports => _tlsReports ?? throw NotYet("TLS reports");
+    public ITlsReportQueries TlsReports { get; }
 
-    public IFailureReportQueries FailureReports => _failureReports ?? throw NotYet("failure reports");
+    public IFailureReportQueries FailureReports { get; }
 
-    public IAlertQueries Alerts => _alerts ?? throw NotYet("alerts");
+    public IAlertQueries Alerts { get; }
 
     /// <summary>The dashboard's users and failed sign-ins.</summary>
-    public UserQueries Users => _users ?? throw NotYet("the dashboard's users");
+    public UserQueries Users { get; }
 
     public AuditQueries Audit { get; }
 
@@ -111,11 +100,11 @@ internal sealed class Store : IAsyncDisposable
     public ArchiveExceptionQueries ArchiveExceptions { get; }
 
     /// <summary>The dashboard's source, search and report pages.</summary>
-    public SourceQueries Sources => _sources ?? throw NotYet("the dashboard's source page");
+    public SourceQueries Sources { get; }
 
-    public SearchQueries Search => _search ?? throw NotYet("the dashboard's search");
+    public SearchQueries Search { get; }
 
-    public ReportDetailQueries ReportDetails => _reportDetails ?? throw NotYet("the dashboard's report page");
+    public ReportDetailQueries ReportDetails { get; }
 
     /// <summary>The outbox spool.</summary>
     public IOutboxQueries Outbox { get; }
@@ -124,9 +113,6 @@ internal sealed class Store : IAsyncDisposable
     public IOutgoingReportQueries OutgoingReports { get; }
 
     public IExportQueries Export { get; }
-
-    private static StoreNotSupportedException NotYet(string what) =>
-        new($"{what}: not available on a PostgreSQL store in this version; use a SQLite store for it");
 
     public async ValueTask DisposeAsync()
     {
@@ -137,6 +123,3 @@ internal sealed class Store : IAsyncDisposable
 }
 
 internal enum StoreKind { Sqlite, Postgres }
-
-/// <summary>What the store in use cannot do (yet): said to the user, not a crash.</summary>
-internal sealed class StoreNotSupportedException(string message) : Exception(message);
