@@ -1,4 +1,5 @@
 using System.Globalization;
+using DmarcAnalyzer.Reports;
 using ScottPlot;
 
 namespace DmarcAnalyzer.Charts;

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using DmarcAnalyzer.Analysis;
+using DmarcAnalyzer.Reports;
 using MimeKit;
 using MimeKit.Utils;
 
@@ -51,7 +52,7 @@ internal static class DigestMail
         var message = new MimeMessage();
         message.To.AddRange(to);
         message.Date = generated;
-        message.Subject = SafeText.Clean($"DMARC weekly digest {week}: " + string.Join(", ", domains.Select(d => $"{d.Week.Domain} {HtmlReport.VerdictText(d.Week.Readiness.Verdict)}")), 200);
+        message.Subject = SafeText.Line($"DMARC weekly digest {week}: " + string.Join(", ", domains.Select(d => $"{d.Week.Domain} {HtmlReport.VerdictText(d.Week.Readiness.Verdict)}")), 200);
         var body = new BodyBuilder();
         var html = new StringBuilder();
         var text = new StringBuilder();
@@ -98,7 +99,7 @@ internal static class DigestMail
             .Append($"<b style=\"color:{colour};\">Verdict: {E(word)}.</b> {E(r.NextStep)}<br>")
             .Append($"<span style=\"color:#555555;\">{Count(d.Total.Volume)} messages, DMARC pass {E(DomainCharts.Rate(d.Total.DmarcPassRate))}, published p={E(d.Policy?.P ?? "unknown")}</span>")
             .Append("</td></tr></table>");
-        text.Append($"== {SafeText.Clean(d.Domain)} ==\nVerdict: {word}. {r.NextStep}\n")
+        text.Append($"== {SafeText.Line(d.Domain)} ==\nVerdict: {word}. {r.NextStep}\n")
             .Append($"{Count(d.Total.Volume)} messages, DMARC pass {DomainCharts.Rate(d.Total.DmarcPassRate)}, published p={d.Policy?.P ?? "unknown"}\n");
         if (r.Notes.Count > 0)
         {
@@ -106,7 +107,7 @@ internal static class DigestMail
             foreach (var note in r.Notes)
             {
                 html.Append($"<li style=\"margin:2px 0;\">{E(note)}</li>");
-                text.Append($"  * {SafeText.Clean(note)}\n");
+                text.Append($"  * {SafeText.Line(note)}\n");
             }
             html.Append("</ul>");
         }
@@ -122,7 +123,7 @@ internal static class DigestMail
                 r.ToFix.Take(Listed).Select(f => (string[])[f.Name, Count(f.Failing), f.Advice]));
             text.Append("Senders to fix, biggest first:\n");
             foreach (var f in r.ToFix.Take(Listed))
-                text.Append($"  - {SafeText.Clean(f.Name)}: {Count(f.Failing)} failing. {SafeText.Clean(f.Advice)}\n");
+                text.Append($"  - {SafeText.Line(f.Name)}: {Count(f.Failing)} failing. {SafeText.Line(f.Advice)}\n");
         }
         if (digest.NewSources.Count > 0)
         {
@@ -130,7 +131,7 @@ internal static class DigestMail
                 digest.NewSources.Take(Listed).Select(s => (string[])[s.PtrName is null ? s.Ip : $"{s.Ip} ({s.PtrName})", s.Sender, Count(s.Tally.Volume), DomainCharts.Rate(s.Tally.DmarcPassRate)]));
             text.Append("New sources since last week:\n");
             foreach (var s in digest.NewSources.Take(Listed))
-                text.Append($"  - {SafeText.Clean(s.Ip)} {SafeText.Clean(s.PtrName ?? "")} ({SafeText.Clean(s.Sender)}): {Count(s.Tally.Volume)} messages, DMARC pass {DomainCharts.Rate(s.Tally.DmarcPassRate)}\n");
+                text.Append($"  - {SafeText.Line(s.Ip)} {SafeText.Line(s.PtrName ?? "")} ({SafeText.Line(s.Sender)}): {Count(s.Tally.Volume)} messages, DMARC pass {DomainCharts.Rate(s.Tally.DmarcPassRate)}\n");
         }
         // The failing-senders chart only when someone failed: an empty chart says nothing the verdict does not.
         foreach (var chart in DomainCharts.Of(d).Where(c => c.Name is "volume" || (c.Name is "failing-senders" && d.Total.Failing > 0)))
@@ -149,7 +150,7 @@ internal static class DigestMail
         if (inbound.ForgedDomains.Count > 0)
         {
             Table(html, "Top forged From domains", ["From domain", "messages"], inbound.ForgedDomains.Take(Listed).Select(f => (string[])[f.Name, Count(f.Count)]));
-            text.Append("Top forged From domains: ").AppendJoin("; ", inbound.ForgedDomains.Take(Listed).Select(f => $"{SafeText.Clean(f.Name)} {Count(f.Count)}")).Append('\n');
+            text.Append("Top forged From domains: ").AppendJoin("; ", inbound.ForgedDomains.Take(Listed).Select(f => $"{SafeText.Line(f.Name)} {Count(f.Count)}")).Append('\n');
         }
         Image(html, body, InboundCharts.Of(inbound)[0], "inbound");
     }

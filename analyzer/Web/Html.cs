@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Claims;
 using System.Text;
 using DmarcAnalyzer.Charts;
+using DmarcAnalyzer.Reports;
 using DmarcAnalyzer.Storage;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
