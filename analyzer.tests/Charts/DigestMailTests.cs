@@ -33,9 +33,9 @@ public sealed class DigestMailTests(PostfixFixture postfix) : IClassFixture<Post
 
     private static async Task<IReadOnlyList<MimeMessage>> ComposeAsync(TestStore store, DigestRecipients recipients, params string[] to)
     {
-        var week = await WeeklyDigest.AnalyzeAsync(store.Records, new SqliteVerdictQueries(store.Db),
-            StoreAnalyzerTests.Analyzer(StoreAnalyzerTests.Known(("relays", ["192.0.2.0/24"], []))), Week, null, Ct);
-        return await DigestMail.ComposeAsync(week, recipients, [.. to.Select(MailboxAddress.Parse)], Generated, Ct);
+        var week = await WeeklyDigest.AnalyzeAsync(store.Records, new SqliteVerdictQueries(store.Db), new TlsReportQueries(store.Db),
+            new FailureReportQueries(store.Db), StoreAnalyzerTests.Analyzer(StoreAnalyzerTests.Known(("relays", ["192.0.2.0/24"], []))), Week, null, Ct);
+        return [.. (await DigestMail.ComposeAsync(week, recipients, [.. to.Select(MailboxAddress.Parse)], Generated, Ct)).Select(m => m.Message)];
     }
 
     private static DigestRecipients Recipients(params (string Key, string Value)[] values) =>
