@@ -8,8 +8,15 @@ using MimeKit.Utils;
 
 namespace DmarcAnalyzer.Charts;
 
-/// <summary>A domain in the digest: its week, and the sources it had this week and not the week before.</summary>
-internal sealed record DigestDomain(DomainAnalysis Week, IReadOnlyList<SourceSummary> NewSources);
+/// <summary>
+/// A domain in the digest: its week, the sources it had this week and not the week before, and its SMTP TLS and failure
+/// reports of the week (null when none).
+/// </summary>
+internal sealed record DigestDomain(DomainAnalysis Week, IReadOnlyList<SourceSummary> NewSources, TlsDomainAnalysis? Tls = null,
+    FailureReportAnalysis? FailureReports = null);
+
+/// <summary>One digest mail and the policy domains it tells about (none when the week had no report).</summary>
+internal sealed record DigestMessage(MimeMessage Message, IReadOnlyList<string> Domains);
 
 /// <summary>
 /// The weekly policy-readiness digest as one mail (MimeKit's BodyBuilder): an HTML part built for mail clients (tables
@@ -29,19 +36,21 @@ internal static class DigestMail
     /// The digests of the week, one per set of recipients (<paramref name="to"/> when given, else
     /// <paramref name="recipients"/> per domain). Domains with no recipient get no mail.
     /// </summary>
-    public static async Task<IReadOnlyList<MimeMessage>> ComposeAsync(WeeklyDigest week, DigestRecipients recipients, IReadOnlyList<MailboxAddress> to,
+    public static async Task<IReadOnlyList<DigestMessage>> ComposeAsync(WeeklyDigest week, DigestRecipients recipients, IReadOnlyList<MailboxAddress> to,
         DateTimeOffset generated, CancellationToken ct)
     {
         var current = week.Analysis;
         var groups = to.Count > 0
             ? [(to, current.Domains.Select(d => d.Domain).ToList())]
             : recipients.Group(current.Domains.Select(d => d.Domain));
-        var messages = new List<MimeMessage>();
+        var messages = new List<DigestMessage>();
         foreach (var (addresses, domains) in groups)
         {
             var part = current with { Domains = current.Domains.Where(d => domains.Contains(d.Domain)).ToList() };
-            var digest = part.Domains.Select(d => new DigestDomain(d, week.NewSourcesByDomain.GetValueOrDefault(d.Domain, []))).ToList();
-            messages.Add(Build(week.Week, digest, part.Inbound, addresses, await CsvZipAsync(part, ct), generated));
+            var digest = part.Domains.Select(d => new DigestDomain(d, week.NewSourcesByDomain.GetValueOrDefault(d.Domain, []),
+                week.TlsByDomain.GetValueOrDefault(d.Domain), week.FailureReportsByDomain.GetValueOrDefault(d.Domain))).ToList();
+            messages.Add(new DigestMessage(Build(week.Week, digest, part.Inbound, addresses, await CsvZipAsync(part, ct), generated),
+                part.Domains.Select(d => d.Domain).ToList()));
         }
         return messages;
     }
@@ -133,10 +142,54 @@ internal static class DigestMail
             foreach (var s in digest.NewSources.Take(Listed))
                 text.Append($"  - {SafeText.Line(s.Ip)} {SafeText.Line(s.PtrName ?? "")} ({SafeText.Line(s.Sender)}): {Count(s.Tally.Volume)} messages, DMARC pass {DomainCharts.Rate(s.Tally.DmarcPassRate)}\n");
         }
+        if (digest.Tls is { } tls)
+            Tls(html, text, tls);
+        if (digest.FailureReports is { } failures)
+            FailureReports(html, text, failures);
         // The failing-senders chart only when someone failed: an empty chart says nothing the verdict does not.
         foreach (var chart in DomainCharts.Of(d).Where(c => c.Name is "volume" || (c.Name is "failing-senders" && d.Total.Failing > 0)))
             Image(html, body, chart, imagePrefix);
         text.Append('\n');
+    }
+
+    /// <summary>The week's SMTP TLS reports (RFC 8460) of the domain: sessions, success, the causes and hosts of failures, and no-policy-found.</summary>
+    private static void Tls(StringBuilder html, StringBuilder text, TlsDomainAnalysis tls)
+    {
+        var line = $"{Count(tls.Total.Total)} TLS sessions reported, {DomainCharts.Rate(tls.Total.SuccessRate)} successful, {Count(tls.Total.Failed)} failed";
+        html.Append($"<p style=\"margin:14px 0 2px;font-weight:bold;color:#1b1b1b;\">SMTP TLS reports</p>").Append(Paragraph(line));
+        text.Append($"SMTP TLS reports: {line}\n");
+        if (tls.NoPolicySessions > 0)
+        {
+            var advice = $"{Count(tls.NoPolicySessions)} sessions found no MTA-STS policy nor DANE records: publishing an MTA-STS policy (RFC 8461), " +
+                         "first in mode testing, is the next step.";
+            html.Append(Paragraph(advice, "#8a5a00"));
+            text.Append($"  * {advice}\n");
+        }
+        if (tls.ResultTypes.Count > 0)
+        {
+            Table(html, "Failed TLS sessions by result type", ["result type", "failed sessions"],
+                tls.ResultTypes.Take(Listed).Select(c => (string[])[c.Name, Count(c.Count)]));
+            text.Append("  Failed by result type: ").AppendJoin("; ", tls.ResultTypes.Take(Listed).Select(c => $"{SafeText.Clean(c.Name)} {Count(c.Count)}")).Append('\n');
+        }
+        if (tls.FailingMxHosts.Count > 0)
+        {
+            Table(html, "MX hosts with failed TLS sessions", ["MX host", "failed sessions"],
+                tls.FailingMxHosts.Take(Listed).Select(c => (string[])[c.Name, Count(c.Count)]));
+            text.Append("  Failing MX hosts: ").AppendJoin("; ", tls.FailingMxHosts.Take(Listed).Select(c => $"{SafeText.Clean(c.Name)} {Count(c.Count)}")).Append('\n');
+        }
+    }
+
+    /// <summary>The week's DMARC failure reports (RFC 9991) about the domain, as counts: the digest shows no address or subject of them.</summary>
+    private static void FailureReports(StringBuilder html, StringBuilder text, FailureReportAnalysis failures)
+    {
+        var line = $"{Count(failures.Total)} failure report{(failures.Total == 1 ? "" : "s")} arrived";
+        html.Append($"<p style=\"margin:14px 0 2px;font-weight:bold;color:#1b1b1b;\">Failure reports</p>").Append(Paragraph(line));
+        text.Append($"Failure reports: {line}\n");
+        Table(html, "Failure reports by failed check and by source", ["failed check or source", "reports"],
+            failures.AuthFailures.Take(Listed).Select(c => (string[])["failed: " + c.Name, Count(c.Count)])
+                .Concat(failures.Sources.Take(Listed).Select(c => (string[])["source " + c.Name, Count(c.Count)])));
+        text.Append("  By failed check: ").AppendJoin("; ", failures.AuthFailures.Take(Listed).Select(c => $"{SafeText.Clean(c.Name)} {Count(c.Count)}")).Append('\n')
+            .Append("  By source: ").AppendJoin("; ", failures.Sources.Take(Listed).Select(c => $"{SafeText.Clean(c.Name)} {Count(c.Count)}")).Append('\n');
     }
 
     private static void Inbound(StringBuilder html, StringBuilder text, BodyBuilder body, InboundAnalysis inbound)

@@ -10,7 +10,11 @@ namespace DmarcAnalyzer.Storage;
 internal sealed record RecordFilter(string? Domain, long FromUtc, long ToUtcExclusive);
 
 /// <summary>A report's metadata and the policy it says was published.</summary>
-internal sealed record StoredReport(long Id, string Domain, long BeginUtc, string OrgName, string? P, string? Sp, string? Np, string? Testing);
+internal sealed record StoredReport(long Id, string Domain, long BeginUtc, string OrgName, string? P, string? Sp, string? Np, string? Testing)
+{
+    /// <summary>The end of the report's period; null when not read (the analysis then counts the report on its begin day).</summary>
+    public long? EndUtc { get; init; }
+}
 
 /// <summary>
 /// One record, reduced to what the analysis tells apart: its report, its source address as the UTF-8 text
@@ -69,13 +73,13 @@ internal static class RecordQueries
 
     public static async Task<IReadOnlyList<StoredReport>> ReportsAsync(SqliteConnection db, RecordFilter filter, CancellationToken ct)
     {
-        await using var command = Command(db, $"SELECT id, domain, begin_utc, org_name, p, sp, np, testing FROM reports rp WHERE {PeriodWhere}", filter);
+        await using var command = Command(db, $"SELECT id, domain, begin_utc, org_name, p, sp, np, testing, end_utc FROM reports rp WHERE {PeriodWhere}", filter);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var reports = new List<StoredReport>();
         while (await reader.ReadAsync(ct))
         {
             reports.Add(new StoredReport(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
-                Text(reader, 4), Text(reader, 5), Text(reader, 6), Text(reader, 7)));
+                Text(reader, 4), Text(reader, 5), Text(reader, 6), Text(reader, 7)) { EndUtc = reader.GetInt64(8) });
         }
         return reports;
     }

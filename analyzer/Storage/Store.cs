@@ -26,6 +26,7 @@ internal sealed class Store : IAsyncDisposable
         Sources = new SourceQueries(connection);
         Search = new SearchQueries(connection);
         ReportDetails = new ReportDetailQueries(connection);
+        PublishedRecords = new PublishedRecordQueries(connection);
     }
 
     /// <summary>Opens (creating it when missing) the store at <paramref name="path"/>, its schema brought up to date.</summary>
@@ -57,6 +58,9 @@ internal sealed class Store : IAsyncDisposable
     public SearchQueries Search { get; }
 
     public ReportDetailQueries ReportDetails { get; }
+
+    /// <summary>Each owned domain's DMARC and SPF record as last seen, for the record-changed alert.</summary>
+    public IPublishedRecordQueries PublishedRecords { get; }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }
