@@ -26,6 +26,9 @@ internal sealed class Store : IAsyncDisposable
         Sources = new SourceQueries(connection);
         Search = new SearchQueries(connection);
         ReportDetails = new ReportDetailQueries(connection);
+        KnownSenders = new KnownSenderQueries(connection);
+        OpenAlerts = new OpenAlertQueries(connection);
+        UserAdmin = new UserAdminQueries(connection);
     }
 
     /// <summary>Opens (creating it when missing) the store at <paramref name="path"/>, its schema brought up to date.</summary>
@@ -57,6 +60,15 @@ internal sealed class Store : IAsyncDisposable
     public SearchQueries Search { get; }
 
     public ReportDetailQueries ReportDetails { get; }
+
+    /// <summary>Known senders marked on the dashboard; the analysis reads them beside the configuration's.</summary>
+    public KnownSenderQueries KnownSenders { get; }
+
+    /// <summary>The alerts that have fired and not cleared, for the dashboard's overview.</summary>
+    public OpenAlertQueries OpenAlerts { get; }
+
+    /// <summary>User management on the dashboard.</summary>
+    public UserAdminQueries UserAdmin { get; }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }
