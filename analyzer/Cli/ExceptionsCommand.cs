@@ -34,18 +34,18 @@ internal static class ExceptionsCommand
                 await using var store = await Store.OpenAsync(database, ct);
                 approved = StoredExceptions.Of(await store.ArchiveExceptions.ApprovedAsync(ct));
             }
-            var all = options.Exceptions.Select(e => (Exception: e, From: "configuration")).Concat(approved.Select(e => (Exception: e, From: "dashboard"))).ToList();
+            var all = options.Exceptions.Select(e => (Exception: e, From: "")).Concat(approved.Select(e => (Exception: e, From: " (dashboard)"))).ToList();
             var now = DateTimeOffset.UtcNow;
             // Addresses and dates are never broken across lines; the reason wraps instead.
             var table = new Table().AddColumns(
                 new TableColumn("Sender").NoWrap(), new TableColumn("Recipient").NoWrap(), new TableColumn("Approved by"),
-                new TableColumn("Reason"), new TableColumn("Expires").NoWrap(), new TableColumn("State").NoWrap(), new TableColumn("From").NoWrap());
+                new TableColumn("Reason"), new TableColumn("Expires").NoWrap(), new TableColumn("State").NoWrap());
             foreach (var (exception, from) in all)
             {
                 table.AddRow(
-                    Markup.Escape(exception.Sender), Markup.Escape(exception.Recipient ?? "any"), Markup.Escape(exception.ApprovedBy),
+                    Markup.Escape(exception.Sender), Markup.Escape(exception.Recipient ?? "any"), Markup.Escape(exception.ApprovedBy + from),
                     Markup.Escape(exception.Reason), exception.Expires?.ToString("yyyy-MM-dd") ?? "never",
-                    exception.IsExpired(now) ? "[red]expired[/]" : "[green]active[/]", from);
+                    exception.IsExpired(now) ? "[red]expired[/]" : "[green]active[/]");
             }
             AnsiConsole.Write(table);
             Console.WriteLine($"exceptions: {all.Count(e => !e.Exception.IsExpired(now))} active, {all.Count(e => e.Exception.IsExpired(now))} expired");

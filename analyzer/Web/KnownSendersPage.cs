@@ -104,7 +104,9 @@ internal static partial class KnownSendersPage
         if (!isAddress)
             return slash < 0 ? DomainEntry(text) : null;
         if (slash >= 0)
-            return IPNetwork.TryParse(text, out var network) ? (KnownSenderKind.Range, network.ToString()) : null;
+            return IPNetwork.TryParse(text, out var network) && IPAddress.TryParse(addressPart, out var first) && first.Equals(network.BaseAddress)
+                ? (KnownSenderKind.Range, network.ToString())
+                : null;
         if (!IPAddress.TryParse(text, out var address))
             return null;
         if (address.IsIPv4MappedToIPv6)
@@ -115,7 +117,8 @@ internal static partial class KnownSendersPage
     private static (KnownSenderKind Kind, string Value)? DomainEntry(string text)
     {
         var domain = text.TrimEnd('.').ToLowerInvariant();
-        return Domain().IsMatch(domain) ? (KnownSenderKind.PtrDomain, domain) : null;
+        // A name whose last label is all digits is an address written short, not a domain (RFC 3696 section 2).
+        return Domain().IsMatch(domain) && !domain[(domain.LastIndexOf('.') + 1)..].All(char.IsAsciiDigit) ? (KnownSenderKind.PtrDomain, domain) : null;
     }
 
     [GeneratedRegex(@"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?(?:\.[a-z0-9](?:[a-z0-9-]*[a-z0-9])?)+$")]
