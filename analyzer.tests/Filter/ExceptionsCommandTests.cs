@@ -43,7 +43,7 @@ public sealed class ExceptionsCommandTests : IDisposable
         Assert.Equal(0, result.ExitCode);
         Assert.Contains("invoices.example", result.Stdout);
         Assert.Contains("2099-01-31", result.Stdout);
-        Assert.Contains("dashboard", result.Stdout);
+        Assert.Contains("1 in the configuration, 1 approved on the dashboard (dmarc serve)", result.Stdout);
         Assert.DoesNotContain("rejected.example", result.Stdout);
         Assert.DoesNotContain("open.example", result.Stdout);
         Assert.Equal("exceptions: 2 active, 0 expired", result.LastLine);

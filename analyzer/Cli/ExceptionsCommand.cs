@@ -48,6 +48,7 @@ internal static class ExceptionsCommand
                     exception.IsExpired(now) ? "[red]expired[/]" : "[green]active[/]");
             }
             AnsiConsole.Write(table);
+            Console.WriteLine($"{options.Exceptions.Count} in the configuration, {approved.Count} approved on the dashboard (dmarc serve)");
             Console.WriteLine($"exceptions: {all.Count(e => !e.Exception.IsExpired(now))} active, {all.Count(e => e.Exception.IsExpired(now))} expired");
             return ExitCodes.Ok;
         });
