@@ -100,7 +100,7 @@ public sealed class AbsurdCountsTests
         await using var server = await DashboardHarness.StartAsync(fill: FillAsync);
         using var admin = await server.SignedInAsync(DashboardHarness.AdminName);
         var range = $"?from={Day.AddDays(-7):yyyy-MM-dd}&to={Day.AddDays(7):yyyy-MM-dd}";
-        foreach (var page in new[] { "/", "/domain/example.com", "/source/203.0.113.9", "/search?q=203.0.113.9", "/report/1", "/inbound" })
+        foreach (var page in new[] { "/", "/domain/example.com", "/source/203.0.113.9", "/search?q=203.0.113.9", "/report/1", "/inbound", "/tls", "/senders" })
         {
             var response = await admin.GetAsync(page + (page.Contains('?') ? "" : range), Ct);
             Assert.True(response.StatusCode == HttpStatusCode.OK, $"{page}: {response.StatusCode}");

@@ -56,7 +56,7 @@ internal static class DigestCommand
 
             var database = AppConfiguration.DatabasePath(configuration);
             await using var store = await Store.OpenAsync(database, ct);
-            var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
+            var analyzer = new StoreAnalyzer(known.With(await store.KnownSenders.ListAsync(ct)), new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
             var digest = await WeeklyDigest.AnalyzeAsync(store.Records, store.Verdicts, store.TlsReports, store.FailureReports, analyzer, isoWeek,
                 r.GetValue(domain), ct);
             var messages = await DigestMail.ComposeAsync(digest, recipients, addresses, DateTimeOffset.UtcNow, ct);

@@ -357,5 +357,19 @@ internal static class Schema
             PRIMARY KEY (week, domain, recipient)
         ) WITHOUT ROWID;
         """,
+        // 10: the dashboard's administration. Known senders marked from the dashboard, one row per address range or
+        // PTR domain (the analysis reads them beside Analysis:KnownSenders); users an administrator has disabled.
+        """
+        CREATE TABLE known_senders (
+            id        INTEGER PRIMARY KEY,
+            name      TEXT NOT NULL,
+            kind      TEXT NOT NULL,            -- 'range' (CIDR) or 'ptr-domain'
+            value     TEXT NOT NULL,
+            added_by  TEXT NOT NULL,
+            added_utc INTEGER NOT NULL,
+            UNIQUE (kind, value)
+        );
+        ALTER TABLE users ADD COLUMN disabled_utc INTEGER;
+        """,
     ];
 }

@@ -27,6 +27,9 @@ internal sealed class Store : IAsyncDisposable
         Search = new SearchQueries(connection);
         ReportDetails = new ReportDetailQueries(connection);
         PublishedRecords = new PublishedRecordQueries(connection);
+        KnownSenders = new KnownSenderQueries(connection);
+        OpenAlerts = new OpenAlertQueries(connection);
+        UserAdmin = new UserAdminQueries(connection);
     }
 
     /// <summary>Opens (creating it when missing) the store at <paramref name="path"/>, its schema brought up to date.</summary>
@@ -61,6 +64,15 @@ internal sealed class Store : IAsyncDisposable
 
     /// <summary>Each owned domain's DMARC and SPF record as last seen, for the record-changed alert.</summary>
     public IPublishedRecordQueries PublishedRecords { get; }
+
+    /// <summary>Known senders marked on the dashboard; the analysis reads them beside the configuration's.</summary>
+    public KnownSenderQueries KnownSenders { get; }
+
+    /// <summary>The alerts that have fired and not cleared, for the dashboard's overview.</summary>
+    public OpenAlertQueries OpenAlerts { get; }
+
+    /// <summary>User management on the dashboard.</summary>
+    public UserAdminQueries UserAdmin { get; }
 
     public ValueTask DisposeAsync() => _connection.DisposeAsync();
 }
