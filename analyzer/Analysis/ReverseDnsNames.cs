@@ -49,32 +49,34 @@ internal sealed class ReverseDnsNames(IDnsResolver? resolver, TimeProvider time)
 
         var answers = new ConcurrentBag<PtrCacheEntry>();
         var failed = new ConcurrentBag<string>();
-        var answered = 0;
+        void Keep(string ip, Answer answer)
+        {
+            if (answer.Trouble is null)
+                answers.Add(new PtrCacheEntry(ip, answer.Name, now));
+            else
+                failed.Add(ip);
+        }
+
         string? down = null;
-        var opening = Math.Min(Parallelism, toLookUp.Count);
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
         budget.CancelAfter(Budget);
         try
         {
-            await Parallel.ForEachAsync(toLookUp, new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = budget.Token },
-                async (ip, token) =>
-                {
-                    var answer = await LookUpAsync(resolver, ip, token);
-                    if (answer.Trouble is null)
-                    {
-                        Interlocked.Increment(ref answered);
-                        answers.Add(new PtrCacheEntry(ip, answer.Name, now));
-                        return;
-                    }
-                    failed.Add(ip);
-                    if (Volatile.Read(ref answered) == 0 && failed.Count >= opening && Interlocked.CompareExchange(ref down, answer.Trouble, null) is null)
-                        await budget.CancelAsync();
-                });
+            var opening = toLookUp.Take(Parallelism).ToList();
+            var first = await Task.WhenAll(opening.Select(ip => LookUpAsync(resolver, ip, budget.Token)));
+            for (var i = 0; i < opening.Count; i++)
+                Keep(opening[i], first[i]);
+            // The first round all failing means DNS is down, not one address's zone.
+            if (first.All(a => a.Trouble is not null))
+                down = first[0].Trouble;
+            else
+                await Parallel.ForEachAsync(toLookUp.Skip(Parallelism), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = budget.Token },
+                    async (ip, token) => Keep(ip, await LookUpAsync(resolver, ip, token)));
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            // Out of budget, or DNS is down: keep what was answered; the rest stays unnamed this run.
-            down ??= $"the lookups took longer than {Budget.TotalSeconds:0} s";
+            // Out of budget: keep what was answered; the rest stays unnamed this run.
+            down = $"the lookups took longer than {Budget.TotalSeconds:0} s";
         }
         foreach (var answer in answers)
         {
