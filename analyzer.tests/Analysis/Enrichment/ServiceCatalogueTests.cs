@@ -41,11 +41,21 @@ public sealed class ServiceCatalogueTests
     {
         var catalogue = ServiceCatalogue.BuiltIn;
 
-        Assert.Equal("Amazon SES", catalogue.Match("a1.smtp-out.amazonses.com", 16509, "mcsv.net")?.Name);
-        Assert.Equal("Mailchimp", catalogue.Match(null, 16509, "mcsv.net")?.Name);
+        Assert.Equal("Amazon SES", catalogue.Match("a1.smtp-out.amazonses.com", 16509, ["mcsv.net"])?.Name);
+        Assert.Equal("Mailchimp", catalogue.Match(null, 16509, ["mcsv.net"])?.Name);
         Assert.Equal(ServiceType.Hosting, catalogue.Match(null, 16509)?.Type);
-        Assert.Null(catalogue.Match("host.example.net", 64500, "example.org"));
+        Assert.Null(catalogue.Match("host.example.net", 64500, ["example.org"]));
         Assert.Null(catalogue.Match("com", null));
+    }
+
+    [Fact]
+    public void TheFirstListedSigningDomainWinsAndUnlistedOnesArePassedOver()
+    {
+        var catalogue = ServiceCatalogue.BuiltIn;
+
+        Assert.Equal("Mailchimp", catalogue.Match(null, null, ["customer.example", "mcsv.net", "sendgrid.net"])?.Name);
+        Assert.Equal("SendGrid (Twilio)", catalogue.Match(null, null, ["sendgrid.net", "mcsv.net"])?.Name);
+        Assert.Null(catalogue.Match(null, null, ["customer.example", "other.example"]));
     }
 
     [Fact]
