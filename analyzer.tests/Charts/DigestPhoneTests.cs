@@ -21,8 +21,9 @@ public sealed class DigestPhoneTests
         foreach (var part in message.BodyParts.OfType<MimePart>().Where(p => p.ContentId is not null))
         {
             var name = $"chart-{++n}.png";
+            Assert.NotNull(part.Content);
             using (var file = File.Create(Path.Combine(folder, name)))
-                Assert.NotNull(part.Content).DecodeTo(file);
+                part.Content.DecodeTo(file);
             html = html.Replace("cid:" + part.ContentId, name, StringComparison.Ordinal);
         }
         Assert.True(n >= 2, $"{n} inline charts");

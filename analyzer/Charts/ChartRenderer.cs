@@ -41,12 +41,12 @@ internal static class ChartRenderer
 
     /// <summary>
     /// A PNG <paramref name="width"/> CSS pixels wide at twice the pixel density, light theme. Narrower than
-    /// <see cref="Width"/>, it keeps at least three quarters of its height: titles, legends and tick labels take the same
-    /// room at any width, and the plot needs what is left.
+    /// <see cref="Width"/>, it keeps its full height: titles, legends (which wrap to more rows) and tick labels take the
+    /// same room at any width, and the plot needs what is left.
     /// </summary>
     public static (byte[] Png, int Width, int Height) Png(Chart chart, int width = Width)
     {
-        var height = (int)Math.Round(Height(chart) * Math.Max((double)width / Width, 0.75));
+        var height = (int)Math.Round(Height(chart) * Math.Max((double)width / Width, 1));
         using var plot = Draw(chart, ChartTheme.Light, width, dashes: true);
         plot.ScaleFactor = 2;
         return (plot.GetImageBytes(width * 2, height * 2, ImageFormat.Png), width, height);
@@ -56,7 +56,10 @@ internal static class ChartRenderer
     {
         var plot = new Plot();
         Style(plot, theme);
-        plot.Title(SafeText.Clean(chart.Title, 90));
+        // A narrow chart (the digest's) gets a smaller title, cut with "…" where it would run past the edges:
+        // DejaVu Sans averages about 0.6 em a character.
+        var titleSize = width < Width ? 15f : 17f;
+        plot.Title(SafeText.Clean(chart.Title, Math.Min(90, (int)((width - 20) / (titleSize * 0.6)))), titleSize);
         var drawn = chart.Body switch
         {
             StackedColumns c => Columns(plot, c, theme, width),
@@ -85,7 +88,6 @@ internal static class ChartRenderer
         plot.Legend.Margin = new PixelPadding(0);
         plot.Legend.Padding = new PixelPadding(4);
         plot.Legend.TightHorizontalWrapping = true;
-        plot.Axes.Title.Label.FontSize = 17;
         plot.Axes.Bottom.TickLabelStyle.FontSize = TextSize;
         plot.Axes.Left.TickLabelStyle.FontSize = TextSize;
         plot.Axes.Bottom.Label.FontSize = 14;

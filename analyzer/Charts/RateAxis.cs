@@ -9,20 +9,20 @@ namespace DmarcAnalyzer.Charts;
 internal sealed record RateAxis(double From, double Step)
 {
     /// <summary>The starts tried, highest first, each with its tick step.</summary>
-    private static readonly RateAxis[] Choices = [new(98, 0.5), new(95, 1), new(90, 2), new(80, 5), new(50, 10), new(0, 20)];
+    private static readonly RateAxis[] Choices = [new(98, 0.5), new(95, 1), new(90, 2), new(80, 5), new(70, 5), new(50, 10), new(0, 20)];
 
     public static RateAxis Full { get; } = Choices[^1];
 
     public bool StartsAtZero => From == 0;
 
     /// <summary>
-    /// The highest start that keeps the lowest value in the upper nine tenths of the axis, so no point sits on its floor.
-    /// <paramref name="percents"/> are 0 to 100.
+    /// The highest start that keeps the lowest value in the upper nine tenths of the axis, so no point sits on its floor;
+    /// 0 when none does or there are no values. <paramref name="percents"/> are 0 to 100.
     /// </summary>
     public static RateAxis For(IEnumerable<double> percents)
     {
         var lowest = percents.DefaultIfEmpty(0).Min();
-        return Choices.First(c => lowest >= c.From + (100 - c.From) / 10);
+        return Choices.SkipLast(1).FirstOrDefault(c => lowest >= c.From + (100 - c.From) / 10) ?? Full;
     }
 
     public IReadOnlyList<double> Ticks =>
