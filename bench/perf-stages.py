@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """Where a dmarc process's CPU goes, by stage, from `perf script` output on stdin.
 
-    perf script -i FILE | bench/perf-stages.py ingest|milter
+    perf script -i FILE | bench/perf-stages.py ingest|milter [DETAIL]
+
+With DETAIL (a number), each stage also lists its DETAIL commonest innermost named frames.
 
 Record with `perf record -g` and the runtime's perf map on (DOTNET_PerfMapEnabled=1, DOTNET_EnableWriteXorExecute=0,
 and DOTNET_ReadyToRun=0 so that precompiled code is named too). Each sample goes to the stage of the innermost frame
@@ -62,7 +64,9 @@ RULES = {
 
 def main():
     rules = RULES[sys.argv[1]] + COMMON_TAIL
+    detail = int(sys.argv[2]) if len(sys.argv) > 2 else 0
     counts = collections.Counter()
+    inner_frames = collections.defaultdict(collections.Counter)
     total = 0
     for sample in sys.stdin.read().split("\n\n"):
         lines = sample.strip().split("\n")
@@ -76,11 +80,15 @@ def main():
             stage = ("kernel, caller not followed" if "kernel" in inner else "SQLite, caller not followed" if "e_sqlite3" in inner
                      else "libc (malloc, memcpy, locks), caller not followed" if "libc.so" in inner else "other: " + inner[:70])
         counts[stage] += 1
+        named = next((f for f in frames if "[" in f and "::" in f), frames[0])
+        inner_frames[stage][re.sub(r"\+0x[0-9a-f]+ .*", "", named)[:140]] += 1
     if total == 0:
         print("no samples")
         return
     for stage, n in counts.most_common(25):
         print(f"{100 * n / total:5.1f}%  {stage}")
+        for frame, m in inner_frames[stage].most_common(detail):
+            print(f"         {100 * m / total:5.1f}%  {frame}")
     print(f"({total} samples)")
 
 

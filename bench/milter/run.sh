@@ -46,6 +46,10 @@ cg_exec() { # $1: party; runs the rest of the line inside its cgroup
   local party=$1; shift
   bash -c 'echo $$ > "$0/cgroup.procs"; exec "$@"' "$cg_base/$cg_id-$party" "$@"
 }
+cg_spawn() { # the same, for a process started with &: $! is then the process itself
+  local party=$1; shift
+  exec bash -c 'echo $$ > "$0/cgroup.procs"; exec "$@"' "$cg_base/$cg_id-$party" "$@"
+}
 cg_usec() { # $1: party; its CPU time so far in microseconds
   local dir="$cg_base/$cg_id-$1"
   if [ -f "$dir/cpuacct.usage" ]; then echo $(( $(cat "$dir/cpuacct.usage") / 1000 )); else awk '/^usage_usec/{print $2}' "$dir/cpu.stat"; fi
@@ -117,6 +121,16 @@ scache    unix  - - n -  1 scache
 postlog   unix-dgram n - n - 1 postlogd
 capture   unix  - n n -  - pipe flags=F user=nobody argv=/usr/bin/tee $root/out/\${queue_id}.eml
 CF
+}
+
+wait_port() { # $1: port; until something listens on 127.0.0.1:$1 (a loaded machine starts a milter slowly), at most 60 s
+  local i
+  for i in $(seq 120); do
+    python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null && return 0
+    sleep 0.5
+  done
+  echo "nothing listens on port $1" >&2
+  return 1
 }
 
 cpu_ticks() { awk '/^cpu /{print $2+$3+$4+$6+$7+$8}' /proc/stat; }
@@ -196,19 +210,19 @@ cat > "$root/dmarc.json" <<CF
 CF
 # A milter that does nothing, on the 5 KB message: Postfix's own cost of any milter.
 noop_port=$(free_port)
-cg_exec filter python3 bench/milter/noop-milter.py 127.0.0.1 "$noop_port" &
+cg_spawn filter python3 bench/milter/noop-milter.py 127.0.0.1 "$noop_port" &
 noop_pid=$!
-sleep 1
+wait_port "$noop_port"
 run "5 KB, no-op milter" "$root/5k.eml" "inet:127.0.0.1:$noop_port"
 kill -TERM "$noop_pid"; wait "$noop_pid" 2>/dev/null || true
 
 # PROFILE=1: the JIT's code is named in /tmp/perf-PID.map for perf (W^X off, or perf cannot read it).
 profile_env=()
 [ "${PROFILE:-0}" = 1 ] && profile_env=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_ReadyToRun=0)
-cg_exec filter env "${profile_env[@]}" "$dmarc" milter --listen "inet:127.0.0.1:$milter_port" --config "$root/dmarc.json" --db "$root/dmarc.db" 2>"$root/milter.log" &
+cg_spawn filter env "${profile_env[@]}" "$dmarc" milter --listen "inet:127.0.0.1:$milter_port" --config "$root/dmarc.json" --db "$root/dmarc.db" 2>"$root/milter.log" &
 milter_pid=$!
 measured=("$milter_pid")
-sleep 2
+wait_port "$milter_port"
 run "5 KB, dmarc milter (warm-up, 500)" "$root/5k.eml" "inet:127.0.0.1:$milter_port" 500
 if [ "${PROFILE:-0}" = 1 ]; then
   perf record -F 499 -g -p "$milter_pid" -o "$root/milter.perf" 2>/dev/null &
@@ -217,7 +231,7 @@ fi
 run "5 KB, dmarc milter" "$root/5k.eml" "inet:127.0.0.1:$milter_port"
 if [ "${PROFILE:-0}" = 1 ]; then
   kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
-  perf script -i "$root/milter.perf" 2>/dev/null | python3 bench/perf-stages.py milter
+  perf script -i "$root/milter.perf" 2>/dev/null | python3 bench/perf-stages.py milter "${PROFILE_DETAIL:-0}"
 fi
 run "100 KB + attachment, dmarc milter" "$root/100k.eml" "inet:127.0.0.1:$milter_port"
 grep -c "fail\|error" "$root/milter.log" >/dev/null && grep -i "fail\|error" "$root/milter.log" | head -5 || true
