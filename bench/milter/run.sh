@@ -17,7 +17,8 @@
 # each from a cpuacct cgroup of its own (processes that exit mid-run are counted), and the load average; and it sends
 # the 5 KB message once through bench/milter/noop-milter.py, a milter that does nothing: what Postfix spends talking
 # to any milter. With PROFILE=1 the 5 KB run of our milter is also sampled by perf (bench/perf-stages.py milter).
-# DMARC_BIN=DIR takes an already published dmarc from DIR instead of publishing one.
+# DMARC_BIN=DIR takes an already published dmarc from DIR instead of publishing one; MILTER_ENV="NAME=value ..." sets
+# runtime settings (DOTNET_...) for our milter only; SKIP_PLAIN=1 leaves out the runs without our milter.
 # Usage: [PEERS=1] [ARC=1 [ARC_HOPS=N] [ARC_COUNT=N]] [PROFILE=1] [DMARC_BIN=DIR] bench/milter/run.sh [COUNT]
 #   (run as root; needs postfix, smtp-source, python3-dkim, python3-dnspython, openssl, dotnet; PEERS=1 also
 #   opendkim, opendmarc and publicsuffix)
@@ -200,8 +201,10 @@ if [ "${ARC:-0}" = 1 ]; then
   echo "arc._domainkey.mx.bench.example. IN TXT $(echo "$seal_record" | fold -w 250 | sed 's/.*/"&"/' | tr '\n' ' ')" >> "$root/bench.zone"
 fi
 
+if [ "${SKIP_PLAIN:-0}" != 1 ]; then
 run "5 KB, no milter" "$root/5k.eml" ""
 run "100 KB + attachment, no milter" "$root/100k.eml" ""
+fi
 
 cat > "$root/dmarc.json" <<CF
 { "Auth": { "AuthservId": "mx.bench.example" },
@@ -209,16 +212,21 @@ cat > "$root/dmarc.json" <<CF
   "Filter": { "Milter": { "MaxConnections": 1000 } } }
 CF
 # A milter that does nothing, on the 5 KB message: Postfix's own cost of any milter.
+if [ "${SKIP_PLAIN:-0}" != 1 ]; then
 noop_port=$(free_port)
 cg_spawn filter python3 bench/milter/noop-milter.py 127.0.0.1 "$noop_port" &
 noop_pid=$!
 wait_port "$noop_port"
 run "5 KB, no-op milter" "$root/5k.eml" "inet:127.0.0.1:$noop_port"
 kill -TERM "$noop_pid"; wait "$noop_pid" 2>/dev/null || true
+fi
 
 # PROFILE=1: the JIT's code is named in /tmp/perf-PID.map for perf (W^X off, or perf cannot read it).
 profile_env=()
 [ "${PROFILE:-0}" = 1 ] && profile_env=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_ReadyToRun=0)
+# MILTER_ENV="NAME=value ...": runtime settings for our milter only, to try them.
+read -r -a milter_env <<<"${MILTER_ENV:-}"
+profile_env+=("${milter_env[@]}")
 cg_spawn filter env "${profile_env[@]}" "$dmarc" milter --listen "inet:127.0.0.1:$milter_port" --config "$root/dmarc.json" --db "$root/dmarc.db" 2>"$root/milter.log" &
 milter_pid=$!
 measured=("$milter_pid")
