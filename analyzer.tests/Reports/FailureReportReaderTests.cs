@@ -79,4 +79,34 @@ public class FailureReportReaderTests
         Assert.NotEqual(identity, FailureReportIdentity.Of(Encoding.ASCII.GetBytes(report.Replace("body", "Body"))));
         Assert.NotEqual(identity, FailureReportIdentity.Of(Encoding.ASCII.GetBytes("X-Extra: 1\n" + report)));
     }
+
+    private static byte[] Arf(string reportPart, string returnedPart) => Encoding.ASCII.GetBytes(
+        "From: reporter@receiver.example\r\nTo: ruf@example.com\r\nSubject: failure\r\nMIME-Version: 1.0\r\n" +
+        "Content-Type: multipart/report; report-type=feedback-report; boundary=b\r\n\r\n" +
+        "--b\r\nContent-Type: text/plain\r\n\r\nA failure report.\r\n" +
+        "--b\r\nContent-Type: message/feedback-report\r\nContent-Transfer-Encoding: base64\r\n\r\n" + reportPart +
+        "--b\r\nContent-Type: text/rfc822-headers\r\nContent-Transfer-Encoding: base64\r\n\r\n" + returnedPart + "--b--\r\n");
+
+    private static string Base64(string text) => Convert.ToBase64String(Encoding.ASCII.GetBytes(text), Base64FormattingOptions.InsertLineBreaks) + "\r\n";
+
+    private const string Fields = "Feedback-Type: auth-failure\r\nVersion: 1\r\nSource-IP: 192.0.2.1\r\nReported-Domain: example.com\r\n";
+
+    /// <summary>Encoded header blocks are outside the MIME parser's header caps: their decoded size is bounded where they are read.</summary>
+    [Fact]
+    public async Task AnEncodedReportPartPastItsCapIsRefusedWithTheReason()
+    {
+        var padding = string.Concat(Enumerable.Repeat("X-Padding: b\r\n", FailureReportReader.MaxReportPartBytes / 14 + 1));
+        var e = await Assert.ThrowsAsync<ReportFormatException>(() => ReadAsync(Arf(Base64(Fields + padding), Base64("From: a@example.com\r\n"))));
+        Assert.Contains("larger than 64 KB", e.Message);
+    }
+
+    [Fact]
+    public async Task AnEncodedReturnedHeaderBlockIsReadOnlyUpToItsCap()
+    {
+        var padding = string.Concat(Enumerable.Repeat("X-Padding: b\r\n", 2 * FailureReportReader.MaxReturnedHeaderBytes / 14));
+        var report = await ReadAsync(Arf(Base64(Fields), Base64("From: a@example.com\r\nSubject: kept\r\n" + padding + "To: past-the-cap@example.com\r\n")));
+        Assert.Equal("kept", report.Original.Subject);
+        Assert.Null(report.Original.To);
+        Assert.Equal("192.0.2.1", report.SourceIp);
+    }
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using DmarcAnalyzer.Analysis.Enrichment;
+using DmarcAnalyzer.Reports;
 
 namespace DmarcAnalyzer.Analysis;
 
@@ -50,7 +51,7 @@ internal static class PolicyReadiness
                 "unrecognised sender, probably a service you use: add it to Analysis:KnownSenders if it is yours, and fix its alignment (" +
                 Advice(domain, s.Tally) + "); otherwise it is spoofing"))
             .ToList();
-        var spoofed = total.Of(SenderClass.UnknownFailing) - unrecognised.Sum(u => u.Failing);
+        var spoofed = Math.Max(0, total.Of(SenderClass.UnknownFailing) - ReportCount.Sum(unrecognised, u => u.Failing));
 
         var onlyForwarded = toFix.Count == 0 && atRisk > 0;
         var verdict = share switch
@@ -98,7 +99,7 @@ internal static class PolicyReadiness
 
         if (s.Unrecognised.Count > 0 && s.ToFix.Count == 0)
             return $"Stay at p={s.Current} and first look at the {Wording.Count(s.Unrecognised.Count, "unrecognised sender")} listed below: " +
-                   $"{Wording.Messages(s.Unrecognised.Sum(u => u.Failing))} failing DMARC while signed with a DKIM domain of {(s.Unrecognised.Count == 1 ? "its" : "their")} own, " +
+                   $"{Wording.Messages(ReportCount.Sum(s.Unrecognised, u => u.Failing))} failing DMARC while signed with a DKIM domain of {(s.Unrecognised.Count == 1 ? "its" : "their")} own, " +
                    "sent steadily, as a service you use would. " +
                    (s.Unrecognised.Count == 1
                        ? "If it is yours, add it to Analysis:KnownSenders and fix its alignment; if not, it is spoofing."

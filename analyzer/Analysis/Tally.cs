@@ -1,3 +1,5 @@
+using DmarcAnalyzer.Reports;
+
 namespace DmarcAnalyzer.Analysis;
 
 /// <summary>Message counts of one slice of the data (a day, a week, a sender) and the rates derived from them.</summary>
@@ -31,29 +33,30 @@ internal sealed class Tally
 
     public double? SpfAlignedRate => Rate(SpfAligned);
 
+    /// <remarks>Every sum saturates (<see cref="ReportCount"/>): the counts are what reporters claim.</remarks>
     public void Add(SenderClass c, bool dkimAligned, bool spfAligned, long count, bool arcAccepted = false)
     {
-        Volume += count;
+        Volume = ReportCount.Add(Volume, count);
         if (arcAccepted && c == SenderClass.Forwarded)
-            ArcAccepted += count;
-        _byClass[(int)c] += count;
+            ArcAccepted = ReportCount.Add(ArcAccepted, count);
+        _byClass[(int)c] = ReportCount.Add(_byClass[(int)c], count);
         if (c == SenderClass.Aligned)
-            DmarcPass += count;
+            DmarcPass = ReportCount.Add(DmarcPass, count);
         if (dkimAligned)
-            DkimAligned += count;
+            DkimAligned = ReportCount.Add(DkimAligned, count);
         if (spfAligned)
-            SpfAligned += count;
+            SpfAligned = ReportCount.Add(SpfAligned, count);
     }
 
     public void Add(Tally other)
     {
-        Volume += other.Volume;
-        DmarcPass += other.DmarcPass;
-        DkimAligned += other.DkimAligned;
-        SpfAligned += other.SpfAligned;
-        ArcAccepted += other.ArcAccepted;
+        Volume = ReportCount.Add(Volume, other.Volume);
+        DmarcPass = ReportCount.Add(DmarcPass, other.DmarcPass);
+        DkimAligned = ReportCount.Add(DkimAligned, other.DkimAligned);
+        SpfAligned = ReportCount.Add(SpfAligned, other.SpfAligned);
+        ArcAccepted = ReportCount.Add(ArcAccepted, other.ArcAccepted);
         for (var i = 0; i < _byClass.Length; i++)
-            _byClass[i] += other._byClass[i];
+            _byClass[i] = ReportCount.Add(_byClass[i], other._byClass[i]);
     }
 
     /// <summary>A share of the volume, or null when there is no volume (never NaN).</summary>

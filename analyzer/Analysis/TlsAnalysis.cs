@@ -1,3 +1,5 @@
+using DmarcAnalyzer.Reports;
+
 namespace DmarcAnalyzer.Analysis;
 
 /// <summary>The SMTP TLS reports of the period (RFC 8460), per policy domain; null in <see cref="ReportAnalysis"/> when there are none.</summary>
@@ -21,12 +23,12 @@ internal sealed record TlsDomainAnalysis(
 
 internal sealed record TlsSessions(long Successful, long Failed)
 {
-    public long Total => Successful + Failed;
+    public long Total => ReportCount.Add(Successful, Failed);
 
     /// <summary>Successful sessions as a share of all; null when there were none.</summary>
     public double? SuccessRate => Total == 0 ? null : (double)Successful / Total;
 
-    public static TlsSessions operator +(TlsSessions a, TlsSessions b) => new(a.Successful + b.Successful, a.Failed + b.Failed);
+    public static TlsSessions operator +(TlsSessions a, TlsSessions b) => new(ReportCount.Add(a.Successful, b.Successful), ReportCount.Add(a.Failed, b.Failed));
 }
 
 internal sealed record TlsDay(DateOnly Day, TlsSessions Sessions);

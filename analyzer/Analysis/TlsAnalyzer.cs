@@ -1,3 +1,4 @@
+using DmarcAnalyzer.Reports;
 using DmarcAnalyzer.Storage;
 
 namespace DmarcAnalyzer.Analysis;
@@ -36,8 +37,8 @@ internal static class TlsAnalyzer
         return new TlsDomainAnalysis(
             name,
             Sum(policies),
-            policies.Where(p => p.PolicyType == "no-policy-found").Sum(p => p.SuccessfulSessions + p.FailedSessions),
-            Counts(policies.Select(p => (p.PolicyType, p.SuccessfulSessions + p.FailedSessions))),
+            ReportCount.Sum(policies.Where(p => p.PolicyType == "no-policy-found"), p => ReportCount.Add(p.SuccessfulSessions, p.FailedSessions)),
+            Counts(policies.Select(p => (p.PolicyType, ReportCount.Add(p.SuccessfulSessions, p.FailedSessions)))),
             days,
             weeks,
             Counts(details.Select(d => (d.ResultType, d.FailedSessions))),
@@ -46,14 +47,11 @@ internal static class TlsAnalyzer
     }
 
     private static TlsSessions Sum(IEnumerable<TlsPolicyRow> policies) =>
-        policies.Aggregate(new TlsSessions(0, 0), (s, p) => new TlsSessions(Add(s.Successful, p.SuccessfulSessions), Add(s.Failed, p.FailedSessions)));
-
-    /// <summary>Counts from strangers: absurd ones saturate instead of overflowing.</summary>
-    private static long Add(long a, long b) => a > long.MaxValue - b ? long.MaxValue : a + b;
+        policies.Aggregate(new TlsSessions(0, 0), (s, p) => s + new TlsSessions(p.SuccessfulSessions, p.FailedSessions));
 
     private static IReadOnlyList<NamedCount> Counts(IEnumerable<(string Name, long Count)> items) =>
         items.GroupBy(i => i.Name, StringComparer.Ordinal)
-            .Select(g => new NamedCount(g.Key, g.Aggregate(0L, (s, i) => Add(s, i.Count))))
+            .Select(g => new NamedCount(g.Key, ReportCount.Sum(g, i => i.Count)))
             .OrderByDescending(c => c.Count).ThenBy(c => c.Name, StringComparer.Ordinal)
             .ToList();
 }

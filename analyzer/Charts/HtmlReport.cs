@@ -3,6 +3,7 @@ using System.Net;
 using System.Text;
 using DmarcAnalyzer.Analysis;
 using DmarcAnalyzer.Analysis.Enrichment;
+using DmarcAnalyzer.Reports;
 
 namespace DmarcAnalyzer.Charts;
 
@@ -226,7 +227,7 @@ internal static class HtmlReport
             html.Append($"<p class=\"note\">{E(caption)}: none reported.</p>\n");
             return;
         }
-        var total = counts.Sum(c => c.Count);
+        var total = ReportCount.Sum(counts, c => c.Count);
         Table(html, caption, ["value", "messages", "share"],
             counts.Take(20).Select(c => (string[])[E(c.Name), Count(c.Count), E(Share(c.Count, total))]), [false, true, true]);
     }

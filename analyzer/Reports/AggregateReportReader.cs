@@ -521,13 +521,10 @@ internal sealed class AggregateReportReader
         return octets == 3 && digits > 0;
     }
 
-    /// <summary>Above this a count is nonsense, and sums over millions of records could overflow.</summary>
-    private const long MaxCount = 1_000_000_000_000;
-
     private static long Count(string value, int record) =>
-        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n is >= 0 and <= MaxCount
+        long.TryParse(value, NumberStyles.Integer, CultureInfo.InvariantCulture, out var n) && n is >= 0 and <= ReportCount.Max
             ? n
-            : throw new ReportFormatException($"record {record}: <count> '{Shorten(value)}' is not a whole number from 0 to {MaxCount:N0}");
+            : throw new ReportFormatException($"record {record}: <count> '{Shorten(value)}' is not a whole number from 0 to {ReportCount.Max:N0}");
 
     private static DateTimeOffset Timestamp(string value, string what)
     {

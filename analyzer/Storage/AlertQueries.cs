@@ -31,7 +31,7 @@ internal static class AlertQueries
         await using var query = db.CreateCommand();
         query.CommandText = """
             SELECT f.domain, f.source_ip, f.day, max(f.failing) FROM (
-                SELECT rep.domain AS domain, rec.source_ip AS source_ip, rep.begin_utc / 86400 AS day, sum(rec.count) AS failing
+                SELECT rep.domain AS domain, rec.source_ip AS source_ip, rep.begin_utc / 86400 AS day, CAST(min(total(rec.count), 9e18) AS INTEGER) AS failing
                 FROM records rec JOIN reports rep ON rep.id = rec.report
                 WHERE rep.begin_utc >= $since AND coalesce(rec.dkim_eval, '') <> 'pass' AND coalesce(rec.spf_eval, '') <> 'pass'
                 GROUP BY rep.domain, rec.source_ip, day
@@ -52,7 +52,7 @@ internal static class AlertQueries
     {
         await using var query = db.CreateCommand();
         query.CommandText = """
-            SELECT rep.domain, sum(rec.count), sum(CASE WHEN rec.dkim_eval = 'pass' OR rec.spf_eval = 'pass' THEN rec.count ELSE 0 END)
+            SELECT rep.domain, CAST(min(total(rec.count), 9e18) AS INTEGER), CAST(min(total(CASE WHEN rec.dkim_eval = 'pass' OR rec.spf_eval = 'pass' THEN rec.count ELSE 0 END), 9e18) AS INTEGER)
             FROM records rec JOIN reports rep ON rep.id = rec.report
             WHERE rep.begin_utc >= $from AND rep.begin_utc < $to
             GROUP BY rep.domain

@@ -70,7 +70,7 @@ internal static class ExportQueries
                    r.pct, r.fo, r.testing, r.discovery_method, r.psd, r.generator, r.version, r.xml_namespace, r.extra_contact,
                    r.errors,
                    (SELECT count(*) FROM records rec WHERE rec.report = r.id),
-                   (SELECT ifnull(sum(rec.count), 0) FROM records rec WHERE rec.report = r.id),
+                   (SELECT CAST(min(total(rec.count), 9e18) AS INTEGER) FROM records rec WHERE rec.report = r.id),
                    r.source, r.ingested_utc
             FROM reports r ORDER BY r.begin_utc, r.id
             """;

@@ -27,8 +27,8 @@ internal sealed class SourceQueries(SqliteConnection connection)
 
         var days = new List<SourceDay>();
         await using (var query = Command("""
-            SELECT rp.org_name, rp.begin_utc / 86400, rp.domain, sum(r.count),
-                   sum(CASE WHEN r.dkim_eval = 'pass' OR r.spf_eval = 'pass' THEN r.count ELSE 0 END),
+            SELECT rp.org_name, rp.begin_utc / 86400, rp.domain, CAST(min(total(r.count), 9e18) AS INTEGER),
+                   CAST(min(total(CASE WHEN r.dkim_eval = 'pass' OR r.spf_eval = 'pass' THEN r.count ELSE 0 END), 9e18) AS INTEGER),
                    group_concat(DISTINCT coalesce(r.disposition, 'none'))
               FROM records r JOIN reports rp ON rp.id = r.report
              WHERE r.source_ip = $ip AND rp.begin_utc >= $from AND rp.begin_utc < $to
@@ -44,7 +44,7 @@ internal sealed class SourceQueries(SqliteConnection connection)
 
         var reports = new List<SourceReport>();
         await using (var query = Command("""
-            SELECT rp.id, rp.org_name, rp.report_id, rp.domain, rp.begin_utc, sum(r.count)
+            SELECT rp.id, rp.org_name, rp.report_id, rp.domain, rp.begin_utc, CAST(min(total(r.count), 9e18) AS INTEGER)
               FROM records r JOIN reports rp ON rp.id = r.report
              WHERE r.source_ip = $ip AND rp.begin_utc >= $from AND rp.begin_utc < $to
              GROUP BY rp.id ORDER BY rp.begin_utc DESC, rp.id DESC LIMIT $limit
@@ -62,7 +62,7 @@ internal sealed class SourceQueries(SqliteConnection connection)
     {
         // The view and column names are this file's constants, never input.
         await using var query = Command($"""
-            SELECT x.domain, x.{detail}, x.result, sum(r.count)
+            SELECT x.domain, x.{detail}, x.result, CAST(min(total(r.count), 9e18) AS INTEGER)
               FROM records r JOIN reports rp ON rp.id = r.report JOIN {view} x ON x.record = r.id
              WHERE r.source_ip = $ip AND rp.begin_utc >= $from AND rp.begin_utc < $to
              GROUP BY 1, 2, 3 ORDER BY 4 DESC LIMIT $limit

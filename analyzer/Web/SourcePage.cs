@@ -1,5 +1,6 @@
 using System.Net;
 using DmarcAnalyzer.Analysis;
+using DmarcAnalyzer.Reports;
 using DmarcAnalyzer.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -23,8 +24,8 @@ internal static class SourcePage
             var facts = await store.Sources.ForAddressAsync(ip, period.FromUtc, period.ToUtcExclusive, ct);
             var known = options.KnownSenders.Match(address, facts.PtrName);
             var baseName = facts.PtrName is null ? null : BaseDomain.Default.Of(facts.PtrName);
-            var messages = facts.Days.Sum(d => d.Messages);
-            var passing = facts.Days.Sum(d => d.DmarcPass);
+            var messages = ReportCount.Sum(facts.Days, d => d.Messages);
+            var passing = ReportCount.Sum(facts.Days, d => d.DmarcPass);
             var query = Period.Query(period);
             var body = Period.Picker(period, "/source/" + Uri.EscapeDataString(ip)) +
                 "<dl class=\"facts\">" +

@@ -11,6 +11,15 @@ namespace DmarcAnalyzer.Reports.Failure;
 /// </summary>
 internal static class FailureReportReader
 {
+    /// <summary>
+    /// The most of the report part read: its fields take a few hundred bytes. A part MimeKit left encoded (base64) was
+    /// not bounded by our MIME caps, so its decoded size is bounded here.
+    /// </summary>
+    public const int MaxReportPartBytes = 64 * 1024;
+
+    /// <summary>The most of an encoded returned message read for its header fields, as the MIME caps bound a header block.</summary>
+    public const int MaxReturnedHeaderBytes = 1 << 20;
+
     /// <summary>True when the message carries an ARF report part (whatever its Feedback-Type).</summary>
     public static bool IsArf(MimeMessage message) => FeedbackPart(message) is not null;
 
@@ -62,9 +71,11 @@ internal static class FailureReportReader
     /// <summary>RFC 5965 section 2: the report part is header fields; some reporters base64-encode it.</summary>
     private static HeaderList Fields(MimeEntity part, CancellationToken ct)
     {
-        var content = Decoded(part, ct);
+        var (content, whole) = Decoded(part, MaxReportPartBytes);
         if (content.Length == 0)
             throw new ReportFormatException("the message/feedback-report part is empty (RFC 5965 section 3)");
+        if (!whole)
+            throw new ReportFormatException($"the message/feedback-report part is larger than {MaxReportPartBytes / 1024} KB, the most read (RFC 5965 section 3: a few header fields)");
         try
         {
             return HeaderList.Load(new MemoryStream(content, writable: false), ct);
@@ -91,7 +102,8 @@ internal static class FailureReportReader
                                    || part.ContentType.IsMimeType("text", "rfc822-headers"):
                     try
                     {
-                        return HeaderList.Load(new MemoryStream(Decoded(part, ct), writable: false), ct);
+                        // Only the header block is wanted: what lies past the cap is the body, or a header block no reader needs whole.
+                        return HeaderList.Load(new MemoryStream(Decoded(part, MaxReturnedHeaderBytes).Bytes, writable: false), ct);
                     }
                     catch (FormatException)
                     {
@@ -102,12 +114,15 @@ internal static class FailureReportReader
         return null;
     }
 
-    private static byte[] Decoded(MimeEntity part, CancellationToken ct)
+    /// <summary>The part's content decoded, at most <paramref name="max"/> bytes; <c>Whole</c> is false when there was more.</summary>
+    private static (byte[] Bytes, bool Whole) Decoded(MimeEntity part, int max)
     {
-        using var output = new MemoryStream();
-        if (part is MimePart { Content: { } content })
-            content.DecodeTo(output, ct);
-        return output.ToArray();
+        if (part is not MimePart { Content: { } content })
+            return ([], true);
+        using var decoded = content.Open();
+        var buffer = new byte[max + 1];
+        var read = decoded.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        return read > max ? (buffer[..max], false) : (buffer[..read], true);
     }
 
     private static string? First(HeaderList headers, string name) =>

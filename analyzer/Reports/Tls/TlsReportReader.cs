@@ -323,8 +323,8 @@ internal static class TlsReportReader
             default:
                 throw new ReportFormatException($"{name} is not a whole number of sessions");
         }
-        if (value < 0)
-            throw new ReportFormatException($"{name} is negative ({value})");
+        if (value is < 0 or > ReportCount.Max)
+            throw new ReportFormatException($"{name} {value} is not a number of sessions from 0 to {ReportCount.Max:N0}");
         return value;
     }
 
