@@ -164,7 +164,7 @@ public sealed class DigestMailTests(PostfixFixture postfix) : IClassFixture<Post
         var text = com.TextBody ?? "";
         Assert.Contains("SMTP TLS reports", html);
         Assert.Contains("1,000 TLS sessions reported, 98.0% successful, 20 failed", html);
-        Assert.Contains("<td style=\"padding:4px 8px;border-bottom:1px solid #d8d8d8;color:#1b1b1b;background:#ffffff;text-align:left;vertical-align:top;\">starttls-not-supported</td>", html);
+        Assert.Contains("<td style=\"padding:4px 8px;border-bottom:1px solid #d8d8d8;color:#1b1b1b;background:#ffffff;text-align:left;vertical-align:top;overflow-wrap:anywhere;word-break:break-word;\">starttls-not-supported</td>", html);
         Assert.Contains("mx1.example.com", html);
         Assert.Contains("SMTP TLS reports: 1,000 TLS sessions reported, 98.0% successful, 20 failed", text);
         Assert.Contains("Failed by result type: starttls-not-supported 20", text);

@@ -47,11 +47,12 @@ public sealed class DigestPhoneTests
         ]);
         var analyzer = StoreAnalyzerTests.Analyzer(StoreAnalyzerTests.Known(
             ("the-outbound-relays-of-the-headquarters-in-the-main-office-building", ["192.0.2.0/24"], [])));
-        var week = await WeeklyDigest.AnalyzeAsync(store.Records, new SqliteVerdictQueries(store.Db), analyzer, Week, null, Ct);
+        var week = await WeeklyDigest.AnalyzeAsync(store.Records, new SqliteVerdictQueries(store.Db), new TlsReportQueries(store.Db),
+            new FailureReportQueries(store.Db), analyzer, Week, null, Ct);
         var message = Assert.Single(await DigestMail.ComposeAsync(week,
             DigestRecipients.FromConfiguration(new ConfigurationBuilder().Build().GetSection("Digest:Recipients")), [MailboxAddress.Parse("a@example.net")],
             new DateTimeOffset(2026, 2, 23, 6, 0, 0, TimeSpan.Zero), Ct));
-        var page = WriteHtml(message, folder.Path);
+        var page = WriteHtml(message.Message, folder.Path);
 
         var phone = await HeadlessChromium.MeasureAsync(page, 390, folder.Path);
         var desktop = await HeadlessChromium.MeasureAsync(page, 1280, folder.Path);
