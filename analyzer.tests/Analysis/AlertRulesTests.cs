@@ -1,5 +1,6 @@
 using DmarcAnalyzer.Analysis;
 using DmarcAnalyzer.Cli;
+using DmarcAnalyzer.Dns;
 using DmarcAnalyzer.Storage;
 using DmarcAnalyzer.Tests.Cli;
 
@@ -12,9 +13,12 @@ public sealed class AlertRulesTests
     private static readonly DateTimeOffset Now = DateTimeOffset.UtcNow;
     private static DateOnly Today => DateOnly.FromDateTime(Now.UtcDateTime);
 
-    private static Task<IReadOnlyList<Alert>> EvaluateAsync(TestStore store, DateTimeOffset? now = null, AlertSettings? settings = null,
+    private static async Task<IReadOnlyList<Alert>> EvaluateAsync(TestStore store, DateTimeOffset? now = null, AlertSettings? settings = null,
         IReadOnlyList<ExpiringException>? exceptions = null) =>
-        AlertRules.EvaluateAsync(new StoreAlertQueries(store.Db), settings ?? AlertSettings.Default, exceptions ?? [], now ?? Now, Ct);
+        (await AlertRules.EvaluateAsync(Sources(store), settings ?? AlertSettings.Default, exceptions ?? [], now ?? Now, Ct)).Firing;
+
+    private static AlertSources Sources(TestStore store, IDnsResolver? dns = null) =>
+        new(new StoreAlertQueries(store.Db), new TlsReportQueries(store.Db), new PublishedRecordQueries(store.Db), dns);
 
     private static TestRecord Failing(string ip, long count) => new(ip, count, DkimEval: "fail", SpfEval: "fail");
 
@@ -103,10 +107,10 @@ public sealed class AlertRulesTests
 
         var state = new StoreAlertQueries(store.Db);
         Assert.Single(await AlertState.NewAsync(state, silent, Ct));
-        await AlertState.RecordAsync(state, silent, Now, Ct);
+        await AlertState.RecordAsync(Sources(store), new AlertEvaluation(silent, []), Now, Ct);
         Assert.Empty(await AlertState.NewAsync(state, silent, Ct));
 
-        await AlertState.RecordAsync(state, [], Now, Ct);
+        await AlertState.RecordAsync(Sources(store), new AlertEvaluation([], []), Now, Ct);
         Assert.Single(await AlertState.NewAsync(state, silent, Ct));
     }
 
@@ -118,7 +122,7 @@ public sealed class AlertRulesTests
 
         for (var run = 0; run < 2; run++)
         {
-            var result = await DmarcProcess.RunAsync(Path.GetDirectoryName(store.DatabasePath)!, "alert", "--db", store.DatabasePath, "--dry-run");
+            var result = await DmarcProcess.RunAsync(Path.GetDirectoryName(store.DatabasePath)!, "alert", "--db", store.DatabasePath, "--dry-run", "--offline");
             Assert.Equal(ExitCodes.Ok, result.ExitCode);
             Assert.Contains("alert: new-source example.com: new source 203.0.113.9 sent 150 messages failing DMARC", result.Stdout);
         }

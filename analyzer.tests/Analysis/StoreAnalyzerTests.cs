@@ -248,6 +248,32 @@ public sealed class StoreAnalyzerTests
         Assert.Equal(2, resolver.PtrQuestions);
     }
 
+    /// <summary>Whoever sends a report chooses its busiest address: that address's lame reverse zone must not switch names off.</summary>
+    [Fact]
+    public async Task OneAddressWhoseLookupFailsLeavesTheOthersNamedAndIsAskedAgainOnlyADayLater()
+    {
+        await using var store = await TestStore.CreateAsync();
+        await store.AddReportAsync("example.com", Monday,
+        [
+            new("203.0.113.66", 1_000_000, DkimEval: "fail", SpfEval: "fail"),
+            new("198.51.100.7", 70, DkimEval: "fail", SpfEval: "fail"),
+        ]);
+        var resolver = new FakeResolver();
+        resolver.Ptr[IPAddress.Parse("203.0.113.66")] = DnsLookup<string>.TempError("timed out");
+        resolver.Ptr[IPAddress.Parse("198.51.100.7")] = DnsLookup<string>.Found(["mta7.out.mailer.example.net"]);
+        resolver.Addresses["mta7.out.mailer.example.net"] = [IPAddress.Parse("198.51.100.7")];
+
+        var analysis = await Analyzer(resolver: resolver).AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken);
+        var d = Assert.Single(analysis.Domains);
+        Assert.Equal("mta7.out.mailer.example.net", d.Sources.Single(s => s.Ip == "198.51.100.7").PtrName);
+        Assert.Null(d.Sources.Single(s => s.Ip == "203.0.113.66").PtrName);
+        Assert.Null(analysis.ReverseDnsTrouble);
+        Assert.Equal(2, resolver.PtrQuestions);
+
+        await Analyzer(resolver: resolver).AnalyzeAsync(store.Records, ReportPeriod.All, null, TestContext.Current.CancellationToken);
+        Assert.Equal(2, resolver.PtrQuestions);
+    }
+
     [Fact]
     public async Task RawResultsAndReasonsAreWeightedByMessageCount()
     {

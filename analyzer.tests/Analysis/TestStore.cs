@@ -41,13 +41,17 @@ internal sealed class TestStore : IAsyncDisposable
         return new TestStore(folder, db);
     }
 
-    /// <summary>Adds a report whose period is the UTC day <paramref name="day"/>, stored the way ingest stores one.</summary>
+    /// <summary>
+    /// Adds a report whose period is the UTC day <paramref name="day"/> (to the end of <paramref name="lastDay"/> when
+    /// given), stored the way ingest stores one.
+    /// </summary>
     public async Task AddReportAsync(string domain, DateOnly day, IEnumerable<TestRecord> records,
-        string org = "receiver.example", string? p = "none", string? sp = null, string? np = null)
+        string org = "receiver.example", string? p = "none", string? sp = null, string? np = null, DateOnly? lastDay = null)
     {
         var begin = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var end = new DateTimeOffset((lastDay ?? day).ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).AddSeconds(86399);
         var header = new ReportHeader(
-            new ReportMetadata(org, null, null, $"r{++_reports}", begin, begin.AddSeconds(86399), [], null),
+            new ReportMetadata(org, null, null, $"r{++_reports}", begin, end, [], null),
             new PolicyPublished(domain, null, null, p, sp, np, null, null, null, null, null), null, null);
         var stored = records.Select(r => new ReportRecord(r.Ip, r.Count, r.Disposition, r.DkimEval, r.SpfEval,
             [.. (r.Reasons ?? []).Select(t => t.Split(':', 2) is [var type, var comment] ? new PolicyOverride(type, comment) : new PolicyOverride(t, null))], r.HeaderFrom ?? domain, null, null,

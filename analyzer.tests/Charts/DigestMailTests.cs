@@ -33,9 +33,9 @@ public sealed class DigestMailTests(PostfixFixture postfix) : IClassFixture<Post
 
     private static async Task<IReadOnlyList<MimeMessage>> ComposeAsync(TestStore store, DigestRecipients recipients, params string[] to)
     {
-        var week = await WeeklyDigest.AnalyzeAsync(store.Records, new SqliteVerdictQueries(store.Db),
-            StoreAnalyzerTests.Analyzer(StoreAnalyzerTests.Known(("relays", ["192.0.2.0/24"], []))), Week, null, Ct);
-        return await DigestMail.ComposeAsync(week, recipients, [.. to.Select(MailboxAddress.Parse)], Generated, Ct);
+        var week = await WeeklyDigest.AnalyzeAsync(store.Records, new SqliteVerdictQueries(store.Db), new TlsReportQueries(store.Db),
+            new FailureReportQueries(store.Db), StoreAnalyzerTests.Analyzer(StoreAnalyzerTests.Known(("relays", ["192.0.2.0/24"], []))), Week, null, Ct);
+        return [.. (await DigestMail.ComposeAsync(week, recipients, [.. to.Select(MailboxAddress.Parse)], Generated, Ct)).Select(m => m.Message)];
     }
 
     private static DigestRecipients Recipients(params (string Key, string Value)[] values) =>
@@ -145,6 +145,84 @@ public sealed class DigestMailTests(PostfixFixture postfix) : IClassFixture<Post
         Assert.Contains("Verdict:", message.TextBody);
         Assert.Equal(0, await new OutboxQueries(store.Db).CountAsync(Ct));
     }
+
+    [Fact]
+    public async Task TlsAndFailureReportHighlightsAreInTheHtmlAndTheTextWithoutPersonalData()
+    {
+        await using var store = await TestStore.CreateAsync();
+        await FillAsync(store);
+        await SyntheticReports.IngestAsync(store.DatabasePath,
+            SyntheticReports.Tls("example.com", Week.Monday.AddDays(1), 980, 20),
+            SyntheticReports.Failure("example.com", new DateTimeOffset(Week.Monday.AddDays(2).ToDateTime(new TimeOnly(9, 0)), TimeSpan.Zero),
+                "203.0.113.50", "j.doe.secret@example.com"),
+            SyntheticReports.Failure("example.com", new DateTimeOffset(Week.Monday.AddDays(-3).ToDateTime(new TimeOnly(9, 0)), TimeSpan.Zero),
+                "203.0.113.51", "other@example.com"));
+
+        var messages = await ComposeAsync(store, Recipients(("example.com", "com@example.net"), ("*", "rest@example.net")));
+        var com = messages.Single(m => m.To.Mailboxes.Any(a => a.Address == "com@example.net"));
+        var html = com.HtmlBody ?? "";
+        var text = com.TextBody ?? "";
+        Assert.Contains("SMTP TLS reports", html);
+        Assert.Contains("1,000 TLS sessions reported, 98.0% successful, 20 failed", html);
+        Assert.Contains("<td style=\"padding:4px 8px;border-bottom:1px solid #d8d8d8;color:#1b1b1b;background:#ffffff;text-align:left;vertical-align:top;overflow-wrap:anywhere;word-break:break-word;\">starttls-not-supported</td>", html);
+        Assert.Contains("mx1.example.com", html);
+        Assert.Contains("SMTP TLS reports: 1,000 TLS sessions reported, 98.0% successful, 20 failed", text);
+        Assert.Contains("Failed by result type: starttls-not-supported 20", text);
+        // Only the failure report of the week, as counts.
+        Assert.Contains("Failure reports: 1 failure report arrived", text);
+        Assert.Contains("By failed check: dmarc 1", text);
+        Assert.Contains("By source: 203.0.113.50 1", text);
+        Assert.Contains("failed: dmarc", html);
+        Assert.DoesNotContain("203.0.113.51", text);
+        Assert.DoesNotContain("j.doe", html + text);
+        Assert.DoesNotContain("Invoice", html + text);
+        // The other domain had neither.
+        var rest = messages.Single(m => m.To.Mailboxes.Any(a => a.Address == "rest@example.net"));
+        Assert.DoesNotContain("SMTP TLS reports", rest.TextBody);
+        Assert.DoesNotContain("Failure reports", rest.TextBody);
+    }
+
+    [Fact]
+    public async Task ASecondDigestOfTheWeekSendsNothingAndForceSendsItAgainThroughPostfix()
+    {
+        await using var store = await TestStore.CreateAsync();
+        // A domain of this test alone: its name finds the deliveries.
+        var domain = $"d{Guid.NewGuid():N}.example";
+        await store.AddReportAsync(domain, Week.Monday, [new("192.0.2.1", 900)]);
+        var passwordFile = Path.Combine(_folder.FullName, "password");
+        await File.WriteAllTextAsync(passwordFile, PostfixFixture.Password + "\n", Ct);
+        var config = Path.Combine(_folder.FullName, "dmarc.json");
+        await File.WriteAllTextAsync(config, $$"""
+            { "Smtp": { "Host": "127.0.0.1", "Port": {{postfix.SubmissionPort}}, "Tls": "none", "From": "DMARC reports <dmarc@example.org>",
+                        "User": "{{PostfixFixture.User}}", "PasswordFile": "{{passwordFile}}" },
+              "Digest": { "Recipients": { "*": "postmaster@example.net" } } }
+            """, Ct);
+        Task<DmarcProcess.Result> DigestAsync(params string[] more) =>
+            DmarcProcess.RunAsync(_folder.FullName, ["digest", "--db", store.DatabasePath, "--week", "2026-W08", "--config", config, "--no-dns", .. more]);
+
+        var first = await DigestAsync();
+        Assert.True(first.ExitCode == ExitCodes.Ok, first.Stderr);
+        Assert.Contains("digest 2026-W08: to postmaster@example.net queued", first.Stdout);
+        Assert.Contains("outbox: 1 sent, 0 deferred", first.Stdout);
+        Assert.Contains(domain, await postfix.WaitForDeliveryAsync(domain, Ct));
+
+        var second = await DigestAsync();
+        Assert.Contains("digest 2026-W08: to postmaster@example.net already sent (--force sends it again)", second.Stdout);
+        Assert.Contains("outbox: 0 sent, 0 deferred", second.Stdout);
+
+        var forced = await DigestAsync("--force");
+        Assert.Contains("digest 2026-W08: to postmaster@example.net queued", forced.Stdout);
+        Assert.Contains("outbox: 1 sent, 0 deferred", forced.Stdout);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        while (Deliveries(domain) < 2 && DateTime.UtcNow < deadline)
+            await Task.Delay(100, Ct);
+        Assert.Equal(2, Deliveries(domain));
+    }
+
+    /// <summary>Delivered messages containing <paramref name="marker"/>; Postfix's bounces (which quote the message) are no delivery.</summary>
+    private int Deliveries(string marker) =>
+        Directory.GetFiles(postfix.OutputFolder).Select(File.ReadAllText)
+            .Count(t => t.Contains(marker, StringComparison.Ordinal) && !t.Contains("report-type=delivery-status", StringComparison.OrdinalIgnoreCase));
 
     [Fact]
     public async Task NoRecipientsIsAUsageError()

@@ -7,13 +7,15 @@ namespace DmarcAnalyzer.Tests.Charts;
 /// <summary>
 /// Debian's Chromium, headless, looking at a page through an iframe of a given width: Chromium's window is never narrower
 /// than 500 px, a phone's viewport is, and the iframe's width is what the page's media queries see. It measures the page's
-/// width and the smallest chart text as drawn, and takes screenshots.
+/// width, the smallest chart text as drawn (SVG charts) and how far the page shrinks its images (PNG charts), and takes
+/// screenshots.
 /// </summary>
 internal static partial class HeadlessChromium
 {
     public const string Executable = "/usr/bin/chromium";
 
-    public sealed record Measure(int Viewport, int PageWidth, double SmallestChartFont);
+    /// <summary><paramref name="SmallestImageScale"/>: the least any image is drawn at, as a share of its width attribute (1 without images).</summary>
+    public sealed record Measure(int Viewport, int PageWidth, double SmallestChartFont, double SmallestImageScale);
 
     /// <summary>Skips the test when Chromium is not installed (test.sh installs it).</summary>
     public static void Require()
@@ -29,7 +31,7 @@ internal static partial class HeadlessChromium
         var m = MeasureLine().Match(dom);
         Assert.True(m.Success, "the page was not measured: " + dom[..Math.Min(dom.Length, 500)]);
         return new Measure(int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture), int.Parse(m.Groups[2].Value, CultureInfo.InvariantCulture),
-            double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture));
+            double.Parse(m.Groups[3].Value, CultureInfo.InvariantCulture), double.Parse(m.Groups[4].Value, CultureInfo.InvariantCulture));
     }
 
     public static async Task ScreenshotAsync(string page, int width, int height, string png, string folder)
@@ -46,15 +48,19 @@ internal static partial class HeadlessChromium
             <body><iframe src="{{new Uri(page).AbsoluteUri}}"></iframe><script>
             var f = document.querySelector('iframe');
             f.onload = function () {
-              var d = f.contentDocument, w = f.contentWindow, smallest = 1000;
+              var d = f.contentDocument, w = f.contentWindow, smallest = 1000, images = 1;
               d.querySelectorAll('figure svg').forEach(function (s) {
                 var box = s.viewBox && s.viewBox.baseVal;
                 var scale = s.getBoundingClientRect().width / ((box && box.width) || parseFloat(s.getAttribute('width')));
                 s.querySelectorAll('text').forEach(function (t) { smallest = Math.min(smallest, parseFloat(w.getComputedStyle(t).fontSize) * scale); });
               });
+              d.querySelectorAll('img[width]').forEach(function (i) {
+                images = Math.min(images, i.getBoundingClientRect().width / parseFloat(i.getAttribute('width')));
+              });
               var p = document.createElement('p');
               p.id = 'measure';
-              p.textContent = 'viewport=' + w.innerWidth + ' width=' + d.documentElement.scrollWidth + ' font=' + smallest.toFixed(1);
+              p.textContent = 'viewport=' + w.innerWidth + ' width=' + d.documentElement.scrollWidth + ' font=' + smallest.toFixed(1) +
+                ' image=' + images.toFixed(3);
               document.body.appendChild(p);
             };
             </script></body></html>
@@ -86,6 +92,6 @@ internal static partial class HeadlessChromium
         return await stdout;
     }
 
-    [GeneratedRegex(@"id=""measure"">viewport=(\d+) width=(\d+) font=([\d.]+)<")]
+    [GeneratedRegex(@"id=""measure"">viewport=(\d+) width=(\d+) font=([\d.]+) image=([\d.]+)<")]
     private static partial Regex MeasureLine();
 }

@@ -174,6 +174,58 @@ public sealed class ReportOutputTests : IDisposable
     }
 
     [Fact]
+    public void CoincidingLinesStayVisible()
+    {
+        // DMARC, aligned DKIM and aligned SPF the same every week: each line is drawn narrower than the one beneath it.
+        var svg = ParseSvg(ChartRenderer.Svg(Rates(0.97, 0.99, 1.0), ChartTheme.Light));
+        var widths = new[] { "#0072B2", "#B8860B", "#CC79A7" }
+            .Select(colour => svg.SelectNodes($"//s:path[@stroke='{colour}' and @fill='none']", Ns(svg))!.Cast<XmlElement>()
+                .Max(p => double.Parse(p.GetAttribute("stroke-width"), System.Globalization.CultureInfo.InvariantCulture)))
+            .ToList();
+        Assert.True(widths[0] > widths[1] && widths[1] > widths[2], $"line widths {string.Join(", ", widths)}");
+        Assert.True(widths[2] >= 1.5, $"the top line is {widths[2]} px wide");
+    }
+
+    [Fact]
+    public void APassRateAxisIsScaledToTheDataAndSaysWhereItStarts()
+    {
+        var high = Rates(0.97, 0.99, 1.0);
+        var texts = Texts(ParseSvg(ChartRenderer.Svg(high, ChartTheme.Light)));
+
+        Assert.Contains("95%", texts);
+        Assert.Contains("100%", texts);
+        Assert.DoesNotContain("0%", texts);
+        Assert.Contains("messages passing (%), axis from 95%", texts);
+        Assert.EndsWith("The rate axis starts at 95%, not 0.", high.AltText);
+
+        var spread = Rates(0.3, 0.7);
+        var full = Texts(ParseSvg(ChartRenderer.Svg(spread, ChartTheme.Light)));
+        Assert.Contains("0%", full);
+        Assert.Contains("messages passing (%)", full);
+        Assert.Equal("Lines.", spread.AltText);
+    }
+
+    [Theory]
+    [InlineData(new[] { 97.0, 99.0, 100.0 }, 95.0, 1.0)]
+    [InlineData(new[] { 99.9, 100.0 }, 98.0, 0.5)]
+    [InlineData(new[] { 100.0 }, 98.0, 0.5)]
+    [InlineData(new[] { 98.0 }, 95.0, 1.0)]
+    [InlineData(new[] { 89.0, 99.0 }, 80.0, 5.0)]
+    [InlineData(new[] { 60.0 }, 50.0, 10.0)]
+    [InlineData(new[] { 40.0, 100.0 }, 0.0, 20.0)]
+    [InlineData(new[] { 5.0, 100.0 }, 0.0, 20.0)]
+    [InlineData(new double[0], 0.0, 20.0)]
+    public void TheRateAxisStartsAsHighAsKeepsEveryPointOffItsFloor(double[] percents, double from, double step)
+    {
+        var axis = RateAxis.For(percents);
+
+        Assert.Equal(new RateAxis(from, step), axis);
+        Assert.Equal(100, axis.Ticks[^1]);
+        if (!axis.StartsAtZero)
+            Assert.All(percents, p => Assert.True(p >= axis.From + (100 - axis.From) / 10));
+    }
+
+    [Fact]
     public void DarkRenderingHasADarkBackgroundAndLightText()
     {
         var light = ChartRenderer.Svg(Rates(0.5, 0.7), ChartTheme.Light);

@@ -1,4 +1,4 @@
-using DmarcAnalyzer.Charts;
+using DmarcAnalyzer.Reports;
 
 namespace DmarcAnalyzer.Tests.Charts;
 
@@ -30,4 +30,11 @@ public sealed class SafeTextTests
         Assert.Equal(text, SafeText.Clean(text, 1000));
         Assert.Equal("Soc…", SafeText.Clean(text, 3));
     }
+
+    [Theory]
+    [InlineData("a\r\nb", "a\uFFFD\uFFFDb")]
+    [InlineData("a\nalert: forged", "a\uFFFDalert: forged")]
+    [InlineData("tab\there", "tab here")]
+    [InlineData("plain", "plain")]
+    public void ALineCannotBecomeTwo(string text, string expected) => Assert.Equal(expected, SafeText.Line(text));
 }

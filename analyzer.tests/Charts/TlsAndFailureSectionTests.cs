@@ -57,8 +57,10 @@ public class TlsAndFailureSectionTests
     public async Task TlsSectionEscapesWhatReportsSay()
     {
         await using var store = new IngestHarness();
-        var json = TlsReportJson("<script>alert(1)</script>.example", "<img src=x onerror=alert(1)>");
+        var json = TlsReportJson("example.com", "<img src=x onerror=alert(1)>", mx: "<script>alert(1)</script>.example");
         Assert.Equal(1, (await store.IngestAsync(Encoding.UTF8.GetBytes(json))).TlsNew);
+        // A policy domain that is no domain name keys nothing: the report is a failure with that reason.
+        Assert.Equal(1, (await store.IngestAsync(Encoding.UTF8.GetBytes(TlsReportJson("<script>.example", "o")))).Failed);
         var page = await PageAsync(store);
         Assert.DoesNotContain("<script>", page);
         Assert.DoesNotContain("<img", page);
@@ -98,11 +100,11 @@ public class TlsAndFailureSectionTests
         Assert.Contains("&lt;script&gt;alert(1)&lt;/script&gt;", page);
     }
 
-    internal static string TlsReportJson(string domain, string org) => $$"""
+    internal static string TlsReportJson(string domain, string org, string? mx = null) => $$"""
         {"organization-name": {{System.Text.Json.JsonSerializer.Serialize(org)}}, "report-id": "r-1",
          "date-range": {"start-datetime": "2026-12-01T00:00:00Z", "end-datetime": "2026-12-01T23:59:59Z"},
          "policies": [{"policy": {"policy-type": "sts", "policy-domain": {{System.Text.Json.JsonSerializer.Serialize(domain)}}},
                        "summary": {"total-successful-session-count": 9, "total-failure-session-count": 1},
-                       "failure-details": [{"result-type": "certificate-expired", "receiving-mx-hostname": {{System.Text.Json.JsonSerializer.Serialize(domain)}}, "failed-session-count": 1}]}]}
+                       "failure-details": [{"result-type": "certificate-expired", "receiving-mx-hostname": {{System.Text.Json.JsonSerializer.Serialize(mx ?? domain)}}, "failed-session-count": 1}]}]}
         """;
 }

@@ -12,8 +12,8 @@ namespace DmarcAnalyzer.Tests.Milter;
 /// <summary>
 /// A private Postfix on 127.0.0.1 with its own configuration, queue and data folders in a temporary folder,
 /// calling our milter (started in-process) for every message and delivering everything through a pipe into
-/// one file per message (tee -p: Postfix stops reading the command's output early, and tee must not die of that
-/// EPIPE on a large message). Three smtpd listeners: an MX port; a submission port with SMTP AUTH (SASL through a
+/// one file per message (dd: it writes nothing back to Postfix, which stops reading a command's output early; tee,
+/// which did, died of that EPIPE on large messages and Postfix bounced them). Three smtpd listeners: an MX port; a submission port with SMTP AUTH (SASL through a
 /// private Dovecot auth service, user <see cref="User"/>); and a port whose {daemon_name} is "submission",
 /// which the filter's configuration lists as a submission listener. Subclasses choose the filter's options and
 /// authentication checks (none here: forged senders are marked by a header).
@@ -126,7 +126,7 @@ public class PostfixFixture : IAsyncLifetime
             anvil     unix  - - n -  1 anvil
             scache    unix  - - n -  1 scache
             postlog   unix-dgram n - n - 1 postlogd
-            capture   unix  - n n -  - pipe flags=F user=nobody argv=/usr/bin/tee -p {{OutputFolder}}/${queue_id}.eml
+            capture   unix  - n n -  - pipe flags=F user=nobody argv=/usr/bin/dd of={{OutputFolder}}/${queue_id}.eml status=none
             """);
         await RunAsync(Postfix, ["-c", ConfigFolder, "start"]);
         _started = true;

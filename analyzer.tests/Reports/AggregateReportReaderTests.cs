@@ -191,10 +191,23 @@ public class AggregateReportReaderTests
     [InlineData("<report_id>r-1</report_id>", "", "no <report_id>")]
     [InlineData("<count>1</count>", "<count>many</count>", "not a whole number")]
     [InlineData("<begin>1700000000</begin>", "<begin>yesterday</begin>", "neither Unix seconds nor a date")]
+    [InlineData("<policy_published><domain>example.com</domain>", "<policy_published><domain>evil.example&#13;&#10;Bcc: a@evil.example</domain>", "is not a domain name")]
+    [InlineData("<policy_published><domain>example.com</domain>", "<policy_published><domain>&lt;!channel&gt;</domain>", "is not a domain name")]
+    [InlineData("<policy_published><domain>example.com</domain>", "<policy_published><domain>exa mple.com</domain>", "is not a domain name")]
     public void SaysWhatIsMissingOrWrong(string from, string to, string reason)
     {
         var xml = ReportXml.Report().Replace(from, to);
         var e = Assert.Throws<ReportFormatException>(() => ParsedReport.Parse(ReportXml.Bytes(xml)));
         Assert.Contains(reason, e.Message);
+    }
+
+    [Theory]
+    [InlineData("Example.COM.", "example.com")]
+    [InlineData("bücher.example", "bücher.example")]
+    [InlineData("_dmarc-reports.example.org", "_dmarc-reports.example.org")]
+    public void APolicyDomainThatIsADomainNameIsRead(string domain, string expected)
+    {
+        var xml = ReportXml.Report().Replace("<policy_published><domain>example.com</domain>", $"<policy_published><domain>{domain}</domain>");
+        Assert.Equal(expected, ParsedReport.Parse(ReportXml.Bytes(xml)).Policy.Domain);
     }
 }

@@ -299,6 +299,65 @@ public sealed partial class PostgresStoreTests(PostgresCluster cluster) : IClass
         Assert.Equal(await DashboardAsync(sqlite), await DashboardAsync(postgres));
     }
 
+    [Fact]
+    public async Task ReparseDigestAlertAndExceptionsSayTheSameOnBothStores()
+    {
+        var url = await cluster.CreateDatabaseAsync();
+        var file = _folder.File("dmarc.db");
+        var config = _folder.File("dmarc.json");
+        await File.WriteAllTextAsync(config, $$"""
+            { "Smtp": { "Host": "127.0.0.1", "Port": {{Milter.MilterCommandTests.FreePort()}}, "Tls": "none", "From": "dmarc@example.org" },
+              "Filter": { "Exceptions": [] } }
+            """, Ct);
+        var said = new List<List<string>>();
+        foreach (var database in new[] { file, url })
+        {
+            var lines = new List<string>();
+            async Task<DmarcProcess.Result> RunAsync(params string[] args)
+            {
+                var result = await DmarcProcess.RunAsync(_folder.Path, [.. args, "--db", database]);
+                Assert.True(result.ExitCode == 0, $"{string.Join(' ', args)} on {database}: {result.Stdout}{result.Stderr}");
+                lines.AddRange(result.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries));
+                return result;
+            }
+            await RunAsync("ingest", Samples);
+            Assert.Matches("^reparse: [1-9][0-9]* stored reports re-read, 0 changed, 0 in conflict, 0 unreadable now; 0 failures re-read, 0 now stored",
+                (await RunAsync("reparse")).Stdout);
+            await using (var store = await Store.OpenAsync(database, Ct))
+            {
+                await using (var tamper = store.Connection.CreateCommand())
+                {
+                    tamper.CommandText = "UPDATE records SET count = count + 1 WHERE id = (SELECT min(id) FROM records)";
+                    Assert.Equal(1, await tamper.ExecuteNonQueryAsync(Ct));
+                }
+                var id = await store.ArchiveExceptions.RequestAsync("partner.example", null, "encrypted invoices", "alice", DateTimeOffset.UtcNow, Ct);
+                Assert.True(await store.ArchiveExceptions.DecideAsync(id, ExceptionState.Approved, null, "admin", DateTimeOffset.UtcNow, Ct));
+            }
+            await using (var writer = await Store.OpenWriterAsync(database, Ct))
+            {
+                var raw = Reports.ReportXml.Bytes(Reports.ReportXml.Report("fixed-1", records: 3));
+                await writer.AddFailureAsync("mail/1.eml", "an older reader could not read this", new RawInput(raw, raw.Length), Ct);
+            }
+            Assert.Contains(", 1 changed, 0 in conflict, 0 unreadable now; 1 failures re-read, 1 now stored", (await RunAsync("reparse")).Stdout);
+            Assert.Contains(", 0 changed, 0 in conflict, 0 unreadable now; 0 failures re-read, 0 now stored", (await RunAsync("reparse")).Stdout);
+
+            string[] digest = ["digest", "--week", "2026-W08", "--to", "a@example.net", "--config", config, "--no-dns"];
+            var first = await RunAsync(digest);
+            Assert.Contains("digest 2026-W08: to a@example.net queued", first.Stdout);
+            Assert.Contains("outbox: 0 sent, 1 deferred", first.Stdout);
+            Assert.Contains("digest 2026-W08: to a@example.net already sent (--force sends it again)", (await RunAsync(digest)).Stdout);
+
+            // Whatever fires on the samples today fires once.
+            await RunAsync("alert", "--no-dns", "--config", config);
+            Assert.Empty((await RunAsync("alert", "--no-dns", "--config", config)).Stdout);
+            Assert.EndsWith("exceptions: 1 active, 0 expired", (await RunAsync("exceptions", "list", "--config", config)).Stdout.TrimEnd());
+            await using (var store = await Store.OpenAsync(database, Ct))
+                Assert.Equal((await store.Alerts.FiredAsync(Ct)).Count, await store.OpenAlerts.CountAsync(Ct));
+            said.Add(lines);
+        }
+        Assert.Equal(said[0], said[1]);
+    }
+
     /// <summary>What the dashboard's queries give, as text to compare.</summary>
     private static async Task<string> DashboardAsync(Store store)
     {
@@ -315,6 +374,51 @@ public sealed partial class PostgresStoreTests(PostgresCluster cluster) : IClass
         var audit = await store.Audit.NewestAsync(10, Ct);
         var failing = await store.Alerts.NewFailingSourcesAsync(0, 0, Ct);
         var passes = await store.Alerts.PassCountsAsync(0, long.MaxValue, Ct);
+        var signers = await store.Records.SigningDomainsAsync(all, Ct);
+        var ends = reports.Select(r => $"{r.BeginUtc}-{r.EndUtc}").Order(StringComparer.Ordinal).ToList();
+
+        var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
+        var users = new List<UserChange>
+        {
+            await store.UserAdmin.AddAsync("Bob", UserRole.Viewer, "hash-3", "Alice", now, Ct),
+            await store.UserAdmin.AddAsync("BOB", UserRole.Admin, "hash-4", "Alice", now, Ct),
+            await store.UserAdmin.SetDisabledAsync("alice", true, "alice", now, Ct),
+            await store.UserAdmin.SetRoleAsync("bob", UserRole.Admin, "Alice", now, Ct),
+            await store.UserAdmin.SetDisabledAsync("ALICE", true, "bob", now, Ct),
+            await store.UserAdmin.SetRoleAsync("bob", UserRole.Viewer, "Alice", now, Ct),
+            await store.UserAdmin.SetPasswordAsync("alice", "hash-5", "bob", now, Ct),
+            await store.UserAdmin.SetDisabledAsync("nobody", false, "bob", now, Ct),
+        };
+        var userList = await store.UserAdmin.ListAsync(Ct);
+        var disabled = await store.Users.FindAsync("alice", Ct);
+        var failuresAfterReset = await store.Users.FailuresSinceAsync("Alice", 0, Ct);
+
+        var known = new List<bool>
+        {
+            await store.KnownSenders.AddAsync("Relay", KnownSenderKind.Range, "192.0.2.0/24", "bob", now, Ct),
+            await store.KnownSenders.AddAsync("Other", KnownSenderKind.Range, "192.0.2.0/24", "bob", now, Ct),
+            await store.KnownSenders.AddAsync("Relay", KnownSenderKind.PtrDomain, "relay.example", "bob", now, Ct),
+        };
+        var knownList = await store.KnownSenders.ListAsync(Ct);
+        known.Add(await store.KnownSenders.RemoveAsync(knownList[0].Id, "bob", now, Ct));
+        known.Add(await store.KnownSenders.RemoveAsync(-1, "bob", now, Ct));
+        var knownAfter = await store.KnownSenders.ListAsync(Ct);
+
+        await store.Alerts.RecordAsync([(new AlertQueries.FiredAlert("silence", "example.com", ""), "no reports"),
+            (new AlertQueries.FiredAlert("new-source", "example.com", "192.0.2.9"), "new failing source")], now, Ct);
+        var open = await store.OpenAlerts.NewestAsync(10, Ct);
+        var openCount = await store.OpenAlerts.CountAsync(Ct);
+
+        await store.PublishedRecords.SaveAsync([new PublishedRecord("example.com", PublishedRecordKind.Dmarc, "v=DMARC1; p=none"),
+            new PublishedRecord("example.com", PublishedRecordKind.Spf, "")], now, Ct);
+        await store.PublishedRecords.SaveAsync([new PublishedRecord("example.com", PublishedRecordKind.Dmarc, "v=DMARC1; p=reject")], now.AddDays(1), Ct);
+        var published = await store.PublishedRecords.LastSeenAsync(Ct);
+
+        var mail = new OutboxMail("dmarc@example.org", ["a@example.net"], "Subject: digest\r\n\r\nbody\r\n"u8.ToArray());
+        await store.Digests.SpoolAsync("2026-W08", ["example.com", "example.org"], ["A@Example.net"], mail, now, Ct);
+        await store.Digests.SpoolAsync("2026-W08", ["example.com"], ["a@example.net"], mail, now.AddHours(1), Ct);
+        var sent = (await store.Digests.SentAsync("2026-W08", Ct)).Select(d => $"{d.Domain} {d.Recipient}").Order(StringComparer.Ordinal).ToList();
+        var spooled = await store.Outbox.CountAsync(Ct);
         return System.Text.Json.JsonSerializer.Serialize(new
         {
             Detail = detail with { Id = 0 },
@@ -331,6 +435,21 @@ public sealed partial class PostgresStoreTests(PostgresCluster cluster) : IClass
             Audit = audit.Select(a => a with { Id = 0 }),
             failing,
             passes = passes.OrderBy(p => p.Domain),
+            Signers = signers.OrderBy(c => c.SourceIp, StringComparer.Ordinal).ThenBy(c => c.Domain, StringComparer.Ordinal),
+            ends,
+            users,
+            userList,
+            disabled,
+            failuresAfterReset,
+            known,
+            KnownList = knownList.Select(k => k with { Id = 0 }),
+            KnownAfter = knownAfter.Select(k => k with { Id = 0 }),
+            open,
+            openCount,
+            published,
+            sent,
+            spooled,
+            AuditAfter = (await store.Audit.NewestAsync(30, Ct)).Select(a => a with { Id = 0 }),
         });
     }
 

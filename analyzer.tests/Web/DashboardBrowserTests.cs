@@ -99,6 +99,16 @@ public sealed class DashboardBrowserTests
             await page.GetByLabel("until").FillAsync("2026-06-30");
             await page.GetByRole(AriaRole.Button, new() { Name = "Approve" }).ClickAsync();
             Assert.Contains("approved", await page.Locator("table.exceptions").InnerTextAsync());
+
+            await page.GotoAsync("/source/198.51.100.7");
+            await page.GetByLabel("Name").FillAsync("partner relays");
+            await page.GetByRole(AriaRole.Button, new() { Name = "Mark" }).ClickAsync();
+            await page.WaitForURLAsync("**/senders");
+            Assert.Contains("198.51.100.7/32", await page.Locator("main").InnerTextAsync());
+            Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"), "the known senders scroll sideways");
+            await page.GetByRole(AriaRole.Link, new() { Name = "Users" }).ClickAsync();
+            Assert.Equal("Users", await page.Locator("h1").InnerTextAsync());
+            Assert.True(await page.EvaluateAsync<bool>("document.documentElement.scrollWidth <= window.innerWidth"), "the users page scrolls sideways");
             await page.GetByRole(AriaRole.Button, new() { Name = "Sign out" }).ClickAsync();
             await page.WaitForURLAsync("**/signin");
         }

@@ -23,12 +23,17 @@ public sealed class DashboardEscapingTests
             await using var writer = new IngestWriter(store.Db);
             await writer.AddFailureAsync(Hostile + ".gz", Hostile, new RawInput("<script>"u8.ToArray(), 8), TestContext.Current.CancellationToken);
             await new ArchiveExceptionQueries(store.Db).RequestAsync(Hostile, Hostile, Hostile, Hostile, DateTimeOffset.UnixEpoch, TestContext.Current.CancellationToken);
+            await new KnownSenderQueries(store.Db).AddAsync(Hostile, KnownSenderKind.PtrDomain, Hostile, Hostile, DateTimeOffset.UnixEpoch, TestContext.Current.CancellationToken);
+            await new StoreAlertQueries(store.Db).RecordAsync([(new AlertQueries.FiredAlert(Hostile, Hostile, Hostile), Hostile)], DateTimeOffset.UnixEpoch,
+                TestContext.Current.CancellationToken);
+            await new UserQueries(store.Db).SaveAsync(Hostile, UserRole.Viewer, "x", DateTimeOffset.UnixEpoch, TestContext.Current.CancellationToken);
         });
         using var admin = await server.SignedInAsync(DashboardHarness.AdminName);
         var pages = new[]
         {
             "/", "/domain/" + Uri.EscapeDataString(Hostile), "/source/192.0.2.1", "/search?q=" + Uri.EscapeDataString(Hostile),
-            "/search?q=script", "/report/1", "/failures", "/inbound", "/exceptions", "/audit",
+            "/search?q=script", "/report/1", "/failures", "/inbound", "/exceptions", "/audit", "/senders", "/users", "/tls", "/failure-reports",
+            "/tls?domain=" + Uri.EscapeDataString(Hostile), "/failure-reports?domain=" + Uri.EscapeDataString(Hostile),
         };
         foreach (var page in pages)
         {

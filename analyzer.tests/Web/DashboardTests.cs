@@ -23,14 +23,15 @@ public sealed class DashboardTests
     }
 
     private static readonly string[] ReadPages =
-        ["/", "/domain/example.com", "/source/192.0.2.1", "/search?q=192.0.2", "/search?q=google", "/report/1", "/failures", "/inbound", "/exceptions"];
+        ["/", "/domain/example.com", "/source/192.0.2.1", "/search?q=192.0.2", "/search?q=google", "/report/1", "/failures", "/inbound", "/exceptions",
+         "/tls", "/failure-reports", "/senders"];
 
     [Fact]
     public async Task NothingIsReadableWithoutSigningIn()
     {
         await using var server = await DashboardHarness.StartAsync(fill: Fill);
         using var client = server.Client();
-        foreach (var page in ReadPages.Append("/audit").Append("/failures/1/raw"))
+        foreach (var page in ReadPages.Append("/audit").Append("/users").Append("/failures/1/raw"))
         {
             var response = await client.GetAsync(page, TestContext.Current.CancellationToken);
             Assert.Equal(HttpStatusCode.Redirect, response.StatusCode);
@@ -47,6 +48,7 @@ public sealed class DashboardTests
         foreach (var page in ReadPages)
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(page, TestContext.Current.CancellationToken)).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/audit", TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/users", TestContext.Current.CancellationToken)).StatusCode);
         var request = await DashboardHarness.PostFormAsync(client, "/signin", "/exceptions",
             new() { ["sender"] = "partner.example", ["reason"] = "anonymous" });
         Assert.Equal(HttpStatusCode.Redirect, request.StatusCode);
@@ -66,6 +68,8 @@ public sealed class DashboardTests
         }
         Assert.Equal(HttpStatusCode.Forbidden, (await viewer.GetAsync("/audit", TestContext.Current.CancellationToken)).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/audit", TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await viewer.GetAsync("/users", TestContext.Current.CancellationToken)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await admin.GetAsync("/users", TestContext.Current.CancellationToken)).StatusCode);
 
         var overview = await viewer.GetStringAsync("/", TestContext.Current.CancellationToken);
         Assert.Contains("<a href=\"/domain/example.com\">example.com</a>", overview);

@@ -1,6 +1,6 @@
 using System.Net.Http.Json;
-using System.Text;
 using System.Text.Json.Nodes;
+using DmarcAnalyzer.Reports;
 using Microsoft.Extensions.Logging;
 using MimeKit;
 
@@ -14,29 +14,37 @@ internal sealed class AlertChannels(HttpClient http, ILogger logger, TimeSpan fi
 {
     public const int Attempts = 3;
 
+    /// <summary>
+    /// Alerts listed in one mail or chat message; the rest are counted. A report can make thousands of sources new at
+    /// once, and a message nobody can read is no alert (the terminal lists them all).
+    /// </summary>
+    public const int MaxListed = 50;
+
     public static MimeMessage Mail(IReadOnlyList<Alert> alerts, IEnumerable<MailboxAddress> to)
     {
         var message = new MimeMessage();
         message.To.AddRange(to);
-        message.Subject = alerts.Count == 1 ? $"DMARC alert: {AlertRules.Name(alerts[0].Rule)} {alerts[0].Domain}" : $"DMARC alerts: {alerts.Count}";
-        var text = new StringBuilder();
-        foreach (var alert in alerts)
-            text.Append(alert.Line).Append('\n');
-        message.Body = new TextPart("plain") { Text = text.ToString() };
+        message.Subject = alerts.Count == 1 ? $"DMARC alert: {AlertRules.Name(alerts[0].Rule)} {SafeText.Line(alerts[0].Domain)}" : $"DMARC alerts: {alerts.Count}";
+        message.Body = new TextPart("plain") { Text = string.Join("\n", Listed(alerts, a => a.Line)) + "\n" };
         return message;
     }
 
-    /// <summary>The body each format's incoming webhook takes: our JSON, or the chat's message text.</summary>
+    private static IEnumerable<string> Listed(IReadOnlyList<Alert> alerts, Func<Alert, string> line) =>
+        alerts.Count <= MaxListed
+            ? alerts.Select(line)
+            : alerts.Take(MaxListed).Select(line).Append($"… and {alerts.Count - MaxListed} more alerts: dmarc alert --dry-run lists them all");
+
+    /// <summary>The body each format's incoming webhook takes: our JSON, or the chat's message text, escaped for its markup.</summary>
     public static JsonObject Payload(WebhookFormat format, IReadOnlyList<Alert> alerts)
     {
-        var text = string.Join("\n", alerts.Select(a => a.Line));
+        var text = string.Join("\n", Listed(alerts, a => ChatMarkup.Escape(format, a.Line)));
         return format switch
         {
             WebhookFormat.Json => new JsonObject
             {
                 ["alerts"] = new JsonArray(alerts.Select(a => (JsonNode)new JsonObject
                 {
-                    ["rule"] = AlertRules.Name(a.Rule), ["domain"] = a.Domain, ["text"] = a.Text,
+                    ["rule"] = AlertRules.Name(a.Rule), ["domain"] = SafeText.Line(a.Domain), ["text"] = SafeText.Line(a.Text, 1000),
                 }).ToArray()),
             },
             WebhookFormat.Slack or WebhookFormat.Mattermost => new JsonObject { ["text"] = text },

@@ -1,3 +1,5 @@
+using DmarcAnalyzer.Reports;
+
 namespace DmarcAnalyzer.Analysis;
 
 /// <summary>What an alert is about; <see cref="AlertRules.Name"/> gives the word <c>dmarc alert</c> prints.</summary>
@@ -9,8 +11,8 @@ internal enum AlertRule { NewSource, PassRateDrop, RecordChanged, ExceptionExpir
 /// </summary>
 internal sealed record Alert(AlertRule Rule, string Domain, string Key, string Text)
 {
-    /// <summary>The contract line: <c>alert: RULE DOMAIN: text</c>.</summary>
-    public string Line => $"alert: {AlertRules.Name(Rule)} {Domain}: {Text}";
+    /// <summary>The contract line: <c>alert: RULE DOMAIN: text</c>, one line whatever a report put in the domain or text.</summary>
+    public string Line => $"alert: {AlertRules.Name(Rule)} {SafeText.Line(Domain)}: {SafeText.Line(Text, 1000)}";
 }
 
 /// <summary>An encrypted-archive exception as the alert rules see it (the filter's configuration binds it).</summary>

@@ -23,18 +23,27 @@ internal static class AlertRules
         _ => throw new ArgumentOutOfRangeException(nameof(rule)),
     };
 
-    public static async Task<IReadOnlyList<Alert>> EvaluateAsync(IAlertQueries db, AlertSettings settings, IReadOnlyList<ExpiringException> exceptions,
+    public static async Task<AlertEvaluation> EvaluateAsync(AlertSources sources, AlertSettings settings, IReadOnlyList<ExpiringException> exceptions,
         DateTimeOffset now, CancellationToken ct)
     {
+        var db = sources.Alerts;
         var owned = settings.Domains.Count > 0 ? settings.Domains : await db.PolicyDomainsAsync(ct);
         var ours = owned.ToHashSet(StringComparer.OrdinalIgnoreCase);
         var alerts = new List<Alert>();
         alerts.AddRange(await NewSourcesAsync(db, settings, ours, now, ct));
         alerts.AddRange(await PassRateDropsAsync(db, settings, ours, now, ct));
+        IReadOnlyList<PublishedRecord> seen = [];
+        if (sources.Dns is { } dns)
+        {
+            var watch = await PublishedRecordWatch.CheckAsync(dns, sources.PublishedRecords, owned, ct);
+            alerts.AddRange(watch.Alerts);
+            seen = watch.Seen;
+        }
         alerts.AddRange(ExpiringExceptions(exceptions, now));
         if (await SilenceAsync(db, settings, now, ct) is { } silence)
             alerts.Add(silence);
-        return alerts;
+        alerts.AddRange(await TlsFailuresAsync(sources.TlsReports, settings, ours, now, ct));
+        return new AlertEvaluation(alerts, seen);
     }
 
     private static async Task<IEnumerable<Alert>> NewSourcesAsync(IAlertQueries db, AlertSettings settings, HashSet<string> ours, DateTimeOffset now,
@@ -64,6 +73,31 @@ internal static class AlertRules
             if (was - isNow > settings.PassRateDropPoints)
                 alerts.Add(new Alert(AlertRule.PassRateDrop, old.Domain, last.ToString(),
                     $"DMARC pass rate {Percent(isNow)} in {last}, down {Points(was - isNow)} points from {Percent(was)} in {before}"));
+        }
+        return alerts;
+    }
+
+    /// <summary>
+    /// A policy domain of ours whose TLS reports (RFC 8460) count more failed sessions than the threshold on one UTC day
+    /// of the window; keyed by domain alone, so a domain that keeps failing day after day fires once.
+    /// </summary>
+    private static async Task<IEnumerable<Alert>> TlsFailuresAsync(ITlsReportQueries db, AlertSettings settings, HashSet<string> ours, DateTimeOffset now,
+        CancellationToken ct)
+    {
+        var today = Day(now);
+        var period = new ReportPeriod(today.AddDays(-NewSourceDays), today);
+        if (await TlsAnalyzer.AnalyzeAsync(db, period, null, ct) is not { } tls)
+            return [];
+        var alerts = new List<Alert>();
+        foreach (var domain in tls.Domains.Where(d => ours.Contains(d.Domain)))
+        {
+            var worst = domain.Days.MaxBy(d => d.Sessions.Failed);
+            if (worst is null || worst.Sessions.Failed <= settings.TlsFailureMinSessions)
+                continue;
+            var causes = string.Join(", ", domain.ResultTypes.Take(3).Select(r => $"{r.Name} {Count(r.Count)}"));
+            alerts.Add(new Alert(AlertRule.TlsFailures, domain.Domain, "",
+                $"{Count(worst.Sessions.Failed)} of {Count(worst.Sessions.Total)} TLS sessions failed on {Text(worst.Day)} " +
+                $"(threshold {Count(settings.TlsFailureMinSessions)} a day)" + (causes.Length > 0 ? $"; failures by result type: {causes}" : "")));
         }
         return alerts;
     }

@@ -10,16 +10,19 @@ internal enum WebhookFormat { Json, Slack, Teams, Mattermost }
 
 /// <summary>
 /// The <c>Alerts</c> section: thresholds (<c>NewSourceMinMessages</c> 100 a day, <c>PassRateDropPoints</c> 5,
-/// <c>SilenceDays</c> 3), <c>Recipients</c> (default: the digest's) and <c>Webhooks</c>; and <c>Analysis:Domains</c>,
-/// the domains we own (default: every policy domain in the store).
+/// <c>SilenceDays</c> 3, <c>TlsFailureMinSessions</c> 10 failed TLS sessions a day), <c>Recipients</c> (default: the
+/// digest's) and <c>Webhooks</c>; and <c>Analysis:Domains</c>, the domains we own (default: every policy domain in the store).
 /// </summary>
 internal sealed record AlertSettings(
     long NewSourceMinMessages, double PassRateDropPoints, int SilenceDays, IReadOnlyList<string> Domains,
-    IReadOnlyList<string> Recipients, IReadOnlyList<AlertWebhook> Webhooks)
+    IReadOnlyList<string> Recipients, IReadOnlyList<AlertWebhook> Webhooks, long TlsFailureMinSessions = 10)
 {
     public const int ExceptionWarningDays = 14;
 
     public static readonly AlertSettings Default = new(100, 5, 3, [], [], []);
+
+    /// <summary>Somewhere to send alerts is configured: the poll loop then evaluates them after each pass.</summary>
+    public bool HasChannels => Recipients.Count > 0 || Webhooks.Count > 0;
 
     public static AlertSettings FromConfiguration(IConfiguration configuration)
     {
@@ -40,7 +43,8 @@ internal sealed record AlertSettings(
             (int)Number(section, "SilenceDays", Default.SilenceDays),
             List(configuration.GetSection("Analysis:Domains")).Select(d => d.Trim().TrimEnd('.').ToLowerInvariant()).ToList(),
             List(section.GetSection("Recipients")),
-            webhooks);
+            webhooks,
+            Number(section, "TlsFailureMinSessions", Default.TlsFailureMinSessions));
     }
 
     private static List<string> List(IConfigurationSection section) =>

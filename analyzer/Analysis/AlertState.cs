@@ -14,8 +14,13 @@ internal static class AlertState
         return firing.Where(a => !fired.Contains(Row(a))).ToList();
     }
 
-    public static Task RecordAsync(IAlertQueries db, IReadOnlyList<Alert> firing, DateTimeOffset now, CancellationToken ct) =>
-        db.RecordAsync(firing.Select(a => (Row(a), a.Text)).ToList(), now, ct);
+    /// <summary>Remembers what fires now, and the published records as seen now (what the next run compares with).</summary>
+    public static async Task RecordAsync(AlertSources sources, AlertEvaluation evaluation, DateTimeOffset now, CancellationToken ct)
+    {
+        await sources.Alerts.RecordAsync(evaluation.Firing.Select(a => (Row(a), a.Text)).ToList(), now, ct);
+        if (evaluation.Seen.Count > 0)
+            await sources.PublishedRecords.SaveAsync(evaluation.Seen, now, ct);
+    }
 
     private static AlertQueries.FiredAlert Row(Alert a) => new(AlertRules.Name(a.Rule), a.Domain, a.Key);
 }

@@ -46,8 +46,8 @@ internal static class FailureReportAnalyzer
 
     private static FailureReportSample Sample(FailureReportRow r, bool showDetails) => new(
         r.Arrival, r.ReportingDomain, r.ReportedDomain, r.SourceIp, r.AuthFailure,
-        showDetails ? r.HeaderFrom ?? r.OriginalMailFrom : FailureReportPrivacy.MaskAddresses(r.HeaderFrom ?? r.OriginalMailFrom),
-        showDetails ? r.HeaderTo ?? r.OriginalRcptTo : FailureReportPrivacy.MaskAddresses(r.HeaderTo ?? r.OriginalRcptTo),
+        showDetails ? r.HeaderFrom ?? r.OriginalMailFrom : FailureReportPrivacy.MaskAddressField(r.HeaderFrom ?? r.OriginalMailFrom),
+        showDetails ? r.HeaderTo ?? r.OriginalRcptTo : FailureReportPrivacy.MaskAddressField(r.HeaderTo ?? r.OriginalRcptTo),
         showDetails ? r.Subject : FailureReportPrivacy.MaskSubject(r.Subject));
 
     private static void Increment(Dictionary<string, long> counts, string key)

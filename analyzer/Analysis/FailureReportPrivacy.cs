@@ -1,4 +1,5 @@
 using System.Text.RegularExpressions;
+using MimeKit;
 
 namespace DmarcAnalyzer.Analysis;
 
@@ -11,18 +12,28 @@ internal static partial class FailureReportPrivacy
 {
     public const string Setting = "Analysis:ShowFailureReportDetails";
 
-    /// <summary>Every address in the text with its local part masked; display names around bracketed addresses are dropped.</summary>
-    public static string? MaskAddresses(string? text)
+    /// <summary>
+    /// An address field (From, To, Original-Mail-From, Original-Rcpt-To): its addresses alone, masked. Whatever else the
+    /// field holds (display names, group names, comments) is personal data and goes; a field with no address shows nothing.
+    /// </summary>
+    public static string? MaskAddressField(string? field)
     {
-        if (string.IsNullOrEmpty(text))
-            return text;
-        var bracketed = Bracketed().Matches(text);
-        // "Name" <j@example.com>, <k@example.com>: the addresses alone, so the names go.
-        var kept = bracketed.Count > 0 && !text.Contains(';')
-            ? string.Join(", ", bracketed.Select(m => m.Groups[1].Value))
-            : text;
-        return Address().Replace(kept, m => m.Groups[1].Value + Mask(m.Groups[2].Value) + "@" + m.Groups[3].Value);
+        if (string.IsNullOrEmpty(field))
+            return field;
+        // MimeKit's parser knows groups, quoted names and comments (RFC 5322 section 3.4); what it cannot parse is
+        // searched for addresses, and only those are kept.
+        var addresses = InternetAddressList.TryParse(ParserOptions.Default, field, out var list)
+            ? list.Mailboxes.Where(m => m.Domain.Length > 0).Select(m => Mask(m.LocalPart) + "@" + m.Domain)
+            : Address().Matches(field).Select(m => Mask(m.Groups[2].Value) + "@" + m.Groups[3].Value);
+        return string.Join(", ", addresses);
     }
+
+    /// <summary>Every address in free text (Authentication-Results, SPF-DNS) with its local part masked in place.</summary>
+    public static string? MaskAddresses(string? text) =>
+        string.IsNullOrEmpty(text) ? text : Address().Replace(text, m => m.Groups[1].Value + Mask(m.Groups[2].Value) + "@" + m.Groups[3].Value);
+
+    /// <summary>A Message-ID's left part often names its sender or recipient: <c>&lt;j***@host&gt;</c>.</summary>
+    public static string? MaskMessageId(string? messageId) => MaskAddresses(messageId);
 
     /// <summary>The first word, then an ellipsis when more followed.</summary>
     public static string? MaskSubject(string? subject)
@@ -38,9 +49,6 @@ internal static partial class FailureReportPrivacy
         var first = local.TrimStart('"');
         return (first.Length == 0 ? "" : char.IsSurrogate(first[0]) && first.Length > 1 ? first[..2] : first[..1]) + "***";
     }
-
-    [GeneratedRegex(@"<([^<>\s]+@[^<>\s]+)>")]
-    private static partial Regex Bracketed();
 
     /// <summary>
     /// local@domain, the local part unquoted or quoted (RFC 5322 section 3.4.1); an Authentication-Results property before it

@@ -1,4 +1,5 @@
 using System.Net;
+using DmarcAnalyzer.Storage;
 using Microsoft.Extensions.Configuration;
 
 namespace DmarcAnalyzer.Analysis;
@@ -39,6 +40,15 @@ internal sealed class KnownSenders(IReadOnlyList<KnownSender> senders)
         }
         return null;
     }
+
+    /// <summary>
+    /// These senders and, after them, those kept in the store (marked on the dashboard), grouped by name. The
+    /// configuration wins on conflict: where both recognise an address or a name, the first match is the configuration's.
+    /// </summary>
+    public KnownSenders With(IReadOnlyList<KnownSenderRow> stored) =>
+        stored.Count == 0 ? this : new KnownSenders([.. Senders, .. stored.GroupBy(r => r.Name, StringComparer.Ordinal).Select(g => new KnownSender(g.Key,
+            g.Where(r => r.Kind == KnownSenderKind.Range).Select(r => IPNetwork.Parse(r.Value)).ToList(),
+            g.Where(r => r.Kind == KnownSenderKind.PtrDomain).Select(r => r.Value).ToList()))]);
 
     /// <summary>Reads the section; a bad range or a missing name is a <see cref="FormatException"/> saying which.</summary>
     public static KnownSenders FromConfiguration(IConfigurationSection section)

@@ -15,7 +15,7 @@ internal static class PeriodAnalysis
         CancellationToken ct)
     {
         await using var store = await Store.OpenAsync(database, ct);
-        var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default, enricher);
+        var analyzer = new StoreAnalyzer(known.With(await store.KnownSenders.ListAsync(ct)), new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default, enricher);
         return await analyzer.AnalyzeAsync(store.Records, period, domain, ct) with
         {
             Inbound = await InboundAnalyzer.AnalyzeAsync(store.Verdicts, period, ct),

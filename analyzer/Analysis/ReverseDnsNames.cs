@@ -12,11 +12,12 @@ internal sealed record ReverseNames(IReadOnlyDictionary<string, string> Names, s
 /// <summary>
 /// Forward-confirmed reverse DNS names of source addresses (the PTR name counts only when its A/AAAA
 /// records contain the address again, as RFC 8601 §2.7.3's iprev does), cached in the store.
-/// Without a resolver only cached names are used; a lookup that fails leaves the name missing and is
-/// not cached, so a later run tries again. Lookups are bounded: the busiest addresses first, at most
+/// Without a resolver only cached names are used. Lookups are bounded: the busiest addresses first, at most
 /// <see cref="MaxLookups"/> per run, <see cref="Parallelism"/> at a time, within <see cref="Budget"/>.
-/// The busiest is asked alone first, and the first DNS failure (a timeout, SERVFAIL, no server) stops every
-/// lookup: when DNS is down, the report waits for one timeout, not one per address.
+/// One address's failure (a timeout, SERVFAIL: its reverse zone is lame, and whoever sent the report chose the
+/// address) is that address's alone: it stays unnamed and is not asked again for <see cref="RetryAfterFailure"/>,
+/// while the others go on. Only when the first <see cref="Parallelism"/> lookups all fail is DNS itself taken to be
+/// down and the rest left for the next run: the report waits for one timeout, not one per address.
 /// </summary>
 internal sealed class ReverseDnsNames(IDnsResolver? resolver, TimeProvider time)
 {
@@ -25,6 +26,7 @@ internal sealed class ReverseDnsNames(IDnsResolver? resolver, TimeProvider time)
     private const int MaxNamesChecked = 3;
     public static readonly TimeSpan Budget = TimeSpan.FromSeconds(30);
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromDays(7);
+    public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromDays(1);
 
     /// <summary>Names for the addresses, which come busiest first; addresses without a confirmed name are absent.</summary>
     public async Task<ReverseNames> NamesAsync(IRecordQueries db, IReadOnlyList<string> addressesBusiestFirst, CancellationToken ct)
@@ -46,32 +48,35 @@ internal sealed class ReverseDnsNames(IDnsResolver? resolver, TimeProvider time)
             return new ReverseNames(names, null);
 
         var answers = new ConcurrentBag<PtrCacheEntry>();
-        string? trouble = null;
+        var failed = new ConcurrentBag<string>();
+        void Keep(string ip, Answer answer)
+        {
+            if (answer.Trouble is null)
+                answers.Add(new PtrCacheEntry(ip, answer.Name, now));
+            else
+                failed.Add(ip);
+        }
+
+        string? down = null;
         using var budget = CancellationTokenSource.CreateLinkedTokenSource(ct);
         budget.CancelAfter(Budget);
         try
         {
-            var first = await LookUpAsync(resolver, toLookUp[0], budget.Token);
-            if (first.Trouble is not null)
-                trouble = first.Trouble;
+            var opening = toLookUp.Take(Parallelism).ToList();
+            var first = await Task.WhenAll(opening.Select(ip => LookUpAsync(resolver, ip, budget.Token)));
+            for (var i = 0; i < opening.Count; i++)
+                Keep(opening[i], first[i]);
+            // The first round all failing means DNS is down, not one address's zone.
+            if (first.All(a => a.Trouble is not null))
+                down = first[0].Trouble;
             else
-            {
-                answers.Add(new PtrCacheEntry(toLookUp[0], first.Name, now));
-                await Parallel.ForEachAsync(toLookUp.Skip(1), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = budget.Token },
-                    async (ip, token) =>
-                    {
-                        var answer = await LookUpAsync(resolver, ip, token);
-                        if (answer.Trouble is null)
-                            answers.Add(new PtrCacheEntry(ip, answer.Name, now));
-                        else if (Interlocked.CompareExchange(ref trouble, answer.Trouble, null) is null)
-                            await budget.CancelAsync();
-                    });
-            }
+                await Parallel.ForEachAsync(toLookUp.Skip(Parallelism), new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = budget.Token },
+                    async (ip, token) => Keep(ip, await LookUpAsync(resolver, ip, token)));
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            // Out of budget, or stopped by the first failure: keep what was answered; the rest stays unnamed this run.
-            trouble ??= $"the lookups took longer than {Budget.TotalSeconds:0} s";
+            // Out of budget: keep what was answered; the rest stays unnamed this run.
+            down = $"the lookups took longer than {Budget.TotalSeconds:0} s";
         }
         foreach (var answer in answers)
         {
@@ -80,8 +85,11 @@ internal sealed class ReverseDnsNames(IDnsResolver? resolver, TimeProvider time)
             else
                 names.Remove(answer.Ip);
         }
-        await db.SavePtrNamesAsync(answers.ToList(), ct);
-        return new ReverseNames(names, trouble);
+        // A failed address keeps the name it had and is asked again once its entry turns stale, a day from now.
+        var retryAt = now - (long)(CacheLifetime - RetryAfterFailure).TotalSeconds;
+        var failures = down is null ? failed.Select(ip => new PtrCacheEntry(ip, names.GetValueOrDefault(ip), retryAt)) : [];
+        await db.SavePtrNamesAsync([.. answers, .. failures], ct);
+        return new ReverseNames(names, down);
     }
 
     /// <summary>A confirmed name or none (NXDOMAIN, or no name that points back), or, on DNS trouble, what went wrong.</summary>

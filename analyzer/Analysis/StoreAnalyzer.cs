@@ -39,8 +39,10 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
         var busiest = ipVolume.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToList();
         var ptrNames = await names.NamesAsync(db, busiest, ct);
         var networks = await _enricher.NetworksAsync(db, busiest, ct);
+        var signers = await SigningDomainsAsync(db, filter, ct);
         var identities = busiest.ToDictionary(ip => ip,
-            ip => Identify(ip, ptrNames.Names.GetValueOrDefault(ip), networks.GetValueOrDefault(ip) ?? NetworkFacts.None), StringComparer.Ordinal);
+            ip => Identify(ip, ptrNames.Names.GetValueOrDefault(ip), networks.GetValueOrDefault(ip) ?? NetworkFacts.None, signers.GetValueOrDefault(ip)),
+            StringComparer.Ordinal);
 
         var builders = new Dictionary<string, DomainBuilder>(StringComparer.Ordinal);
         foreach (var g in stored.Groups)
@@ -80,14 +82,29 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
         public ServiceType? SenderType => !Known && Service is { Type: not ServiceType.Hosting } s ? s.Type : null;
     }
 
-    private Identity Identify(string ip, string? ptrName, NetworkFacts network)
+    private Identity Identify(string ip, string? ptrName, NetworkFacts network, IReadOnlyList<string>? signingDomains)
     {
         IPAddress.TryParse(ip, out var address);
         var baseName = ptrName is null ? null : baseDomain.Of(ptrName);
         var match = known.Match(address, ptrName);
-        var facts = _enricher.Facts(network, ptrName);
+        var facts = _enricher.Facts(network, ptrName, signingDomains);
         var service = facts.Service is { Type: not ServiceType.Hosting } s ? s.Name : null;
         return new Identity(ptrName, baseName, match?.Name ?? service ?? baseName ?? ip, match is not null, facts);
+    }
+
+    /// <summary>
+    /// Each source's verified DKIM signing domains of its own, most messages first: what names its service when the PTR
+    /// name does not (<see cref="ServiceCatalogue.Match"/>). Not read when the catalogue has no DKIM lines.
+    /// </summary>
+    private async Task<Dictionary<string, IReadOnlyList<string>>> SigningDomainsAsync(IRecordQueries db, RecordFilter filter, CancellationToken ct)
+    {
+        if (!_enricher.Catalogue.HasDkimLines)
+            return new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
+        var counts = await db.SigningDomainsAsync(filter, ct);
+        return counts.GroupBy(c => c.SourceIp, StringComparer.Ordinal).ToDictionary(
+            g => g.Key,
+            g => (IReadOnlyList<string>)g.OrderByDescending(c => c.Messages).ThenBy(c => c.Domain, StringComparer.Ordinal).Select(c => c.Domain).ToList(),
+            StringComparer.Ordinal);
     }
 
     private sealed class DomainBuilder(string domain)

@@ -3,9 +3,9 @@ using DmarcAnalyzer.Storage;
 namespace DmarcAnalyzer.Analysis;
 
 /// <summary>
-/// Records summed over everything the analysis tells apart. <see cref="Day"/> is the unix day number of
-/// the report's begin time: a report's records are all attributed to the UTC day its period begins,
-/// because aggregate reports say nothing finer (RFC 9990: one report covers one period, usually a day).
+/// Records summed over everything the analysis tells apart. <see cref="Day"/> is a unix day number: a report
+/// whose period lies in one UTC day counts on that day; one whose period spans several is spread over them
+/// (<see cref="DaySpread"/>), because aggregate reports say nothing finer (RFC 9990: a record has no time of its own).
 /// <see cref="OwnDkimPass"/>: failing mail that passed DKIM for a domain of the sender's own.
 /// </summary>
 internal sealed record RecordGroup(
@@ -26,7 +26,8 @@ internal sealed record StoredRecords(
 /// </summary>
 internal static class StoredRecordReader
 {
-    private readonly record struct Slice(string Domain, long Day, string Reporter);
+    /// <summary>Reports summed together: of one domain and reporter, on one day; or, when spread, over the same date range.</summary>
+    private readonly record struct Slice(string Domain, long Day, string Reporter, (long Begin, long End)? Spread);
 
     public static async Task<StoredRecords> ReadAsync(IRecordQueries db, RecordFilter filter, CancellationToken ct)
     {
@@ -36,7 +37,8 @@ internal static class StoredRecordReader
         var sliceIndex = new Dictionary<Slice, int>();
         foreach (var report in reports)
         {
-            var slice = new Slice(report.Domain, FloorDiv(report.BeginUtc, 86400), report.OrgName);
+            var spread = report.EndUtc is { } end && DaySpread.Of(report.BeginUtc, end) is not null ? (report.BeginUtc, end) : ((long, long)?)null;
+            var slice = new Slice(report.Domain, FloorDiv(report.BeginUtc, 86400), report.OrgName, spread);
             if (!sliceIndex.TryGetValue(slice, out var index))
             {
                 sliceIndex[slice] = index = slices.Count;
@@ -47,14 +49,24 @@ internal static class StoredRecordReader
 
         var sums = await SumRecordsAsync(db, filter, reports, sliceOf, ct);
         var list = new List<RecordGroup>(sums.Sums.Count);
+        var spreads = new Dictionary<int, DaySpread>();
         foreach (var (key, count) in sums.Sums)
         {
             var slice = slices[key.Slice];
-            list.Add(new RecordGroup(slice.Domain, slice.Day, sums.Ip(key.Ip), slice.Reporter,
+            var group = new RecordGroup(slice.Domain, slice.Day, sums.Ip(key.Ip), slice.Reporter,
                 (key.Flags & RecordFlags.DkimAligned) != 0, (key.Flags & RecordFlags.SpfAligned) != 0,
                 RecordFlags.Dispositions[(key.Flags & RecordFlags.DispositionMask) >> RecordFlags.DispositionShift],
                 (key.Flags & RecordFlags.Forwarded) != 0, count, (key.Flags & RecordFlags.ArcAccepted) != 0,
-                (key.Flags & RecordFlags.OwnDkimPass) != 0));
+                (key.Flags & RecordFlags.OwnDkimPass) != 0);
+            if (slice.Spread is not { } range)
+            {
+                list.Add(group);
+                continue;
+            }
+            if (!spreads.TryGetValue(key.Slice, out var spread))
+                spreads[key.Slice] = spread = DaySpread.Of(range.Begin, range.End)!;
+            foreach (var (day, part) in spread.Split(count))
+                list.Add(group with { Day = day, Count = part });
         }
 
         var policies = reports.GroupBy(r => r.Domain, StringComparer.Ordinal)

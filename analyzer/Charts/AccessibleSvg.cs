@@ -1,5 +1,6 @@
 using System.Xml;
 using System.Xml.Linq;
+using DmarcAnalyzer.Reports;
 
 namespace DmarcAnalyzer.Charts;
 

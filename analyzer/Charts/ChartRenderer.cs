@@ -1,4 +1,5 @@
 using System.Globalization;
+using DmarcAnalyzer.Reports;
 using ScottPlot;
 
 namespace DmarcAnalyzer.Charts;
@@ -15,6 +16,9 @@ internal static class ChartRenderer
     public const string Font = "DejaVu Sans";
     private const int LineHeight = 380;
     private const int LabelChars = 32;
+
+    /// <summary>The smallest text the charts draw (tick labels, legends, bar totals), in pixels at the chart's own width.</summary>
+    public const float TextSize = 13;
 
     /// <summary>The height a chart is drawn at for <see cref="Width"/>: bar charts grow with their rows.</summary>
     public static int Height(Chart chart) => chart.Body switch
@@ -33,13 +37,17 @@ internal static class ChartRenderer
             ? lines.Series.Select((s, k) => (Hex(theme.Of(s.Colour)), LineLooks[k % LineLooks.Length].SvgDash)).Where(d => d.SvgDash is not null)
                 .ToDictionary(d => d.Item1, d => d.SvgDash!, StringComparer.OrdinalIgnoreCase)
             : [];
-        return AccessibleSvg.Label(plot.GetSvgXml(Width, height), chart.Title, chart.Description, dashes);
+        return AccessibleSvg.Label(plot.GetSvgXml(Width, height), chart.Title, chart.AltText, dashes);
     }
 
-    /// <summary>A PNG <paramref name="width"/> CSS pixels wide at twice the pixel density, light theme.</summary>
+    /// <summary>
+    /// A PNG <paramref name="width"/> CSS pixels wide at twice the pixel density, light theme. Narrower than
+    /// <see cref="Width"/>, it keeps its full height: titles, legends (which wrap to more rows) and tick labels take the
+    /// same room at any width, and the plot needs what is left.
+    /// </summary>
     public static (byte[] Png, int Width, int Height) Png(Chart chart, int width = Width)
     {
-        var height = (int)Math.Round(Height(chart) * (double)width / Width);
+        var height = (int)Math.Round(Height(chart) * Math.Max((double)width / Width, 1));
         using var plot = Draw(chart, ChartTheme.Light, width, dashes: true);
         plot.ScaleFactor = 2;
         return (plot.GetImageBytes(width * 2, height * 2, ImageFormat.Png), width, height);
@@ -49,7 +57,10 @@ internal static class ChartRenderer
     {
         var plot = new Plot();
         Style(plot, theme);
-        plot.Title(SafeText.Clean(chart.Title, 90));
+        // A narrow chart (the digest's) gets a smaller title, cut with "…" where it would run past the edges:
+        // DejaVu Sans averages about 0.6 em a character.
+        var titleSize = width < Width ? 15f : 17f;
+        plot.Title(SafeText.Clean(chart.Title, Math.Min(90, (int)((width - 20) / (titleSize * 0.6)))), titleSize);
         var drawn = chart.Body switch
         {
             StackedColumns c => Columns(plot, c, theme, width),
@@ -74,13 +85,12 @@ internal static class ChartRenderer
         plot.Legend.FontColor = theme.Text;
         plot.Legend.OutlineWidth = 0;
         plot.Legend.ShadowColor = Colors.Transparent;
-        plot.Legend.FontSize = 13;
+        plot.Legend.FontSize = TextSize;
         plot.Legend.Margin = new PixelPadding(0);
         plot.Legend.Padding = new PixelPadding(4);
         plot.Legend.TightHorizontalWrapping = true;
-        plot.Axes.Title.Label.FontSize = 17;
-        plot.Axes.Bottom.TickLabelStyle.FontSize = 13;
-        plot.Axes.Left.TickLabelStyle.FontSize = 13;
+        plot.Axes.Bottom.TickLabelStyle.FontSize = TextSize;
+        plot.Axes.Left.TickLabelStyle.FontSize = TextSize;
         plot.Axes.Bottom.Label.FontSize = 14;
         plot.Axes.Left.Label.FontSize = 14;
     }
@@ -112,11 +122,16 @@ internal static class ChartRenderer
         return true;
     }
 
-    private static readonly (LinePattern Pattern, string? SvgDash, MarkerShape Marker)[] LineLooks =
+    /// <summary>
+    /// How each line looks, by its place. Lines often coincide (DMARC and aligned DKIM are the same when SPF never aligns
+    /// alone), so each is drawn narrower than the one before, with a smaller marker, on top of it: where two meet, the
+    /// earlier shows as a wide band around the later and both stay visible.
+    /// </summary>
+    private static readonly (LinePattern Pattern, string? SvgDash, MarkerShape Marker, float Width, float MarkerSize)[] LineLooks =
     [
-        (LinePattern.Solid, null, MarkerShape.FilledCircle),
-        (LinePattern.Dashed, "8 4", MarkerShape.FilledSquare),
-        (LinePattern.Dotted, "2 3", MarkerShape.FilledTriangleUp),
+        (LinePattern.Solid, null, MarkerShape.FilledCircle, 6.5f, 14),
+        (LinePattern.Dashed, "8 4", MarkerShape.FilledSquare, 3.5f, 9),
+        (LinePattern.Dotted, "2 3", MarkerShape.FilledTriangleUp, 1.8f, 6),
     ];
 
     private static bool Lines(Plot plot, RateLines chart, ChartTheme theme, int width, bool dashes)
@@ -127,22 +142,25 @@ internal static class ChartRenderer
         for (var k = 0; k < chart.Series.Count; k++)
         {
             var s = chart.Series[k];
+            var look = LineLooks[k % LineLooks.Length];
             // NaN breaks the line: a week without messages has no rate, which is not a rate of zero.
-            var scatter = plot.Add.Scatter(xs, s.Values.Select(v => v is { } r ? Math.Clamp(r, 0, 1) * 100 : double.NaN).ToArray());
+            var scatter = plot.Add.Scatter(xs, s.Values.Select(v => v is { } r ? RateLines.Percent(r) : double.NaN).ToArray());
             scatter.LegendText = SafeText.Clean(s.Name, 40);
             scatter.Color = theme.Of(s.Colour);
-            scatter.LineWidth = 2.5f;
-            scatter.LinePattern = dashes ? LineLooks[k % LineLooks.Length].Pattern : LinePattern.Solid;
-            scatter.MarkerShape = LineLooks[k % LineLooks.Length].Marker;
-            scatter.MarkerSize = 9;
+            scatter.LineWidth = look.Width;
+            scatter.LinePattern = dashes ? look.Pattern : LinePattern.Solid;
+            scatter.MarkerShape = look.Marker;
+            scatter.MarkerSize = look.MarkerSize;
         }
         plot.ShowLegend(Edge.Top);
         CategoryTicks(plot, chart.Categories, width);
-        double[] percents = [0, 20, 40, 60, 80, 100];
-        plot.Axes.Left.SetTicks(percents, percents.Select(p => p.ToString(CultureInfo.InvariantCulture) + "%").ToArray());
-        plot.Axes.SetLimits(-0.5, chart.Categories.Count - 0.5, -3, 103);
+        var axis = chart.Axis;
+        var ticks = axis.Ticks;
+        plot.Axes.Left.SetTicks([.. ticks], [.. ticks.Select(RateAxis.Label)]);
+        var margin = (100 - axis.From) * 0.03;
+        plot.Axes.SetLimits(-0.5, chart.Categories.Count - 0.5, axis.From - margin, 100 + margin);
         plot.XLabel(chart.CategoryAxis);
-        plot.YLabel(chart.ValueAxis);
+        plot.YLabel(axis.Title(chart.ValueAxis));
         return true;
     }
 
@@ -167,7 +185,7 @@ internal static class ChartRenderer
             }
             var total = plot.Add.Text(Count(totals[i]), totals[i], position);
             total.LabelFontColor = theme.Muted;
-            total.LabelFontSize = 13;
+            total.LabelFontSize = TextSize;
             total.LabelFontName = Font;
             total.LabelAlignment = Alignment.MiddleLeft;
             total.OffsetX = 6;

@@ -2,6 +2,7 @@ using System.Globalization;
 using CsvHelper;
 using DmarcAnalyzer.Analysis;
 using DmarcAnalyzer.Analysis.Enrichment;
+using DmarcAnalyzer.Reports;
 
 namespace DmarcAnalyzer.Charts;
 

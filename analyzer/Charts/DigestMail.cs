@@ -2,13 +2,21 @@ using System.Globalization;
 using System.IO.Compression;
 using System.Text;
 using DmarcAnalyzer.Analysis;
+using DmarcAnalyzer.Reports;
 using MimeKit;
 using MimeKit.Utils;
 
 namespace DmarcAnalyzer.Charts;
 
-/// <summary>A domain in the digest: its week, and the sources it had this week and not the week before.</summary>
-internal sealed record DigestDomain(DomainAnalysis Week, IReadOnlyList<SourceSummary> NewSources);
+/// <summary>
+/// A domain in the digest: its week, the sources it had this week and not the week before, and its SMTP TLS and failure
+/// reports of the week (null when none).
+/// </summary>
+internal sealed record DigestDomain(DomainAnalysis Week, IReadOnlyList<SourceSummary> NewSources, TlsDomainAnalysis? Tls = null,
+    FailureReportAnalysis? FailureReports = null);
+
+/// <summary>One digest mail and the policy domains it tells about (none when the week had no report).</summary>
+internal sealed record DigestMessage(MimeMessage Message, IReadOnlyList<string> Domains);
 
 /// <summary>
 /// The weekly policy-readiness digest as one mail (MimeKit's BodyBuilder): an HTML part built for mail clients (tables
@@ -19,28 +27,42 @@ internal sealed record DigestDomain(DomainAnalysis Week, IReadOnlyList<SourceSum
 internal static class DigestMail
 {
     public const int Width = 680;
+
+    /// <summary>
+    /// The charts' width in CSS pixels. A mail client shrinks an image to fit, text and all: drawn for the desktop's 640 px,
+    /// chart text would be under 7 px on a 390 px phone (about 346 px for the image); drawn at 480 px it stays above 9 px
+    /// there and is sharp (twice the density) at full size.
+    /// </summary>
+    public const int ChartWidth = 480;
+
     private const int Listed = 10;
     private const string Font = "font-family:'DejaVu Sans',Verdana,Arial,sans-serif;";
-    private const string Cell = "padding:4px 8px;border-bottom:1px solid #d8d8d8;color:#1b1b1b;background:#ffffff;text-align:left;vertical-align:top;";
-    private const string NumberCell = "padding:4px 8px;border-bottom:1px solid #d8d8d8;color:#1b1b1b;background:#ffffff;text-align:right;white-space:nowrap;";
+
+    // Long names (PTR names, advice) break anywhere rather than widen a table beyond a phone's screen; numbers do not break.
+    private const string Cell = "padding:4px 8px;border-bottom:1px solid #d8d8d8;color:#1b1b1b;background:#ffffff;text-align:left;vertical-align:top;" +
+        "overflow-wrap:anywhere;word-break:break-word;";
+    private const string NumberCell = "padding:4px 8px;border-bottom:1px solid #d8d8d8;color:#1b1b1b;background:#ffffff;text-align:right;vertical-align:top;";
+    private const string Number = "white-space:nowrap;";
 
     /// <summary>
     /// The digests of the week, one per set of recipients (<paramref name="to"/> when given, else
     /// <paramref name="recipients"/> per domain). Domains with no recipient get no mail.
     /// </summary>
-    public static async Task<IReadOnlyList<MimeMessage>> ComposeAsync(WeeklyDigest week, DigestRecipients recipients, IReadOnlyList<MailboxAddress> to,
+    public static async Task<IReadOnlyList<DigestMessage>> ComposeAsync(WeeklyDigest week, DigestRecipients recipients, IReadOnlyList<MailboxAddress> to,
         DateTimeOffset generated, CancellationToken ct)
     {
         var current = week.Analysis;
         var groups = to.Count > 0
             ? [(to, current.Domains.Select(d => d.Domain).ToList())]
             : recipients.Group(current.Domains.Select(d => d.Domain));
-        var messages = new List<MimeMessage>();
+        var messages = new List<DigestMessage>();
         foreach (var (addresses, domains) in groups)
         {
             var part = current with { Domains = current.Domains.Where(d => domains.Contains(d.Domain)).ToList() };
-            var digest = part.Domains.Select(d => new DigestDomain(d, week.NewSourcesByDomain.GetValueOrDefault(d.Domain, []))).ToList();
-            messages.Add(Build(week.Week, digest, part.Inbound, addresses, await CsvZipAsync(part, ct), generated));
+            var digest = part.Domains.Select(d => new DigestDomain(d, week.NewSourcesByDomain.GetValueOrDefault(d.Domain, []),
+                week.TlsByDomain.GetValueOrDefault(d.Domain), week.FailureReportsByDomain.GetValueOrDefault(d.Domain))).ToList();
+            messages.Add(new DigestMessage(Build(week.Week, digest, part.Inbound, addresses, await CsvZipAsync(part, ct), generated),
+                part.Domains.Select(d => d.Domain).ToList()));
         }
         return messages;
     }
@@ -51,7 +73,7 @@ internal static class DigestMail
         var message = new MimeMessage();
         message.To.AddRange(to);
         message.Date = generated;
-        message.Subject = SafeText.Clean($"DMARC weekly digest {week}: " + string.Join(", ", domains.Select(d => $"{d.Week.Domain} {HtmlReport.VerdictText(d.Week.Readiness.Verdict)}")), 200);
+        message.Subject = SafeText.Line($"DMARC weekly digest {week}: " + string.Join(", ", domains.Select(d => $"{d.Week.Domain} {HtmlReport.VerdictText(d.Week.Readiness.Verdict)}")), 200);
         var body = new BodyBuilder();
         var html = new StringBuilder();
         var text = new StringBuilder();
@@ -84,7 +106,7 @@ internal static class DigestMail
             .Append($"<body style=\"margin:0;padding:0;background:#f4f5f7;{Font}\">")
             .Append("<table role=\"presentation\" width=\"100%\" cellpadding=\"0\" cellspacing=\"0\" style=\"background:#f4f5f7;\"><tr><td align=\"center\" style=\"padding:16px 8px;\">")
             .Append($"<table role=\"presentation\" width=\"{Width}\" cellpadding=\"0\" cellspacing=\"0\" style=\"width:100%;max-width:{Width}px;background:#ffffff;color:#1b1b1b;border:1px solid #d8d8d8;\">")
-            .Append($"<tr><td style=\"padding:16px 20px;background:#ffffff;color:#1b1b1b;{Font}font-size:15px;line-height:1.45;\">")
+            .Append($"<tr><td style=\"padding:16px 12px;background:#ffffff;color:#1b1b1b;{Font}font-size:15px;line-height:1.45;overflow-wrap:anywhere;\">")
             .Append($"<h1 style=\"margin:0 0 4px;font-size:22px;color:#1b1b1b;\">DMARC weekly digest</h1>")
             .Append(Paragraph($"ISO week {week} ({Day(week.Monday)} to {Day(week.Sunday)}) · generated {generated.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture)}", "#555555"));
 
@@ -98,7 +120,7 @@ internal static class DigestMail
             .Append($"<b style=\"color:{colour};\">Verdict: {E(word)}.</b> {E(r.NextStep)}<br>")
             .Append($"<span style=\"color:#555555;\">{Count(d.Total.Volume)} messages, DMARC pass {E(DomainCharts.Rate(d.Total.DmarcPassRate))}, published p={E(d.Policy?.P ?? "unknown")}</span>")
             .Append("</td></tr></table>");
-        text.Append($"== {SafeText.Clean(d.Domain)} ==\nVerdict: {word}. {r.NextStep}\n")
+        text.Append($"== {SafeText.Line(d.Domain)} ==\nVerdict: {word}. {r.NextStep}\n")
             .Append($"{Count(d.Total.Volume)} messages, DMARC pass {DomainCharts.Rate(d.Total.DmarcPassRate)}, published p={d.Policy?.P ?? "unknown"}\n");
         if (r.Notes.Count > 0)
         {
@@ -106,7 +128,7 @@ internal static class DigestMail
             foreach (var note in r.Notes)
             {
                 html.Append($"<li style=\"margin:2px 0;\">{E(note)}</li>");
-                text.Append($"  * {SafeText.Clean(note)}\n");
+                text.Append($"  * {SafeText.Line(note)}\n");
             }
             html.Append("</ul>");
         }
@@ -122,7 +144,7 @@ internal static class DigestMail
                 r.ToFix.Take(Listed).Select(f => (string[])[f.Name, Count(f.Failing), f.Advice]));
             text.Append("Senders to fix, biggest first:\n");
             foreach (var f in r.ToFix.Take(Listed))
-                text.Append($"  - {SafeText.Clean(f.Name)}: {Count(f.Failing)} failing. {SafeText.Clean(f.Advice)}\n");
+                text.Append($"  - {SafeText.Line(f.Name)}: {Count(f.Failing)} failing. {SafeText.Line(f.Advice)}\n");
         }
         if (digest.NewSources.Count > 0)
         {
@@ -130,12 +152,56 @@ internal static class DigestMail
                 digest.NewSources.Take(Listed).Select(s => (string[])[s.PtrName is null ? s.Ip : $"{s.Ip} ({s.PtrName})", s.Sender, Count(s.Tally.Volume), DomainCharts.Rate(s.Tally.DmarcPassRate)]));
             text.Append("New sources since last week:\n");
             foreach (var s in digest.NewSources.Take(Listed))
-                text.Append($"  - {SafeText.Clean(s.Ip)} {SafeText.Clean(s.PtrName ?? "")} ({SafeText.Clean(s.Sender)}): {Count(s.Tally.Volume)} messages, DMARC pass {DomainCharts.Rate(s.Tally.DmarcPassRate)}\n");
+                text.Append($"  - {SafeText.Line(s.Ip)} {SafeText.Line(s.PtrName ?? "")} ({SafeText.Line(s.Sender)}): {Count(s.Tally.Volume)} messages, DMARC pass {DomainCharts.Rate(s.Tally.DmarcPassRate)}\n");
         }
+        if (digest.Tls is { } tls)
+            Tls(html, text, tls);
+        if (digest.FailureReports is { } failures)
+            FailureReports(html, text, failures);
         // The failing-senders chart only when someone failed: an empty chart says nothing the verdict does not.
         foreach (var chart in DomainCharts.Of(d).Where(c => c.Name is "volume" || (c.Name is "failing-senders" && d.Total.Failing > 0)))
             Image(html, body, chart, imagePrefix);
         text.Append('\n');
+    }
+
+    /// <summary>The week's SMTP TLS reports (RFC 8460) of the domain: sessions, success, the causes and hosts of failures, and no-policy-found.</summary>
+    private static void Tls(StringBuilder html, StringBuilder text, TlsDomainAnalysis tls)
+    {
+        var line = $"{Count(tls.Total.Total)} TLS sessions reported, {DomainCharts.Rate(tls.Total.SuccessRate)} successful, {Count(tls.Total.Failed)} failed";
+        html.Append($"<p style=\"margin:14px 0 2px;font-weight:bold;color:#1b1b1b;\">SMTP TLS reports</p>").Append(Paragraph(line));
+        text.Append($"SMTP TLS reports: {line}\n");
+        if (tls.NoPolicySessions > 0)
+        {
+            var advice = $"{Count(tls.NoPolicySessions)} sessions found no MTA-STS policy nor DANE records: publishing an MTA-STS policy (RFC 8461), " +
+                         "first in mode testing, is the next step.";
+            html.Append(Paragraph(advice, "#8a5a00"));
+            text.Append($"  * {advice}\n");
+        }
+        if (tls.ResultTypes.Count > 0)
+        {
+            Table(html, "Failed TLS sessions by result type", ["result type", "failed sessions"],
+                tls.ResultTypes.Take(Listed).Select(c => (string[])[c.Name, Count(c.Count)]));
+            text.Append("  Failed by result type: ").AppendJoin("; ", tls.ResultTypes.Take(Listed).Select(c => $"{SafeText.Clean(c.Name)} {Count(c.Count)}")).Append('\n');
+        }
+        if (tls.FailingMxHosts.Count > 0)
+        {
+            Table(html, "MX hosts with failed TLS sessions", ["MX host", "failed sessions"],
+                tls.FailingMxHosts.Take(Listed).Select(c => (string[])[c.Name, Count(c.Count)]));
+            text.Append("  Failing MX hosts: ").AppendJoin("; ", tls.FailingMxHosts.Take(Listed).Select(c => $"{SafeText.Clean(c.Name)} {Count(c.Count)}")).Append('\n');
+        }
+    }
+
+    /// <summary>The week's DMARC failure reports (RFC 9991) about the domain, as counts: the digest shows no address or subject of them.</summary>
+    private static void FailureReports(StringBuilder html, StringBuilder text, FailureReportAnalysis failures)
+    {
+        var line = $"{Count(failures.Total)} failure report{(failures.Total == 1 ? "" : "s")} arrived";
+        html.Append($"<p style=\"margin:14px 0 2px;font-weight:bold;color:#1b1b1b;\">Failure reports</p>").Append(Paragraph(line));
+        text.Append($"Failure reports: {line}\n");
+        Table(html, "Failure reports by failed check and by source", ["failed check or source", "reports"],
+            failures.AuthFailures.Take(Listed).Select(c => (string[])["failed: " + c.Name, Count(c.Count)])
+                .Concat(failures.Sources.Take(Listed).Select(c => (string[])["source " + c.Name, Count(c.Count)])));
+        text.Append("  By failed check: ").AppendJoin("; ", failures.AuthFailures.Take(Listed).Select(c => $"{SafeText.Clean(c.Name)} {Count(c.Count)}")).Append('\n')
+            .Append("  By source: ").AppendJoin("; ", failures.Sources.Take(Listed).Select(c => $"{SafeText.Clean(c.Name)} {Count(c.Count)}")).Append('\n');
     }
 
     private static void Inbound(StringBuilder html, StringBuilder text, BodyBuilder body, InboundAnalysis inbound)
@@ -149,7 +215,7 @@ internal static class DigestMail
         if (inbound.ForgedDomains.Count > 0)
         {
             Table(html, "Top forged From domains", ["From domain", "messages"], inbound.ForgedDomains.Take(Listed).Select(f => (string[])[f.Name, Count(f.Count)]));
-            text.Append("Top forged From domains: ").AppendJoin("; ", inbound.ForgedDomains.Take(Listed).Select(f => $"{SafeText.Clean(f.Name)} {Count(f.Count)}")).Append('\n');
+            text.Append("Top forged From domains: ").AppendJoin("; ", inbound.ForgedDomains.Take(Listed).Select(f => $"{SafeText.Line(f.Name)} {Count(f.Count)}")).Append('\n');
         }
         Image(html, body, InboundCharts.Of(inbound)[0], "inbound");
     }
@@ -157,10 +223,10 @@ internal static class DigestMail
     /// <summary>A chart as an inline PNG part, referenced from the HTML by its Content-ID.</summary>
     private static void Image(StringBuilder html, BodyBuilder body, Chart chart, string prefix)
     {
-        var (png, width, height) = ChartRenderer.Png(chart, Width - 42);
+        var (png, width, height) = ChartRenderer.Png(chart, ChartWidth);
         var part = body.LinkedResources.Add($"{prefix}-{chart.Name}.png", png, new ContentType("image", "png"));
         part.ContentId = MimeUtils.GenerateMessageId();
-        html.Append($"<p style=\"margin:14px 0;\"><img src=\"cid:{part.ContentId}\" width=\"{width}\" height=\"{height}\" alt=\"{E(chart.Description)}\" ")
+        html.Append($"<p style=\"margin:14px 0;\"><img src=\"cid:{part.ContentId}\" width=\"{width}\" height=\"{height}\" alt=\"{E(chart.AltText)}\" ")
             .Append("style=\"display:block;width:100%;max-width:").Append(width).Append("px;height:auto;border:1px solid #d8d8d8;\"></p>");
     }
 
@@ -176,7 +242,7 @@ internal static class DigestMail
         {
             html.Append("<tr>");
             for (var i = 0; i < row.Length; i++)
-                html.Append($"<td style=\"{(i == 0 || headers[i] is "what to fix" or "sender" ? Cell : NumberCell)}\">{E(row[i])}</td>");
+                html.Append($"<td style=\"{(i == 0 || headers[i] is "what to fix" or "sender" ? Cell : NumberCell + Number)}\">{E(row[i])}</td>");
             html.Append("</tr>");
         }
         html.Append("</table>");

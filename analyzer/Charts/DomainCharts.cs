@@ -1,5 +1,6 @@
 using System.Globalization;
 using DmarcAnalyzer.Analysis;
+using DmarcAnalyzer.Reports;
 
 namespace DmarcAnalyzer.Charts;
 

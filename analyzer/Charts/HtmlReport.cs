@@ -216,7 +216,7 @@ internal static class HtmlReport
     /// </summary>
     public static string Picture(RenderedChart chart) =>
         $"<picture><source media=\"screen and (prefers-color-scheme: dark)\" srcset=\"{DataUrl(chart.DarkSvg)}\">" +
-        $"<img src=\"{DataUrl(chart.LightSvg)}\" width=\"{chart.Width}\" height=\"{chart.Height}\" alt=\"{E(chart.Chart.Description)}\"></picture>";
+        $"<img src=\"{DataUrl(chart.LightSvg)}\" width=\"{chart.Width}\" height=\"{chart.Height}\" alt=\"{E(chart.Chart.AltText)}\"></picture>";
 
     private static string DataUrl(string svg) => "data:image/svg+xml;base64," + Convert.ToBase64String(Encoding.UTF8.GetBytes(svg));
 

@@ -2,6 +2,7 @@ using System.Globalization;
 using DmarcAnalyzer.Analysis;
 using DmarcAnalyzer.Analysis.Enrichment;
 using DmarcAnalyzer.Dns;
+using DmarcAnalyzer.Reports;
 
 namespace DmarcAnalyzer.Charts;
 
@@ -28,14 +29,14 @@ internal static class PolicyReport
         var written = await ReportWriter.WriteAsync(analysis, request.Folder, DateTimeOffset.UtcNow, ct, request.Png);
         return new PolicyReportResult(Lines(analysis), request.Png ? written.PngPaths : null, written.SvgPaths.Count, written.IndexPath)
         {
-            ReverseDnsTrouble = analysis.ReverseDnsTrouble is { } trouble ? SafeText.Clean(trouble) : null,
+            ReverseDnsTrouble = analysis.ReverseDnsTrouble is { } trouble ? SafeText.Line(trouble) : null,
         };
     }
 
     private static List<string> Lines(ReportAnalysis analysis)
     {
         // Domains come from reports: control characters must not reach the terminal.
-        var lines = analysis.Domains.Select(d => $"{SafeText.Clean(d.Domain)}: {d.Total.Volume.ToString("N0", CultureInfo.InvariantCulture)} messages, " +
+        var lines = analysis.Domains.Select(d => $"{SafeText.Line(d.Domain)}: {d.Total.Volume.ToString("N0", CultureInfo.InvariantCulture)} messages, " +
                                                  $"DMARC pass {DomainCharts.Rate(d.Total.DmarcPassRate)}, {HtmlReport.VerdictText(d.Readiness.Verdict)}").ToList();
         if (analysis.Domains.Count == 0)
             lines.Add("no reports in the store for this period");

@@ -29,6 +29,7 @@ internal static partial class CommandLine
         root.Subcommands.Add(AlertCommand.Create());
         root.Subcommands.Add(ServeCommand.Create());
         root.Subcommands.Add(UserCommand.Create());
+        root.Subcommands.Add(ReparseCommand.Create());
 
         var parsed = root.Parse(args);
         if (parsed.Errors.Count > 0)

@@ -3,6 +3,7 @@ using System.Reflection;
 using System.Text.Json;
 using CsvHelper;
 using DmarcAnalyzer.Charts;
+using DmarcAnalyzer.Reports;
 
 namespace DmarcAnalyzer.Cli;
 

@@ -12,7 +12,8 @@ namespace DmarcAnalyzer.Cli;
 /// <c>dmarc digest [--week YYYY-Www] [--to ADDR...] [--domain D] [--dry-run FILE.eml]</c>: the weekly policy-readiness
 /// digest by mail, through the outbox, to <c>Digest:Recipients</c> (or <c>--to</c>). The week defaults to the last
 /// complete ISO week. <c>--dry-run</c> writes the mail to FILE.eml instead (further mails, for other recipients, to
-/// FILE-2.eml and on).
+/// FILE-2.eml and on). A digest goes once per week, domain and recipient (noted in the store with the spooled mail, in
+/// one transaction): a second run for the same week sends nothing new, <c>--force</c> sends it again.
 /// </summary>
 internal static class DigestCommand
 {
@@ -25,8 +26,9 @@ internal static class DigestCommand
         var domain = new Option<string?>("--domain") { Description = "Only this policy domain" };
         var dryRun = new Option<FileInfo?>("--dry-run") { Description = "Write the mail to this .eml file instead of sending it" };
         var noDns = new Option<bool>("--no-dns") { Description = "Do not look up reverse DNS names; use only those cached in the store" };
+        var force = new Option<bool>("--force") { Description = "Send the week's digest again to recipients it already went to" };
         var dns = new DnsCommandOptions();
-        var command = new Command("digest", "Send the weekly policy-readiness digest by mail") { week, to, domain, dryRun, noDns };
+        var command = new Command("digest", "Send the weekly policy-readiness digest by mail") { week, to, domain, dryRun, noDns, force };
         settings.AddTo(command);
         dns.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
@@ -54,8 +56,9 @@ internal static class DigestCommand
 
             var database = AppConfiguration.DatabasePath(configuration);
             await using var store = await Store.OpenAsync(database, ct);
-            var analyzer = new StoreAnalyzer(known, new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
-            var digest = await WeeklyDigest.AnalyzeAsync(store.Records, store.Verdicts, analyzer, isoWeek, r.GetValue(domain), ct);
+            var analyzer = new StoreAnalyzer(known.With(await store.KnownSenders.ListAsync(ct)), new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default);
+            var digest = await WeeklyDigest.AnalyzeAsync(store.Records, store.Verdicts, store.TlsReports, store.FailureReports, analyzer, isoWeek,
+                r.GetValue(domain), ct);
             var messages = await DigestMail.ComposeAsync(digest, recipients, addresses, DateTimeOffset.UtcNow, ct);
             if (messages.Count == 0)
             {
@@ -67,16 +70,25 @@ internal static class DigestCommand
                 for (var i = 0; i < messages.Count; i++)
                 {
                     var path = i == 0 ? file.FullName : Path.ChangeExtension(file.FullName, null) + $"-{i + 1}.eml";
-                    await messages[i].WriteToAsync(path, ct);
-                    Console.WriteLine($"digest {isoWeek}: {Describe(messages[i])} written to {path}");
+                    await messages[i].Message.WriteToAsync(path, ct);
+                    Console.WriteLine($"digest {isoWeek}: {Describe(messages[i].Message)} written to {path}");
                 }
                 return ExitCodes.Ok;
             }
             using var logs = Logging.CreateFactory();
             var outbox = new Outbox(store.Outbox, SmtpSettings.FromConfiguration(configuration), TimeProvider.System, logs.CreateLogger<Outbox>());
-            foreach (var message in messages)
+            var sent = await store.Digests.SentAsync(isoWeek.ToString(), ct);
+            foreach (var (message, domains) in messages)
             {
-                await outbox.EnqueueAsync(message, ct);
+                // A digest of a week without reports is noted under "*".
+                var told = domains.Count > 0 ? domains : ["*"];
+                var recipientsOf = message.To.Mailboxes.Select(m => m.Address.ToLowerInvariant()).ToList();
+                if (!r.GetValue(force) && told.All(d => recipientsOf.All(a => sent.Contains((d, a)))))
+                {
+                    Console.WriteLine($"digest {isoWeek}: {Describe(message)} already sent (--force sends it again)");
+                    continue;
+                }
+                await store.Digests.SpoolAsync(isoWeek.ToString(), told, recipientsOf, await outbox.PrepareAsync(message, ct), DateTimeOffset.UtcNow, ct);
                 Console.WriteLine($"digest {isoWeek}: {Describe(message)} queued");
             }
             var flush = await outbox.FlushAsync(ct);

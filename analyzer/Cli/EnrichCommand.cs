@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using DmarcAnalyzer.Analysis.Enrichment;
 using DmarcAnalyzer.Charts;
+using DmarcAnalyzer.Reports;
 
 namespace DmarcAnalyzer.Cli;
 
@@ -36,7 +37,7 @@ internal static class EnrichCommand
                 Console.WriteLine(Line("country", NetworkDatabases.CountrySetting, databases.CountryDatabase, ct));
             }
             var source = configuration[EnrichmentSettings.ServicesSetting] is { Length: > 0 } file ? "built in and " + file : "built in";
-            Console.WriteLine($"services: {catalogue.Count.ToString(CultureInfo.InvariantCulture)} entries ({SafeText.Clean(source)})");
+            Console.WriteLine($"services: {catalogue.Count.ToString(CultureInfo.InvariantCulture)} entries ({SafeText.Line(source)})");
             return Task.FromResult(ExitCodes.Ok);
         });
         var enrich = new Command("enrich", "Network, country and service names for report sources");
@@ -49,7 +50,7 @@ internal static class EnrichCommand
         if (database is null)
             return $"{name}: not configured ({setting})";
         var info = database.Describe(ct);
-        return $"{name}: {SafeText.Clean(info.Path)}: {SafeText.Clean(info.Type)}, built {info.BuildUtc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}, " +
+        return $"{name}: {SafeText.Line(info.Path)}: {SafeText.Line(info.Type)}, built {info.BuildUtc.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)}, " +
                $"IPv{info.IpVersion.ToString(CultureInfo.InvariantCulture)}, {info.Networks.ToString(CultureInfo.InvariantCulture)} networks";
     }
 }

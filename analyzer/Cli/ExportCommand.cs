@@ -88,10 +88,11 @@ internal static class ExportCommand
     /// <summary>RFC 9991's privacy considerations: the addresses' local parts and the subject are personal data.</summary>
     private static FailureReportRow Masked(FailureReportRow r) => r with
     {
-        OriginalMailFrom = FailureReportPrivacy.MaskAddresses(r.OriginalMailFrom),
-        OriginalRcptTo = FailureReportPrivacy.MaskAddresses(r.OriginalRcptTo),
-        HeaderFrom = FailureReportPrivacy.MaskAddresses(r.HeaderFrom),
-        HeaderTo = FailureReportPrivacy.MaskAddresses(r.HeaderTo),
+        OriginalMailFrom = FailureReportPrivacy.MaskAddressField(r.OriginalMailFrom),
+        OriginalRcptTo = FailureReportPrivacy.MaskAddressField(r.OriginalRcptTo),
+        HeaderFrom = FailureReportPrivacy.MaskAddressField(r.HeaderFrom),
+        HeaderTo = FailureReportPrivacy.MaskAddressField(r.HeaderTo),
+        MessageId = FailureReportPrivacy.MaskMessageId(r.MessageId),
         Subject = FailureReportPrivacy.MaskSubject(r.Subject),
         AuthenticationResults = FailureReportPrivacy.MaskAddresses(r.AuthenticationResults),
         SpfDns = FailureReportPrivacy.MaskAddresses(r.SpfDns),

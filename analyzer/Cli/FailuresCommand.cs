@@ -1,5 +1,6 @@
 using System.CommandLine;
 using DmarcAnalyzer.Charts;
+using DmarcAnalyzer.Reports;
 using DmarcAnalyzer.Storage;
 using Spectre.Console;
 
@@ -22,7 +23,7 @@ internal static class FailuresCommand
             foreach (var f in rows)
                 // Sources and reasons carry names from strangers' archives: no control characters to the terminal.
                 table.AddRow(f.Id.ToString(), f.Created.ToString("yyyy-MM-dd HH:mm"), Size(f.Size),
-                    Markup.Escape(SafeText.Clean(f.Source, 300)), Markup.Escape(SafeText.Clean(f.Reason, 500)));
+                    Markup.Escape(SafeText.Line(f.Source, 300)), Markup.Escape(SafeText.Line(f.Reason, 500)));
             AnsiConsole.Write(table);
             Console.WriteLine(Analysis.Wording.Count(rows.Count, "failure"));
             return ExitCodes.Ok;
@@ -45,9 +46,9 @@ internal static class FailuresCommand
             }
             Console.WriteLine($"id: {failure.Id}");
             Console.WriteLine($"when: {failure.Created:yyyy-MM-dd'T'HH:mm:ss'Z'}");
-            Console.WriteLine($"source: {SafeText.Clean(failure.Source, 1000)}");
+            Console.WriteLine($"source: {SafeText.Line(failure.Source, 1000)}");
             Console.WriteLine($"size: {failure.Size} bytes{(failure.RawTruncated ? " (only a prefix is kept)" : "")}");
-            Console.WriteLine($"reason: {SafeText.Clean(failure.Reason, 1000)}");
+            Console.WriteLine($"reason: {SafeText.Line(failure.Reason, 1000)}");
             return ExitCodes.Ok;
         });
         list.Subcommands.Add(show);

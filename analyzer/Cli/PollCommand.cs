@@ -36,8 +36,10 @@ internal static class PollCommand
         var every = new Option<string?>("--every") { Description = "Poll forever, sleeping this long between passes: 30s, 15m, 1h (Imap:Every)" };
         var idle = new Option<bool>("--idle") { Description = "Poll forever, waking on new mail with IMAP IDLE (polling --every, default 15m, when the server lacks IDLE)" };
         settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
+        var dns = new DnsCommandOptions();
         var command = new Command("poll", "Collect DMARC aggregate reports from IMAP mailboxes into the database") { mailbox, once, every, idle };
         settings.AddTo(command);
+        dns.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             var pick = result.GetValue(mailbox);
@@ -54,7 +56,10 @@ internal static class PollCommand
             {
                 await using var pipeline = await IngestPipeline.OpenAsync(
                     AppConfiguration.DatabasePath(configuration), IngestConsole.Limits(configuration), log, ct);
-                var poller = new MailboxesPoller(mailboxes, pipeline.IngestAsync, pipeline.RecordFailureAsync, ImapLimits.Default, ReconnectPolicy.Default, log);
+                var poller = new MailboxesPoller(mailboxes, pipeline.IngestAsync, pipeline.RecordFailureAsync, ImapLimits.Default, ReconnectPolicy.Default, log)
+                {
+                    AfterPass = schedule.Mode == PollMode.Once ? null : await AlertsAfterPassAsync(result, configuration, dns, logs, ct),
+                };
                 // SIGTERM (systemd's stop) asks for the same clean stop as Ctrl-C: finish the current message, then exit.
                 using var stopping = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 using var sigterm = PosixSignalRegistration.Create(PosixSignal.SIGTERM, signal =>
@@ -78,6 +83,31 @@ internal static class PollCommand
             }
         });
         return command;
+    }
+
+    /// <summary>
+    /// The loop modes evaluate the alert rules after each pass when the configuration names somewhere to send them
+    /// (<c>Alerts:Recipients</c> or <c>Alerts:Webhooks</c>). A failing evaluation is logged and polling goes on.
+    /// </summary>
+    private static async Task<Func<CancellationToken, Task>?> AlertsAfterPassAsync(ParseResult result, IConfiguration configuration, DnsCommandOptions dns,
+        ILoggerFactory logs, CancellationToken ct)
+    {
+        var setup = AlertConsole.Setup.From(configuration);
+        if (!setup.Settings.HasChannels)
+            return null;
+        var resolver = await dns.CreateResolverAsync(result, configuration, ct);
+        var log = logs.CreateLogger("alert");
+        return async stop =>
+        {
+            try
+            {
+                await AlertConsole.RunAsync(configuration, setup, resolver, dryRun: false, Console.Out, logs, stop);
+            }
+            catch (Exception e) when (e is not OperationCanceledException || !stop.IsCancellationRequested)
+            {
+                log.LogError(e, "alert rules after the poll pass: {Message}", e.Message);
+            }
+        };
     }
 
     /// <summary>--once wins over a configured Imap:Every; on the command line it cannot be combined with a loop mode.</summary>

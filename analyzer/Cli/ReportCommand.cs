@@ -17,7 +17,7 @@ internal static class ReportCommand
         var settings = new CommandConfiguration();
         settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
         var domain = new Option<string?>("--domain") { Description = "Only this policy domain (default: every domain in the store)" };
-        var from = new Option<string?>("--from") { Description = "First day, YYYY-MM-DD (UTC; reports are counted on the day their period begins)" };
+        var from = new Option<string?>("--from") { Description = "First day, YYYY-MM-DD (UTC; a report belongs to the period its date range begins in, and is spread over its days)" };
         var to = new Option<string?>("--to") { Description = "Last day, YYYY-MM-DD, included" };
         var week = new Option<string?>("--week") { Description = "One ISO week, YYYY-Www (2026-W07), instead of --from/--to" };
         var output = new Option<DirectoryInfo?>("--out") { Description = "Output folder (default: reports/)" };

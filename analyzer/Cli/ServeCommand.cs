@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using DmarcAnalyzer.Analysis;
+using DmarcAnalyzer.Auth.Dmarc;
 using DmarcAnalyzer.Web;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.Configuration;
@@ -9,8 +10,9 @@ using Microsoft.Extensions.Hosting;
 namespace DmarcAnalyzer.Cli;
 
 /// <summary>
-/// <c>dmarc serve [--listen URL] [--db FILE]</c>: the web dashboard. The <c>Serve</c> section of the configuration
-/// holds AllowAnonymousRead, KnownProxies, ProxyUserHeader and KeysFolder.
+/// <c>dmarc serve [--listen URL] [--db FILE] [--dns ...] [--zone ...] [--offline]</c>: the web dashboard. The <c>Serve</c>
+/// section of the configuration holds AllowAnonymousRead, KnownProxies, ProxyUserHeader, KeysFolder and CheckRecords
+/// (default true: the domain page checks the published records live, through the resolver the DNS options make).
 /// </summary>
 internal static class ServeCommand
 {
@@ -21,12 +23,18 @@ internal static class ServeCommand
         var settings = new CommandConfiguration();
         settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
         settings.Bind(new Option<string?>("--listen") { Description = $"Address to listen on (default: Serve:Listen, else {DefaultListen})" }, "Serve:Listen");
+        var dns = new DnsCommandOptions();
         var command = new Command("serve", "Run the web dashboard over the store");
         settings.AddTo(command);
+        dns.AddTo(command);
         command.SetAction(async (ParseResult result, CancellationToken ct) =>
         {
             var configuration = settings.Load(result);
-            var app = DashboardServer.Build(Options(configuration, AppConfiguration.DatabasePath(configuration)));
+            var options = Options(configuration, AppConfiguration.DatabasePath(configuration)) with
+            {
+                Records = configuration.GetValue("Serve:CheckRecords", true) ? await RecordsAsync(dns, result, configuration, ct) : null,
+            };
+            var app = DashboardServer.Build(options);
             await app.StartAsync(ct);
             foreach (var address in DashboardServer.Addresses(app))
                 Console.WriteLine($"serving on {address}");
@@ -50,11 +58,26 @@ internal static class ServeCommand
                 KnownProxies = [.. serve.GetSection("KnownProxies").Get<string[]>() is { } proxies ? proxies.Select(Proxy) : []],
                 ProxyUserHeader = serve["ProxyUserHeader"] is { Length: > 0 } header ? header : null,
                 KeysFolder = serve["KeysFolder"],
+                ShowFailureReportDetails = configuration.GetValue<bool>(FailureReportPrivacy.Setting),
             };
         }
         catch (Exception e) when (e is FormatException or InvalidOperationException)
         {
             throw new UsageException($"configuration: {e.Message}");
+        }
+    }
+
+    /// <summary>The domain page's live record check: the resolver and Public Suffix List <c>dmarc check dmarc|spf</c> use.</summary>
+    private static async Task<PublishedRecords> RecordsAsync(DnsCommandOptions dns, ParseResult result, IConfiguration configuration, CancellationToken ct)
+    {
+        var resolver = await dns.CreateResolverAsync(result, configuration, ct);
+        try
+        {
+            return new PublishedRecords(resolver, await PublicSuffixList.LoadAsync(AuthSettings.From(configuration).PublicSuffixListPath, ct), null);
+        }
+        catch (PublicSuffixListMissingException e)
+        {
+            return new PublishedRecords(resolver, null, e.Message);
         }
     }
 

@@ -12,8 +12,6 @@ namespace DmarcAnalyzer.Cli;
 /// </summary>
 internal static class UserCommand
 {
-    public const int MinPasswordLength = 8;
-
     public static Command Create()
     {
         var settings = new CommandConfiguration();
@@ -29,8 +27,8 @@ internal static class UserCommand
             if (user.Length is 0 or > 200 || user.Any(char.IsControl) || user.Any(char.IsWhiteSpace))
                 throw new UsageException("NAME: 1 to 200 characters, no spaces");
             var password = await ReadPasswordAsync(ct);
-            if (password.Length < MinPasswordLength || password.Length > PasswordHash.MaxLength)
-                throw new UsageException($"the password must have {MinPasswordLength} to {PasswordHash.MaxLength} characters");
+            if (password.Length < PasswordHash.MinLength || password.Length > PasswordHash.MaxLength)
+                throw new UsageException($"the password must have {PasswordHash.MinLength} to {PasswordHash.MaxLength} characters");
             await using var store = await Store.OpenAsync(AppConfiguration.DatabasePath(settings.Load(result)), ct);
             var userRole = result.GetValue(role) == "admin" ? UserRole.Admin : UserRole.Viewer;
             var isNew = await store.Users.SaveAsync(user, userRole, PasswordHash.Hash(password), DateTimeOffset.UtcNow, ct);

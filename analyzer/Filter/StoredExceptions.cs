@@ -21,12 +21,15 @@ internal sealed class StoredExceptions(Func<CancellationToken, Task<Store>> open
     public async Task RefreshAsync(CancellationToken ct)
     {
         await using var store = await open(ct);
-        var rows = await store.ArchiveExceptions.ApprovedAsync(ct);
-        _current = rows.Select(r => new FilterException
+        _current = Of(await store.ArchiveExceptions.ApprovedAsync(ct));
+    }
+
+    /// <summary>The approved requests as the filter applies them.</summary>
+    public static IReadOnlyList<FilterException> Of(IReadOnlyList<ArchiveExceptionRow> approved) =>
+        approved.Select(r => new FilterException
         {
             Sender = r.Sender, Recipient = r.Recipient, ApprovedBy = r.DecidedBy ?? "", Reason = r.Reason, Expires = r.Expires,
         }).ToList();
-    }
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {

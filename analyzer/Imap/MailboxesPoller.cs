@@ -13,9 +13,24 @@ internal sealed record PollOutcome(IngestOutcome Ingested, IReadOnlyList<string>
 /// </summary>
 internal sealed class MailboxesPoller(IReadOnlyList<RuaMailbox> mailboxes, IngestMessage ingest, RecordFailure recordFailure, ImapLimits limits, ReconnectPolicy reconnect, ILogger log)
 {
+    /// <summary>Runs after each pass of a mailbox in the loop modes, one at a time (<see cref="RuaMailboxPoller.AfterPass"/>).</summary>
+    public Func<CancellationToken, Task>? AfterPass { get; init; }
+
     public async Task<PollOutcome> RunAsync(PollSchedule schedule, CancellationToken stop)
     {
         using var gate = new SemaphoreSlim(1);
+        Func<CancellationToken, Task>? afterPass = AfterPass is not { } after ? null : async ct =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                await after(ct);
+            }
+            finally
+            {
+                gate.Release();
+            }
+        };
         var pollers = mailboxes.Select(m => new RuaMailboxPoller(m,
             async (message, source, ct) =>
             {
@@ -41,7 +56,7 @@ internal sealed class MailboxesPoller(IReadOnlyList<RuaMailbox> mailboxes, Inges
                     gate.Release();
                 }
             },
-            limits, reconnect, log)).ToList();
+            limits, reconnect, log) { AfterPass = afterPass }).ToList();
         var served = await Task.WhenAll(pollers.Select(async (poller, i) =>
         {
             try

@@ -40,6 +40,9 @@ internal sealed class RuaMailboxPoller(RuaMailbox mailbox, IngestMessage ingest,
     /// </summary>
     internal Func<uint, Task>? BeforeFetch { get; init; }
 
+    /// <summary>Runs after each pass of the loop modes, before the wait for new mail (the poll loop's alert rules).</summary>
+    public Func<CancellationToken, Task>? AfterPass { get; init; }
+
     private readonly Tally total = new();
 
     /// <summary>What this poller has ingested so far, also when <see cref="RunAsync"/> ended in an exception.</summary>
@@ -75,6 +78,8 @@ internal sealed class RuaMailboxPoller(RuaMailbox mailbox, IngestMessage ingest,
                     }
                     if (total.Outcome != before)
                         log.LogInformation("{Mailbox}: {Summary} so far", mailbox, total.Outcome.ToSummaryLine());
+                    if (AfterPass is { } afterPass)
+                        await afterPass(stop);
                     await WaitForMailAsync(client, folders.Source, schedule, stop);
                 }
                 await LogoutQuietlyAsync(client);

@@ -30,6 +30,9 @@ internal sealed class IngestPipeline : IAsyncDisposable
     public static async Task<IngestPipeline> OpenAsync(string dbPath, IngestLimits limits, ILogger log, CancellationToken ct) =>
         new(await Store.OpenWriterAsync(dbPath, ct), limits, log);
 
+    /// <summary>A pipeline over <paramref name="writer"/>, which it disposes (<c>dmarc reparse</c> keeps failures aside).</summary>
+    internal static IngestPipeline Over(IIngestWriter writer, IngestLimits limits, ILogger log) => new(writer, limits, log);
+
     public async Task<IngestOutcome> IngestAsync(Stream input, string source, CancellationToken ct) =>
         await IngestAsync(await BoundedRead.ReadAsync(input, _limits, ct), source, ct);
 

@@ -20,15 +20,19 @@ internal abstract record InputFile(string Path)
         {
             if (FileProblem.IsPipe(path))
                 return new Unreadable(path, "this is a named pipe, not a file: it is not read");
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true);
+            // Unbuffered and synchronous (this runs on the read-ahead thread already): a report is read whole into an
+            // array of its own, so a FileStream buffer would be a 64 KB allocation per file, and an asynchronous read
+            // of a file on Linux is a synchronous one handed to another thread.
+            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 0, useAsync: false);
             var head = new byte[5];
-            var read = await stream.ReadAtLeastAsync(head, head.Length, throwOnEndOfStream: false, ct);
+            var read = stream.ReadAtLeast(head, head.Length, throwOnEndOfStream: false);
             stream.Position = 0;
             if (head.AsSpan(0, read).SequenceEqual("From "u8))
             {
-                var mbox = new Mbox(path, stream);
+                // An mbox file is read line by line: buffered.
+                await stream.DisposeAsync();
                 stream = null;
-                return mbox;
+                return new Mbox(path, new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, useAsync: true));
             }
             return new Whole(path, await BoundedRead.ReadAsync(stream, limits, ct));
         }

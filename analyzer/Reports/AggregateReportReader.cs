@@ -229,7 +229,7 @@ internal sealed class AggregateReportReader
         {
             switch (name)
             {
-                case "domain": domain = Domain(Text(r, limits)); break;
+                case "domain": domain = PolicyDomain(Text(r, limits)); break;
                 case "adkim": adkim = Word(Text(r, limits)); break;
                 case "aspf": aspf = Word(Text(r, limits)); break;
                 case "p": p = Word(Text(r, limits)); break;
@@ -487,6 +487,15 @@ internal sealed class AggregateReportReader
 
     private static string? Domain(string value) => value.Length == 0 ? null : value.TrimEnd('.').ToLowerInvariant();
 
+    private static string? PolicyDomain(string value)
+    {
+        var domain = Domain(value);
+        if (domain is not null && !DomainName.IsValid(domain))
+            throw new ReportFormatException($"<policy_published><domain> '{Shorten(value)}' is not a domain name");
+        return domain;
+    }
+
+    /// <remarks>What is not an address is kept as written (reporters send empty ones): outputs neutralise it as any text.</remarks>
     private static string IpAddress(string value)
     {
         // Most sources are IPv4 already written as IPAddress would write them: kept as they are, without parsing.

@@ -18,6 +18,9 @@ internal interface IRecordQueries
     /// </summary>
     Task ReadRecordsAsync(RecordFilter filter, long middle, StoredRecordVisitor below, StoredRecordVisitor fromMiddle, CancellationToken ct);
 
+    /// <summary>Messages per source address and verified DKIM signing domain other than the From domain's.</summary>
+    Task<IReadOnlyList<SigningDomainCount>> SigningDomainsAsync(RecordFilter filter, CancellationToken ct);
+
     Task<Dictionary<string, PtrCacheEntry>> PtrNamesAsync(CancellationToken ct);
 
     Task SavePtrNamesAsync(IReadOnlyCollection<PtrCacheEntry> entries, CancellationToken ct);

@@ -16,8 +16,19 @@ namespace DmarcAnalyzer.Storage;
 internal sealed class IngestWriter(SqliteConnection connection, bool ownsConnection = false) : IIngestWriter
 {
     /// <summary>Opens the store at <paramref name="path"/> for a writer of its own.</summary>
-    public static async Task<IngestWriter> OpenAsync(string path, CancellationToken ct) =>
-        new(await Database.OpenAsync(path, ct), ownsConnection: true);
+    public static async Task<IngestWriter> OpenAsync(string path, CancellationToken ct)
+    {
+        var connection = await Database.OpenAsync(path, ct);
+        // A small report's commit writes every page it changed to the WAL, and the records' source_ip index puts one
+        // record in one leaf page: a report of 50 records changes about 80 pages. SQLite's default checkpoint (every
+        // 1,000 pages, 2 fsyncs) then runs every dozen reports and copies the same index pages again each time; a
+        // longer WAL copies each page once per many reports (bench/README.md, dmarc ingest of small reports).
+        await Database.ExecuteAsync(connection, $"PRAGMA wal_autocheckpoint={WalPagesBeforeCheckpoint}", ct);
+        return new IngestWriter(connection, ownsConnection: true);
+    }
+
+    /// <summary>64 MB of 4 KB pages.</summary>
+    private const int WalPagesBeforeCheckpoint = 16384;
 
     private readonly RecordInserter _records = new(connection);
 
@@ -29,9 +40,16 @@ internal sealed class IngestWriter(SqliteConnection connection, bool ownsConnect
     private const int ParallelFrom = 1 << 20;
 
     /// <summary>
-    /// Stores the report as its records stream from the reader: they are parsed on one thread while SQLite
-    /// stores them on this one, and the raw XML is compressed on a third. A reader that fails part-way throws,
-    /// and the transaction rolls back: nothing of a broken report is kept but its failure.
+    /// The statements every report runs, prepared once for the writer's life: preparing them (SQL parsed, plan built)
+    /// cost a small report more than storing its records.
+    /// </summary>
+    private ReportStatements? _statements;
+
+    /// <summary>
+    /// Stores the report as its records stream from the reader. A large report is parsed on one thread while SQLite
+    /// stores its records on this one, and its raw XML compressed on a third; a small one is all done here, as
+    /// handing it to other threads costs more than it saves. A reader that fails part-way throws, and the
+    /// transaction rolls back: nothing of a broken report is kept but its failure.
     /// </summary>
     /// <returns>The number of records stored, or null when the store already had the report (its records are then not read).</returns>
     /// <param name="beforeCommit">Test seam: runs in the transaction just before its commit.</param>
@@ -39,19 +57,53 @@ internal sealed class IngestWriter(SqliteConnection connection, bool ownsConnect
         ReportHeader header, IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, string source, CancellationToken ct,
         Action? beforeCommit = null)
     {
-        // BEGIN IMMEDIATE (Microsoft.Data.Sqlite's default): the write lock is held from here, so ids can be assigned.
-        await using var transaction = (SqliteTransaction)await connection.BeginTransactionAsync(ct);
-        var reportId = await InsertReportAsync(header, source, transaction, ct);
-        if (reportId is null)
-            return null;
-        // A small report is parsed and compressed here: handing it to other threads would cost more than it saves.
-        var large = xml.Length >= ParallelFrom;
-        var raw = large ? Task.Run(() => Gzip(xml), CancellationToken.None) : Task.FromResult(Gzip(xml));
-        var batches = large ? ReadAhead.BatchesAsync(records, BatchSize, BatchesAhead, ct) : records.Chunk(BatchSize).ToAsyncEnumerable();
+        ct.ThrowIfCancellationRequested();
+        var statements = _statements ??= new ReportStatements(connection);
+        // BEGIN IMMEDIATE: the write lock is held from here, so ids can be assigned.
+        statements.Begin.Execute();
         try
         {
+            var reportId = InsertReport(statements.Report, header, source);
+            if (reportId is null)
+            {
+                statements.Rollback.Execute();
+                return null;
+            }
+            MemoryStream compressed;
             _records.Start(reportId.Value);
-            await foreach (var batch in batches)
+            if (xml.Length >= ParallelFrom)
+                compressed = await StoreLargeAsync(records, xml, ct);
+            else
+            {
+                foreach (var record in records)
+                    _records.Insert(record);
+                _records.Finish();
+                compressed = Gzip(xml);
+            }
+            statements.Raw.Bind(2, reportId.Value);
+            // Read by SQLite from the stream's own buffer: neither a trimmed copy nor one of SQLite's.
+            statements.Raw.ExecuteWithBlob(1, compressed.GetBuffer(), (int)compressed.Length);
+            beforeCommit?.Invoke();
+            ct.ThrowIfCancellationRequested();
+            statements.Commit.Execute();
+            return _records.Inserted;
+        }
+        catch
+        {
+            // SQLite has already rolled back after some errors (a full disk, an I/O error).
+            if (SQLitePCL.raw.sqlite3_get_autocommit(connection.Handle) == 0)
+                statements.Rollback.Execute();
+            throw;
+        }
+    }
+
+    /// <summary>The records parsed a few batches ahead on another thread, the raw XML compressed on a third.</summary>
+    private async Task<MemoryStream> StoreLargeAsync(IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, CancellationToken ct)
+    {
+        var raw = Task.Run(() => Gzip(xml), CancellationToken.None);
+        try
+        {
+            await foreach (var batch in ReadAhead.BatchesAsync(records, BatchSize, BatchesAhead, ct))
             {
                 ct.ThrowIfCancellationRequested();
                 foreach (var record in batch)
@@ -64,57 +116,61 @@ internal sealed class IngestWriter(SqliteConnection connection, bool ownsConnect
             // Finished before the transaction goes, without replacing an error of the records with one of its own.
             await Task.WhenAny(raw);
         }
-        var compressed = await raw;
-        using (var update = new RawStatement(connection, "UPDATE reports SET raw_gzip = ?1 WHERE id = ?2"))
-        {
-            update.Bind(2, reportId.Value);
-            // Read by SQLite from the stream's own buffer: neither a trimmed copy nor one of SQLite's.
-            update.ExecuteWithBlob(1, compressed.GetBuffer(), (int)compressed.Length);
-        }
-        beforeCommit?.Invoke();
-        await transaction.CommitAsync(ct);
-        return _records.Inserted;
+        return await raw;
     }
 
-    /// <summary>The report's row, its raw XML still to come (compressed meanwhile); null when the store already has the report.</summary>
-    private async Task<long?> InsertReportAsync(ReportHeader report, string source, SqliteTransaction transaction, CancellationToken ct)
+    /// <summary>The report's row, its raw XML still to come; null when the store already has the report.</summary>
+    private static long? InsertReport(RawStatement insert, ReportHeader report, string source)
     {
         var m = report.Metadata;
         var p = report.Policy;
-        await using var insert = connection.CreateCommand();
-        insert.Transaction = transaction;
-        insert.CommandText = """
+        insert.Bind(1, m.OrgName);
+        insert.Bind(2, m.Email);
+        insert.Bind(3, m.ExtraContactInfo);
+        insert.Bind(4, m.ReportId);
+        insert.Bind(5, p.Domain);
+        insert.Bind(6, m.Begin.ToUnixTimeSeconds());
+        insert.Bind(7, m.End.ToUnixTimeSeconds());
+        insert.Bind(8, p.Adkim);
+        insert.Bind(9, p.Aspf);
+        insert.Bind(10, p.P);
+        insert.Bind(11, p.Sp);
+        insert.Bind(12, p.Np);
+        insert.Bind(13, p.Pct);
+        insert.Bind(14, p.Fo);
+        insert.Bind(15, p.Testing);
+        insert.Bind(16, p.DiscoveryMethod);
+        insert.Bind(17, p.Psd);
+        insert.Bind(18, m.Generator);
+        insert.Bind(19, report.Version);
+        insert.Bind(20, report.XmlNamespace);
+        insert.Bind(21, m.Errors.Count == 0 ? null : string.Join("\n", m.Errors));
+        insert.Bind(22, source);
+        insert.Bind(23, DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        // Row ids start at 1: no row (a duplicate ignored) reads as 0.
+        return insert.Scalar() is var id and > 0 ? id : null;
+    }
+
+    /// <summary>The prepared statements of <see cref="AddAsync"/>.</summary>
+    private sealed class ReportStatements(SqliteConnection connection) : IDisposable
+    {
+        public RawStatement Begin { get; } = new(connection, "BEGIN IMMEDIATE");
+        public RawStatement Commit { get; } = new(connection, "COMMIT");
+        public RawStatement Rollback { get; } = new(connection, "ROLLBACK");
+        public RawStatement Report { get; } = new(connection, """
             INSERT OR IGNORE INTO reports (org_name, email, extra_contact, report_id, domain, begin_utc, end_utc,
                 adkim, aspf, p, sp, np, pct, fo, testing, discovery_method, psd, generator, version, xml_namespace,
                 errors, source, ingested_utc, raw_gzip)
-            VALUES ($org, $email, $extra, $rid, $domain, $begin, $end, $adkim, $aspf, $p, $sp, $np, $pct, $fo,
-                $testing, $discovery, $psd, $generator, $version, $ns, $errors, $source, $now, x'')
+            VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, x'')
             RETURNING id
-            """;
-        Add(insert, "$org", m.OrgName);
-        Add(insert, "$email", m.Email);
-        Add(insert, "$extra", m.ExtraContactInfo);
-        Add(insert, "$rid", m.ReportId);
-        Add(insert, "$domain", p.Domain);
-        Add(insert, "$begin", m.Begin.ToUnixTimeSeconds());
-        Add(insert, "$end", m.End.ToUnixTimeSeconds());
-        Add(insert, "$adkim", p.Adkim);
-        Add(insert, "$aspf", p.Aspf);
-        Add(insert, "$p", p.P);
-        Add(insert, "$sp", p.Sp);
-        Add(insert, "$np", p.Np);
-        Add(insert, "$pct", p.Pct);
-        Add(insert, "$fo", p.Fo);
-        Add(insert, "$testing", p.Testing);
-        Add(insert, "$discovery", p.DiscoveryMethod);
-        Add(insert, "$psd", p.Psd);
-        Add(insert, "$generator", m.Generator);
-        Add(insert, "$version", report.Version);
-        Add(insert, "$ns", report.XmlNamespace);
-        Add(insert, "$errors", m.Errors.Count == 0 ? null : string.Join("\n", m.Errors));
-        Add(insert, "$source", source);
-        Add(insert, "$now", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
-        return await insert.ExecuteScalarAsync(ct) is long id ? id : null;
+            """);
+        public RawStatement Raw { get; } = new(connection, "UPDATE reports SET raw_gzip = ?1 WHERE id = ?2");
+
+        public void Dispose()
+        {
+            foreach (var statement in new[] { Begin, Commit, Rollback, Report, Raw })
+                statement.Dispose();
+        }
     }
 
     public Task<bool> AddTlsReportAsync(TlsReport report, ReadOnlyMemory<byte> raw, string source, CancellationToken ct, Action? beforeCommit = null) =>
@@ -172,6 +228,7 @@ internal sealed class IngestWriter(SqliteConnection connection, bool ownsConnect
     public async ValueTask DisposeAsync()
     {
         _records.Dispose();
+        _statements?.Dispose();
         if (ownsConnection)
             await connection.DisposeAsync();
     }

@@ -1,3 +1,4 @@
+using System.Text;
 using DmarcAnalyzer.Storage.Fast;
 using Microsoft.Data.Sqlite;
 
@@ -10,7 +11,11 @@ namespace DmarcAnalyzer.Storage;
 internal sealed record RecordFilter(string? Domain, long FromUtc, long ToUtcExclusive);
 
 /// <summary>A report's metadata and the policy it says was published.</summary>
-internal sealed record StoredReport(long Id, string Domain, long BeginUtc, string OrgName, string? P, string? Sp, string? Np, string? Testing);
+internal sealed record StoredReport(long Id, string Domain, long BeginUtc, string OrgName, string? P, string? Sp, string? Np, string? Testing)
+{
+    /// <summary>The end of the report's period; null when not read (the analysis then counts the report on its begin day).</summary>
+    public long? EndUtc { get; init; }
+}
 
 /// <summary>
 /// One record, reduced to what the analysis tells apart: its report, its source address as the UTF-8 text
@@ -36,6 +41,9 @@ internal static class RecordFlags
     /// <summary>The dispositions of RFC 9990 by their code; anything else reads as "other".</summary>
     public static readonly IReadOnlyList<string> Dispositions = ["none", "quarantine", "reject", "other"];
 }
+
+/// <summary>Messages from one source address that carried a verified DKIM signature of <paramref name="Domain"/>.</summary>
+internal sealed record SigningDomainCount(string SourceIp, string Domain, long Messages);
 
 /// <summary>Messages of one report per raw result (kind "spf" or "dkim") or override reason (kind "reason").</summary>
 internal sealed record ResultCountOfReport(long Report, string Kind, string Value, long Messages);
@@ -69,13 +77,13 @@ internal static class RecordQueries
 
     public static async Task<IReadOnlyList<StoredReport>> ReportsAsync(SqliteConnection db, RecordFilter filter, CancellationToken ct)
     {
-        await using var command = Command(db, $"SELECT id, domain, begin_utc, org_name, p, sp, np, testing FROM reports rp WHERE {PeriodWhere}", filter);
+        await using var command = Command(db, $"SELECT id, domain, begin_utc, org_name, p, sp, np, testing, end_utc FROM reports rp WHERE {PeriodWhere}", filter);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var reports = new List<StoredReport>();
         while (await reader.ReadAsync(ct))
         {
             reports.Add(new StoredReport(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
-                Text(reader, 4), Text(reader, 5), Text(reader, 6), Text(reader, 7)));
+                Text(reader, 4), Text(reader, 5), Text(reader, 6), Text(reader, 7)) { EndUtc = reader.GetInt64(8) });
         }
         return reports;
     }
@@ -142,6 +150,44 @@ internal static class RecordQueries
                 ct.ThrowIfCancellationRequested();
             visit(query.Int64(0), query.Utf8(1), Math.Clamp(query.Int64(2), 0, MaxCount), (int)query.Int64(3));
         }
+    }
+
+    // Passing signatures of a domain unrelated to the From domain: the signer's own domain (an ESP's, a mailbox
+    // provider's), which can name the service; a signature of the From domain or a relative of it names the customer.
+    // Summed by the caller, so SQLite never sorts; the first signature is in the record's row, further ones in record_dkim.
+    private static readonly string SigningDomainsSql = $"""
+        SELECT r.source_ip, r.dkim_domain, r.count
+          FROM reports rp CROSS JOIN records r ON r.report = rp.id
+         WHERE {RawPeriodWhere} AND r.dkim_result IS 'pass' AND r.dkim_domain IS NOT NULL
+           AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")}
+        UNION ALL
+        SELECT r.source_ip, d.domain, r.count
+          FROM reports rp CROSS JOIN records r ON r.report = rp.id CROSS JOIN record_dkim d ON d.record = r.id
+         WHERE {RawPeriodWhere} AND d.result = 'pass' AND d.domain IS NOT NULL
+           AND NOT {FromDomainPass("d.result", "d.domain")}
+        """;
+
+    private const string RawPeriodWhere = "rp.begin_utc >= ?1 AND rp.begin_utc < ?2 AND (?3 IS NULL OR rp.domain = ?3)";
+
+    /// <summary>
+    /// Messages per source address and verified DKIM signing domain of its own (not the From domain's), over the
+    /// filter's reports: what the service catalogue matches a source by when its PTR name does not say.
+    /// </summary>
+    public static IReadOnlyList<SigningDomainCount> SigningDomains(SqliteConnection db, RecordFilter filter, CancellationToken ct)
+    {
+        using var query = new RawStatement(db, SigningDomainsSql);
+        query.Bind(1, filter.FromUtc);
+        query.Bind(2, filter.ToUtcExclusive);
+        query.Bind(3, filter.Domain);
+        var sums = new Dictionary<(string Ip, string Domain), long>();
+        for (var row = 1L; query.Step(); row++)
+        {
+            if (row % 65536 == 0)
+                ct.ThrowIfCancellationRequested();
+            var key = (Encoding.UTF8.GetString(query.Utf8(0)), Encoding.UTF8.GetString(query.Utf8(1)));
+            sums[key] = Math.Min(sums.GetValueOrDefault(key) + Math.Clamp(query.Int64(2), 0, MaxCount), MaxCount * 1_000);
+        }
+        return sums.Select(s => new SigningDomainCount(s.Key.Ip, s.Key.Domain, s.Value)).ToList();
     }
 
     private const string Missing = $"""

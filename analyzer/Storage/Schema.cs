@@ -338,5 +338,38 @@ internal static class Schema
         CREATE INDEX archive_exceptions_state ON archive_exceptions (state);
         CREATE INDEX records_source_ip ON records (source_ip);
         """,
+        // 9: what the record-changed alert compares with (the DMARC and SPF record of each domain we own as last seen
+        // in DNS, '' when there was none), and the digests sent (dmarc digest): a second run for the same week sends
+        // nothing to whom it already went.
+        """
+        CREATE TABLE published_records (
+            domain   TEXT NOT NULL,
+            kind     TEXT NOT NULL,         -- 'dmarc' or 'spf'
+            text     TEXT NOT NULL,
+            seen_utc INTEGER NOT NULL,
+            PRIMARY KEY (domain, kind)
+        ) WITHOUT ROWID;
+        CREATE TABLE digests_sent (
+            week      TEXT NOT NULL,        -- YYYY-Www
+            domain    TEXT NOT NULL,
+            recipient TEXT NOT NULL,        -- lower case
+            sent_utc  INTEGER NOT NULL,
+            PRIMARY KEY (week, domain, recipient)
+        ) WITHOUT ROWID;
+        """,
+        // 10: the dashboard's administration. Known senders marked from the dashboard, one row per address range or
+        // PTR domain (the analysis reads them beside Analysis:KnownSenders); users an administrator has disabled.
+        """
+        CREATE TABLE known_senders (
+            id        INTEGER PRIMARY KEY,
+            name      TEXT NOT NULL,
+            kind      TEXT NOT NULL,            -- 'range' (CIDR) or 'ptr-domain'
+            value     TEXT NOT NULL,
+            added_by  TEXT NOT NULL,
+            added_utc INTEGER NOT NULL,
+            UNIQUE (kind, value)
+        );
+        ALTER TABLE users ADD COLUMN disabled_utc INTEGER;
+        """,
     ];
 }

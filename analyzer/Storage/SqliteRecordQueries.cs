@@ -38,6 +38,9 @@ internal sealed class SqliteRecordQueries(SqliteConnection db) : IRecordQueries
         await firstHalf;
     }
 
+    public Task<IReadOnlyList<SigningDomainCount>> SigningDomainsAsync(RecordFilter filter, CancellationToken ct) =>
+        Task.FromResult(RecordQueries.SigningDomains(db, filter, ct));
+
     public Task<Dictionary<string, PtrCacheEntry>> PtrNamesAsync(CancellationToken ct) => PtrCache.LoadAsync(db, ct);
 
     public Task SavePtrNamesAsync(IReadOnlyCollection<PtrCacheEntry> entries, CancellationToken ct) => PtrCache.SaveAsync(db, entries, ct);

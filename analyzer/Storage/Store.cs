@@ -48,6 +48,11 @@ internal sealed class Store : IAsyncDisposable
         ReportDetails = new ReportDetailQueries(connection);
         Outbox = new OutboxQueries(connection);
         OutgoingReports = new OutgoingReportQueries(connection);
+        Digests = new DigestLedger(connection);
+        PublishedRecords = new PublishedRecordQueries(connection);
+        KnownSenders = new KnownSenderQueries(connection);
+        OpenAlerts = new OpenAlertQueries(connection);
+        UserAdmin = new UserAdminQueries(connection);
     }
 
     /// <summary>Opens (creating it when missing) the store <paramref name="database"/> names, its schema brought up to date.</summary>
@@ -112,7 +117,22 @@ internal sealed class Store : IAsyncDisposable
     /// <summary>Our own aggregate reports: the milter's facts and the ledger of destinations handled.</summary>
     public IOutgoingReportQueries OutgoingReports { get; }
 
+    /// <summary>The weekly digests sent, per week, domain and recipient.</summary>
+    public DigestLedger Digests { get; }
+
     public IExportQueries Export { get; }
+
+    /// <summary>Each owned domain's DMARC and SPF record as last seen, for the record-changed alert.</summary>
+    public IPublishedRecordQueries PublishedRecords { get; }
+
+    /// <summary>Known senders marked on the dashboard; the analysis reads them beside the configuration's.</summary>
+    public KnownSenderQueries KnownSenders { get; }
+
+    /// <summary>The alerts that have fired and not cleared, for the dashboard's overview.</summary>
+    public OpenAlertQueries OpenAlerts { get; }
+
+    /// <summary>User management on the dashboard.</summary>
+    public UserAdminQueries UserAdmin { get; }
 
     public async ValueTask DisposeAsync()
     {

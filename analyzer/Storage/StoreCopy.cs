@@ -27,7 +27,7 @@ internal static class StoreCopy
     [
         "reports", "records", "record_reasons", "record_dkim", "record_spf", "report_results", "failure_blobs", "failures", "ptr_cache",
         "verdicts", "outbox", "tls_reports", "tls_policies", "tls_failure_details", "failure_reports", "network_cache", "outgoing_reports",
-        "alert_state", "users", "sign_in_failures", "audit", "archive_exceptions",
+        "alert_state", "users", "sign_in_failures", "audit", "archive_exceptions", "published_records", "digests_sent", "known_senders",
     ];
 
     /// <summary>Tables with no key of their own in SQLite: read in rowid order (PostgreSQL: id order), so that the copy keeps the report's order.</summary>

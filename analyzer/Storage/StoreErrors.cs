@@ -20,4 +20,9 @@ internal static class StoreErrors
         e is SqliteException sqlite && (sqlite.SqliteErrorCode & 0xFF) is SqliteConstraint or SqliteTooBig or SqliteMismatch
         // PostgreSQL's SQLSTATE classes 22 (data exception: a NUL in text, bad encoding, out of range) and 23 (integrity).
         || e is PostgresException postgres && (postgres.SqlState.StartsWith("22", StringComparison.Ordinal) || postgres.SqlState.StartsWith("23", StringComparison.Ordinal));
+
+    /// <summary>A unique key refused the row: the values are another row's identity.</summary>
+    public static bool IsDuplicateKey(Exception e) =>
+        e is SqliteException sqlite && (sqlite.SqliteErrorCode & 0xFF) == SqliteConstraint
+        || e is PostgresException { SqlState: PostgresErrorCodes.UniqueViolation };
 }

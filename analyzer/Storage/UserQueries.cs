@@ -33,10 +33,11 @@ internal sealed class UserQueries(DbConnection connection)
         return isNew;
     }
 
+    /// <summary>The user of that name, unless there is none or an administrator has disabled it.</summary>
     public async Task<UserRow?> FindAsync(string name, CancellationToken ct)
     {
         await using var query = connection.CreateCommand();
-        query.CommandText = "SELECT name, role, password_hash FROM users WHERE lower(name) = lower(@name)";
+        query.CommandText = "SELECT name, role, password_hash FROM users WHERE lower(name) = lower(@name) AND disabled_utc IS NULL";
         Sql.Add(query, "@name", name);
         await using var reader = await query.ExecuteReaderAsync(ct);
         if (!await reader.ReadAsync(ct))

@@ -1,3 +1,5 @@
+using System.Diagnostics;
+using System.Globalization;
 using System.Net;
 using System.Security.Claims;
 using DmarcAnalyzer.Storage;
@@ -92,6 +94,14 @@ internal static class DashboardServer
         var app = builder.Build();
         app.Use((context, next) =>
         {
+            // The page's own time, for bench/serve and the browser's developer tools (W3C Server Timing).
+            var started = Stopwatch.GetTimestamp();
+            context.Response.OnStarting(() =>
+            {
+                context.Response.Headers["Server-Timing"] =
+                    "app;dur=" + Stopwatch.GetElapsedTime(started).TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
+                return Task.CompletedTask;
+            });
             context.Items[PeerItem] = context.Connection.RemoteIpAddress;
             return next(context);
         });
@@ -137,6 +147,10 @@ internal static class DashboardServer
         InboundPage.Map(app);
         ExceptionsPage.Map(app);
         AuditPage.Map(app);
+        TlsPage.Map(app);
+        FailureReportsPage.Map(app);
+        KnownSendersPage.Map(app);
+        UsersPage.Map(app);
         return app;
     }
 

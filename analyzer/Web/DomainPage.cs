@@ -9,7 +9,7 @@ namespace DmarcAnalyzer.Web;
 
 /// <summary>
 /// One policy domain: readiness and what to fix, the static report's charts (values on hover), senders by class,
-/// sources, reporters, override reasons and raw results.
+/// sources, reporters, override reasons and raw results, the published records as checked now.
 /// </summary>
 internal static class DomainPage
 {
@@ -22,7 +22,7 @@ internal static class DomainPage
             name = name.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
             var period = Period.Of(context.Request);
             await using var store = await Store.OpenAsync(options.Database, ct);
-            var analysis = await PageAnalysis.Analyzer(options).AnalyzeAsync(store.Records, period, name, ct);
+            var analysis = await (await PageAnalysis.AnalyzerAsync(options, store, ct)).AnalyzeAsync(store.Records, period, name, ct);
             if (analysis.Domains.Count == 0)
                 return NotFound(context, $"No reports for {name} in this period.");
             var d = analysis.Domains[0];
@@ -59,7 +59,10 @@ internal static class DomainPage
                 "</section><section class=\"split\">" +
                 Counts("Reporters", d.Reporters, n => $"<a href=\"/search?q={U(n)}\">{E(n)}</a>") +
                 Counts("Override reasons", d.OverrideReasons, E) + Counts("Dispositions", d.Dispositions, E) +
-                Counts("SPF results", d.SpfResults, E) + Counts("DKIM results", d.DkimResults, E) + "</section>";
+                Counts("SPF results", d.SpfResults, E) + Counts("DKIM results", d.DkimResults, E) + "</section>" +
+                await PublishedRecordsSection.RenderAsync(options.Records, d.Domain, ct) +
+                $"<p><a href=\"/tls?domain={U(d.Domain)}{query.Replace("?", "&amp;")}\">TLS reports</a> · " +
+                $"<a href=\"/failure-reports?domain={U(d.Domain)}{query.Replace("?", "&amp;")}\">Failure reports</a> of {E(d.Domain)}</p>";
             return Page(context, d.Domain, body);
         }).RequireAuthorization(DashboardServer.ReadPolicy);
 

@@ -3,6 +3,7 @@ using System.Net;
 using System.Security.Claims;
 using System.Text;
 using DmarcAnalyzer.Charts;
+using DmarcAnalyzer.Reports;
 using DmarcAnalyzer.Storage;
 using Microsoft.AspNetCore.Antiforgery;
 using Microsoft.AspNetCore.Http;
@@ -49,9 +50,10 @@ internal static class Html
         if (IsSignedIn(context) || context.Request.Path != "/signin")
         {
             html.Append("<a href=\"/\">Overview</a><a href=\"/exceptions\">Exceptions</a><a href=\"/failures\">Failures</a>")
-                .Append("<a href=\"/inbound\">Inbound</a>");
+                .Append("<a href=\"/inbound\">Inbound</a><a href=\"/tls\">TLS</a><a href=\"/failure-reports\">Failure reports</a>")
+                .Append("<a href=\"/senders\">Known senders</a>");
             if (IsAdmin(context))
-                html.Append("<a href=\"/audit\">Audit</a>");
+                html.Append("<a href=\"/users\">Users</a><a href=\"/audit\">Audit</a>");
             html.Append("<form method=\"get\" action=\"/search\" class=\"search\" role=\"search\">")
                 .Append("<input type=\"search\" name=\"q\" placeholder=\"IP, domain, reporter, report id\" aria-label=\"Search\"></form>");
         }

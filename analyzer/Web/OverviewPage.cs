@@ -8,16 +8,20 @@ using static DmarcAnalyzer.Web.Html;
 
 namespace DmarcAnalyzer.Web;
 
-/// <summary>Every domain with its volume, DMARC pass rate, trend, policy and readiness; open exception requests.</summary>
+/// <summary>Every domain with its volume, DMARC pass rate, trend, policy and readiness; open exception requests and open alerts.</summary>
 internal static class OverviewPage
 {
+    public const int AlertsShown = 50;
+
     public static void Map(WebApplication app) =>
         app.MapGet("/", async (HttpContext context, ServeOptions options, CancellationToken ct) =>
         {
             var period = Period.Of(context.Request);
             await using var store = await Store.OpenAsync(options.Database, ct);
-            var analysis = await PageAnalysis.Analyzer(options).AnalyzeAsync(store.Records, period, null, ct);
+            var analysis = await (await PageAnalysis.AnalyzerAsync(options, store, ct)).AnalyzeAsync(store.Records, period, null, ct);
             var open = (await store.ArchiveExceptions.ListAsync(ct)).Count(e => e.State == ExceptionState.Requested);
+            var alerts = await store.OpenAlerts.NewestAsync(AlertsShown, ct);
+            var alertCount = alerts.Count < AlertsShown ? alerts.Count : await store.OpenAlerts.CountAsync(ct);
             var query = Period.Query(period);
             var rows = analysis.Domains.Select(d => new[]
             {
@@ -28,12 +32,29 @@ internal static class OverviewPage
                 E(d.Policy?.P is { } p ? "p=" + p : "unknown"),
                 $"<span class=\"badge {Badge(d.Readiness.Verdict)}\">{E(HtmlReport.VerdictText(d.Readiness.Verdict))}</span>",
             });
-            var alerts = open == 0 ? ""
+            var requests = open == 0 ? ""
                 : $"<p class=\"alert\" role=\"status\"><a href=\"/exceptions\">{N(open)} exception request{(open == 1 ? "" : "s")} waiting for an administrator</a></p>";
+            var domains = analysis.Domains.Select(d => d.Domain).ToHashSet(StringComparer.Ordinal);
             var omitted = analysis.OmittedDomains > 0 ? $"<p class=\"muted\">{N(analysis.OmittedDomains)} quieter domains are not listed; search for them.</p>" : "";
-            return Page(context, "Overview", alerts + Period.Picker(period, "/") +
+            return Page(context, "Overview", requests + OpenAlerts(alerts, alertCount, domains, query) + Period.Picker(period, "/") +
                 Table(["Domain", "Messages", "DMARC pass", "Trend (last week)", "Policy", "Readiness"], rows) + omitted);
         }).RequireAuthorization(DashboardServer.ReadPolicy);
+
+    /// <summary>
+    /// The alerts <c>dmarc alert</c> fired that have not cleared (its state table): what is wrong now, whatever period
+    /// the page shows. A domain links to its page when the period has reports for it.
+    /// </summary>
+    private static string OpenAlerts(IReadOnlyList<OpenAlertRow> alerts, long count, HashSet<string> domains, string query)
+    {
+        if (alerts.Count == 0)
+            return "";
+        var items = alerts.Select(a =>
+            $"<li><span class=\"badge v-not\">{E(a.Rule)}</span> " +
+            (domains.Contains(a.Domain) ? $"<a href=\"/domain/{U(a.Domain)}{query}\">{E(a.Domain)}</a>" : E(a.Domain)) +
+            $": {E(a.Text)} <span class=\"muted\">since {Time(a.Fired)} UTC</span></li>");
+        return $"<section class=\"alerts\" id=\"alerts\"><h2>Open alerts ({N(count)})</h2><ul>{string.Concat(items)}</ul>" +
+            (count > alerts.Count ? $"<p class=\"muted\">The newest {N(alerts.Count)} are shown.</p>" : "") + "</section>";
+    }
 
     /// <summary>The DMARC pass rate of the newest week against the week before.</summary>
     private static string Trend(DomainAnalysis d)

@@ -16,6 +16,9 @@ internal static class PasswordHash
     private const int HashBytes = 32;
     private const string Scheme = "pbkdf2-sha256";
 
+    /// <summary>Shorter passwords are refused, on the command line and on the dashboard alike.</summary>
+    public const int MinLength = 8;
+
     /// <summary>Passwords longer than this are refused: PBKDF2's cost grows with them, and nobody types more.</summary>
     public const int MaxLength = 1024;
 

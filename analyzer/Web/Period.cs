@@ -26,8 +26,10 @@ internal static class Period
     }
 
     /// <summary>The range picker: a GET form, so the range lands in the URL and the page stays linkable.</summary>
-    public static string Picker(ReportPeriod period, string action) =>
+    /// <param name="domain">A domain filter the page carries through the form, when it has one.</param>
+    public static string Picker(ReportPeriod period, string action, string? domain = null) =>
         $"<form method=\"get\" action=\"{Html.E(action)}\" class=\"period\">" +
+        (domain is null ? "" : $"<input type=\"hidden\" name=\"domain\" value=\"{Html.E(domain)}\">") +
         $"<label>From <input type=\"date\" name=\"from\" value=\"{Text(period.From)}\"></label>" +
         $"<label>To <input type=\"date\" name=\"to\" value=\"{Text(period.To)}\"></label>" +
         "<button type=\"submit\">Show</button></form>";

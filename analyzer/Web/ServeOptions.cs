@@ -27,5 +27,11 @@ internal sealed record ServeOptions(string Listen, string Database, KnownSenders
     /// <summary>Where the keys that protect the sign-in cookies are kept (default: dmarc-keys beside the database).</summary>
     public string? KeysFolder { get; init; }
 
+    /// <summary>Failure reports' addresses and subjects shown whole (<c>Analysis:ShowFailureReportDetails</c>); masked otherwise.</summary>
+    public bool ShowFailureReportDetails { get; init; }
+
+    /// <summary>Checks the domain page's published records live; null when the server runs without DNS (<c>Serve:CheckRecords</c> false).</summary>
+    public PublishedRecords? Records { get; init; }
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
 }

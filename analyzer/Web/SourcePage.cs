@@ -22,8 +22,9 @@ internal static class SourcePage
             var period = Period.Of(context.Request);
             await using var store = await Store.OpenAsync(options.Database, ct);
             var facts = await store.Sources.ForAddressAsync(ip, period.FromUtc, period.ToUtcExclusive, ct);
-            var known = options.KnownSenders.Match(address, facts.PtrName);
+            var known = (await PageAnalysis.KnownSendersAsync(options, store, ct)).Match(address, facts.PtrName);
             var baseName = facts.PtrName is null ? null : BaseDomain.Default.Of(facts.PtrName);
+            var mark = known is null && IsAdmin(context) ? KnownSendersPage.MarkForm(context, ip, baseName) : "";
             var messages = ReportCount.Sum(facts.Days, d => d.Messages);
             var passing = ReportCount.Sum(facts.Days, d => d.DmarcPass);
             var query = Period.Query(period);
@@ -31,11 +32,11 @@ internal static class SourcePage
                 "<dl class=\"facts\">" +
                 $"<dt>Reverse DNS</dt><dd>{E(facts.PtrName ?? "no confirmed name cached")}</dd>" +
                 $"<dt>Base domain</dt><dd>{(baseName is null ? "—" : $"<a href=\"/search?q={U(baseName)}\">{E(baseName)}</a>")}</dd>" +
-                $"<dt>Known sender</dt><dd>{E(known?.Name ?? "no")}</dd>" +
+                $"<dt>Known sender</dt><dd>{(known is null ? "no" : $"<a href=\"/senders\">{E(known.Name)}</a>")}</dd>" +
                 $"<dt>Messages</dt><dd>{N(messages)}, DMARC pass {N(passing)}</dd>" +
                 $"<dt>First and last seen</dt><dd>{(facts.Days.Count == 0 ? "—" : $"{facts.Days.Min(d => d.Day):yyyy-MM-dd} to {facts.Days.Max(d => d.Day):yyyy-MM-dd}")}</dd>" +
                 "</dl>" +
-                $"<section><h2>What to do</h2><p>{E(Advice(messages, passing, known is not null))}</p></section>" +
+                $"<section><h2>What to do</h2><p>{E(Advice(messages, passing, known is not null))}</p>{mark}</section>" +
                 "<section><h2>By reporter and day</h2>" +
                 Table(["Day", "Reporter", "Domain", "Messages", "DMARC pass", "Disposition"], facts.Days.Select(d => new[]
                 {

@@ -13,7 +13,13 @@
 # python3-dkim's arc_sign), first to the milter above (ARC verification is always on), then to a milter with
 # Filter:Arc (TrustedSealers, and our own rsa-sha256 Seal), and checks a few delivered messages' chains, our seal
 # on top, with python3-dkim's arc_verify (bench/milter/arc-check.py).
-# Usage: [PEERS=1] [ARC=1 [ARC_HOPS=N] [ARC_COUNT=N]] bench/milter/run.sh [COUNT]
+# Every run also takes the CPU time of Postfix (master and every process it starts), of smtp-source and of the milter,
+# each from a cpuacct cgroup of its own (processes that exit mid-run are counted), and the load average; and it sends
+# the 5 KB message once through bench/milter/noop-milter.py, a milter that does nothing: what Postfix spends talking
+# to any milter. With PROFILE=1 the 5 KB run of our milter is also sampled by perf (bench/perf-stages.py milter).
+# DMARC_BIN=DIR takes an already published dmarc from DIR instead of publishing one; MILTER_ENV="NAME=value ..." sets
+# runtime settings (DOTNET_...) for our milter only; SKIP_PLAIN=1 leaves out the runs without our milter.
+# Usage: [PEERS=1] [ARC=1 [ARC_HOPS=N] [ARC_COUNT=N]] [PROFILE=1] [DMARC_BIN=DIR] bench/milter/run.sh [COUNT]
 #   (run as root; needs postfix, smtp-source, python3-dkim, python3-dnspython, openssl, dotnet; PEERS=1 also
 #   opendkim, opendmarc and publicsuffix)
 set -euo pipefail
@@ -25,8 +31,30 @@ chmod 755 "$root"
 mkdir -p "$root/conf" "$root/queue" "$root/data"
 chown postfix "$root/data"
 # The installed form (README: Installing): published, ReadyToRun.
-dotnet publish analyzer -c Release -o "$root/dmarc" -nologo -clp:ErrorsOnly >/dev/null
-dmarc="$root/dmarc/dmarc"
+if [ -n "${DMARC_BIN:-}" ]; then
+  dmarc="$DMARC_BIN/dmarc"
+else
+  dotnet publish analyzer -c Release -o "$root/dmarc" -nologo -clp:ErrorsOnly >/dev/null
+  dmarc="$root/dmarc/dmarc"
+fi
+
+# CPU accounting per party: Postfix, the client, the milter under test (cgroup v1 cpuacct, or v2 cpu.stat).
+cg_base=/sys/fs/cgroup/cpuacct
+[ -d "$cg_base" ] || cg_base=/sys/fs/cgroup
+cg_id=milter-bench-$$
+for party in postfix source filter; do mkdir -p "$cg_base/$cg_id-$party"; done
+cg_exec() { # $1: party; runs the rest of the line inside its cgroup
+  local party=$1; shift
+  bash -c 'echo $$ > "$0/cgroup.procs"; exec "$@"' "$cg_base/$cg_id-$party" "$@"
+}
+cg_spawn() { # the same, for a process started with &: $! is then the process itself
+  local party=$1; shift
+  exec bash -c 'echo $$ > "$0/cgroup.procs"; exec "$@"' "$cg_base/$cg_id-$party" "$@"
+}
+cg_usec() { # $1: party; its CPU time so far in microseconds
+  local dir="$cg_base/$cg_id-$1"
+  if [ -f "$dir/cpuacct.usage" ]; then echo $(( $(cat "$dir/cpuacct.usage") / 1000 )); else awk '/^usage_usec/{print $2}' "$dir/cpu.stat"; fi
+}
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 smtp_port=$(free_port)
@@ -40,6 +68,8 @@ cleanup() {
   postfix -c "$root/conf" stop >/dev/null 2>&1 || true
   [ -n "$milter_pid" ] && kill -TERM "$milter_pid" 2>/dev/null && wait "$milter_pid" 2>/dev/null || true
   for pid in "${peer_pids[@]}"; do kill -TERM "$pid" 2>/dev/null || true; done
+  sleep 1
+  for party in postfix source filter; do rmdir "$cg_base/$cg_id-$party" 2>/dev/null || true; done
   rm -rf "$root"
 }
 trap cleanup EXIT
@@ -94,6 +124,16 @@ capture   unix  - n n -  - pipe flags=F user=nobody argv=/usr/bin/tee $root/out/
 CF
 }
 
+wait_port() { # $1: port; until something listens on 127.0.0.1:$1 (a loaded machine starts a milter slowly), at most 60 s
+  local i
+  for i in $(seq 120); do
+    python3 -c 'import socket, sys; socket.create_connection(("127.0.0.1", int(sys.argv[1])), 1).close()' "$1" 2>/dev/null && return 0
+    sleep 0.5
+  done
+  echo "nothing listens on port $1" >&2
+  return 1
+}
+
 cpu_ticks() { awk '/^cpu /{print $2+$3+$4+$6+$7+$8}' /proc/stat; }
 proc_ticks() { # the CPU ticks of the given processes together
   local total=0 pid
@@ -104,21 +144,28 @@ proc_ticks() { # the CPU ticks of the given processes together
 run() { # $1: label, $2: message file or "", $3: milter setting, $4: messages (default COUNT)
   local n=${4:-$count}
   write_config "$3"
-  postfix -c "$root/conf" start >/dev/null
+  cg_exec postfix postfix -c "$root/conf" start >/dev/null
   sleep 1
   local args=(-s "$sessions" -m "$n" -f bench@sender.example -t rcpt@example.net)
   args+=(-F "$2")
   local milter_before=0
   [ ${#measured[@]} -gt 0 ] && milter_before=$(proc_ticks "${measured[@]}")
-  local cpu_before start end cpu_after
+  local cpu_before start end cpu_after postfix_before source_before filter_before load
+  postfix_before=$(cg_usec postfix); source_before=$(cg_usec source); filter_before=$(cg_usec filter)
+  load=$(cut -d' ' -f1 /proc/loadavg)
   cpu_before=$(cpu_ticks); start=$(date +%s.%N)
-  smtp-source "${args[@]}" "127.0.0.1:$smtp_port"
+  cg_exec source smtp-source "${args[@]}" "127.0.0.1:$smtp_port"
   end=$(date +%s.%N); cpu_after=$(cpu_ticks)
+  # Postfix's queue manager and delivery agents finish the last messages after smtp-source ends.
+  sleep 2
   local milter_cpu=0
   [ ${#measured[@]} -gt 0 ] && milter_cpu=$(( $(proc_ticks "${measured[@]}") - milter_before ))
   local hz; hz=$(getconf CLK_TCK)
   awk -v l="$1" -v n="$n" -v s="$start" -v e="$end" -v c=$((cpu_after - cpu_before)) -v m="$milter_cpu" -v hz="$hz" \
     'BEGIN { printf "%-50s %6d msgs %7.1f s %8.1f msg/s  machine CPU %6.1f s  filter CPU %6.1f s\n", l, n, e-s, n/(e-s), c/hz, m/hz }'
+  awk -v n="$n" -v p=$(( $(cg_usec postfix) - postfix_before )) -v s=$(( $(cg_usec source) - source_before )) \
+    -v f=$(( $(cg_usec filter) - filter_before )) -v load="$load" \
+    'BEGIN { printf "%-50s CPU per message: Postfix %.3f ms, smtp-source %.3f ms, milter %.3f ms; load average %s\n", "", p/n/1000, s/n/1000, f/n/1000, load }'
   postfix -c "$root/conf" stop >/dev/null
   sleep 1
 }
@@ -154,19 +201,46 @@ if [ "${ARC:-0}" = 1 ]; then
   echo "arc._domainkey.mx.bench.example. IN TXT $(echo "$seal_record" | fold -w 250 | sed 's/.*/"&"/' | tr '\n' ' ')" >> "$root/bench.zone"
 fi
 
+if [ "${SKIP_PLAIN:-0}" != 1 ]; then
 run "5 KB, no milter" "$root/5k.eml" ""
 run "100 KB + attachment, no milter" "$root/100k.eml" ""
+fi
 
 cat > "$root/dmarc.json" <<CF
 { "Auth": { "AuthservId": "mx.bench.example" },
   "Dns": { "Offline": true, "Zones": [ "$root/bench.zone" ] },
   "Filter": { "Milter": { "MaxConnections": 1000 } } }
 CF
-"$dmarc" milter --listen "inet:127.0.0.1:$milter_port" --config "$root/dmarc.json" --db "$root/dmarc.db" 2>"$root/milter.log" &
+# A milter that does nothing, on the 5 KB message: Postfix's own cost of any milter.
+if [ "${SKIP_PLAIN:-0}" != 1 ]; then
+noop_port=$(free_port)
+cg_spawn filter python3 bench/milter/noop-milter.py 127.0.0.1 "$noop_port" &
+noop_pid=$!
+wait_port "$noop_port"
+run "5 KB, no-op milter" "$root/5k.eml" "inet:127.0.0.1:$noop_port"
+kill -TERM "$noop_pid"; wait "$noop_pid" 2>/dev/null || true
+fi
+
+# PROFILE=1: the JIT's code is named in /tmp/perf-PID.map for perf (W^X off, or perf cannot read it).
+profile_env=()
+[ "${PROFILE:-0}" = 1 ] && profile_env=(DOTNET_PerfMapEnabled=1 DOTNET_EnableWriteXorExecute=0 DOTNET_ReadyToRun=0)
+# MILTER_ENV="NAME=value ...": runtime settings for our milter only, to try them.
+read -r -a milter_env <<<"${MILTER_ENV:-}"
+profile_env+=("${milter_env[@]}")
+cg_spawn filter env "${profile_env[@]}" "$dmarc" milter --listen "inet:127.0.0.1:$milter_port" --config "$root/dmarc.json" --db "$root/dmarc.db" 2>"$root/milter.log" &
 milter_pid=$!
 measured=("$milter_pid")
-sleep 2
+wait_port "$milter_port"
+run "5 KB, dmarc milter (warm-up, 500)" "$root/5k.eml" "inet:127.0.0.1:$milter_port" 500
+if [ "${PROFILE:-0}" = 1 ]; then
+  perf record -F 499 -g -p "$milter_pid" -o "$root/milter.perf" 2>/dev/null &
+  perf_pid=$!
+fi
 run "5 KB, dmarc milter" "$root/5k.eml" "inet:127.0.0.1:$milter_port"
+if [ "${PROFILE:-0}" = 1 ]; then
+  kill -INT "$perf_pid"; wait "$perf_pid" 2>/dev/null || true
+  perf script -i "$root/milter.perf" 2>/dev/null | python3 bench/perf-stages.py milter "${PROFILE_DETAIL:-0}"
+fi
 run "100 KB + attachment, dmarc milter" "$root/100k.eml" "inet:127.0.0.1:$milter_port"
 grep -c "fail\|error" "$root/milter.log" >/dev/null && grep -i "fail\|error" "$root/milter.log" | head -5 || true
 # Every verdict should say pass three times: the checks really ran.

@@ -1,6 +1,7 @@
 using DmarcAnalyzer.Analysis;
 using DmarcAnalyzer.Analysis.Enrichment;
 using DmarcAnalyzer.Charts;
+using DmarcAnalyzer.Storage;
 using Microsoft.Data.Sqlite;
 
 namespace DmarcAnalyzer.Tests.Analysis.Enrichment;
@@ -141,6 +142,50 @@ public sealed class EnrichedAnalysisTests : IDisposable
         var html = await File.ReadAllTextAsync(written.IndexPath, TestContext.Current.CancellationToken);
         Assert.Contains("<td data-label=\"service\">Example Mail Co (ESP/marketing)</td><td data-label=\"network (AS)\">AS64500 Example Mail Co</td><td data-label=\"country\">DE</td>", html);
         Assert.Contains("known service, not authorised", html);
+    }
+
+    [Fact]
+    public async Task TheReportAndTheExportRecogniseAServiceByItsDkimSigningDomain()
+    {
+        await using var store = await TestStore.CreateAsync();
+        await store.AddReportAsync("example.com", Monday,
+        [
+            // Unaligned: the service signs with its own domain only (a further signature, in record_dkim).
+            new("192.0.2.20", 70, DkimEval: "fail", SpfEval: "fail", Dkim: [("example.com", "fail"), ("esp-mailer.example", "pass")]),
+            // Aligned: the customer's signature and the service's own, the first in the record's row.
+            new("192.0.2.21", 30, Dkim: [("esp-mailer.example", "pass"), ("example.com", "pass")]),
+            // A failing signature of the service's domain says nothing.
+            new("192.0.2.22", 5, DkimEval: "fail", SpfEval: "fail", Dkim: [("esp-mailer.example", "fail")]),
+            // Nor does a passing signature of the From domain's own, however the catalogue lists it.
+            new("192.0.2.23", 4, DkimEval: "fail", SpfEval: "fail", HeaderFrom: "mail.example.com", Dkim: [("example.com", "pass")]),
+        ]);
+        var path = _folder.File("services.tsv");
+        File.WriteAllLines(path,
+        [
+            "dkim\tesp-mailer.example\tExample ESP\tmarketing\ttest",
+            "dkim\texample.com\tExample itself\tmailbox\ttest",
+        ]);
+        var enricher = new SourceEnricher(NetworkDatabases.None, ServiceCatalogue.Load(path));
+
+        var d = Assert.Single((await AnalyzeAsync(store, enricher)).Domains);
+
+        var unaligned = d.Sources.Single(s => s.Ip == "192.0.2.20");
+        Assert.Equal("Example ESP", unaligned.Sender);
+        Assert.Equal(ServiceType.Marketing, unaligned.Service?.Type);
+        Assert.Equal(70, d.Total.Of(SenderClass.KnownService));
+        Assert.Equal("Example ESP", d.Sources.Single(s => s.Ip == "192.0.2.21").Service?.Name);
+        Assert.Null(d.Sources.Single(s => s.Ip == "192.0.2.22").Service);
+        Assert.Null(d.Sources.Single(s => s.Ip == "192.0.2.23").Service);
+        Assert.StartsWith("Example ESP sends ", Assert.Single(d.Readiness.ToFix).Advice);
+
+        var exported = new Dictionary<string, string?>();
+        await foreach (var row in RecordEnrichment.EnrichAsync(new Dictionary<string, PtrCacheEntry>(), enricher,
+                           new ExportQueries(store.Db).RecordsAsync(TestContext.Current.CancellationToken), TestContext.Current.CancellationToken))
+            exported[row.SourceIp] = row.Service;
+        Assert.Equal("Example ESP", exported["192.0.2.20"]);
+        Assert.Equal("Example ESP", exported["192.0.2.21"]);
+        Assert.Null(exported["192.0.2.22"]);
+        Assert.Null(exported["192.0.2.23"]);
     }
 
     private static async Task<long> CountAsync(SqliteConnection db, string sql)

@@ -18,6 +18,26 @@ public sealed class ServiceCatalogueTests
         Assert.Equal(lines.Count, ServiceCatalogue.BuiltIn.Count);
     }
 
+    [Fact]
+    public void EveryBuiltInLineNamesTheVendorPageThatConfirmsItOrSaysItIsUnchecked()
+    {
+        var lines = ServiceCatalogue.BuiltInLines()
+            .Select((text, i) => ServiceCatalogue.ParseLine(text, $"services.tsv:{i + 1}"))
+            .OfType<ServiceCatalogue.Line>()
+            .ToList();
+
+        Assert.All(lines, l => Assert.True(
+            l.Service.Source.StartsWith("https://", StringComparison.Ordinal) || l.Service.Source.StartsWith("unchecked: ", StringComparison.Ordinal),
+            $"{l.Kind} {l.Key}: {l.Service.Source}"));
+        var confirmed = lines.Where(l => l.Service.Source.StartsWith("https://", StringComparison.Ordinal)).Select(l => (l.Kind, l.Key)).ToHashSet();
+        // The biggest senders are confirmed on their own pages.
+        Assert.All(
+            [(ServiceKey.Ptr, "google.com"), (ServiceKey.Ptr, "protection.outlook.com"), (ServiceKey.Ptr, "amazonses.com"),
+             (ServiceKey.Ptr, "sendgrid.net"), (ServiceKey.Ptr, "mcsv.net"), (ServiceKey.Dkim, "amazonses.com"), (ServiceKey.Dkim, "onmicrosoft.com"),
+             (ServiceKey.Dkim, "gappssmtp.com")],
+            key => Assert.Contains(key, confirmed));
+    }
+
     [Theory]
     [InlineData("mail-sor-f41.google.com", "Google (Gmail, Google Workspace)", "mailbox")]
     [InlineData("mail-am6eur05on2100.outbound.protection.outlook.com", "Microsoft 365 (Exchange Online)", "mailbox")]
@@ -41,11 +61,21 @@ public sealed class ServiceCatalogueTests
     {
         var catalogue = ServiceCatalogue.BuiltIn;
 
-        Assert.Equal("Amazon SES", catalogue.Match("a1.smtp-out.amazonses.com", 16509, "mcsv.net")?.Name);
-        Assert.Equal("Mailchimp", catalogue.Match(null, 16509, "mcsv.net")?.Name);
+        Assert.Equal("Amazon SES", catalogue.Match("a1.smtp-out.amazonses.com", 16509, ["mcsv.net"])?.Name);
+        Assert.Equal("Mailchimp", catalogue.Match(null, 16509, ["mcsv.net"])?.Name);
         Assert.Equal(ServiceType.Hosting, catalogue.Match(null, 16509)?.Type);
-        Assert.Null(catalogue.Match("host.example.net", 64500, "example.org"));
+        Assert.Null(catalogue.Match("host.example.net", 64500, ["example.org"]));
         Assert.Null(catalogue.Match("com", null));
+    }
+
+    [Fact]
+    public void TheFirstListedSigningDomainWinsAndUnlistedOnesArePassedOver()
+    {
+        var catalogue = ServiceCatalogue.BuiltIn;
+
+        Assert.Equal("Mailchimp", catalogue.Match(null, null, ["customer.example", "mcsv.net", "sendgrid.net"])?.Name);
+        Assert.Equal("SendGrid (Twilio)", catalogue.Match(null, null, ["sendgrid.net", "mcsv.net"])?.Name);
+        Assert.Null(catalogue.Match(null, null, ["customer.example", "other.example"]));
     }
 
     [Fact]

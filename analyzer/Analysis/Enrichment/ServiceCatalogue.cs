@@ -49,6 +49,9 @@ internal sealed class ServiceCatalogue
 
     public int Count => _byDomain.Count + _byAsn.Count + _byDkim.Count;
 
+    /// <summary>Whether any line recognises a source by its DKIM signing domain.</summary>
+    public bool HasDkimLines => _byDkim.Count > 0;
+
     /// <summary>The built-in lines, then the user's file when one is named; a bad line is a <see cref="FormatException"/> naming it.</summary>
     public static ServiceCatalogue Load(string? userFile)
     {
@@ -150,15 +153,23 @@ internal sealed class ServiceCatalogue
 
     /// <summary>
     /// The service of a source: by its forward-confirmed PTR name (the longest listed domain it is or is under),
-    /// else by a verified DKIM signing domain, else by its AS number. The name is the surest: an AS number
-    /// can hold many customers, which is why hosting networks are listed by ASN and senders mostly by name.
+    /// else by the first of its verified DKIM signing domains that is listed (or under a listed one), else by its
+    /// AS number. The name is the surest: an AS number can hold many customers, which is why hosting networks are
+    /// listed by ASN and senders mostly by name. The one rule for the report, the digest and the export: each
+    /// passes the signing domains in its own order of weight (a source's by messages, a record's as reported).
     /// </summary>
-    public Service? Match(string? ptrName, long? asn, string? dkimDomain = null)
+    public Service? Match(string? ptrName, long? asn, IEnumerable<string>? dkimDomains = null)
     {
         if (ptrName is not null && Suffix(_byDomain, ptrName) is { } byName)
             return byName;
-        if (dkimDomain is not null && Suffix(_byDkim, dkimDomain) is { } byDkim)
-            return byDkim;
+        if (dkimDomains is not null && _byDkim.Count > 0)
+        {
+            foreach (var domain in dkimDomains)
+            {
+                if (Suffix(_byDkim, domain) is { } byDkim)
+                    return byDkim;
+            }
+        }
         return asn is { } number && _byAsn.TryGetValue(number, out var byAsn) ? byAsn : null;
     }
 

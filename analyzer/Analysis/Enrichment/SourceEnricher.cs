@@ -46,9 +46,12 @@ internal sealed class SourceEnricher(NetworkDatabases networks, ServiceCatalogue
         return facts;
     }
 
-    /// <summary>The facts of one source from its network, its forward-confirmed PTR name and a verified DKIM signing domain.</summary>
-    public SourceFacts Facts(NetworkFacts network, string? ptrName, string? dkimDomain = null) =>
-        new(network, Catalogue.Match(ptrName, network.Asn, dkimDomain));
+    /// <summary>
+    /// The facts of one source from its network, its forward-confirmed PTR name and its verified DKIM signing domains,
+    /// weightiest first (<see cref="ServiceCatalogue.Match"/>).
+    /// </summary>
+    public SourceFacts Facts(NetworkFacts network, string? ptrName, IEnumerable<string>? dkimDomains = null) =>
+        new(network, Catalogue.Match(ptrName, network.Asn, dkimDomains));
 
     /// <summary>For export: one address at a time, memoised by the caller; no store cache.</summary>
     public NetworkFacts Look(string ip) => Networks.Look(ip);

@@ -209,7 +209,10 @@ internal static class TlsReportReader
         if (string.IsNullOrWhiteSpace(type))
             throw new ReportFormatException("a policy of the SMTP TLS report has no policy-type (RFC 8460 section 4.4)");
         var typeText = type.Trim().ToLowerInvariant();
-        return new TlsPolicyResult(TlsNames.PolicyType(typeText), typeText, strings, Domain(domain), mxHosts, success, failure, details);
+        var policyDomain = Domain(domain);
+        if (policyDomain is not null && !DomainName.IsValid(policyDomain))
+            throw new ReportFormatException($"policy-domain \"{Shorten(domain!)}\" is not a domain name (RFC 8460 section 4.4)");
+        return new TlsPolicyResult(TlsNames.PolicyType(typeText), typeText, strings, policyDomain, mxHosts, success, failure, details);
     }
 
     private static TlsFailureDetail ReadFailureDetail(ref Utf8JsonReader reader, Counts counts)
@@ -324,7 +327,7 @@ internal static class TlsReportReader
                 throw new ReportFormatException($"{name} is not a whole number of sessions");
         }
         if (value is < 0 or > ReportCount.Max)
-            throw new ReportFormatException($"{name} {value} is not a number of sessions from 0 to {ReportCount.Max:N0}");
+            throw new ReportFormatException(value < 0 ? $"{name} {value} is negative" : $"{name} {value} is more than {ReportCount.Max:N0} sessions");
         return value;
     }
 

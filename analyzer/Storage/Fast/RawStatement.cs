@@ -40,6 +40,17 @@ internal sealed class RawStatement : IDisposable
         _bound[index] = null;
     }
 
+    public void Bind(int index, long? value)
+    {
+        if (value is { } number)
+            Bind(index, number);
+        else
+        {
+            Check(SqliteNative.BindNull(_handle, index));
+            _bound[index] = null;
+        }
+    }
+
     public void Bind(int index, string? value)
     {
         var bound = value ?? (object)DBNull.Value;

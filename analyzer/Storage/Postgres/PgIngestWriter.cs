@@ -26,6 +26,25 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
         await using var transaction = await connection.BeginTransactionAsync(ct);
         if (await InsertReportAsync(connection, transaction, header, source, ct) is not { } reportId)
             return null;
+        var stored = await InsertRecordsAsync(connection, transaction, reportId, records, ct);
+        await using (var update = Pg.Command(connection, "UPDATE reports SET raw_gzip = @raw WHERE id = @id", transaction))
+        {
+            Pg.Add(update, "raw", Gzip(xml));
+            Pg.Add(update, "id", reportId);
+            await update.ExecuteNonQueryAsync(ct);
+        }
+        beforeCommit?.Invoke();
+        await transaction.CommitAsync(ct);
+        return stored;
+    }
+
+    /// <summary>
+    /// Stores the records of report <paramref name="reportId"/> and their summed result counts, inside the caller's
+    /// transaction (ingest, and <c>dmarc reparse</c> replacing a report's rows); the number of records stored.
+    /// </summary>
+    internal static async Task<long> InsertRecordsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long reportId,
+        IEnumerable<ReportRecord> records, CancellationToken ct)
+    {
         var counts = new ResultCounts();
         long stored = 0;
         foreach (var batch in records.Chunk(BatchSize))
@@ -37,14 +56,6 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
             stored += batch.Length;
         }
         await InsertCountsAsync(connection, transaction, reportId, counts, ct);
-        await using (var update = Pg.Command(connection, "UPDATE reports SET raw_gzip = @raw WHERE id = @id", transaction))
-        {
-            Pg.Add(update, "raw", Gzip(xml));
-            Pg.Add(update, "id", reportId);
-            await update.ExecuteNonQueryAsync(ct);
-        }
-        beforeCommit?.Invoke();
-        await transaction.CommitAsync(ct);
         return stored;
     }
 

@@ -63,12 +63,12 @@ internal sealed class PgRecordQueries(NpgsqlDataSource source) : IRecordQueries
     public async Task<IReadOnlyList<StoredReport>> ReportsAsync(RecordFilter filter, CancellationToken ct)
     {
         await using var connection = await source.OpenConnectionAsync(ct);
-        await using var command = Command(connection, $"SELECT id, domain, begin_utc, org_name, p, sp, np, testing FROM reports rp WHERE {PeriodWhere}", filter);
+        await using var command = Command(connection, $"SELECT id, domain, begin_utc, org_name, p, sp, np, testing, end_utc FROM reports rp WHERE {PeriodWhere}", filter);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var reports = new List<StoredReport>();
         while (await reader.ReadAsync(ct))
             reports.Add(new StoredReport(reader.GetInt64(0), reader.GetString(1), reader.GetInt64(2), reader.GetString(3),
-                Pg.Text(reader, 4), Pg.Text(reader, 5), Pg.Text(reader, 6), Pg.Text(reader, 7)));
+                Pg.Text(reader, 4), Pg.Text(reader, 5), Pg.Text(reader, 6), Pg.Text(reader, 7)) { EndUtc = reader.GetInt64(8) });
         return reports;
     }
 
@@ -131,6 +131,34 @@ internal sealed class PgRecordQueries(NpgsqlDataSource source) : IRecordQueries
             var length = Encoding.UTF8.GetBytes(text, ip);
             visit(report, ip.AsSpan(0, length), Math.Clamp(reader.GetInt64(2), 0, RecordQueries.MaxCount), reader.GetInt32(3));
         }
+    }
+
+    // As on SQLite: passing signatures of a domain unrelated to the From domain, from the record's row and from record_dkim.
+    // Each record's count capped as the records' are, the sums saturated as SQLite's caller saturates them.
+    private static readonly string SigningDomainsSql = $"""
+        SELECT source_ip, domain, least(sum(messages), {RecordQueries.MaxCount * 1_000})::bigint FROM (
+            SELECT r.source_ip, r.dkim_domain AS domain, least(greatest(r.count, 0), {RecordQueries.MaxCount}) AS messages
+              FROM reports rp JOIN records r ON r.report = rp.id
+             WHERE {PeriodWhere} AND {Is("r.dkim_result", "pass")} AND r.dkim_domain IS NOT NULL
+               AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")}
+            UNION ALL
+            SELECT r.source_ip, d.domain, least(greatest(r.count, 0), {RecordQueries.MaxCount})
+              FROM reports rp JOIN records r ON r.report = rp.id JOIN record_dkim d ON d.record = r.id
+             WHERE {PeriodWhere} AND d.result = 'pass' AND d.domain IS NOT NULL
+               AND NOT {FromDomainPass("d.result", "d.domain")}
+        ) AS signed
+        GROUP BY source_ip, domain
+        """;
+
+    public async Task<IReadOnlyList<SigningDomainCount>> SigningDomainsAsync(RecordFilter filter, CancellationToken ct)
+    {
+        await using var connection = await source.OpenConnectionAsync(ct);
+        await using var command = Command(connection, SigningDomainsSql, filter);
+        await using var reader = await command.ExecuteReaderAsync(ct);
+        var rows = new List<SigningDomainCount>();
+        while (await reader.ReadAsync(ct))
+            rows.Add(new SigningDomainCount(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        return rows;
     }
 
     public async Task<Dictionary<string, PtrCacheEntry>> PtrNamesAsync(CancellationToken ct)

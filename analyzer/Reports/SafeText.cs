@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace DmarcAnalyzer.Charts;
+namespace DmarcAnalyzer.Reports;
 
 /// <summary>
 /// Report strings are untrusted: this replaces what must not reach a page, a spreadsheet or a terminal with U+FFFD,
@@ -20,6 +20,16 @@ internal static class SafeText
         if (builder.Length >= maxLength && builder.Length < text.Length)
             builder.Append('…');
         return builder.ToString();
+    }
+
+    /// <summary>
+    /// <see cref="Clean"/> for what must stay one line (a terminal line, a contract line scripts parse, a subject, a
+    /// line of a text mail or chat message): tabs and line breaks go too, so a report cannot forge lines.
+    /// </summary>
+    public static string Line(string? text, int maxLength = 200)
+    {
+        var clean = Clean(text, maxLength);
+        return clean.AsSpan().IndexOfAny('\t', '\n', '\r') < 0 ? clean : clean.Replace('\t', ' ').Replace('\r', '\uFFFD').Replace('\n', '\uFFFD');
     }
 
     /// <summary>The whole text made safe, uncut (exports, which must keep everything the store holds).</summary>

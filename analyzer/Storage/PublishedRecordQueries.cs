@@ -1,0 +1,55 @@
+using System.Data.Common;
+
+namespace DmarcAnalyzer.Storage;
+
+/// <summary>The published_records table: each owned domain's DMARC and SPF record as last seen; the same SQL on SQLite and PostgreSQL.</summary>
+internal sealed class PublishedRecordQueries(DbConnection connection) : IPublishedRecordQueries
+{
+    public async Task<IReadOnlyList<PublishedRecord>> LastSeenAsync(CancellationToken ct)
+    {
+        await using var query = connection.CreateCommand();
+        query.CommandText = "SELECT domain, kind, text FROM published_records ORDER BY domain, kind";
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        var rows = new List<PublishedRecord>();
+        while (await reader.ReadAsync(ct))
+        {
+            if (Kind(reader.GetString(1)) is { } kind)
+                rows.Add(new PublishedRecord(reader.GetString(0), kind, reader.GetString(2)));
+        }
+        return rows;
+    }
+
+    public async Task SaveAsync(IReadOnlyList<PublishedRecord> seen, DateTimeOffset now, CancellationToken ct)
+    {
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        foreach (var record in seen)
+        {
+            await using var upsert = connection.CreateCommand();
+            upsert.Transaction = transaction;
+            upsert.CommandText = """
+                INSERT INTO published_records (domain, kind, text, seen_utc) VALUES (@domain, @kind, @text, @now)
+                ON CONFLICT (domain, kind) DO UPDATE SET text = excluded.text, seen_utc = excluded.seen_utc
+                """;
+            Sql.Add(upsert, "@domain", record.Domain);
+            Sql.Add(upsert, "@kind", Word(record.Kind));
+            Sql.Add(upsert, "@text", record.Text);
+            Sql.Add(upsert, "@now", now.ToUnixTimeSeconds());
+            await upsert.ExecuteNonQueryAsync(ct);
+        }
+        await transaction.CommitAsync(ct);
+    }
+
+    private static string Word(PublishedRecordKind kind) => kind switch
+    {
+        PublishedRecordKind.Dmarc => "dmarc",
+        PublishedRecordKind.Spf => "spf",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
+
+    private static PublishedRecordKind? Kind(string word) => word switch
+    {
+        "dmarc" => PublishedRecordKind.Dmarc,
+        "spf" => PublishedRecordKind.Spf,
+        _ => null,
+    };
+}
