@@ -358,6 +358,59 @@ public sealed partial class PostgresStoreTests(PostgresCluster cluster) : IClass
         Assert.Equal(said[0], said[1]);
     }
 
+    [Fact]
+    public async Task TheDashboardServesItsAdministrationFromPostgres()
+    {
+        var url = await cluster.CreateDatabaseAsync();
+        Assert.Equal(0, (await DmarcProcess.RunAsync(_folder.Path, "ingest", Samples, "--db", url)).ExitCode);
+        var clock = new Web.ManualClock(new DateTimeOffset(2026, 3, 2, 12, 0, 0, TimeSpan.Zero));
+        await using (var store = await Store.OpenAsync(url, Ct))
+        {
+            await store.Users.SaveAsync(Web.DashboardHarness.AdminName, UserRole.Admin, DmarcAnalyzer.Web.PasswordHash.Hash(Web.DashboardHarness.Password, 1000),
+                clock.Now, Ct);
+            await store.Alerts.RecordAsync([(new AlertQueries.FiredAlert("silence", "*", ""), "no report stored for 3 days")], clock.Now, Ct);
+        }
+        var app = DmarcAnalyzer.Web.DashboardServer.Build(new DmarcAnalyzer.Web.ServeOptions("http://127.0.0.1:0", url, DmarcAnalyzer.Analysis.KnownSenders.None)
+        {
+            Time = clock,
+            KeysFolder = _folder.File("keys"),
+        });
+        await app.StartAsync(Ct);
+        try
+        {
+            using var admin = new HttpClient(new HttpClientHandler { CookieContainer = new System.Net.CookieContainer(), AllowAutoRedirect = false })
+            {
+                BaseAddress = new Uri(DmarcAnalyzer.Web.DashboardServer.Addresses(app).Single()),
+            };
+            Task<HttpResponseMessage> PostAsync(string page, string action, Dictionary<string, string> fields) =>
+                Web.DashboardHarness.PostFormAsync(admin, page, action, fields);
+            Assert.Equal(System.Net.HttpStatusCode.Redirect,
+                (await Web.DashboardHarness.SignInAsync(admin, "ALICE", Web.DashboardHarness.Password)).StatusCode);
+            Assert.Contains("<h2>Open alerts (1)</h2>", await admin.GetStringAsync("/", Ct));
+
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, (await PostAsync("/senders", "/senders", new() { ["name"] = "partner", ["value"] = "192.0.2.7" })).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Conflict, (await PostAsync("/senders", "/senders", new() { ["name"] = "other", ["value"] = "192.0.2.7/32" })).StatusCode);
+            Assert.Contains("<code>192.0.2.7/32</code>", await admin.GetStringAsync("/senders", Ct));
+
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, (await PostAsync("/users", "/users",
+                new() { ["name"] = "bob", ["role"] = "viewer", ["password"] = "bob's long password" })).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Conflict, (await PostAsync("/users", "/users",
+                new() { ["name"] = "BOB", ["role"] = "admin", ["password"] = "another long password" })).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Conflict, (await PostAsync("/users", "/users/disable", new() { ["name"] = "alice" })).StatusCode);
+            Assert.Equal(System.Net.HttpStatusCode.Redirect, (await PostAsync("/users", "/users/disable", new() { ["name"] = "Bob" })).StatusCode);
+            Assert.Contains("<span class=\"badge v-not\">disabled</span>", await admin.GetStringAsync("/users", Ct));
+        }
+        finally
+        {
+            await app.StopAsync(CancellationToken.None);
+            await app.DisposeAsync();
+        }
+        await using var after = await Store.OpenAsync(url, Ct);
+        var audit = await after.Audit.NewestAsync(20, Ct);
+        foreach (var action in new[] { "known sender added", "user added", "user disabled" })
+            Assert.Contains(audit, a => a.Actor == Web.DashboardHarness.AdminName && a.Action == action);
+    }
+
     /// <summary>What the dashboard's queries give, as text to compare.</summary>
     private static async Task<string> DashboardAsync(Store store)
     {

@@ -16,7 +16,9 @@ internal static class PgDatabase
         var source = NpgsqlDataSource.Create(StoreLocation.Postgres(database));
         try
         {
-            await MigrateAsync(source, ct);
+            // A store already up to date (every open but the first) is only read: no lock, no write.
+            if (await VersionAsync(source, ct) != PgSchema.Migrations.Count)
+                await MigrateAsync(source, ct);
             return source;
         }
         catch
