@@ -20,9 +20,16 @@ internal sealed class ReportDetailQueries(DbConnection connection)
         await using var head = connection.CreateCommand();
         head.CommandText = "SELECT org_name, email, report_id, domain, begin_utc, end_utc, p, sp, np, source FROM reports WHERE id = @id";
         Sql.Add(head, "@id", id);
-        await using var h = await head.ExecuteReaderAsync(ct);
-        if (!await h.ReadAsync(ct))
-            return null;
+        ReportDetail detail;
+        // Read whole before the records are asked for: PostgreSQL runs one command at a time on a connection.
+        await using (var h = await head.ExecuteReaderAsync(ct))
+        {
+            if (!await h.ReadAsync(ct))
+                return null;
+            detail = new ReportDetail(id, h.GetString(0), Text(h, 1), h.GetString(2), h.GetString(3),
+                DateTimeOffset.FromUnixTimeSeconds(h.GetInt64(4)), DateTimeOffset.FromUnixTimeSeconds(h.GetInt64(5)),
+                Text(h, 6), Text(h, 7), Text(h, 8), h.GetString(9), []);
+        }
 
         await using var body = connection.CreateCommand();
         body.CommandText = """
@@ -36,9 +43,7 @@ internal sealed class ReportDetailQueries(DbConnection connection)
         while (await r.ReadAsync(ct))
             records.Add(new ReportDetailRecord(r.GetString(0), r.GetInt64(1), Text(r, 2), Text(r, 3), Text(r, 4), Text(r, 5),
                 Text(r, 6), Text(r, 7), Text(r, 8), Text(r, 9)));
-        return new ReportDetail(id, h.GetString(0), Text(h, 1), h.GetString(2), h.GetString(3),
-            DateTimeOffset.FromUnixTimeSeconds(h.GetInt64(4)), DateTimeOffset.FromUnixTimeSeconds(h.GetInt64(5)),
-            Text(h, 6), Text(h, 7), Text(h, 8), h.GetString(9), records);
+        return detail with { Records = records };
     }
 
     private static string? Text(DbDataReader reader, int i) => reader.IsDBNull(i) ? null : reader.GetString(i);

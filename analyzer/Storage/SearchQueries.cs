@@ -28,7 +28,7 @@ internal sealed class SearchQueries(DbConnection connection)
             SELECT ip, max(name) FROM (
                 SELECT DISTINCT source_ip AS ip, NULL AS name FROM records WHERE source_ip >= @text AND source_ip < @text || '~'
                 UNION ALL
-                SELECT ip, name FROM ptr_cache WHERE lower(name) LIKE lower(@like) ESCAPE '\')
+                SELECT ip, name FROM ptr_cache WHERE lower(name) LIKE lower(@like) ESCAPE '\') AS found
             GROUP BY ip ORDER BY ip LIMIT @limit
             """, text, like))
         await using (var reader = await query.ExecuteReaderAsync(ct))
