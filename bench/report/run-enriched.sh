@@ -1,12 +1,12 @@
 #!/bin/sh
 # Times `dmarc report` over the store of run.sh with both network databases and the built-in service catalogue
 # (issue 22): the first run looks every distinct source up and caches it in the store, the next ones read the cache.
-# usage: bench/report/run-enriched.sh [WORKDIR]   (default /tmp/dmarc-bench-report; run.sh makes the store)
+# usage: [DMARC_BIN=DIR] bench/report/run-enriched.sh [WORKDIR]   (default /tmp/dmarc-bench-report; run.sh makes the store)
 set -eu
 here=$(cd "$(dirname "$0")" && pwd)
 work=${1:-/tmp/dmarc-bench-report}
 "$here/run.sh" "$work" >/dev/null
-dmarc="$work/dmarc/dmarc"
+dmarc="${DMARC_BIN:-$work/dmarc}/dmarc"
 perl "$here/make-mmdb.pl" "$work/asn.mmdb" "$work/country.mmdb"
 printf '{ "Enrichment": { "AsnDatabase": "%s", "CountryDatabase": "%s" } }\n' "$work/asn.mmdb" "$work/country.mmdb" > "$work/enrich.json"
 "$dmarc" enrich check --config "$work/enrich.json"

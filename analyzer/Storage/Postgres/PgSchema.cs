@@ -338,5 +338,19 @@ internal static class PgSchema
         );
         ALTER TABLE users ADD COLUMN disabled_utc bigint;
         """,
+        // SQLite's AFTER UPDATE trigger as PostgreSQL's: a row trigger that counts the change on the row being written.
+        """
+        ALTER TABLE users ADD COLUMN stamp bigint NOT NULL DEFAULT 0;
+        CREATE FUNCTION users_stamp() RETURNS trigger LANGUAGE plpgsql AS $$
+        BEGIN
+            IF OLD.role IS DISTINCT FROM NEW.role OR OLD.password_hash IS DISTINCT FROM NEW.password_hash
+               OR OLD.disabled_utc IS DISTINCT FROM NEW.disabled_utc THEN
+                NEW.stamp := OLD.stamp + 1;
+            END IF;
+            RETURN NEW;
+        END $$;
+        CREATE TRIGGER users_stamp BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION users_stamp();
+        CREATE INDEX sign_in_failures_time ON sign_in_failures (time_utc);
+        """,
     ];
 }
