@@ -5,7 +5,7 @@ using DmarcAnalyzer.Tests.Auth;
 
 namespace DmarcAnalyzer.Tests.Analysis;
 
-/// <summary>The record-changed and tls-failures rules: each fires on what calls for it and stays quiet otherwise.</summary>
+/// <summary>The record-changed (DMARC, SPF, DKIM selectors) and tls-failures rules: each fires on what calls for it and stays quiet otherwise.</summary>
 public sealed class RecordAndTlsAlertTests
 {
     private static CancellationToken Ct => TestContext.Current.CancellationToken;
@@ -98,6 +98,31 @@ public sealed class RecordAndTlsAlertTests
 
         var broken = Assert.Single(await RunAsync(store, dns));
         Assert.Equal("_dmarc.example.com has 2 DMARC records; receivers ignore them all (RFC 9989)", broken.Text);
+    }
+
+    [Fact]
+    public async Task ADkimSelectorSeenPassingThatNoLongerResolvesFiresAndOneThatDoesNot()
+    {
+        await using var store = await TestStore.CreateAsync();
+        await store.AddReportAsync("example.com", Today.AddDays(-2), [new("192.0.2.1", 100, Dkim: [("example.com", "pass")])]);
+        await using (var db = await Database.OpenAsync(store.DatabasePath, Ct))
+        {
+            await using var selectors = db.CreateCommand();
+            selectors.CommandText = "UPDATE records SET dkim_selector = 'gone'";
+            await selectors.ExecuteNonQueryAsync(Ct);
+        }
+
+        var alert = Assert.Single(await RunAsync(store, Published("v=DMARC1; p=none")));
+        Assert.Equal("alert: record-changed example.com: DKIM selector gone._domainkey.example.com, seen passing in reports up to " +
+                     $"{Today.AddDays(-2):yyyy-MM-dd}, now does not exist (NXDOMAIN); mail still signed with it fails DKIM", alert.Line);
+
+        var usable = Published("v=DMARC1; p=none").Txt("gone._domainkey.example.com", "v=DKIM1; k=rsa; p=MIIBIjANBgkq");
+        Assert.Empty(await RunAsync(store, usable));
+        var revoked = Assert.Single(await RunAsync(store, Published("v=DMARC1; p=none").Txt("gone._domainkey.example.com", "v=DKIM1; p=")));
+        Assert.EndsWith("now has no usable key: key revoked (empty p=); mail still signed with it fails DKIM", revoked.Text);
+        Assert.Empty(await RunAsync(store, usable));
+        var broken = Assert.Single(await RunAsync(store, Published("v=DMARC1; p=none").Txt("gone._domainkey.example.com", "v=DKIM1; k=dsa; p=MIIB")));
+        Assert.EndsWith("now has no usable key: unknown key type k=dsa; mail still signed with it fails DKIM", broken.Text);
     }
 
     [Fact]

@@ -276,6 +276,37 @@ public class AttachmentStripperTests
     }
 
     [Fact]
+    public async Task NamesAreListedOnOneLineWithoutControlsOrDirectionOverrides()
+    {
+        var (_, reparsed) = await StripAsync("""
+            Content-Type: multipart/mixed; boundary=m
+
+            --m
+            Content-Type: text/plain
+
+            body
+            --m
+            Content-Type: application/octet-stream
+            Content-Disposition: attachment; filename*=UTF-8''invoice%E2%80%AEgpj.exe
+
+            x
+            --m
+            Content-Type: application/octet-stream
+            Content-Disposition: attachment; filename*=UTF-8''a%0D%0A- fake.pdf%1B%5B2J
+
+            y
+            --m--
+            """);
+
+        var list = await ListTextAsync(reparsed);
+        Assert.Contains("- invoice\uFFFDgpj.exe (application/octet-stream, 1 bytes)", list);
+        Assert.Contains("- a\uFFFD\uFFFD- fake.pdf\uFFFD[2J (application/octet-stream, 1 bytes)", list);
+        Assert.DoesNotContain("\u202E", list, StringComparison.Ordinal);
+        Assert.DoesNotContain("\u001B", list, StringComparison.Ordinal);
+        Assert.DoesNotContain("\n- fake.pdf", list, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task NonAsciiListFileNameIsEncodedPerRfc2231()
     {
         var message = await MimeText.ParseAsync("Content-Type: application/zip\n\nPK");

@@ -237,11 +237,15 @@ public sealed class DashboardAdministrationTests
             new() { ["name"] = "BOB", ["role"] = "admin", ["password"] = "another long password" })).StatusCode);
         Assert.DoesNotContain("pbkdf2", await admin.GetStringAsync("/users", Ct));
 
-        using var bob = server.Client();
-        Assert.Equal(HttpStatusCode.Redirect, (await DashboardHarness.SignInAsync(bob, "bob", "bob's long password")).StatusCode);
-        Assert.Equal(HttpStatusCode.Forbidden, (await bob.GetAsync("/users", Ct)).StatusCode);
+        using var bobViewer = server.Client();
+        Assert.Equal(HttpStatusCode.Redirect, (await DashboardHarness.SignInAsync(bobViewer, "bob", "bob's long password")).StatusCode);
+        Assert.Equal(HttpStatusCode.Forbidden, (await bobViewer.GetAsync("/users", Ct)).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await DashboardHarness.PostFormAsync(admin, "/users", "/users/role",
             new() { ["name"] = "bob", ["role"] = "admin" })).StatusCode);
+        // A new role is a new session.
+        Assert.Equal(HttpStatusCode.Redirect, (await bobViewer.GetAsync("/users", Ct)).StatusCode);
+        using var bob = server.Client();
+        Assert.Equal(HttpStatusCode.Redirect, (await DashboardHarness.SignInAsync(bob, "bob", "bob's long password")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await bob.GetAsync("/users", Ct)).StatusCode);
 
         Assert.Equal(HttpStatusCode.Redirect, (await DashboardHarness.PostFormAsync(admin, "/users", "/users/disable", new() { ["name"] = "bob" })).StatusCode);

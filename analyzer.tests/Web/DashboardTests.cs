@@ -48,6 +48,13 @@ public sealed class DashboardTests
         foreach (var page in ReadPages)
             Assert.Equal(HttpStatusCode.OK, (await client.GetAsync(page, TestContext.Current.CancellationToken)).StatusCode);
         Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/audit", TestContext.Current.CancellationToken)).StatusCode);
+        // Raw failures are strangers' mail: signed-in users only, and the page offers no link to anyone else.
+        var raw = await client.GetAsync("/failures/1/raw", TestContext.Current.CancellationToken);
+        Assert.Equal(HttpStatusCode.Redirect, raw.StatusCode);
+        Assert.StartsWith("/signin", raw.Headers.Location!.PathAndQuery);
+        var failures = await client.GetStringAsync("/failures", TestContext.Current.CancellationToken);
+        Assert.Contains("broken.xml.gz", failures);
+        Assert.DoesNotContain("/failures/1/raw", failures);
         Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/users", TestContext.Current.CancellationToken)).StatusCode);
         var request = await DashboardHarness.PostFormAsync(client, "/signin", "/exceptions",
             new() { ["sender"] = "partner.example", ["reason"] = "anonymous" });
@@ -98,6 +105,34 @@ public sealed class DashboardTests
         Assert.Equal("attachment", raw.Content.Headers.ContentDisposition!.DispositionType);
         Assert.Equal([1, 2, 3, 0xFF], await raw.Content.ReadAsByteArrayAsync(TestContext.Current.CancellationToken));
         Assert.Equal(HttpStatusCode.NotFound, (await viewer.GetAsync("/failures/2/raw", TestContext.Current.CancellationToken)).StatusCode);
+        var audit = Assert.Single(await new AuditQueries(server.Store.Db).NewestAsync(10, TestContext.Current.CancellationToken), a => a.Action == "failure downloaded");
+        Assert.Equal((DashboardHarness.ViewerName, "failure downloaded", "1", "broken.xml.gz"), (audit.Actor, audit.Action, audit.Subject, audit.Detail));
+    }
+
+    [Fact]
+    public async Task FailuresArePagedNewestFirst()
+    {
+        var ct = TestContext.Current.CancellationToken;
+        await using var server = await DashboardHarness.StartAsync(fill: async store =>
+        {
+            await using var writer = new IngestWriter(store.Db);
+            for (var i = 1; i <= 2 * FailuresPage.PageSize + 50; i++)
+                await writer.AddFailureAsync($"junk-{i}.eml", "not a report", new RawInput(new byte[] { (byte)i }, 1), ct);
+        });
+        using var viewer = await server.SignedInAsync(DashboardHarness.ViewerName);
+        var shown = new List<long>();
+        string? next = "/failures";
+        while (next is not null)
+        {
+            var page = await viewer.GetStringAsync(next, ct);
+            Assert.Contains("250 inputs could not be read", page);
+            var ids = System.Text.RegularExpressions.Regex.Matches(page, "href=\"/failures/([0-9]+)/raw\"").Select(m => long.Parse(m.Groups[1].Value)).ToList();
+            Assert.InRange(ids.Count, 1, FailuresPage.PageSize);
+            shown.AddRange(ids);
+            var older = System.Text.RegularExpressions.Regex.Match(page, "href=\"(/failures\\?before=[0-9]+)\" rel=\"next\"");
+            next = older.Success ? older.Groups[1].Value : null;
+        }
+        Assert.Equal(Enumerable.Range(1, 250).Select(i => (long)i).Reverse(), shown);
     }
 
     [Fact]
@@ -205,7 +240,7 @@ public sealed class DashboardTests
     }
 
     [Fact]
-    public async Task UsersAddedWhileTheServerRunsCanSignInAndRemovedOnesAreSignedOut()
+    public async Task UsersAddedWhileTheServerRunsCanSignInAndChangedOnesSignInAgain()
     {
         await using var server = await DashboardHarness.StartAsync();
         var ct = TestContext.Current.CancellationToken;
@@ -216,7 +251,10 @@ public sealed class DashboardTests
         Assert.Equal(HttpStatusCode.Forbidden, (await client.GetAsync("/audit", ct)).StatusCode);
 
         await new UserQueries(server.Store.Db).SaveAsync("newcomer", UserRole.Admin, PasswordHash.Hash("newcomer password", 1000), server.Clock.Now, ct);
-        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/audit", ct)).StatusCode);
+        Assert.Equal(HttpStatusCode.Redirect, (await client.GetAsync("/audit", ct)).StatusCode);
+        using var again = server.Client();
+        Assert.Equal(HttpStatusCode.Redirect, (await DashboardHarness.SignInAsync(again, "newcomer", "newcomer password")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await again.GetAsync("/audit", ct)).StatusCode);
     }
 
     [Fact]
@@ -243,7 +281,7 @@ public sealed class DashboardTests
     }
 
     /// <summary>Signs in without a cookie jar, carrying the anti-forgery cookie by hand, and returns the sign-in cookie as set.</summary>
-    private static async Task<string> AuthCookieAsync(DashboardHarness server, Dictionary<string, string> headers)
+    internal static async Task<string> AuthCookieAsync(DashboardHarness server, Dictionary<string, string> headers)
     {
         var ct = TestContext.Current.CancellationToken;
         using var client = new HttpClient(new HttpClientHandler { UseCookies = false, AllowAutoRedirect = false }) { BaseAddress = server.Address };

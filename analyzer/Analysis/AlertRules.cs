@@ -35,7 +35,7 @@ internal static class AlertRules
         IReadOnlyList<PublishedRecord> seen = [];
         if (sources.Dns is { } dns)
         {
-            var watch = await PublishedRecordWatch.CheckAsync(dns, sources.PublishedRecords, owned, ct);
+            var watch = await PublishedRecordWatch.CheckAsync(dns, sources.PublishedRecords, owned, now, ct);
             alerts.AddRange(watch.Alerts);
             seen = watch.Seen;
         }

@@ -37,7 +37,7 @@ internal static class ChatMarkup
                     builder.Append("&amp;");
                     break;
                 case '@':
-                    // A zero-width joiner after @ : "@channel" still reads as text, but is no mention.
+                    // A word joiner (U+2060, invisible) after @: "@channel" still reads as text, but is no mention.
                     builder.Append("@\u2060");
                     break;
                 case '\\' or '`' or '*' or '_' or '~' or '[' or ']' or '(' or ')' or '#' or '|' or '!' or '<' or '>':

@@ -1,3 +1,5 @@
+using System.Globalization;
+using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Auth.Dmarc;
 using DmarcAnalyzer.Auth.Spf;
 using DmarcAnalyzer.Dns;
@@ -13,16 +15,28 @@ internal sealed record RecordWatch(IReadOnlyList<Alert> Alerts, IReadOnlyList<Pu
 /// §4.5) is looked up and compared with the text last seen; a change fires once (the next run sees the new text as the
 /// last one). A record that breaks fires while it stays broken: SPF over the §4.6.4 lookup or void-lookup limits or
 /// with a syntax error (<c>dmarc check spf</c>'s lint), more than one DMARC record or a DMARC record with a bad policy.
-/// A name the DNS cannot answer for is skipped: nothing is known about it, and the last seen text stays.
+/// A DKIM selector that passed in the reports of the last <see cref="SelectorDays"/> days and no longer resolves fires
+/// while it stays so (<c>dmarc check</c>'s view of a key). A name the DNS cannot answer for is skipped: nothing is
+/// known about it, and the last seen text stays.
 /// </summary>
 internal static class PublishedRecordWatch
 {
-    public static async Task<RecordWatch> CheckAsync(IDnsResolver dns, IPublishedRecordQueries db, IEnumerable<string> domains, CancellationToken ct)
+    /// <summary>DKIM selectors are those that passed in reports of this many days.</summary>
+    public const int SelectorDays = 7;
+
+    public static async Task<RecordWatch> CheckAsync(IDnsResolver dns, IPublishedRecordQueries db, IEnumerable<string> domains, DateTimeOffset now,
+        CancellationToken ct)
     {
         var last = (await db.LastSeenAsync(ct)).ToDictionary(r => (r.Domain, r.Kind));
         var alerts = new List<Alert>();
         var seen = new List<PublishedRecord>();
-        foreach (var domain in domains.Select(d => d.Trim().TrimEnd('.').ToLowerInvariant()).Distinct().Order(StringComparer.Ordinal))
+        var ours = domains.Select(d => d.Trim().TrimEnd('.').ToLowerInvariant()).Distinct().Order(StringComparer.Ordinal).ToList();
+        foreach (var selector in await db.SelectorsSeenAsync(now.AddDays(-SelectorDays).ToUnixTimeSeconds(), ct))
+        {
+            if (ours.Contains(selector.Domain) && await SelectorGoneAsync(dns, selector, ct) is { } gone)
+                alerts.Add(gone);
+        }
+        foreach (var domain in ours)
         {
             var dmarc = await dns.TxtAsync("_dmarc." + domain, ct);
             if (dmarc.Outcome != DnsOutcome.TempError)
@@ -51,6 +65,47 @@ internal static class PublishedRecordWatch
             }
         }
         return new RecordWatch(alerts, seen);
+    }
+
+    /// <summary>
+    /// A selector whose key record is gone (NXDOMAIN, no TXT) or unusable (revoked with an empty <c>p=</c>, or broken,
+    /// as a verifier parses it: RFC 6376 §3.6.1): mail still signed with it fails DKIM. DNS trouble says nothing.
+    /// </summary>
+    private static async Task<Alert?> SelectorGoneAsync(IDnsResolver dns, SeenSelector seen, CancellationToken ct)
+    {
+        var name = $"{seen.Selector}._domainkey.{seen.Domain}";
+        var key = await dns.TxtAsync(name, ct);
+        var why = key.Outcome switch
+        {
+            DnsOutcome.NxDomain => "does not exist (NXDOMAIN)",
+            DnsOutcome.NoData => "has no TXT record",
+            DnsOutcome.Found when Unusable(key.Records) is { } reason => "has no usable key: " + reason,
+            _ => null,
+        };
+        if (why is null)
+            return null;
+        var until = DateTimeOffset.FromUnixTimeSeconds(seen.LastSeenUtc).UtcDateTime.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture);
+        return new Alert(AlertRule.RecordChanged, seen.Domain, "dkim:" + seen.Selector,
+            $"DKIM selector {name}, seen passing in reports up to {until}, now {why}; mail still signed with it fails DKIM");
+    }
+
+    /// <summary>Why no TXT record at a selector is a key a verifier accepts, or null when one is.</summary>
+    private static string? Unusable(IReadOnlyList<string> records)
+    {
+        string? reason = null;
+        foreach (var record in records)
+        {
+            try
+            {
+                DkimKeyRecord.Parse(record);
+                return null;
+            }
+            catch (DkimFormatException e)
+            {
+                reason ??= e.Message;
+            }
+        }
+        return reason ?? "no record";
     }
 
     private static void Compare(List<Alert> alerts, Dictionary<(string, PublishedRecordKind), PublishedRecord> last, PublishedRecord now, List<PublishedRecord> seen)

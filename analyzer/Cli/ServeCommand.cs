@@ -11,7 +11,7 @@ namespace DmarcAnalyzer.Cli;
 
 /// <summary>
 /// <c>dmarc serve [--listen URL] [--db FILE] [--dns ...] [--zone ...] [--offline]</c>: the web dashboard. The <c>Serve</c>
-/// section of the configuration holds AllowAnonymousRead, KnownProxies, ProxyUserHeader, KeysFolder and CheckRecords
+/// section of the configuration holds AllowAnonymousRead, KnownProxies, ProxyUserHeader, SecureCookies, KeysFolder and CheckRecords
 /// (default true: the domain page checks the published records live, through the resolver the DNS options make).
 /// </summary>
 internal static class ServeCommand
@@ -58,6 +58,7 @@ internal static class ServeCommand
                 KnownProxies = [.. serve.GetSection("KnownProxies").Get<string[]>() is { } proxies ? proxies.Select(Proxy) : []],
                 ProxyUserHeader = serve["ProxyUserHeader"] is { Length: > 0 } header ? header : null,
                 KeysFolder = serve["KeysFolder"],
+                SecureCookies = serve.GetValue<bool>("SecureCookies"),
                 ShowFailureReportDetails = configuration.GetValue<bool>(FailureReportPrivacy.Setting),
             };
         }

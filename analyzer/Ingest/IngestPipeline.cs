@@ -14,6 +14,7 @@ namespace DmarcAnalyzer.Ingest;
 /// </summary>
 internal sealed class IngestPipeline : IAsyncDisposable
 {
+    private const int MaxLoggedLength = 1000;
     private readonly IIngestWriter _writer;
     private readonly IngestLimits _limits;
     private readonly ILogger _log;
@@ -195,7 +196,7 @@ internal sealed class IngestPipeline : IAsyncDisposable
     /// </summary>
     private async Task<IngestOutcome> FailUnexpectedlyAsync(string where, IngestStage stage, Exception e, RawInput raw, CancellationToken ct)
     {
-        _log.LogError(e, "{Source}: unexpected error at the {Stage} stage", Printable(where), stage);
+        _log.LogError(e, "{Source}: unexpected error at the {Stage} stage", SafeText.Line(where, MaxLoggedLength), stage);
         return await FailAsync(where, stage switch
         {
             IngestStage.Unpack => "the input could not be unpacked: an unexpected error (logged) while opening it",
@@ -207,13 +208,12 @@ internal sealed class IngestPipeline : IAsyncDisposable
 
     private async Task<IngestOutcome> FailAsync(string where, string reason, RawInput raw, CancellationToken ct)
     {
-        _log.LogWarning("{Source}: {Reason}", Printable(where), Printable(reason));
+        _log.LogWarning("{Source}: {Reason}", SafeText.Line(where, MaxLoggedLength), SafeText.Line(reason, MaxLoggedLength));
         await _writer.AddFailureAsync(where, reason, raw, ct);
         return new IngestOutcome(0, 0, 1, 0);
     }
 
     /// <summary>Names from strangers' archives reach the log: no control characters (terminal escapes) in it.</summary>
-    private static string Printable(string text) => string.Concat(text.Select(c => char.IsControl(c) ? '\uFFFD' : c));
 
     private static string Megabytes(long bytes) => $"{bytes / (1024.0 * 1024):0.#} MB";
 

@@ -1,4 +1,5 @@
 using System.Text;
+using DmarcAnalyzer.Reports;
 using MimeKit;
 
 namespace DmarcAnalyzer.Mail;
@@ -19,6 +20,7 @@ namespace DmarcAnalyzer.Mail;
 internal static class AttachmentStripper
 {
     private const string UnnamedLabel = "(unnamed)";
+    private const int MaxListedNameLength = 255;
 
     /// <summary>Edits <paramref name="parsed"/>'s tree; the message is not to be used after.</summary>
     public static StrippedMessage Strip(ParsedMessage parsed, string listFileName, CancellationToken ct)
@@ -104,7 +106,8 @@ internal static class AttachmentStripper
         text.Append("The following attachments were removed from this message:").Append("\r\n\r\n");
         foreach (var attachment in removed)
         {
-            var name = attachment.FileName.Length == 0 ? UnnamedLabel : Printable(attachment.FileName);
+            // The sender chose the name: one line, no controls, no bidi overrides ("invoice\u202Egpj.exe" must not read as a .jpg).
+            var name = attachment.FileName.Length == 0 ? UnnamedLabel : SafeText.Line(attachment.FileName, MaxListedNameLength);
             text.Append($"- {name} ({attachment.MimeType}, {attachment.Size} bytes)\r\n");
         }
         var part = new TextPart("plain")
@@ -116,9 +119,6 @@ internal static class AttachmentStripper
         part.ContentDisposition!.Disposition = ContentDisposition.Attachment;
         return part;
     }
-
-    private static string Printable(string name) =>
-        new(name.Select(c => char.IsControl(c) ? ' ' : c).ToArray());
 
     /// <summary>The line breaks the message came with (CRLF from SMTP, LF from a file), so kept parts are written unchanged.</summary>
     private static FormatOptions FormatFor(MimeMessage message)

@@ -22,6 +22,19 @@ internal sealed class AuditQueries(SqliteConnection connection)
         await command.ExecuteNonQueryAsync(ct);
     }
 
+    /// <summary>Records an act that changes nothing in the store, such as reading raw bytes.</summary>
+    public async Task RecordAsync(DateTimeOffset time, string actor, string action, string subject, string? detail, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "INSERT INTO audit (time_utc, actor, action, subject, detail) VALUES (@time, @actor, @action, @subject, @detail)";
+        Sql.Add(command, "@time", time.ToUnixTimeSeconds());
+        Sql.Add(command, "@actor", actor);
+        Sql.Add(command, "@action", action);
+        Sql.Add(command, "@subject", subject);
+        Sql.Add(command, "@detail", detail);
+        await command.ExecuteNonQueryAsync(ct);
+    }
+
     /// <summary>The newest <paramref name="limit"/> entries, newest first.</summary>
     public async Task<IReadOnlyList<AuditRow>> NewestAsync(int limit, CancellationToken ct)
     {

@@ -13,6 +13,11 @@ internal interface IFailureQueries
 
     Task<FailureRow?> FindAsync(long id, CancellationToken ct);
 
+    /// <summary>Up to <paramref name="limit"/> failures, newest first, older than <paramref name="beforeId"/> when given (a page of the list).</summary>
+    Task<IReadOnlyList<FailureRow>> NewestAsync(long? beforeId, int limit, CancellationToken ct);
+
+    Task<long> CountAsync(CancellationToken ct);
+
     /// <summary>Copies a failure's raw bytes to <paramref name="output"/> as a stream, without loading them whole.</summary>
     Task CopyRawAsync(long id, Stream output, CancellationToken ct);
 }

@@ -39,6 +39,24 @@ internal sealed class PublishedRecordQueries(SqliteConnection connection) : IPub
         await transaction.CommitAsync(ct);
     }
 
+    public async Task<IReadOnlyList<SeenSelector>> SelectorsSeenAsync(long sinceUtc, CancellationToken ct)
+    {
+        await using var query = connection.CreateCommand();
+        query.CommandText = """
+            SELECT lower(x.domain), lower(x.selector), max(rp.end_utc)
+            FROM reports rp JOIN records r ON r.report = rp.id JOIN dkim_results x ON x.record = r.id
+            WHERE rp.begin_utc >= $since AND x.result = 'pass' AND coalesce(x.selector, '') <> '' AND coalesce(x.domain, '') <> ''
+            GROUP BY 1, 2
+            ORDER BY 1, 2
+            """;
+        query.Parameters.AddWithValue("$since", sinceUtc);
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        var rows = new List<SeenSelector>();
+        while (await reader.ReadAsync(ct))
+            rows.Add(new SeenSelector(reader.GetString(0), reader.GetString(1), reader.GetInt64(2)));
+        return rows;
+    }
+
     private static string Word(PublishedRecordKind kind) => kind switch
     {
         PublishedRecordKind.Dmarc => "dmarc",

@@ -371,5 +371,17 @@ internal static class Schema
         );
         ALTER TABLE users ADD COLUMN disabled_utc INTEGER;
         """,
+        // 11: a sign-in session ends when what it was granted on changes. stamp counts the changes of a user's password,
+        // role and enabled state, and a sign-in cookie carries the stamp it was issued with; the trigger keeps the count
+        // whatever writes the row (dmarc user add, the users page). Failed sign-ins are forgotten by age for every name.
+        """
+        ALTER TABLE users ADD COLUMN stamp INTEGER NOT NULL DEFAULT 0;
+        CREATE TRIGGER users_stamp AFTER UPDATE OF role, password_hash, disabled_utc ON users
+        WHEN OLD.role IS NOT NEW.role OR OLD.password_hash IS NOT NEW.password_hash OR OLD.disabled_utc IS NOT NEW.disabled_utc
+        BEGIN
+            UPDATE users SET stamp = OLD.stamp + 1 WHERE name = OLD.name;
+        END;
+        CREATE INDEX sign_in_failures_time ON sign_in_failures (time_utc);
+        """,
     ];
 }

@@ -81,4 +81,32 @@ internal sealed class UserQueries(SqliteConnection connection)
     }
 
     public static string RoleText(UserRole role) => role == UserRole.Admin ? "admin" : "viewer";
+
+    /// <summary>
+    /// The enabled user of that name with its stamp (the count of changes to its password, role and enabled state,
+    /// kept by the store), read in one statement so the stamp is the one of the hash and role returned; null when
+    /// there is no such user or it is disabled.
+    /// </summary>
+    public async Task<UserCredentials?> CredentialsAsync(string name, CancellationToken ct)
+    {
+        await using var query = connection.CreateCommand();
+        query.CommandText = "SELECT name, role, password_hash, stamp FROM users WHERE lower(name) = lower(@name) AND disabled_utc IS NULL";
+        Sql.Add(query, "@name", name);
+        await using var reader = await query.ExecuteReaderAsync(ct);
+        if (!await reader.ReadAsync(ct))
+            return null;
+        return new UserCredentials(reader.GetString(0), reader.GetString(1) == "admin" ? UserRole.Admin : UserRole.Viewer, reader.GetString(2), reader.GetInt64(3));
+    }
+
+    /// <summary>Forgets the failed sign-ins of every name older than <paramref name="beforeUtc"/>, so names tried once do not pile up.</summary>
+    public async Task ForgetFailuresAsync(long beforeUtc, CancellationToken ct)
+    {
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM sign_in_failures WHERE time_utc < @before";
+        Sql.Add(command, "@before", beforeUtc);
+        await command.ExecuteNonQueryAsync(ct);
+    }
 }
+
+/// <summary>An enabled user as sign-in checks it: the hash, the role, and the stamp a session carries.</summary>
+internal sealed record UserCredentials(string Name, UserRole Role, string PasswordHash, long Stamp);

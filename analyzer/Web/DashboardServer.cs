@@ -1,5 +1,3 @@
-using System.Diagnostics;
-using System.Globalization;
 using System.Net;
 using System.Security.Claims;
 using DmarcAnalyzer.Storage;
@@ -14,6 +12,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.HttpOverrides;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 
 namespace DmarcAnalyzer.Web;
 
@@ -25,6 +24,9 @@ internal static class DashboardServer
 {
     public const string ReadPolicy = "read";
     public const string AdminPolicy = "admin";
+
+    /// <summary>A signed-in user even when <see cref="ServeOptions.AllowAnonymousRead"/> opens the pages (raw bytes of strangers' mail).</summary>
+    public const string SignedInPolicy = "signed-in";
     private const string PeerItem = "dmarc.peer";
 
     public static WebApplication Build(ServeOptions options)
@@ -33,6 +35,7 @@ internal static class DashboardServer
         builder.Host.UseSystemd();
         builder.WebHost.UseUrls(options.Listen);
         builder.Services.AddSingleton(options);
+        builder.Services.AddSingleton<SignInGuard>();
         builder.Services.AddDataProtection()
             .SetApplicationName("DmarcAnalyzer")
             .PersistKeysToFileSystem(new DirectoryInfo(options.KeysFolder
@@ -42,7 +45,7 @@ internal static class DashboardServer
             cookie.Cookie.Name = "dmarc.auth";
             cookie.Cookie.HttpOnly = true;
             cookie.Cookie.SameSite = SameSiteMode.Strict;
-            cookie.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
+            cookie.Cookie.SecurePolicy = options.SecureCookies ? CookieSecurePolicy.Always : CookieSecurePolicy.SameAsRequest;
             cookie.LoginPath = "/signin";
             cookie.ExpireTimeSpan = TimeSpan.FromHours(8);
             cookie.SlidingExpiration = true;
@@ -51,17 +54,16 @@ internal static class DashboardServer
                 context.Response.StatusCode = StatusCodes.Status403Forbidden;
                 return Task.CompletedTask;
             };
-            // A signed-in user removed from the store, or whose role changed, is taken at the store's word.
+            // The store has the last word at every request: a user removed, disabled, given another role or a new
+            // password since the cookie was issued is signed out (Session).
             cookie.Events.OnValidatePrincipal = async context =>
             {
                 await using var store = await Store.OpenAsync(options.Database, context.HttpContext.RequestAborted);
-                var user = await store.Users.FindAsync(context.Principal?.Identity?.Name ?? "", context.HttpContext.RequestAborted);
-                if (user is null)
-                    context.RejectPrincipal();
-                else if (!context.Principal!.IsInRole(UserQueries.RoleText(user.Role)))
+                var user = await store.Users.CredentialsAsync(context.Principal?.Identity?.Name ?? "", context.HttpContext.RequestAborted);
+                if (!Session.Holds(context.Principal!, user, options.Time.GetUtcNow()))
                 {
-                    context.ReplacePrincipal(Principal(user, CookieAuthenticationDefaults.AuthenticationScheme));
-                    context.ShouldRenew = true;
+                    context.RejectPrincipal();
+                    await context.HttpContext.SignOutAsync(CookieAuthenticationDefaults.AuthenticationScheme);
                 }
             };
         });
@@ -73,11 +75,14 @@ internal static class DashboardServer
                 else
                     policy.RequireAuthenticatedUser();
             })
+            .AddPolicy(SignedInPolicy, policy => policy.RequireAuthenticatedUser())
             .AddPolicy(AdminPolicy, policy => policy.RequireRole(UserQueries.RoleText(UserRole.Admin)));
         builder.Services.AddAntiforgery(antiforgery =>
         {
             antiforgery.Cookie.Name = "dmarc.csrf";
             antiforgery.Cookie.SameSite = SameSiteMode.Strict;
+            // Not Serve:SecureCookies: antiforgery refuses to work over plain HTTP with an always-Secure cookie, and this
+            // cookie alone grants nothing (its token is bound to the signed-in user).
             antiforgery.Cookie.SecurePolicy = CookieSecurePolicy.SameAsRequest;
             antiforgery.HeaderName = "X-CSRF-TOKEN";
         });
@@ -92,17 +97,12 @@ internal static class DashboardServer
         });
 
         var app = builder.Build();
+        var forwardedWarnings = new ForwardedHeaderWarnings(options, app.Services.GetRequiredService<ILogger<ForwardedHeaderWarnings>>());
         app.Use((context, next) =>
         {
-            // The page's own time, for bench/serve and the browser's developer tools (W3C Server Timing).
-            var started = Stopwatch.GetTimestamp();
-            context.Response.OnStarting(() =>
-            {
-                context.Response.Headers["Server-Timing"] =
-                    "app;dur=" + Stopwatch.GetElapsedTime(started).TotalMilliseconds.ToString("0.0", CultureInfo.InvariantCulture);
-                return Task.CompletedTask;
-            });
+            ServerTiming.Start(context);
             context.Items[PeerItem] = context.Connection.RemoteIpAddress;
+            forwardedWarnings.Check(context);
             return next(context);
         });
         // With no proxy listed the middleware would believe every peer: it runs only when some are.
@@ -123,12 +123,12 @@ internal static class DashboardServer
         if (options.ProxyUserHeader is { } header)
             app.Use(async (context, next) =>
             {
-                if (!Html.IsSignedIn(context) && context.Items[PeerItem] is IPAddress peer && IsProxy(options, peer)
+                if (!Html.IsSignedIn(context) && context.Items[PeerItem] is IPAddress peer && options.IsKnownProxy(peer)
                     && context.Request.Headers[header].ToString() is { Length: > 0 } name)
                 {
                     await using var store = await Store.OpenAsync(options.Database, context.RequestAborted);
                     if (await store.Users.FindAsync(name, context.RequestAborted) is { } user)
-                        context.User = Principal(user, "proxy");
+                        context.User = ProxyPrincipal(user);
                 }
                 await next(context);
             });
@@ -158,16 +158,7 @@ internal static class DashboardServer
     public static IReadOnlyCollection<string> Addresses(WebApplication app) =>
         app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()!.Addresses.ToList();
 
-    public static ClaimsPrincipal Principal(UserRow user, string scheme) => new(new ClaimsIdentity(
-        [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, UserQueries.RoleText(user.Role))], scheme));
-
-    private static bool IsProxy(ServeOptions options, IPAddress peer)
-    {
-        if (peer.IsIPv4MappedToIPv6)
-            peer = peer.MapToIPv4();
-        return options.KnownProxies.Any(p => p.Equals(peer));
-    }
-
-    public static Task SignInAsync(HttpContext context, UserRow user) =>
-        context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Principal(user, CookieAuthenticationDefaults.AuthenticationScheme));
+    /// <summary>A user the proxy vouches for, for this request only: no cookie, the store read again at the next.</summary>
+    private static ClaimsPrincipal ProxyPrincipal(UserRow user) => new(new ClaimsIdentity(
+        [new Claim(ClaimTypes.Name, user.Name), new Claim(ClaimTypes.Role, UserQueries.RoleText(user.Role))], "proxy"));
 }

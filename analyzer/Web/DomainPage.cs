@@ -22,12 +22,15 @@ internal static class DomainPage
             name = name.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
             var period = Period.Of(context.Request);
             await using var store = await Store.OpenAsync(options.Database, ct);
-            var analysis = await (await PageAnalysis.AnalyzerAsync(options, store, ct)).AnalyzeAsync(store.Records, period, name, ct);
+            var analysis = await ServerTiming.MeasureAsync(context, "analysis", async () =>
+                await (await PageAnalysis.AnalyzerAsync(options, store, ct)).AnalyzeAsync(store.Records, period, name, ct));
             if (analysis.Domains.Count == 0)
                 return NotFound(context, $"No reports for {name} in this period.");
             var d = analysis.Domains[0];
             var query = Period.Query(period);
             var r = d.Readiness;
+            var charts = ServerTiming.Measure(context, "charts", () =>
+                string.Concat(DomainCharts.Of(d).Select(c => $"<figure>{HtmlReport.Picture(RenderedChart.Of(c))}</figure>")));
             var body = Period.Picker(period, "/domain/" + Uri.EscapeDataString(d.Domain)) +
                 "<section class=\"cards\">" +
                 Card("Messages", N(d.Total.Volume)) + Card("DMARC pass", DomainCharts.Rate(d.Total.DmarcPassRate)) +
@@ -40,7 +43,7 @@ internal static class DomainPage
                     r.ToFix.Select(f => new[] { E(f.Name), N(f.Failing), f.ShareOfLegitimate is { } s ? Wording.Percent(s) : "n/a", E(f.Advice) }))) +
                 "<ul class=\"notes\">" + string.Concat(r.Notes.Select(n => $"<li>{E(n)}</li>")) + "</ul></section>" +
                 "<section class=\"charts\"><h2>Charts</h2>" +
-                string.Concat(DomainCharts.Of(d).Select(c => $"<figure>{HtmlReport.Picture(RenderedChart.Of(c))}</figure>")) + "</section>" +
+                charts + "</section>" +
                 "<section><h2>Senders by class</h2>" +
                 Table(["Sender", "Known", "Sources", "Messages", "Aligned", "Authorised failing", "Forwarded", "Unknown failing"],
                     d.Senders.Select(s => new[]

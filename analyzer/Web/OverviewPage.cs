@@ -18,7 +18,8 @@ internal static class OverviewPage
         {
             var period = Period.Of(context.Request);
             await using var store = await Store.OpenAsync(options.Database, ct);
-            var analysis = await (await PageAnalysis.AnalyzerAsync(options, store, ct)).AnalyzeAsync(store.Records, period, null, ct);
+            var analysis = await ServerTiming.MeasureAsync(context, "analysis", async () =>
+                await (await PageAnalysis.AnalyzerAsync(options, store, ct)).AnalyzeAsync(store.Records, period, null, ct));
             var open = (await store.ArchiveExceptions.ListAsync(ct)).Count(e => e.State == ExceptionState.Requested);
             var alerts = await store.OpenAlerts.NewestAsync(AlertsShown, ct);
             var alertCount = alerts.Count < AlertsShown ? alerts.Count : await store.OpenAlerts.CountAsync(ct);

@@ -33,5 +33,26 @@ internal sealed record ServeOptions(string Listen, string Database, KnownSenders
     /// <summary>Checks the domain page's published records live; null when the server runs without DNS (<c>Serve:CheckRecords</c> false).</summary>
     public PublishedRecords? Records { get; init; }
 
+    /// <summary>
+    /// The sign-in cookie always marked Secure (<c>Serve:SecureCookies</c>), for a TLS proxy that cannot send
+    /// <c>X-Forwarded-Proto</c>; otherwise it is Secure when the request came over HTTPS, directly or as a listed
+    /// proxy says.
+    /// </summary>
+    public bool SecureCookies { get; init; }
+
+    /// <summary>How many sign-ins may check a password (PBKDF2) at once: half the cores, so sign-ins cannot take them all.</summary>
+    public int PasswordChecksAtOnce { get; init; } = Math.Max(1, Environment.ProcessorCount / 2);
+
+    /// <summary>How many more may wait for their turn; sign-ins beyond these are answered 503 at once.</summary>
+    public int PasswordChecksQueued { get; init; } = 16;
+
     public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Whether <paramref name="peer"/> is one of <see cref="KnownProxies"/> (an IPv4 proxy may reach a dual-stack socket as ::ffff:a.b.c.d).</summary>
+    public bool IsKnownProxy(IPAddress peer)
+    {
+        if (peer.IsIPv4MappedToIPv6)
+            peer = peer.MapToIPv4();
+        return KnownProxies.Any(p => p.Equals(peer));
+    }
 }

@@ -10,11 +10,13 @@ namespace DmarcAnalyzer.Web;
 /// <summary>Sign in with a local user (lockout in <see cref="SignInGuard"/>), and sign out.</summary>
 internal static class SignInPages
 {
+    private const string BusyRetrySeconds = "5";
+
     public static void Map(WebApplication app)
     {
         app.MapGet("/signin", (HttpContext context, string? returnUrl) => Form(context, returnUrl, null, StatusCodes.Status200OK));
 
-        app.MapPost("/signin", async (HttpContext context, [FromForm] IFormCollection form, ServeOptions options, CancellationToken ct) =>
+        app.MapPost("/signin", async (HttpContext context, [FromForm] IFormCollection form, ServeOptions options, SignInGuard guard, CancellationToken ct) =>
         {
             var name = form["name"].ToString().Trim();
             var password = form["password"].ToString();
@@ -22,15 +24,18 @@ internal static class SignInPages
             if (name.Length is 0 or > 200 || password.Length is 0 or > PasswordHash.MaxLength)
                 return Form(context, returnUrl, "Give a user name and a password.", StatusCodes.Status400BadRequest);
             await using var store = await Store.OpenAsync(options.Database, ct);
-            var (outcome, user) = await SignInGuard.TryAsync(store.Users, name, password, options.Time, ct);
+            var (outcome, user) = await guard.TryAsync(store.Users, name, password, ct);
             switch (outcome)
             {
                 case SignInOutcome.SignedIn:
-                    await DashboardServer.SignInAsync(context, user!);
+                    await context.SignInAsync(CookieAuthenticationDefaults.AuthenticationScheme, Session.Principal(user!, options.Time.GetUtcNow()));
                     return Results.Redirect(IsLocal(returnUrl) ? returnUrl : "/");
                 case SignInOutcome.LockedOut:
                     return Form(context, returnUrl,
                         $"Too many failed sign-ins: this account is locked for {SignInGuard.LockTime.TotalMinutes:0} minutes.", StatusCodes.Status401Unauthorized);
+                case SignInOutcome.Busy:
+                    context.Response.Headers.RetryAfter = BusyRetrySeconds;
+                    return Form(context, returnUrl, "The server is busy checking other sign-ins; try again in a few seconds.", StatusCodes.Status503ServiceUnavailable);
                 default:
                     return Form(context, returnUrl, "Wrong user name or password.", StatusCodes.Status401Unauthorized);
             }
