@@ -117,7 +117,7 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
         if (key.Strict && !s.Identity.EndsWith("@" + s.Domain, StringComparison.OrdinalIgnoreCase))
             return Result(s, DkimResultCode.PermError, "key has t=s but i= is a subdomain of d=");
 
-        using var rsa = expectedType == "rsa" ? key.ImportRsaOrNull() : null;
+        var rsa = expectedType == "rsa" ? DkimRsaKeys.Get(key) : null;
         if (expectedType == "rsa" && rsa is null)
             return Result(s, DkimResultCode.PermError, "p= is not an RSA public key");
         if (expectedType == "ed25519" && key.PublicKey.Length != Ed25519.KeySize)
@@ -143,7 +143,7 @@ internal sealed class DkimVerifier(IDnsResolver dns, TimeProvider? time = null)
                 : SHA256.HashData(HeaderData(p.Field, s, fields));
             // RFC 8463 §3: Ed25519 signs the SHA-256 hash of the canonicalised header data.
             var verified = rsa is not null
-                ? rsa.VerifyHash(headerHash, s.Signature, s.Hash, RSASignaturePadding.Pkcs1)
+                ? rsa.VerifyHash(headerHash, s.Signature, s.Hash)
                 : Ed25519.Verify(key.PublicKey, headerHash, s.Signature);
             if (!verified)
                 failure = "signature did not verify";
