@@ -181,8 +181,13 @@ public class PostfixFixture : IAsyncLifetime
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < deadline)
         {
+            // The pipe writes a file as it reads the message: it is whole only once Postfix has logged it as sent.
+            var sent = ReadMailLog().Split('\n').Where(l => l.Contains("status=sent", StringComparison.Ordinal)).ToList();
             foreach (var file in Directory.GetFiles(OutputFolder))
             {
+                var queueId = Path.GetFileNameWithoutExtension(file);
+                if (!sent.Any(l => l.Contains($" {queueId}: to=", StringComparison.Ordinal)))
+                    continue;
                 var text = await File.ReadAllTextAsync(file, ct);
                 if (!text.Contains(marker, StringComparison.Ordinal))
                     continue;
