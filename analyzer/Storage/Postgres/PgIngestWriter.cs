@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Compression;
 using DmarcAnalyzer.Reports;
 using DmarcAnalyzer.Reports.Failure;
@@ -11,7 +12,8 @@ namespace DmarcAnalyzer.Storage.Postgres;
 /// The PostgreSQL <see cref="IIngestWriter"/>. A report and its rows are one transaction, as on SQLite; the report's
 /// identity is a unique key, so when two hosts store the same report at once, the second waits for the first and then
 /// counts a duplicate (ON CONFLICT DO NOTHING). Records go in by binary COPY in batches, their ids drawn from the
-/// sequence beforehand so that the rows of further results can name them.
+/// sequence beforehand so that the rows of further results can name them. Every row carries the month of the report's
+/// begin (its partition, <see cref="PgPartitions"/>), made before the report's transaction when this writer has not seen it.
 /// </summary>
 /// <param name="ownsSource">Whether disposing the writer closes the data source.</param>
 internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSource = false) : IIngestWriter
@@ -19,14 +21,22 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
     /// <summary>Records per COPY: one round trip for the ids and four COPY streams for each batch.</summary>
     private const int BatchSize = 4096;
 
+    private readonly ConcurrentDictionary<int, bool> _months = new();
+
     public async Task<long?> AddAsync(ReportHeader header, IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, string source,
         CancellationToken ct, Action? beforeCommit = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
+        var month = PgPartitions.MonthOf(header.Metadata.Begin.ToUnixTimeSeconds());
+        if (!_months.ContainsKey(month))
+        {
+            await PgPartitions.EnsureRecordsMonthAsync(connection, null, month, ct);
+            _months.TryAdd(month, true);
+        }
         await using var transaction = await connection.BeginTransactionAsync(ct);
         if (await InsertReportAsync(connection, transaction, header, source, ct) is not { } reportId)
             return null;
-        var stored = await InsertRecordsAsync(connection, transaction, reportId, records, ct);
+        var stored = await InsertRecordsAsync(connection, transaction, reportId, month, records, ct);
         await using (var update = Pg.Command(connection, "UPDATE reports SET raw_gzip = @raw WHERE id = @id", transaction))
         {
             Pg.Add(update, "raw", Gzip(xml));
@@ -40,9 +50,10 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
 
     /// <summary>
     /// Stores the records of report <paramref name="reportId"/> and their summed result counts, inside the caller's
-    /// transaction (ingest, and <c>dmarc reparse</c> replacing a report's rows); the number of records stored.
+    /// transaction (ingest, and <c>dmarc reparse</c> replacing a report's rows), in the partitions of
+    /// <paramref name="month"/>; the number of records stored.
     /// </summary>
-    internal static async Task<long> InsertRecordsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long reportId,
+    internal static async Task<long> InsertRecordsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long reportId, int month,
         IEnumerable<ReportRecord> records, CancellationToken ct)
     {
         var counts = new ResultCounts();
@@ -51,8 +62,8 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
         {
             ct.ThrowIfCancellationRequested();
             var ids = await IdsAsync(connection, transaction, batch.Length, ct);
-            await CopyRecordsAsync(connection, reportId, ids, batch, ct);
-            await CopyDetailsAsync(connection, ids, batch, counts, ct);
+            await CopyRecordsAsync(connection, reportId, month, ids, batch, ct);
+            await CopyDetailsAsync(connection, month, ids, batch, counts, ct);
             stored += batch.Length;
         }
         await InsertCountsAsync(connection, transaction, reportId, counts, ct);
@@ -112,11 +123,12 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
         return ids;
     }
 
-    private static async Task CopyRecordsAsync(NpgsqlConnection connection, long reportId, long[] ids, ReportRecord[] batch, CancellationToken ct)
+    private static async Task CopyRecordsAsync(NpgsqlConnection connection, long reportId, int month, long[] ids, ReportRecord[] batch,
+        CancellationToken ct)
     {
         await using var copy = await connection.BeginBinaryImportAsync("""
             COPY records (id, report, source_ip, count, disposition, dkim_eval, spf_eval, header_from, envelope_from, envelope_to,
-                dkim_domain, dkim_selector, dkim_result, dkim_human_result, spf_domain, spf_scope, spf_result, spf_human_result)
+                dkim_domain, dkim_selector, dkim_result, dkim_human_result, spf_domain, spf_scope, spf_result, spf_human_result, month)
             FROM STDIN (FORMAT BINARY)
             """, ct);
         for (var i = 0; i < batch.Length; i++)
@@ -132,12 +144,14 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
             foreach (var text in (string?[])[r.Disposition, r.DkimEvaluated, r.SpfEvaluated, r.HeaderFrom, r.EnvelopeFrom, r.EnvelopeTo,
                          dkim?.Domain, dkim?.Selector, dkim?.Result, dkim?.HumanResult, spf?.Domain, spf?.Scope, spf?.Result, spf?.HumanResult])
                 await WriteTextAsync(copy, text, ct);
+            await copy.WriteAsync(month, NpgsqlDbType.Integer, ct);
         }
         await copy.CompleteAsync(ct);
     }
 
     /// <summary>The records' override reasons and their results after the first of each kind, and their share of the counts.</summary>
-    private static async Task CopyDetailsAsync(NpgsqlConnection connection, long[] ids, ReportRecord[] batch, ResultCounts counts, CancellationToken ct)
+    private static async Task CopyDetailsAsync(NpgsqlConnection connection, int month, long[] ids, ReportRecord[] batch, ResultCounts counts,
+        CancellationToken ct)
     {
         var reasons = new List<(long Record, string Type, string? Comment)>();
         var dkim = new List<(long Record, string Domain, string? Selector, string Result, string? Human)>();
@@ -168,21 +182,25 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
         }
         if (reasons.Count > 0)
         {
-            await using var copy = await connection.BeginBinaryImportAsync("COPY record_reasons (record, type, comment) FROM STDIN (FORMAT BINARY)", ct);
+            await using var copy = await connection.BeginBinaryImportAsync(
+                "COPY record_reasons (record, type, comment, month) FROM STDIN (FORMAT BINARY)", ct);
             foreach (var (record, type, comment) in reasons)
             {
                 await copy.StartRowAsync(ct);
                 await copy.WriteAsync(record, NpgsqlDbType.Bigint, ct);
                 await copy.WriteAsync(type, NpgsqlDbType.Text, ct);
                 await WriteTextAsync(copy, comment, ct);
+                await copy.WriteAsync(month, NpgsqlDbType.Integer, ct);
             }
             await copy.CompleteAsync(ct);
         }
-        await CopyExtraAsync(connection, "COPY record_dkim (record, domain, selector, result, human_result) FROM STDIN (FORMAT BINARY)", dkim, ct);
-        await CopyExtraAsync(connection, "COPY record_spf (record, domain, scope, result, human_result) FROM STDIN (FORMAT BINARY)", spf, ct);
+        await CopyExtraAsync(connection, "COPY record_dkim (record, domain, selector, result, human_result, month) FROM STDIN (FORMAT BINARY)",
+            month, dkim, ct);
+        await CopyExtraAsync(connection, "COPY record_spf (record, domain, scope, result, human_result, month) FROM STDIN (FORMAT BINARY)",
+            month, spf, ct);
     }
 
-    private static async Task CopyExtraAsync(NpgsqlConnection connection, string copyCommand,
+    private static async Task CopyExtraAsync(NpgsqlConnection connection, string copyCommand, int month,
         List<(long Record, string Domain, string? Detail, string Result, string? Human)> rows, CancellationToken ct)
     {
         if (rows.Count == 0)
@@ -196,6 +214,7 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
             await WriteTextAsync(copy, detail, ct);
             await copy.WriteAsync(result, NpgsqlDbType.Text, ct);
             await WriteTextAsync(copy, human, ct);
+            await copy.WriteAsync(month, NpgsqlDbType.Integer, ct);
         }
         await copy.CompleteAsync(ct);
     }
