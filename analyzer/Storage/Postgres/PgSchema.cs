@@ -476,7 +476,8 @@ internal static class PgSchema
                 RETURN;
             END IF;
             PERFORM pg_advisory_xact_lock(1684894322, month);
-            IF to_regclass(format('records_%s', month)) IS NOT NULL THEN
+            -- The catalog read anew (to_regclass could answer from this session's cache of the name not found above).
+            IF EXISTS (SELECT 1 FROM pg_class WHERE relname = format('records_%s', month) AND relnamespace = current_schema()::regnamespace) THEN
                 RETURN;
             END IF;
             -- A new partition may not take a range the DEFAULT partition holds rows of: they move over.
@@ -509,7 +510,8 @@ internal static class PgSchema
                 RETURN;
             END IF;
             PERFORM pg_advisory_xact_lock(1684894326, month);
-            IF to_regclass(format('verdicts_%s', month)) IS NOT NULL THEN
+            -- The catalog read anew (to_regclass could answer from this session's cache of the name not found above).
+            IF EXISTS (SELECT 1 FROM pg_class WHERE relname = format('verdicts_%s', month) AND relnamespace = current_schema()::regnamespace) THEN
                 RETURN;
             END IF;
             low := dmarc_month_start(month);
