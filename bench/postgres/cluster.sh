@@ -21,6 +21,6 @@ else
   pg_server=postgres://dmarc@127.0.0.1:$pg_port
 fi
 pg_stop() { [ -z "$pg_folder" ] || runuser -u postgres -- "$pg_bin/pg_ctl" -D "$pg_folder/data" -w -m fast stop >/dev/null || true; }
-pg_psql() { psql -X -q -v ON_ERROR_STOP=1 "$pg_server/postgres" "$@"; }
+pg_psql() { PGOPTIONS='-c client_min_messages=warning' psql -X -q -v ON_ERROR_STOP=1 "$pg_server/postgres" "$@"; }
 pg_database() { pg_psql -c "DROP DATABASE IF EXISTS $1" -c "CREATE DATABASE $1" >/dev/null; echo "$pg_server/$1"; }
 pg_exists() { [ "$(pg_psql -tA -c "SELECT count(*) FROM pg_database WHERE datname = '$1'")" = 1 ]; }

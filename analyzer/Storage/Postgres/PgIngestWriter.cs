@@ -21,6 +21,12 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
     /// <summary>Records per COPY: one round trip for the ids and four COPY streams for each batch.</summary>
     private const int BatchSize = 4096;
 
+    /// <summary>
+    /// XML up to this size is compressed before the report's row is written and goes in with it (one statement less per
+    /// small report); larger XML is compressed on another thread while the records are written, then stored.
+    /// </summary>
+    private const int InlineRawLimit = 1 << 20;
+
     private readonly ConcurrentDictionary<int, bool> _months = new();
 
     public async Task<long?> AddAsync(ReportHeader header, IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, string source,
@@ -33,13 +39,25 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
             await PgPartitions.EnsureRecordsMonthAsync(connection, null, month, ct);
             _months.TryAdd(month, true);
         }
+        var inline = xml.Length <= InlineRawLimit ? Gzip(xml) : null;
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        if (await InsertReportAsync(connection, transaction, header, source, ct) is not { } reportId)
+        if (await InsertReportAsync(connection, transaction, header, source, inline ?? [], ct) is not { } reportId)
             return null;
-        var stored = await InsertRecordsAsync(connection, transaction, reportId, month, records, ct);
-        await using (var update = Pg.Command(connection, "UPDATE reports SET raw_gzip = @raw WHERE id = @id", transaction))
+        var raw = inline is null ? Task.Run(() => Gzip(xml), CancellationToken.None) : null;
+        long stored;
+        try
         {
-            Pg.Add(update, "raw", Gzip(xml));
+            stored = await InsertRecordsAsync(connection, transaction, reportId, month, records, ct);
+        }
+        finally
+        {
+            if (raw is not null)
+                await Task.WhenAny(raw);
+        }
+        if (raw is not null)
+        {
+            await using var update = Pg.Command(connection, "UPDATE reports SET raw_gzip = @raw WHERE id = @id", transaction);
+            Pg.Add(update, "raw", await raw);
             Pg.Add(update, "id", reportId);
             await update.ExecuteNonQueryAsync(ct);
         }
@@ -71,7 +89,7 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
     }
 
     private static async Task<long?> InsertReportAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ReportHeader report,
-        string source, CancellationToken ct)
+        string source, byte[] raw, CancellationToken ct)
     {
         var m = report.Metadata;
         var p = report.Policy;
@@ -80,7 +98,7 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
                 adkim, aspf, p, sp, np, pct, fo, testing, discovery_method, psd, generator, version, xml_namespace,
                 errors, source, ingested_utc, raw_gzip)
             VALUES (@org, @email, @extra, @rid, @domain, @begin, @end, @adkim, @aspf, @p, @sp, @np, @pct, @fo,
-                @testing, @discovery, @psd, @generator, @version, @ns, @errors, @source, @now, '\x'::bytea)
+                @testing, @discovery, @psd, @generator, @version, @ns, @errors, @source, @now, @raw)
             ON CONFLICT (org_name, report_id, domain, begin_utc, end_utc) DO NOTHING
             RETURNING id
             """, transaction);
@@ -107,6 +125,7 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
         Pg.Add(insert, "errors", m.Errors.Count == 0 ? null : string.Join("\n", m.Errors));
         Pg.Add(insert, "source", source);
         Pg.Add(insert, "now", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        Pg.Add(insert, "raw", raw);
         return await insert.ExecuteScalarAsync(ct) is long id ? id : null;
     }
 
