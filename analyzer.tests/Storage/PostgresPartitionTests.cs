@@ -200,6 +200,30 @@ public sealed class PostgresPartitionTests(PostgresCluster cluster) : IClassFixt
         Assert.Equal("verdicts_203106", await ScalarAsync<string>(check, "SELECT tableoid::regclass::text FROM verdicts WHERE time_utc = 1938736800"));
     }
 
+    [Fact]
+    public async Task IngestKilledAtAnyMomentThenRunAgainEqualsACleanRun()
+    {
+        var clean = _folder.File("clean.db");
+        Assert.Equal(0, (await DmarcProcess.RunAsync(_folder.Path, "ingest", Samples, "--db", clean)).ExitCode);
+
+        // Killed while migrating, making a month's partitions or in a report's transaction: each rolls back whole.
+        var url = await cluster.CreateDatabaseAsync();
+        foreach (var delay in new[] { 300, 600, 900, 1200 })
+        {
+            using var process = System.Diagnostics.Process.Start(DmarcProcess.StartInfo(_folder.Path, "ingest", Samples, "--db", url))!;
+            await Task.Delay(delay, Ct);
+            process.Kill(entireProcessTree: true);
+            await process.WaitForExitAsync(Ct);
+        }
+        var again = await DmarcProcess.RunAsync(_folder.Path, "ingest", Samples, "--db", url);
+        Assert.True(again.ExitCode == 0, again.Stderr);
+
+        Assert.Equal(await ExportAsync(clean, "records"), await ExportAsync(url, "records"));
+        await using var connection = await OpenAsync(url);
+        foreach (var table in RecordTables)
+            Assert.Equal(0L, await ScalarAsync<long>(connection, $"SELECT count(*) FROM {table}_default"));
+    }
+
     /// <summary>The schema as it was before the partitioning migration, as an older dmarc left it.</summary>
     private static async Task MigrateBeforePartitioningAsync(NpgsqlConnection connection)
     {
