@@ -201,6 +201,29 @@ public sealed class PostgresPartitionTests(PostgresCluster cluster) : IClassFixt
     }
 
     [Fact]
+    public async Task DbCopyFromSqlitePutsEveryRowIntoItsMonthsPartition()
+    {
+        var file = _folder.File("dmarc.db");
+        Assert.Equal(0, (await DmarcProcess.RunAsync(_folder.Path, "ingest", Samples, "--db", file)).ExitCode);
+        await using (var sqlite = await Store.OpenAsync(file, Ct))
+            await sqlite.Verdicts.WriteAsync([Verdict(1_767_225_600), Verdict(1_770_000_000), Verdict(-5)], Ct);
+        var url = await cluster.CreateDatabaseAsync();
+
+        var copy = await DmarcProcess.RunAsync(_folder.Path, "db", "copy", "--from", file, "--to", url);
+        Assert.True(copy.ExitCode == 0, copy.Stdout + copy.Stderr);
+        Assert.EndsWith("all verified", copy.LastLine);
+
+        await using var connection = await OpenAsync(url);
+        foreach (var table in RecordTables)
+            Assert.Equal(0L, await ScalarAsync<long>(connection, $"SELECT count(*) FROM {table}_default"));
+        Assert.Equal(0L, await ScalarAsync<long>(connection,
+            "SELECT count(*) FROM records r JOIN reports p ON p.id = r.report WHERE r.month <> dmarc_month_of(p.begin_utc)"));
+        Assert.Equal(new[] { 202601, 202602 }, await PgPartitions.MonthsAsync(connection, null, "verdicts", Ct));
+        Assert.Equal(-5L, await ScalarAsync<long>(connection, "SELECT time_utc FROM verdicts_default"));
+        Assert.Equal(await ExportAsync(file, "records"), await ExportAsync(url, "records"));
+    }
+
+    [Fact]
     public async Task IngestKilledAtAnyMomentThenRunAgainEqualsACleanRun()
     {
         var clean = _folder.File("clean.db");
