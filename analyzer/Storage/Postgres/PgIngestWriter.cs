@@ -20,16 +20,21 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
     private const int BatchSize = 4096;
 
     public async Task<long?> AddAsync(ReportHeader header, IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, string source,
-        CancellationToken ct, Action? beforeCommit = null)
+        ReportAuthentication auth, CancellationToken ct, Action? beforeCommit = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         await using var transaction = await connection.BeginTransactionAsync(ct);
         if (await InsertReportAsync(connection, transaction, header, source, ct) is not { } reportId)
             return null;
         var stored = await InsertRecordsAsync(connection, transaction, reportId, records, ct);
-        await using (var update = Pg.Command(connection, "UPDATE reports SET raw_gzip = @raw WHERE id = @id", transaction))
+        await using (var update = Pg.Command(connection,
+            "UPDATE reports SET raw_gzip = @raw, auth = @auth, auth_domains = @authDomains, mail_from_domain = @fromDomain WHERE id = @id",
+            transaction))
         {
             Pg.Add(update, "raw", Gzip(xml));
+            Pg.Add(update, "auth", ReportAuthentication.Word(auth.Verdict));
+            Pg.Add(update, "authDomains", auth.DomainsText);
+            Pg.Add(update, "fromDomain", auth.FromDomain);
             Pg.Add(update, "id", reportId);
             await update.ExecuteNonQueryAsync(ct);
         }
@@ -220,16 +225,18 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
         await insert.ExecuteNonQueryAsync(ct);
     }
 
-    public async Task<bool> AddTlsReportAsync(TlsReport report, ReadOnlyMemory<byte> raw, string source, CancellationToken ct, Action? beforeCommit = null)
+    public async Task<bool> AddTlsReportAsync(TlsReport report, ReadOnlyMemory<byte> raw, string source, ReportAuthentication auth, CancellationToken ct,
+        Action? beforeCommit = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await TlsReportWriter.AddAsync(connection, report, raw, source, ct, beforeCommit);
+        return await TlsReportWriter.AddAsync(connection, report, raw, source, auth, ct, beforeCommit);
     }
 
-    public async Task<bool> AddFailureReportAsync(FailureReport report, ReadOnlyMemory<byte> raw, string source, CancellationToken ct, Action? beforeCommit = null)
+    public async Task<bool> AddFailureReportAsync(FailureReport report, ReadOnlyMemory<byte> raw, string source, ReportAuthentication auth,
+        CancellationToken ct, Action? beforeCommit = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await FailureReportWriter.AddAsync(connection, report, raw, source, ct, beforeCommit);
+        return await FailureReportWriter.AddAsync(connection, report, raw, source, auth, ct, beforeCommit);
     }
 
     /// <summary>As on SQLite: the same bytes from the same place are kept once, the bytes once whatever the places.</summary>

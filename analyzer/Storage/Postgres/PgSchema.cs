@@ -352,5 +352,16 @@ internal static class PgSchema
         CREATE TRIGGER users_stamp BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION users_stamp();
         CREATE INDEX sign_in_failures_time ON sign_in_failures (time_utc);
         """,
+        """
+        ALTER TABLE reports ADD COLUMN auth text;
+        ALTER TABLE reports ADD COLUMN auth_domains text;
+        ALTER TABLE reports ADD COLUMN mail_from_domain text;
+        ALTER TABLE tls_reports ADD COLUMN auth text;
+        ALTER TABLE tls_reports ADD COLUMN auth_domains text;
+        ALTER TABLE tls_reports ADD COLUMN mail_from_domain text;
+        ALTER TABLE failure_reports ADD COLUMN auth text;
+        ALTER TABLE failure_reports ADD COLUMN auth_domains text;
+        ALTER TABLE failure_reports ADD COLUMN mail_from_domain text;
+        """,
     ];
 }
