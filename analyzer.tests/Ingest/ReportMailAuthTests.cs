@@ -155,11 +155,11 @@ public sealed class ReportMailAuthTests
 
         Assert.Equal(2, await store.ScalarAsync("SELECT count(*) FROM reports"));
         Assert.Equal(
-            ["other.eml|report mail not DKIM-signed by reporter.example; signed by forwarder.example (Analysis:RequireVerifiedReports)",
-             "unsigned.eml|report mail not DKIM-signed by reporter.example (Analysis:RequireVerifiedReports)"],
+            ["other.eml › text/xml|report mail not DKIM-signed by reporter.example; signed by forwarder.example (Analysis:RequireVerifiedReports)",
+             "unsigned.eml › text/xml|report mail not DKIM-signed by reporter.example (Analysis:RequireVerifiedReports)"],
             await store.StringsAsync("SELECT source || '|' || reason FROM failures ORDER BY source"));
         Assert.Equal(unsigned.Length, await store.ScalarAsync(
-            "SELECT length(b.raw) FROM failures f JOIN failure_blobs b ON b.sha256 = f.sha256 WHERE f.source = 'unsigned.eml'"));
+            "SELECT length(b.raw) FROM failures f JOIN failure_blobs b ON b.sha256 = f.sha256 WHERE f.source LIKE 'unsigned.eml%'"));
     }
 
     [Fact]

@@ -24,7 +24,7 @@ internal static class FailureReportWriter
                 authentication_results, source, ingested_utc, raw_gzip, auth, auth_domains, mail_from_domain)
             VALUES (@identity, @arrival, @reportDate, @reporting, @type, @agent, @version, @reported, @ip, @auth, @alignment, @delivery,
                 @dkimDomain, @dkimSelector, @spfDns, @mailFrom, @rcptTo, @arrivalDate, @from, @to, @subject, @date, @messageId,
-                @authResults, @source, @now, @raw, @auth, @authDomains, @fromDomain)
+                @authResults, @source, @now, @raw, @mailAuth, @authDomains, @fromDomain)
             ON CONFLICT DO NOTHING
             """;
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -56,7 +56,7 @@ internal static class FailureReportWriter
         Sql.Add(insert, "@source", source);
         Sql.Add(insert, "@now", now);
         Sql.Add(insert, "@raw", RawGzip.Compress(raw.Span));
-        Sql.Add(insert, "@auth", ReportAuthentication.Word(auth.Verdict));
+        Sql.Add(insert, "@mailAuth", ReportAuthentication.Word(auth.Verdict));
         Sql.Add(insert, "@authDomains", auth.DomainsText);
         Sql.Add(insert, "@fromDomain", auth.FromDomain);
         if (await insert.ExecuteNonQueryAsync(ct) == 0)
