@@ -144,6 +144,25 @@ public sealed class ReportMailAuthTests
     }
 
     [Fact]
+    public async Task AMailOfManyLameSignaturesWaitsOnceAndLeavesTheBatchVerifying()
+    {
+        var dns = Keys("reporter.example");
+        var lame = AggregateMail(reportId: "lame");
+        foreach (var domain in new[] { "lame1.example", "lame2.example", "lame3.example" })
+        {
+            dns.Failing($"sel._domainkey.{domain}");
+            lame = await SignAsync(lame, domain);
+        }
+        await using var store = new IngestHarness { Acceptance = new ReportAcceptance(false, [], dns) };
+        await using var pipeline = await IngestPipeline.OpenAsync(store.DatabasePath, store.Limits, store.Acceptance, Microsoft.Extensions.Logging.Abstractions.NullLogger.Instance, Ct);
+        await pipeline.IngestAsync(new MemoryStream(Encoding.Latin1.GetBytes(await SignAsync(AggregateMail(reportId: "a")))), "a", Ct);
+        await pipeline.IngestAsync(new MemoryStream(Encoding.Latin1.GetBytes(lame)), "lame", Ct);
+        await pipeline.IngestAsync(new MemoryStream(Encoding.Latin1.GetBytes(await SignAsync(AggregateMail(reportId: "b")))), "b", Ct);
+        Assert.Single(dns.Queries, q => q.Contains("lame", StringComparison.Ordinal));
+        Assert.Equal(["verified", "dns-unavailable", "verified"], await store.StringsAsync("SELECT auth FROM reports ORDER BY id"));
+    }
+
+    [Fact]
     public async Task RequiringVerifiedReportsKeepsTheOthersAsFailuresWithTheirBytes()
     {
         await using var store = new IngestHarness { Acceptance = new ReportAcceptance(true, [], Keys("reporter.example", "forwarder.example")) };

@@ -8,7 +8,8 @@ namespace DmarcAnalyzer.Ingest;
 /// one poll of a mailbox): TXT answers are kept, so the same reporter's key is asked once, and when DNS is down the
 /// batch waits for one timeout, not one per message. DNS counts as down when a lookup fails before any has been
 /// answered, or when two fail in a row; a single failure after answers is that name's own (the signer chose the name,
-/// and a lame zone of its own must not switch verification off for everyone else's reports).
+/// and a lame zone of its own must not switch verification off for everyone else's reports). A mail's own lookups
+/// stop at its first failure (<see cref="MessageDns"/>), so "two in a row" means two mails.
 /// </summary>
 internal sealed class BatchDns(IDnsResolver? inner, TimeProvider time) : IDnsResolver
 {

@@ -27,7 +27,7 @@ internal sealed record ReportMail(string? FromDomain, IReadOnlyList<DkimResult> 
         var from = reader.Fields.Where(f => f.Name.Equals("From", StringComparison.OrdinalIgnoreCase)).Select(f => f.Value).ToList();
         var authors = AuthorDomains.Find(from);
         var fromDomain = authors.Domains.Count == 1 ? authors.Domains[0] : null;
-        var signatures = await new DkimVerifier(dns).VerifyAsync(reader, ct);
+        var signatures = await new DkimVerifier(new MessageDns(dns)).VerifyAsync(reader, ct);
         return new ReportMail(fromDomain, signatures);
     }
 
