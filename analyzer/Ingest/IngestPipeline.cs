@@ -106,9 +106,9 @@ internal sealed class IngestPipeline : IAsyncDisposable
     }
 
     /// <summary>
-    /// Whether the report may be stored (<see cref="ReportAcceptance"/>): null, or the reason it is kept as a failure
-    /// instead. <paramref name="policyDomains"/>: the domains the report is about; <paramref name="reportEmail"/>: an
-    /// aggregate report's report_metadata email.
+    /// The report's verdict, and whether it may be stored (<see cref="ReportAcceptance"/>): a null refusal, or the reason
+    /// it is kept as a failure instead. <paramref name="policyDomains"/>: the domains the report is about;
+    /// <paramref name="reportEmail"/>: an aggregate report's report_metadata email.
     /// </summary>
     private async Task<(ReportAuthentication Auth, string? Refusal)> AcceptAsync(ReportMail? mail, string? reportEmail,
         IReadOnlyList<string?> policyDomains, CancellationToken ct)
