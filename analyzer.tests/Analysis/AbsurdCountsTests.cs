@@ -64,7 +64,7 @@ public sealed class AbsurdCountsTests
             var policy = new TlsPolicyResult(TlsPolicyType.NoPolicyFound, "no-policy-found", [], "example.com", [], Huge, Huge,
                 [new(TlsResultType.StarttlsNotSupported, "starttls-not-supported", "192.0.2.9", "mx.example.com", null, null, Huge, null, null)]);
             await TlsReportWriter.AddAsync(store.Db, new TlsReport("tls.example", begin, begin.AddDays(1).AddSeconds(-1), null, $"t{i}", [policy, policy]),
-                ReadOnlyMemory<byte>.Empty, "test", Ct);
+                ReadOnlyMemory<byte>.Empty, "test", ReportAuthentication.NotMail, Ct);
         }
     }
 

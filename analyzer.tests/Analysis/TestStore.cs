@@ -58,7 +58,7 @@ internal sealed class TestStore : IAsyncDisposable
             [.. (r.Dkim ?? []).Select(d => new DkimAuthResult(d.Domain, null, d.Result, null))],
             [.. (r.Spf ?? []).Select(d => new SpfAuthResult(d.Domain, null, d.Result, null))]));
         await using var writer = new IngestWriter(Db);
-        await writer.AddAsync(header, stored, ReadOnlyMemory<byte>.Empty, "test", TestContext.Current.CancellationToken);
+        await writer.AddAsync(header, stored, ReadOnlyMemory<byte>.Empty, "test", ReportAuthentication.NotMail, TestContext.Current.CancellationToken);
     }
 
     public async ValueTask DisposeAsync()

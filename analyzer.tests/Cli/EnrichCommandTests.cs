@@ -97,10 +97,11 @@ public sealed class EnrichCommandTests : IDisposable
 
         Assert.Equal(0, csv.ExitCode);
         var lines = csv.Stdout.TrimEnd().Split('\n').Select(l => l.TrimEnd('\r')).ToList();
-        Assert.EndsWith(",override_reasons,service,service_type,asn,as_org,country", lines[0]);
+        // The report mail's DKIM verdict comes after who the source is (a bare file: not-mail).
+        Assert.EndsWith(",override_reasons,service,service_type,asn,as_org,country,auth,auth_domains", lines[0]);
         // The Mailchimp signature verified: the catalogue's dkim line names the service even without a database.
-        Assert.EndsWith(databases ? ",Mailchimp,marketing,64500,Example Mail Co,DE" : ",Mailchimp,marketing,,,", lines[1]);
-        Assert.EndsWith(databases ? ",,,64496,Our Own," : ",,,,,", lines[2]);
+        Assert.EndsWith(databases ? ",Mailchimp,marketing,64500,Example Mail Co,DE,not-mail," : ",Mailchimp,marketing,,,,not-mail,", lines[1]);
+        Assert.EndsWith(databases ? ",,,64496,Our Own,,not-mail," : ",,,,,,not-mail,", lines[2]);
         using var doc = JsonDocument.Parse(json.Stdout);
         var first = doc.RootElement[0];
         Assert.Equal("Mailchimp", first.GetProperty("service").GetString());

@@ -165,6 +165,36 @@ public sealed class PollerDovecotTests(DovecotServer dovecot) : IClassFixture<Do
         Assert.Equal("1 dkim", (string)(await command.ExecuteScalarAsync(Ct))!);
     }
 
+    /// <summary>
+    /// Red-team F9 through real IMAP: a report mail signed by its reporter is verified and archived; under
+    /// Analysis:RequireVerifiedReports an unsigned one is a failure with its reason and goes to the failed folder.
+    /// </summary>
+    [Fact]
+    public async Task VerifiesTheReportMailsDkimAndSetsUnverifiedOnesAsideWhenRequired()
+    {
+        var user = dovecot.NewUser();
+        using (var client = await dovecot.LoginAsync(user))
+        {
+            var signed = await Tests.Ingest.ReportMailAuthTests.SignAsync(Tests.Ingest.ReportMailAuthTests.AggregateMail(reportId: "signed"));
+            await AppendAsync(client, Encoding.Latin1.GetBytes(signed));
+            await AppendAsync(client, Encoding.Latin1.GetBytes(Tests.Ingest.ReportMailAuthTests.AggregateMail(reportId: "unsigned")));
+        }
+        var db = Path.Combine(work.FullName, "auth.db");
+        var acceptance = new ReportAcceptance(true, ["example.com"], Tests.Ingest.ReportMailAuthTests.Keys("reporter.example"));
+        await using (var pipeline = await IngestPipeline.OpenAsync(db, IngestLimits.Default, acceptance, NullLogger.Instance, Ct))
+        {
+            var outcome = await Poller(user, pipeline.IngestAsync, pipeline.RecordFailureAsync).RunAsync(PollSchedule.Once, Ct);
+            Assert.Equal(new IngestOutcome(1, 0, 1, 1), outcome);
+        }
+        Assert.Equal((0L, 1L, 1L), await CountMessagesAsync(user));
+        await using var connection = new SqliteConnection($"Data Source={db};Pooling=False");
+        await connection.OpenAsync(Ct);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT (SELECT report_id || ' ' || auth FROM reports) || ' | ' || (SELECT reason FROM failures)";
+        Assert.Equal("signed verified | report mail not DKIM-signed by reporter.example (Analysis:RequireVerifiedReports)",
+            (string)(await command.ExecuteScalarAsync(Ct))!);
+    }
+
     [Fact]
     public async Task StoresEveryReportOnceArchivesReportsAndSetsJunkAside()
     {

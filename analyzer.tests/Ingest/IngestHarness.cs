@@ -14,9 +14,11 @@ internal sealed class IngestHarness : IAsyncDisposable
 
     public IngestLimits Limits { get; init; } = IngestLimits.Default;
 
+    public ReportAcceptance Acceptance { get; init; } = ReportAcceptance.Default;
+
     public async Task<IngestOutcome> IngestAsync(byte[] input, string source = "test")
     {
-        await using var pipeline = await IngestPipeline.OpenAsync(DatabasePath, Limits, NullLogger.Instance, TestContext.Current.CancellationToken);
+        await using var pipeline = await IngestPipeline.OpenAsync(DatabasePath, Limits, Acceptance, NullLogger.Instance, TestContext.Current.CancellationToken);
         return await pipeline.IngestAsync(new MemoryStream(input), source, TestContext.Current.CancellationToken);
     }
 

@@ -57,7 +57,7 @@ internal static class HtmlReport
                     .Append("): sources are shown by address, with only the names cached by earlier runs.</p>\n");
             Overview(html, pages, analysis.OmittedDomains);
             for (var i = 0; i < pages.Count; i++)
-                Domain(html, pages[i], i, analysis.KnownSendersListed > 0);
+                Domain(html, pages[i], i, analysis.KnownSendersListed > 0, analysis.UnverifiedReporters.GetValueOrDefault(pages[i].Analysis.Domain) ?? []);
         }
         if (analysis.Inbound is { } inbound)
             Inbound(html, inbound, inboundCharts ?? []);
@@ -78,6 +78,9 @@ internal static class HtmlReport
             .Append(E(Wording.Percent(PolicyReadiness.NearlyShare))).Append(" is ready, as nothing can be fixed at the sender.</li>\n")
             .Append("<li><b>unrecognised sender</b>: unknown failing, but it signs with a DKIM domain of its own on at least ")
             .Append(StoreAnalyzer.SteadyDays).Append(" days, as a service you use would; it is counted neither as legitimate nor as spoofing.</li>\n")
+            .Append("<li><b>Reporters not shown to be who they say</b>: reports that arrived in mail not DKIM-signed by the reporter's own domain ")
+            .Append("(the mail's From, and the report's own email address). Anyone can send a report in a mailbox provider's name; ")
+            .Append("<code>Analysis:RequireVerifiedReports</code> keeps such reports out. Reports read from files are not marked.</li>\n")
             .Append("<li>A report's messages are counted on the UTC day its period begins; weeks are ISO weeks (Monday to Sunday).</li>\n")
             .Append("<li>Source names are forward-confirmed reverse DNS names; an address without one is shown alone. ")
             .Append("Services come from the built-in service catalogue (and <code>Enrichment:Services</code>); networks and countries from the databases ")
@@ -108,7 +111,7 @@ internal static class HtmlReport
             html.Append($"<p class=\"note\">{omitted} more domains with less mail are left out; use <code>--domain</code> to see one of them.</p>\n");
     }
 
-    private static void Domain(StringBuilder html, DomainPage page, int index, bool knownSendersListed)
+    private static void Domain(StringBuilder html, DomainPage page, int index, bool knownSendersListed, IReadOnlyList<UnverifiedReporter> unverified)
     {
         var d = page.Analysis;
         var r = d.Readiness;
@@ -131,6 +134,7 @@ internal static class HtmlReport
         foreach (var note in r.Notes)
             html.Append($"<li>{E(note)}</li>\n");
         html.Append("</ul>\n</div>\n");
+        UnverifiedReportersTable(html, unverified);
 
         Table(html, "Legitimate mail a policy would hit, had it been published over this period", ["policy", "quarantined", "rejected", "share of legitimate mail"],
             r.Impacts.Select(i => (string[])[E("p=" + i.Policy), Count(i.Quarantined), Count(i.Rejected), E(DomainCharts.Rate(i.ShareOfLegitimate))]), [false, true, true, true]);
@@ -170,6 +174,19 @@ internal static class HtmlReport
                 Count(s.Tally.Volume), E(DomainCharts.Rate(s.Tally.DmarcPassRate)), E(s.LikelyService ? "unrecognised sender" : MainFailure(s.Tally))]),
             [false, false, false, false, false, false, false, true, true, false]);
         html.Append("</section>\n");
+    }
+
+    /// <summary>
+    /// Reporters whose reports this period did not come in mail DKIM-signed by their own domain (red-team F9): anyone can
+    /// send a report in a large provider's name, so these counts may not be what that provider saw.
+    /// </summary>
+    private static void UnverifiedReportersTable(StringBuilder html, IReadOnlyList<UnverifiedReporter> unverified)
+    {
+        if (unverified.Count == 0)
+            return;
+        Table(html, "Reporters not shown to be who they say: their report mail was not DKIM-signed by the reporter's domain",
+            ["reporter", "reports", "of its reports", "why"],
+            unverified.Select(u => (string[])[E(u.Reporter), Count(u.Reports), Count(u.OfReports), E(u.Why)]), [false, true, true, false]);
     }
 
     /// <summary>Received mail from the milter's verdict log: result shares per check by month and by week, actions, forged domains.</summary>

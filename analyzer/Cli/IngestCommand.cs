@@ -14,12 +14,15 @@ internal static class IngestCommand
         };
         var settings = new CommandConfiguration();
         settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
+        var dns = new DnsCommandOptions();
         var command = new Command("ingest", "Read DMARC aggregate reports into the database") { paths };
         settings.AddTo(command);
+        dns.AddTo(command);
         command.SetAction(async (result, ct) =>
         {
             var configuration = settings.Load(result);
-            var outcome = await IngestConsole.IngestAsync(configuration, IngestConsole.Inputs(result.GetValue(paths)!), ct);
+            var inputs = IngestConsole.Inputs(result.GetValue(paths)!);
+            var outcome = await IngestConsole.IngestAsync(configuration, inputs, await dns.CreateResolverAsync(result, configuration, ct), ct);
             if (outcome.ToOtherKindsLine() is { } otherKinds)
                 Console.Out.WriteLine(otherKinds);
             Console.Out.WriteLine(outcome.ToSummaryLine());

@@ -1,3 +1,4 @@
+using DmarcAnalyzer.Dns;
 using DmarcAnalyzer.Ingest;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging;
@@ -23,11 +24,12 @@ internal static class IngestConsole
     }
 
     /// <summary>Ingests the inputs into the configured store, with a progress bar when stdout is a terminal.</summary>
-    public static async Task<IngestOutcome> IngestAsync(IConfiguration configuration, InputSet inputs, CancellationToken ct)
+    /// <param name="resolver">Answers for the DKIM keys of report mail.</param>
+    public static async Task<IngestOutcome> IngestAsync(IConfiguration configuration, InputSet inputs, IDnsResolver resolver, CancellationToken ct)
     {
         using var logs = Logging.CreateFactory();
         await using var ingest = await FileIngest.OpenAsync(
-            AppConfiguration.DatabasePath(configuration), Limits(configuration), inputs, logs.CreateLogger("ingest"), ct);
+            AppConfiguration.DatabasePath(configuration), Limits(configuration), Acceptance(configuration, resolver), inputs, logs.CreateLogger("ingest"), ct);
         if (Console.IsOutputRedirected || ingest.Count < 2)
             return await ingest.RunAsync(null, ct);
         var outcome = IngestOutcome.None;
@@ -40,4 +42,20 @@ internal static class IngestConsole
     }
 
     public static IngestLimits Limits(IConfiguration configuration) => AppConfiguration.Bind(configuration, "Ingest", IngestLimits.Default);
+
+    /// <summary>Analysis:RequireVerifiedReports (default false) and Analysis:Domains (default none: every domain).</summary>
+    public static ReportAcceptance Acceptance(IConfiguration configuration, IDnsResolver resolver)
+    {
+        var require = configuration["Analysis:RequireVerifiedReports"] switch
+        {
+            null or "" => false,
+            var text when bool.TryParse(text, out var value) => value,
+            var text => throw new UsageException($"Analysis:RequireVerifiedReports must be true or false, not '{text}'"),
+        };
+        var section = configuration.GetSection("Analysis:Domains");
+        IReadOnlyList<string> domains = section.Value is { Length: > 0 } single
+            ? [single]
+            : section.GetChildren().Select(c => c.Value).OfType<string>().Where(d => d.Trim().Length > 0).ToList();
+        return new ReportAcceptance(require, domains, resolver);
+    }
 }

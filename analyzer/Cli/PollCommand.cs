@@ -54,8 +54,8 @@ internal static class PollCommand
             var log = logs.CreateLogger("poll");
             try
             {
-                await using var pipeline = await IngestPipeline.OpenAsync(
-                    AppConfiguration.DatabasePath(configuration), IngestConsole.Limits(configuration), log, ct);
+                await using var pipeline = await IngestPipeline.OpenAsync(AppConfiguration.DatabasePath(configuration), IngestConsole.Limits(configuration),
+                    IngestConsole.Acceptance(configuration, await dns.CreateResolverAsync(result, configuration, ct)), log, ct);
                 var poller = new MailboxesPoller(mailboxes, pipeline.IngestAsync, pipeline.RecordFailureAsync, ImapLimits.Default, ReconnectPolicy.Default, log)
                 {
                     AfterPass = schedule.Mode == PollMode.Once ? null : await AlertsAfterPassAsync(result, configuration, dns, logs, ct),

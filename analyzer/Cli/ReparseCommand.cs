@@ -18,8 +18,10 @@ internal static class ReparseCommand
         var settings = new CommandConfiguration();
         settings.Bind(CommonOptions.Database(), AppConfiguration.DatabaseKey);
         var since = new Option<string?>("--since") { Description = "Only reports and failures stored since this day, YYYY-MM-DD (UTC)" };
+        var dns = new DnsCommandOptions();
         var command = new Command("reparse", "Re-read stored reports and failures with the current readers, in place") { since };
         settings.AddTo(command);
+        dns.AddTo(command);
         command.SetAction(async (ParseResult r, CancellationToken ct) =>
         {
             var configuration = settings.Load(r);
@@ -32,7 +34,8 @@ internal static class ReparseCommand
             var log = logs.CreateLogger("reparse");
             try
             {
-                var outcome = await Reparse.RunAsync(AppConfiguration.DatabasePath(configuration), from, IngestConsole.Limits(configuration), log, ct);
+                var acceptance = IngestConsole.Acceptance(configuration, await dns.CreateResolverAsync(r, configuration, ct));
+                var outcome = await Reparse.RunAsync(AppConfiguration.DatabasePath(configuration), from, IngestConsole.Limits(configuration), acceptance, log, ct);
                 Console.Out.WriteLine(outcome.ToLine());
                 if (outcome.Ingested.ToOtherKindsLine() is { } otherKinds)
                     Console.Out.WriteLine(otherKinds);

@@ -27,13 +27,14 @@ internal static class RunCommand
         command.SetAction(async (result, ct) =>
         {
             var configuration = settings.Load(result);
-            var outcome = await IngestConsole.IngestAsync(configuration, IngestConsole.Inputs(result.GetValue(paths)!), ct);
+            var inputs = IngestConsole.Inputs(result.GetValue(paths)!);
+            var resolver = await dns.CreateResolverAsync(result, configuration, ct);
+            var outcome = await IngestConsole.IngestAsync(configuration, inputs, resolver, ct);
             if (outcome.ToOtherKindsLine() is { } otherKinds)
                 Console.Out.WriteLine(otherKinds);
             Console.Out.WriteLine(outcome.ToSummaryLine());
-            var resolver = result.GetValue(noDns) ? null : await dns.CreateResolverAsync(result, configuration, ct);
             var report = await ReportConsole.WriteAsync(configuration, ReportConsole.Request(null, null, result.GetValue(output), png: false),
-                resolver, ct);
+                result.GetValue(noDns) ? null : resolver, ct);
             return report != ExitCodes.Ok ? report : ExitCodes.Of(outcome);
         });
         return command;

@@ -23,11 +23,12 @@ internal sealed class FileIngest : IAsyncDisposable
     /// <summary>The files to read: what a progress bar counts.</summary>
     public int Count => _queue.Count;
 
-    public static async Task<FileIngest> OpenAsync(string database, IngestLimits limits, InputSet inputs, ILogger log, CancellationToken ct)
+    public static async Task<FileIngest> OpenAsync(string database, IngestLimits limits, ReportAcceptance acceptance, InputSet inputs, ILogger log,
+        CancellationToken ct)
     {
         // The first file is read while the store opens: for a large report they take about as long.
         var queue = new InputQueue(inputs.Files, limits, ct);
-        return new FileIngest(await IngestPipeline.OpenAsync(database, limits, log, ct), queue, inputs);
+        return new FileIngest(await IngestPipeline.OpenAsync(database, limits, acceptance, log, ct), queue, inputs);
     }
 
     /// <param name="fileDone">Called after each file of <see cref="Count"/>.</param>

@@ -1,3 +1,4 @@
+using DmarcAnalyzer.Auth.Dkim;
 using DmarcAnalyzer.Reports;
 using DmarcAnalyzer.Reports.Failure;
 using DmarcAnalyzer.Reports.Tls;
@@ -17,22 +18,31 @@ internal sealed class IngestPipeline : IAsyncDisposable
     private const int MaxLoggedLength = 1000;
     private readonly IIngestWriter _writer;
     private readonly IngestLimits _limits;
+    private readonly ReportAcceptance _acceptance;
+    private readonly BatchDns _dns;
     private readonly ILogger _log;
 
-    private IngestPipeline(IIngestWriter writer, IngestLimits limits, ILogger log)
+    private IngestPipeline(IIngestWriter writer, IngestLimits limits, ReportAcceptance acceptance, ILogger log)
     {
         _writer = writer;
         _limits = limits;
+        _acceptance = acceptance;
+        _dns = new BatchDns(acceptance.Resolver, TimeProvider.System);
         _log = log;
     }
 
     public IngestLimits Limits => _limits;
 
-    public static async Task<IngestPipeline> OpenAsync(string dbPath, IngestLimits limits, ILogger log, CancellationToken ct) =>
-        new(await Store.OpenWriterAsync(dbPath, ct), limits, log);
+    /// <summary>A pipeline that accepts every report and verifies report mail without DNS (signed mail is "DNS unavailable").</summary>
+    public static Task<IngestPipeline> OpenAsync(string dbPath, IngestLimits limits, ILogger log, CancellationToken ct) =>
+        OpenAsync(dbPath, limits, ReportAcceptance.Default, log, ct);
+
+    public static async Task<IngestPipeline> OpenAsync(string dbPath, IngestLimits limits, ReportAcceptance acceptance, ILogger log, CancellationToken ct) =>
+        new(await Store.OpenWriterAsync(dbPath, ct), limits, acceptance, log);
 
     /// <summary>A pipeline over <paramref name="writer"/>, which it disposes (<c>dmarc reparse</c> keeps failures aside).</summary>
-    internal static IngestPipeline Over(IIngestWriter writer, IngestLimits limits, ILogger log) => new(writer, limits, log);
+    internal static IngestPipeline Over(IIngestWriter writer, IngestLimits limits, ReportAcceptance acceptance, ILogger log) =>
+        new(writer, limits, acceptance, log);
 
     public async Task<IngestOutcome> IngestAsync(Stream input, string source, CancellationToken ct) =>
         await IngestAsync(await BoundedRead.ReadAsync(input, _limits, ct), source, ct);
@@ -59,20 +69,67 @@ internal sealed class IngestPipeline : IAsyncDisposable
         {
             return await FailUnexpectedlyAsync(source, IngestStage.Unpack, e, raw, ct);
         }
+        var mail = pieces.Any(p => p is not ExtractionFailure) ? await CheckMailAsync(raw, source, ct) : null;
         var outcome = IngestOutcome.None;
         foreach (var piece in pieces)
         {
             var where = ReportUnpacker.Join(source, piece.Where);
             outcome += piece switch
             {
-                ExtractedXml xml => await StoreAsync(xml.Xml, where, raw, ct),
-                ExtractedTlsJson json => await StoreTlsAsync(json.Json, where, raw, ct),
-                ExtractedArf arf => await StoreFailureReportAsync(arf, where, raw, ct),
+                ExtractedXml xml => await StoreAsync(xml.Xml, where, raw, mail, ct),
+                ExtractedTlsJson json => await StoreTlsAsync(json.Json, where, raw, mail, ct),
+                ExtractedArf arf => await StoreFailureReportAsync(arf, where, raw, mail, ct),
                 ExtractionFailure failure => await FailAsync(where, failure.Reason, raw, ct),
                 _ => throw new InvalidOperationException(piece.GetType().Name),
             };
         }
         return outcome;
+    }
+
+    /// <summary>
+    /// The DKIM signatures of an input that is a mail (red-team F9), verified once for all the reports in it; null for a
+    /// bare file. An error nobody foresaw in the verifier counts as a signature that failed, never as a failure of the input.
+    /// </summary>
+    private async Task<ReportMail?> CheckMailAsync(RawInput raw, string source, CancellationToken ct)
+    {
+        if (ContainerSniffer.Sniff(raw.Bytes.Span) != ContainerKind.Email)
+            return null;
+        try
+        {
+            return await ReportMail.CheckAsync(raw.Bytes, _dns, ct);
+        }
+        catch (Exception e) when (IsTheInputs(e, ct))
+        {
+            _log.LogError(e, "{Source}: unexpected error while verifying the mail's DKIM signatures", SafeText.Line(source, MaxLoggedLength));
+            return new ReportMail(null, [new DkimResult(DkimResultCode.PermError, "", "", null, "unexpected error (logged)")]);
+        }
+    }
+
+    /// <summary>
+    /// The report's verdict, and whether it may be stored (<see cref="ReportAcceptance"/>): a null refusal, or the reason
+    /// it is kept as a failure instead. <paramref name="policyDomains"/>: the domains the report is about;
+    /// <paramref name="reportEmail"/>: an aggregate report's report_metadata email.
+    /// </summary>
+    private async Task<(ReportAuthentication Auth, string? Refusal)> AcceptAsync(ReportMail? mail, string? reportEmail,
+        IReadOnlyList<string?> policyDomains, CancellationToken ct)
+    {
+        var auth = mail is null ? ReportAuthentication.NotMail : await mail.AuthenticateAsync(reportEmail, _dns, ct);
+        if (policyDomains.Count == 0 && _acceptance.Domains.Count > 0)
+            return (auth, "report for a domain not in Analysis:Domains: it names no domain");
+        foreach (var domain in policyDomains)
+        {
+            if (!_acceptance.Covers(domain))
+                return (auth, $"report for a domain not in Analysis:Domains: {SafeText.Line(domain ?? "(none)", 253)}");
+        }
+        if (!_acceptance.RequireVerifiedReports || auth.Verdict is ReportAuthVerdict.Verified or ReportAuthVerdict.NotMail)
+            return (auth, null);
+        if (auth.Verdict == ReportAuthVerdict.DnsUnavailable)
+            return (auth, "report mail's DKIM signature could not be checked: DNS unavailable (Analysis:RequireVerifiedReports; " +
+                          "dmarc reparse tries again)");
+        var senders = new[] { auth.FromDomain, ReportMail.EmailDomain(reportEmail) }.OfType<string>().Distinct().ToList();
+        var by = senders.Count == 0 ? "the reporter's domain (the mail's From has no domain)" : string.Join(" and ", senders);
+        var signers = auth.Domains.Count == 0 ? "" : $"; signed by {string.Join(", ", auth.Domains)}";
+        return (auth, $"report mail not DKIM-signed by {by}{signers} (Analysis:RequireVerifiedReports)");
     }
 
     /// <summary>
@@ -89,7 +146,7 @@ internal sealed class IngestPipeline : IAsyncDisposable
     /// Decodes, parses and stores one report. The try covers the report as a whole, never a record: the parse is the
     /// hot path. A report that fails part-way leaves nothing in the store (its transaction rolls back) but its failure.
     /// </summary>
-    private async Task<IngestOutcome> StoreAsync(ReadOnlyMemory<byte> xml, string where, RawInput input, CancellationToken ct)
+    private async Task<IngestOutcome> StoreAsync(ReadOnlyMemory<byte> xml, string where, RawInput input, ReportMail? mail, CancellationToken ct)
     {
         var stage = IngestStage.Decode;
         try
@@ -100,9 +157,12 @@ internal sealed class IngestPipeline : IAsyncDisposable
             StageHook?.Invoke(stage, where);
             var report = AggregateReportReader.OpenUtf8(utf8, _limits.Report);
             var m = report.Header.Metadata;
+            var (auth, refusal) = await AcceptAsync(mail, string.IsNullOrWhiteSpace(m.Email) ? null : m.Email, [report.Header.Policy.Domain], ct);
+            if (refusal is not null)
+                return await FailAsync(where, refusal, input, ct);
             stage = IngestStage.Store;
             var beforeCommit = StageHook is { } hook ? () => hook(IngestStage.Store, where) : (Action?)null;
-            if (await _writer.AddAsync(report.Header, report.ReadRecords(), xml, where, ct, beforeCommit) is not { } records)
+            if (await _writer.AddAsync(report.Header, report.ReadRecords(), xml, where, auth, ct, beforeCommit) is not { } records)
             {
                 _log.LogDebug("{Source}: report {ReportId} from {Org} is already stored", where, m.ReportId, m.OrgName);
                 return new IngestOutcome(0, 1, 0, 0);
@@ -122,16 +182,19 @@ internal sealed class IngestPipeline : IAsyncDisposable
     }
 
     /// <summary>Parses and stores one SMTP TLS report (RFC 8460); what cannot be read is a failure with the reason.</summary>
-    private async Task<IngestOutcome> StoreTlsAsync(ReadOnlyMemory<byte> json, string where, RawInput input, CancellationToken ct)
+    private async Task<IngestOutcome> StoreTlsAsync(ReadOnlyMemory<byte> json, string where, RawInput input, ReportMail? mail, CancellationToken ct)
     {
         var stage = IngestStage.Parse;
         try
         {
             StageHook?.Invoke(stage, where);
             var report = TlsReportReader.Read(json.Span, _limits.Tls);
+            var (auth, refusal) = await AcceptAsync(mail, null, report.Policies.Select(p => p.PolicyDomain).Distinct().ToList(), ct);
+            if (refusal is not null)
+                return await FailAsync(where, refusal, input, ct);
             stage = IngestStage.Store;
             var beforeCommit = StageHook is { } hook ? () => hook(IngestStage.Store, where) : (Action?)null;
-            if (!await _writer.AddTlsReportAsync(report, json, where, ct, beforeCommit))
+            if (!await _writer.AddTlsReportAsync(report, json, where, auth, ct, beforeCommit))
             {
                 _log.LogDebug("{Source}: TLS report {ReportId} from {Org} is already stored", where, report.ReportId, report.OrganizationName);
                 return IngestOutcome.None with { TlsDuplicate = 1 };
@@ -150,16 +213,19 @@ internal sealed class IngestPipeline : IAsyncDisposable
     }
 
     /// <summary>Reads and stores one DMARC failure report (ARF, RFC 6591); what cannot be read is a failure with the reason.</summary>
-    private async Task<IngestOutcome> StoreFailureReportAsync(ExtractedArf arf, string where, RawInput input, CancellationToken ct)
+    private async Task<IngestOutcome> StoreFailureReportAsync(ExtractedArf arf, string where, RawInput input, ReportMail? mail, CancellationToken ct)
     {
         var stage = IngestStage.Parse;
         try
         {
             StageHook?.Invoke(stage, where);
             var report = FailureReportReader.Read(arf.Message, arf.Raw.Span, ct);
+            var (auth, refusal) = await AcceptAsync(mail, null, [report.ReportedDomain], ct);
+            if (refusal is not null)
+                return await FailAsync(where, refusal, input, ct);
             stage = IngestStage.Store;
             var beforeCommit = StageHook is { } hook ? () => hook(IngestStage.Store, where) : (Action?)null;
-            if (!await _writer.AddFailureReportAsync(report, arf.Raw, where, ct, beforeCommit))
+            if (!await _writer.AddFailureReportAsync(report, arf.Raw, where, auth, ct, beforeCommit))
             {
                 _log.LogDebug("{Source}: failure report {Identity} is already stored", where, report.Identity);
                 return IngestOutcome.None with { FailureReportsDuplicate = 1 };

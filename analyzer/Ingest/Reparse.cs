@@ -30,7 +30,8 @@ internal sealed record ReparseOutcome(int Reports, int Changed, int Conflicts, i
 /// </summary>
 internal static class Reparse
 {
-    public static async Task<ReparseOutcome> RunAsync(string database, DateTimeOffset? since, IngestLimits limits, ILogger log, CancellationToken ct)
+    public static async Task<ReparseOutcome> RunAsync(string database, DateTimeOffset? since, IngestLimits limits, ReportAcceptance acceptance, ILogger log,
+        CancellationToken ct)
     {
         int reports = 0, changed = 0, conflicts = 0, unreadable = 0;
         await using var queries = await ReparseQueries.OpenAsync(database, ct);
@@ -65,7 +66,7 @@ internal static class Reparse
         int failures = 0, resolved = 0;
         var ingested = IngestOutcome.None;
         await using var store = await Store.OpenAsync(database, ct);
-        await using var pipeline = IngestPipeline.Over(new FailuresAside(await Store.OpenWriterAsync(database, ct)), limits, log);
+        await using var pipeline = IngestPipeline.Over(new FailuresAside(await Store.OpenWriterAsync(database, ct)), limits, acceptance, log);
         foreach (var failure in await store.Failures.ListAsync(ct))
         {
             if (since is { } from && failure.Created < from)
@@ -106,14 +107,15 @@ internal static class Reparse
     /// </summary>
     private sealed class FailuresAside(IIngestWriter writer) : IIngestWriter
     {
-        public Task<long?> AddAsync(ReportHeader header, IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, string source, CancellationToken ct,
-            Action? beforeCommit = null) => writer.AddAsync(header, records, xml, source, ct, beforeCommit);
+        public Task<long?> AddAsync(ReportHeader header, IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, string source,
+            ReportAuthentication auth, CancellationToken ct, Action? beforeCommit = null) =>
+            writer.AddAsync(header, records, xml, source, auth, ct, beforeCommit);
 
-        public Task<bool> AddTlsReportAsync(TlsReport report, ReadOnlyMemory<byte> raw, string source, CancellationToken ct, Action? beforeCommit = null) =>
-            writer.AddTlsReportAsync(report, raw, source, ct, beforeCommit);
+        public Task<bool> AddTlsReportAsync(TlsReport report, ReadOnlyMemory<byte> raw, string source, ReportAuthentication auth, CancellationToken ct,
+            Action? beforeCommit = null) => writer.AddTlsReportAsync(report, raw, source, auth, ct, beforeCommit);
 
-        public Task<bool> AddFailureReportAsync(FailureReport report, ReadOnlyMemory<byte> raw, string source, CancellationToken ct, Action? beforeCommit = null) =>
-            writer.AddFailureReportAsync(report, raw, source, ct, beforeCommit);
+        public Task<bool> AddFailureReportAsync(FailureReport report, ReadOnlyMemory<byte> raw, string source, ReportAuthentication auth, CancellationToken ct,
+            Action? beforeCommit = null) => writer.AddFailureReportAsync(report, raw, source, auth, ct, beforeCommit);
 
         public Task AddFailureAsync(string source, string reason, RawInput raw, CancellationToken ct) => Task.CompletedTask;
 

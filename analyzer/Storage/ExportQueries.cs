@@ -22,7 +22,8 @@ internal sealed class ExportQueries(SqliteConnection connection) : IExportQuerie
                    {HumanResults("dkim_results")},
                    {HumanResults("spf_results")},
                    (SELECT group_concat(x.type || ifnull(': ' || x.comment, ''), ' | ' ORDER BY x.rowid)
-                      FROM record_reasons x WHERE x.record = rec.id)
+                      FROM record_reasons x WHERE x.record = rec.id),
+                   r.auth, r.auth_domains
             FROM records rec JOIN reports r ON r.id = rec.report
             ORDER BY r.begin_utc, r.id, rec.id
             """;
@@ -33,7 +34,11 @@ internal sealed class ExportQueries(SqliteConnection connection) : IExportQuerie
                 Text(reader, 5), Text(reader, 6), Text(reader, 7), Text(reader, 8), Text(reader, 9), Number(reader, 10),
                 reader.GetString(11), reader.GetInt64(12), Text(reader, 13), Text(reader, 14), Text(reader, 15),
                 Text(reader, 16), Text(reader, 17), Text(reader, 18), Text(reader, 19), Text(reader, 20),
-                Text(reader, 21), Text(reader, 22), Text(reader, 23));
+                Text(reader, 21), Text(reader, 22), Text(reader, 23))
+            {
+                Auth = Text(reader, 24),
+                AuthDomains = Text(reader, 25),
+            };
     }
 
     public async IAsyncEnumerable<ReportExportRow> ReportsAsync(
@@ -46,7 +51,7 @@ internal sealed class ExportQueries(SqliteConnection connection) : IExportQuerie
                    r.errors,
                    (SELECT count(*) FROM records rec WHERE rec.report = r.id),
                    (SELECT CAST(min(total(rec.count), 9e18) AS INTEGER) FROM records rec WHERE rec.report = r.id),
-                   r.source, r.ingested_utc
+                   r.source, r.ingested_utc, r.auth, r.auth_domains
             FROM reports r ORDER BY r.begin_utc, r.id
             """;
         await using var reader = await query.ExecuteReaderAsync(ct);
@@ -56,7 +61,11 @@ internal sealed class ExportQueries(SqliteConnection connection) : IExportQuerie
                 reader.GetString(5), Text(reader, 6), Text(reader, 7), Text(reader, 8), Text(reader, 9), Text(reader, 10),
                 Number(reader, 11), Text(reader, 12), Text(reader, 13), Text(reader, 14), Text(reader, 15),
                 Text(reader, 16), Text(reader, 17), Text(reader, 18), Text(reader, 19), Text(reader, 20),
-                reader.GetInt64(21), reader.GetInt64(22), reader.GetString(23), Time(reader.GetInt64(24)));
+                reader.GetInt64(21), reader.GetInt64(22), reader.GetString(23), Time(reader.GetInt64(24)))
+            {
+                Auth = Text(reader, 25),
+                AuthDomains = Text(reader, 26),
+            };
     }
 
     private static string Joined(string domain, string detail, string result, string extras, string extraDetail) => $"""

@@ -1,3 +1,4 @@
+using DmarcAnalyzer.Reports;
 using DmarcAnalyzer.Reports.Failure;
 using System.Data.Common;
 
@@ -11,7 +12,7 @@ internal static class FailureReportWriter
 {
     /// <returns>True when stored, false when the store already had it.</returns>
     public static async Task<bool> AddAsync(DbConnection connection, FailureReport report, ReadOnlyMemory<byte> raw, string source,
-        CancellationToken ct, Action? beforeCommit = null)
+        ReportAuthentication auth, CancellationToken ct, Action? beforeCommit = null)
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var insert = connection.CreateCommand();
@@ -20,10 +21,10 @@ internal static class FailureReportWriter
             INSERT INTO failure_reports (identity, arrival_utc, report_date_utc, reporting_domain, feedback_type, user_agent, version,
                 reported_domain, source_ip, auth_failure, identity_alignment, delivery_result, dkim_domain, dkim_selector, spf_dns,
                 original_mail_from, original_rcpt_to, arrival_date, header_from, header_to, subject, header_date, message_id,
-                authentication_results, source, ingested_utc, raw_gzip)
+                authentication_results, source, ingested_utc, raw_gzip, auth, auth_domains, mail_from_domain)
             VALUES (@identity, @arrival, @reportDate, @reporting, @type, @agent, @version, @reported, @ip, @auth, @alignment, @delivery,
                 @dkimDomain, @dkimSelector, @spfDns, @mailFrom, @rcptTo, @arrivalDate, @from, @to, @subject, @date, @messageId,
-                @authResults, @source, @now, @raw)
+                @authResults, @source, @now, @raw, @mailAuth, @authDomains, @fromDomain)
             ON CONFLICT DO NOTHING
             """;
         var now = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
@@ -55,6 +56,9 @@ internal static class FailureReportWriter
         Sql.Add(insert, "@source", source);
         Sql.Add(insert, "@now", now);
         Sql.Add(insert, "@raw", RawGzip.Compress(raw.Span));
+        Sql.Add(insert, "@mailAuth", ReportAuthentication.Word(auth.Verdict));
+        Sql.Add(insert, "@authDomains", auth.DomainsText);
+        Sql.Add(insert, "@fromDomain", auth.FromDomain);
         if (await insert.ExecuteNonQueryAsync(ct) == 0)
             return false;
         beforeCommit?.Invoke();

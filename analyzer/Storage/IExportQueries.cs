@@ -18,6 +18,12 @@ internal sealed record RecordExportRow(
     public string? AsOrg { get; init; }
 
     public string? Country { get; init; }
+
+    /// <summary>The report's <see cref="Reports.ReportAuthentication"/> word (null: stored before reports were verified), after the enrichment.</summary>
+    public string? Auth { get; init; }
+
+    /// <summary>The d= of the report mail's signatures that verified, comma-separated.</summary>
+    public string? AuthDomains { get; init; }
 }
 
 /// <summary>One report of <c>dmarc export --what reports</c>, with its record and message counts.</summary>
@@ -25,7 +31,14 @@ internal sealed record ReportExportRow(
     string OrgName, string? Email, string ReportId, DateTimeOffset Begin, DateTimeOffset End, string Domain,
     string? Adkim, string? Aspf, string? P, string? Sp, string? Np, long? Pct, string? Fo, string? Testing,
     string? DiscoveryMethod, string? Psd, string? Generator, string? Version, string? XmlNamespace, string? ExtraContactInfo,
-    string? Errors, long Records, long Messages, string Source, DateTimeOffset Ingested);
+    string? Errors, long Records, long Messages, string Source, DateTimeOffset Ingested)
+{
+    /// <summary>The <see cref="Reports.ReportAuthentication"/> word (null: stored before reports were verified): a last column, as scripts read by position.</summary>
+    public string? Auth { get; init; }
+
+    /// <summary>The d= of the report mail's signatures that verified, comma-separated.</summary>
+    public string? AuthDomains { get; init; }
+}
 
 /// <summary>Flat rows for <c>dmarc export</c>, streamed from the store in report order. SQLite (<see cref="ExportQueries"/>) and PostgreSQL.</summary>
 internal interface IExportQueries

@@ -54,8 +54,8 @@ internal sealed class IngestWriter(SqliteConnection connection, bool ownsConnect
     /// <returns>The number of records stored, or null when the store already had the report (its records are then not read).</returns>
     /// <param name="beforeCommit">Test seam: runs in the transaction just before its commit.</param>
     public async Task<long?> AddAsync(
-        ReportHeader header, IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, string source, CancellationToken ct,
-        Action? beforeCommit = null)
+        ReportHeader header, IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, string source, ReportAuthentication auth,
+        CancellationToken ct, Action? beforeCommit = null)
     {
         ct.ThrowIfCancellationRequested();
         var statements = _statements ??= new ReportStatements(connection);
@@ -81,6 +81,9 @@ internal sealed class IngestWriter(SqliteConnection connection, bool ownsConnect
                 compressed = Gzip(xml);
             }
             statements.Raw.Bind(2, reportId.Value);
+            statements.Raw.Bind(3, ReportAuthentication.Word(auth.Verdict));
+            statements.Raw.Bind(4, auth.DomainsText);
+            statements.Raw.Bind(5, auth.FromDomain);
             // Read by SQLite from the stream's own buffer: neither a trimmed copy nor one of SQLite's.
             statements.Raw.ExecuteWithBlob(1, compressed.GetBuffer(), (int)compressed.Length);
             beforeCommit?.Invoke();
@@ -164,7 +167,8 @@ internal sealed class IngestWriter(SqliteConnection connection, bool ownsConnect
             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, x'')
             RETURNING id
             """);
-        public RawStatement Raw { get; } = new(connection, "UPDATE reports SET raw_gzip = ?1 WHERE id = ?2");
+        public RawStatement Raw { get; } = new(connection,
+            "UPDATE reports SET raw_gzip = ?1, auth = ?3, auth_domains = ?4, mail_from_domain = ?5 WHERE id = ?2");
 
         public void Dispose()
         {
@@ -173,11 +177,13 @@ internal sealed class IngestWriter(SqliteConnection connection, bool ownsConnect
         }
     }
 
-    public Task<bool> AddTlsReportAsync(TlsReport report, ReadOnlyMemory<byte> raw, string source, CancellationToken ct, Action? beforeCommit = null) =>
-        TlsReportWriter.AddAsync(connection, report, raw, source, ct, beforeCommit);
+    public Task<bool> AddTlsReportAsync(TlsReport report, ReadOnlyMemory<byte> raw, string source, ReportAuthentication auth, CancellationToken ct,
+        Action? beforeCommit = null) =>
+        TlsReportWriter.AddAsync(connection, report, raw, source, auth, ct, beforeCommit);
 
-    public Task<bool> AddFailureReportAsync(FailureReport report, ReadOnlyMemory<byte> raw, string source, CancellationToken ct, Action? beforeCommit = null) =>
-        FailureReportWriter.AddAsync(connection, report, raw, source, ct, beforeCommit);
+    public Task<bool> AddFailureReportAsync(FailureReport report, ReadOnlyMemory<byte> raw, string source, ReportAuthentication auth,
+        CancellationToken ct, Action? beforeCommit = null) =>
+        FailureReportWriter.AddAsync(connection, report, raw, source, auth, ct, beforeCommit);
 
     /// <summary>
     /// Keeps an input that could not be read. The same bytes from the same place are kept once, so a re-run

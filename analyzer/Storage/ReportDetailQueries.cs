@@ -1,10 +1,18 @@
 using System.Data.Common;
+using DmarcAnalyzer.Reports;
 
 namespace DmarcAnalyzer.Storage;
 
 internal sealed record ReportDetail(
     long Id, string Reporter, string? Email, string ReportId, string Domain, DateTimeOffset Begin, DateTimeOffset End,
-    string? P, string? Sp, string? Np, string Source, IReadOnlyList<ReportDetailRecord> Records);
+    string? P, string? Sp, string? Np, string Source, IReadOnlyList<ReportDetailRecord> Records)
+{
+    /// <summary>What the DKIM signatures of the mail it came in said (red-team F9); null: stored before reports were verified.</summary>
+    public ReportAuthVerdict? Auth { get; init; }
+
+    /// <summary>The d= of the signatures that verified, comma-separated.</summary>
+    public string? AuthDomains { get; init; }
+}
 
 internal sealed record ReportDetailRecord(
     string SourceIp, long Count, string? Disposition, string? DkimEval, string? SpfEval, string? HeaderFrom,
@@ -18,7 +26,7 @@ internal sealed class ReportDetailQueries(DbConnection connection)
     public async Task<ReportDetail?> FindAsync(long id, CancellationToken ct)
     {
         await using var head = connection.CreateCommand();
-        head.CommandText = "SELECT org_name, email, report_id, domain, begin_utc, end_utc, p, sp, np, source FROM reports WHERE id = @id";
+        head.CommandText = "SELECT org_name, email, report_id, domain, begin_utc, end_utc, p, sp, np, source, auth, auth_domains FROM reports WHERE id = @id";
         Sql.Add(head, "@id", id);
         ReportDetail detail;
         // Read whole before the records are asked for: PostgreSQL runs one command at a time on a connection.
@@ -28,7 +36,11 @@ internal sealed class ReportDetailQueries(DbConnection connection)
                 return null;
             detail = new ReportDetail(id, h.GetString(0), Text(h, 1), h.GetString(2), h.GetString(3),
                 DateTimeOffset.FromUnixTimeSeconds(h.GetInt64(4)), DateTimeOffset.FromUnixTimeSeconds(h.GetInt64(5)),
-                Text(h, 6), Text(h, 7), Text(h, 8), h.GetString(9), []);
+                Text(h, 6), Text(h, 7), Text(h, 8), h.GetString(9), [])
+            {
+                Auth = ReportAuthentication.Parse(Text(h, 10)),
+                AuthDomains = Text(h, 11),
+            };
         }
 
         await using var body = connection.CreateCommand();

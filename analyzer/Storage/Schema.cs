@@ -383,8 +383,21 @@ internal static class Schema
         END;
         CREATE INDEX sign_in_failures_time ON sign_in_failures (time_utc);
         """,
-        // 12: reserved for the migration of the reports' authentication (another branch); nothing here.
-        "SELECT 1",
+        // 12: what the DKIM signatures of the mail a report came in said about its sender (red-team F9): auth is the
+        // verdict ('verified', 'signed-other-domain', 'unsigned', 'failed', 'not-mail', 'dns-unavailable'; NULL for a
+        // report stored before, not known), auth_domains the d= of the signatures that verified (comma-separated), and
+        // mail_from_domain the domain of the mail's From.
+        """
+        ALTER TABLE reports ADD COLUMN auth TEXT;
+        ALTER TABLE reports ADD COLUMN auth_domains TEXT;
+        ALTER TABLE reports ADD COLUMN mail_from_domain TEXT;
+        ALTER TABLE tls_reports ADD COLUMN auth TEXT;
+        ALTER TABLE tls_reports ADD COLUMN auth_domains TEXT;
+        ALTER TABLE tls_reports ADD COLUMN mail_from_domain TEXT;
+        ALTER TABLE failure_reports ADD COLUMN auth TEXT;
+        ALTER TABLE failure_reports ADD COLUMN auth_domains TEXT;
+        ALTER TABLE failure_reports ADD COLUMN mail_from_domain TEXT;
+        """,
         // 13: PostgreSQL partitions records and verdicts by month (Postgres/PgSchema.cs), so that retention drops whole
         // months; SQLite has no partitions and deletes rows, so nothing changes here. The number is kept in step.
         "SELECT 1",

@@ -53,6 +53,7 @@ internal sealed class Store : IAsyncDisposable
         KnownSenders = new KnownSenderQueries(connection);
         OpenAlerts = new OpenAlertQueries(connection);
         UserAdmin = new UserAdminQueries(connection);
+        ReportAuth = new ReportAuthQueries(connection);
     }
 
     /// <summary>Opens (creating it when missing) the store <paramref name="database"/> names, its schema brought up to date.</summary>
@@ -133,6 +134,9 @@ internal sealed class Store : IAsyncDisposable
 
     /// <summary>User management on the dashboard.</summary>
     public UserAdminQueries UserAdmin { get; }
+
+    /// <summary>Which reporters' reports came in mail DKIM-signed by their own domain (red-team F9).</summary>
+    public ReportAuthQueries ReportAuth { get; }
 
     public async ValueTask DisposeAsync()
     {

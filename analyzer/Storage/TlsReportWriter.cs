@@ -1,3 +1,4 @@
+using DmarcAnalyzer.Reports;
 using DmarcAnalyzer.Reports.Tls;
 using System.Data.Common;
 
@@ -11,14 +12,15 @@ internal static class TlsReportWriter
 {
     /// <returns>True when stored, false when the store already had it.</returns>
     public static async Task<bool> AddAsync(DbConnection connection, TlsReport report, ReadOnlyMemory<byte> raw, string source,
-        CancellationToken ct, Action? beforeCommit = null)
+        ReportAuthentication auth, CancellationToken ct, Action? beforeCommit = null)
     {
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using var insert = connection.CreateCommand();
         insert.Transaction = transaction;
         insert.CommandText = """
-            INSERT INTO tls_reports (organization_name, report_id, begin_utc, end_utc, contact_info, source, ingested_utc, raw_gzip)
-            VALUES (@org, @rid, @begin, @end, @contact, @source, @now, @raw)
+            INSERT INTO tls_reports (organization_name, report_id, begin_utc, end_utc, contact_info, source, ingested_utc, raw_gzip,
+                auth, auth_domains, mail_from_domain)
+            VALUES (@org, @rid, @begin, @end, @contact, @source, @now, @raw, @auth, @authDomains, @fromDomain)
             ON CONFLICT DO NOTHING
             RETURNING id
             """;
@@ -30,6 +32,9 @@ internal static class TlsReportWriter
         Sql.Add(insert, "@source", source);
         Sql.Add(insert, "@now", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         Sql.Add(insert, "@raw", RawGzip.Compress(raw.Span));
+        Sql.Add(insert, "@auth", ReportAuthentication.Word(auth.Verdict));
+        Sql.Add(insert, "@authDomains", auth.DomainsText);
+        Sql.Add(insert, "@fromDomain", auth.FromDomain);
         if (await insert.ExecuteScalarAsync(ct) is not long reportId)
             return false;
 

@@ -1,3 +1,4 @@
+using DmarcAnalyzer.Reports;
 using DmarcAnalyzer.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -16,6 +17,7 @@ internal static class ReportPage
                 return NotFound(context, "No such report.");
             var body = "<dl class=\"facts\">" +
                 $"<dt>Reporter</dt><dd>{E(r.Reporter)}{(r.Email is null ? "" : $" &lt;{E(r.Email)}&gt;")}</dd>" +
+                $"<dt>Report mail</dt><dd>{E(MailText(r))}</dd>" +
                 $"<dt>Report id</dt><dd>{E(r.ReportId)}</dd>" +
                 $"<dt>Domain</dt><dd><a href=\"/domain/{U(r.Domain)}\">{E(r.Domain)}</a></dd>" +
                 $"<dt>Period</dt><dd>{Time(r.Begin)} to {Time(r.End)} UTC</dd>" +
@@ -29,4 +31,16 @@ internal static class ReportPage
                 (r.Records.Count == ReportDetailQueries.MaxRecords ? $"<p class=\"muted\">The first {ReportDetailQueries.MaxRecords} records by volume are shown.</p>" : "");
             return Page(context, $"Report {r.ReportId}", body);
         }).RequireAuthorization(DashboardServer.ReadPolicy);
+
+    /// <summary>Whether the reporter is who it says (red-team F9), in plain words.</summary>
+    private static string MailText(ReportDetail r)
+    {
+        var signers = r.AuthDomains is null ? "" : $" (signed by {r.AuthDomains})";
+        return r.Auth switch
+        {
+            ReportAuthVerdict.Verified => $"DKIM-signed by the reporter's domain{signers}",
+            ReportAuthVerdict.NotMail => "read from a file: no mail to verify",
+            var other => ReportAuthentication.Mark(other) + signers,
+        };
+    }
 }

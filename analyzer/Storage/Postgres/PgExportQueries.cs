@@ -20,7 +20,8 @@ internal sealed class PgExportQueries(NpgsqlDataSource source) : IExportQueries
                    {HumanResults("dkim_results")},
                    {HumanResults("spf_results")},
                    (SELECT string_agg(x.type || coalesce(': ' || x.comment, ''), ' | ' ORDER BY x.id)
-                      FROM record_reasons x WHERE x.record = rec.id)
+                      FROM record_reasons x WHERE x.record = rec.id),
+                   r.auth, r.auth_domains
             FROM records rec JOIN reports r ON r.id = rec.report
             ORDER BY r.begin_utc, r.id, rec.id
             """);
@@ -31,7 +32,11 @@ internal sealed class PgExportQueries(NpgsqlDataSource source) : IExportQueries
                 Pg.Text(reader, 5), Pg.Text(reader, 6), Pg.Text(reader, 7), Pg.Text(reader, 8), Pg.Text(reader, 9), Pg.Number(reader, 10),
                 reader.GetString(11), reader.GetInt64(12), Pg.Text(reader, 13), Pg.Text(reader, 14), Pg.Text(reader, 15),
                 Pg.Text(reader, 16), Pg.Text(reader, 17), Pg.Text(reader, 18), Pg.Text(reader, 19), Pg.Text(reader, 20),
-                Pg.Text(reader, 21), Pg.Text(reader, 22), Pg.Text(reader, 23));
+                Pg.Text(reader, 21), Pg.Text(reader, 22), Pg.Text(reader, 23))
+            {
+                Auth = Pg.Text(reader, 24),
+                AuthDomains = Pg.Text(reader, 25),
+            };
     }
 
     public async IAsyncEnumerable<ReportExportRow> ReportsAsync([System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
@@ -43,7 +48,7 @@ internal sealed class PgExportQueries(NpgsqlDataSource source) : IExportQueries
                    r.errors,
                    (SELECT count(*) FROM records rec WHERE rec.report = r.id),
                    (SELECT least(coalesce(sum(rec.count), 0), 9e18)::bigint FROM records rec WHERE rec.report = r.id),
-                   r.source, r.ingested_utc
+                   r.source, r.ingested_utc, r.auth, r.auth_domains
             FROM reports r ORDER BY r.begin_utc, r.id
             """);
         await using var reader = await query.ExecuteReaderAsync(ct);
@@ -53,7 +58,11 @@ internal sealed class PgExportQueries(NpgsqlDataSource source) : IExportQueries
                 reader.GetString(5), Pg.Text(reader, 6), Pg.Text(reader, 7), Pg.Text(reader, 8), Pg.Text(reader, 9), Pg.Text(reader, 10),
                 Pg.Number(reader, 11), Pg.Text(reader, 12), Pg.Text(reader, 13), Pg.Text(reader, 14), Pg.Text(reader, 15),
                 Pg.Text(reader, 16), Pg.Text(reader, 17), Pg.Text(reader, 18), Pg.Text(reader, 19), Pg.Text(reader, 20),
-                reader.GetInt64(21), reader.GetInt64(22), reader.GetString(23), Time(reader.GetInt64(24)));
+                reader.GetInt64(21), reader.GetInt64(22), reader.GetString(23), Time(reader.GetInt64(24)))
+            {
+                Auth = Pg.Text(reader, 25),
+                AuthDomains = Pg.Text(reader, 26),
+            };
     }
 
     private static string Joined(string domain, string detail, string result, string extras, string extraDetail) => $"""

@@ -30,7 +30,7 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
     private readonly ConcurrentDictionary<int, bool> _months = new();
 
     public async Task<long?> AddAsync(ReportHeader header, IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, string source,
-        CancellationToken ct, Action? beforeCommit = null)
+        ReportAuthentication auth, CancellationToken ct, Action? beforeCommit = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
         var month = PgPartitions.MonthOf(header.Metadata.Begin.ToUnixTimeSeconds());
@@ -41,7 +41,7 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
         }
         var inline = xml.Length <= InlineRawLimit ? Gzip(xml) : null;
         await using var transaction = await connection.BeginTransactionAsync(ct);
-        if (await InsertReportAsync(connection, transaction, header, source, inline ?? [], ct) is not { } reportId)
+        if (await InsertReportAsync(connection, transaction, header, source, auth, inline ?? [], ct) is not { } reportId)
             return null;
         var raw = inline is null ? Task.Run(() => Gzip(xml), CancellationToken.None) : null;
         long stored;
@@ -89,16 +89,16 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
     }
 
     private static async Task<long?> InsertReportAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ReportHeader report,
-        string source, byte[] raw, CancellationToken ct)
+        string source, ReportAuthentication auth, byte[] raw, CancellationToken ct)
     {
         var m = report.Metadata;
         var p = report.Policy;
         await using var insert = Pg.Command(connection, """
             INSERT INTO reports (org_name, email, extra_contact, report_id, domain, begin_utc, end_utc,
                 adkim, aspf, p, sp, np, pct, fo, testing, discovery_method, psd, generator, version, xml_namespace,
-                errors, source, ingested_utc, raw_gzip)
+                errors, source, ingested_utc, raw_gzip, auth, auth_domains, mail_from_domain)
             VALUES (@org, @email, @extra, @rid, @domain, @begin, @end, @adkim, @aspf, @p, @sp, @np, @pct, @fo,
-                @testing, @discovery, @psd, @generator, @version, @ns, @errors, @source, @now, @raw)
+                @testing, @discovery, @psd, @generator, @version, @ns, @errors, @source, @now, @raw, @auth, @authDomains, @fromDomain)
             ON CONFLICT (org_name, report_id, domain, begin_utc, end_utc) DO NOTHING
             RETURNING id
             """, transaction);
@@ -126,6 +126,9 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
         Pg.Add(insert, "source", source);
         Pg.Add(insert, "now", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         Pg.Add(insert, "raw", raw);
+        Pg.Add(insert, "auth", ReportAuthentication.Word(auth.Verdict));
+        Pg.Add(insert, "authDomains", auth.DomainsText);
+        Pg.Add(insert, "fromDomain", auth.FromDomain);
         return await insert.ExecuteScalarAsync(ct) is long id ? id : null;
     }
 
@@ -258,16 +261,18 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
         await insert.ExecuteNonQueryAsync(ct);
     }
 
-    public async Task<bool> AddTlsReportAsync(TlsReport report, ReadOnlyMemory<byte> raw, string source, CancellationToken ct, Action? beforeCommit = null)
+    public async Task<bool> AddTlsReportAsync(TlsReport report, ReadOnlyMemory<byte> raw, string source, ReportAuthentication auth, CancellationToken ct,
+        Action? beforeCommit = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await TlsReportWriter.AddAsync(connection, report, raw, source, ct, beforeCommit);
+        return await TlsReportWriter.AddAsync(connection, report, raw, source, auth, ct, beforeCommit);
     }
 
-    public async Task<bool> AddFailureReportAsync(FailureReport report, ReadOnlyMemory<byte> raw, string source, CancellationToken ct, Action? beforeCommit = null)
+    public async Task<bool> AddFailureReportAsync(FailureReport report, ReadOnlyMemory<byte> raw, string source, ReportAuthentication auth,
+        CancellationToken ct, Action? beforeCommit = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        return await FailureReportWriter.AddAsync(connection, report, raw, source, ct, beforeCommit);
+        return await FailureReportWriter.AddAsync(connection, report, raw, source, auth, ct, beforeCommit);
     }
 
     /// <summary>As on SQLite: the same bytes from the same place are kept once, the bytes once whatever the places.</summary>

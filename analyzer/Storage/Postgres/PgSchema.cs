@@ -352,8 +352,18 @@ internal static class PgSchema
         CREATE TRIGGER users_stamp BEFORE UPDATE ON users FOR EACH ROW EXECUTE FUNCTION users_stamp();
         CREATE INDEX sign_in_failures_time ON sign_in_failures (time_utc);
         """,
-        // 12: reserved for the migration of the reports' authentication (another branch); nothing here.
-        "SELECT 1",
+        // 12: what the DKIM signatures of the mail a report came in said about its sender, as in Schema.cs.
+        """
+        ALTER TABLE reports ADD COLUMN auth text;
+        ALTER TABLE reports ADD COLUMN auth_domains text;
+        ALTER TABLE reports ADD COLUMN mail_from_domain text;
+        ALTER TABLE tls_reports ADD COLUMN auth text;
+        ALTER TABLE tls_reports ADD COLUMN auth_domains text;
+        ALTER TABLE tls_reports ADD COLUMN mail_from_domain text;
+        ALTER TABLE failure_reports ADD COLUMN auth text;
+        ALTER TABLE failure_reports ADD COLUMN auth_domains text;
+        ALTER TABLE failure_reports ADD COLUMN mail_from_domain text;
+        """,
         // 13: records (with the rows that hang off them) and verdicts partitioned by month, so that retention drops whole
         // months. A record's month is its report's begin (yyyymm, 0 when that is not a date from 1970 to 9999); a verdict's
         // is that of time_utc. Partitions are made on demand before an insert (dmarc_records_month, dmarc_verdicts_month:
