@@ -134,6 +134,9 @@ internal sealed class Store : IAsyncDisposable
     /// <summary>User management on the dashboard.</summary>
     public UserAdminQueries UserAdmin { get; }
 
+    /// <summary>Numbers that move whenever what the report analysis reads changes (<see cref="StoreStamp"/>).</summary>
+    public Task<StoreStamp> StampAsync(CancellationToken ct) => StoreStamp.ReadAsync(_connection, ct);
+
     public async ValueTask DisposeAsync()
     {
         await _connection.DisposeAsync();
