@@ -1,4 +1,5 @@
 using System.Data.Common;
+using DmarcAnalyzer.Reports;
 
 namespace DmarcAnalyzer.Storage;
 
@@ -23,7 +24,8 @@ internal sealed record SourceRecords(
 /// <summary>
 /// The reports and records that mention one source address in a period: its newest <see cref="MaxRecords"/> records
 /// (newest stored first), found through the index on records(source_ip) walked from its end, so that a source in
-/// every report costs no more than a rare one.
+/// every report costs no more than a rare one. The records are read once and summed here, in the ways the page shows
+/// them, instead of walking them again for each.
 /// </summary>
 internal sealed class SourceQueries(DbConnection connection)
 {
@@ -31,17 +33,33 @@ internal sealed class SourceQueries(DbConnection connection)
 
     public const int MaxRecords = 5000;
 
-    /// <summary>The records read, with their report's fields, as a CTE each query starts from.</summary>
+    /// <summary>The records read, newest stored first.</summary>
     private const string Picked = """
-        WITH picked AS (
-            SELECT r.id, r.count, r.disposition, r.dkim_eval, r.spf_eval, r.dkim_domain, r.dkim_selector, r.dkim_result,
-                   r.spf_domain, r.spf_scope, r.spf_result, rp.id AS report, rp.org_name, rp.report_id, rp.domain, rp.begin_utc
-              FROM records r JOIN reports rp ON rp.id = r.report
-             WHERE r.source_ip = @ip AND rp.begin_utc >= @from AND rp.begin_utc < @to
-             ORDER BY r.id DESC LIMIT @cap)
+        SELECT r.id, r.count, r.disposition, r.dkim_eval = 'pass' OR r.spf_eval = 'pass',
+               r.dkim_domain, r.dkim_selector, r.dkim_result, r.spf_domain, r.spf_scope, r.spf_result,
+               rp.id, rp.org_name, rp.report_id, rp.domain, rp.begin_utc
+          FROM records r JOIN reports rp ON rp.id = r.report
+         WHERE r.source_ip = @ip AND rp.begin_utc >= @from AND rp.begin_utc < @to
+         ORDER BY r.id DESC LIMIT @cap
         """;
 
-    private const string Passes = "CASE WHEN dkim_eval = 'pass' OR spf_eval = 'pass' THEN count ELSE 0 END";
+    /// <summary>
+    /// The further DKIM and SPF results of those records (the first is in the record's own row). Not joined with the
+    /// dkim_results and spf_results views, which SQLite would materialise whole (every record of the store) first.
+    /// </summary>
+    private const string Further = """
+        WITH picked AS (SELECT r.id FROM records r JOIN reports rp ON rp.id = r.report
+                         WHERE r.source_ip = @ip AND rp.begin_utc >= @from AND rp.begin_utc < @to
+                         ORDER BY r.id DESC LIMIT @cap)
+        SELECT 'dkim', x.record, x.domain, x.selector, x.result FROM picked p JOIN record_dkim x ON x.record = p.id
+        UNION ALL
+        SELECT 'spf', x.record, x.domain, x.scope, x.result FROM picked p JOIN record_spf x ON x.record = p.id
+        """;
+
+    private sealed record Row(long Id, long Count, string? Disposition, bool Pass, SourceAuthRow? Dkim, SourceAuthRow? Spf,
+        long Report, string Reporter, string ReportId, string Domain, long BeginUtc);
+
+    private sealed record SourceAuthRow(string? Domain, string? Detail, string Result);
 
     public async Task<SourceRecords> ForAddressAsync(string ip, long fromUtc, long toUtcExclusive, CancellationToken ct)
     {
@@ -49,78 +67,48 @@ internal sealed class SourceQueries(DbConnection connection)
         await using (var name = Command("SELECT name FROM ptr_cache WHERE ip = @ip", ip, fromUtc, toUtcExclusive))
             ptr = await name.ExecuteScalarAsync(ct) as string;
 
-        SourceTotals totals;
-        await using (var query = Command($"""
-            {Picked}
-            SELECT count(*), {Sql.SaturatedSum(connection, "count")}, {Sql.SaturatedSum(connection, Passes)}, min(begin_utc), max(begin_utc)
-              FROM picked
-            """, ip, fromUtc, toUtcExclusive))
-        await using (var reader = await query.ExecuteReaderAsync(ct))
-        {
-            await reader.ReadAsync(ct);
-            totals = new SourceTotals(reader.GetInt64(0), reader.GetInt64(1), reader.GetInt64(2),
-                reader.IsDBNull(3) ? null : Day(reader.GetInt64(3) / 86400), reader.IsDBNull(4) ? null : Day(reader.GetInt64(4) / 86400));
-        }
-
-        var days = new List<SourceDay>();
-        // SQLite's group_concat(DISTINCT x) joins with commas; PostgreSQL's string_agg says so.
-        var dispositions = connection is Microsoft.Data.Sqlite.SqliteConnection
-            ? "group_concat(DISTINCT coalesce(disposition, 'none'))"
-            : "string_agg(DISTINCT coalesce(disposition, 'none'), ',')";
-        await using (var query = Command($"""
-            {Picked}
-            SELECT org_name, begin_utc / 86400, domain, {Sql.SaturatedSum(connection, "count")}, {Sql.SaturatedSum(connection, Passes)}, {dispositions}
-              FROM picked
-             GROUP BY 1, 2, 3 ORDER BY 2 DESC, 1, 3 LIMIT @limit
-            """, ip, fromUtc, toUtcExclusive))
+        var rows = new List<Row>();
+        await using (var query = Command(Picked, ip, fromUtc, toUtcExclusive))
         await using (var reader = await query.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
-                days.Add(new SourceDay(reader.GetString(0), Day(reader.GetInt64(1)), reader.GetString(2),
-                    reader.GetInt64(3), reader.GetInt64(4), reader.GetString(5)));
+                rows.Add(new Row(reader.GetInt64(0), Math.Clamp(reader.GetInt64(1), 0, ReportCount.Max), Sql.Text(reader, 2),
+                    !reader.IsDBNull(3) && reader.GetBoolean(3),
+                    reader.IsDBNull(6) ? null : new SourceAuthRow(Sql.Text(reader, 4), Sql.Text(reader, 5), reader.GetString(6)),
+                    reader.IsDBNull(9) ? null : new SourceAuthRow(Sql.Text(reader, 7), Sql.Text(reader, 8), reader.GetString(9)),
+                    reader.GetInt64(10), reader.GetString(11), reader.GetString(12), reader.GetString(13), reader.GetInt64(14)));
 
-        var dkim = await AuthAsync("dkim", "selector", ip, fromUtc, toUtcExclusive, ct);
-        var spf = await AuthAsync("spf", "scope", ip, fromUtc, toUtcExclusive, ct);
-
-        var reports = new List<SourceReport>();
-        await using (var query = Command($"""
-            {Picked}
-            SELECT report, org_name, report_id, domain, begin_utc, {Sql.SaturatedSum(connection, "count")}
-              FROM picked
-             GROUP BY report, org_name, report_id, domain, begin_utc ORDER BY begin_utc DESC, report DESC LIMIT @limit
-            """, ip, fromUtc, toUtcExclusive))
+        var count = rows.ToDictionary(r => r.Id, r => r.Count);
+        var dkim = rows.Where(r => r.Dkim is not null).Select(r => (Auth: r.Dkim!, r.Count)).ToList();
+        var spf = rows.Where(r => r.Spf is not null).Select(r => (Auth: r.Spf!, r.Count)).ToList();
+        await using (var query = Command(Further, ip, fromUtc, toUtcExclusive))
         await using (var reader = await query.ExecuteReaderAsync(ct))
             while (await reader.ReadAsync(ct))
-                reports.Add(new SourceReport(reader.GetInt64(0), reader.GetString(1), reader.GetString(2), reader.GetString(3),
-                    DateTimeOffset.FromUnixTimeSeconds(reader.GetInt64(4)), reader.GetInt64(5)));
+                (reader.GetString(0) == "dkim" ? dkim : spf).Add(
+                    (new SourceAuthRow(Sql.Text(reader, 2), Sql.Text(reader, 3), reader.GetString(4)), count[reader.GetInt64(1)]));
 
-        return new SourceRecords(ip, ptr, totals, days, dkim, spf, reports);
+        var totals = new SourceTotals(rows.Count, ReportCount.Sum(rows, r => r.Count), ReportCount.Sum(rows, r => r.Pass ? r.Count : 0),
+            rows.Count == 0 ? null : Day(rows.Min(r => r.BeginUtc) / 86400), rows.Count == 0 ? null : Day(rows.Max(r => r.BeginUtc) / 86400));
+        var days = rows.GroupBy(r => (r.Reporter, Day: r.BeginUtc / 86400, r.Domain))
+            .Select(g => new SourceDay(g.Key.Reporter, Day(g.Key.Day), g.Key.Domain, ReportCount.Sum(g, r => r.Count), ReportCount.Sum(g, r => r.Pass ? r.Count : 0),
+                string.Join(",", g.Select(r => r.Disposition ?? "none").Distinct().Order(StringComparer.Ordinal))))
+            .OrderByDescending(d => d.Day).ThenBy(d => d.Reporter, StringComparer.Ordinal).ThenBy(d => d.Domain, StringComparer.Ordinal)
+            .Take(MaxRows).ToList();
+        var reports = rows.GroupBy(r => r.Report)
+            .Select(g =>
+            {
+                var r = g.First();
+                return new SourceReport(r.Report, r.Reporter, r.ReportId, r.Domain, Sql.Time(r.BeginUtc), ReportCount.Sum(g, x => x.Count));
+            })
+            .OrderByDescending(r => r.Begin).ThenByDescending(r => r.Id).Take(MaxRows).ToList();
+        return new SourceRecords(ip, ptr, totals, days, Sum(dkim), Sum(spf), reports);
     }
 
-    /// <summary>
-    /// The DKIM or SPF results of the records read: each record's first result in its own row, further ones in
-    /// record_dkim or record_spf. Spelled out rather than joined with the dkim_results and spf_results views, which
-    /// SQLite would materialise whole (every record of the store) before joining.
-    /// </summary>
-    private async Task<IReadOnlyList<SourceAuth>> AuthAsync(string method, string detail, string ip,
-        long fromUtc, long toUtcExclusive, CancellationToken ct)
-    {
-        // The method and column names are this file's constants, never input.
-        await using var query = Command($"""
-            {Picked}
-            SELECT domain, detail, result, {Sql.SaturatedSum(connection, "count")}
-              FROM (SELECT p.{method}_domain AS domain, p.{method}_{detail} AS detail, p.{method}_result AS result, p.count
-                      FROM picked p WHERE p.{method}_result IS NOT NULL
-                    UNION ALL
-                    SELECT x.domain, x.{detail}, x.result, p.count FROM picked p JOIN record_{method} x ON x.record = p.id) results
-             GROUP BY 1, 2, 3 ORDER BY 4 DESC, 1, 2, 3 LIMIT @limit
-            """, ip, fromUtc, toUtcExclusive);
-        await using var reader = await query.ExecuteReaderAsync(ct);
-        var rows = new List<SourceAuth>();
-        while (await reader.ReadAsync(ct))
-            rows.Add(new SourceAuth(reader.IsDBNull(0) ? "" : reader.GetString(0), reader.IsDBNull(1) ? null : reader.GetString(1),
-                reader.GetString(2), reader.GetInt64(3)));
-        return rows;
-    }
+    /// <summary>Messages per domain, selector or scope, and result: the most first.</summary>
+    private static List<SourceAuth> Sum(List<(SourceAuthRow Auth, long Count)> results) =>
+        results.GroupBy(a => a.Auth)
+            .Select(g => new SourceAuth(g.Key.Domain ?? "", g.Key.Detail, g.Key.Result, ReportCount.Sum(g, a => a.Count)))
+            .OrderByDescending(a => a.Messages).ThenBy(a => a.Domain, StringComparer.Ordinal).ThenBy(a => a.Detail, StringComparer.Ordinal)
+            .ThenBy(a => a.Result, StringComparer.Ordinal).Take(MaxRows).ToList();
 
     private DbCommand Command(string sql, string ip, long fromUtc, long toUtcExclusive)
     {

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using DmarcAnalyzer.Analysis;
 using DmarcAnalyzer.Storage;
 using Microsoft.Extensions.Hosting;
@@ -158,8 +159,11 @@ internal sealed class AnalysisCache : IAsyncDisposable
                 // The stamp before the records: a write while they are read moves the stamp, and the next request computes again.
                 var stamp = new Stamp(await store.StampAsync(ct), await store.KnownSenders.ListAsync(ct));
                 var asOf = _options.Time.GetUtcNow();
+                var started = Stopwatch.GetTimestamp();
                 var analysis = await PageAnalysis.Analyzer(_options, stamp.KnownSenders)
                     .AnalyzeAsync(store.Records, new ReportPeriod(key.From, key.To), key.Domain, ct);
+                _logger.LogInformation("Analysed {From}..{To} {Domain} in {Milliseconds:0} ms", key.From, key.To, key.Domain ?? "(every domain)",
+                    Stopwatch.GetElapsedTime(started).TotalMilliseconds);
                 var result = new Result(analysis, stamp, asOf);
                 lock (_lock)
                     entry.Result = result;
