@@ -196,12 +196,19 @@ public sealed class DashboardAnalysisCacheTests
             await Fill(store);
             await store.AddReportAsync("example.com", Monday.AddDays(9),
                 Enumerable.Range(0, SourceQueries.MaxRecords).Select(_ => new TestRecord("192.0.2.9", 2)), org: "google.com");
+            await store.AddReportAsync("example.com", Monday.AddDays(9), [new TestRecord("198.51.100.9", 3, DkimEval: "fail",
+                Dkim: [("one.example", "pass"), ("two.example", "fail")], Spf: [("one.example", "pass"), ("bounce.example", "softfail")])]);
         });
         using var viewer = await server.SignedInAsync(DashboardHarness.ViewerName);
         var few = await viewer.GetStringAsync("/source/192.0.2.1", Ct);
         Assert.Contains("<dd>1,460, DMARC pass 1,460</dd>", few);
         Assert.Contains("<dd>2026-02-16 to 2026-02-23</dd>", few);
         Assert.DoesNotContain("are summed here", few);
+        // A record's further DKIM and SPF results (beyond the first, in its own row) are counted too.
+        var signed = await viewer.GetStringAsync("/source/198.51.100.9", Ct);
+        Assert.Contains("<td>one.example</td><td>—</td><td>pass</td><td>3</td>", signed);
+        Assert.Contains("<td>two.example</td><td>—</td><td>fail</td><td>3</td>", signed);
+        Assert.Contains("<td>bounce.example</td><td>—</td><td>softfail</td><td>3</td>", signed);
 
         await server.Store.AddReportAsync("example.com", Monday.AddDays(10), [new("192.0.2.9", 7)], org: "yahoo.com");
         var many = await viewer.GetStringAsync("/source/192.0.2.9", Ct);

@@ -33,31 +33,26 @@ internal sealed class SourceQueries(DbConnection connection)
 
     public const int MaxRecords = 5000;
 
-    /// <summary>The records read, newest stored first.</summary>
+    /// <summary>
+    /// The records read, newest stored first, each with whether it has further DKIM or SPF results (the first is in
+    /// its own row): few do, and only theirs are read then. Not joined with the dkim_results and spf_results views,
+    /// which SQLite would materialise whole (every record of the store) first.
+    /// </summary>
     private const string Picked = """
         SELECT r.id, r.count, r.disposition, r.dkim_eval = 'pass' OR r.spf_eval = 'pass',
                r.dkim_domain, r.dkim_selector, r.dkim_result, r.spf_domain, r.spf_scope, r.spf_result,
-               rp.id, rp.org_name, rp.report_id, rp.domain, rp.begin_utc
+               rp.id, rp.org_name, rp.report_id, rp.domain, rp.begin_utc,
+               EXISTS (SELECT 1 FROM record_dkim x WHERE x.record = r.id) OR EXISTS (SELECT 1 FROM record_spf x WHERE x.record = r.id)
           FROM records r JOIN reports rp ON rp.id = r.report
          WHERE r.source_ip = @ip AND rp.begin_utc >= @from AND rp.begin_utc < @to
          ORDER BY r.id DESC LIMIT @cap
         """;
 
-    /// <summary>
-    /// The further DKIM and SPF results of those records (the first is in the record's own row). Not joined with the
-    /// dkim_results and spf_results views, which SQLite would materialise whole (every record of the store) first.
-    /// </summary>
-    private const string Further = """
-        WITH picked AS (SELECT r.id FROM records r JOIN reports rp ON rp.id = r.report
-                         WHERE r.source_ip = @ip AND rp.begin_utc >= @from AND rp.begin_utc < @to
-                         ORDER BY r.id DESC LIMIT @cap)
-        SELECT 'dkim', x.record, x.domain, x.selector, x.result FROM picked p JOIN record_dkim x ON x.record = p.id
-        UNION ALL
-        SELECT 'spf', x.record, x.domain, x.scope, x.result FROM picked p JOIN record_spf x ON x.record = p.id
-        """;
+    /// <summary>Records whose further results are read in one query.</summary>
+    private const int FurtherBatch = 200;
 
     private sealed record Row(long Id, long Count, string? Disposition, bool Pass, SourceAuthRow? Dkim, SourceAuthRow? Spf,
-        long Report, string Reporter, string ReportId, string Domain, long BeginUtc);
+        long Report, string Reporter, string ReportId, string Domain, long BeginUtc, bool HasFurther);
 
     private sealed record SourceAuthRow(string? Domain, string? Detail, string Result);
 
@@ -75,16 +70,27 @@ internal sealed class SourceQueries(DbConnection connection)
                     !reader.IsDBNull(3) && reader.GetBoolean(3),
                     reader.IsDBNull(6) ? null : new SourceAuthRow(Sql.Text(reader, 4), Sql.Text(reader, 5), reader.GetString(6)),
                     reader.IsDBNull(9) ? null : new SourceAuthRow(Sql.Text(reader, 7), Sql.Text(reader, 8), reader.GetString(9)),
-                    reader.GetInt64(10), reader.GetString(11), reader.GetString(12), reader.GetString(13), reader.GetInt64(14)));
+                    reader.GetInt64(10), reader.GetString(11), reader.GetString(12), reader.GetString(13), reader.GetInt64(14), reader.GetBoolean(15)));
 
         var count = rows.ToDictionary(r => r.Id, r => r.Count);
         var dkim = rows.Where(r => r.Dkim is not null).Select(r => (Auth: r.Dkim!, r.Count)).ToList();
         var spf = rows.Where(r => r.Spf is not null).Select(r => (Auth: r.Spf!, r.Count)).ToList();
-        await using (var query = Command(Further, ip, fromUtc, toUtcExclusive))
-        await using (var reader = await query.ExecuteReaderAsync(ct))
+        foreach (var batch in rows.Where(r => r.HasFurther).Select(r => r.Id).Chunk(FurtherBatch))
+        {
+            var ids = string.Join(", ", batch.Select((_, i) => $"@r{i}"));
+            await using var query = connection.CreateCommand();
+            query.CommandText = $"""
+                SELECT 'dkim', record, domain, selector, result FROM record_dkim WHERE record IN ({ids})
+                UNION ALL
+                SELECT 'spf', record, domain, scope, result FROM record_spf WHERE record IN ({ids})
+                """;
+            for (var i = 0; i < batch.Length; i++)
+                Sql.Add(query, $"@r{i}", batch[i]);
+            await using var reader = await query.ExecuteReaderAsync(ct);
             while (await reader.ReadAsync(ct))
                 (reader.GetString(0) == "dkim" ? dkim : spf).Add(
                     (new SourceAuthRow(Sql.Text(reader, 2), Sql.Text(reader, 3), reader.GetString(4)), count[reader.GetInt64(1)]));
+        }
 
         var totals = new SourceTotals(rows.Count, ReportCount.Sum(rows, r => r.Count), ReportCount.Sum(rows, r => r.Pass ? r.Count : 0),
             rows.Count == 0 ? null : Day(rows.Min(r => r.BeginUtc) / 86400), rows.Count == 0 ? null : Day(rows.Max(r => r.BeginUtc) / 86400));
