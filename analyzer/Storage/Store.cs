@@ -138,6 +138,9 @@ internal sealed class Store : IAsyncDisposable
     /// <summary>Which reporters' reports came in mail DKIM-signed by their own domain (red-team F9).</summary>
     public ReportAuthQueries ReportAuth { get; }
 
+    /// <summary>Numbers that move whenever what the report analysis reads changes (<see cref="StoreStamp"/>).</summary>
+    public Task<StoreStamp> StampAsync(CancellationToken ct) => StoreStamp.ReadAsync(_connection, ct);
+
     public async ValueTask DisposeAsync()
     {
         await _connection.DisposeAsync();

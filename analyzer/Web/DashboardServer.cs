@@ -1,5 +1,6 @@
 using System.Net;
 using System.Security.Claims;
+using DmarcAnalyzer.Analysis;
 using DmarcAnalyzer.Storage;
 using Microsoft.AspNetCore.Authentication;
 using Microsoft.AspNetCore.Authentication.Cookies;
@@ -36,6 +37,7 @@ internal static class DashboardServer
         builder.WebHost.UseUrls(options.Listen);
         builder.Services.AddSingleton(options);
         builder.Services.AddSingleton<SignInGuard>();
+        builder.Services.AddSingleton<AnalysisCache>();
         builder.Services.AddDataProtection()
             .SetApplicationName("DmarcAnalyzer")
             .PersistKeysToFileSystem(new DirectoryInfo(options.KeysFolder
@@ -97,6 +99,8 @@ internal static class DashboardServer
         });
 
         var app = builder.Build();
+        // The default overview (every day stored) computed before anyone asks, so its first visitor does not wait.
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<AnalysisCache>().Warm(ReportPeriod.All, null));
         var forwardedWarnings = new ForwardedHeaderWarnings(options, app.Services.GetRequiredService<ILogger<ForwardedHeaderWarnings>>());
         app.Use((context, next) =>
         {

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using DmarcAnalyzer.Analysis;
 using DmarcAnalyzer.Charts;
 using DmarcAnalyzer.Storage;
@@ -16,22 +17,21 @@ internal static class DomainPage
     public const int SourcesShown = 100;
 
     public static void Map(WebApplication app) =>
-        app.MapGet("/domain/{name}", async (string name, HttpContext context, ServeOptions options, CancellationToken ct) =>
+        app.MapGet("/domain/{name}", async (string name, HttpContext context, ServeOptions options, AnalysisCache analyses, CancellationToken ct) =>
         {
             // Kestrel decodes every escape in the path but %2F; a domain from a report may hold a slash.
             name = name.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
             var period = Period.Of(context.Request);
             await using var store = await Store.OpenAsync(options.Database, ct);
-            var analysis = await ServerTiming.MeasureAsync(context, "analysis", async () =>
-                await (await PageAnalysis.AnalyzerAsync(options, store, ct)).AnalyzeAsync(store.Records, period, name, ct));
+            var served = await ServerTiming.MeasureAsync(context, "analysis", () => analyses.GetAsync(store, period, name, ct));
+            var analysis = served.Analysis;
             if (analysis.Domains.Count == 0)
                 return NotFound(context, $"No reports for {name} in this period.");
             var d = analysis.Domains[0];
             var query = Period.Query(period);
             var r = d.Readiness;
-            var charts = ServerTiming.Measure(context, "charts", () =>
-                string.Concat(DomainCharts.Of(d).Select(c => $"<figure>{HtmlReport.Picture(RenderedChart.Of(c))}</figure>")));
-            var body = Period.Picker(period, "/domain/" + Uri.EscapeDataString(d.Domain)) +
+            var charts = ServerTiming.Measure(context, "charts", () => DrawnCharts.GetValue(d, Draw));
+            var body = PageAnalysis.Freshness(served) + Period.Picker(period, "/domain/" + Uri.EscapeDataString(d.Domain)) +
                 "<section class=\"cards\">" +
                 Card("Messages", N(d.Total.Volume)) + Card("DMARC pass", DomainCharts.Rate(d.Total.DmarcPassRate)) +
                 Card("DKIM aligned", DomainCharts.Rate(d.Total.DkimAlignedRate)) + Card("SPF aligned", DomainCharts.Rate(d.Total.SpfAlignedRate)) +
@@ -68,6 +68,15 @@ internal static class DomainPage
                 $"<a href=\"/failure-reports?domain={U(d.Domain)}{query.Replace("?", "&amp;")}\">Failure reports</a> of {E(d.Domain)}</p>";
             return Page(context, d.Domain, body);
         }).RequireAuthorization(DashboardServer.ReadPolicy);
+
+    /// <summary>
+    /// The charts drawn for a domain's analysis, kept as long as the analysis is (<see cref="AnalysisCache"/> holds it):
+    /// drawing them is most of a repeated page's time, and they are the same for every user.
+    /// </summary>
+    private static readonly ConditionalWeakTable<DomainAnalysis, string> DrawnCharts = new();
+
+    private static string Draw(DomainAnalysis d) =>
+        string.Concat(DomainCharts.Of(d).Select(c => $"<figure>{HtmlReport.Picture(RenderedChart.Of(c))}</figure>"));
 
     private static string Card(string label, string value) => $"<div class=\"card\"><div class=\"label\">{E(label)}</div><div class=\"value\">{value}</div></div>";
 

@@ -14,12 +14,12 @@ internal static class OverviewPage
     public const int AlertsShown = 50;
 
     public static void Map(WebApplication app) =>
-        app.MapGet("/", async (HttpContext context, ServeOptions options, CancellationToken ct) =>
+        app.MapGet("/", async (HttpContext context, ServeOptions options, AnalysisCache analyses, CancellationToken ct) =>
         {
             var period = Period.Of(context.Request);
             await using var store = await Store.OpenAsync(options.Database, ct);
-            var analysis = await ServerTiming.MeasureAsync(context, "analysis", async () =>
-                await (await PageAnalysis.AnalyzerAsync(options, store, ct)).AnalyzeAsync(store.Records, period, null, ct));
+            var served = await ServerTiming.MeasureAsync(context, "analysis", () => analyses.GetAsync(store, period, null, ct));
+            var analysis = served.Analysis;
             var open = (await store.ArchiveExceptions.ListAsync(ct)).Count(e => e.State == ExceptionState.Requested);
             var alerts = await store.OpenAlerts.NewestAsync(AlertsShown, ct);
             var alertCount = alerts.Count < AlertsShown ? alerts.Count : await store.OpenAlerts.CountAsync(ct);
@@ -37,7 +37,7 @@ internal static class OverviewPage
                 : $"<p class=\"alert\" role=\"status\"><a href=\"/exceptions\">{N(open)} exception request{(open == 1 ? "" : "s")} waiting for an administrator</a></p>";
             var domains = analysis.Domains.Select(d => d.Domain).ToHashSet(StringComparer.Ordinal);
             var omitted = analysis.OmittedDomains > 0 ? $"<p class=\"muted\">{N(analysis.OmittedDomains)} quieter domains are not listed; search for them.</p>" : "";
-            return Page(context, "Overview", requests + OpenAlerts(alerts, alertCount, domains, query) + Period.Picker(period, "/") +
+            return Page(context, "Overview", PageAnalysis.Freshness(served) + requests + OpenAlerts(alerts, alertCount, domains, query) + Period.Picker(period, "/") +
                 Table(["Domain", "Messages", "DMARC pass", "Trend (last week)", "Policy", "Readiness"], rows) + omitted);
         }).RequireAuthorization(DashboardServer.ReadPolicy);
 

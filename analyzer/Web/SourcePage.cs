@@ -1,6 +1,5 @@
 using System.Net;
 using DmarcAnalyzer.Analysis;
-using DmarcAnalyzer.Reports;
 using DmarcAnalyzer.Storage;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
@@ -25,8 +24,8 @@ internal static class SourcePage
             var known = (await PageAnalysis.KnownSendersAsync(options, store, ct)).Match(address, facts.PtrName);
             var baseName = facts.PtrName is null ? null : BaseDomain.Default.Of(facts.PtrName);
             var mark = known is null && IsAdmin(context) ? KnownSendersPage.MarkForm(context, ip, baseName) : "";
-            var messages = ReportCount.Sum(facts.Days, d => d.Messages);
-            var passing = ReportCount.Sum(facts.Days, d => d.DmarcPass);
+            var messages = facts.Totals.Messages;
+            var passing = facts.Totals.DmarcPass;
             var query = Period.Query(period);
             var body = Period.Picker(period, "/source/" + Uri.EscapeDataString(ip)) +
                 "<dl class=\"facts\">" +
@@ -34,8 +33,11 @@ internal static class SourcePage
                 $"<dt>Base domain</dt><dd>{(baseName is null ? "—" : $"<a href=\"/search?q={U(baseName)}\">{E(baseName)}</a>")}</dd>" +
                 $"<dt>Known sender</dt><dd>{(known is null ? "no" : $"<a href=\"/senders\">{E(known.Name)}</a>")}</dd>" +
                 $"<dt>Messages</dt><dd>{N(messages)}, DMARC pass {N(passing)}</dd>" +
-                $"<dt>First and last seen</dt><dd>{(facts.Days.Count == 0 ? "—" : $"{facts.Days.Min(d => d.Day):yyyy-MM-dd} to {facts.Days.Max(d => d.Day):yyyy-MM-dd}")}</dd>" +
+                $"<dt>First and last seen</dt><dd>{(facts.Totals is { First: { } first, Last: { } last } ? $"{first:yyyy-MM-dd} to {last:yyyy-MM-dd}" : "—")}</dd>" +
                 "</dl>" +
+                (facts.Totals.Capped
+                    ? $"<p class=\"muted\">Its newest {N(SourceQueries.MaxRecords)} records in the period are summed here; pick a shorter period for older ones.</p>"
+                    : "") +
                 $"<section><h2>What to do</h2><p>{E(Advice(messages, passing, known is not null))}</p>{mark}</section>" +
                 "<section><h2>By reporter and day</h2>" +
                 Table(["Day", "Reporter", "Domain", "Messages", "DMARC pass", "Disposition"], facts.Days.Select(d => new[]
