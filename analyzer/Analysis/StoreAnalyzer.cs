@@ -32,18 +32,29 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
         var filter = new RecordFilter(domainFilter, period.FromUtc, period.ToUtcExclusive);
 
         var stored = await StoredRecordReader.ReadAsync(db, filter, ct);
+        var ordering = ReportStages.Start("sources by volume");
         var ipVolume = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var g in stored.Groups)
             ipVolume[g.SourceIp] = ipVolume.GetValueOrDefault(g.SourceIp) + g.Count;
 
         var busiest = ipVolume.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToList();
+        ordering?.Dispose();
+        var naming = ReportStages.Start("PTR names");
         var ptrNames = await names.NamesAsync(db, busiest, ct);
+        naming?.Dispose();
+        var enriching = ReportStages.Start("networks");
         var networks = await _enricher.NetworksAsync(db, busiest, ct);
+        enriching?.Dispose();
+        var signing = ReportStages.Start("signing domains");
         var signers = await SigningDomainsAsync(db, filter, ct);
+        signing?.Dispose();
+        var identifying = ReportStages.Start("identities");
         var identities = busiest.ToDictionary(ip => ip,
             ip => Identify(ip, ptrNames.Names.GetValueOrDefault(ip), networks.GetValueOrDefault(ip) ?? NetworkFacts.None, signers.GetValueOrDefault(ip)),
             StringComparer.Ordinal);
+        identifying?.Dispose();
 
+        var classifying = ReportStages.Start("classes");
         var builders = new Dictionary<string, DomainBuilder>(StringComparer.Ordinal);
         foreach (var g in stored.Groups)
         {
@@ -57,6 +68,9 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
                 : SenderClass.UnknownFailing;
             builder.Add(g, cls);
         }
+        classifying?.Dispose();
+
+        using var building = ReportStages.Start("domains");
 
         var kept = builders.Values.OrderByDescending(b => b.Total.Volume).ThenBy(b => b.Domain, StringComparer.Ordinal).Take(MaxDomains)
             .OrderBy(b => b.Domain, StringComparer.Ordinal).ToList();

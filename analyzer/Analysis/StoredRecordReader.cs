@@ -31,7 +31,9 @@ internal static class StoredRecordReader
 
     public static async Task<StoredRecords> ReadAsync(IRecordQueries db, RecordFilter filter, CancellationToken ct)
     {
+        var reading = ReportStages.Start("reports");
         var reports = await db.ReportsAsync(filter, ct);
+        reading?.Dispose();
         var slices = new List<Slice>();
         var sliceOf = new Dictionary<long, int>();
         var sliceIndex = new Dictionary<Slice, int>();
@@ -47,7 +49,10 @@ internal static class StoredRecordReader
             sliceOf[report.Id] = index;
         }
 
+        var summing = ReportStages.Start("records read and summed");
         var sums = await SumRecordsAsync(db, filter, reports, sliceOf, ct);
+        summing?.Dispose();
+        var grouping = ReportStages.Start("groups");
         var list = new List<RecordGroup>(sums.Sums.Count);
         var spreads = new Dictionary<int, DaySpread>();
         foreach (var (key, count) in sums.Sums)
@@ -73,6 +78,8 @@ internal static class StoredRecordReader
             .Select(g => g.OrderByDescending(r => r.BeginUtc).ThenByDescending(r => r.Id).First())
             .ToDictionary(r => r.Domain, r => new PublishedPolicy(r.Domain, r.P, r.Sp, r.Np, r.Testing), StringComparer.Ordinal);
         var domainOf = reports.ToDictionary(r => r.Id, r => r.Domain);
+        grouping?.Dispose();
+        using var results = ReportStages.Start("result counts");
         var counts = await db.ResultCountsAsync(filter, ct);
         return new StoredRecords(list, policies,
             ByDomain(counts, "spf", RecordQueries.SpfResults, domainOf),
