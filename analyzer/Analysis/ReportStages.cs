@@ -8,7 +8,9 @@ namespace DmarcAnalyzer.Analysis;
 /// </summary>
 internal static class ReportStages
 {
-    public static readonly ActivitySource Source = new("DmarcAnalyzer.Report");
+    public const string SourceName = "DmarcAnalyzer.Report";
+
+    public static readonly ActivitySource Source = new(SourceName);
 
     /// <summary>A stage that ends when disposed; null when nothing listens.</summary>
     public static Activity? Start(string name) => Source.StartActivity(name);

@@ -25,7 +25,8 @@ internal sealed class StageTimings : IDisposable
         var started = Process.GetCurrentProcess().StartTime.ToUniversalTime();
         var listener = new ActivityListener
         {
-            ShouldListenTo = source => ReferenceEquals(source, ReportStages.Source),
+            // By name: the source may be created while this listener is asked about it (ReportStages' first use).
+            ShouldListenTo = source => source.Name == ReportStages.SourceName,
             Sample = (ref ActivityCreationOptions<ActivityContext> _) => ActivitySamplingResult.AllData,
             ActivityStopped = a => Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"timing: {a.DisplayName} {a.Duration.TotalMilliseconds:0.0} ms (at {(DateTime.UtcNow - started).TotalMilliseconds:0} ms)")),
