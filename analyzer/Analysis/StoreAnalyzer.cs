@@ -53,29 +53,43 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
             StringComparer.Ordinal);
         identifying?.Dispose();
 
+        // Each domain is classified and built on its own (its groups in the order read, so the result is the same), the
+        // domains side by side on the cores: identities and the stored records are only read.
         var classifying = ReportStages.Start("classes");
-        var builders = new Dictionary<string, DomainBuilder>(StringComparer.Ordinal);
+        var groupsOf = new Dictionary<string, List<RecordGroup>>(StringComparer.Ordinal);
         foreach (var g in stored.Groups)
         {
-            if (!builders.TryGetValue(g.Domain, out var builder))
-                builders[g.Domain] = builder = new DomainBuilder(g.Domain);
-            var identity = identities[g.SourceIp];
-            var cls = g.DkimAligned || g.SpfAligned ? SenderClass.Aligned
-                : identity.Known ? SenderClass.AuthorisedFailing
-                : g.Forwarded || identity.Service?.Type == ServiceType.Forwarder ? SenderClass.Forwarded
-                : identity.Service is { Type: not ServiceType.Hosting } ? SenderClass.KnownService
-                : SenderClass.UnknownFailing;
-            builder.Add(g, cls);
+            if (!groupsOf.TryGetValue(g.Domain, out var groups))
+                groupsOf[g.Domain] = groups = [];
+            groups.Add(g);
         }
+        var builders = groupsOf.Select(d => new DomainBuilder(d.Key)).ToList();
+        Parallel.ForEach(builders, new ParallelOptions { CancellationToken = ct }, builder =>
+        {
+            foreach (var g in groupsOf[builder.Domain])
+            {
+                var identity = identities[g.SourceIp];
+                var cls = g.DkimAligned || g.SpfAligned ? SenderClass.Aligned
+                    : identity.Known ? SenderClass.AuthorisedFailing
+                    : g.Forwarded || identity.Service?.Type == ServiceType.Forwarder ? SenderClass.Forwarded
+                    : identity.Service is { Type: not ServiceType.Hosting } ? SenderClass.KnownService
+                    : SenderClass.UnknownFailing;
+                builder.Add(g, cls);
+            }
+        });
         classifying?.Dispose();
 
         using var building = ReportStages.Start("domains");
-
-        var kept = builders.Values.OrderByDescending(b => b.Total.Volume).ThenBy(b => b.Domain, StringComparer.Ordinal).Take(MaxDomains)
+        var kept = builders.OrderByDescending(b => b.Total.Volume).ThenBy(b => b.Domain, StringComparer.Ordinal).Take(MaxDomains)
             .OrderBy(b => b.Domain, StringComparer.Ordinal).ToList();
-        var domains = kept.Select(b => b.Build(identities, stored.Policies.GetValueOrDefault(b.Domain),
-            stored.SpfResults.GetValueOrDefault(b.Domain, []), stored.DkimResults.GetValueOrDefault(b.Domain, []),
-            stored.Reasons.GetValueOrDefault(b.Domain, []))).ToList();
+        var domains = new DomainAnalysis[kept.Count];
+        Parallel.For(0, kept.Count, new ParallelOptions { CancellationToken = ct }, i =>
+        {
+            var b = kept[i];
+            domains[i] = b.Build(identities, stored.Policies.GetValueOrDefault(b.Domain),
+                stored.SpfResults.GetValueOrDefault(b.Domain, []), stored.DkimResults.GetValueOrDefault(b.Domain, []),
+                stored.Reasons.GetValueOrDefault(b.Domain, []));
+        });
         return new ReportAnalysis(period, domainFilter, domains, builders.Count - kept.Count)
         {
             KnownSendersListed = known.Senders.Count,
