@@ -36,11 +36,13 @@ public sealed partial class PostgresStoreTests(PostgresCluster cluster) : IClass
         var onPostgres = await ColumnsAsync(postgres.Connection,
             """
             SELECT c.table_name, c.column_name FROM information_schema.columns c
-              JOIN information_schema.tables t ON t.table_schema = c.table_schema AND t.table_name = c.table_name
-             WHERE c.table_schema = current_schema() AND t.table_type = 'BASE TABLE' AND c.table_name <> 'dmarc_schema'
+              JOIN pg_class t ON t.relname = c.table_name AND t.relnamespace = current_schema()::regnamespace
+             WHERE c.table_schema = current_schema() AND t.relkind IN ('r', 'p') AND NOT t.relispartition AND c.table_name <> 'dmarc_schema'
             """);
-        // The side tables have an id on PostgreSQL where SQLite orders by rowid.
-        onPostgres.ExceptWith(["record_reasons.id", "record_dkim.id", "record_spf.id"]);
+        // The side tables have an id on PostgreSQL where SQLite orders by rowid; records and the rows hanging off them
+        // carry their month, the key of their partitions.
+        onPostgres.ExceptWith(["record_reasons.id", "record_dkim.id", "record_spf.id",
+            "records.month", "record_reasons.month", "record_dkim.month", "record_spf.month"]);
         Assert.Equal(onSqlite.Order(), onPostgres.Order());
         Assert.Equal(StoreCopy.Tables.Order(), onSqlite.Select(c => c.Split('.')[0]).Distinct().Order());
     }

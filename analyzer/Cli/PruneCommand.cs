@@ -48,12 +48,26 @@ internal static partial class PruneCommand
             {
                 var before = DateTimeOffset.UtcNow.AddDays(-retention);
                 var pruned = await Retention.PruneAsync(store, before.ToUnixTimeSeconds(), ct);
+                if (store.Kind == StoreKind.Postgres)
+                    Console.Out.WriteLine(Dropped(pruned.Dropped));
                 Console.Out.WriteLine($"pruned before {When(before)}: {pruned.Records} records, {pruned.RawReports} raw reports, "
                     + $"{pruned.Verdicts} verdicts, {pruned.Failures} unreadable inputs");
             }
             return ExitCodes.Ok;
         });
         return command;
+    }
+
+    /// <summary>On PostgreSQL, the months whose partitions went whole (the rest before the cut-off went row by row).</summary>
+    private static string Dropped(DroppedMonths dropped)
+    {
+        static string Months(IReadOnlyList<int> months) => string.Join(", ", months.Select(m => string.Create(CultureInfo.InvariantCulture, $"{m / 100:D4}-{m % 100:D2}")));
+        var parts = new List<string>();
+        if (dropped.RecordMonths.Count > 0)
+            parts.Add($"records of {Months(dropped.RecordMonths)} ({dropped.Records} records)");
+        if (dropped.VerdictMonths.Count > 0)
+            parts.Add($"verdicts of {Months(dropped.VerdictMonths)} ({dropped.Verdicts} verdicts)");
+        return "partitions dropped: " + (parts.Count == 0 ? "none" : string.Join("; ", parts));
     }
 
     private static string When(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd HH:mm 'UTC'", CultureInfo.InvariantCulture);

@@ -29,7 +29,8 @@ internal enum ReparseChange
 /// <c>dmarc reparse</c>'s reads and writes: stored reports' raw bytes, a report's rows replaced in place (same id, so links
 /// to it hold) only when they differ, and failures that now read as reports removed with their bytes. The same SQL on
 /// SQLite and PostgreSQL but for the records, written as ingest writes them on each (<see cref="RecordInserter"/>,
-/// <see cref="PgIngestWriter.InsertRecordsAsync"/>), and the side tables' order (SQLite's rowid, PostgreSQL's id).
+/// <see cref="PgIngestWriter.InsertRecordsAsync"/>), and the side tables' order (SQLite's rowid, PostgreSQL's id). A record's
+/// reasons and further results are deleted by name: on PostgreSQL they have no foreign key to cascade from (migration 13).
 /// </summary>
 internal sealed class ReparseQueries : IAsyncDisposable
 {
@@ -103,6 +104,9 @@ internal sealed class ReparseQueries : IAsyncDisposable
                     testing = @testing, discovery_method = @discovery, psd = @psd, generator = @generator, version = @version,
                     xml_namespace = @ns, errors = @errors
                 WHERE id = @id;
+                DELETE FROM record_reasons WHERE record IN (SELECT id FROM records WHERE report = @id);
+                DELETE FROM record_dkim WHERE record IN (SELECT id FROM records WHERE report = @id);
+                DELETE FROM record_spf WHERE record IN (SELECT id FROM records WHERE report = @id);
                 DELETE FROM records WHERE report = @id;
                 DELETE FROM report_results WHERE report = @id;
                 """;
@@ -140,7 +144,11 @@ internal sealed class ReparseQueries : IAsyncDisposable
             }
         }
         if (_records is null)
-            await PgIngestWriter.InsertRecordsAsync((NpgsqlConnection)_connection, (NpgsqlTransaction)transaction, id, records, ct);
+        {
+            var month = PgPartitions.MonthOf(m.Begin.ToUnixTimeSeconds());
+            await PgPartitions.EnsureRecordsMonthAsync((NpgsqlConnection)_connection, (NpgsqlTransaction)transaction, month, ct);
+            await PgIngestWriter.InsertRecordsAsync((NpgsqlConnection)_connection, (NpgsqlTransaction)transaction, id, month, records, ct);
+        }
         else
         {
             _records.Start(id);

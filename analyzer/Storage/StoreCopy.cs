@@ -4,6 +4,7 @@ using System.IO.Hashing;
 using System.Text;
 using Microsoft.Data.Sqlite;
 using Npgsql;
+using DmarcAnalyzer.Storage.Postgres;
 using NpgsqlTypes;
 
 namespace DmarcAnalyzer.Storage;
@@ -51,9 +52,13 @@ internal static class StoreCopy
         {
             foreach (var table in Tables.Where(tables.Contains))
             {
-                var columns = (await ColumnsAsync(source, from.Kind, table, ct)).Intersect(await ColumnsAsync(target, to.Kind, table, ct)).ToArray();
+                var targetColumns = await ColumnsAsync(target, to.Kind, table, ct);
+                var columns = (await ColumnsAsync(source, from.Kind, table, ct)).Intersect(targetColumns).ToArray();
+                if (target is NpgsqlConnection postgres)
+                    await MakePartitionsAsync(source, from.Kind, postgres, table, ct);
                 var (rows, sum) = to.Kind == StoreKind.Postgres
-                    ? await CopyToPostgresAsync(source, (NpgsqlConnection)target, from.Kind, table, columns, ct)
+                    ? await CopyToPostgresAsync(source, (NpgsqlConnection)target, from.Kind, table, columns,
+                        targetColumns.Contains("month") && !columns.Contains("month") ? ReportBegin(table) : null, ct)
                     : await CopyToSqliteAsync(source, (SqliteConnection)target, transaction, from.Kind, table, columns, ct);
                 copied.Add((table, columns, rows, sum));
             }
@@ -74,7 +79,10 @@ internal static class StoreCopy
     {
         await using var query = connection.CreateCommand();
         query.CommandText = kind == StoreKind.Postgres
-            ? "SELECT table_name FROM information_schema.tables WHERE table_schema = current_schema() AND table_type = 'BASE TABLE' AND table_name <> 'dmarc_schema'"
+            ? """
+              SELECT relname FROM pg_class
+              WHERE relnamespace = current_schema()::regnamespace AND relkind IN ('r', 'p') AND NOT relispartition AND relname <> 'dmarc_schema'
+              """
             : "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite%'";
         await using var reader = await query.ExecuteReaderAsync(ct);
         var tables = new HashSet<string>(StringComparer.Ordinal);
@@ -112,18 +120,58 @@ internal static class StoreCopy
         }
     }
 
-    private static string Select(StoreKind kind, string table, string[] columns) =>
-        $"SELECT {string.Join(", ", columns)} FROM {table}"
+    /// <summary>
+    /// The monthly partitions (PostgreSQL, migration 13) a table's rows will go to, made before they are copied so that
+    /// none lands in the DEFAULT partition: the months of the reports (copied first) for the records and the rows hanging
+    /// off them, the source's verdicts' months for the verdicts.
+    /// </summary>
+    private static async Task MakePartitionsAsync(DbConnection source, StoreKind sourceKind, NpgsqlConnection target, string table,
+        CancellationToken ct)
+    {
+        if (table == "records")
+        {
+            await using var command = new NpgsqlCommand(
+                "SELECT dmarc_records_month(month) FROM (SELECT DISTINCT dmarc_month_of(begin_utc) AS month FROM reports) AS m", target);
+            await command.ExecuteNonQueryAsync(ct);
+        }
+        else if (table == "verdicts")
+        {
+            var months = new List<int>();
+            await using (var query = source.CreateCommand())
+            {
+                query.CommandText = sourceKind == StoreKind.Postgres
+                    ? "SELECT DISTINCT dmarc_month_of(time_utc) FROM verdicts"
+                    : "SELECT DISTINCT CAST(strftime('%Y%m', time_utc, 'unixepoch') AS INTEGER) FROM verdicts WHERE time_utc BETWEEN 0 AND 253402300799";
+                await using var reader = await query.ExecuteReaderAsync(ct);
+                while (await reader.ReadAsync(ct))
+                    months.Add(Convert.ToInt32(reader.GetValue(0), System.Globalization.CultureInfo.InvariantCulture));
+            }
+            foreach (var month in months)
+                await PgPartitions.EnsureVerdictsMonthAsync(target, null, month, ct);
+        }
+    }
+
+    /// <summary>
+    /// For a store without months (SQLite), the begin of the report a row of records or of a table hanging off them
+    /// belongs to, read beside the row: its month is the row's partition on PostgreSQL.
+    /// </summary>
+    private static string ReportBegin(string table) => table == "records"
+        ? "(SELECT begin_utc FROM reports p WHERE p.id = records.report)"
+        : $"(SELECT p.begin_utc FROM records r JOIN reports p ON p.id = r.report WHERE r.id = {table}.record)";
+
+    private static string Select(StoreKind kind, string table, string[] columns, string? extra = null) =>
+        $"SELECT {string.Join(", ", extra is null ? columns : [.. columns, extra])} FROM {table}"
         + (RowidOrdered.Contains(table) ? kind == StoreKind.Sqlite ? " ORDER BY rowid" : " ORDER BY id" : "");
 
     private static async Task<(long Rows, ulong Sum)> CopyToPostgresAsync(DbConnection source, NpgsqlConnection target, StoreKind sourceKind,
-        string table, string[] columns, CancellationToken ct)
+        string table, string[] columns, string? reportBegin, CancellationToken ct)
     {
         var types = await PostgresTypesAsync(target, table, ct);
         await using var query = source.CreateCommand();
-        query.CommandText = Select(sourceKind, table, columns);
+        query.CommandText = Select(sourceKind, table, columns, reportBegin);
         await using var reader = await query.ExecuteReaderAsync(ct);
-        await using var copy = await target.BeginBinaryImportAsync($"COPY {table} ({string.Join(", ", columns)}) FROM STDIN (FORMAT BINARY)", ct);
+        var targetColumns = reportBegin is null ? columns : [.. columns, "month"];
+        await using var copy = await target.BeginBinaryImportAsync($"COPY {table} ({string.Join(", ", targetColumns)}) FROM STDIN (FORMAT BINARY)", ct);
         long rows = 0;
         ulong sum = 0;
         var values = new object?[columns.Length];
@@ -138,6 +186,9 @@ internal static class StoreCopy
                 else
                     await copy.WriteAsync(values[i], types[columns[i]], ct);
             }
+            if (reportBegin is not null)
+                await copy.WriteAsync(reader.IsDBNull(columns.Length) ? 0 : PgPartitions.MonthOf(reader.GetInt64(columns.Length)),
+                    NpgsqlDbType.Integer, ct);
             sum += RowHash(values);
             rows++;
         }

@@ -18,7 +18,8 @@
 # the 5 KB message once through bench/milter/noop-milter.py, a milter that does nothing: what Postfix spends talking
 # to any milter. With PROFILE=1 the 5 KB run of our milter is also sampled by perf (bench/perf-stages.py milter).
 # DMARC_BIN=DIR takes an already published dmarc from DIR instead of publishing one; MILTER_ENV="NAME=value ..." sets
-# runtime settings (DOTNET_...) for our milter only; SKIP_PLAIN=1 leaves out the runs without our milter.
+# runtime settings (DOTNET_...) for our milter only; SKIP_PLAIN=1 leaves out the runs without our milter; MILTER_DB=URL
+# sends the verdicts to that PostgreSQL database instead of a new SQLite file (bench/milter/postgres.sh).
 # Usage: [PEERS=1] [ARC=1 [ARC_HOPS=N] [ARC_COUNT=N]] [PROFILE=1] [DMARC_BIN=DIR] bench/milter/run.sh [COUNT]
 #   (run as root; needs postfix, smtp-source, python3-dkim, python3-dnspython, openssl, dotnet; PEERS=1 also
 #   opendkim, opendmarc and publicsuffix)
@@ -227,7 +228,7 @@ profile_env=()
 # MILTER_ENV="NAME=value ...": runtime settings for our milter only, to try them.
 read -r -a milter_env <<<"${MILTER_ENV:-}"
 profile_env+=("${milter_env[@]}")
-cg_spawn filter env "${profile_env[@]}" "$dmarc" milter --listen "inet:127.0.0.1:$milter_port" --config "$root/dmarc.json" --db "$root/dmarc.db" 2>"$root/milter.log" &
+cg_spawn filter env "${profile_env[@]}" "$dmarc" milter --listen "inet:127.0.0.1:$milter_port" --config "$root/dmarc.json" --db "${MILTER_DB:-$root/dmarc.db}" 2>"$root/milter.log" &
 milter_pid=$!
 measured=("$milter_pid")
 wait_port "$milter_port"
@@ -243,7 +244,12 @@ if [ "${PROFILE:-0}" = 1 ]; then
 fi
 run "100 KB + attachment, dmarc milter" "$root/100k.eml" "inet:127.0.0.1:$milter_port"
 grep -c "fail\|error" "$root/milter.log" >/dev/null && grep -i "fail\|error" "$root/milter.log" | head -5 || true
-# Every verdict should say pass three times: the checks really ran.
+# Every verdict should say pass three times: the checks really ran. The milter writes its queue out as it stops.
+if [ -n "${MILTER_DB:-}" ]; then
+  kill -TERM "$milter_pid"; wait "$milter_pid" 2>/dev/null || true
+  echo "verdicts (spf, dkim, dmarc, messages): $(psql -X -tA -F' ' "$MILTER_DB" -c 'SELECT spf, dkim, dmarc, count(*) FROM verdicts GROUP BY 1, 2, 3' | tr '\n' ';')"
+  exit 0
+fi
 python3 - "$root/dmarc.db" <<'PY'
 import sqlite3, sys
 rows = sqlite3.connect(sys.argv[1]).execute("SELECT spf, dkim, dmarc, count(*) FROM verdicts GROUP BY 1, 2, 3").fetchall()

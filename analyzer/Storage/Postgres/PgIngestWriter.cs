@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using System.IO.Compression;
 using DmarcAnalyzer.Reports;
 using DmarcAnalyzer.Reports.Failure;
@@ -11,7 +12,8 @@ namespace DmarcAnalyzer.Storage.Postgres;
 /// The PostgreSQL <see cref="IIngestWriter"/>. A report and its rows are one transaction, as on SQLite; the report's
 /// identity is a unique key, so when two hosts store the same report at once, the second waits for the first and then
 /// counts a duplicate (ON CONFLICT DO NOTHING). Records go in by binary COPY in batches, their ids drawn from the
-/// sequence beforehand so that the rows of further results can name them.
+/// sequence beforehand so that the rows of further results can name them. Every row carries the month of the report's
+/// begin (its partition, <see cref="PgPartitions"/>), made before the report's transaction when this writer has not seen it.
 /// </summary>
 /// <param name="ownsSource">Whether disposing the writer closes the data source.</param>
 internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSource = false) : IIngestWriter
@@ -19,17 +21,43 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
     /// <summary>Records per COPY: one round trip for the ids and four COPY streams for each batch.</summary>
     private const int BatchSize = 4096;
 
+    /// <summary>
+    /// XML up to this size is compressed before the report's row is written and goes in with it (one statement less per
+    /// small report); larger XML is compressed on another thread while the records are written, then stored.
+    /// </summary>
+    private const int InlineRawLimit = 1 << 20;
+
+    private readonly ConcurrentDictionary<int, bool> _months = new();
+
     public async Task<long?> AddAsync(ReportHeader header, IEnumerable<ReportRecord> records, ReadOnlyMemory<byte> xml, string source,
         CancellationToken ct, Action? beforeCommit = null)
     {
         await using var connection = await dataSource.OpenConnectionAsync(ct);
-        await using var transaction = await connection.BeginTransactionAsync(ct);
-        if (await InsertReportAsync(connection, transaction, header, source, ct) is not { } reportId)
-            return null;
-        var stored = await InsertRecordsAsync(connection, transaction, reportId, records, ct);
-        await using (var update = Pg.Command(connection, "UPDATE reports SET raw_gzip = @raw WHERE id = @id", transaction))
+        var month = PgPartitions.MonthOf(header.Metadata.Begin.ToUnixTimeSeconds());
+        if (!_months.ContainsKey(month))
         {
-            Pg.Add(update, "raw", Gzip(xml));
+            await PgPartitions.EnsureRecordsMonthAsync(connection, null, month, ct);
+            _months.TryAdd(month, true);
+        }
+        var inline = xml.Length <= InlineRawLimit ? Gzip(xml) : null;
+        await using var transaction = await connection.BeginTransactionAsync(ct);
+        if (await InsertReportAsync(connection, transaction, header, source, inline ?? [], ct) is not { } reportId)
+            return null;
+        var raw = inline is null ? Task.Run(() => Gzip(xml), CancellationToken.None) : null;
+        long stored;
+        try
+        {
+            stored = await InsertRecordsAsync(connection, transaction, reportId, month, records, ct);
+        }
+        finally
+        {
+            if (raw is not null)
+                await Task.WhenAny(raw);
+        }
+        if (raw is not null)
+        {
+            await using var update = Pg.Command(connection, "UPDATE reports SET raw_gzip = @raw WHERE id = @id", transaction);
+            Pg.Add(update, "raw", await raw);
             Pg.Add(update, "id", reportId);
             await update.ExecuteNonQueryAsync(ct);
         }
@@ -40,9 +68,10 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
 
     /// <summary>
     /// Stores the records of report <paramref name="reportId"/> and their summed result counts, inside the caller's
-    /// transaction (ingest, and <c>dmarc reparse</c> replacing a report's rows); the number of records stored.
+    /// transaction (ingest, and <c>dmarc reparse</c> replacing a report's rows), in the partitions of
+    /// <paramref name="month"/>; the number of records stored.
     /// </summary>
-    internal static async Task<long> InsertRecordsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long reportId,
+    internal static async Task<long> InsertRecordsAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, long reportId, int month,
         IEnumerable<ReportRecord> records, CancellationToken ct)
     {
         var counts = new ResultCounts();
@@ -51,8 +80,8 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
         {
             ct.ThrowIfCancellationRequested();
             var ids = await IdsAsync(connection, transaction, batch.Length, ct);
-            await CopyRecordsAsync(connection, reportId, ids, batch, ct);
-            await CopyDetailsAsync(connection, ids, batch, counts, ct);
+            await CopyRecordsAsync(connection, reportId, month, ids, batch, ct);
+            await CopyDetailsAsync(connection, month, ids, batch, counts, ct);
             stored += batch.Length;
         }
         await InsertCountsAsync(connection, transaction, reportId, counts, ct);
@@ -60,7 +89,7 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
     }
 
     private static async Task<long?> InsertReportAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ReportHeader report,
-        string source, CancellationToken ct)
+        string source, byte[] raw, CancellationToken ct)
     {
         var m = report.Metadata;
         var p = report.Policy;
@@ -69,7 +98,7 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
                 adkim, aspf, p, sp, np, pct, fo, testing, discovery_method, psd, generator, version, xml_namespace,
                 errors, source, ingested_utc, raw_gzip)
             VALUES (@org, @email, @extra, @rid, @domain, @begin, @end, @adkim, @aspf, @p, @sp, @np, @pct, @fo,
-                @testing, @discovery, @psd, @generator, @version, @ns, @errors, @source, @now, '\x'::bytea)
+                @testing, @discovery, @psd, @generator, @version, @ns, @errors, @source, @now, @raw)
             ON CONFLICT (org_name, report_id, domain, begin_utc, end_utc) DO NOTHING
             RETURNING id
             """, transaction);
@@ -96,6 +125,7 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
         Pg.Add(insert, "errors", m.Errors.Count == 0 ? null : string.Join("\n", m.Errors));
         Pg.Add(insert, "source", source);
         Pg.Add(insert, "now", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
+        Pg.Add(insert, "raw", raw);
         return await insert.ExecuteScalarAsync(ct) is long id ? id : null;
     }
 
@@ -112,11 +142,12 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
         return ids;
     }
 
-    private static async Task CopyRecordsAsync(NpgsqlConnection connection, long reportId, long[] ids, ReportRecord[] batch, CancellationToken ct)
+    private static async Task CopyRecordsAsync(NpgsqlConnection connection, long reportId, int month, long[] ids, ReportRecord[] batch,
+        CancellationToken ct)
     {
         await using var copy = await connection.BeginBinaryImportAsync("""
             COPY records (id, report, source_ip, count, disposition, dkim_eval, spf_eval, header_from, envelope_from, envelope_to,
-                dkim_domain, dkim_selector, dkim_result, dkim_human_result, spf_domain, spf_scope, spf_result, spf_human_result)
+                dkim_domain, dkim_selector, dkim_result, dkim_human_result, spf_domain, spf_scope, spf_result, spf_human_result, month)
             FROM STDIN (FORMAT BINARY)
             """, ct);
         for (var i = 0; i < batch.Length; i++)
@@ -132,12 +163,14 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
             foreach (var text in (string?[])[r.Disposition, r.DkimEvaluated, r.SpfEvaluated, r.HeaderFrom, r.EnvelopeFrom, r.EnvelopeTo,
                          dkim?.Domain, dkim?.Selector, dkim?.Result, dkim?.HumanResult, spf?.Domain, spf?.Scope, spf?.Result, spf?.HumanResult])
                 await WriteTextAsync(copy, text, ct);
+            await copy.WriteAsync(month, NpgsqlDbType.Integer, ct);
         }
         await copy.CompleteAsync(ct);
     }
 
     /// <summary>The records' override reasons and their results after the first of each kind, and their share of the counts.</summary>
-    private static async Task CopyDetailsAsync(NpgsqlConnection connection, long[] ids, ReportRecord[] batch, ResultCounts counts, CancellationToken ct)
+    private static async Task CopyDetailsAsync(NpgsqlConnection connection, int month, long[] ids, ReportRecord[] batch, ResultCounts counts,
+        CancellationToken ct)
     {
         var reasons = new List<(long Record, string Type, string? Comment)>();
         var dkim = new List<(long Record, string Domain, string? Selector, string Result, string? Human)>();
@@ -168,21 +201,25 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
         }
         if (reasons.Count > 0)
         {
-            await using var copy = await connection.BeginBinaryImportAsync("COPY record_reasons (record, type, comment) FROM STDIN (FORMAT BINARY)", ct);
+            await using var copy = await connection.BeginBinaryImportAsync(
+                "COPY record_reasons (record, type, comment, month) FROM STDIN (FORMAT BINARY)", ct);
             foreach (var (record, type, comment) in reasons)
             {
                 await copy.StartRowAsync(ct);
                 await copy.WriteAsync(record, NpgsqlDbType.Bigint, ct);
                 await copy.WriteAsync(type, NpgsqlDbType.Text, ct);
                 await WriteTextAsync(copy, comment, ct);
+                await copy.WriteAsync(month, NpgsqlDbType.Integer, ct);
             }
             await copy.CompleteAsync(ct);
         }
-        await CopyExtraAsync(connection, "COPY record_dkim (record, domain, selector, result, human_result) FROM STDIN (FORMAT BINARY)", dkim, ct);
-        await CopyExtraAsync(connection, "COPY record_spf (record, domain, scope, result, human_result) FROM STDIN (FORMAT BINARY)", spf, ct);
+        await CopyExtraAsync(connection, "COPY record_dkim (record, domain, selector, result, human_result, month) FROM STDIN (FORMAT BINARY)",
+            month, dkim, ct);
+        await CopyExtraAsync(connection, "COPY record_spf (record, domain, scope, result, human_result, month) FROM STDIN (FORMAT BINARY)",
+            month, spf, ct);
     }
 
-    private static async Task CopyExtraAsync(NpgsqlConnection connection, string copyCommand,
+    private static async Task CopyExtraAsync(NpgsqlConnection connection, string copyCommand, int month,
         List<(long Record, string Domain, string? Detail, string Result, string? Human)> rows, CancellationToken ct)
     {
         if (rows.Count == 0)
@@ -196,6 +233,7 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
             await WriteTextAsync(copy, detail, ct);
             await copy.WriteAsync(result, NpgsqlDbType.Text, ct);
             await WriteTextAsync(copy, human, ct);
+            await copy.WriteAsync(month, NpgsqlDbType.Integer, ct);
         }
         await copy.CompleteAsync(ct);
     }

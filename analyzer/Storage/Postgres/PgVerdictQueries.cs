@@ -1,3 +1,4 @@
+using System.Collections.Concurrent;
 using Npgsql;
 using NpgsqlTypes;
 
@@ -5,13 +6,24 @@ namespace DmarcAnalyzer.Storage.Postgres;
 
 /// <summary>
 /// The verdict log on PostgreSQL. A batch is one binary COPY in one transaction: all of it or none, so the milter's
-/// writer retries a batch whole while the server is away and never stores a verdict twice.
+/// writer retries a batch whole while the server is away and never stores a verdict twice. The partition of a month
+/// (<see cref="PgPartitions"/>) is made before the batch's transaction, the first time this process writes into it.
 /// </summary>
 internal sealed class PgVerdictQueries(NpgsqlDataSource source) : IVerdictQueries
 {
+    /// <summary>The months whose partition this process has made or found (<see cref="PgPartitions"/>).</summary>
+    private readonly ConcurrentDictionary<int, bool> _months = new();
+
     public async Task WriteAsync(IReadOnlyList<VerdictRow> batch, CancellationToken ct)
     {
         await using var connection = await source.OpenConnectionAsync(ct);
+        foreach (var month in batch.Select(row => PgPartitions.MonthOf(row.TimeUtc)).Distinct())
+        {
+            if (_months.ContainsKey(month))
+                continue;
+            await PgPartitions.EnsureVerdictsMonthAsync(connection, null, month, ct);
+            _months.TryAdd(month, true);
+        }
         await using var transaction = await connection.BeginTransactionAsync(ct);
         await using (var copy = await connection.BeginBinaryImportAsync("""
             COPY verdicts (time_utc, queue_id, client_ip, client_name, helo, envelope_from, recipients, header_from,
