@@ -1,5 +1,8 @@
+using System.Diagnostics;
+using System.Text.RegularExpressions;
 using DmarcAnalyzer.Cli;
 using DmarcAnalyzer.Tests.Analysis;
+using DmarcAnalyzer.Tests.Cli;
 
 namespace DmarcAnalyzer.Tests.Charts;
 
@@ -22,6 +25,29 @@ public sealed class ReportCommandTests : IDisposable
         Assert.Contains("example.com", html);
         Assert.Contains("2026-02-16 to 2026-02-22", html);
         Assert.True(File.Exists(Path.Combine(_out, "example.com-rates.svg")));
+    }
+
+    [Fact]
+    public async Task WithTimingsOnEachStageIsPrintedOnStandardErrorAndTheOutputStaysAsItWas()
+    {
+        await using var store = await TestStore.CreateAsync();
+        await store.AddReportAsync("example.com", new DateOnly(2026, 2, 16), [new("192.0.2.1", 10)]);
+        var plain = await DmarcProcess.RunAsync(_out, "report", "--db", store.DatabasePath, "--week", "2026-W08", "--out", _out, "--no-dns");
+        var info = DmarcProcess.StartInfo(_out, "report", "--db", store.DatabasePath, "--week", "2026-W08", "--out", _out, "--no-dns");
+        info.Environment["DMARC_TIMINGS"] = "true";
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync(TestContext.Current.CancellationToken);
+        var stderr = process.StandardError.ReadToEndAsync(TestContext.Current.CancellationToken);
+        await process.WaitForExitAsync(TestContext.Current.CancellationToken);
+
+        Assert.Equal(ExitCodes.Ok, process.ExitCode);
+        Assert.Equal(plain.Stdout, await stdout);
+        Assert.DoesNotContain("timing:", plain.Stderr);
+        var stages = Regex.Matches(await stderr, @"^timing: (.+?) [0-9.]+ ms", RegexOptions.Multiline).Select(m => m.Groups[1].Value).ToList();
+        Assert.Equal(
+            ["start-up", "open store", "reports", "records read and summed", "groups", "result counts", "sources", "PTR names", "networks",
+             "signing domains", "identities", "classes", "domains", "inbound, TLS and failure reports", "charts", "CSV", "index.html"],
+            stages);
     }
 
     [Theory]

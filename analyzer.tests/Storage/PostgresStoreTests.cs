@@ -429,7 +429,7 @@ public sealed partial class PostgresStoreTests(PostgresCluster cluster) : IClass
         var audit = await store.Audit.NewestAsync(10, Ct);
         var failing = await store.Alerts.NewFailingSourcesAsync(0, 0, Ct);
         var passes = await store.Alerts.PassCountsAsync(0, long.MaxValue, Ct);
-        var signers = await store.Records.SigningDomainsAsync(all, Ct);
+        var signers = await store.Records.FurtherSigningDomainsAsync(all, Ct);
         var ends = reports.Select(r => $"{r.BeginUtc}-{r.EndUtc}").Order(StringComparer.Ordinal).ToList();
 
         var now = DateTimeOffset.FromUnixTimeSeconds(1_800_000_000);
@@ -540,9 +540,9 @@ public sealed partial class PostgresStoreTests(PostgresCluster cluster) : IClass
     {
         var rows = new List<string>();
         var gate = new Lock();
-        void Visit(long report, ReadOnlySpan<byte> ip, long count, int flags)
+        void Visit(long report, ReadOnlySpan<byte> ip, long count, int flags, ReadOnlySpan<byte> signingDomain)
         {
-            var row = $"{System.Text.Encoding.UTF8.GetString(ip)} {count} {flags}";
+            var row = $"{System.Text.Encoding.UTF8.GetString(ip)} {count} {flags} {System.Text.Encoding.UTF8.GetString(signingDomain)}";
             lock (gate)
                 rows.Add(row);
         }

@@ -14,9 +14,13 @@ internal static class PeriodAnalysis
         string database, ReportPeriod period, string? domain, KnownSenders known, SourceEnricher enricher, IDnsResolver? resolver, bool failureDetails,
         CancellationToken ct)
     {
+        var opening = ReportStages.Start("open store");
         await using var store = await Store.OpenAsync(database, ct);
         var analyzer = new StoreAnalyzer(known.With(await store.KnownSenders.ListAsync(ct)), new ReverseDnsNames(resolver, TimeProvider.System), BaseDomain.Default, enricher);
-        return await analyzer.AnalyzeAsync(store.Records, period, domain, ct) with
+        opening?.Dispose();
+        var analysis = await analyzer.AnalyzeAsync(store.Records, period, domain, ct);
+        using var others = ReportStages.Start("inbound, TLS and failure reports");
+        return analysis with
         {
             Inbound = await InboundAnalyzer.AnalyzeAsync(store.Verdicts, period, ct),
             Tls = await TlsAnalyzer.AnalyzeAsync(store.TlsReports, period, domain, ct),

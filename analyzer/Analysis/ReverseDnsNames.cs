@@ -28,24 +28,28 @@ internal sealed class ReverseDnsNames(IDnsResolver? resolver, TimeProvider time)
     public static readonly TimeSpan CacheLifetime = TimeSpan.FromDays(7);
     public static readonly TimeSpan RetryAfterFailure = TimeSpan.FromDays(1);
 
-    /// <summary>Names for the addresses, which come busiest first; addresses without a confirmed name are absent.</summary>
-    public async Task<ReverseNames> NamesAsync(IRecordQueries db, IReadOnlyList<string> addressesBusiestFirst, CancellationToken ct)
+    /// <summary>
+    /// Names for the addresses, given with their message counts; addresses without a confirmed name are absent. Those
+    /// looked up are the busiest of those not fresh in the cache (ties by address): only they are sorted, not every address.
+    /// </summary>
+    public async Task<ReverseNames> NamesAsync(IRecordQueries db, IReadOnlyDictionary<string, long> messagesByAddress, CancellationToken ct)
     {
         var cache = await db.PtrNamesAsync(ct);
         var now = time.GetUtcNow().ToUnixTimeSeconds();
         var names = new Dictionary<string, string>(StringComparer.Ordinal);
-        var toLookUp = new List<string>();
-        foreach (var ip in addressesBusiestFirst)
+        var stale = new List<string>();
+        foreach (var ip in messagesByAddress.Keys)
         {
             var cached = cache.GetValueOrDefault(ip);
             if (cached?.Name is { } name)
                 names[ip] = name;
             var fresh = cached is not null && now - cached.CheckedUtc < CacheLifetime.TotalSeconds;
-            if (resolver is not null && !fresh && toLookUp.Count < MaxLookups)
-                toLookUp.Add(ip);
+            if (resolver is not null && !fresh)
+                stale.Add(ip);
         }
-        if (resolver is null || toLookUp.Count == 0)
+        if (resolver is null || stale.Count == 0)
             return new ReverseNames(names, null);
+        var toLookUp = stale.OrderByDescending(ip => messagesByAddress[ip]).ThenBy(ip => ip, StringComparer.Ordinal).Take(MaxLookups).ToList();
 
         var answers = new ConcurrentBag<PtrCacheEntry>();
         var failed = new ConcurrentBag<string>();

@@ -32,37 +32,64 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
         var filter = new RecordFilter(domainFilter, period.FromUtc, period.ToUtcExclusive);
 
         var stored = await StoredRecordReader.ReadAsync(db, filter, ct);
+        var ordering = ReportStages.Start("sources");
         var ipVolume = new Dictionary<string, long>(StringComparer.Ordinal);
         foreach (var g in stored.Groups)
             ipVolume[g.SourceIp] = ipVolume.GetValueOrDefault(g.SourceIp) + g.Count;
 
-        var busiest = ipVolume.OrderByDescending(p => p.Value).ThenBy(p => p.Key, StringComparer.Ordinal).Select(p => p.Key).ToList();
-        var ptrNames = await names.NamesAsync(db, busiest, ct);
-        var networks = await _enricher.NetworksAsync(db, busiest, ct);
-        var signers = await SigningDomainsAsync(db, filter, ct);
-        var identities = busiest.ToDictionary(ip => ip,
+        ordering?.Dispose();
+        var naming = ReportStages.Start("PTR names");
+        var ptrNames = await names.NamesAsync(db, ipVolume, ct);
+        naming?.Dispose();
+        var enriching = ReportStages.Start("networks");
+        var networks = await _enricher.NetworksAsync(db, ipVolume.Keys, ct);
+        enriching?.Dispose();
+        var signing = ReportStages.Start("signing domains");
+        var signers = await SigningDomainsAsync(db, filter, stored.SigningDomains, ct);
+        signing?.Dispose();
+        var identifying = ReportStages.Start("identities");
+        var identities = ipVolume.Keys.ToDictionary(ip => ip,
             ip => Identify(ip, ptrNames.Names.GetValueOrDefault(ip), networks.GetValueOrDefault(ip) ?? NetworkFacts.None, signers.GetValueOrDefault(ip)),
             StringComparer.Ordinal);
+        identifying?.Dispose();
 
-        var builders = new Dictionary<string, DomainBuilder>(StringComparer.Ordinal);
+        // Each domain is classified and built on its own (its groups in the order read, so the result is the same), the
+        // domains side by side on the cores: identities and the stored records are only read.
+        var classifying = ReportStages.Start("classes");
+        var groupsOf = new Dictionary<string, List<RecordGroup>>(StringComparer.Ordinal);
         foreach (var g in stored.Groups)
         {
-            if (!builders.TryGetValue(g.Domain, out var builder))
-                builders[g.Domain] = builder = new DomainBuilder(g.Domain);
-            var identity = identities[g.SourceIp];
-            var cls = g.DkimAligned || g.SpfAligned ? SenderClass.Aligned
-                : identity.Known ? SenderClass.AuthorisedFailing
-                : g.Forwarded || identity.Service?.Type == ServiceType.Forwarder ? SenderClass.Forwarded
-                : identity.Service is { Type: not ServiceType.Hosting } ? SenderClass.KnownService
-                : SenderClass.UnknownFailing;
-            builder.Add(g, cls);
+            if (!groupsOf.TryGetValue(g.Domain, out var groups))
+                groupsOf[g.Domain] = groups = [];
+            groups.Add(g);
         }
+        var builders = groupsOf.Select(d => new DomainBuilder(d.Key)).ToList();
+        Parallel.ForEach(builders, new ParallelOptions { CancellationToken = ct }, builder =>
+        {
+            foreach (var g in groupsOf[builder.Domain])
+            {
+                var identity = identities[g.SourceIp];
+                var cls = g.DkimAligned || g.SpfAligned ? SenderClass.Aligned
+                    : identity.Known ? SenderClass.AuthorisedFailing
+                    : g.Forwarded || identity.Service?.Type == ServiceType.Forwarder ? SenderClass.Forwarded
+                    : identity.Service is { Type: not ServiceType.Hosting } ? SenderClass.KnownService
+                    : SenderClass.UnknownFailing;
+                builder.Add(g, cls);
+            }
+        });
+        classifying?.Dispose();
 
-        var kept = builders.Values.OrderByDescending(b => b.Total.Volume).ThenBy(b => b.Domain, StringComparer.Ordinal).Take(MaxDomains)
+        using var building = ReportStages.Start("domains");
+        var kept = builders.OrderByDescending(b => b.Total.Volume).ThenBy(b => b.Domain, StringComparer.Ordinal).Take(MaxDomains)
             .OrderBy(b => b.Domain, StringComparer.Ordinal).ToList();
-        var domains = kept.Select(b => b.Build(identities, stored.Policies.GetValueOrDefault(b.Domain),
-            stored.SpfResults.GetValueOrDefault(b.Domain, []), stored.DkimResults.GetValueOrDefault(b.Domain, []),
-            stored.Reasons.GetValueOrDefault(b.Domain, []))).ToList();
+        var domains = new DomainAnalysis[kept.Count];
+        Parallel.For(0, kept.Count, new ParallelOptions { CancellationToken = ct }, i =>
+        {
+            var b = kept[i];
+            domains[i] = b.Build(identities, stored.Policies.GetValueOrDefault(b.Domain),
+                stored.SpfResults.GetValueOrDefault(b.Domain, []), stored.DkimResults.GetValueOrDefault(b.Domain, []),
+                stored.Reasons.GetValueOrDefault(b.Domain, []));
+        });
         return new ReportAnalysis(period, domainFilter, domains, builders.Count - kept.Count)
         {
             KnownSendersListed = known.Senders.Count,
@@ -94,17 +121,22 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
 
     /// <summary>
     /// Each source's verified DKIM signing domains of its own, most messages first: what names its service when the PTR
-    /// name does not (<see cref="ServiceCatalogue.Match"/>). Not read when the catalogue has no DKIM lines.
+    /// name does not (<see cref="ServiceCatalogue.Match"/>). The records' first signatures were summed as they were read
+    /// (<paramref name="first"/>); further ones are read when the catalogue has DKIM lines, and without such lines none is used.
     /// </summary>
-    private async Task<Dictionary<string, IReadOnlyList<string>>> SigningDomainsAsync(IRecordQueries db, RecordFilter filter, CancellationToken ct)
+    private async Task<Dictionary<string, IReadOnlyList<string>>> SigningDomainsAsync(
+        IRecordQueries db, RecordFilter filter, IReadOnlyList<SigningDomainCount> first, CancellationToken ct)
     {
         if (!_enricher.Catalogue.HasDkimLines)
             return new Dictionary<string, IReadOnlyList<string>>(StringComparer.Ordinal);
-        var counts = await db.SigningDomainsAsync(filter, ct);
-        return counts.GroupBy(c => c.SourceIp, StringComparer.Ordinal).ToDictionary(
-            g => g.Key,
-            g => (IReadOnlyList<string>)g.OrderByDescending(c => c.Messages).ThenBy(c => c.Domain, StringComparer.Ordinal).Select(c => c.Domain).ToList(),
-            StringComparer.Ordinal);
+        var further = await db.FurtherSigningDomainsAsync(filter, ct);
+        return first.Concat(further)
+            .GroupBy(c => (c.SourceIp, c.Domain))
+            .Select(g => new SigningDomainCount(g.Key.SourceIp, g.Key.Domain, g.Aggregate(0L, (sum, c) => Math.Min(sum + c.Messages, RecordQueries.MaxSignedMessages))))
+            .GroupBy(c => c.SourceIp, StringComparer.Ordinal).ToDictionary(
+                g => g.Key,
+                g => (IReadOnlyList<string>)g.OrderByDescending(c => c.Messages).ThenBy(c => c.Domain, StringComparer.Ordinal).Select(c => c.Domain).ToList(),
+                StringComparer.Ordinal);
     }
 
     private sealed class DomainBuilder(string domain)
@@ -112,22 +144,21 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
         public string Domain { get; } = domain;
         public Tally Total { get; } = new();
         private readonly Dictionary<long, Tally> _days = [];
-        private readonly Dictionary<string, Tally> _sources = new(StringComparer.Ordinal);
+        private readonly Dictionary<string, SourceSlot> _sources = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long> _reporters = new(StringComparer.Ordinal);
         private readonly Dictionary<string, long> _dispositions = new(StringComparer.Ordinal);
-        private readonly Dictionary<string, HashSet<long>> _sourceDays = new(StringComparer.Ordinal);
         private readonly HashSet<string> _ownDkim = new(StringComparer.Ordinal);
 
         public void Add(RecordGroup g, SenderClass cls)
         {
-            if (!_sourceDays.TryGetValue(g.SourceIp, out var days))
-                _sourceDays[g.SourceIp] = days = [];
-            days.Add(g.Day);
+            if (!_sources.TryGetValue(g.SourceIp, out var source))
+                _sources[g.SourceIp] = source = new SourceSlot();
+            source.Saw(g.Day);
             if (cls == SenderClass.UnknownFailing && g.OwnDkimPass)
                 _ownDkim.Add(g.SourceIp);
             Total.Add(cls, g.DkimAligned, g.SpfAligned, g.Count, g.ArcAccepted);
             Slot(_days, g.Day).Add(cls, g.DkimAligned, g.SpfAligned, g.Count, g.ArcAccepted);
-            Slot(_sources, g.SourceIp).Add(cls, g.DkimAligned, g.SpfAligned, g.Count, g.ArcAccepted);
+            source.Tally.Add(cls, g.DkimAligned, g.SpfAligned, g.Count, g.ArcAccepted);
             _reporters[g.Reporter] = _reporters.GetValueOrDefault(g.Reporter) + g.Count;
             _dispositions[g.Disposition] = _dispositions.GetValueOrDefault(g.Disposition) + g.Count;
         }
@@ -141,8 +172,8 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
                 .Select(w => new WeekTally(w.Key, Sum(w.Select(d => d.Tally)))).ToList();
             // Only the busiest are listed: sorted partly (OrderBy then Take), not the hundred thousand one-off spoofers.
             var steady = Math.Min(SteadyDays, days.Count);
-            var sources = _sources.Select(s => (Ip: s.Key, Tally: s.Value, Who: identities[s.Key],
-                LikelyService: _ownDkim.Contains(s.Key) && _sourceDays[s.Key].Count >= steady)).ToList();
+            var sources = _sources.Select(s => (Ip: s.Key, s.Value.Tally, Who: identities[s.Key],
+                LikelyService: _ownDkim.Contains(s.Key) && s.Value.Days >= steady)).ToList();
             var senders = sources
                 .GroupBy(s => (s.Who.Sender, s.Who.Known, s.Who.SenderType))
                 .Select(g => new SenderSummary(g.Key.Sender, g.Key.Known, g.Count(), Sum(g.Select(s => s.Tally)), g.Any(s => s.LikelyService))
@@ -160,6 +191,29 @@ internal sealed class StoreAnalyzer(KnownSenders known, ReverseDnsNames names, B
                     }).ToList(),
                 senders.OrderByDescending(s => s.Tally.Volume).ThenBy(s => s.Name, StringComparer.Ordinal).Take(MaxListed).ToList(),
                 PolicyReadiness.Assess(Domain, Total, senders, policy));
+        }
+
+        /// <summary>One source's tally, and on how many distinct days it sent, counted up to <see cref="SteadyDays"/> (all that is asked).</summary>
+        private sealed class SourceSlot
+        {
+            private SeenDays _seen;
+
+            public Tally Tally { get; } = new();
+
+            public int Days { get; private set; }
+
+            public void Saw(long day)
+            {
+                if (Days == SteadyDays || ((ReadOnlySpan<long>)_seen)[..Days].Contains(day))
+                    return;
+                _seen[Days++] = day;
+            }
+
+            [System.Runtime.CompilerServices.InlineArray(SteadyDays)]
+            private struct SeenDays
+            {
+                private long _day;
+            }
         }
 
         private static Tally Slot<TKey>(Dictionary<TKey, Tally> slots, TKey key) where TKey : notnull

@@ -12,9 +12,13 @@ internal sealed record RecordGroup(
     string Domain, long Day, string SourceIp, string Reporter, bool DkimAligned, bool SpfAligned, string Disposition, bool Forwarded, long Count,
     bool ArcAccepted = false, bool OwnDkimPass = false);
 
-/// <summary>The period's records grouped, the raw result distributions per domain, and each domain's newest published policy.</summary>
+/// <summary>
+/// The period's records grouped, the raw result distributions per domain, each domain's newest published policy, and
+/// the messages per source and signing domain of its own of the records' first DKIM results (<see cref="StoredRecordVisitor"/>).
+/// </summary>
 internal sealed record StoredRecords(
     IReadOnlyList<RecordGroup> Groups,
+    IReadOnlyList<SigningDomainCount> SigningDomains,
     IReadOnlyDictionary<string, PublishedPolicy> Policies,
     IReadOnlyDictionary<string, IReadOnlyList<NamedCount>> SpfResults,
     IReadOnlyDictionary<string, IReadOnlyList<NamedCount>> DkimResults,
@@ -31,7 +35,9 @@ internal static class StoredRecordReader
 
     public static async Task<StoredRecords> ReadAsync(IRecordQueries db, RecordFilter filter, CancellationToken ct)
     {
+        var reading = ReportStages.Start("reports");
         var reports = await db.ReportsAsync(filter, ct);
+        reading?.Dispose();
         var slices = new List<Slice>();
         var sliceOf = new Dictionary<long, int>();
         var sliceIndex = new Dictionary<Slice, int>();
@@ -47,7 +53,10 @@ internal static class StoredRecordReader
             sliceOf[report.Id] = index;
         }
 
+        var summing = ReportStages.Start("records read and summed");
         var sums = await SumRecordsAsync(db, filter, reports, sliceOf, ct);
+        summing?.Dispose();
+        var grouping = ReportStages.Start("groups");
         var list = new List<RecordGroup>(sums.Sums.Count);
         var spreads = new Dictionary<int, DaySpread>();
         foreach (var (key, count) in sums.Sums)
@@ -73,8 +82,11 @@ internal static class StoredRecordReader
             .Select(g => g.OrderByDescending(r => r.BeginUtc).ThenByDescending(r => r.Id).First())
             .ToDictionary(r => r.Domain, r => new PublishedPolicy(r.Domain, r.P, r.Sp, r.Np, r.Testing), StringComparer.Ordinal);
         var domainOf = reports.ToDictionary(r => r.Id, r => r.Domain);
+        grouping?.Dispose();
+        using var results = ReportStages.Start("result counts");
         var counts = await db.ResultCountsAsync(filter, ct);
-        return new StoredRecords(list, policies,
+        var signers = sums.Signers.Select(s => new SigningDomainCount(sums.Ip(s.Key.Ip), sums.Domain(s.Key.Domain), s.Value)).ToList();
+        return new StoredRecords(list, signers, policies,
             ByDomain(counts, "spf", RecordQueries.SpfResults, domainOf),
             ByDomain(counts, "dkim", RecordQueries.DkimResults, domainOf),
             ByDomain(counts, "reason", RecordQueries.ReasonTypes, domainOf));
@@ -95,12 +107,19 @@ internal static class StoredRecordReader
         return second;
     }
 
-    private static StoredRecordVisitor Sum(Dictionary<long, int> sliceOf, RecordSums sums) => (report, sourceIp, count, flags) =>
+    private static StoredRecordVisitor Sum(Dictionary<long, int> sliceOf, RecordSums sums)
     {
-        // A report committed after the reports were read (the poller runs meanwhile) waits for the next report.
-        if (sliceOf.TryGetValue(report, out var slice))
-            sums.Add(slice, sourceIp, flags, count);
-    };
+        // The records of a report come one after another: its slice is looked up once, not once per record.
+        (long Report, int Slice) last = (0, -1);
+        return (report, sourceIp, count, flags, signingDomain) =>
+        {
+            if (report != last.Report || last.Slice < 0)
+                // A report committed after the reports were read (the poller runs meanwhile) waits for the next report.
+                last = (report, sliceOf.TryGetValue(report, out var slice) ? slice : -1);
+            if (last.Slice >= 0)
+                sums.Add(last.Slice, sourceIp, flags, count, signingDomain);
+        };
+    }
 
     /// <summary>Messages per value of one kind, per domain; values outside <paramref name="values"/> add up as <see cref="ResultCounts.OtherValues"/>.</summary>
     private static IReadOnlyDictionary<string, IReadOnlyList<NamedCount>> ByDomain(

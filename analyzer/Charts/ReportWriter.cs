@@ -40,13 +40,18 @@ internal static class ReportWriter
             return rendered;
         }
 
+        var charting = ReportStages.Start("charts");
         foreach (var domain in analysis.Domains)
         {
             var slug = UniqueSlug(domain.Domain, slugs);
             pages.Add(new DomainPage(domain, slug, await WriteChartsAsync(slug, DomainCharts.Of(domain))));
         }
         var inboundCharts = analysis.Inbound is { } inbound ? await WriteChartsAsync(HtmlReport.InboundSlug, InboundCharts.Of(inbound)) : [];
+        charting?.Dispose();
+        var tables = ReportStages.Start("CSV");
         var csvPaths = await CsvTables.WriteAsync(analysis, folder, ct);
+        tables?.Dispose();
+        using var page = ReportStages.Start("index.html");
         var index = Path.Combine(folder, "index.html");
         var html = HtmlReport.Render(analysis, pages, csvPaths.Select(Path.GetFileName).OfType<string>().ToList(), generated, inboundCharts);
         await File.WriteAllTextAsync(index, html, Utf8, ct);

@@ -15,6 +15,7 @@ internal static class ReportConsole
     /// <summary>Writes the report from the configured store; prints a line per domain and the path of index.html last.</summary>
     public static async Task<int> WriteAsync(IConfiguration configuration, ReportRequest request, IDnsResolver? resolver, CancellationToken ct)
     {
+        using var timings = StageTimings.Start(configuration);
         KnownSenders known;
         try
         {

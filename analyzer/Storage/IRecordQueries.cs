@@ -18,8 +18,11 @@ internal interface IRecordQueries
     /// </summary>
     Task ReadRecordsAsync(RecordFilter filter, long middle, StoredRecordVisitor below, StoredRecordVisitor fromMiddle, CancellationToken ct);
 
-    /// <summary>Messages per source address and verified DKIM signing domain other than the From domain's.</summary>
-    Task<IReadOnlyList<SigningDomainCount>> SigningDomainsAsync(RecordFilter filter, CancellationToken ct);
+    /// <summary>
+    /// Messages per source address and verified DKIM signing domain other than the From domain's, of the signatures
+    /// after each record's first (the first comes with the records: <see cref="StoredRecordVisitor"/>).
+    /// </summary>
+    Task<IReadOnlyList<SigningDomainCount>> FurtherSigningDomainsAsync(RecordFilter filter, CancellationToken ct);
 
     Task<Dictionary<string, PtrCacheEntry>> PtrNamesAsync(CancellationToken ct);
 

@@ -21,8 +21,11 @@ internal sealed record StoredReport(long Id, string Domain, long BeginUtc, strin
 /// One record, reduced to what the analysis tells apart: its report, its source address as the UTF-8 text
 /// stored (valid during the call only), its message count (clamped) and <paramref name="flags"/>, which packs
 /// the evaluated results, the forwarded test and the disposition (see <see cref="RecordFlags"/>).
+/// <paramref name="signingDomain"/>: the domain of the record's first DKIM result when it passed and is unrelated to
+/// the From domain (a signing domain of the sender's own), else empty; further signatures come from
+/// <see cref="IRecordQueries.FurtherSigningDomainsAsync"/>.
 /// </summary>
-internal delegate void StoredRecordVisitor(long report, ReadOnlySpan<byte> sourceIp, long count, int flags);
+internal delegate void StoredRecordVisitor(long report, ReadOnlySpan<byte> sourceIp, long count, int flags, ReadOnlySpan<byte> signingDomain);
 
 internal static class RecordFlags
 {
@@ -72,6 +75,9 @@ internal static class RecordQueries
     /// </summary>
     public const long MaxCount = 1L << 40;
 
+    /// <summary>Messages of one source and signing domain saturate here.</summary>
+    public const long MaxSignedMessages = MaxCount * 1_000;
+
     private const string PeriodWhere =
         "rp.begin_utc >= $from AND rp.begin_utc < $to AND ($domain IS NULL OR rp.domain = $domain)";
 
@@ -94,27 +100,29 @@ internal static class RecordQueries
     // child of it) verified: relayed mail whose signature survived, though not aligned as the receiver required.
     // ArcAccepted marks the failures the receiver let through on an ARC chain: mail that p=reject would not lose
     // there.
-    // CASE is lazy, so the lookups run for failures only. The first results are the record's own columns and
+    // CASE is lazy, so the lookups run for failures only, and a failure's reasons are looked up once for both flags
+    // (the greatest of 36 = forwarded and ARC-accepted, 4 = forwarded). The first results are the record's own columns and
     // the rest are looked up by record: the views dkim_results and spf_results would be materialised whole
-    // inside a correlated subquery.
+    // inside a correlated subquery. The last column is the first DKIM result's domain when it is a signing
+    // domain of the sender's own (FurtherSigningDomainsSql), read here rather than in a second pass over the records.
     private static readonly string RecordsSql = $"""
         SELECT r.report, r.source_ip, r.count,
                (r.dkim_eval IS 'pass') | ((r.spf_eval IS 'pass') << 1)
              | (CASE WHEN r.dkim_eval IS 'pass' OR r.spf_eval IS 'pass' THEN 0
-                     WHEN EXISTS (SELECT 1 FROM record_reasons x WHERE x.record = r.id
-                                  AND (x.type IN ('forwarded', 'trusted_forwarder', 'mailing_list') OR {ArcComment}))
-                       OR ((r.spf_result IS 'fail' OR EXISTS (SELECT 1 FROM record_spf s WHERE s.record = r.id AND s.result = 'fail'))
-                           AND ({FromDomainPass("r.dkim_result", "r.dkim_domain")}
-                                OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND {FromDomainPass("d.result", "d.domain")}))) THEN 4
-                     ELSE 0 END)
-             | (CASE WHEN r.dkim_eval IS 'pass' OR r.spf_eval IS 'pass' THEN 0
-                     WHEN EXISTS (SELECT 1 FROM record_reasons x WHERE x.record = r.id AND {ArcComment}) THEN 32
-                     ELSE 0 END)
-             | (CASE WHEN r.dkim_eval IS 'pass' OR r.spf_eval IS 'pass' THEN 0
-                     WHEN (r.dkim_result IS 'pass' AND r.dkim_domain IS NOT NULL AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")})
-                       OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND d.result = 'pass' AND NOT {FromDomainPass("d.result", "d.domain")}) THEN 64
-                     ELSE 0 END)
-             | (CASE r.disposition WHEN 'none' THEN 0 WHEN 'quarantine' THEN 8 WHEN 'reject' THEN 16 ELSE 24 END)
+                     ELSE coalesce((SELECT max(CASE WHEN {ArcComment} THEN 36
+                                                    WHEN x.type IN ('forwarded', 'trusted_forwarder', 'mailing_list') THEN 4 ELSE 0 END)
+                                      FROM record_reasons x WHERE x.record = r.id), 0)
+                        | (CASE WHEN (r.spf_result IS 'fail' OR EXISTS (SELECT 1 FROM record_spf s WHERE s.record = r.id AND s.result = 'fail'))
+                                     AND ({FromDomainPass("r.dkim_result", "r.dkim_domain")}
+                                          OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND {FromDomainPass("d.result", "d.domain")})) THEN 4
+                                ELSE 0 END)
+                        | (CASE WHEN (r.dkim_result IS 'pass' AND r.dkim_domain IS NOT NULL AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")})
+                                     OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND d.result = 'pass' AND NOT {FromDomainPass("d.result", "d.domain")}) THEN 64
+                                ELSE 0 END)
+                     END)
+             | (CASE r.disposition WHEN 'none' THEN 0 WHEN 'quarantine' THEN 8 WHEN 'reject' THEN 16 ELSE 24 END),
+               CASE WHEN r.dkim_result IS 'pass' AND r.dkim_domain IS NOT NULL AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")}
+                    THEN r.dkim_domain END
           FROM reports rp CROSS JOIN records r ON r.report = rp.id
          WHERE rp.begin_utc >= ?1 AND rp.begin_utc < ?2 AND (?3 IS NULL OR rp.domain = ?3) AND rp.id >= ?4 AND rp.id < ?5
         """;
@@ -148,19 +156,16 @@ internal static class RecordQueries
         {
             if (row % 65536 == 0)
                 ct.ThrowIfCancellationRequested();
-            visit(query.Int64(0), query.Utf8(1), Math.Clamp(query.Int64(2), 0, MaxCount), (int)query.Int64(3));
+            visit(query.Int64(0), query.Utf8(1), Math.Clamp(query.Int64(2), 0, MaxCount), (int)query.Int64(3), query.Utf8(4));
         }
     }
 
     // Passing signatures of a domain unrelated to the From domain: the signer's own domain (an ESP's, a mailbox
     // provider's), which can name the service; a signature of the From domain or a relative of it names the customer.
-    // Summed by the caller, so SQLite never sorts; the first signature is in the record's row, further ones in record_dkim.
-    private static readonly string SigningDomainsSql = $"""
-        SELECT r.source_ip, r.dkim_domain, r.count
-          FROM reports rp CROSS JOIN records r ON r.report = rp.id
-         WHERE {RawPeriodWhere} AND r.dkim_result IS 'pass' AND r.dkim_domain IS NOT NULL
-           AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")}
-        UNION ALL
+    // The first signature is in the record's row and comes with the records (RecordsSql); further ones are in
+    // record_dkim, found through the records_report index (a record's row is read only when it has one). Summed by the
+    // caller, so SQLite never sorts.
+    private static readonly string FurtherSigningDomainsSql = $"""
         SELECT r.source_ip, d.domain, r.count
           FROM reports rp CROSS JOIN records r ON r.report = rp.id CROSS JOIN record_dkim d ON d.record = r.id
          WHERE {RawPeriodWhere} AND d.result = 'pass' AND d.domain IS NOT NULL
@@ -171,11 +176,12 @@ internal static class RecordQueries
 
     /// <summary>
     /// Messages per source address and verified DKIM signing domain of its own (not the From domain's), over the
-    /// filter's reports: what the service catalogue matches a source by when its PTR name does not say.
+    /// filter's reports, of the signatures after each record's first (record_dkim): what the service catalogue matches
+    /// a source by when its PTR name does not say.
     /// </summary>
-    public static IReadOnlyList<SigningDomainCount> SigningDomains(SqliteConnection db, RecordFilter filter, CancellationToken ct)
+    public static IReadOnlyList<SigningDomainCount> FurtherSigningDomains(SqliteConnection db, RecordFilter filter, CancellationToken ct)
     {
-        using var query = new RawStatement(db, SigningDomainsSql);
+        using var query = new RawStatement(db, FurtherSigningDomainsSql);
         query.Bind(1, filter.FromUtc);
         query.Bind(2, filter.ToUtcExclusive);
         query.Bind(3, filter.Domain);
@@ -185,7 +191,7 @@ internal static class RecordQueries
             if (row % 65536 == 0)
                 ct.ThrowIfCancellationRequested();
             var key = (Encoding.UTF8.GetString(query.Utf8(0)), Encoding.UTF8.GetString(query.Utf8(1)));
-            sums[key] = Math.Min(sums.GetValueOrDefault(key) + Math.Clamp(query.Int64(2), 0, MaxCount), MaxCount * 1_000);
+            sums[key] = Math.Min(sums.GetValueOrDefault(key) + Math.Clamp(query.Int64(2), 0, MaxCount), MaxSignedMessages);
         }
         return sums.Select(s => new SigningDomainCount(s.Key.Ip, s.Key.Domain, s.Value)).ToList();
     }

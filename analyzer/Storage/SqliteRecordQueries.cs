@@ -38,8 +38,8 @@ internal sealed class SqliteRecordQueries(SqliteConnection db) : IRecordQueries
         await firstHalf;
     }
 
-    public Task<IReadOnlyList<SigningDomainCount>> SigningDomainsAsync(RecordFilter filter, CancellationToken ct) =>
-        Task.FromResult(RecordQueries.SigningDomains(db, filter, ct));
+    public Task<IReadOnlyList<SigningDomainCount>> FurtherSigningDomainsAsync(RecordFilter filter, CancellationToken ct) =>
+        Task.FromResult(RecordQueries.FurtherSigningDomains(db, filter, ct));
 
     public Task<Dictionary<string, PtrCacheEntry>> PtrNamesAsync(CancellationToken ct) => PtrCache.LoadAsync(db, ct);
 

@@ -28,20 +28,20 @@ internal sealed class PgRecordQueries(NpgsqlDataSource source) : IRecordQueries
         SELECT r.report, r.source_ip, r.count,
                (CASE WHEN {Is("r.dkim_eval", "pass")} THEN 1 ELSE 0 END) | (CASE WHEN {Is("r.spf_eval", "pass")} THEN 2 ELSE 0 END)
              | (CASE WHEN {Passed} THEN 0
-                     WHEN EXISTS (SELECT 1 FROM record_reasons x WHERE x.record = r.id
-                                  AND (x.type IN ('forwarded', 'trusted_forwarder', 'mailing_list') OR {ArcComment}))
-                       OR (({Is("r.spf_result", "fail")} OR EXISTS (SELECT 1 FROM record_spf s WHERE s.record = r.id AND s.result = 'fail'))
-                           AND ({FromDomainPass("r.dkim_result", "r.dkim_domain")}
-                                OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND {FromDomainPass("d.result", "d.domain")}))) THEN 4
-                     ELSE 0 END)
-             | (CASE WHEN {Passed} THEN 0
-                     WHEN EXISTS (SELECT 1 FROM record_reasons x WHERE x.record = r.id AND {ArcComment}) THEN 32
-                     ELSE 0 END)
-             | (CASE WHEN {Passed} THEN 0
-                     WHEN ({Is("r.dkim_result", "pass")} AND r.dkim_domain IS NOT NULL AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")})
-                       OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND d.result = 'pass' AND NOT {FromDomainPass("d.result", "d.domain")}) THEN 64
-                     ELSE 0 END)
-             | (CASE r.disposition WHEN 'none' THEN 0 WHEN 'quarantine' THEN 8 WHEN 'reject' THEN 16 ELSE 24 END)
+                     ELSE coalesce((SELECT max(CASE WHEN {ArcComment} THEN 36
+                                                    WHEN x.type IN ('forwarded', 'trusted_forwarder', 'mailing_list') THEN 4 ELSE 0 END)
+                                      FROM record_reasons x WHERE x.record = r.id), 0)
+                        | (CASE WHEN ({Is("r.spf_result", "fail")} OR EXISTS (SELECT 1 FROM record_spf s WHERE s.record = r.id AND s.result = 'fail'))
+                                     AND ({FromDomainPass("r.dkim_result", "r.dkim_domain")}
+                                          OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND {FromDomainPass("d.result", "d.domain")})) THEN 4
+                                ELSE 0 END)
+                        | (CASE WHEN ({Is("r.dkim_result", "pass")} AND r.dkim_domain IS NOT NULL AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")})
+                                     OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND d.result = 'pass' AND NOT {FromDomainPass("d.result", "d.domain")}) THEN 64
+                                ELSE 0 END)
+                     END)
+             | (CASE r.disposition WHEN 'none' THEN 0 WHEN 'quarantine' THEN 8 WHEN 'reject' THEN 16 ELSE 24 END),
+               CASE WHEN {Is("r.dkim_result", "pass")} AND r.dkim_domain IS NOT NULL AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")}
+                    THEN r.dkim_domain END
           FROM reports rp JOIN records r ON r.report = rp.id
          WHERE {PeriodWhere} AND rp.id >= @first AND rp.id < @end
         """;
@@ -122,38 +122,41 @@ internal sealed class PgRecordQueries(NpgsqlDataSource source) : IRecordQueries
         Pg.Add(command, "end", reports.ToExclusive);
         await using var reader = await command.ExecuteReaderAsync(System.Data.CommandBehavior.SequentialAccess, ct);
         var ip = new byte[64];
+        var signer = new byte[64];
         while (await reader.ReadAsync(ct))
         {
             var report = reader.GetInt64(0);
-            var text = reader.GetString(1);
-            if (Encoding.UTF8.GetMaxByteCount(text.Length) > ip.Length)
-                ip = new byte[Encoding.UTF8.GetMaxByteCount(text.Length)];
-            var length = Encoding.UTF8.GetBytes(text, ip);
-            visit(report, ip.AsSpan(0, length), Math.Clamp(reader.GetInt64(2), 0, RecordQueries.MaxCount), reader.GetInt32(3));
+            var ipLength = Utf8(reader.GetString(1), ref ip);
+            var count = Math.Clamp(reader.GetInt64(2), 0, RecordQueries.MaxCount);
+            var flags = reader.GetInt32(3);
+            var signerLength = await reader.IsDBNullAsync(4, ct) ? 0 : Utf8(reader.GetString(4), ref signer);
+            visit(report, ip.AsSpan(0, ipLength), count, flags, signer.AsSpan(0, signerLength));
         }
     }
 
-    // As on SQLite: passing signatures of a domain unrelated to the From domain, from the record's row and from record_dkim.
-    // Each record's count capped as the records' are, the sums saturated as SQLite's caller saturates them.
-    private static readonly string SigningDomainsSql = $"""
-        SELECT source_ip, domain, least(sum(messages), {RecordQueries.MaxCount * 1_000})::bigint FROM (
-            SELECT r.source_ip, r.dkim_domain AS domain, least(greatest(r.count, 0), {RecordQueries.MaxCount}) AS messages
-              FROM reports rp JOIN records r ON r.report = rp.id
-             WHERE {PeriodWhere} AND {Is("r.dkim_result", "pass")} AND r.dkim_domain IS NOT NULL
-               AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")}
-            UNION ALL
-            SELECT r.source_ip, d.domain, least(greatest(r.count, 0), {RecordQueries.MaxCount})
-              FROM reports rp JOIN records r ON r.report = rp.id JOIN record_dkim d ON d.record = r.id
-             WHERE {PeriodWhere} AND d.result = 'pass' AND d.domain IS NOT NULL
-               AND NOT {FromDomainPass("d.result", "d.domain")}
-        ) AS signed
-        GROUP BY source_ip, domain
+    /// <summary>The text as UTF-8 into <paramref name="buffer"/>, grown when too small (one buffer per column, reused); its length.</summary>
+    private static int Utf8(string text, ref byte[] buffer)
+    {
+        if (Encoding.UTF8.GetMaxByteCount(text.Length) > buffer.Length)
+            buffer = new byte[Encoding.UTF8.GetMaxByteCount(text.Length)];
+        return Encoding.UTF8.GetBytes(text, buffer);
+    }
+
+    // As on SQLite: passing signatures of a domain unrelated to the From domain, after each record's first (record_dkim;
+    // the first comes with the records). Each record's count capped as the records' are, the sums saturated as SQLite's
+    // caller saturates them.
+    private static readonly string FurtherSigningDomainsSql = $"""
+        SELECT r.source_ip, d.domain, least(sum(least(greatest(r.count, 0), {RecordQueries.MaxCount})), {RecordQueries.MaxSignedMessages})::bigint
+          FROM reports rp JOIN records r ON r.report = rp.id JOIN record_dkim d ON d.record = r.id
+         WHERE {PeriodWhere} AND d.result = 'pass' AND d.domain IS NOT NULL
+           AND NOT {FromDomainPass("d.result", "d.domain")}
+         GROUP BY r.source_ip, d.domain
         """;
 
-    public async Task<IReadOnlyList<SigningDomainCount>> SigningDomainsAsync(RecordFilter filter, CancellationToken ct)
+    public async Task<IReadOnlyList<SigningDomainCount>> FurtherSigningDomainsAsync(RecordFilter filter, CancellationToken ct)
     {
         await using var connection = await source.OpenConnectionAsync(ct);
-        await using var command = Command(connection, SigningDomainsSql, filter);
+        await using var command = Command(connection, FurtherSigningDomainsSql, filter);
         await using var reader = await command.ExecuteReaderAsync(ct);
         var rows = new List<SigningDomainCount>();
         while (await reader.ReadAsync(ct))
