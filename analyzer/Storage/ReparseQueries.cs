@@ -94,7 +94,6 @@ internal sealed class ReparseQueries : IAsyncDisposable
         await using var transaction = await _connection.BeginTransactionAsync(ct);
         var before = await DigestAsync(id, transaction, ct);
         var m = header.Metadata;
-        var p = header.Policy;
         await using (var update = _connection.CreateCommand())
         {
             update.Transaction = transaction;
@@ -110,27 +109,7 @@ internal sealed class ReparseQueries : IAsyncDisposable
                 DELETE FROM records WHERE report = @id;
                 DELETE FROM report_results WHERE report = @id;
                 """;
-            Sql.Add(update, "@org", m.OrgName);
-            Sql.Add(update, "@email", m.Email);
-            Sql.Add(update, "@extra", m.ExtraContactInfo);
-            Sql.Add(update, "@rid", m.ReportId);
-            Sql.Add(update, "@domain", p.Domain);
-            Sql.Add(update, "@begin", m.Begin.ToUnixTimeSeconds());
-            Sql.Add(update, "@end", m.End.ToUnixTimeSeconds());
-            Sql.Add(update, "@adkim", p.Adkim);
-            Sql.Add(update, "@aspf", p.Aspf);
-            Sql.Add(update, "@p", p.P);
-            Sql.Add(update, "@sp", p.Sp);
-            Sql.Add(update, "@np", p.Np);
-            Sql.Add(update, "@pct", p.Pct);
-            Sql.Add(update, "@fo", p.Fo);
-            Sql.Add(update, "@testing", p.Testing);
-            Sql.Add(update, "@discovery", p.DiscoveryMethod);
-            Sql.Add(update, "@psd", p.Psd);
-            Sql.Add(update, "@generator", m.Generator);
-            Sql.Add(update, "@version", header.Version);
-            Sql.Add(update, "@ns", header.XmlNamespace);
-            Sql.Add(update, "@errors", m.Errors.Count == 0 ? null : string.Join("\n", m.Errors));
+            Sql.AddHeader(update, header);
             Sql.Add(update, "@id", id);
             try
             {

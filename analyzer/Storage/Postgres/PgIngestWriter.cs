@@ -91,8 +91,6 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
     private static async Task<long?> InsertReportAsync(NpgsqlConnection connection, NpgsqlTransaction transaction, ReportHeader report,
         string source, ReportAuthentication auth, byte[] raw, CancellationToken ct)
     {
-        var m = report.Metadata;
-        var p = report.Policy;
         await using var insert = Pg.Command(connection, """
             INSERT INTO reports (org_name, email, extra_contact, report_id, domain, begin_utc, end_utc,
                 adkim, aspf, p, sp, np, pct, fo, testing, discovery_method, psd, generator, version, xml_namespace,
@@ -102,27 +100,7 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
             ON CONFLICT (org_name, report_id, domain, begin_utc, end_utc) DO NOTHING
             RETURNING id
             """, transaction);
-        Pg.Add(insert, "org", m.OrgName);
-        Pg.Add(insert, "email", m.Email);
-        Pg.Add(insert, "extra", m.ExtraContactInfo);
-        Pg.Add(insert, "rid", m.ReportId);
-        Pg.Add(insert, "domain", p.Domain);
-        Pg.Add(insert, "begin", m.Begin.ToUnixTimeSeconds());
-        Pg.Add(insert, "end", m.End.ToUnixTimeSeconds());
-        Pg.Add(insert, "adkim", p.Adkim);
-        Pg.Add(insert, "aspf", p.Aspf);
-        Pg.Add(insert, "p", p.P);
-        Pg.Add(insert, "sp", p.Sp);
-        Pg.Add(insert, "np", p.Np);
-        Pg.Add(insert, "pct", p.Pct);
-        Pg.Add(insert, "fo", p.Fo);
-        Pg.Add(insert, "testing", p.Testing);
-        Pg.Add(insert, "discovery", p.DiscoveryMethod);
-        Pg.Add(insert, "psd", p.Psd);
-        Pg.Add(insert, "generator", m.Generator);
-        Pg.Add(insert, "version", report.Version);
-        Pg.Add(insert, "ns", report.XmlNamespace);
-        Pg.Add(insert, "errors", m.Errors.Count == 0 ? null : string.Join("\n", m.Errors));
+        Sql.AddHeader(insert, report);
         Pg.Add(insert, "source", source);
         Pg.Add(insert, "now", DateTimeOffset.UtcNow.ToUnixTimeSeconds());
         Pg.Add(insert, "raw", raw);
