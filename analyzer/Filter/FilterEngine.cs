@@ -366,10 +366,22 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
                 : a.ForwardedBy is { } sealer ? new(Outgoing.OverrideType.TrustedForwarder, $"ARC chain sealed by {sealer}")
                 : !checks.EnforceDmarc ? new(Outgoing.OverrideType.LocalPolicy, "DMARC policy not enforced by this receiver")
                 : NeverRejected(checks, envelope, a) is not null ? new(Outgoing.OverrideType.LocalPolicy, "sender on the never-reject list")
-                : new(Outgoing.OverrideType.LocalPolicy, verdict.Reason));
+                : new(Outgoing.OverrideType.LocalPolicy, OtherRule(verdict)));
         }
         return Outgoing.ReportedMessage.Of(envelope, a, applied.Word(), reasons);
     }
+
+    /// <summary>
+    /// The comment for a disposition another rule of ours decided. The verdict's own reason stays in our log: it names
+    /// attachments and addresses of one message, which a report to the domain owner must not disclose, and it would
+    /// split the report's rows message by message (RFC 9990, privacy and "disclosure of filtering information").
+    /// </summary>
+    private static string OtherRule(Verdict verdict) => verdict.Action switch
+    {
+        VerdictAction.Reject => "rejected by another rule of this receiver",
+        VerdictAction.Quarantine => "quarantined by another rule of this receiver",
+        _ => verdict.ExceptionUsed is null ? "delivered by a rule of this receiver" : "delivered under an exception of this receiver",
+    };
 
     /// <summary>The never-reject entry the sender matches: its IP, or a domain it has proven (verified client name, SPF, DKIM).</summary>
     private static string? NeverRejected(AuthenticationOptions checks, MessageEnvelope envelope, MessageAuthentication a)

@@ -38,6 +38,8 @@ internal static class AggregateReportXml
         xml.WriteElementString("begin", Namespace, Seconds(report.Begin));
         xml.WriteElementString("end", Namespace, Seconds(report.End));
         xml.WriteEndElement();
+        if (report.Error is { } error)
+            xml.WriteElementString("error", Namespace, error);
         xml.WriteElementString("generator", Namespace, OutgoingReport.Generator);
         xml.WriteEndElement();
 
@@ -51,15 +53,18 @@ internal static class AggregateReportXml
     private static void WritePolicy(XmlWriter xml, PublishedPolicy policy)
     {
         xml.WriteStartElement("policy_published", Namespace);
+        // In the order of RFC 9990's table (the schema takes any order). psd= has no element in RFC 9990.
         xml.WriteElementString("domain", Namespace, policy.Domain);
+        xml.WriteElementString("discovery_method", Namespace, policy.Discovery == DmarcDiscoveryMode.PublicSuffixList ? "psl" : "treewalk");
         xml.WriteElementString("p", Namespace, policy.P);
         if (policy.Sp is { } sp)
             xml.WriteElementString("sp", Namespace, sp);
         if (policy.Np is { } np)
             xml.WriteElementString("np", Namespace, np);
+        if (policy.Fo is { } fo)
+            xml.WriteElementString("fo", Namespace, fo);
         xml.WriteElementString("adkim", Namespace, policy.StrictDkim ? "s" : "r");
         xml.WriteElementString("aspf", Namespace, policy.StrictSpf ? "s" : "r");
-        xml.WriteElementString("discovery_method", Namespace, policy.Discovery == DmarcDiscoveryMode.PublicSuffixList ? "psl" : "treewalk");
         xml.WriteElementString("testing", Namespace, policy.Testing ? "y" : "n");
         xml.WriteEndElement();
     }
@@ -101,6 +106,8 @@ internal static class AggregateReportXml
             xml.WriteElementString("domain", Namespace, dkim.Domain);
             xml.WriteElementString("selector", Namespace, dkim.Selector);
             xml.WriteElementString("result", Namespace, dkim.Result);
+            if (dkim.HumanResult is { Length: > 0 } why)
+                xml.WriteElementString("human_result", Namespace, why);
             xml.WriteEndElement();
         }
         if (m.Spf is { } spf)
@@ -111,6 +118,8 @@ internal static class AggregateReportXml
             if (spf.Scope == "mfrom")
                 xml.WriteElementString("scope", Namespace, spf.Scope);
             xml.WriteElementString("result", Namespace, spf.Result);
+            if (spf.HumanResult is { Length: > 0 } why)
+                xml.WriteElementString("human_result", Namespace, why);
             xml.WriteEndElement();
         }
         xml.WriteEndElement();

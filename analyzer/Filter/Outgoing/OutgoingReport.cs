@@ -1,3 +1,7 @@
+using System.Reflection;
+using System.Security.Cryptography;
+using System.Text;
+
 namespace DmarcAnalyzer.Filter.Outgoing;
 
 /// <summary>One row of an aggregate report: the messages that share a source, disposition, results and identifiers.</summary>
@@ -16,9 +20,12 @@ internal sealed record OutgoingReport(
     DateTimeOffset Begin,
     DateTimeOffset End,
     PublishedPolicy Policy,
-    IReadOnlyList<ReportRow> Rows)
+    IReadOnlyList<ReportRow> Rows,
+    string? Error = null)
 {
-    public const string Generator = "DmarcAnalyzer";
+    /// <summary>The generator element: our name and version, where a report consumer may send bug reports (RFC 9990 report_metadata).</summary>
+    public static readonly string Generator = "DmarcAnalyzer " + (typeof(OutgoingReport).Assembly
+        .GetCustomAttribute<AssemblyInformationalVersionAttribute>()?.InformationalVersion.Split('+')[0] ?? "0");
 
     /// <summary>RFC 9990 file name: receiver!policy-domain!begin!end!unique-id.xml.gz (the same on a re-send).</summary>
     public string FileName =>
@@ -31,9 +38,15 @@ internal sealed record OutgoingReport(
     {
         var policy = rows.Last!.Policy;
         var begin = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
-        // Unique for us, and the same whenever this report is built again: its destinations and a re-send share it.
-        var id = $"{day:yyyyMMdd}.{policy.Domain}";
+        // The Report-ID is also the file name's unique-id, which must be letters and digits (RFC 9990, the filename ABNF): the day,
+        // and a digest of our domain and the policy domain, so that it is unique among the reports every receiver sends
+        // the domain, and the same whenever this report is built again (its destinations and a re-send share it).
+        var digest = SHA256.HashData(Encoding.UTF8.GetBytes($"{settings.Receiver}!{policy.Domain.ToLowerInvariant()}"));
+        var id = $"{day:yyyyMMdd}{Convert.ToHexStringLower(digest, 0, 8)}";
+        // The error element: what of the record's rua= we could not use (RFC 9990 report_metadata/error).
+        var unusable = ReportDestination.Split(policy.Rua).Unusable;
+        var error = unusable.Count == 0 ? null : $"rua: not a usable mailto: URI, left out: {string.Join(", ", unusable)}";
         return new OutgoingReport(settings.OrgName, settings.Email, settings.ContactInfo, settings.Receiver, id,
-            begin, begin.AddDays(1).AddSeconds(-1), policy, rows.InOrder());
+            begin, begin.AddDays(1).AddSeconds(-1), policy, rows.InOrder(), error);
     }
 }

@@ -13,24 +13,33 @@ internal sealed record ReportDestination(string Address, long? MaxBytes)
     public string Host => Address[(Address.LastIndexOf('@') + 1)..].ToLowerInvariant();
 
     /// <summary>The raw value of the record's rua= tag, or null when it has none or an empty one.</summary>
-    public static string? RuaOf(string recordText)
+    public static string? RuaOf(string recordText) => TagOf(recordText, "rua");
+
+    /// <summary>The raw value of a tag of a DMARC record (tag=value pairs separated by ";"), or null when it has none or an empty one.</summary>
+    public static string? TagOf(string recordText, string tag)
     {
         foreach (var spec in recordText.Split(';'))
         {
             var equals = spec.IndexOf('=');
-            if (equals > 0 && spec[..equals].Trim().Equals("rua", StringComparison.OrdinalIgnoreCase))
+            if (equals > 0 && spec[..equals].Trim().Equals(tag, StringComparison.OrdinalIgnoreCase))
                 return spec[(equals + 1)..].Trim() is { Length: > 0 } value ? value : null;
         }
         return null;
     }
 
     /// <summary>The mailto: destinations of a rua= value; other schemes and malformed URIs are left out.</summary>
-    public static IReadOnlyList<ReportDestination> Parse(string rua)
+    public static IReadOnlyList<ReportDestination> Parse(string rua) => Split(rua).Usable;
+
+    /// <summary>The mailto: destinations of a rua= value, and the URIs left out: other schemes and malformed ones.</summary>
+    public static (IReadOnlyList<ReportDestination> Usable, IReadOnlyList<string> Unusable) Split(string rua)
     {
         var destinations = new List<ReportDestination>();
+        var unusable = new List<string>();
         foreach (var raw in rua.Split(','))
         {
             var uri = raw.Trim();
+            if (uri.Length == 0)
+                continue;
             long? limit = null;
             if (uri.IndexOf('!') is var bang and >= 0)
             {
@@ -38,17 +47,23 @@ internal sealed record ReportDestination(string Address, long? MaxBytes)
                 uri = uri[..bang];
             }
             if (!uri.StartsWith("mailto:", StringComparison.OrdinalIgnoreCase))
+            {
+                unusable.Add(raw.Trim());
                 continue;
+            }
             // RFC 6068: the address is percent-encoded; a query (?subject=...) is not part of it.
             var address = Uri.UnescapeDataString(uri["mailto:".Length..].Split('?', 2)[0]).Trim();
             var at = address.LastIndexOf('@');
             if (at <= 0 || at == address.Length - 1 || address.Contains(',') || address.Any(char.IsWhiteSpace)
                 || !MimeKit.MailboxAddress.TryParse(address, out _))
+            {
+                unusable.Add(raw.Trim());
                 continue;
+            }
             if (!destinations.Any(d => d.Address.Equals(address, StringComparison.OrdinalIgnoreCase)))
                 destinations.Add(new ReportDestination(address, limit));
         }
-        return destinations;
+        return (destinations, unusable);
     }
 
     /// <summary>"10m" is 10 MiB; a suffix that is not a size sets no limit.</summary>

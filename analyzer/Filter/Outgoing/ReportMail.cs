@@ -8,11 +8,12 @@ namespace DmarcAnalyzer.Filter.Outgoing;
 /// </summary>
 internal static class ReportMail
 {
-    public static MimeMessage Build(OutgoingReport report, byte[] gzip, ReportDestination destination, DateTimeOffset now)
+    public static MimeMessage Build(OutgoingReport report, byte[] gzip, IReadOnlyList<ReportDestination> recipients, DateTimeOffset now)
     {
         var message = new MimeMessage();
         message.From.Add(new MailboxAddress(report.OrgName, report.Email));
-        message.To.Add(MailboxAddress.Parse(destination.Address));
+        foreach (var recipient in recipients)
+            message.To.Add(MailboxAddress.Parse(recipient.Address));
         message.Date = now;
         message.MessageId = MimeKit.Utils.MimeUtils.GenerateMessageId(report.Receiver);
         message.Subject = $"Report Domain: {report.Policy.Domain} Submitter: {report.Receiver} Report-ID: <{report.ReportId}>";

@@ -23,7 +23,7 @@ internal enum SendOutcome
     /// <summary>Larger than the destination's size limit: not sent.</summary>
     TooLarge,
 
-    /// <summary>The authorisation could not be checked (DNS trouble): tried again on the next run.</summary>
+    /// <summary>The authorisation could not be checked (DNS trouble): noted in the ledger and tried again by the next runs.</summary>
     Deferred,
 }
 
@@ -58,6 +58,17 @@ internal sealed class ReportSender(IOutgoingReportQueries ledger, OutgoingReport
         foreach (var (domain, rows) in domains)
             results.AddRange(await SendDomainAsync(domain, day, rows, dryRunFolder, ct));
         return results;
+    }
+
+    /// <summary>How many days before the one reported a run looks back for deferred destinations; older ones are given up.</summary>
+    public const int RetryDays = 7;
+
+    /// <summary>The days in the <see cref="RetryDays"/> before <paramref name="day"/> with a destination deferred, oldest first.</summary>
+    public async Task<IReadOnlyList<DateOnly>> DeferredDaysBeforeAsync(DateOnly day, CancellationToken ct)
+    {
+        var end = new DateTimeOffset(day.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero);
+        var days = await ledger.DeferredDaysAsync(end.AddDays(-RetryDays).ToUnixTimeSeconds(), end.ToUnixTimeSeconds(), ct);
+        return days.Select(begin => DateOnly.FromDateTime(DateTimeOffset.FromUnixTimeSeconds(begin).UtcDateTime)).ToList();
     }
 
     private ReportedMessage? Read(string domain, string facts)
@@ -95,51 +106,59 @@ internal sealed class ReportSender(IOutgoingReportQueries ledger, OutgoingReport
                 results.Add(Result(SendOutcome.AlreadyHandled));
                 continue;
             }
-            var (check, why) = await destinations.CheckAsync(domain, last.OrganizationalDomain, destination, ct);
-            if (check == DestinationCheck.TempError)
+            var verdict = await destinations.CheckAsync(domain, last.OrganizationalDomain, destination, ct);
+            var sendTo = verdict.SendTo;
+            // The authorisation record may replace the destination (RFC 9990 "Verifying External Destinations", step 9).
+            var replaced = sendTo.Count > 0 && !(sendTo.Count == 1 && sendTo[0].Address.Equals(destination.Address, StringComparison.OrdinalIgnoreCase))
+                ? $"sent to {string.Join(", ", sendTo.Select(d => d.Address))}, as its authorisation record asks"
+                : null;
+            var limit = sendTo.Select(d => d.MaxBytes).OfType<long>().DefaultIfEmpty(long.MaxValue).Min();
+            SendResult result = verdict.Check switch
             {
-                logger.LogWarning("report for {Domain} on {Day:yyyy-MM-dd} to {Destination} deferred: {Why}", domain, day, address, why);
-                results.Add(Result(SendOutcome.Deferred, why));
+                DestinationCheck.TempError => Result(SendOutcome.Deferred, verdict.Why),
+                DestinationCheck.NotAuthorised => Result(SendOutcome.NotAuthorised, verdict.Why),
+                _ when gzip.Length > limit => Result(SendOutcome.TooLarge, $"{gzip.Length} bytes, the destination takes at most {limit}"),
+                _ when dryRunFolder is not null => Result(SendOutcome.Written, replaced),
+                _ => Result(SendOutcome.Queued, replaced),
+            };
+            if (result.Outcome is not (SendOutcome.Queued or SendOutcome.Written))
+                logger.LogWarning("report for {Domain} on {Day:yyyy-MM-dd} not sent to {Destination}: {Outcome}: {Why}", domain, day, address,
+                    result.Outcome, result.Detail);
+            if (dryRunFolder is not null)
+            {
+                if (result.Outcome == SendOutcome.Written)
+                {
+                    if (!wroteReport)
+                        await File.WriteAllBytesAsync(Path.Combine(dryRunFolder, report.FileName), gzip, ct);
+                    wroteReport = true;
+                    var mail = ReportMail.Build(report, gzip, sendTo, time.GetUtcNow());
+                    await mail.WriteToAsync(Path.Combine(dryRunFolder, $"{report.FileName[..^".xml.gz".Length]}!{address}.eml"), ct);
+                }
+                results.Add(result);
                 continue;
             }
-            SendResult result;
-            if (check == DestinationCheck.NotAuthorised)
-                result = Result(SendOutcome.NotAuthorised, why);
-            else if (destination.MaxBytes is { } limit && gzip.Length > limit)
-                result = Result(SendOutcome.TooLarge, $"{gzip.Length} bytes, the destination takes at most {limit}");
-            else if (dryRunFolder is not null)
-            {
-                if (!wroteReport)
-                    await File.WriteAllBytesAsync(Path.Combine(dryRunFolder, report.FileName), gzip, ct);
-                wroteReport = true;
-                var mail = ReportMail.Build(report, gzip, destination, time.GetUtcNow());
-                await mail.WriteToAsync(Path.Combine(dryRunFolder, $"{report.FileName[..^".xml.gz".Length]}!{address}.eml"), ct);
-                results.Add(Result(SendOutcome.Written));
-                continue;
-            }
-            else
-                result = Result(SendOutcome.Queued);
-            if (result.Outcome != SendOutcome.Queued)
-                logger.LogWarning("report for {Domain} on {Day:yyyy-MM-dd} not sent to {Destination}: {Why}", domain, day, address, result.Detail);
-            if (dryRunFolder is null)
-                await RecordAsync(report, gzip, destination, result, ct);
-            results.Add(result);
+            results.Add(await RecordAsync(report, gzip, sendTo, result, ct) ? result : Result(SendOutcome.AlreadyHandled));
         }
         return results;
     }
 
-    /// <summary>Spools the mail (when it is to be sent) and notes the destination as handled, in one transaction.</summary>
-    private async Task RecordAsync(OutgoingReport report, byte[] gzip, ReportDestination destination, SendResult result, CancellationToken ct)
+    /// <summary>
+    /// Spools the mail (when it is to be sent) and notes the destination as handled or deferred, in one transaction;
+    /// false when another run handled the destination meanwhile.
+    /// </summary>
+    private async Task<bool> RecordAsync(OutgoingReport report, byte[] gzip, IReadOnlyList<ReportDestination> sendTo, SendResult result,
+        CancellationToken ct)
     {
         var now = time.GetUtcNow();
-        var mail = result.Outcome == SendOutcome.Queued ? await outbox!.PrepareAsync(ReportMail.Build(report, gzip, destination, now), ct) : null;
+        var mail = result.Outcome == SendOutcome.Queued ? await outbox!.PrepareAsync(ReportMail.Build(report, gzip, sendTo, now), ct) : null;
         var outcome = result.Outcome switch
         {
             SendOutcome.Queued => OutgoingOutcome.Queued,
             SendOutcome.TooLarge => OutgoingOutcome.TooLarge,
+            SendOutcome.Deferred => OutgoingOutcome.Deferred,
             _ => OutgoingOutcome.NotAuthorised,
         };
-        await ledger.AddAsync(new OutgoingReportRow(result.Domain, report.Begin.ToUnixTimeSeconds(), result.Destination,
+        return await ledger.AddAsync(new OutgoingReportRow(result.Domain, report.Begin.ToUnixTimeSeconds(), result.Destination,
             report.ReportId, outcome, result.Size, result.Messages, result.Detail, now.ToUnixTimeSeconds()), mail, ct);
     }
 }

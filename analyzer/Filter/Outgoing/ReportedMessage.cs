@@ -10,17 +10,24 @@ namespace DmarcAnalyzer.Filter.Outgoing;
 /// <summary>RFC 9990 PolicyOverrideType: why the disposition applied differs from the policy published.</summary>
 internal enum OverrideType { LocalPolicy, MailingList, Other, PolicyTestMode, TrustedForwarder }
 
-/// <summary>The policy record in force when the message was evaluated (RFC 9990 policy_published), with its raw rua= value.</summary>
+/// <summary>
+/// The policy record in force when the message was evaluated (RFC 9990 policy_published), with its raw rua= value and
+/// its fo= when it has a valid one. psd= is kept, though RFC 9990's schema has no element for it.
+/// </summary>
 internal sealed record PublishedPolicy(
     string Domain, string P, string? Sp, string? Np, bool StrictDkim, bool StrictSpf, bool Testing, char Psd, string Rua,
-    DmarcDiscoveryMode Discovery);
+    DmarcDiscoveryMode Discovery, string? Fo = null);
 
 internal sealed record OverrideReason(OverrideType Type, string? Comment);
 
-internal sealed record ReportedDkim(string Domain, string Selector, string Result);
+/// <summary>One DKIM signature's result; <paramref name="HumanResult"/> says why one did not pass.</summary>
+internal sealed record ReportedDkim(string Domain, string Selector, string Result, string? HumanResult = null);
 
-/// <summary>The SPF result; <paramref name="Scope"/> is "mfrom", or "helo" for the null sender (RFC 9990 reports only mfrom's scope).</summary>
-internal sealed record ReportedSpf(string Domain, string Scope, string Result);
+/// <summary>
+/// The SPF result; <paramref name="Scope"/> is "mfrom", or "helo" for the null sender (RFC 9990 reports only mfrom's
+/// scope); <paramref name="HumanResult"/> says why it did not pass.
+/// </summary>
+internal sealed record ReportedSpf(string Domain, string Scope, string Result, string? HumanResult = null);
 
 /// <summary>
 /// What an RFC 9990 aggregate report needs of one message, as the milter saw it: the policy in force, the disposition
@@ -54,17 +61,35 @@ internal sealed record ReportedMessage(
             || ReportDestination.RuaOf(record.Text) is not { } rua)
             return null;
         var policy = new PublishedPolicy(recordDomain, record.Policy.Word(), record.SubdomainPolicy?.Word(), record.NonExistentPolicy?.Word(),
-            record.StrictDkim, record.StrictSpf, record.Testing, record.Psd, rua, dmarc.DiscoveryMode);
+            record.StrictDkim, record.StrictSpf, record.Testing, record.Psd, rua, dmarc.DiscoveryMode, FailureOptions(record.Text));
         var disposition = dmarc.Result == DmarcResultCode.Pass
             // RFC 9990 "pass": no action, the message passed DMARC under a policy that enforces.
             ? dmarc.Policy is DmarcPolicy.Quarantine or DmarcPolicy.Reject ? "pass" : DmarcPolicy.None.Word()
             : applied;
-        var spf = a.Spf.Domain.Length == 0 ? null : new ReportedSpf(a.Spf.Domain, a.Spf.Scope == SpfIdentity.Helo ? "helo" : "mfrom", a.Spf.Result.Word());
+        var spf = a.Spf.Domain.Length == 0 ? null : new ReportedSpf(a.Spf.Domain, a.Spf.Scope == SpfIdentity.Helo ? "helo" : "mfrom",
+            a.Spf.Result.Word(), a.Spf.Result == SpfResultCode.Pass ? null : a.Spf.Comment);
+        var org = dmarc.OrganizationalDomain ?? from;
+        // RFC 9990 "DKIM Signatures in Aggregate Reports": passing signatures in strict, then relaxed alignment with the
+        // From domain, then other passing ones, then those that did not pass; at most 100.
         var dkim = a.Dkim.Where(d => d.Result != DkimResultCode.None && d.Domain.Length > 0)
-            .Select(d => new ReportedDkim(d.Domain, d.Selector, d.Result.Word())).ToList();
-        return new ReportedMessage(policy, dmarc.OrganizationalDomain ?? from, ip, from, EnvelopeDomain(envelope.Sender),
+            .OrderBy(d => d.Result != DkimResultCode.Pass ? 3
+                : IdentifierAlignment.CouldAlign(d.Domain, from, org, AlignmentMode.Strict) ? 0
+                : IdentifierAlignment.CouldAlign(d.Domain, from, org, AlignmentMode.Relaxed) ? 1 : 2)
+            .Take(MaxSignatures)
+            .Select(d => new ReportedDkim(d.Domain, d.Selector, d.Result.Word(), d.Result == DkimResultCode.Pass ? null : d.Reason)).ToList();
+        return new ReportedMessage(policy, org, ip, from, EnvelopeDomain(envelope.Sender),
             RecipientDomain(envelope.Recipients), disposition, dmarc.DkimAligned, dmarc.SpfAligned, reasons, dkim, spf);
     }
+
+    /// <summary>The most DKIM results a row carries (RFC 9990: "no more than 100 signatures for a given row").</summary>
+    private const int MaxSignatures = 100;
+
+    /// <summary>The record's fo= when it is a valid one (RFC 9989: 0, 1, d or s, separated by colons), else null.</summary>
+    private static string? FailureOptions(string recordText) =>
+        ReportDestination.TagOf(recordText, "fo") is { } fo
+            && fo.Split(':').All(option => option.Trim() is "0" or "1" or "d" or "s")
+            ? string.Join(':', fo.Split(':').Select(option => option.Trim()))
+            : null;
 
     private static readonly JsonSerializerOptions Json = new() { Converters = { new JsonStringEnumConverter() } };
 
