@@ -360,7 +360,10 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         };
         var dmarc = a.Dmarc;
         var reasons = new List<Outgoing.OverrideReason>();
-        if (dmarc.Result == DmarcResultCode.Fail && applied != dmarc.Policy)
+        // A stricter disposition than the policy's came from another rule of ours; a milder one has the reasons below.
+        if (dmarc.Result == DmarcResultCode.Fail && Severity(applied) > Severity(dmarc.Policy))
+            reasons.Add(new(Outgoing.OverrideType.LocalPolicy, OtherRule(verdict)));
+        else if (dmarc.Result == DmarcResultCode.Fail && applied != dmarc.Policy)
         {
             reasons.Add(dmarc.Testing ? new(Outgoing.OverrideType.PolicyTestMode, "t=y")
                 : a.ForwardedBy is { } sealer ? new(Outgoing.OverrideType.TrustedForwarder, $"ARC chain sealed by {sealer}")
@@ -370,6 +373,13 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         }
         return Outgoing.ReportedMessage.Of(envelope, a, applied.Word(), reasons);
     }
+
+    private static int Severity(DmarcPolicy? policy) => policy switch
+    {
+        DmarcPolicy.Reject => 2,
+        DmarcPolicy.Quarantine => 1,
+        _ => 0,
+    };
 
     /// <summary>
     /// The comment for a disposition another rule of ours decided. The verdict's own reason stays in our log: it names

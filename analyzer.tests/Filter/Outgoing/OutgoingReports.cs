@@ -12,13 +12,13 @@ internal static class OutgoingReports
         new(true, "Example Receiver", "dmarc-reports@receiver.example.net", "https://receiver.example.net/dmarc", [], []);
 
     public static readonly PublishedPolicy Policy = new("example.com", "reject", "quarantine", "reject", false, true, false, 'u',
-        "mailto:dmarc@example.com,mailto:agg@reports.example.org!10m", DmarcDiscoveryMode.TreeWalk);
+        "mailto:dmarc@example.com,mailto:agg@reports.example.org!10m,https://reports.example.org/dmarc", DmarcDiscoveryMode.TreeWalk, "1:d");
 
     public static ReportedMessage Message(string ip = "192.0.2.10", string disposition = "pass", bool dkim = true, bool spf = true,
         IReadOnlyList<OverrideReason>? reasons = null, string headerFrom = "example.com", string? envelopeTo = "example.net") =>
         new(Policy, "example.com", ip, headerFrom, "example.com", envelopeTo, disposition, dkim, spf, reasons ?? [],
-            [new ReportedDkim("example.com", "sel", dkim ? "pass" : "fail"), new ReportedDkim("esp.example.org", "s1", "pass")],
-            new ReportedSpf("example.com", "mfrom", spf ? "pass" : "fail"));
+            [new ReportedDkim("example.com", "sel", dkim ? "pass" : "fail", dkim ? null : "body hash did not verify"), new ReportedDkim("esp.example.org", "s1", "pass")],
+            new ReportedSpf("example.com", "mfrom", spf ? "pass" : "fail", spf ? null : $"{ip} matched -all"));
 
     /// <summary>A day's mix: passing mail from two addresses, failing mail let through under local policy and in testing.</summary>
     public static IReadOnlyList<ReportedMessage> Day() =>

@@ -24,6 +24,9 @@ public sealed class ReportDestinationTests
         Assert.Equal(["A@Example.com", "b+dmarc@example.org"], destinations.Select(d => d.Address));
         Assert.Null(destinations[1].MaxBytes);
         Assert.Equal("example.com", destinations[0].Host);
+        // What is left out goes into the report's error element.
+        Assert.Equal(["https://example.com/r", "mailto:", "mailto:no-at"],
+            ReportDestination.Split("https://example.com/r, mailto:, mailto:no-at, mailto:a@example.com").Unusable);
     }
 
     [Fact]
@@ -59,5 +62,50 @@ public sealed class ReportDestinationTests
         Assert.Equal(DestinationCheck.NotAuthorised, await CheckAsync("agg@nothing.example.net"));
         Assert.Equal(DestinationCheck.TempError, await CheckAsync("agg@broken.example.net"));
         Assert.DoesNotContain(dns.Queries, q => q.Contains("example.com._report._dmarc.example.com"));
+    }
+
+    [Fact]
+    public async Task TheAuthorisationRecordMayReplaceTheDestinationOnItsOwnHostOnly()
+    {
+        var dns = new FakeDnsResolver()
+            .Txt("example.com._report._dmarc.reports.example.org", "v=DMARC1; rua=mailto:example-com@reports.example.org!5m")
+            .Txt("example.com._report._dmarc.relay.example.org", "v=DMARC1; rua=mailto:agg@third-party.example")
+            .Txt("example.com._report._dmarc.late.example.org", "rua=mailto:agg@late.example.org; v=DMARC1");
+        var check = new ExternalDestinations(dns);
+
+        var replaced = await check.CheckAsync("example.com", "example.com", new ReportDestination("agg@reports.example.org", null), Ct);
+        Assert.Equal(DestinationCheck.Authorised, replaced.Check);
+        Assert.Equal(new ReportDestination("example-com@reports.example.org", 5L << 20), Assert.Single(replaced.SendTo));
+
+        // An override on another host: neither the original nor the override gets a report.
+        var elsewhere = await check.CheckAsync("example.com", "example.com", new ReportDestination("agg@relay.example.org", null), Ct);
+        Assert.Equal(DestinationCheck.NotAuthorised, elsewhere.Check);
+        Assert.Empty(elsewhere.SendTo);
+        Assert.Contains("agg@third-party.example", elsewhere.Why);
+
+        // v=DMARC1 must come first.
+        Assert.Equal(DestinationCheck.NotAuthorised,
+            (await check.CheckAsync("example.com", "example.com", new ReportDestination("agg@late.example.org", null), Ct)).Check);
+    }
+
+    [Fact]
+    public async Task ANameTooLongForDnsIsNotAuthorisedWithoutAQuery()
+    {
+        var dns = new FakeDnsResolver();
+        var policyDomain = string.Join('.', Enumerable.Repeat(new string('a', 60), 3)) + ".example";
+        var verdict = await new ExternalDestinations(dns).CheckAsync(policyDomain, policyDomain,
+            new ReportDestination($"agg@{new string('b', 60)}.example.org", null), Ct);
+        Assert.Equal(DestinationCheck.NotAuthorised, verdict.Check);
+        Assert.Contains("too long", verdict.Why);
+        Assert.Empty(dns.Queries);
+    }
+
+    [Fact]
+    public async Task AnInternationalPolicyDomainIsLookedUpInALabels()
+    {
+        var dns = new FakeDnsResolver().Txt("xn--bcher-kva.example._report._dmarc.reports.example.org", "v=DMARC1");
+        var verdict = await new ExternalDestinations(dns).CheckAsync("bücher.example", "bücher.example",
+            new ReportDestination("agg@reports.example.org", null), Ct);
+        Assert.Equal(DestinationCheck.Authorised, verdict.Check);
     }
 }

@@ -1,5 +1,8 @@
 using System.Text;
 using DmarcAnalyzer.Auth;
+using DmarcAnalyzer.Auth.Dkim;
+using DmarcAnalyzer.Auth.Dmarc;
+using DmarcAnalyzer.Auth.Spf;
 using DmarcAnalyzer.Filter;
 using DmarcAnalyzer.Filter.Outgoing;
 using DmarcAnalyzer.Tests.Auth;
@@ -18,15 +21,14 @@ public sealed class ReportedFactsTests
         .Txt($"_dmarc.{Partner}", dmarc)
         .A(Partner);
 
-    private static async Task<Verdict> DecideAsync(string dmarc, string ip, AuthenticationOptions? checks = null)
+    private static async Task<Verdict> DecideAsync(string dmarc, string ip, AuthenticationOptions? checks = null, byte[]? message = null)
     {
         var options = new FilterOptions { Authentication = checks ?? new AuthenticationOptions() };
         var engine = new FilterEngine(() => options, TimeProvider.System, NullLogger<FilterEngine>.Instance,
             new MessageAuthenticator(Dns(dmarc), "mx.example.net"));
-        var message = Encoding.ASCII.GetBytes($"From: Joe <joe@{Partner}>\r\nSubject: hi\r\n\r\nbody\r\n");
+        message ??= Encoding.ASCII.GetBytes($"From: Joe <joe@{Partner}>\r\nSubject: hi\r\n\r\nbody\r\n");
         var envelope = new MessageEnvelope("Q1", ip, "unknown", "mail.example", $"joe@{Partner}", ["bob@example.net", "carol@Example.net"], null, "smtpd");
-        return await engine.DecideAsync(envelope, [("From", $"Joe <joe@{Partner}>"), ("Subject", "hi")], new MemoryStream(message),
-            MessageCompleteness.Whole, Ct);
+        return await engine.DecideAsync(envelope, TestMessages.Headers(message), new MemoryStream(message), MessageCompleteness.Whole, Ct);
     }
 
     private const string Reject = $"v=DMARC1; p=reject; rua=mailto:dmarc@{Partner}!10m";
@@ -41,7 +43,8 @@ public sealed class ReportedFactsTests
         Assert.Empty(facts.Reasons);
         Assert.Equal((Partner, "reject", $"mailto:dmarc@{Partner}!10m"), (facts.Policy.Domain, facts.Policy.P, facts.Policy.Rua));
         Assert.Equal(("203.0.113.5", Partner, Partner, "example.net"), (facts.SourceIp, facts.HeaderFrom, facts.EnvelopeFrom, facts.EnvelopeTo));
-        Assert.Equal(new ReportedSpf(Partner, "mfrom", "fail"), facts.Spf);
+        Assert.Equal((Partner, "mfrom", "fail"), (facts.Spf!.Domain, facts.Spf.Scope, facts.Spf.Result));
+        Assert.Equal("203.0.113.5 matched -all", facts.Spf.HumanResult);
     }
 
     [Fact]
@@ -92,5 +95,51 @@ public sealed class ReportedFactsTests
         var back = ReportedMessage.FromJson(facts.ToJson());
         Assert.Equal(facts.ToJson(), back.ToJson());
         Assert.Equal(facts.Reasons, back.Reasons);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task AnotherRulesDispositionIsReportedWithoutTheMessagesDetails(bool enforced)
+    {
+        // p=none, and the encrypted-archive rule rejects: the report says another rule did it, not which file it found.
+        var message = TestMessages.Multipart($"Joe <joe@{Partner}>",
+            TestMessages.Attachment("payroll-2026.zip", TestMessages.EncryptedZip("salaries.xlsx"), "application/zip"));
+        var verdict = await DecideAsync($"v=DMARC1; p=none; rua=mailto:dmarc@{Partner}", "203.0.113.5",
+            new AuthenticationOptions { EnforceDmarc = enforced }, message);
+        Assert.Equal(VerdictAction.Reject, verdict.Action);
+        Assert.Contains("payroll-2026.zip", verdict.Reason);
+        var facts = verdict.Reported!;
+        Assert.Equal("reject", facts.Disposition);
+        Assert.Equal(new OverrideReason(OverrideType.LocalPolicy, "rejected by another rule of this receiver"), Assert.Single(facts.Reasons));
+        Assert.DoesNotContain("payroll", facts.ToJson());
+        Assert.DoesNotContain("salaries", facts.ToJson());
+    }
+
+    [Fact]
+    public void DkimResultsComeInTheRfcsOrderAndAtMostAHundred()
+    {
+        var record = DmarcRecord.Parse("v=DMARC1; p=reject; fo=1 : d; rua=mailto:dmarc@example.com");
+        var dmarc = new DmarcResult(DmarcResultCode.Pass, "mail.example.com", "example.com", DmarcPolicy.Reject, "p", DmarcPolicy.None,
+            "example.com", DkimAligned: true) { Record = record };
+        List<DkimResult> dkim =
+        [
+            new(DkimResultCode.Fail, "mail.example.com", "old", null, "body hash did not verify"),
+            new(DkimResultCode.Pass, "esp.example.net", "s1", null, null),
+            new(DkimResultCode.Pass, "example.com", "relaxed", null, null),
+            new(DkimResultCode.None, "", "", null, "no signature"),
+            .. Enumerable.Range(0, 120).Select(i => new DkimResult(DkimResultCode.PermError, $"d{i}.example.org", "s", null, $"no key record at s._domainkey.d{i}.example.org")),
+            new(DkimResultCode.Pass, "MAIL.example.com", "strict", null, null),
+        ];
+        var spf = new SpfOutcome(SpfResultCode.SoftFail, "bounce.example.net", Comment: "192.0.2.1 matched ~all");
+        var envelope = new MessageEnvelope("Q1", "192.0.2.1", "unknown", "mail.example", "x@bounce.example.net", ["bob@example.net"], null, "smtpd");
+
+        var facts = ReportedMessage.Of(envelope, new MessageAuthentication(spf, dkim, dmarc), "none", [])!;
+
+        Assert.Equal(100, facts.Dkim.Count);
+        Assert.Equal(["strict/pass", "relaxed/pass", "s1/pass", "old/fail", "s/permerror"], facts.Dkim.Take(5).Select(d => $"{d.Selector}/{d.Result}"));
+        Assert.Equal([null, null, null, "body hash did not verify"], facts.Dkim.Take(4).Select(d => d.HumanResult));
+        Assert.Equal(new ReportedSpf("bounce.example.net", "mfrom", "softfail", "192.0.2.1 matched ~all"), facts.Spf);
+        Assert.Equal(("pass", "1:d"), (facts.Disposition, facts.Policy.Fo));
     }
 }

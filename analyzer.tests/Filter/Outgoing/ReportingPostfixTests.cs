@@ -60,7 +60,7 @@ public sealed class ReportingPostfixTests(ReportingPostfixFixture postfix, Dovec
         var sent = Assert.Single(await reports.SendAsync(today, null, Ct));
         Assert.Equal((SendOutcome.Queued, $"dmarc@{Domain}", 3L), (sent.Outcome, sent.Destination, sent.Messages));
         Assert.Equal(new OutboxFlush(1, 0), await outbox.FlushAsync(Ct));
-        var delivered = await postfix.WaitForDeliveryAsync($"Report-ID: <{today:yyyyMMdd}.{Domain}>", Ct);
+        var delivered = await postfix.WaitForDeliveryAsync($"Report-ID: <{today:yyyyMMdd}", Ct);
 
         using var mail = MimeMessage.Load(new MemoryStream(Encoding.UTF8.GetBytes(delivered)), Ct);
         var attachment = Assert.Single(mail.Attachments.OfType<MimePart>());

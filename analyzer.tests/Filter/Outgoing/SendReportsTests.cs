@@ -5,6 +5,7 @@ using DmarcAnalyzer.Storage;
 using DmarcAnalyzer.Tests.Auth;
 using DmarcAnalyzer.Tests.Cli;
 using Microsoft.Extensions.Logging.Abstractions;
+using System.Text.RegularExpressions;
 using MimeKit;
 
 namespace DmarcAnalyzer.Tests.Filter.Outgoing;
@@ -71,7 +72,9 @@ public sealed class SendReportsTests : IDisposable
         Assert.Equal("reports: 0 queued, 2 written, 0 already sent, 1 refused, 0 deferred", run.LastLine);
         var gzip = Assert.Single(Directory.GetFiles(output, "*.xml.gz"));
         var begin = new DateTimeOffset(Today.ToDateTime(TimeOnly.MinValue), TimeSpan.Zero).ToUnixTimeSeconds();
-        Assert.Equal($"receiver.example.net!{Partner}!{begin}!{begin + 86399}!{Today:yyyyMMdd}.{Partner}.xml.gz", Path.GetFileName(gzip));
+        var name = Regex.Match(Path.GetFileName(gzip), $@"^receiver\.example\.net!{Regex.Escape(Partner)}!{begin}!{begin + 86399}!([A-Za-z0-9]+)\.xml\.gz$");
+        Assert.True(name.Success, Path.GetFileName(gzip));
+        var reportId = name.Groups[1].Value;
 
         var (header, records) = OutgoingReports.ReadBack(OutgoingReports.Gunzip(await File.ReadAllBytesAsync(gzip, Ct)));
         Assert.Equal((Partner, "reject"), (header.Policy.Domain, header.Policy.P));
@@ -89,7 +92,8 @@ public sealed class SendReportsTests : IDisposable
         foreach (var path in mails)
         {
             using var mail = await MimeMessage.LoadAsync(path, Ct);
-            Assert.Equal($"Report Domain: {Partner} Submitter: receiver.example.net Report-ID: <{Today:yyyyMMdd}.{Partner}>", mail.Subject);
+            // The Subject's Report-ID is the file name's unique-id (RFC 9990: they must be identical).
+            Assert.Equal($"Report Domain: {Partner} Submitter: receiver.example.net Report-ID: <{reportId}>", mail.Subject);
             var attachment = Assert.Single(mail.Attachments.OfType<MimePart>());
             Assert.Equal("application/gzip", attachment.ContentType.MimeType);
             Assert.Equal(Path.GetFileName(gzip), attachment.FileName);
@@ -164,6 +168,79 @@ public sealed class SendReportsTests : IDisposable
 
         Assert.Equal(SendOutcome.Deferred, Assert.Single(await Sender(db, dns).SendAsync(Today, null, Ct)).Outcome);
         Assert.Equal(SendOutcome.Deferred, Assert.Single(await Sender(db, dns).SendAsync(Today, null, Ct)).Outcome);
+    }
+
+    [Fact]
+    public async Task ADeferredDestinationIsRetriedOnTheFollowingDaysAndSentOnce()
+    {
+        var broken = Dns("mailto:agg@broken.example.net").Failing($"{Partner}._report._dmarc.broken.example.net");
+        await MilterTrafficAsync(broken);
+        await using var db = await Store.OpenAsync(DatabasePath, Ct);
+
+        Assert.Equal(SendOutcome.Deferred, Assert.Single(await Sender(db, broken).SendAsync(Today, null, Ct)).Outcome);
+        // The next days' runs find the day again ...
+        Assert.Equal([Today], await Sender(db, broken).DeferredDaysBeforeAsync(Today.AddDays(1), Ct));
+        Assert.Equal([Today], await Sender(db, broken).DeferredDaysBeforeAsync(Today.AddDays(ReportSender.RetryDays), Ct));
+        Assert.Empty(await Sender(db, broken).DeferredDaysBeforeAsync(Today.AddDays(ReportSender.RetryDays + 1), Ct));
+
+        // ... and once the authorisation can be read, the report goes once.
+        var mended = Dns("mailto:agg@broken.example.net").Txt($"{Partner}._report._dmarc.broken.example.net", "v=DMARC1");
+        Assert.Equal(SendOutcome.Queued, Assert.Single(await Sender(db, mended).SendAsync(Today, null, Ct)).Outcome);
+        Assert.Equal(SendOutcome.AlreadyHandled, Assert.Single(await Sender(db, mended).SendAsync(Today, null, Ct)).Outcome);
+        Assert.Equal(1, await db.Outbox.CountAsync(Ct));
+        Assert.Empty(await Sender(db, mended).DeferredDaysBeforeAsync(Today.AddDays(1), Ct));
+    }
+
+    [Fact]
+    public async Task TheAuthorisationRecordsRuaReplacesTheDestination()
+    {
+        var dns = Dns("mailto:agg@reports.example.org")
+            .Txt($"{Partner}._report._dmarc.reports.example.org", "v=DMARC1; rua=mailto:football@reports.example.org");
+        await MilterTrafficAsync(dns);
+        await using var db = await Store.OpenAsync(DatabasePath, Ct);
+
+        var result = Assert.Single(await Sender(db, dns).SendAsync(Today, null, Ct));
+        Assert.Equal((SendOutcome.Queued, "agg@reports.example.org"), (result.Outcome, result.Destination));
+        Assert.Contains("football@reports.example.org", result.Detail);
+        var spooled = Assert.Single(await db.Outbox.DueAsync(DateTimeOffset.UtcNow.AddMinutes(1), 10, Ct));
+        Assert.Equal(["football@reports.example.org"], spooled.Recipients);
+    }
+
+    [Fact]
+    public async Task ADayNotOverIsSentOnlyAsADryRun()
+    {
+        await MilterTrafficAsync(Dns());
+        var config = Path.Combine(_folder.FullName, "dmarc.json");
+        await File.WriteAllTextAsync(config, """
+            { "Reports": { "Outgoing": { "Enabled": true, "OrgName": "Example Receiver", "Email": "dmarc-reports@receiver.example.net" } },
+              "Smtp": { "Host": "127.0.0.1", "Port": 9, "Tls": "none", "From": "dmarc-reports@receiver.example.net" } }
+            """, Ct);
+
+        var run = await DmarcProcess.RunAsync(_folder.FullName, "send-reports", "--day", $"{Today:yyyy-MM-dd}", "--db", DatabasePath, "--config", config, "--offline");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.Contains($"--day: {Today:yyyy-MM-dd} is not over yet (UTC)", run.Stderr);
+        await using var db = await Store.OpenAsync(DatabasePath, Ct);
+        Assert.Equal(0, await db.Outbox.CountAsync(Ct));
+    }
+
+    [Theory]
+    [InlineData("""{ "Reports": { "Outgoing": { "Enabled": true, "OrgName": "Example Receiver", "Email": "dmarc-reports@receiver.example.net" } } }""",
+        "configuration: Smtp:Host is not configured")]
+    [InlineData("""{ "Reports": { "Outgoing": { "Enabled": true, "Email": "dmarc-reports@receiver.example.net" } } }""",
+        "configuration: Reports:Outgoing:OrgName is not configured")]
+    [InlineData("""{ "Reports": { "Outgoing": { "Enabled": true, "OrgName": "Example Receiver", "Email": "nobody" } } }""",
+        "configuration: Reports:Outgoing:Email must be an address")]
+    public async Task BadConfigurationIsAClearUsageError(string json, string error)
+    {
+        var config = Path.Combine(_folder.FullName, "dmarc.json");
+        await File.WriteAllTextAsync(config, json, Ct);
+
+        var run = await DmarcProcess.RunAsync(_folder.FullName, "send-reports", "--db", DatabasePath, "--config", config, "--offline");
+
+        Assert.Equal(2, run.ExitCode);
+        Assert.StartsWith($"dmarc: {error}", run.Stderr);
+        Assert.DoesNotContain("Exception", run.Stderr);
     }
 
     [Theory]
