@@ -142,4 +142,15 @@ public sealed class ReportedFactsTests
         Assert.Equal(new ReportedSpf("bounce.example.net", "mfrom", "softfail", "192.0.2.1 matched ~all"), facts.Spf);
         Assert.Equal(("pass", "1:d"), (facts.Disposition, facts.Policy.Fo));
     }
+
+    [Theory]
+    [InlineData("::ffff:203.0.113.5", "203.0.113.5")]
+    [InlineData("IPv6:2001:DB8::25", "2001:db8::25")]
+    [InlineData("203.0.113.5", "203.0.113.5")]
+    public async Task TheSourceAddressIsWrittenPlainly(string client, string sourceIp) =>
+        Assert.Equal(sourceIp, (await DecideAsync(Reject, client)).Reported!.SourceIp);
+
+    [Fact]
+    public async Task ALocalSocketIsNoSourceToReport() =>
+        Assert.Null((await DecideAsync(Reject, "/var/spool/postfix/public/pickup")).Reported);
 }

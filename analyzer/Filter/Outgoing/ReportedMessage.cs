@@ -1,3 +1,5 @@
+using System.Net;
+using System.Net.Sockets;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using DmarcAnalyzer.Auth;
@@ -57,7 +59,7 @@ internal sealed record ReportedMessage(
     {
         var dmarc = a.Dmarc;
         if (dmarc is not { Result: DmarcResultCode.Pass or DmarcResultCode.Fail, Record: { } record, RecordDomain: { } recordDomain, FromDomain: { } from }
-            || envelope.ClientAddress is not { } ip
+            || SourceAddress(envelope.ClientAddress) is not { } ip
             || ReportDestination.RuaOf(record.Text) is not { } rua)
             return null;
         var policy = new PublishedPolicy(recordDomain, record.Policy.Word(), record.SubdomainPolicy?.Word(), record.NonExistentPolicy?.Word(),
@@ -99,6 +101,21 @@ internal sealed record ReportedMessage(
     /// <summary>Facts the verdict log kept; throws <see cref="JsonException"/> when they cannot be read.</summary>
     public static ReportedMessage FromJson(string json) =>
         JsonSerializer.Deserialize<ReportedMessage>(json, Json) ?? throw new JsonException("null facts");
+
+    /// <summary>
+    /// The client's address as RFC 9990's source_ip wants it (an IPv4 or IPv6 address, RFC 3986 §3.2.2): an IPv4 address
+    /// Sendmail's "IPv6:" prefix or an IPv4-mapped IPv6 form hides is written plainly; anything else (a local socket)
+    /// is no source to report.
+    /// </summary>
+    private static string? SourceAddress(string? client)
+    {
+        if (client is null)
+            return null;
+        var text = client.StartsWith("IPv6:", StringComparison.OrdinalIgnoreCase) ? client[5..] : client;
+        return IPAddress.TryParse(text.Trim('[', ']'), out var address) && address.AddressFamily is AddressFamily.InterNetwork or AddressFamily.InterNetworkV6
+            ? (address.IsIPv4MappedToIPv6 ? address.MapToIPv4() : address).ToString()
+            : null;
+    }
 
     private static string? EnvelopeDomain(string address) =>
         address.LastIndexOf('@') is var at and >= 0 && at < address.Length - 1 ? address[(at + 1)..].Trim('>').ToLowerInvariant() : null;
