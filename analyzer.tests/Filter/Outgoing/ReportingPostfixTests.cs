@@ -66,13 +66,24 @@ public sealed class ReportingPostfixTests(ReportingPostfixFixture postfix, Dovec
         var attachment = Assert.Single(mail.Attachments.OfType<MimePart>());
         using var gzip = new MemoryStream();
         await attachment.Content!.DecodeToAsync(gzip, Ct);
-        var (header, records) = OutgoingReports.ReadBack(OutgoingReports.Gunzip(gzip.ToArray()));
+        var xml = OutgoingReports.Gunzip(gzip.ToArray());
+        var (header, records) = OutgoingReports.ReadBack(xml);
         Assert.Equal((Domain, "quarantine"), (header.Policy.Domain, header.Policy.P));
         Assert.Equal(3, records.Sum(r => r.Count));
         var pass = Assert.Single(records, r => r.Disposition == "pass");
         Assert.Equal((2L, "127.0.0.1", "pass"), (pass.Count, pass.SourceIp, pass.SpfEvaluated));
         var fail = Assert.Single(records, r => r.Disposition == "none");
         Assert.Equal((1L, "other.example", "local_policy"), (fail.Count, fail.EnvelopeFrom, Assert.Single(fail.Reasons).Type));
+
+        // The day's report as delivered passes the schema and is read alike by dmarc-cat and Mail::DMARC.
+        var xmlPath = Path.Combine(_folder.FullName, "report.xml");
+        await File.WriteAllBytesAsync(xmlPath, xml, Ct);
+        await IndependentParsers.AssertValidAsync(xmlPath);
+        var gzipPath = Path.Combine(_folder.FullName, Assert.IsType<string>(attachment.FileName));
+        await File.WriteAllBytesAsync(gzipPath, gzip.ToArray(), Ct);
+        var (catRows, catTotal, _) = await IndependentParsers.DmarcCatAsync(gzipPath);
+        Assert.Equal((2, 3L), (catRows, catTotal));
+        Assert.Equal($"rows=2 total=3 domain={Domain} org=Example Receiver", await IndependentParsers.MailDmarcAsync(xmlPath, _folder.FullName));
 
         // The round trip: the delivered mail in a report mailbox, collected by `dmarc poll`.
         var user = dovecot.NewUser();
