@@ -4,6 +4,7 @@ using DmarcAnalyzer.Dns;
 using DmarcAnalyzer.Ingest;
 using DmarcAnalyzer.Tests.Auth.Dkim;
 using DmarcAnalyzer.Tests.Dns;
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Logging.Abstractions;
 
 namespace DmarcAnalyzer.Tests.Ingest;
@@ -85,10 +86,10 @@ public sealed class DnsHealthProbeTests
     [Fact]
     public void TheProbeIsConfigurable()
     {
-        var configuration = new Microsoft.Extensions.Configuration.ConfigurationBuilder()
+        var configuration = new ConfigurationBuilder()
             .AddInMemoryCollection(new Dictionary<string, string?> { ["Dns:HealthProbe"] = " probe.example.net " }).Build();
         Assert.Equal("probe.example.net", DmarcAnalyzer.Cli.IngestConsole.Acceptance(configuration, new DmarcAnalyzer.Tests.Auth.FakeDnsResolver()).HealthProbe);
         Assert.Equal(ReportAcceptance.DefaultHealthProbe,
-            DmarcAnalyzer.Cli.IngestConsole.Acceptance(new Microsoft.Extensions.Configuration.ConfigurationBuilder().Build(), new DmarcAnalyzer.Tests.Auth.FakeDnsResolver()).HealthProbe);
+            DmarcAnalyzer.Cli.IngestConsole.Acceptance(new ConfigurationBuilder().Build(), new DmarcAnalyzer.Tests.Auth.FakeDnsResolver()).HealthProbe);
     }
 }
