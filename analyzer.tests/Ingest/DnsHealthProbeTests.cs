@@ -63,7 +63,7 @@ public sealed class DnsHealthProbeTests
     public async Task WhenTheServerStopsAnsweringTheProbeFindsItDespiteTheCacheAndTheBatchStopsAsking()
     {
         const string probe = "probe.dmarc.test";
-        var zone = Keys("reporter.example", "second.example", "third.example").A(probe, "192.0.2.53");
+        var zone = Keys("reporter.example", "third.example").A(probe, "192.0.2.53");
         await using var server = new LoopbackDnsServer(zone);
         var resolver = Resolver(server);
         // The probe's answer is in the resolver's cache: only a question put to the server itself can say it is gone.
@@ -73,6 +73,7 @@ public sealed class DnsHealthProbeTests
         {
             await IngestAsync(pipeline, await MailAsync("reporter.example", "a"), "a");
             zone["sel._domainkey.second.example"].TimesOut = true;
+            zone[probe].Records.Clear(); // the server answers nothing from here on
             zone[probe].TimesOut = true;
             await IngestAsync(pipeline, await MailAsync("second.example", "b"), "b");
             var asked = server.UdpQueries;
