@@ -92,5 +92,7 @@ public sealed class DnsHealthProbeTests
         Assert.Equal("probe.example.net", DmarcAnalyzer.Cli.IngestConsole.Acceptance(configuration, new DmarcAnalyzer.Tests.Auth.FakeDnsResolver()).HealthProbe);
         Assert.Equal(ReportAcceptance.DefaultHealthProbe,
             DmarcAnalyzer.Cli.IngestConsole.Acceptance(new ConfigurationBuilder().Build(), new DmarcAnalyzer.Tests.Auth.FakeDnsResolver()).HealthProbe);
+        var bad = new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?> { ["Dns:HealthProbe"] = "no such..name" }).Build();
+        Assert.Throws<DmarcAnalyzer.Cli.UsageException>(() => DmarcAnalyzer.Cli.IngestConsole.Acceptance(bad, new DmarcAnalyzer.Tests.Auth.FakeDnsResolver()));
     }
 }

@@ -55,7 +55,7 @@ internal static class TlsSection
     }
 
     /// <summary>Who sent the reports, the signer beside a name it is not the domain of, and whether the report mail shows it (red-team F9).</summary>
-    internal static void Reporters(StringBuilder html, IReadOnlyList<ReporterIdentity> reporters)
+    private static void Reporters(StringBuilder html, IReadOnlyList<ReporterIdentity> reporters)
     {
         if (reporters.Count == 0)
             return;

@@ -60,6 +60,8 @@ internal static class IngestConsole
             ? [single]
             : section.GetChildren().Select(c => c.Value).OfType<string>().Where(d => d.Trim().Length > 0).ToList();
         var probe = configuration["Dns:HealthProbe"]?.Trim();
+        if (!string.IsNullOrEmpty(probe) && !DnsName.IsValid(DnsName.Normalize(probe)))
+            throw new UsageException($"Dns:HealthProbe must be a domain name, not '{probe}'");
         return new ReportAcceptance(require, domains, resolver)
         {
             HealthProbe = string.IsNullOrEmpty(probe) ? ReportAcceptance.DefaultHealthProbe : probe,
