@@ -128,7 +128,8 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
     {
         await using var copy = await connection.BeginBinaryImportAsync("""
             COPY records (id, report, source_ip, count, disposition, dkim_eval, spf_eval, header_from, envelope_from, envelope_to,
-                dkim_domain, dkim_selector, dkim_result, dkim_human_result, spf_domain, spf_scope, spf_result, spf_human_result, month)
+                dkim_domain, dkim_selector, dkim_result, dkim_human_result, spf_domain, spf_scope, spf_result, spf_human_result, month,
+                flags, own_signer)
             FROM STDIN (FORMAT BINARY)
             """, ct);
         for (var i = 0; i < batch.Length; i++)
@@ -145,6 +146,8 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
                          dkim?.Domain, dkim?.Selector, dkim?.Result, dkim?.HumanResult, spf?.Domain, spf?.Scope, spf?.Result, spf?.HumanResult])
                 await WriteTextAsync(copy, text, ct);
             await copy.WriteAsync(month, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(IngestedFlags.Of(r, out var ownSigner), NpgsqlDbType.Integer, ct);
+            await WriteTextAsync(copy, ownSigner, ct);
         }
         await copy.CompleteAsync(ct);
     }

@@ -575,5 +575,13 @@ internal static class PgSchema
             UNION ALL
             SELECT record, id, domain, scope, result, human_result FROM record_spf;
         """,
+        // 14: as SQLite's: each record's flags and first own signing domain, computed once (ingest for new rows, here for
+        // stored ones); the indexes on the partitioned parent reach every month's partition.
+        $"""
+        ALTER TABLE records ADD COLUMN flags integer, ADD COLUMN own_signer text;
+        {PgRecordQueries.FillFlagsSql};
+        CREATE INDEX records_flags_missing ON records (flags) WHERE flags IS NULL;
+        CREATE INDEX records_further_signers ON records (report) WHERE flags & 128 <> 0;
+        """,
     ];
 }
