@@ -126,7 +126,7 @@ public sealed class ReportMailAuthTests
             var outcome = await pipeline.IngestAsync(new MemoryStream(Encoding.Latin1.GetBytes(mail)), $"mail {i}", Ct);
             Assert.Equal(1, outcome.New);
         }
-        Assert.Equal(1, dns.Asked);
+        Assert.Equal(2, dns.Asked); // the first key, then the health probe
         Assert.Equal(["dns-unavailable", "dns-unavailable", "dns-unavailable"], await store.StringsAsync("SELECT auth FROM reports ORDER BY id"));
     }
 
@@ -266,14 +266,14 @@ public sealed class ReportMailAuthTests
             .Replace("<org_name>Reporter</org_name>", "<org_name>google.com</org_name>")), "u.eml");
 
         var analysis = await PeriodAnalysis.AnalyzeAsync(store.DatabasePath, ReportPeriod.All, null, KnownSenders.None, SourceEnricher.None, null, false, Ct);
-        var unverified = Assert.Single(analysis.UnverifiedReporters["example.com"]);
-        Assert.Equal(new UnverifiedReporter("google.com", 1, 1, "not DKIM-signed by the reporter's domain"), unverified);
+        var unverified = analysis.Reporters["example.com"][0];
+        Assert.Equal(("google.com", 1L, 1L, "not DKIM-signed by the reporter's domain"), (unverified.Label, unverified.Reports, unverified.Unverified, unverified.Why));
         using var folder = new TempFolder();
         var written = await ReportWriter.WriteAsync(analysis, folder.Path, DateTimeOffset.UnixEpoch, Ct);
         var html = await File.ReadAllTextAsync(written.IndexPath, Ct);
-        Assert.Contains("their report mail was not DKIM-signed by the reporter", html);
+        Assert.Contains("Reporters and their report mail", html);
         Assert.Contains("<td data-label=\"reporter\">google.com</td>", html);
-        Assert.DoesNotContain("<td data-label=\"reporter\">Reporter</td>", html);
+        Assert.Contains("<td data-label=\"reporter\">Reporter (signed by reporter.example)</td>", html);
 
         await using var db = await Store.OpenAsync(store.DatabasePath, Ct);
         var reports = await db.Export.ReportsAsync(Ct).ToListAsync(Ct);
@@ -300,7 +300,7 @@ public sealed class ReportMailAuthTests
             await clear.ExecuteNonQueryAsync(Ct);
             var rows = await db.ReportAuth.ReportersAsync(long.MinValue, long.MaxValue, null, Ct);
             Assert.Equal("not known whether DKIM-signed (stored before reports were verified)",
-                Assert.Single(UnverifiedReporters.Of(rows)["example.com"]).Why);
+                Assert.Single(ReporterIdentities.Of(rows)["example.com"]).Why);
         }
     }
 

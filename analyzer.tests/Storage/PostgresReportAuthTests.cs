@@ -46,4 +46,27 @@ public sealed partial class PostgresStoreTests
         Assert.Contains("o SignedOtherDomain forwarder.example", (string)seen[0]);
         Assert.Contains("report for a domain not in Analysis:Domains: stranger.example", (string)seen[0]);
     }
+
+    /// <summary>Red-team F9 follow-up: TLS and failure reports' verdicts, their exports' last columns and the TLS reporters read alike on both stores.</summary>
+    [Fact]
+    public async Task TlsAndFailureReportVerdictsReadBackAsFromSqlite()
+    {
+        var url = await cluster.CreateDatabaseAsync();
+        var file = _folder.File("auth-kinds.db");
+        var seen = new List<string>();
+        foreach (var database in new[] { file, url })
+        {
+            await ReporterIdentityTests.FillAsync(database);
+            await using var store = await Store.OpenAsync(database, Ct);
+            var tls = await store.TlsReports.ExportAsync(Ct).Select(r => $"{r.ReportId} {r.Auth} {r.AuthDomains}").ToListAsync(Ct);
+            var failures = await store.FailureReports.ExportAsync(Ct).Select(r => $"{r.ReportingDomain} {r.Auth} {r.AuthDomains}").ToListAsync(Ct);
+            var reporters = await store.TlsReports.ReportersAsync(long.MinValue, long.MaxValue, null, Ct);
+            seen.Add(string.Join("\n", tls.Concat(failures).Concat(reporters.Select(r => r.ToString()))));
+        }
+        Assert.Equal(seen[0], seen[1]);
+        Assert.Contains("tls-signed verified provider.example", seen[0]);
+        Assert.Contains("tls-unsigned unsigned ", seen[0]);
+        Assert.Contains("receiver.example verified receiver.example", seen[0]);
+        Assert.Contains("AuthDomains = provider.example", seen[0]);
+    }
 }

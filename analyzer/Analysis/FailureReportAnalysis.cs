@@ -7,12 +7,14 @@ internal sealed record FailureReportAnalysis(
     IReadOnlyList<FailureReportDay> Days,
     IReadOnlyList<NamedCount> Sources,
     IReadOnlyList<NamedCount> AuthFailures,
-    IReadOnlyList<NamedCount> Reporters,
+    IReadOnlyList<ReporterIdentity> Reporters,
     IReadOnlyList<FailureReportSample> Latest,
     bool Masked);
 
 internal sealed record FailureReportDay(DateOnly Day, long Reports);
 
+/// <param name="Reporter">The reporting domain, with the signer of its report mail beside it when that is another domain.</param>
+/// <param name="Mail">What the report mail's DKIM showed, in plain words (red-team F9).</param>
 internal sealed record FailureReportSample(
     DateTimeOffset Arrival, string? Reporter, string? ReportedDomain, string? SourceIp, string? AuthFailure,
-    string? From, string? To, string? Subject);
+    string? From, string? To, string? Subject, string Mail);

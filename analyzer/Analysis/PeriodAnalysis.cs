@@ -25,7 +25,7 @@ internal static class PeriodAnalysis
             Inbound = await InboundAnalyzer.AnalyzeAsync(store.Verdicts, period, ct),
             Tls = await TlsAnalyzer.AnalyzeAsync(store.TlsReports, period, domain, ct),
             FailureReports = await FailureReportAnalyzer.AnalyzeAsync(store.FailureReports, period, domain, failureDetails, ct),
-            UnverifiedReporters = UnverifiedReporters.Of(await store.ReportAuth.ReportersAsync(period.FromUtc, period.ToUtcExclusive, domain, ct)),
+            Reporters = ReporterIdentities.Of(await store.ReportAuth.ReportersAsync(period.FromUtc, period.ToUtcExclusive, domain, ct)),
         };
     }
 }

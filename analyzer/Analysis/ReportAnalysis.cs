@@ -22,9 +22,9 @@ internal sealed record ReportAnalysis(ReportPeriod Period, string? DomainFilter,
     /// <summary>Why reverse DNS names could not be looked up this run (then only cached names are shown), or null.</summary>
     public string? ReverseDnsTrouble { get; init; }
 
-    /// <summary>Per policy domain, the reporters whose reports were not DKIM-signed by their own domain (absent: none).</summary>
-    public IReadOnlyDictionary<string, IReadOnlyList<UnverifiedReporter>> UnverifiedReporters { get; init; } =
-        new Dictionary<string, IReadOnlyList<UnverifiedReporter>>();
+    /// <summary>Per policy domain, its reporters and what their report mail's DKIM showed (red-team F9; absent: not asked).</summary>
+    public IReadOnlyDictionary<string, IReadOnlyList<ReporterIdentity>> Reporters { get; init; } =
+        new Dictionary<string, IReadOnlyList<ReporterIdentity>>();
 }
 
 internal sealed record DomainAnalysis(

@@ -19,7 +19,11 @@ internal sealed record TlsDomainAnalysis(
     IReadOnlyList<TlsWeek> Weeks,
     IReadOnlyList<NamedCount> ResultTypes,
     IReadOnlyList<NamedCount> FailingMxHosts,
-    IReadOnlyList<NamedCount> SendingIps);
+    IReadOnlyList<NamedCount> SendingIps)
+{
+    /// <summary>Who sent the domain's reports, with what their report mail's DKIM showed (red-team F9).</summary>
+    public IReadOnlyList<ReporterIdentity> Reporters { get; init; } = [];
+}
 
 internal sealed record TlsSessions(long Successful, long Failed)
 {

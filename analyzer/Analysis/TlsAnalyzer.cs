@@ -9,7 +9,7 @@ internal static class TlsAnalyzer
     /// <summary>Failing MX hosts and sending IPs listed per domain, most failed sessions first.</summary>
     public const int TopListed = 20;
 
-    public const string NoDomain = "(none)";
+    public const string NoDomain = TlsReportQueries.NoDomain;
 
     public static async Task<TlsAnalysis?> AnalyzeAsync(ITlsReportQueries db, ReportPeriod period, string? domain, CancellationToken ct)
     {
@@ -17,9 +17,13 @@ internal static class TlsAnalyzer
         if (policies.Count == 0)
             return null;
         var details = (await db.FailureDetailsAsync(period.FromUtc, period.ToUtcExclusive, domain, ct)).ToLookup(d => d.Policy);
+        var reporters = ReporterIdentities.Of(await db.ReportersAsync(period.FromUtc, period.ToUtcExclusive, domain, ct));
         var domains = policies
             .GroupBy(p => p.PolicyDomain ?? NoDomain, StringComparer.Ordinal)
-            .Select(g => Domain(g.Key, g.ToList(), g.SelectMany(p => details[p.Policy]).ToList()))
+            .Select(g => Domain(g.Key, g.ToList(), g.SelectMany(p => details[p.Policy]).ToList()) with
+            {
+                Reporters = reporters.GetValueOrDefault(g.Key) ?? [],
+            })
             .OrderByDescending(d => d.Total.Total).ThenBy(d => d.Domain, StringComparer.Ordinal)
             .ToList();
         return new TlsAnalysis(domains);

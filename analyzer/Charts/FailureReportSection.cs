@@ -26,14 +26,15 @@ internal static class FailureReportSection
         html.Append("<div class=\"columns\">\n");
         Counts(html, $"By source IP (top {FailureReportAnalyzer.TopListed})", "source IP", f.Sources);
         Counts(html, "By authentication failure", "auth failure", f.AuthFailures);
-        Counts(html, $"By reporter (top {FailureReportAnalyzer.TopListed})", "reporting domain", f.Reporters);
         html.Append("</div>\n");
+        HtmlTable.Append(html, $"By reporter (top {FailureReportAnalyzer.TopListed}), with its report mail", ["reporting domain", "reports", "not shown to be from it", "report mail"],
+            f.Reporters.Select(r => (string[])[e(r.Label), HtmlTable.Count(r.Reports), HtmlTable.Count(r.Unverified), e(r.MailText)]), [false, true, true, false]);
         HtmlTable.Append(html, $"Latest failure reports (newest {FailureReportAnalyzer.LatestShown})",
-            ["arrived (UTC)", "reporter", "reported domain", "source IP", "auth failure", "From", "To", "Subject"],
+            ["arrived (UTC)", "reporter", "reported domain", "source IP", "auth failure", "From", "To", "Subject", "report mail"],
             f.Latest.Select(s => (string[])[
                 e(s.Arrival.UtcDateTime.ToString("yyyy-MM-dd HH:mm", CultureInfo.InvariantCulture)), e(s.Reporter), e(s.ReportedDomain),
-                e(s.SourceIp), e(s.AuthFailure), e(s.From), e(s.To), e(s.Subject)]),
-            [false, false, false, false, false, false, false, false]);
+                e(s.SourceIp), e(s.AuthFailure), e(s.From), e(s.To), e(s.Subject), e(s.Mail)]),
+            [false, false, false, false, false, false, false, false, false]);
         html.Append("</section>\n");
     }
 

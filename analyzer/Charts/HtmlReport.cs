@@ -57,7 +57,7 @@ internal static class HtmlReport
                     .Append("): sources are shown by address, with only the names cached by earlier runs.</p>\n");
             Overview(html, pages, analysis.OmittedDomains);
             for (var i = 0; i < pages.Count; i++)
-                Domain(html, pages[i], i, analysis.KnownSendersListed > 0, analysis.UnverifiedReporters.GetValueOrDefault(pages[i].Analysis.Domain) ?? []);
+                Domain(html, pages[i], i, analysis.KnownSendersListed > 0, analysis.Reporters.GetValueOrDefault(pages[i].Analysis.Domain) ?? []);
         }
         if (analysis.Inbound is { } inbound)
             Inbound(html, inbound, inboundCharts ?? []);
@@ -78,9 +78,11 @@ internal static class HtmlReport
             .Append(E(Wording.Percent(PolicyReadiness.NearlyShare))).Append(" is ready, as nothing can be fixed at the sender.</li>\n")
             .Append("<li><b>unrecognised sender</b>: unknown failing, but it signs with a DKIM domain of its own on at least ")
             .Append(StoreAnalyzer.SteadyDays).Append(" days, as a service you use would; it is counted neither as legitimate nor as spoofing.</li>\n")
-            .Append("<li><b>Reporters not shown to be who they say</b>: reports that arrived in mail not DKIM-signed by the reporter's own domain ")
-            .Append("(the mail's From, and the report's own email address). Anyone can send a report in a mailbox provider's name; ")
-            .Append("<code>Analysis:RequireVerifiedReports</code> keeps such reports out. Reports read from files are not marked.</li>\n")
+            .Append("<li><b>Reporters</b>: a report names its reporter itself, and anyone can send a report in a mailbox provider's name. ")
+            .Append("<b>not shown to be from it</b>: reports that arrived in mail not DKIM-signed by the sender's own domain ")
+            .Append("(the mail's From, and the report's own email address); <code>Analysis:RequireVerifiedReports</code> keeps such reports out. ")
+            .Append("A signature proves the domain that signed, not the name: when that domain is not the name's own, it is shown beside the name ")
+            .Append("(\"signed by …\"). Reports read from files are not marked.</li>\n")
             .Append("<li>A report's messages are counted on the UTC day its period begins; weeks are ISO weeks (Monday to Sunday).</li>\n")
             .Append("<li>Source names are forward-confirmed reverse DNS names; an address without one is shown alone. ")
             .Append("Services come from the built-in service catalogue (and <code>Enrichment:Services</code>); networks and countries from the databases ")
@@ -111,7 +113,7 @@ internal static class HtmlReport
             html.Append($"<p class=\"note\">{omitted} more domains with less mail are left out; use <code>--domain</code> to see one of them.</p>\n");
     }
 
-    private static void Domain(StringBuilder html, DomainPage page, int index, bool knownSendersListed, IReadOnlyList<UnverifiedReporter> unverified)
+    private static void Domain(StringBuilder html, DomainPage page, int index, bool knownSendersListed, IReadOnlyList<ReporterIdentity> reporters)
     {
         var d = page.Analysis;
         var r = d.Readiness;
@@ -134,7 +136,7 @@ internal static class HtmlReport
         foreach (var note in r.Notes)
             html.Append($"<li>{E(note)}</li>\n");
         html.Append("</ul>\n</div>\n");
-        UnverifiedReportersTable(html, unverified);
+        ReportersTable(html, reporters, d.Reporters);
 
         Table(html, "Legitimate mail a policy would hit, had it been published over this period", ["policy", "quarantined", "rejected", "share of legitimate mail"],
             r.Impacts.Select(i => (string[])[E("p=" + i.Policy), Count(i.Quarantined), Count(i.Rejected), E(DomainCharts.Rate(i.ShareOfLegitimate))]), [false, true, true, true]);
@@ -177,16 +179,20 @@ internal static class HtmlReport
     }
 
     /// <summary>
-    /// Reporters whose reports this period did not come in mail DKIM-signed by their own domain (red-team F9): anyone can
-    /// send a report in a large provider's name, so these counts may not be what that provider saw.
+    /// The domain's reporters with what their report mail's DKIM showed (red-team F9): anyone can send a report in a large
+    /// provider's name, and a signature proves the domain that signed, not the name the report gives, so the signer is
+    /// named beside a name it is not the domain of. Reporters not shown to be who they say come first.
     /// </summary>
-    private static void UnverifiedReportersTable(StringBuilder html, IReadOnlyList<UnverifiedReporter> unverified)
+    private static void ReportersTable(StringBuilder html, IReadOnlyList<ReporterIdentity> reporters, IReadOnlyList<NamedCount> messages)
     {
-        if (unverified.Count == 0)
+        if (reporters.Count == 0)
             return;
-        Table(html, "Reporters not shown to be who they say: their report mail was not DKIM-signed by the reporter's domain",
-            ["reporter", "reports", "of its reports", "why"],
-            unverified.Select(u => (string[])[E(u.Reporter), Count(u.Reports), Count(u.OfReports), E(u.Why)]), [false, true, true, false]);
+        var byName = messages.ToDictionary(m => m.Name, m => m.Count, StringComparer.Ordinal);
+        Table(html, "Reporters and their report mail: the name is the report's own; a DKIM signature shows the domain that sent it",
+            ["reporter", "reports", "messages", "not shown to be from it", "report mail"],
+            reporters.Select(r => (string[])[E(r.Label), Count(r.Reports), byName.TryGetValue(r.Reporter, out var n) ? Count(n) : "—",
+                Count(r.Unverified), E(r.MailText)]),
+            [false, true, true, true, false]);
     }
 
     /// <summary>Received mail from the milter's verdict log: result shares per check by month and by week, actions, forged domains.</summary>

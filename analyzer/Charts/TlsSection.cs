@@ -50,7 +50,19 @@ internal static class TlsSection
                 HtmlTable.Append(html, $"Sending IPs that failed (top {TlsAnalyzer.TopListed})", ["sending MTA IP", "failed sessions"],
                     d.SendingIps.Select(c => (string[])[e(c.Name), HtmlTable.Count(c.Count)]), [false, true]);
         }
+        Reporters(html, d.Reporters);
         html.Append("</section>\n");
+    }
+
+    /// <summary>Who sent the reports, the signer beside a name it is not the domain of, and whether the report mail shows it (red-team F9).</summary>
+    private static void Reporters(StringBuilder html, IReadOnlyList<ReporterIdentity> reporters)
+    {
+        if (reporters.Count == 0)
+            return;
+        var e = HtmlReport.E;
+        HtmlTable.Append(html, "Reporters and their report mail", ["reporter", "reports", "not shown to be from it", "report mail"],
+            reporters.Select(r => (string[])[e(r.Label), HtmlTable.Count(r.Reports), HtmlTable.Count(r.Unverified), e(r.MailText)]),
+            [false, true, true, false]);
     }
 
     private static string[] Row(string label, TlsSessions s) =>

@@ -43,7 +43,10 @@ internal static class IngestConsole
 
     public static IngestLimits Limits(IConfiguration configuration) => AppConfiguration.Bind(configuration, "Ingest", IngestLimits.Default);
 
-    /// <summary>Analysis:RequireVerifiedReports (default false) and Analysis:Domains (default none: every domain).</summary>
+    /// <summary>
+    /// Analysis:RequireVerifiedReports (default false), Analysis:Domains (default none: every domain) and Dns:HealthProbe
+    /// (default <see cref="ReportAcceptance.DefaultHealthProbe"/>).
+    /// </summary>
     public static ReportAcceptance Acceptance(IConfiguration configuration, IDnsResolver resolver)
     {
         var require = configuration["Analysis:RequireVerifiedReports"] switch
@@ -56,6 +59,12 @@ internal static class IngestConsole
         IReadOnlyList<string> domains = section.Value is { Length: > 0 } single
             ? [single]
             : section.GetChildren().Select(c => c.Value).OfType<string>().Where(d => d.Trim().Length > 0).ToList();
-        return new ReportAcceptance(require, domains, resolver);
+        var probe = configuration["Dns:HealthProbe"]?.Trim();
+        if (!string.IsNullOrEmpty(probe) && !DnsName.IsValid(DnsName.Normalize(probe)))
+            throw new UsageException($"Dns:HealthProbe must be a domain name, not '{probe}'");
+        return new ReportAcceptance(require, domains, resolver)
+        {
+            HealthProbe = string.IsNullOrEmpty(probe) ? ReportAcceptance.DefaultHealthProbe : probe,
+        };
     }
 }

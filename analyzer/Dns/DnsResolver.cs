@@ -40,6 +40,26 @@ internal sealed class DnsResolver(LocalZone zone, DnsCache cache, DnsTransport? 
     public async Task<DnsLookup<string>> PtrAsync(IPAddress address, CancellationToken ct) =>
         Map(await ResolveAsync(DnsName.Reverse(address), DnsType.Ptr, ct), r => r.Text);
 
+    /// <summary>
+    /// Whether the servers answer now: one question put to them past the cache and the zones (whose answers would say
+    /// nothing about the network), and not cached. Null when they answered, whatever the answer; else why not. Offline,
+    /// there is no network to be down.
+    /// </summary>
+    public async Task<string?> ProbeAsync(string name, DnsType type, CancellationToken ct)
+    {
+        if (transport is null)
+            return null;
+        try
+        {
+            var response = await transport.ExchangeAsync(DnsName.Normalize(name), type, ct);
+            return response.Rcode is DnsRcode.NoError or DnsRcode.NxDomain ? null : $"{name}/{type}: server answered {response.Rcode}";
+        }
+        catch (DnsTemporaryException e)
+        {
+            return e.Message;
+        }
+    }
+
     /// <summary>The records of one type at a name, aliases followed.</summary>
     public async Task<DnsAnswer> ResolveAsync(string name, DnsType type, CancellationToken ct)
     {

@@ -6,12 +6,12 @@ namespace DmarcAnalyzer.Ingest;
 /// <summary>
 /// The DNS that verifying report mail asks, for one batch (<see cref="Lifetime"/>: a run of <c>dmarc ingest</c>, or
 /// one poll of a mailbox): TXT answers are kept, so the same reporter's key is asked once, and when DNS is down the
-/// batch waits for one timeout, not one per message. DNS counts as down when a lookup fails before any has been
-/// answered, or when two fail in a row; a single failure after answers is that name's own (the signer chose the name,
-/// and a lame zone of its own must not switch verification off for everyone else's reports). A mail's own lookups
-/// stop at its first failure (<see cref="MessageDns"/>), so "two in a row" means two mails.
+/// batch waits for it once, not once per message. Whether DNS is down is decided by a question of our own
+/// (<see cref="ReportAcceptance.HealthProbe"/>) put when a lookup fails, never by the senders' names: the signer chooses
+/// those, and a lame zone of its own (however many mails in a row) must not switch verification off for everyone
+/// else's reports. A lookup that fails while the probe is answered is that report's own "DNS unavailable".
 /// </summary>
-internal sealed class BatchDns(IDnsResolver? inner, TimeProvider time) : IDnsResolver
+internal sealed class BatchDns(IDnsResolver? inner, string healthProbe, TimeProvider time) : IDnsResolver
 {
     public static readonly TimeSpan Lifetime = TimeSpan.FromMinutes(10);
     private const string Unavailable = "DNS unavailable";
@@ -19,8 +19,6 @@ internal sealed class BatchDns(IDnsResolver? inner, TimeProvider time) : IDnsRes
     private readonly Lock _lock = new();
     private readonly Dictionary<string, DnsLookup<string>> _txt = new(StringComparer.OrdinalIgnoreCase);
     private DateTimeOffset _started = time.GetUtcNow();
-    private bool _answered;
-    private int _failuresInARow;
     private string? _down = inner is null ? $"{Unavailable}: no resolver" : null;
 
     /// <summary>Why DNS is taken to be down for this batch, or null.</summary>
@@ -47,19 +45,11 @@ internal sealed class BatchDns(IDnsResolver? inner, TimeProvider time) : IDnsRes
                 return known;
         }
         var lookup = await inner!.TxtAsync(name, ct);
+        var down = lookup.Outcome == DnsOutcome.TempError ? await ProbeAsync(ct) : null;
         lock (_lock)
         {
-            if (lookup.Outcome == DnsOutcome.TempError)
-            {
-                _failuresInARow++;
-                if (!_answered || _failuresInARow >= 2)
-                    _down = $"{Unavailable}: {lookup.Error ?? "no answer"}";
-            }
-            else
-            {
-                _answered = true;
-                _failuresInARow = 0;
-            }
+            if (down is not null)
+                _down ??= $"{Unavailable}: {down}";
             _txt[name] = lookup;
         }
         return lookup;
@@ -73,6 +63,18 @@ internal sealed class BatchDns(IDnsResolver? inner, TimeProvider time) : IDnsRes
 
     public Task<DnsLookup<string>> PtrAsync(IPAddress address, CancellationToken ct) => Pass(r => r.PtrAsync(address, ct));
 
+    /// <summary>
+    /// Null when the servers answer the probe's A question (any answer: NXDOMAIN too), else why not. The production
+    /// resolver is asked past its cache, which would otherwise keep saying yes for a day after the first answer.
+    /// </summary>
+    private async Task<string?> ProbeAsync(CancellationToken ct)
+    {
+        if (inner is DnsResolver live)
+            return await live.ProbeAsync(healthProbe, DnsType.A, ct);
+        var probe = await inner!.AAsync(healthProbe, ct);
+        return probe.Outcome == DnsOutcome.TempError ? probe.Error ?? "no answer" : null;
+    }
+
     /// <summary>DKIM and DMARC discovery ask only TXT; the rest goes straight through unless DNS is down.</summary>
     private Task<DnsLookup<T>> Pass<T>(Func<IDnsResolver, Task<DnsLookup<T>>> lookup) =>
         Down is { } down ? Task.FromResult(DnsLookup<T>.TempError(down)) : lookup(inner!);
@@ -84,8 +86,6 @@ internal sealed class BatchDns(IDnsResolver? inner, TimeProvider time) : IDnsRes
             return;
         _started = time.GetUtcNow();
         _txt.Clear();
-        _answered = false;
-        _failuresInARow = 0;
         _down = null;
     }
 }

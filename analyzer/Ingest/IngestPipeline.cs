@@ -27,7 +27,7 @@ internal sealed class IngestPipeline : IAsyncDisposable
         _writer = writer;
         _limits = limits;
         _acceptance = acceptance;
-        _dns = new BatchDns(acceptance.Resolver, TimeProvider.System);
+        _dns = new BatchDns(acceptance.Resolver, acceptance.HealthProbe, TimeProvider.System);
         _log = log;
     }
 

@@ -62,6 +62,26 @@ internal sealed record ReportAuthentication(ReportAuthVerdict Verdict, IReadOnly
     public string? DomainsText => Domains.Count == 0 ? null : string.Join(',', Domains);
 
     /// <summary>
+    /// The passing d= worth naming beside a reporter's name (red-team F9): a verified report proves the domain that signed
+    /// it, not the org_name it carries, so "google.com" signed by attacker.example reads "google.com (signed by
+    /// attacker.example)". None of <paramref name="domains"/> is named when one is the name's own: the name itself when it
+    /// is a domain, a name under it, or one it is under ("enterprise.protection.outlook.com" and d=outlook.com). A name that
+    /// is no domain ("Enterprise Outlook") owns none, so its signer is always named. The org_name is not required to be
+    /// the signer's: real reporters' names often are not (Microsoft's say "Enterprise Outlook", from microsoft.com).
+    /// </summary>
+    public static IReadOnlyList<string> SignersBeside(string reporter, IEnumerable<string> domains)
+    {
+        var signers = domains.Select(d => d.Trim().TrimEnd('.').ToLowerInvariant()).Where(d => d.Length > 0).Distinct().Order(StringComparer.Ordinal).ToList();
+        var name = reporter.Trim().TrimEnd('.').ToLowerInvariant();
+        bool Own(string d) => d == name || d.EndsWith("." + name, StringComparison.Ordinal) || name.EndsWith("." + d, StringComparison.Ordinal);
+        return name.Contains('.') && signers.Any(Own) ? [] : signers;
+    }
+
+    /// <summary>A reporter's name with the signers <see cref="SignersBeside"/> gives: "google.com (signed by attacker.example)".</summary>
+    public static string Label(string reporter, IReadOnlyList<string> signers) =>
+        signers.Count == 0 ? reporter : $"{reporter} (signed by {string.Join(", ", signers)})";
+
+    /// <summary>
     /// Plain words for a reader of the report or the dashboard; null for what needs no mark (verified, or a bare file
     /// the administrator put there). <paramref name="verdict"/> null: stored before reports were verified.
     /// </summary>

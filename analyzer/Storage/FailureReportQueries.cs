@@ -16,7 +16,7 @@ internal sealed class FailureReportQueries(DbConnection connection) : IFailureRe
             SELECT arrival_utc, report_date_utc, reporting_domain, feedback_type, user_agent, version, reported_domain, source_ip,
                    auth_failure, identity_alignment, delivery_result, dkim_domain, dkim_selector, spf_dns, original_mail_from,
                    original_rcpt_to, arrival_date, header_from, header_to, subject, header_date, message_id, authentication_results,
-                   identity, source, ingested_utc
+                   identity, source, ingested_utc, auth, auth_domains
             FROM failure_reports
             WHERE arrival_utc >= @from AND arrival_utc < @to AND (CAST(@domain AS TEXT) IS NULL OR reported_domain = CAST(@domain AS TEXT))
             ORDER BY arrival_utc, id
@@ -31,7 +31,11 @@ internal sealed class FailureReportQueries(DbConnection connection) : IFailureRe
                 Sql.Text(reader, 4), Sql.Text(reader, 5), Sql.Text(reader, 6), Sql.Text(reader, 7), Sql.Text(reader, 8), Sql.Text(reader, 9),
                 Sql.Text(reader, 10), Sql.Text(reader, 11), Sql.Text(reader, 12), Sql.Text(reader, 13), Sql.Text(reader, 14), Sql.Text(reader, 15),
                 Sql.Text(reader, 16), Sql.Text(reader, 17), Sql.Text(reader, 18), Sql.Text(reader, 19), Sql.Text(reader, 20), Sql.Text(reader, 21),
-                Sql.Text(reader, 22), reader.GetString(23), reader.GetString(24), Sql.Time(reader.GetInt64(25)));
+                Sql.Text(reader, 22), reader.GetString(23), reader.GetString(24), Sql.Time(reader.GetInt64(25)))
+            {
+                Auth = Sql.Text(reader, 26),
+                AuthDomains = Sql.Text(reader, 27),
+            };
     }
 
     public async Task<long> PruneAsync(long beforeUtc, CancellationToken ct)

@@ -6,7 +6,14 @@ internal sealed record FailureReportRow(
     string? ReportedDomain, string? SourceIp, string? AuthFailure, string? IdentityAlignment, string? DeliveryResult,
     string? DkimDomain, string? DkimSelector, string? SpfDns, string? OriginalMailFrom, string? OriginalRcptTo, string? ArrivalDate,
     string? HeaderFrom, string? HeaderTo, string? Subject, string? HeaderDate, string? MessageId, string? AuthenticationResults,
-    string Identity, string Source, DateTimeOffset Ingested);
+    string Identity, string Source, DateTimeOffset Ingested)
+{
+    /// <summary>The report's <see cref="Reports.ReportAuthentication"/> word (null: stored before reports were verified): a last column, as scripts read by position.</summary>
+    public string? Auth { get; init; }
+
+    /// <summary>The d= of the report mail's signatures that verified, comma-separated.</summary>
+    public string? AuthDomains { get; init; }
+}
 
 /// <summary>
 /// Reads and prunes stored DMARC failure reports (RFC 6591). <see cref="FailureReportQueries"/>,

@@ -5,7 +5,14 @@ internal sealed record TlsExportRow(
     string OrganizationName, string ReportId, DateTimeOffset Begin, DateTimeOffset End, string? ContactInfo,
     string PolicyType, string? PolicyString, string? PolicyDomain, string? MxHost, long SuccessfulSessions, long FailedSessions,
     string? ResultType, string? SendingMtaIp, string? ReceivingMxHostname, string? ReceivingMxHelo, string? ReceivingIp,
-    long? FailedSessionCount, string? AdditionalInformation, string? FailureReasonCode, string Source, DateTimeOffset Ingested);
+    long? FailedSessionCount, string? AdditionalInformation, string? FailureReasonCode, string Source, DateTimeOffset Ingested)
+{
+    /// <summary>The report's <see cref="Reports.ReportAuthentication"/> word (null: stored before reports were verified): a last column, as scripts read by position.</summary>
+    public string? Auth { get; init; }
+
+    /// <summary>The d= of the report mail's signatures that verified, comma-separated.</summary>
+    public string? AuthDomains { get; init; }
+}
 
 /// <summary>A policy block of a report whose period begins in the range.</summary>
 internal sealed record TlsPolicyRow(long Policy, string? PolicyDomain, string PolicyType, long BeginUtc, long SuccessfulSessions, long FailedSessions);
@@ -23,6 +30,9 @@ internal interface ITlsReportQueries
 
     /// <summary>Policy blocks of reports beginning in [<paramref name="fromUtc"/>, <paramref name="toUtcExclusive"/>), of one policy domain when given.</summary>
     Task<IReadOnlyList<TlsPolicyRow>> PoliciesAsync(long fromUtc, long toUtcExclusive, string? domain, CancellationToken ct);
+
+    /// <summary>Per policy domain (<see cref="TlsReportQueries.NoDomain"/> for none), the reporters of those reports and what their report mail's DKIM said.</summary>
+    Task<IReadOnlyList<ReporterAuthRow>> ReportersAsync(long fromUtc, long toUtcExclusive, string? domain, CancellationToken ct);
 
     /// <summary>The failure details of those policy blocks.</summary>
     Task<IReadOnlyList<TlsDetailRow>> FailureDetailsAsync(long fromUtc, long toUtcExclusive, string? domain, CancellationToken ct);

@@ -31,6 +31,8 @@ internal static class DomainPage
             var query = Period.Query(period);
             var r = d.Readiness;
             var charts = ServerTiming.Measure(context, "charts", () => DrawnCharts.GetValue(d, Draw));
+            var reporters = ReporterIdentities.Of(await store.ReportAuth.ReportersAsync(period.FromUtc, period.ToUtcExclusive, d.Domain, ct))
+                .GetValueOrDefault(d.Domain) ?? [];
             var body = PageAnalysis.Freshness(served) + Period.Picker(period, "/domain/" + Uri.EscapeDataString(d.Domain)) +
                 "<section class=\"cards\">" +
                 Card("Messages", N(d.Total.Volume)) + Card("DMARC pass", DomainCharts.Rate(d.Total.DmarcPassRate)) +
@@ -59,8 +61,7 @@ internal static class DomainPage
                         DomainCharts.Rate(s.Tally.DmarcPassRate),
                     })) +
                 (d.Sources.Count > SourcesShown ? $"<p class=\"muted\">The {SourcesShown} busiest of {N(d.Sources.Count)} listed sources are shown.</p>" : "") +
-                "</section><section class=\"split\">" +
-                Counts("Reporters", d.Reporters, n => $"<a href=\"/search?q={U(n)}\">{E(n)}</a>") +
+                "</section>" + Reporters(reporters, d.Reporters) + "<section class=\"split\">" +
                 Counts("Override reasons", d.OverrideReasons, E) + Counts("Dispositions", d.Dispositions, E) +
                 Counts("SPF results", d.SpfResults, E) + Counts("DKIM results", d.DkimResults, E) + "</section>" +
                 await PublishedRecordsSection.RenderAsync(options.Records, d.Domain, ct) +
@@ -77,6 +78,21 @@ internal static class DomainPage
 
     private static string Draw(DomainAnalysis d) =>
         string.Concat(DomainCharts.Of(d).Select(c => $"<figure>{HtmlReport.Picture(RenderedChart.Of(c))}</figure>"));
+
+    /// <summary>
+    /// Every reporter of the period with what its report mail's DKIM showed (red-team F9): the signer beside a name it is not
+    /// the domain of, and in plain words why one is not shown to be who it says.
+    /// </summary>
+    private static string Reporters(IReadOnlyList<ReporterIdentity> reporters, IReadOnlyList<NamedCount> messages)
+    {
+        var byName = messages.ToDictionary(m => m.Name, m => m.Count, StringComparer.Ordinal);
+        return "<section><h2>Reporters</h2>" +
+            Table(["Reporter", "Reports", "Messages", "Not shown to be from it", "Report mail"], reporters.Select(r => new[]
+            {
+                $"<a href=\"/search?q={U(r.Reporter)}\">{E(r.Label)}</a>", N(r.Reports), byName.TryGetValue(r.Reporter, out var n) ? N(n) : "—",
+                N(r.Unverified), E(r.MailText),
+            })) + "</section>";
+    }
 
     private static string Card(string label, string value) => $"<div class=\"card\"><div class=\"label\">{E(label)}</div><div class=\"value\">{value}</div></div>";
 

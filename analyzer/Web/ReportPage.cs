@@ -16,7 +16,7 @@ internal static class ReportPage
             if (await store.ReportDetails.FindAsync(id, ct) is not { } r)
                 return NotFound(context, "No such report.");
             var body = "<dl class=\"facts\">" +
-                $"<dt>Reporter</dt><dd>{E(r.Reporter)}{(r.Email is null ? "" : $" &lt;{E(r.Email)}&gt;")}</dd>" +
+                $"<dt>Reporter</dt><dd>{E(Reporter(r))}{(r.Email is null ? "" : $" &lt;{E(r.Email)}&gt;")}</dd>" +
                 $"<dt>Report mail</dt><dd>{E(MailText(r))}</dd>" +
                 $"<dt>Report id</dt><dd>{E(r.ReportId)}</dd>" +
                 $"<dt>Domain</dt><dd><a href=\"/domain/{U(r.Domain)}\">{E(r.Domain)}</a></dd>" +
@@ -32,13 +32,18 @@ internal static class ReportPage
             return Page(context, $"Report {r.ReportId}", body);
         }).RequireAuthorization(DashboardServer.ReadPolicy);
 
+    /// <summary>The reporter's name, with the domain that signed its verified report mail beside it when that is not the name's own.</summary>
+    private static string Reporter(ReportDetail r) => r.Auth == ReportAuthVerdict.Verified
+        ? ReportAuthentication.Label(r.Reporter, ReportAuthentication.SignersBeside(r.Reporter, (r.AuthDomains ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)))
+        : r.Reporter;
+
     /// <summary>Whether the reporter is who it says (red-team F9), in plain words.</summary>
     private static string MailText(ReportDetail r)
     {
         var signers = r.AuthDomains is null ? "" : $" (signed by {r.AuthDomains})";
         return r.Auth switch
         {
-            ReportAuthVerdict.Verified => $"DKIM-signed by the reporter's domain{signers}",
+            ReportAuthVerdict.Verified => $"DKIM-signed by its sender's domain{signers}",
             ReportAuthVerdict.NotMail => "read from a file: no mail to verify",
             var other => ReportAuthentication.Mark(other) + signers,
         };
