@@ -401,5 +401,10 @@ internal static class Schema
         // 13: PostgreSQL partitions records and verdicts by month (Postgres/PgSchema.cs), so that retention drops whole
         // months; SQLite has no partitions and deletes rows, so nothing changes here. The number is kept in step.
         "SELECT 1",
+        // 14: reserved for records.flags and records.own_signer (the speed4 branch); this no-op holds its number here.
+        "SELECT 1",
+        // 15: PostgreSQL indexes records on (source_ip, id) for the source page (Postgres/PgSchema.cs); SQLite's index on
+        // source_ip already holds the rowid, which is the id, so it walks a source's newest records as it is.
+        "SELECT 1",
     ];
 }
