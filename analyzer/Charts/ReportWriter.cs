@@ -8,7 +8,7 @@ internal sealed record WrittenReport(string IndexPath, IReadOnlyList<string> Svg
 
 /// <summary>
 /// Writes a report folder: index.html (charts inline, light and dark), each chart as an SVG file (light), with
-/// <c>png</c> also as a PNG file, and the CSV tables.
+/// <c>png</c> also as a PNG file, and the CSV tables. The charts are drawn on all cores first (<see cref="RenderedChart.OfAll"/>).
 /// </summary>
 internal static class ReportWriter
 {
@@ -20,33 +20,34 @@ internal static class ReportWriter
         var pages = new List<DomainPage>();
         var svgPaths = new List<string>();
         var pngPaths = new List<string>();
-        async Task<IReadOnlyList<RenderedChart>> WriteChartsAsync(string slug, IReadOnlyList<Chart> charts)
+        var charting = ReportStages.Start("charts");
+        var domains = analysis.Domains.Select(d => (Domain: d, Slug: UniqueSlug(d.Domain, slugs), Charts: DomainCharts.Of(d))).ToList();
+        var inbound = analysis.Inbound is { } i ? InboundCharts.Of(i) : [];
+        var drawn = RenderedChart.OfAll([.. domains.SelectMany(d => d.Charts), .. inbound], ct);
+        async Task<IReadOnlyList<RenderedChart>> WriteChartsAsync(string slug, IReadOnlyList<RenderedChart> charts)
         {
-            var rendered = new List<RenderedChart>();
             foreach (var chart in charts)
             {
-                var drawn = RenderedChart.Of(chart);
-                var path = Path.Combine(folder, HtmlReport.ChartFile(slug, chart));
-                await File.WriteAllTextAsync(path, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + drawn.LightSvg + "\n", Utf8, ct);
+                var path = Path.Combine(folder, HtmlReport.ChartFile(slug, chart.Chart));
+                await File.WriteAllTextAsync(path, "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n" + chart.LightSvg + "\n", Utf8, ct);
                 svgPaths.Add(path);
                 if (png)
                 {
                     var pngPath = Path.ChangeExtension(path, ".png");
-                    await File.WriteAllBytesAsync(pngPath, ChartRenderer.Png(chart).Png, ct);
+                    await File.WriteAllBytesAsync(pngPath, ChartRenderer.Png(chart.Chart).Png, ct);
                     pngPaths.Add(pngPath);
                 }
-                rendered.Add(drawn);
             }
-            return rendered;
+            return charts;
         }
 
-        var charting = ReportStages.Start("charts");
-        foreach (var domain in analysis.Domains)
+        var taken = 0;
+        foreach (var (domain, slug, charts) in domains)
         {
-            var slug = UniqueSlug(domain.Domain, slugs);
-            pages.Add(new DomainPage(domain, slug, await WriteChartsAsync(slug, DomainCharts.Of(domain))));
+            pages.Add(new DomainPage(domain, slug, await WriteChartsAsync(slug, drawn.Skip(taken).Take(charts.Count).ToList())));
+            taken += charts.Count;
         }
-        var inboundCharts = analysis.Inbound is { } inbound ? await WriteChartsAsync(HtmlReport.InboundSlug, InboundCharts.Of(inbound)) : [];
+        var inboundCharts = inbound.Count > 0 ? await WriteChartsAsync(HtmlReport.InboundSlug, drawn.Skip(taken).ToList()) : [];
         charting?.Dispose();
         var tables = ReportStages.Start("CSV");
         var csvPaths = await CsvTables.WriteAsync(analysis, folder, ct);

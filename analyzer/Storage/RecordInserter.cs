@@ -5,7 +5,8 @@ using Microsoft.Data.Sqlite;
 namespace DmarcAnalyzer.Storage;
 
 /// <summary>
-/// The hot path of a large report: one row per record (its first DKIM and SPF result inline, migration 2),
+/// The hot path of a large report: one row per record (its first DKIM and SPF result inline, migration 2, and the
+/// flags the analysis reads, <see cref="IngestedFlags"/>),
 /// <see cref="RowsPerInsert"/> rows per statement, prepared statements driven through SQLite's own API and
 /// kept from one report to the next (a poller's reports are mostly small), record ids assigned here (the
 /// caller's transaction holds the write lock) instead of read back, and the report's result counts summed on
@@ -19,7 +20,7 @@ internal sealed class RecordInserter(SqliteConnection connection) : IDisposable
     /// </summary>
     public const int RowsPerInsert = 16;
 
-    private const int Columns = 18;
+    private const int Columns = 20;
 
     private RawStatement? _lastId;
     private RawStatement? _record;
@@ -57,9 +58,9 @@ internal sealed class RecordInserter(SqliteConnection connection) : IDisposable
 
     private static string InsertRecords(int rows) => """
         INSERT INTO records (id, report, source_ip, count, disposition, dkim_eval, spf_eval, header_from, envelope_from, envelope_to,
-            dkim_domain, dkim_selector, dkim_result, dkim_human_result, spf_domain, spf_scope, spf_result, spf_human_result)
+            dkim_domain, dkim_selector, dkim_result, dkim_human_result, spf_domain, spf_scope, spf_result, spf_human_result, flags, own_signer)
         VALUES
-        """ + string.Join(",", Enumerable.Repeat("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows));
+        """ + string.Join(",", Enumerable.Repeat("(?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)", rows));
 
     /// <summary>Records stored so far: all of the report's after <see cref="Finish"/>.</summary>
     public long Inserted => _id - _first;
@@ -125,6 +126,8 @@ internal sealed class RecordInserter(SqliteConnection connection) : IDisposable
         insert.Bind(offset + 16, spf?.Scope);
         insert.Bind(offset + 17, spf?.Result);
         insert.Bind(offset + 18, spf?.HumanResult);
+        insert.Bind(offset + 19, IngestedFlags.Of(r, out var ownSigner));
+        insert.Bind(offset + 20, ownSigner);
     }
 
     /// <summary>The record's reasons and its results after the first of each kind, and its share of the counts.</summary>

@@ -41,6 +41,16 @@ internal static class RecordFlags
     /// <summary>A DMARC failure that carries a passing DKIM signature of a domain unrelated to the From domain: a sender with a signing domain of its own.</summary>
     public const int OwnDkimPass = 64;
 
+    /// <summary>
+    /// Stored only (records.flags, not handed to the analysis): the record has a further DKIM signature
+    /// (record_dkim) of a domain of the sender's own, so <see cref="IRecordQueries.FurtherSigningDomainsAsync"/> reads its
+    /// record_dkim rows and no other record's (the partial index records_further_signers).
+    /// </summary>
+    public const int FurtherOwnSigners = 128;
+
+    /// <summary>The flags the analysis is handed.</summary>
+    public const int Analysed = FurtherOwnSigners - 1;
+
     /// <summary>The dispositions of RFC 9990 by their code; anything else reads as "other".</summary>
     public static readonly IReadOnlyList<string> Dispositions = ["none", "quarantine", "reject", "other"];
 }
@@ -99,44 +109,64 @@ internal static class RecordQueries
     // a forwarder vouched for it), or when SPF failed while a DKIM signature of the From domain (or of a parent or
     // child of it) verified: relayed mail whose signature survived, though not aligned as the receiver required.
     // ArcAccepted marks the failures the receiver let through on an ARC chain: mail that p=reject would not lose
-    // there.
-    // CASE is lazy, so the lookups run for failures only, and a failure's reasons are looked up once for both flags
-    // (the greatest of 36 = forwarded and ARC-accepted, 4 = forwarded). The first results are the record's own columns and
-    // the rest are looked up by record: the views dkim_results and spf_results would be materialised whole
-    // inside a correlated subquery. The last column is the first DKIM result's domain when it is a signing
-    // domain of the sender's own (FurtherSigningDomainsSql), read here rather than in a second pass over the records.
-    private static readonly string RecordsSql = $"""
-        SELECT r.report, r.source_ip, r.count,
-               (r.dkim_eval IS 'pass') | ((r.spf_eval IS 'pass') << 1)
-             | (CASE WHEN r.dkim_eval IS 'pass' OR r.spf_eval IS 'pass' THEN 0
-                     ELSE coalesce((SELECT max(CASE WHEN {ArcComment} THEN 36
-                                                    WHEN x.type IN ('forwarded', 'trusted_forwarder', 'mailing_list') THEN 4 ELSE 0 END)
-                                      FROM record_reasons x WHERE x.record = r.id), 0)
-                        | (CASE WHEN (r.spf_result IS 'fail' OR EXISTS (SELECT 1 FROM record_spf s WHERE s.record = r.id AND s.result = 'fail'))
-                                     AND ({FromDomainPass("r.dkim_result", "r.dkim_domain")}
-                                          OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND {FromDomainPass("d.result", "d.domain")})) THEN 4
-                                ELSE 0 END)
-                        | (CASE WHEN (r.dkim_result IS 'pass' AND r.dkim_domain IS NOT NULL AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")})
-                                     OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND d.result = 'pass' AND NOT {FromDomainPass("d.result", "d.domain")}) THEN 64
-                                ELSE 0 END)
-                     END)
-             | (CASE r.disposition WHEN 'none' THEN 0 WHEN 'quarantine' THEN 8 WHEN 'reject' THEN 16 ELSE 24 END),
-               CASE WHEN r.dkim_result IS 'pass' AND r.dkim_domain IS NOT NULL AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")}
-                    THEN r.dkim_domain END
+    // there. A record never changes once stored, so its flags are computed once, by ingest (IngestedFlags) or, for a
+    // row stored without them, by FillFlagsSql (migration 14, and rows a dmarc older than schema 14 stored since);
+    // the records are then read as they are.
+    private const string RecordsSql = """
+        SELECT r.report, r.source_ip, r.count, r.flags, r.own_signer
           FROM reports rp CROSS JOIN records r ON r.report = rp.id
          WHERE rp.begin_utc >= ?1 AND rp.begin_utc < ?2 AND (?3 IS NULL OR rp.domain = ?3) AND rp.id >= ?4 AND rp.id < ?5
         """;
 
-    /// <summary>An override reason that names a passing ARC chain (Google and Microsoft write local_policy "arc=pass").</summary>
-    private const string ArcComment = "(x.type = 'local_policy' AND x.comment LIKE '%arc=pass%')";
-
-    /// <summary>A DKIM pass for the record's From domain, a parent or a child of it.</summary>
+    /// <summary>A DKIM pass for the record's From domain, a parent or a child of it (exact suffixes, as IngestedFlags).</summary>
     private const string FromDomainPassTemplate = """
-        ({0} IS 'pass' AND r.header_from IS NOT NULL
-             AND ({1} = r.header_from OR {1} LIKE '%.' || r.header_from OR r.header_from LIKE '%.' || {1}))
+        ({0} IS 'pass' AND r.header_from IS NOT NULL AND {1} IS NOT NULL
+             AND ({1} = r.header_from OR substr({1}, -length(r.header_from) - 1) = '.' || r.header_from
+                  OR substr(r.header_from, -length({1}) - 1) = '.' || {1}))
         """;
 
     private static string FromDomainPass(string result, string domain) => string.Format(FromDomainPassTemplate, result, domain);
+
+    private static string OwnSignature(string result, string domain) => $"({result} IS 'pass' AND NOT {FromDomainPass(result, domain)})";
+
+    /// <summary>
+    /// Fills records.flags and records.own_signer of the rows stored without them, by the rules of
+    /// <see cref="IngestedFlags"/>: migration 14 runs it over every stored row, the report over what a dmarc older than
+    /// schema 14 stored since (the partial index records_flags_missing finds them). A change to the rules is a new
+    /// migration that empties the flags and runs this again.
+    /// </summary>
+    public static readonly string FillFlagsSql = $"""
+        UPDATE records AS r SET
+            own_signer = CASE WHEN r.dkim_domain IS NOT NULL AND {OwnSignature("r.dkim_result", "r.dkim_domain")} THEN r.dkim_domain END,
+            flags = (r.dkim_eval IS 'pass') | ((r.spf_eval IS 'pass') << 1)
+                  | (CASE r.disposition WHEN 'none' THEN 0 WHEN 'quarantine' THEN 8 WHEN 'reject' THEN 16 ELSE 24 END)
+                  | (CASE WHEN EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND {OwnSignature("d.result", "d.domain")}) THEN 128 ELSE 0 END)
+                  | (CASE WHEN r.dkim_eval IS 'pass' OR r.spf_eval IS 'pass' THEN 0
+                          ELSE coalesce((SELECT max(CASE WHEN x.type = 'local_policy' AND x.comment LIKE '%arc=pass%' THEN 36
+                                                         WHEN x.type IN ('forwarded', 'trusted_forwarder', 'mailing_list') THEN 4 ELSE 0 END)
+                                           FROM record_reasons x WHERE x.record = r.id), 0)
+                             | (CASE WHEN (r.spf_result IS 'fail' OR EXISTS (SELECT 1 FROM record_spf s WHERE s.record = r.id AND s.result = 'fail'))
+                                          AND ({FromDomainPass("r.dkim_result", "r.dkim_domain")}
+                                               OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND {FromDomainPass("d.result", "d.domain")})) THEN 4
+                                     ELSE 0 END)
+                             | (CASE WHEN (r.dkim_domain IS NOT NULL AND {OwnSignature("r.dkim_result", "r.dkim_domain")})
+                                          OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND {OwnSignature("d.result", "d.domain")}) THEN 64
+                                     ELSE 0 END)
+                     END)
+         WHERE r.flags IS NULL
+        """;
+
+    /// <summary>Fills the flags of rows stored without them (<see cref="FillFlagsSql"/>); no write when there are none.</summary>
+    public static void FillMissingFlags(SqliteConnection db)
+    {
+        using (var missing = new RawStatement(db, "SELECT EXISTS (SELECT 1 FROM records INDEXED BY records_flags_missing WHERE flags IS NULL)"))
+        {
+            if (missing.Scalar() == 0)
+                return;
+        }
+        using var fill = new RawStatement(db, FillFlagsSql);
+        fill.Execute();
+    }
 
     /// <summary>
     /// Streams the records of the period's reports whose id is in <paramref name="reports"/> to
@@ -156,20 +186,20 @@ internal static class RecordQueries
         {
             if (row % 65536 == 0)
                 ct.ThrowIfCancellationRequested();
-            visit(query.Int64(0), query.Utf8(1), Math.Clamp(query.Int64(2), 0, MaxCount), (int)query.Int64(3), query.Utf8(4));
+            visit(query.Int64(0), query.Utf8(1), Math.Clamp(query.Int64(2), 0, MaxCount), (int)query.Int64(3) & RecordFlags.Analysed, query.Utf8(4));
         }
     }
 
     // Passing signatures of a domain unrelated to the From domain: the signer's own domain (an ESP's, a mailbox
     // provider's), which can name the service; a signature of the From domain or a relative of it names the customer.
-    // The first signature is in the record's row and comes with the records (RecordsSql); further ones are in
-    // record_dkim, found through the records_report index (a record's row is read only when it has one). Summed by the
-    // caller, so SQLite never sorts.
+    // The first signature is in the record's row and comes with the records (own_signer); further ones are in
+    // record_dkim, of the records flagged FurtherOwnSigners only, found by the partial index that holds just those.
+    // Summed here, so SQLite never sorts.
     private static readonly string FurtherSigningDomainsSql = $"""
         SELECT r.source_ip, d.domain, r.count
-          FROM reports rp CROSS JOIN records r ON r.report = rp.id CROSS JOIN record_dkim d ON d.record = r.id
-         WHERE {RawPeriodWhere} AND d.result = 'pass' AND d.domain IS NOT NULL
-           AND NOT {FromDomainPass("d.result", "d.domain")}
+          FROM reports rp CROSS JOIN records r INDEXED BY records_further_signers ON r.report = rp.id AND r.flags & 128 <> 0
+               CROSS JOIN record_dkim d ON d.record = r.id
+         WHERE {RawPeriodWhere} AND {OwnSignature("d.result", "d.domain")}
         """;
 
     private const string RawPeriodWhere = "rp.begin_utc >= ?1 AND rp.begin_utc < ?2 AND (?3 IS NULL OR rp.domain = ?3)";

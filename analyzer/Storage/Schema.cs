@@ -401,8 +401,18 @@ internal static class Schema
         // 13: PostgreSQL partitions records and verdicts by month (Postgres/PgSchema.cs), so that retention drops whole
         // months; SQLite has no partitions and deletes rows, so nothing changes here. The number is kept in step.
         "SELECT 1",
-        // 14: reserved for records.flags and records.own_signer (the speed4 branch); this no-op holds its number here.
-        "SELECT 1",
+        // 14: a record's flags (RecordFlags: aligned results, disposition, forwarded, ARC-accepted, own DKIM signature,
+        // further own signatures) and its first own signing domain, computed once: by ingest (IngestedFlags) for new
+        // rows, here for stored ones, so `dmarc report` reads columns instead of looking up each failure's reasons,
+        // results and From domain (bench/README.md). records_flags_missing finds rows a dmarc older than this stores
+        // later; records_further_signers the few records whose further DKIM signatures name a signer of their own.
+        $"""
+        ALTER TABLE records ADD COLUMN flags INTEGER;
+        ALTER TABLE records ADD COLUMN own_signer TEXT;
+        {RecordQueries.FillFlagsSql};
+        CREATE INDEX records_flags_missing ON records(flags) WHERE flags IS NULL;
+        CREATE INDEX records_further_signers ON records(report) WHERE flags & 128 <> 0;
+        """,
         // 15: PostgreSQL indexes records on (source_ip, id) for the source page (Postgres/PgSchema.cs); SQLite's index on
         // source_ip already holds the rowid, which is the id, so it walks a source's newest records as it is.
         "SELECT 1",

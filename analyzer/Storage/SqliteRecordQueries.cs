@@ -17,6 +17,7 @@ internal sealed class SqliteRecordQueries(SqliteConnection db) : IRecordQueries
     /// </summary>
     public async Task ReadRecordsAsync(RecordFilter filter, long middle, StoredRecordVisitor below, StoredRecordVisitor fromMiddle, CancellationToken ct)
     {
+        RecordQueries.FillMissingFlags(db);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var firstHalf = Task.Run(async () =>
         {
@@ -38,8 +39,11 @@ internal sealed class SqliteRecordQueries(SqliteConnection db) : IRecordQueries
         await firstHalf;
     }
 
-    public Task<IReadOnlyList<SigningDomainCount>> FurtherSigningDomainsAsync(RecordFilter filter, CancellationToken ct) =>
-        Task.FromResult(RecordQueries.FurtherSigningDomains(db, filter, ct));
+    public Task<IReadOnlyList<SigningDomainCount>> FurtherSigningDomainsAsync(RecordFilter filter, CancellationToken ct)
+    {
+        RecordQueries.FillMissingFlags(db);
+        return Task.FromResult(RecordQueries.FurtherSigningDomains(db, filter, ct));
+    }
 
     public Task<Dictionary<string, PtrCacheEntry>> PtrNamesAsync(CancellationToken ct) => PtrCache.LoadAsync(db, ct);
 

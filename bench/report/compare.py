@@ -1,20 +1,23 @@
 #!/usr/bin/env python3
 """Two or more builds of `dmarc report` over the same store, run in alternation, with each stage's time.
 
-    bench/report/compare.py WORKDIR RUNS LABEL=DIR [LABEL=DIR ...] [--enriched]
+    bench/report/compare.py WORKDIR RUNS LABEL=DIR[@STORE] [LABEL=DIR[@STORE] ...] [--enriched]
 
 WORKDIR holds the store of run.sh (dmarc.db) and, with --enriched, enrich.json from run-enriched.sh (both databases
 and the built-in catalogue; the network cache as the previous run left it). Each DIR holds a published dmarc. Every
 round runs each build once, in the order given, with DMARC_TIMINGS=true: a build's stages (ReportStages) are read
 from its standard error. Prints each run (wall, user and sys from wait4) and then, per build, the median of each stage
 and of the totals. The outputs of the builds are compared file by file (index.html's "generated" minute aside).
+@STORE (a file name in WORKDIR, default dmarc.db) gives a build its own copy of the store: a build with a newer schema
+migrates the store it opens, and an older build refuses a store of a newer schema.
 """
 import os, re, statistics, subprocess, sys, tempfile, time
 
 
 def run(label, folder, work, enriched):
+    folder, _, store = folder.partition("@")
     out = os.path.join(work, "out-" + label)
-    args = [os.path.join(folder, "dmarc"), "report", "--db", os.path.join(work, "dmarc.db"), "--out", out, "--no-dns"]
+    args = [os.path.join(folder, "dmarc"), "report", "--db", os.path.join(work, store or "dmarc.db"), "--out", out, "--no-dns"]
     if enriched:
         args += ["--config", os.path.join(work, "enrich.json")]
     with tempfile.TemporaryFile("w+") as stderr:

@@ -38,7 +38,7 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
     /// </summary>
     private const int InlineRawLimit = 1 << 20;
 
-    /// <summary>The record columns after id and report and before month, as COPY and the small report's INSERT write them.</summary>
+    /// <summary>The record columns after id and report and before month (flags and own_signer follow it), as COPY and the small report's INSERT write them.</summary>
     private static readonly string[] RecordColumns =
     [
         "source_ip", "count", "disposition", "dkim_eval", "spf_eval", "header_from", "envelope_from", "envelope_to",
@@ -69,9 +69,10 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
               FROM report, generate_series(1::bigint, @n) AS x (n)
         ),
         stored AS (
-            INSERT INTO records (id, report, {string.Join(", ", RecordColumns)}, month)
-            SELECT ids.id, ids.report, {string.Join(", ", RecordColumns.Select(c => "x." + c))}, @month
-              FROM unnest({string.Join(", ", RecordColumns.Select(c => "@" + c))}) WITH ORDINALITY AS x ({string.Join(", ", RecordColumns)}, n)
+            INSERT INTO records (id, report, {string.Join(", ", RecordColumns)}, month, flags, own_signer)
+            SELECT ids.id, ids.report, {string.Join(", ", RecordColumns.Select(c => "x." + c))}, @month, x.flags, x.own_signer
+              FROM unnest({string.Join(", ", RecordColumns.Select(c => "@" + c))}, @flags, @own_signer)
+                   WITH ORDINALITY AS x ({string.Join(", ", RecordColumns)}, flags, own_signer, n)
               JOIN ids USING (n)
         ),
         reasons AS (
@@ -185,6 +186,12 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
                      ("spf_result", r => r.Spf.Length > 0 ? r.Spf[0].Result : null), ("spf_human_result", r => r.Spf.Length > 0 ? r.Spf[0].HumanResult : null),
                  ])
             AddTexts(insert, column, records.Select(value));
+        var flags = new int[records.Count];
+        var ownSigners = new string?[records.Count];
+        for (var i = 0; i < records.Count; i++)
+            flags[i] = IngestedFlags.Of(records[i], out ownSigners[i]);
+        Pg.Add(insert, "flags", flags);
+        AddTexts(insert, "own_signer", ownSigners);
         Pg.Add(insert, "reasonOf", details.Reasons.Select(x => x.Record).ToArray());
         AddTexts(insert, "reasonType", details.Reasons.Select(x => x.Type));
         AddTexts(insert, "reasonComment", details.Reasons.Select(x => x.Comment));
@@ -269,7 +276,8 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
         return ids;
     }
 
-    private static readonly string CopyRecords = $"COPY records (id, report, {string.Join(", ", RecordColumns)}, month) FROM STDIN (FORMAT BINARY)";
+    private static readonly string CopyRecords =
+        $"COPY records (id, report, {string.Join(", ", RecordColumns)}, month, flags, own_signer) FROM STDIN (FORMAT BINARY)";
 
     private static async Task CopyRecordsAsync(NpgsqlConnection connection, long reportId, int month, long[] ids, ReportRecord[] batch,
         CancellationToken ct)
@@ -289,6 +297,8 @@ internal sealed class PgIngestWriter(NpgsqlDataSource dataSource, bool ownsSourc
                          dkim?.Domain, dkim?.Selector, dkim?.Result, dkim?.HumanResult, spf?.Domain, spf?.Scope, spf?.Result, spf?.HumanResult])
                 await WriteTextAsync(copy, text, ct);
             await copy.WriteAsync(month, NpgsqlDbType.Integer, ct);
+            await copy.WriteAsync(IngestedFlags.Of(r, out var ownSigner), NpgsqlDbType.Integer, ct);
+            await WriteTextAsync(copy, ownSigner, ct);
         }
         await copy.CompleteAsync(ct);
     }

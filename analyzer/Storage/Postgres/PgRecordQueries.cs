@@ -12,36 +12,53 @@ internal sealed class PgRecordQueries(NpgsqlDataSource source) : IRecordQueries
     private const string PeriodWhere =
         "rp.begin_utc >= @from AND rp.begin_utc < @to AND (@domain::text IS NULL OR rp.domain = @domain::text)";
 
-    private const string ArcComment = "(x.type = 'local_policy' AND x.comment LIKE '%arc=pass%')";
-
     private static string Is(string column, string value) => $"({column} IS NOT DISTINCT FROM '{value}')";
 
+    private static string Bit(string condition, int bit) => $"(CASE WHEN {condition} THEN {bit} ELSE 0 END)";
+
+    /// <summary>As SQLite's: exact suffixes (right() gives the whole text when asked for more).</summary>
     private static string FromDomainPass(string result, string domain) => $"""
-        ({Is(result, "pass")} AND r.header_from IS NOT NULL
-             AND ({domain} = r.header_from OR {domain} LIKE '%.' || r.header_from OR r.header_from LIKE '%.' || {domain}))
+        ({Is(result, "pass")} AND r.header_from IS NOT NULL AND {domain} IS NOT NULL
+             AND ({domain} = r.header_from OR right({domain}, length(r.header_from) + 1) = '.' || r.header_from
+                  OR right(r.header_from, length({domain}) + 1) = '.' || {domain}))
         """;
+
+    private static string OwnSignature(string result, string domain) => $"({Is(result, "pass")} AND NOT {FromDomainPass(result, domain)})";
 
     /// <summary>Ends the CASE chain of a failure: evaluated passes carry none of the failure flags.</summary>
     private static readonly string Passed = $"{Is("r.dkim_eval", "pass")} OR {Is("r.spf_eval", "pass")}";
 
-    private static readonly string RecordsSql = $"""
-        SELECT r.report, r.source_ip, r.count,
-               (CASE WHEN {Is("r.dkim_eval", "pass")} THEN 1 ELSE 0 END) | (CASE WHEN {Is("r.spf_eval", "pass")} THEN 2 ELSE 0 END)
-             | (CASE WHEN {Passed} THEN 0
-                     ELSE coalesce((SELECT max(CASE WHEN {ArcComment} THEN 36
-                                                    WHEN x.type IN ('forwarded', 'trusted_forwarder', 'mailing_list') THEN 4 ELSE 0 END)
-                                      FROM record_reasons x WHERE x.record = r.id), 0)
-                        | (CASE WHEN ({Is("r.spf_result", "fail")} OR EXISTS (SELECT 1 FROM record_spf s WHERE s.record = r.id AND s.result = 'fail'))
-                                     AND ({FromDomainPass("r.dkim_result", "r.dkim_domain")}
-                                          OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND {FromDomainPass("d.result", "d.domain")})) THEN 4
-                                ELSE 0 END)
-                        | (CASE WHEN ({Is("r.dkim_result", "pass")} AND r.dkim_domain IS NOT NULL AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")})
-                                     OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND d.result = 'pass' AND NOT {FromDomainPass("d.result", "d.domain")}) THEN 64
-                                ELSE 0 END)
+    /// <summary>
+    /// <see cref="RecordQueries.FillFlagsSql"/> in PostgreSQL's dialect: migration 14 over the stored rows, the report over
+    /// what an older dmarc stored since. A record's side rows are in its month's partitions. The ARC comment is matched
+    /// in any ASCII case, as SQLite's LIKE matches it.
+    /// </summary>
+    public static readonly string FillFlagsSql = $"""
+        UPDATE records r SET
+            own_signer = CASE WHEN r.dkim_domain IS NOT NULL AND {OwnSignature("r.dkim_result", "r.dkim_domain")} THEN r.dkim_domain END,
+            flags = {Bit(Is("r.dkim_eval", "pass"), 1)} | {Bit(Is("r.spf_eval", "pass"), 2)}
+                  | (CASE r.disposition WHEN 'none' THEN 0 WHEN 'quarantine' THEN 8 WHEN 'reject' THEN 16 ELSE 24 END)
+                  | {Bit($"EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND d.month = r.month AND {OwnSignature("d.result", "d.domain")})", RecordFlags.FurtherOwnSigners)}
+                  | (CASE WHEN {Passed} THEN 0
+                          ELSE coalesce((SELECT max(CASE WHEN x.type = 'local_policy' AND strpos(lower(x.comment), 'arc=pass') > 0 THEN 36
+                                                         WHEN x.type IN ('forwarded', 'trusted_forwarder', 'mailing_list') THEN 4 ELSE 0 END)
+                                           FROM record_reasons x WHERE x.record = r.id AND x.month = r.month), 0)
+                             | {Bit($"""
+                                   ({Is("r.spf_result", "fail")} OR EXISTS (SELECT 1 FROM record_spf s WHERE s.record = r.id AND s.month = r.month AND s.result = 'fail'))
+                                   AND ({FromDomainPass("r.dkim_result", "r.dkim_domain")}
+                                        OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND d.month = r.month AND {FromDomainPass("d.result", "d.domain")}))
+                                   """, RecordFlags.Forwarded)}
+                             | {Bit($"""
+                                   (r.dkim_domain IS NOT NULL AND {OwnSignature("r.dkim_result", "r.dkim_domain")})
+                                   OR EXISTS (SELECT 1 FROM record_dkim d WHERE d.record = r.id AND d.month = r.month AND {OwnSignature("d.result", "d.domain")})
+                                   """, RecordFlags.OwnDkimPass)}
                      END)
-             | (CASE r.disposition WHEN 'none' THEN 0 WHEN 'quarantine' THEN 8 WHEN 'reject' THEN 16 ELSE 24 END),
-               CASE WHEN {Is("r.dkim_result", "pass")} AND r.dkim_domain IS NOT NULL AND NOT {FromDomainPass("r.dkim_result", "r.dkim_domain")}
-                    THEN r.dkim_domain END
+         WHERE r.flags IS NULL
+        """;
+
+    // The flags and the first own signing domain as ingest stored them (IngestedFlags; FillFlagsSql for older rows).
+    private static readonly string RecordsSql = $"""
+        SELECT r.report, r.source_ip, r.count, r.flags & {RecordFlags.Analysed}, r.own_signer
           FROM reports rp JOIN records r ON r.report = rp.id
          WHERE {PeriodWhere} AND rp.id >= @first AND rp.id < @end
         """;
@@ -99,6 +116,7 @@ internal sealed class PgRecordQueries(NpgsqlDataSource source) : IRecordQueries
     /// <summary>The two halves on two connections of the pool, side by side, as SQLite reads them on two connections.</summary>
     public async Task ReadRecordsAsync(RecordFilter filter, long middle, StoredRecordVisitor below, StoredRecordVisitor fromMiddle, CancellationToken ct)
     {
+        await FillMissingFlagsAsync(ct);
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var firstHalf = Task.Run(() => ReadAsync(filter, (long.MinValue, middle), below, stop.Token), stop.Token);
         try
@@ -143,18 +161,30 @@ internal sealed class PgRecordQueries(NpgsqlDataSource source) : IRecordQueries
     }
 
     // As on SQLite: passing signatures of a domain unrelated to the From domain, after each record's first (record_dkim;
-    // the first comes with the records). Each record's count capped as the records' are, the sums saturated as SQLite's
+    // the first comes with the records), of the records flagged FurtherOwnSigners (the partial index records_further_signers). Each record's count capped as the records' are, the sums saturated as SQLite's
     // caller saturates them.
     private static readonly string FurtherSigningDomainsSql = $"""
         SELECT r.source_ip, d.domain, least(sum(least(greatest(r.count, 0), {RecordQueries.MaxCount})), {RecordQueries.MaxSignedMessages})::bigint
-          FROM reports rp JOIN records r ON r.report = rp.id JOIN record_dkim d ON d.record = r.id
-         WHERE {PeriodWhere} AND d.result = 'pass' AND d.domain IS NOT NULL
-           AND NOT {FromDomainPass("d.result", "d.domain")}
+          FROM reports rp JOIN records r ON r.report = rp.id AND r.flags & 128 <> 0 JOIN record_dkim d ON d.record = r.id AND d.month = r.month
+         WHERE {PeriodWhere} AND {OwnSignature("d.result", "d.domain")}
          GROUP BY r.source_ip, d.domain
         """;
 
+    /// <summary>Fills the flags of rows stored without them (<see cref="FillFlagsSql"/>); no write when there are none.</summary>
+    private async Task FillMissingFlagsAsync(CancellationToken ct)
+    {
+        await using var connection = await source.OpenConnectionAsync(ct);
+        await using var command = Pg.Command(connection, "SELECT EXISTS (SELECT 1 FROM records WHERE flags IS NULL)");
+        if (await command.ExecuteScalarAsync(ct) is true)
+        {
+            command.CommandText = FillFlagsSql;
+            await command.ExecuteNonQueryAsync(ct);
+        }
+    }
+
     public async Task<IReadOnlyList<SigningDomainCount>> FurtherSigningDomainsAsync(RecordFilter filter, CancellationToken ct)
     {
+        await FillMissingFlagsAsync(ct);
         await using var connection = await source.OpenConnectionAsync(ct);
         await using var command = Command(connection, FurtherSigningDomainsSql, filter);
         await using var reader = await command.ExecuteReaderAsync(ct);

@@ -575,8 +575,14 @@ internal static class PgSchema
             UNION ALL
             SELECT record, id, domain, scope, result, human_result FROM record_spf;
         """,
-        // 14: reserved for records.flags and records.own_signer (the speed4 branch); this no-op holds its number here.
-        "SELECT 1",
+        // 14: as SQLite's: each record's flags and first own signing domain, computed once (ingest for new rows, here for
+        // stored ones); the indexes on the partitioned parent reach every month's partition.
+        $"""
+        ALTER TABLE records ADD COLUMN flags integer, ADD COLUMN own_signer text;
+        {PgRecordQueries.FillFlagsSql};
+        CREATE INDEX records_flags_missing ON records (flags) WHERE flags IS NULL;
+        CREATE INDEX records_further_signers ON records (report) WHERE flags & 128 <> 0;
+        """,
         // 15: the source page reads a source's newest records (ORDER BY id DESC LIMIT): on an index of (source_ip, id) each
         // month's partition is walked newest first and merged, so a source in every report costs what a rare one does. On
         // source_ip alone the planner sorted all of the source's records, or walked the key backwards filtering every
