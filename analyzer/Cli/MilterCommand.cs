@@ -104,13 +104,16 @@ internal static class MilterCommand
         builder.Services.AddSingleton(TimeProvider.System);
         builder.Services.AddSingleton(options.Milter);
         builder.Services.AddSingleton(sp => new FilterSettings(configuration, sp.GetRequiredService<ILogger<FilterSettings>>()));
-        builder.Services.AddSingleton(sp => new StoredExceptions(ct => Store.OpenAsync(databasePath, ct),
+        // One store for the milter's life, disposed by the container at shutdown: on PostgreSQL one pool, which the verdict
+        // writer and the exceptions' refresh take their connections from.
+        builder.Services.AddSingleton(_ => new StoreSource(databasePath));
+        builder.Services.AddSingleton(sp => new StoredExceptions(sp.GetRequiredService<StoreSource>().OpenAsync,
             sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<StoredExceptions>>()));
         builder.Services.AddHostedService(sp => sp.GetRequiredService<StoredExceptions>());
         builder.Services.AddSingleton(sp => new FilterEngine(
             () => sp.GetRequiredService<FilterSettings>().Current, sp.GetRequiredService<TimeProvider>(), sp.GetRequiredService<ILogger<FilterEngine>>(),
             authenticator, () => sp.GetRequiredService<StoredExceptions>().Current));
-        builder.Services.AddSingleton(sp => new VerdictLog(ct => Store.OpenAsync(databasePath, ct),
+        builder.Services.AddSingleton(sp => new VerdictLog(sp.GetRequiredService<StoreSource>().OpenAsync,
             options.VerdictQueueCapacity, options.VerdictBatchSize, sp.GetRequiredService<ILogger<VerdictLog>>()));
         builder.Services.AddSingleton(sp => new ZoneReloader(resolver, zoneFiles, sp.GetRequiredService<ILogger<ZoneReloader>>()));
         builder.Services.AddSingleton<IMilterHandler, FilterMilterHandler>();

@@ -34,7 +34,7 @@ internal static class ServeCommand
             {
                 Records = configuration.GetValue("Serve:CheckRecords", true) ? await RecordsAsync(dns, result, configuration, ct) : null,
             };
-            var app = DashboardServer.Build(options);
+            await using var app = DashboardServer.Build(options);
             await app.StartAsync(ct);
             foreach (var address in DashboardServer.Addresses(app))
                 Console.WriteLine($"serving on {address}");

@@ -413,5 +413,8 @@ internal static class Schema
         CREATE INDEX records_flags_missing ON records(flags) WHERE flags IS NULL;
         CREATE INDEX records_further_signers ON records(report) WHERE flags & 128 <> 0;
         """,
+        // 15: PostgreSQL indexes records on (source_ip, id) for the source page (Postgres/PgSchema.cs); SQLite's index on
+        // source_ip already holds the rowid, which is the id, so it walks a source's newest records as it is.
+        "SELECT 1",
     ];
 }

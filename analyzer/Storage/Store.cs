@@ -17,15 +17,17 @@ internal sealed class Store : IAsyncDisposable
 {
     private readonly DbConnection _connection;
     private readonly NpgsqlDataSource? _postgres;
+    private readonly bool _ownsSource;
 
     private Store(SqliteConnection connection)
         : this(connection, null, new SqliteRecordQueries(connection), new SqliteVerdictQueries(connection), new ExportQueries(connection))
     {
     }
 
-    private Store(NpgsqlDataSource source, NpgsqlConnection connection)
+    private Store(NpgsqlDataSource source, NpgsqlConnection connection, bool ownsSource)
         : this(connection, source, new PgRecordQueries(source), new PgVerdictQueries(source), new PgExportQueries(source))
     {
+        _ownsSource = ownsSource;
     }
 
     /// <summary>The queries of a backend of their own, then the ones whose SQL both read alike, on the store's connection.</summary>
@@ -64,7 +66,7 @@ internal sealed class Store : IAsyncDisposable
         var source = await PgDatabase.OpenAsync(database, ct);
         try
         {
-            return new Store(source, await source.OpenConnectionAsync(ct));
+            return new Store(source, await source.OpenConnectionAsync(ct), ownsSource: true);
         }
         catch
         {
@@ -73,10 +75,21 @@ internal sealed class Store : IAsyncDisposable
         }
     }
 
-    /// <summary>A writer of its own for ingest, on the store <paramref name="database"/> names.</summary>
+    /// <summary>A store on a PostgreSQL data source that outlives it (<see cref="StoreSource"/>): disposing the store leaves the pool open.</summary>
+    internal static async Task<Store> OnAsync(NpgsqlDataSource source, CancellationToken ct) =>
+        new(source, await source.OpenConnectionAsync(ct), ownsSource: false);
+
+    /// <summary>
+    /// A writer of its own for ingest, on the store <paramref name="database"/> names. On PostgreSQL its statements are
+    /// prepared once on the connection it holds (Npgsql's auto-prepare): a report's statements are the same every time.
+    /// </summary>
     public static async Task<IIngestWriter> OpenWriterAsync(string database, CancellationToken ct) =>
         StoreLocation.IsPostgres(database)
-            ? new PgIngestWriter(await PgDatabase.OpenAsync(database, ct), ownsSource: true)
+            ? new PgIngestWriter(await PgDatabase.OpenAsync(database, ct, settings =>
+            {
+                settings.MaxAutoPrepare = 16;
+                settings.AutoPrepareMinUsages = 2;
+            }), ownsSource: true)
             : await IngestWriter.OpenAsync(database, ct);
 
     /// <summary>The store's own connection, for Storage's whole-store work (<see cref="StoreCopy"/>, <see cref="Retention"/>); other rooms use the interfaces.</summary>
@@ -144,8 +157,8 @@ internal sealed class Store : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _connection.DisposeAsync();
-        if (_postgres is not null)
-            await _postgres.DisposeAsync();
+        if (_ownsSource)
+            await _postgres!.DisposeAsync();
     }
 }
 

@@ -32,6 +32,7 @@ internal sealed class AnalysisCache : IAsyncDisposable
     public static readonly TimeSpan MaxAge = TimeSpan.FromMinutes(15);
 
     private readonly ServeOptions _options;
+    private readonly StoreSource _stores;
     private readonly ILogger<AnalysisCache> _logger;
     private readonly CancellationTokenSource _stopping;
     private readonly SemaphoreSlim _computing = new(MaxComputing);
@@ -41,9 +42,10 @@ internal sealed class AnalysisCache : IAsyncDisposable
     private long _uses;
     private long _computations;
 
-    public AnalysisCache(ServeOptions options, ILogger<AnalysisCache> logger, IHostApplicationLifetime lifetime)
+    public AnalysisCache(ServeOptions options, StoreSource stores, ILogger<AnalysisCache> logger, IHostApplicationLifetime lifetime)
     {
         _options = options;
+        _stores = stores;
         _logger = logger;
         _stopping = CancellationTokenSource.CreateLinkedTokenSource(lifetime.ApplicationStopping);
     }
@@ -155,7 +157,7 @@ internal sealed class AnalysisCache : IAsyncDisposable
             {
                 Interlocked.Increment(ref _computations);
                 // Its own store: the request that asked first may end (or be cancelled) before the computation does.
-                await using var store = await Store.OpenAsync(_options.Database, ct);
+                await using var store = await _stores.OpenAsync(ct);
                 // The stamp before the records: a write while they are read moves the stamp, and the next request computes again.
                 var stamp = new Stamp(await store.StampAsync(ct), await store.KnownSenders.ListAsync(ct));
                 var asOf = _options.Time.GetUtcNow();

@@ -11,9 +11,9 @@ internal static class AuditPage
     public const int Shown = 500;
 
     public static void Map(WebApplication app) =>
-        app.MapGet("/audit", async (HttpContext context, ServeOptions options, CancellationToken ct) =>
+        app.MapGet("/audit", async (HttpContext context, CancellationToken ct) =>
         {
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             var rows = await store.Audit.NewestAsync(Shown, ct);
             return Page(context, "Audit", Table(["When (UTC)", "Who", "What", "Subject", "Detail"],
                 rows.Select(a => new[] { Time(a.Time), E(a.Actor), E(a.Action), E(a.Subject), E(a.Detail ?? "") })));

@@ -19,7 +19,7 @@ namespace DmarcAnalyzer.Web;
 
 /// <summary>
 /// <c>dmarc serve</c>: Kestrel with cookie sign-in, anti-forgery on every form, forwarded headers from the configured
-/// proxies only, and the pages. Every page opens the store for its request, so what other processes write is seen.
+/// proxies only, and the pages. Every page opens the store for its request (a connection from the server's one pool on PostgreSQL, <see cref="StoreSource"/>), so what other processes write is seen.
 /// </summary>
 internal static class DashboardServer
 {
@@ -36,6 +36,8 @@ internal static class DashboardServer
         builder.Host.UseSystemd();
         builder.WebHost.UseUrls(options.Listen);
         builder.Services.AddSingleton(options);
+        // Made by the container, which disposes it (and so closes the PostgreSQL pool) when the server stops.
+        builder.Services.AddSingleton(_ => new StoreSource(options.Database));
         builder.Services.AddSingleton<SignInGuard>();
         builder.Services.AddSingleton<AnalysisCache>();
         builder.Services.AddDataProtection()
@@ -60,7 +62,7 @@ internal static class DashboardServer
             // password since the cookie was issued is signed out (Session).
             cookie.Events.OnValidatePrincipal = async context =>
             {
-                await using var store = await Store.OpenAsync(options.Database, context.HttpContext.RequestAborted);
+                await using var store = await context.HttpContext.OpenStoreAsync(context.HttpContext.RequestAborted);
                 var user = await store.Users.CredentialsAsync(context.Principal?.Identity?.Name ?? "", context.HttpContext.RequestAborted);
                 if (!Session.Holds(context.Principal!, user, options.Time.GetUtcNow()))
                 {
@@ -130,7 +132,7 @@ internal static class DashboardServer
                 if (!Html.IsSignedIn(context) && context.Items[PeerItem] is IPAddress peer && options.IsKnownProxy(peer)
                     && context.Request.Headers[header].ToString() is { Length: > 0 } name)
                 {
-                    await using var store = await Store.OpenAsync(options.Database, context.RequestAborted);
+                    await using var store = await context.OpenStoreAsync(context.RequestAborted);
                     if (await store.Users.FindAsync(name, context.RequestAborted) is { } user)
                         context.User = ProxyPrincipal(user);
                 }

@@ -22,7 +22,7 @@ internal static class DomainPage
             // Kestrel decodes every escape in the path but %2F; a domain from a report may hold a slash.
             name = name.Replace("%2F", "/", StringComparison.OrdinalIgnoreCase);
             var period = Period.Of(context.Request);
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             var served = await ServerTiming.MeasureAsync(context, "analysis", () => analyses.GetAsync(store, period, name, ct));
             var analysis = served.Analysis;
             if (analysis.Domains.Count == 0)

@@ -33,7 +33,7 @@ internal static partial class ExceptionsPage
                 : null;
             if (error is not null)
                 return await ListAsync(context, options, error, StatusCodes.Status400BadRequest, ct);
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             await store.ArchiveExceptions.RequestAsync(sender, recipient.Length == 0 ? null : recipient, reason,
                 UserName(context.User), options.Time.GetUtcNow(), ct);
             return Results.Redirect("/exceptions");
@@ -54,7 +54,7 @@ internal static partial class ExceptionsPage
 
     private static async Task<IResult> DecideAsync(HttpContext context, ServeOptions options, long id, ExceptionState decision, DateOnly? expires, CancellationToken ct)
     {
-        await using var store = await Store.OpenAsync(options.Database, ct);
+        await using var store = await context.OpenStoreAsync(ct);
         if (!await store.ArchiveExceptions.DecideAsync(id, decision, expires, UserName(context.User), options.Time.GetUtcNow(), ct))
             return await ListAsync(context, options, "That request is not open any more.", StatusCodes.Status409Conflict, ct);
         return Results.Redirect("/exceptions");
@@ -62,7 +62,7 @@ internal static partial class ExceptionsPage
 
     private static async Task<IResult> ListAsync(HttpContext context, ServeOptions options, string? error, int status, CancellationToken ct)
     {
-        await using var store = await Store.OpenAsync(options.Database, ct);
+        await using var store = await context.OpenStoreAsync(ct);
         var rows = await store.ArchiveExceptions.ListAsync(ct);
         var admin = IsAdmin(context);
         var today = DateOnly.FromDateTime(options.Time.GetUtcNow().UtcDateTime);

@@ -19,7 +19,7 @@ internal static class FailureReportsPage
         {
             var period = Period.Of(context.Request);
             domain = string.IsNullOrWhiteSpace(domain) ? null : domain.Trim();
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             var reports = await FailureReportAnalyzer.AnalyzeAsync(store.FailureReports, period, domain, options.ShowFailureReportDetails, ct);
             var body = new StringBuilder(Period.Picker(period, "/failure-reports", domain));
             if (reports is null)

@@ -20,7 +20,7 @@ internal static class FailuresPage
         app.MapGet("/failures", async (HttpContext context, ServeOptions options, CancellationToken ct) =>
         {
             var before = long.TryParse(context.Request.Query["before"], NumberStyles.None, CultureInfo.InvariantCulture, out var b) ? b : (long?)null;
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             var count = await store.Failures.CountAsync(ct);
             // One row more than shown tells whether an older page exists.
             var read = await store.Failures.NewestAsync(before, PageSize + 1, ct);
@@ -41,7 +41,7 @@ internal static class FailuresPage
 
         app.MapGet("/failures/{id:long}/raw", async (long id, HttpContext context, ServeOptions options, CancellationToken ct) =>
         {
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             if (await store.Failures.FindAsync(id, ct) is not { } failure)
                 return NotFound(context, "No such failure.");
             await store.Audit.RecordAsync(options.Time.GetUtcNow(), UserName(context.User), "failure downloaded",

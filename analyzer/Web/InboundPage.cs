@@ -11,10 +11,10 @@ namespace DmarcAnalyzer.Web;
 internal static class InboundPage
 {
     public static void Map(WebApplication app) =>
-        app.MapGet("/inbound", async (HttpContext context, ServeOptions options, CancellationToken ct) =>
+        app.MapGet("/inbound", async (HttpContext context, CancellationToken ct) =>
         {
             var period = Period.Of(context.Request);
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             var inbound = await InboundAnalyzer.AnalyzeAsync(store.Verdicts, period, ct);
             if (inbound is null)
                 return Page(context, "Inbound", Period.Picker(period, "/inbound") + "<p>The milter has logged no verdicts in this period.</p>");

@@ -33,7 +33,7 @@ internal static partial class KnownSendersPage
                 return await ListAsync(context, options,
                     "Give an address (192.0.2.1), a range with its host bits zero (192.0.2.0/24, 2001:db8::/32) or a PTR domain (mail.example.com).",
                     StatusCodes.Status400BadRequest, ct);
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             if (!await store.KnownSenders.AddAsync(name, entry.Kind, entry.Value, UserName(context.User), options.Time.GetUtcNow(), ct))
                 return await ListAsync(context, options, $"{entry.Value} is already marked.", StatusCodes.Status409Conflict, ct);
             return Results.Redirect("/senders");
@@ -41,7 +41,7 @@ internal static partial class KnownSendersPage
 
         app.MapPost("/senders/{id:long}/remove", async (long id, HttpContext context, [FromForm] IFormCollection form, ServeOptions options, CancellationToken ct) =>
         {
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             if (!await store.KnownSenders.RemoveAsync(id, UserName(context.User), options.Time.GetUtcNow(), ct))
                 return await ListAsync(context, options, "That entry is not there any more.", StatusCodes.Status409Conflict, ct);
             return Results.Redirect("/senders");
@@ -59,7 +59,7 @@ internal static partial class KnownSendersPage
 
     private static async Task<IResult> ListAsync(HttpContext context, ServeOptions options, string? error, int status, CancellationToken ct)
     {
-        await using var store = await Store.OpenAsync(options.Database, ct);
+        await using var store = await context.OpenStoreAsync(ct);
         var stored = await store.KnownSenders.ListAsync(ct);
         var admin = IsAdmin(context);
         var configured = options.KnownSenders;

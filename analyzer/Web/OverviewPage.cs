@@ -14,10 +14,10 @@ internal static class OverviewPage
     public const int AlertsShown = 50;
 
     public static void Map(WebApplication app) =>
-        app.MapGet("/", async (HttpContext context, ServeOptions options, AnalysisCache analyses, CancellationToken ct) =>
+        app.MapGet("/", async (HttpContext context, AnalysisCache analyses, CancellationToken ct) =>
         {
             var period = Period.Of(context.Request);
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             var served = await ServerTiming.MeasureAsync(context, "analysis", () => analyses.GetAsync(store, period, null, ct));
             var analysis = served.Analysis;
             var open = (await store.ArchiveExceptions.ListAsync(ct)).Count(e => e.State == ExceptionState.Requested);

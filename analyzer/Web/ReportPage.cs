@@ -10,9 +10,9 @@ namespace DmarcAnalyzer.Web;
 internal static class ReportPage
 {
     public static void Map(WebApplication app) =>
-        app.MapGet("/report/{id:long}", async (long id, HttpContext context, ServeOptions options, CancellationToken ct) =>
+        app.MapGet("/report/{id:long}", async (long id, HttpContext context, CancellationToken ct) =>
         {
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             if (await store.ReportDetails.FindAsync(id, ct) is not { } r)
                 return NotFound(context, "No such report.");
             var body = "<dl class=\"facts\">" +

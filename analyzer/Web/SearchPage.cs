@@ -11,14 +11,14 @@ internal static class SearchPage
     public const int MaxQueryLength = 256;
 
     public static void Map(WebApplication app) =>
-        app.MapGet("/search", async (HttpContext context, ServeOptions options, string? q, CancellationToken ct) =>
+        app.MapGet("/search", async (HttpContext context, string? q, CancellationToken ct) =>
         {
             var text = (q ?? "").Trim();
             var form = "<form method=\"get\" action=\"/search\" class=\"period\">" +
                        $"<label>Search <input type=\"search\" name=\"q\" value=\"{E(text)}\" maxlength=\"{MaxQueryLength}\"></label><button type=\"submit\">Search</button></form>";
             if (text.Length is 0 or > MaxQueryLength)
                 return Page(context, "Search", form);
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             var hits = await store.Search.FindAsync(text, ct);
             var body = form +
                 "<section><h2>Domains</h2>" + Table(["Domain"], hits.Domains.Select(d => new[] { $"<a href=\"/domain/{U(d)}\">{E(d)}</a>" })) + "</section>" +

@@ -23,7 +23,7 @@ internal static class SignInPages
             var returnUrl = form["returnUrl"].ToString();
             if (name.Length is 0 or > 200 || password.Length is 0 or > PasswordHash.MaxLength)
                 return Form(context, returnUrl, "Give a user name and a password.", StatusCodes.Status400BadRequest);
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             var (outcome, user) = await guard.TryAsync(store.Users, name, password, ct);
             switch (outcome)
             {

@@ -19,7 +19,7 @@ internal static class SourcePage
             if (!IPAddress.TryParse(ip, out var address))
                 return NotFound(context, "Not an IP address; use the search for names and domains.");
             var period = Period.Of(context.Request);
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             var facts = await store.Sources.ForAddressAsync(ip, period.FromUtc, period.ToUtcExclusive, ct);
             var known = (await PageAnalysis.KnownSendersAsync(options, store, ct)).Match(address, facts.PtrName);
             var baseName = facts.PtrName is null ? null : BaseDomain.Default.Of(facts.PtrName);

@@ -12,11 +12,11 @@ namespace DmarcAnalyzer.Web;
 internal static class TlsPage
 {
     public static void Map(WebApplication app) =>
-        app.MapGet("/tls", async (HttpContext context, ServeOptions options, string? domain, CancellationToken ct) =>
+        app.MapGet("/tls", async (HttpContext context, string? domain, CancellationToken ct) =>
         {
             var period = Period.Of(context.Request);
             domain = string.IsNullOrWhiteSpace(domain) ? null : domain.Trim();
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             var tls = await TlsAnalyzer.AnalyzeAsync(store.TlsReports, period, domain, ct);
             var body = new StringBuilder(Period.Picker(period, "/tls", domain));
             if (tls is null)

@@ -29,7 +29,7 @@ internal static class UsersPage
                 return await ListAsync(context, options, "The role is viewer or admin.", StatusCodes.Status400BadRequest, ct);
             if (PasswordError(form["password"].ToString()) is { } error)
                 return await ListAsync(context, options, error, StatusCodes.Status400BadRequest, ct);
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             var outcome = await store.UserAdmin.AddAsync(name, role, PasswordHash.Hash(form["password"].ToString()), UserName(context.User), options.Time.GetUtcNow(), ct);
             return await OutcomeAsync(context, options, outcome, name, ct);
         }).RequireAuthorization(DashboardServer.AdminPolicy);
@@ -39,7 +39,7 @@ internal static class UsersPage
             var name = form["name"].ToString();
             if (Role(form["role"].ToString()) is not { } role)
                 return await ListAsync(context, options, "The role is viewer or admin.", StatusCodes.Status400BadRequest, ct);
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             return await OutcomeAsync(context, options,
                 await store.UserAdmin.SetRoleAsync(name, role, UserName(context.User), options.Time.GetUtcNow(), ct), name, ct);
         }).RequireAuthorization(DashboardServer.AdminPolicy);
@@ -48,7 +48,7 @@ internal static class UsersPage
             app.MapPost($"/users/{path}", async (HttpContext context, [FromForm] IFormCollection form, ServeOptions options, CancellationToken ct) =>
             {
                 var name = form["name"].ToString();
-                await using var store = await Store.OpenAsync(options.Database, ct);
+                await using var store = await context.OpenStoreAsync(ct);
                 return await OutcomeAsync(context, options,
                     await store.UserAdmin.SetDisabledAsync(name, disable, UserName(context.User), options.Time.GetUtcNow(), ct), name, ct);
             }).RequireAuthorization(DashboardServer.AdminPolicy);
@@ -59,7 +59,7 @@ internal static class UsersPage
             var password = form["password"].ToString();
             if (PasswordError(password) is { } error)
                 return await ListAsync(context, options, error, StatusCodes.Status400BadRequest, ct);
-            await using var store = await Store.OpenAsync(options.Database, ct);
+            await using var store = await context.OpenStoreAsync(ct);
             return await OutcomeAsync(context, options,
                 await store.UserAdmin.SetPasswordAsync(name, PasswordHash.Hash(password), UserName(context.User), options.Time.GetUtcNow(), ct), name, ct);
         }).RequireAuthorization(DashboardServer.AdminPolicy);
@@ -87,7 +87,7 @@ internal static class UsersPage
 
     private static async Task<IResult> ListAsync(HttpContext context, ServeOptions options, string? error, int status, CancellationToken ct)
     {
-        await using var store = await Store.OpenAsync(options.Database, ct);
+        await using var store = await context.OpenStoreAsync(ct);
         var users = await store.UserAdmin.ListAsync(ct);
         var body = (error is null ? "" : $"<p class=\"error\" role=\"alert\">{E(error)}</p>") +
             Table(["User", "Role", "Added (UTC)", "State", "Change role", "Enable or disable", "Reset password"], users.Select(u =>

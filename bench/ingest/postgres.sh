@@ -8,7 +8,9 @@
 # last few hundred milliseconds of commits on a crash of the server too). Every figure is the median of RUNS runs (default 3):
 # wall time, dmarc's CPU time (user + system), and for the private cluster the server's CPU time (the postmaster and
 # the backends it reaped); with the load average at the start of the row. DMARC_BIN=DIR takes a published dmarc.
-# Prints a Markdown table.
+# DMARC_BASELINE=DIR adds a published build to compare with: each run then ingests into PostgreSQL with it too, right
+# after the build measured (alternating, so both meet the same machine), and its figures are a second row (the same
+# SQLite runs beside it). Prints a Markdown table.
 set -euo pipefail
 here=$(cd "$(dirname "$0")" && pwd)
 repo=$(cd "$here/../.." && pwd)
@@ -34,11 +36,12 @@ server_ticks() {
   awk '{ print $14 + $15 + $16 + $17 }' "/proc/$(head -1 "$pg_folder/data/postmaster.pid")/stat"
 }
 hz=$(getconf CLK_TCK)
-# One timed ingest of $1 into --db $2: "wall cpu server-cpu" in seconds.
+# One timed ingest of $1 into --db $2 by the dmarc of $3...: "wall cpu server-cpu" in seconds.
 timed() {
-  local before after
+  local input=$1 db=$2 before after
+  shift 2
   before=$(server_ticks)
-  /usr/bin/time -o "$work/time" -f '%e %U %S' "${dmarc[@]}" ingest "$1" --db "$2" >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
+  /usr/bin/time -o "$work/time" -f '%e %U %S' "$@" ingest "$input" --db "$db" >"$work/out" 2>&1 || { cat "$work/out" >&2; exit 1; }
   sleep 1   # the backends exit and are reaped after the client closes
   after=$(server_ticks)
   awk -v s=$((after - before)) -v hz="$hz" '{ printf "%s %.2f %.2f\n", $1, $2 + $3, s / hz }' "$work/time"
@@ -48,23 +51,36 @@ column() { printf '%s\n' "${@:2}" | awk -v c="$1" '{ print $c }' | median; }
 
 printf '| case | load | SQLite wall | CPU | PostgreSQL wall | dmarc CPU | server CPU | speed / SQLite | PostgreSQL, synchronous_commit off, wall | dmarc CPU | server CPU | speed / SQLite |\n|---|---|---|---|---|---|---|---|---|---|---|---|\n'
 row() { # $1: label, $2: unit count, $3: unit, $4: input folder
-  local l sqlite=() postgres=() async=() i
+  local l sqlite=() postgres=() async=() bpostgres=() basync=() i
   l=$(cut -d' ' -f1 /proc/loadavg)
   for i in $(seq "$runs"); do
     rm -f "$work/db"*
     "${dmarc[@]}" db migrate --db "$work/db" >/dev/null
-    sqlite+=("$(timed "$4" "$work/db")")
-    url=$(pg_database dmarc_bench_ingest)
-    "${dmarc[@]}" db migrate --db "$url" >/dev/null
-    postgres+=("$(timed "$4" "$url")")
-    url=$(pg_database dmarc_bench_ingest)
-    pg_psql -c "ALTER DATABASE dmarc_bench_ingest SET synchronous_commit = off"
-    "${dmarc[@]}" db migrate --db "$url" >/dev/null
-    async+=("$(timed "$4" "$url")")
+    sqlite+=("$(timed "$4" "$work/db" "${dmarc[@]}")")
+    postgres+=("$(postgres_run "$4" on "${dmarc[@]}")")
+    async+=("$(postgres_run "$4" off "${dmarc[@]}")")
+    if [ -n "${DMARC_BASELINE:-}" ]; then
+      bpostgres+=("$(postgres_run "$4" on "$DMARC_BASELINE/dmarc")")
+      basync+=("$(postgres_run "$4" off "$DMARC_BASELINE/dmarc")")
+    fi
   done
-  awk -v label="$1" -v l="$l" -v n="$2" -v unit="$3" -v sw="$(column 1 "${sqlite[@]}")" -v sc="$(column 2 "${sqlite[@]}")" \
-    -v pw="$(column 1 "${postgres[@]}")" -v pc="$(column 2 "${postgres[@]}")" -v ps="$(column 3 "${postgres[@]}")" \
-    -v aw="$(column 1 "${async[@]}")" -v ac="$(column 2 "${async[@]}")" -v as="$(column 3 "${async[@]}")" 'BEGIN {
+  print_row "$1" "$l" "$2" "$3" sqlite postgres async
+  [ -z "${DMARC_BASELINE:-}" ] || print_row "$1, baseline" "$l" "$2" "$3" sqlite bpostgres basync
+}
+# One timed ingest of $1 into a new PostgreSQL database, synchronous_commit $2, by the dmarc of $3...
+postgres_run() {
+  local input=$1 commit=$2 url
+  shift 2
+  url=$(pg_database dmarc_bench_ingest)
+  [ "$commit" = on ] || pg_psql -c "ALTER DATABASE dmarc_bench_ingest SET synchronous_commit = off"
+  "$@" db migrate --db "$url" >/dev/null
+  timed "$input" "$url" "$@"
+}
+print_row() { # $1: label, $2: load, $3: unit count, $4: unit, $5-$7: the names of the SQLite, PostgreSQL and asynchronous runs
+  local -n s=$5 p=$6 a=$7
+  awk -v label="$1" -v l="$2" -v n="$3" -v unit="$4" -v sw="$(column 1 "${s[@]}")" -v sc="$(column 2 "${s[@]}")" \
+    -v pw="$(column 1 "${p[@]}")" -v pc="$(column 2 "${p[@]}")" -v ps="$(column 3 "${p[@]}")" \
+    -v aw="$(column 1 "${a[@]}")" -v ac="$(column 2 "${a[@]}")" -v as="$(column 3 "${a[@]}")" 'BEGIN {
     printf "| %s | %s | %.2f s (%.0f %s/s) | %.2f s | %.2f s (%.0f %s/s) | %.2f s | %.2f s | %.2f | %.2f s (%.0f %s/s) | %.2f s | %.2f s | %.2f |\n",
       label, l, sw, n / sw, unit, sc, pw, n / pw, unit, pc, ps, sw / pw, aw, n / aw, unit, ac, as, sw / aw }'
 }

@@ -8,12 +8,15 @@ internal static class PgDatabase
     /// <summary>The advisory lock every dmarc process takes while it migrates: two starting at once migrate one after the other.</summary>
     private const long MigrationLock = 0x646d_6172_635f_7367; // "dmarc_sg"
 
-    public static async Task<NpgsqlDataSource> OpenAsync(string database, CancellationToken ct)
+    /// <param name="adjust">Changes to Npgsql's settings for this use (the ingest writer's auto-prepare).</param>
+    public static async Task<NpgsqlDataSource> OpenAsync(string database, CancellationToken ct, Action<NpgsqlConnectionStringBuilder>? adjust = null)
     {
         if (PgSchema.Migrations.Count != Schema.Migrations.Count)
             throw new InvalidOperationException(
                 $"this dmarc knows {Schema.Migrations.Count} SQLite migrations but {PgSchema.Migrations.Count} PostgreSQL ones: each migration needs both dialects");
-        var source = NpgsqlDataSource.Create(StoreLocation.Postgres(database));
+        var settings = StoreLocation.Postgres(database);
+        adjust?.Invoke(settings);
+        var source = NpgsqlDataSource.Create(settings);
         try
         {
             // A store already up to date (every open but the first) is only read: no lock, no write.

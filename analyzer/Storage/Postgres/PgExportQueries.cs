@@ -4,7 +4,8 @@ namespace DmarcAnalyzer.Storage.Postgres;
 
 /// <summary>
 /// <c>dmarc export</c>'s rows on PostgreSQL, the same columns as <see cref="ExportQueries"/>: string_agg for SQLite's
-/// group_concat, the side tables' ids for its rowid order.
+/// group_concat, the side tables' ids for its rowid order. A record's further rows are looked up in its own month: without
+/// the month every month's partition of each side table is probed for every record.
 /// </summary>
 internal sealed class PgExportQueries(NpgsqlDataSource source) : IExportQueries
 {
@@ -17,10 +18,10 @@ internal sealed class PgExportQueries(NpgsqlDataSource source) : IExportQueries
                    rec.header_from, rec.envelope_from, rec.envelope_to,
                    {Joined("rec.dkim_domain", "rec.dkim_selector", "rec.dkim_result", "record_dkim", "selector")},
                    {Joined("rec.spf_domain", "rec.spf_scope", "rec.spf_result", "record_spf", "scope")},
-                   {HumanResults("dkim_results")},
-                   {HumanResults("spf_results")},
+                   {HumanResults("rec.dkim_result", "rec.dkim_human_result", "record_dkim")},
+                   {HumanResults("rec.spf_result", "rec.spf_human_result", "record_spf")},
                    (SELECT string_agg(x.type || coalesce(': ' || x.comment, ''), ' | ' ORDER BY x.id)
-                      FROM record_reasons x WHERE x.record = rec.id),
+                      FROM record_reasons x WHERE x.record = rec.id AND x.month = rec.month),
                    r.auth, r.auth_domains
             FROM records rec JOIN reports r ON r.id = rec.report
             ORDER BY r.begin_utc, r.id, rec.id
@@ -69,13 +70,19 @@ internal sealed class PgExportQueries(NpgsqlDataSource source) : IExportQueries
         nullif(concat_ws(' ',
             {domain} || ':' || coalesce({detail}, '') || ':' || {result},
             (SELECT string_agg(x.domain || ':' || coalesce(x.{extraDetail}, '') || ':' || x.result, ' ' ORDER BY x.id)
-               FROM {extras} x WHERE x.record = rec.id)), '')
+               FROM {extras} x WHERE x.record = rec.id AND x.month = rec.month)), '')
         """;
 
-    private static string HumanResults(string view) => $"""
+    /// <summary>
+    /// The human results of the record's own result (when it has one) and its further ones, as the dkim_results and
+    /// spf_results views list them, read here from the record's month only.
+    /// </summary>
+    private static string HumanResults(string result, string human, string extras) => $"""
         (SELECT CASE WHEN count(x.human_result) > 0
                      THEN string_agg(coalesce(x.human_result, ''), ' | ' ORDER BY x.position) END
-           FROM {view} x WHERE x.record = rec.id)
+           FROM (SELECT 0::bigint, {human} WHERE {result} IS NOT NULL
+                 UNION ALL
+                 SELECT y.id, y.human_result FROM {extras} y WHERE y.record = rec.id AND y.month = rec.month) AS x (position, human_result))
         """;
 
     private static DateTimeOffset Time(long seconds) => DateTimeOffset.FromUnixTimeSeconds(seconds);

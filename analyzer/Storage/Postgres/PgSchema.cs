@@ -583,5 +583,13 @@ internal static class PgSchema
         CREATE INDEX records_flags_missing ON records (flags) WHERE flags IS NULL;
         CREATE INDEX records_further_signers ON records (report) WHERE flags & 128 <> 0;
         """,
+        // 15: the source page reads a source's newest records (ORDER BY id DESC LIMIT): on an index of (source_ip, id) each
+        // month's partition is walked newest first and merged, so a source in every report costs what a rare one does. On
+        // source_ip alone the planner sorted all of the source's records, or walked the key backwards filtering every
+        // record of the store (EXPLAIN in bench/README.md, issue 20). It serves every use the index on source_ip served.
+        """
+        DROP INDEX records_source_ip;
+        CREATE INDEX records_source_ip ON records (source_ip, id);
+        """,
     ];
 }
