@@ -416,5 +416,7 @@ internal static class Schema
         // 15: PostgreSQL indexes records on (source_ip, id) for the source page (Postgres/PgSchema.cs); SQLite's index on
         // source_ip already holds the rowid, which is the id, so it walks a source's newest records as it is.
         "SELECT 1",
+        // 16: PostgreSQL makes one month's partitions at a time (Postgres/PgSchema.cs); SQLite has none. Kept in step.
+        "SELECT 1",
     ];
 }

@@ -591,5 +591,73 @@ internal static class PgSchema
         DROP INDEX records_source_ip;
         CREATE INDEX records_source_ip ON records (source_ip, id);
         """,
+        // 16: the functions of 13 again, taking their locks in the order writers take them (deadlock detected, seen
+        // with two `dmarc ingest` over reports of several months at once). A writer's report locks reports and then
+        // records; making a records partition locks records, then reports for the partition's foreign key: it now
+        // locks reports first. And one month at a time (one advisory lock for every month): moving a month's rows out
+        // of the DEFAULT partitions and then taking them whole for the new partition deadlocked two writers making two
+        // months at once. A month already made still takes no lock.
+        """
+        CREATE OR REPLACE FUNCTION dmarc_records_month(month integer) RETURNS void LANGUAGE plpgsql AS $$
+        DECLARE
+            kept_records records[];
+            kept_reasons record_reasons[];
+            kept_dkim record_dkim[];
+            kept_spf record_spf[];
+            t text;
+        BEGIN
+            IF month NOT BETWEEN 197001 AND 999912 OR month % 100 NOT BETWEEN 1 AND 12
+               OR to_regclass(format('records_%s', month)) IS NOT NULL THEN
+                RETURN;
+            END IF;
+            PERFORM pg_advisory_xact_lock(1684894322);
+            -- The catalog read anew (to_regclass could answer from this session's cache of the name not found above).
+            IF EXISTS (SELECT 1 FROM pg_class WHERE relname = format('records_%s', month) AND relnamespace = current_schema()::regnamespace) THEN
+                RETURN;
+            END IF;
+            -- A writer locks reports (its row) before records; the partition's foreign key locks reports after records.
+            LOCK TABLE reports IN SHARE ROW EXCLUSIVE MODE;
+            -- A new partition may not take a range the DEFAULT partition holds rows of: they move over.
+            WITH gone AS (DELETE FROM record_reasons_default x WHERE x.month = dmarc_records_month.month RETURNING x.*)
+                SELECT array_agg(gone::record_reasons) INTO kept_reasons FROM gone;
+            WITH gone AS (DELETE FROM record_dkim_default x WHERE x.month = dmarc_records_month.month RETURNING x.*)
+                SELECT array_agg(gone::record_dkim) INTO kept_dkim FROM gone;
+            WITH gone AS (DELETE FROM record_spf_default x WHERE x.month = dmarc_records_month.month RETURNING x.*)
+                SELECT array_agg(gone::record_spf) INTO kept_spf FROM gone;
+            WITH gone AS (DELETE FROM records_default x WHERE x.month = dmarc_records_month.month RETURNING x.*)
+                SELECT array_agg(gone::records) INTO kept_records FROM gone;
+            FOREACH t IN ARRAY ARRAY['records', 'record_reasons', 'record_dkim', 'record_spf'] LOOP
+                EXECUTE format('CREATE TABLE %I PARTITION OF %I FOR VALUES FROM (%s) TO (%s)',
+                    t || '_' || month, t, month, dmarc_month_after(month));
+            END LOOP;
+            INSERT INTO records SELECT * FROM unnest(kept_records);
+            INSERT INTO record_reasons SELECT * FROM unnest(kept_reasons);
+            INSERT INTO record_dkim SELECT * FROM unnest(kept_dkim);
+            INSERT INTO record_spf SELECT * FROM unnest(kept_spf);
+        END $$;
+        -- The partition of one month of verdicts (verdicts_yyyymm), bounded by the month's first second and the next's.
+        CREATE OR REPLACE FUNCTION dmarc_verdicts_month(month integer) RETURNS void LANGUAGE plpgsql AS $$
+        DECLARE
+            kept verdicts[];
+            low bigint;
+            high bigint;
+        BEGIN
+            IF month NOT BETWEEN 197001 AND 999912 OR month % 100 NOT BETWEEN 1 AND 12
+               OR to_regclass(format('verdicts_%s', month)) IS NOT NULL THEN
+                RETURN;
+            END IF;
+            PERFORM pg_advisory_xact_lock(1684894326);
+            -- The catalog read anew (to_regclass could answer from this session's cache of the name not found above).
+            IF EXISTS (SELECT 1 FROM pg_class WHERE relname = format('verdicts_%s', month) AND relnamespace = current_schema()::regnamespace) THEN
+                RETURN;
+            END IF;
+            low := dmarc_month_start(month);
+            high := dmarc_month_start(dmarc_month_after(month));
+            WITH gone AS (DELETE FROM verdicts_default x WHERE x.time_utc >= low AND x.time_utc < high RETURNING x.*)
+                SELECT array_agg(gone::verdicts) INTO kept FROM gone;
+            EXECUTE format('CREATE TABLE %I PARTITION OF verdicts FOR VALUES FROM (%s) TO (%s)', 'verdicts_' || month, low, high);
+            INSERT INTO verdicts SELECT * FROM unnest(kept);
+        END $$;
+        """,
     ];
 }
