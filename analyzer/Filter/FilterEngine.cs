@@ -361,7 +361,7 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         var dmarc = a.Dmarc;
         var reasons = new List<Outgoing.OverrideReason>();
         // A stricter disposition than the policy's came from another rule of ours; a milder one has the reasons below.
-        if (dmarc.Result == DmarcResultCode.Fail && Severity(applied) > Severity(dmarc.Policy))
+        if (dmarc.Result == DmarcResultCode.Fail && applied.Strictness() > (dmarc.Policy ?? DmarcPolicy.None).Strictness())
             reasons.Add(new(Outgoing.OverrideType.LocalPolicy, OtherRule(verdict)));
         else if (dmarc.Result == DmarcResultCode.Fail && applied != dmarc.Policy)
         {
@@ -373,13 +373,6 @@ internal sealed class FilterEngine(Func<FilterOptions> options, TimeProvider tim
         }
         return Outgoing.ReportedMessage.Of(envelope, a, applied.Word(), reasons);
     }
-
-    private static int Severity(DmarcPolicy? policy) => policy switch
-    {
-        DmarcPolicy.Reject => 2,
-        DmarcPolicy.Quarantine => 1,
-        _ => 0,
-    };
 
     /// <summary>
     /// The comment for a disposition another rule of ours decided. The verdict's own reason stays in our log: it names

@@ -112,5 +112,5 @@ internal sealed class DmarcEvaluator(IDnsResolver dns, DmarcDiscoveryMode mode =
 
     private static int Strictness(DmarcResult r) =>
         (r.Result == DmarcResultCode.Fail ? 10 : r.Result is DmarcResultCode.TempError or DmarcResultCode.PermError ? 5 : 0)
-        + r.Disposition switch { DmarcPolicy.Reject => 2, DmarcPolicy.Quarantine => 1, _ => 0 };
+        + r.Disposition.Strictness();
 }

@@ -27,3 +27,14 @@ internal static class DmarcPolicyWords
         _ => null,
     };
 }
+
+/// <summary>How strict a disposition is, rising from none to quarantine to reject.</summary>
+internal static class DmarcPolicyStrictness
+{
+    public static int Strictness(this DmarcPolicy policy) => policy switch
+    {
+        DmarcPolicy.Reject => 2,
+        DmarcPolicy.Quarantine => 1,
+        _ => 0,
+    };
+}
